@@ -1,0 +1,57 @@
+/** Parsing of the CLI's option values, with errors that say what was expected. */
+
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { InvalidArgumentError } from "commander";
+import { findScenario, SCENARIOS } from "../scenarios/index.js";
+import type { Scenario } from "../scenarios/scenario.js";
+
+const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
+
+/** "10ms", "1.5s", "250us", "100ns" or a plain number of nanoseconds. */
+export function parseTime(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(v.trim());
+  if (m === null) throw new InvalidArgumentError(`expected a time such as 10ms, 1.5s, 250us or 5000 (ns), got '${v}'`);
+  return Math.round(Number(m[1]) * (UNITS[m[2] ?? "ns"] as number));
+}
+
+export function intIn(min: number, max: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got '${v}'`);
+    }
+    return n;
+  };
+}
+
+export class UsageError extends Error {}
+
+/** A built-in scenario's name, or a path to a module whose default export is a scenario. */
+export async function loadScenario(ref: string): Promise<Scenario> {
+  const builtin = findScenario(ref);
+  if (builtin !== undefined) return builtin;
+  if (!/\.(m?[jt]s)$/.test(ref)) {
+    throw new UsageError(
+      `unknown scenario '${ref}': built-in ones are ${SCENARIOS.map((s) => s.name).join(", ")} (see 'tasklab scenarios'), or give a .ts/.js file`,
+    );
+  }
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(resolve(ref)).href);
+  } catch (e) {
+    throw new UsageError(`cannot load scenario file '${ref}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const s = mod.default as Partial<Scenario> | undefined;
+  if (
+    typeof s !== "object" ||
+    s === null ||
+    typeof s.name !== "string" ||
+    (s.main !== undefined && typeof s.main !== "function")
+  ) {
+    throw new UsageError(
+      `'${ref}' must export default a scenario: { name: string, description: string, main?: function* () {...} }`,
+    );
+  }
+  return { description: "", ...s } as Scenario;
+}

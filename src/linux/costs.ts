@@ -1,0 +1,65 @@
+/**
+ * The cost model: virtual nanoseconds per call of each modeled function (its own work,
+ * not its callees'), and of a few steps that are not functions. Data, not code.
+ *
+ * Calibration (docs/ARCHITECTURE.md, "Cost model"): a real 6.18 guest of this project's
+ * machine kind creates a kthread in 93–199 µs from request to hand-back, of which
+ * 21–112 µs is kthreadd's copy_process and ≈67 µs a cross-CPU wakeup of an idle CPU
+ * (shared/reference/real-linux-observations.md §1.7, §3.5); a trivial syscall costs ≈1 µs
+ * and pthread_create+join 45 µs. The figures below add up to those totals for the
+ * kthread-run scenario; the split between functions is an estimate.
+ */
+export const DEFAULT_COST = 200;
+
+export const COSTS: Readonly<Record<string, number>> = {
+  // Steps that are not functions.
+  ipi_idle_wakeup: 25_000, // IPI + exit from idle on the target CPU (VM-inflated)
+  spin_relax: 50, // one spin of a contended lock
+  sched_tick: 600,
+  cpu_bringup: 400_000, // an AP from INIT/SIPI to running its idle task
+
+  // Scheduler.
+  schedule: 1_500,
+  schedule_idle: 1_000,
+  schedule_preempt_disabled: 50,
+  try_to_wake_up: 1_200,
+  wake_up_new_task: 2_500,
+  do_idle: 100,
+  cpu_startup_entry: 0,
+
+  // Fork.
+  kernel_clone: 1_500,
+  copy_process: 20_000, // task_struct + vmalloc stack + copies; 21–112 µs observed
+  ret_from_fork: 1_000,
+  kernel_thread: 100,
+  user_mode_thread: 100,
+
+  // kthread layer.
+  __kthread_create_on_node: 3_000, // kmalloc + kvasprintf of the name
+  create_kthread: 400,
+  kthread: 1_000,
+  kthreadd: 0,
+  kthread_stop: 800,
+  kthread_park: 500,
+  kthread_unpark: 300,
+  kthread_exit: 200,
+
+  // Exit.
+  do_exit: 6_000,
+  exit_mm: 300,
+  mm_release: 300,
+  exit_notify: 1_500,
+  do_notify_parent: 300,
+  do_task_dead: 200,
+  delayed_put_task_struct: 2_000,
+
+  // Synchronisation and time.
+  spin_lock: 40,
+  spin_lock_irq: 40,
+  complete: 400,
+  complete_all: 400,
+  wait_for_common: 300,
+  msleep: 200,
+  schedule_timeout: 300,
+  process_timeout: 200,
+};

@@ -1,0 +1,120 @@
+/**
+ * The sched and task tracepoints (include/trace/events/sched.h, task.h): each records a
+ * typed event with the context header ftrace adds. Off, a tracepoint is one branch.
+ */
+import { activeEngine } from "../../../../sim/engine.js";
+import type { EventType, TraceEvent } from "../../../../trace/events.js";
+import { K } from "../../../kernel.js";
+import { current, local_clock, smp_processor_id } from "../../current.js";
+import { TASK_REPORT, TIF_NEED_RESCHED } from "../../sched.js";
+import type { task_struct } from "../../task_struct.js";
+
+/** TASK_REPORT_MAX: the state value sched_switch prints as "R+". */
+export const TASK_REPORT_MAX = 0x100;
+const TASK_REPORT_IDLE = TASK_REPORT + 1;
+
+/** The five context flags: irqs-off, need-resched, hardirq, preempt depth, migrate-disable. */
+function irqflags(t: task_struct): string {
+  const cpu = activeEngine().runningCpu;
+  const depth = t.preempt_count;
+  return (
+    (cpu.irqsOff > 0 ? "d" : ".") +
+    (t.ti_flags & TIF_NEED_RESCHED ? "N" : ".") +
+    (cpu.inIrq > 0 ? "h" : cpu.inSoftirq > 0 ? "s" : ".") +
+    (depth === 0 ? "." : depth > 15 ? "f" : depth.toString(16)) +
+    "."
+  );
+}
+
+function emit(ev: TraceEvent): void {
+  const t = current();
+  const cpu = smp_processor_id();
+  K.trace.saveCmdline(t.pid, t.pid === 0 ? "<idle>" : t.comm);
+  K.trace.push({ ts: local_clock(), cpu, pid: t.pid, tgid: t.tgid, irqflags: irqflags(t), ...ev });
+}
+
+function on(e: EventType): boolean {
+  return K.trace.enabled[e];
+}
+
+function wakeup(type: "sched_waking" | "sched_wakeup" | "sched_wakeup_new", p: task_struct): void {
+  emit({ type, comm: p.comm, tpid: p.pid, prio: p.prio, target_cpu: p.cpu });
+}
+
+export function trace_sched_waking(p: task_struct): void {
+  if (on("sched_waking")) wakeup("sched_waking", p);
+}
+
+export function trace_sched_wakeup(p: task_struct): void {
+  if (on("sched_wakeup")) wakeup("sched_wakeup", p);
+}
+
+export function trace_sched_wakeup_new(p: task_struct): void {
+  if (on("sched_wakeup_new")) wakeup("sched_wakeup_new", p);
+}
+
+/** __trace_sched_switch_state: one TASK_REPORT bit for the state prev left in. */
+function switch_state(preempt: boolean, prev_state: number, p: task_struct): number {
+  if (preempt) return TASK_REPORT_MAX;
+  let state = (prev_state | p.exit_state) & TASK_REPORT;
+  if (prev_state === (0x0002 | 0x0400)) state = TASK_REPORT_IDLE; // TASK_IDLE
+  const idx = 32 - Math.clz32(state); // fls()
+  return idx === 0 ? 0 : 1 << (idx - 1);
+}
+
+export function trace_sched_switch(preempt: boolean, prev: task_struct, next: task_struct, prev_state: number): void {
+  if (K.trace.enabled.sched_switch) {
+    K.trace.saveCmdline(next.pid, next.pid === 0 ? "<idle>" : next.comm);
+    emit({
+      type: "sched_switch",
+      prev_comm: prev.comm,
+      prev_pid: prev.pid,
+      prev_prio: prev.prio,
+      prev_state: switch_state(preempt, prev_state, prev),
+      next_comm: next.comm,
+      next_pid: next.pid,
+      next_prio: next.prio,
+    });
+  }
+}
+
+export function trace_sched_process_fork(parent: task_struct, child: task_struct): void {
+  if (on("sched_process_fork")) {
+    emit({
+      type: "sched_process_fork",
+      comm: parent.comm,
+      tpid: parent.pid,
+      child_comm: child.comm,
+      child_pid: child.pid,
+    });
+  }
+}
+
+export function trace_sched_process_exit(p: task_struct, group_dead: boolean): void {
+  if (on("sched_process_exit"))
+    emit({ type: "sched_process_exit", comm: p.comm, tpid: p.pid, prio: p.prio, group_dead });
+}
+
+export function trace_sched_process_free(p: task_struct): void {
+  if (on("sched_process_free")) emit({ type: "sched_process_free", comm: p.comm, tpid: p.pid, prio: p.prio });
+}
+
+export function trace_task_newtask(p: task_struct, clone_flags: number): void {
+  if (on("task_newtask")) {
+    emit({ type: "task_newtask", tpid: p.pid, comm: p.comm, clone_flags, oom_score_adj: p.signal.oom_score_adj });
+  }
+}
+
+export function trace_task_rename(p: task_struct, comm: string): void {
+  if (on("task_rename")) {
+    emit({ type: "task_rename", tpid: p.pid, oldcomm: p.comm, newcomm: comm, oom_score_adj: p.signal.oom_score_adj });
+  }
+}
+
+export function trace_sched_kthread_stop(p: task_struct): void {
+  if (on("sched_kthread_stop")) emit({ type: "sched_kthread_stop", comm: p.comm, tpid: p.pid });
+}
+
+export function trace_sched_kthread_stop_ret(ret: number): void {
+  if (on("sched_kthread_stop_ret")) emit({ type: "sched_kthread_stop_ret", ret });
+}

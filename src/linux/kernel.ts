@@ -1,0 +1,66 @@
+/**
+ * The state of one modeled machine: what Linux keeps in global and per-CPU variables.
+ * Model code reads it through `K`, which points at the machine being run (the model is
+ * single-threaded: one machine steps at a time, so a live binding plays the role of the
+ * kernel's globals without tying the model to one instance).
+ */
+import type { Engine } from "../sim/engine.js";
+import type { TraceBuffer } from "../trace/buffer.js";
+import type { completion, spinlock_t, task_struct } from "./include/task_struct.js";
+import type { kthread_create_info } from "./kernel/kthread.js";
+import type { pid_namespace } from "./kernel/pid.js";
+import type { rq } from "./kernel/sched/sched.js";
+import type { smp_hotplug_thread } from "./kernel/smpboot.js";
+import type { cpumask } from "./lib/cpumask.js";
+import type { list_head } from "./lib/list.js";
+import type { SlabState } from "./mm/slab.js";
+
+export type PreemptModel = "none" | "full";
+
+export interface KernelConfig {
+  cpus: number;
+  hz: number;
+  seed: number;
+  pid_max: number;
+  /** PREEMPT_NONE (the default of the measured machine) or PREEMPT (full). */
+  preempt: PreemptModel;
+  /** A CPU that does not switch tasks for this long is reported (2 × watchdog_thresh). */
+  softlockup_thresh: number;
+  /** How long an RCU grace period takes before call_rcu callbacks run (ns). */
+  rcu_gp_delay: number;
+}
+
+export interface Kernel {
+  readonly cfg: KernelConfig;
+  readonly engine: Engine;
+  readonly nr_cpu_ids: number;
+  readonly cpu_possible_mask: cpumask;
+  cpu_online_mask: cpumask;
+  readonly runqueues: rq[];
+  readonly init_task: task_struct;
+  /** Idle task of each CPU (swapper/N), once the CPU is set up. */
+  readonly idle_tasks: (task_struct | null)[];
+  readonly init_pid_ns: pid_namespace;
+  nr_threads: number;
+  total_forks: number;
+  max_threads: number;
+  kthreadd_task: task_struct | null;
+  readonly kthread_create_list: list_head<kthread_create_info>;
+  readonly kthread_create_lock: spinlock_t;
+  readonly kthreadd_done: completion;
+  readonly slab: SlabState;
+  /** smpboot's registered per-CPU thread types, newest first. */
+  readonly hotplug_threads: smp_hotplug_thread[];
+  /** Pool workers of CPUs not yet online, running unbound until their CPU comes up. */
+  readonly unbound_percpu_workers: task_struct[];
+  readonly trace: TraceBuffer;
+  /** Boot progress: SYSTEM_BOOTING → SYSTEM_SCHEDULING → SYSTEM_RUNNING. */
+  system_state: "booting" | "scheduling" | "running";
+}
+
+export let K: Kernel;
+
+/** Makes `k` the machine the model code acts on. */
+export function setKernel(k: Kernel): void {
+  K = k;
+}

@@ -1,0 +1,467 @@
+/**
+ * Kernel threads (kernel/kthread.c), as 6.4 and later do it: the creator queues a
+ * kthread_create_info and wakes kthreadd; kthreadd forks the thread with its name
+ * already set; the thread, in kthread(), hands the creator its task_struct and sleeps
+ * until first woken; then it runs threadfn unless told to stop first.
+ *
+ * Ownership of the request (see the comments at each xchg): the pointer `done` is the
+ * token. Whoever swaps it to null and gets the old value owns completing it; whoever gets
+ * null knows the other side has given up and frees the request itself.
+ */
+import type { KGen } from "../../sim/engine.js";
+import { kcall, kfunc } from "../../sim/functions.js";
+import { set_task_comm } from "../fs/exec.js";
+import { current } from "../include/current.js";
+import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
+import { EBUSY, EINTR, ENOMEM, ENOSYS } from "../include/errno.js";
+import {
+  NUMA_NO_NODE,
+  PF_EXITING,
+  PF_NO_SETAFFINITY,
+  PF_NOFREEZE,
+  SCHED_NORMAL,
+  TASK_INTERRUPTIBLE,
+  TASK_PARKED,
+  TASK_RUNNING,
+  TASK_UNINTERRUPTIBLE,
+  TIF_NOTIFY_SIGNAL,
+} from "../include/sched.js";
+import { SIGCHLD } from "../include/signal.js";
+import type { completion, task_struct } from "../include/task_struct.js";
+import { trace_sched_kthread_stop, trace_sched_kthread_stop_ret } from "../include/trace/events/sched.js";
+import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
+import { K } from "../kernel.js";
+import { cpumask } from "../lib/cpumask.js";
+import { list_add_tail, list_del_init, list_empty, list_first_entry, list_head } from "../lib/list.js";
+import { type PrintfArg, vsprintf } from "../lib/vsprintf.js";
+import { kasan_check, kfree, kmalloc, type Tracked } from "../mm/slab.js";
+import { do_exit } from "./exit.js";
+import { get_task_struct, kernel_thread, put_task_struct } from "./fork.js";
+import { kthread_idle_loop } from "./kthread_daemon.js";
+import { spin_lock, spin_unlock } from "./locking/spinlock.js";
+import { complete, init_completion, wait_for_completion, wait_for_completion_killable } from "./sched/completion.js";
+import {
+  do_set_cpus_allowed,
+  preempt_disable,
+  preempt_enable,
+  sched_setscheduler_nocheck,
+  schedule,
+  schedule_preempt_disabled,
+  task_is_inactive,
+  wake_up_process,
+  wake_up_state,
+} from "./sched/core.js";
+import { ignore_signals } from "./signal.js";
+
+/** A thread function: runs in the new thread, returns its result (0 or -errno). */
+export type threadfn_t = (data: unknown) => KGen<number>;
+
+/** The request a creator hands to kthreadd. */
+export interface kthread_create_info extends Tracked {
+  threadfn: threadfn_t;
+  data: unknown;
+  node: number;
+  /** Result for the creator: the new task or an error. */
+  result: ErrOr<task_struct> | null;
+  /** The creator's on-stack completion; null once someone has taken the token. */
+  done: completion | null;
+  full_name: (Tracked & { s: string }) | null;
+  list: list_head<kthread_create_info>;
+}
+
+// struct kthread flags
+const KTHREAD_IS_PER_CPU = 1 << 0;
+const KTHREAD_SHOULD_STOP = 1 << 1;
+const KTHREAD_SHOULD_PARK = 1 << 2;
+
+/** struct kthread: per-thread state of the kthread layer, in task->worker_private. */
+export interface kthread extends Tracked {
+  flags: number;
+  cpu: number;
+  result: number;
+  threadfn: threadfn_t | null;
+  data: unknown;
+  parked: completion;
+  exited: completion;
+  started: boolean;
+  /** The full formatted name (the comm keeps only 15 characters). */
+  full_name: (Tracked & { s: string }) | null;
+}
+
+export function to_kthread(k: task_struct): kthread {
+  return k.worker_private as kthread;
+}
+
+/**
+ * set_kthread_struct (called by copy_process for kernel threads): allocates struct
+ * kthread; its `exited` completion becomes vfork_done, completed when the thread exits.
+ */
+export function set_kthread_struct(p: task_struct): boolean {
+  const kt = kmalloc<kthread>("kmalloc-192", 184, () => ({
+    flags: 0,
+    cpu: 0,
+    result: 0,
+    threadfn: null,
+    data: null,
+    parked: init_completion(),
+    exited: init_completion(),
+    started: false,
+    full_name: null,
+    __slab: null,
+  }));
+  if (kt === null) return false;
+  p.vfork_done = kt.exited;
+  p.worker_private = kt;
+  return true;
+}
+
+/** free_kthread_struct (from free_task): the struct and the full name go with the task. */
+export function free_kthread_struct(p: task_struct): void {
+  const kt = p.worker_private;
+  if (kt === null) return;
+  p.worker_private = null;
+  kfree(kt.full_name);
+  kfree(kt);
+}
+
+/** The name /proc shows for a kernel thread: the full name, cut at 63 characters. */
+export function get_kthread_comm(p: task_struct): string {
+  const full = p.worker_private?.full_name?.s;
+  return full === undefined ? p.comm : full.slice(0, 63);
+}
+
+/** kthread_should_stop: whether kthread_stop() has been called on the current thread. */
+export function kthread_should_stop(): boolean {
+  return (to_kthread(current()).flags & KTHREAD_SHOULD_STOP) !== 0;
+}
+
+/** kthread_should_park: whether kthread_park() asks the current thread to park. */
+export function kthread_should_park(): boolean {
+  return (to_kthread(current()).flags & KTHREAD_SHOULD_PARK) !== 0;
+}
+
+export function kthread_set_per_cpu(k: task_struct, cpu: number): void {
+  const kt = to_kthread(k);
+  if (cpu < 0) {
+    kt.flags &= ~KTHREAD_IS_PER_CPU;
+    return;
+  }
+  kt.cpu = cpu;
+  kt.flags |= KTHREAD_IS_PER_CPU;
+}
+
+export function kthread_data(k: task_struct): unknown {
+  return to_kthread(k).data;
+}
+
+export function kthread_is_per_cpu(k: task_struct): boolean {
+  return ((k.worker_private?.flags ?? 0) & KTHREAD_IS_PER_CPU) !== 0;
+}
+
+/**
+ * __kthread_parkme: while asked to park, sleep in TASK_PARKED (completing `parked` for
+ * kthread_park's caller first).
+ */
+const __kthread_parkme = kfunc(function* __kthread_parkme(self: kthread) {
+  const me = current();
+  for (;;) {
+    me.__state = TASK_PARKED;
+    if (!(self.flags & KTHREAD_SHOULD_PARK)) break;
+    preempt_disable();
+    yield* complete(self.parked);
+    yield* schedule_preempt_disabled();
+    preempt_enable();
+  }
+  me.__state = TASK_RUNNING;
+});
+
+export const kthread_parkme = kfunc(function* kthread_parkme() {
+  yield* __kthread_parkme(to_kthread(current()));
+});
+
+/** kthread_exit: stores `result` for kthread_stop and exits. Never returns. */
+export const kthread_exit = kfunc(function* kthread_exit(result: number) {
+  to_kthread(current()).result = result;
+  yield* do_exit(0);
+});
+
+/**
+ * kthread: the trampoline every kernel thread starts in. Takes the request token; if the
+ * creator gave up, frees the request and exits -EINTR. Otherwise it tells the creator it
+ * exists and sleeps (D) until woken; then runs threadfn unless already told to stop.
+ */
+const kthread = kfunc(function* kthread(_create: unknown) {
+  const create = _create as kthread_create_info;
+  kasan_check(create, "read");
+  const threadfn = create.threadfn;
+  const data = create.data;
+  const self = to_kthread(current());
+
+  // Take the token. null: the creator was killed and left; the request is ours to free.
+  const done = create.done;
+  create.done = null;
+  if (done === null) {
+    kfree(create.full_name);
+    kfree(create);
+    yield* kthread_exit(-EINTR);
+    return 0;
+  }
+  // From here the creator owns the request again; the name moves into struct kthread.
+  self.full_name = create.full_name;
+  self.threadfn = threadfn;
+  self.data = data;
+
+  // Undo whatever kthreadd's priority was (kthreadd may have been reniced).
+  sched_setscheduler_nocheck(current(), SCHED_NORMAL, 0);
+
+  current().__state = TASK_UNINTERRUPTIBLE;
+  create.result = current();
+  // No preemption between waking the creator and sleeping: the creator may be about to
+  // bind us, which waits until we are off the CPU.
+  preempt_disable();
+  yield* complete(done);
+  yield* schedule_preempt_disabled();
+  preempt_enable();
+
+  self.started = true;
+  let ret = -EINTR;
+  if (!(self.flags & KTHREAD_SHOULD_STOP)) {
+    // cgroup_kthread_ready(): nothing to model without cgroups.
+    yield* __kthread_parkme(self);
+    ret = yield* kcall(threadfn, data);
+  }
+  yield* kthread_exit(ret);
+  return 0;
+});
+
+/**
+ * create_kthread (kthreadd's side): forks the thread. If that fails, takes the token:
+ * a non-null value means the creator still waits, so report the error to it; null means
+ * the creator gave up, and the request is freed here.
+ */
+const create_kthread = kfunc(function* create_kthread(create: kthread_create_info) {
+  current().pref_node_fork = create.node;
+  const pid = yield* kernel_thread(kthread, create, create.full_name?.s ?? null, CLONE_FS | CLONE_FILES | SIGCHLD);
+  if (pid < 0) {
+    const done = create.done;
+    create.done = null;
+    kfree(create.full_name);
+    create.full_name = null;
+    if (done === null) {
+      kfree(create);
+      return;
+    }
+    create.result = ERR_PTR(pid);
+    yield* complete(done);
+  }
+});
+
+/**
+ * kthreadd: pid 2, the parent of every kernel thread. Sets up the context its children
+ * inherit (name, all signals ignored, PF_NOFREEZE), then forever: sleep until the
+ * request list is non-empty, and create one thread per request.
+ */
+export const kthreadd = kfunc(function* kthreadd(_unused: unknown) {
+  const tsk = current();
+  set_task_comm(tsk, "kthreadd");
+  ignore_signals(tsk);
+  do_set_cpus_allowed(tsk, K.cpu_possible_mask);
+  tsk.flags |= PF_NOFREEZE;
+  for (;;) {
+    tsk.__state = TASK_INTERRUPTIBLE;
+    if (list_empty(K.kthread_create_list)) yield* schedule();
+    tsk.__state = TASK_RUNNING;
+    yield* spin_lock(K.kthread_create_lock);
+    while (!list_empty(K.kthread_create_list)) {
+      const create = list_first_entry(K.kthread_create_list);
+      list_del_init(create.list);
+      spin_unlock(K.kthread_create_lock);
+      yield* create_kthread(create);
+      yield* spin_lock(K.kthread_create_lock);
+    }
+    spin_unlock(K.kthread_create_lock);
+  }
+});
+
+/**
+ * __kthread_create_on_node: queues a request for kthreadd and waits (killable) for the
+ * new thread. Returns it (asleep in D, not yet run) or ERR_PTR(-ENOMEM) when the request
+ * or the name cannot be allocated, ERR_PTR(-EINTR) when the creator is killed before the
+ * thread was created, or the error kthreadd got from the fork. May sleep.
+ */
+export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node(
+  threadfn: threadfn_t,
+  data: unknown,
+  node: number,
+  namefmt: string,
+  args: readonly PrintfArg[],
+): KGen<ErrOr<task_struct>> {
+  const done = init_completion();
+  const create = kmalloc<kthread_create_info>("kmalloc-64", 64, () => ({
+    threadfn,
+    data,
+    node,
+    result: null,
+    done,
+    full_name: null,
+    list: null as unknown as list_head<kthread_create_info>,
+    __slab: null,
+  }));
+  if (create === null) return ERR_PTR(-ENOMEM);
+  create.list = new list_head(create);
+  const name = vsprintf(namefmt, args);
+  create.full_name = kmalloc("kmalloc-" + kmalloc_bucket(name.length + 1), name.length + 1, () => ({
+    s: name,
+    __slab: null,
+  }));
+  if (create.full_name === null) {
+    kfree(create);
+    return ERR_PTR(-ENOMEM);
+  }
+
+  yield* spin_lock(K.kthread_create_lock);
+  list_add_tail(create.list, K.kthread_create_list);
+  spin_unlock(K.kthread_create_lock);
+  yield* wake_up_process(K.kthreadd_task as task_struct);
+
+  if ((yield* wait_for_completion_killable(done)) !== 0) {
+    // Killed. Take the token: non-null means nobody claimed the request yet, so we leave
+    // and kthreadd or the new thread frees it. null means one of them already claimed it
+    // and is about to complete: wait (uninterruptibly) and carry on as normal.
+    const token = create.done;
+    create.done = null;
+    if (token !== null) return ERR_PTR(-EINTR);
+    yield* wait_for_completion(done);
+  }
+  const task = create.result as ErrOr<task_struct>;
+  kfree(create);
+  return task;
+});
+
+function kmalloc_bucket(n: number): number {
+  let b = 8;
+  while (b < n) b *= 2;
+  return b;
+}
+
+/** kthread_create_on_node(threadfn, data, node, namefmt, ...args). */
+export function kthread_create_on_node(
+  threadfn: threadfn_t,
+  data: unknown,
+  node: number,
+  namefmt: string,
+  ...args: PrintfArg[]
+): KGen<ErrOr<task_struct>> {
+  return __kthread_create_on_node(threadfn, data, node, namefmt, args);
+}
+
+/** kthread_create(threadfn, data, namefmt, ...args): on any node. */
+export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: string, ...args: PrintfArg[]) {
+  return __kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, args);
+}
+
+/** kthread_run: kthread_create, then wake the thread if it was created. */
+export function* kthread_run(
+  threadfn: threadfn_t,
+  data: unknown,
+  namefmt: string,
+  ...args: PrintfArg[]
+): KGen<ErrOr<task_struct>> {
+  const k = yield* __kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, args);
+  if (!IS_ERR(k)) yield* wake_up_process(k);
+  return k;
+}
+
+/**
+ * __kthread_bind_mask: restricts a thread that has not run threadfn yet to `mask` and
+ * marks it PF_NO_SETAFFINITY. It must be inactive in `state`; otherwise WARN, no change.
+ */
+function __kthread_bind_mask(p: task_struct, mask: cpumask, state: number): void {
+  if (!task_is_inactive(p, state)) {
+    K.engine.report({
+      kind: "warn",
+      title: `WARNING: kthread_bind on ${p.comm}/${p.pid}: task is not inactive in the expected state`,
+      lines: [],
+    });
+    return;
+  }
+  do_set_cpus_allowed(p, mask);
+  p.flags |= PF_NO_SETAFFINITY;
+}
+
+export function kthread_bind_mask(p: task_struct, mask: cpumask): void {
+  __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
+}
+
+export function kthread_bind(p: task_struct, cpu: number): void {
+  __kthread_bind_mask(p, cpumask.of(K.nr_cpu_ids, [cpu]), TASK_UNINTERRUPTIBLE);
+}
+
+/**
+ * kthread_create_on_cpu: a thread bound to `cpu`, its name formatted with the cpu number
+ * (the format takes exactly one unsigned conversion), with the cpu remembered for unpark.
+ */
+export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
+  const p = yield* __kthread_create_on_node(threadfn, data, 0, namefmt, [cpu]);
+  if (IS_ERR(p)) return p;
+  kthread_bind(p, cpu);
+  to_kthread(p).cpu = cpu;
+  return p;
+}
+
+/**
+ * kthread_unpark: lets a parked thread run again; a per-CPU thread is first re-bound to
+ * its CPU while it sits in TASK_PARKED.
+ */
+export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
+  const kt = to_kthread(k);
+  if (!(kt.flags & KTHREAD_SHOULD_PARK)) return;
+  if (kt.flags & KTHREAD_IS_PER_CPU) __kthread_bind_mask(k, cpumask.of(K.nr_cpu_ids, [kt.cpu]), TASK_PARKED);
+  kt.flags &= ~KTHREAD_SHOULD_PARK;
+  yield* wake_up_state(k, TASK_PARKED);
+});
+
+/**
+ * kthread_park: asks k to park and waits until it sleeps in TASK_PARKED. Returns 0,
+ * -ENOSYS if k is exiting, -EBUSY if it was already asked. May sleep.
+ */
+export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
+  const kt = to_kthread(k);
+  if (k.flags & PF_EXITING) return -ENOSYS;
+  if (kt.flags & KTHREAD_SHOULD_PARK) return -EBUSY;
+  kt.flags |= KTHREAD_SHOULD_PARK;
+  if (k !== current()) {
+    yield* wake_up_process(k);
+    yield* wait_for_completion(kt.parked);
+    kt.parked.done = 0; // reinit_completion for the next park
+  }
+  return 0;
+});
+
+/**
+ * kthread_stop: tells k to stop, wakes it and waits for it to exit; returns threadfn's
+ * result, or -EINTR if k was never woken (threadfn never ran). The caller must not use
+ * k afterwards unless it holds its own reference. May sleep.
+ */
+export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
+  trace_sched_kthread_stop(k);
+  get_task_struct(k);
+  const kt = to_kthread(k);
+  kt.flags |= KTHREAD_SHOULD_STOP;
+  yield* kthread_unpark(k);
+  k.ti_flags |= TIF_NOTIFY_SIGNAL;
+  yield* wake_up_process(k);
+  yield* wait_for_completion(kt.exited);
+  const ret = kt.result;
+  put_task_struct(k);
+  trace_sched_kthread_stop_ret(ret);
+  return ret;
+});
+
+/**
+ * kthread_worker_fn: the loop of a kthread worker. No work items are modeled yet, so it
+ * sleeps (S) until stopped, as an idle worker does.
+ */
+export const kthread_worker_fn = kfunc(function* kthread_worker_fn(_worker: unknown) {
+  return yield* kthread_idle_loop(TASK_INTERRUPTIBLE);
+});

@@ -1,0 +1,22 @@
+/**
+ * The body of a kernel thread that waits for work the model does not generate: sleep in
+ * `state` until kthread_stop(). Daemons whose real work is outside task creation
+ * (kswapd, khungtaskd, the RCU threads, …) run this, so they exist, sleep and stop as
+ * the real ones do.
+ */
+import type { KGen } from "../../sim/engine.js";
+import { current } from "../include/current.js";
+import { TASK_RUNNING } from "../include/sched.js";
+import { kthread_should_stop } from "./kthread.js";
+import { schedule } from "./sched/core.js";
+
+export function* kthread_idle_loop(state: number): KGen<number> {
+  const me = current();
+  for (;;) {
+    me.__state = state;
+    if (kthread_should_stop()) break;
+    yield* schedule();
+  }
+  me.__state = TASK_RUNNING;
+  return 0;
+}

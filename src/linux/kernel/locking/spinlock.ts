@@ -1,0 +1,42 @@
+/**
+ * Spinlocks (kernel/locking/spinlock.c): taking one disables preemption (the _irq and
+ * _irqsave forms also mask interrupts on this CPU); a CPU that finds it held spins,
+ * burning virtual time, until the holder releases it. Sleeping while holding one is
+ * reported by schedule() as "scheduling while atomic".
+ */
+import { activeEngine } from "../../../sim/engine.js";
+import { kfunc } from "../../../sim/functions.js";
+import { current } from "../../include/current.js";
+import type { spinlock_t } from "../../include/task_struct.js";
+import { local_irq_disable, local_irq_enable, preempt_disable, preempt_enable } from "../sched/core.js";
+
+export function DEFINE_SPINLOCK(name: string): spinlock_t {
+  return { name, owner: null };
+}
+
+export const spin_lock = kfunc(function* spin_lock(lock: spinlock_t) {
+  preempt_disable();
+  const cost = activeEngine().costOfName("spin_relax");
+  while (lock.owner !== null) yield cost;
+  lock.owner = current();
+});
+
+export function spin_unlock(lock: spinlock_t): void {
+  lock.owner = null;
+  preempt_enable();
+}
+
+/** spin_lock_irq / spin_lock_irqsave: the same, with this CPU's interrupts masked. */
+export const spin_lock_irq = kfunc(function* spin_lock_irq(lock: spinlock_t) {
+  local_irq_disable();
+  preempt_disable();
+  const cost = activeEngine().costOfName("spin_relax");
+  while (lock.owner !== null) yield cost;
+  lock.owner = current();
+});
+
+export function spin_unlock_irq(lock: spinlock_t): void {
+  lock.owner = null;
+  local_irq_enable();
+  preempt_enable();
+}

@@ -1,0 +1,536 @@
+/**
+ * The core scheduler (kernel/sched/core.c, 6.x): schedule(), wakeups, wake_up_new_task,
+ * sched_fork, the tick, priorities and affinity.
+ *
+ * Modeling rule: what the kernel does under p->pi_lock or a runqueue lock happens inside
+ * one step (synchronously), so no other CPU can see a half-done wakeup or switch; each
+ * modeled function pays its cost at entry, before taking those locks.
+ */
+import { activeEngine, type Cpu, SWITCH } from "../../../sim/engine.js";
+import { kfunc } from "../../../sim/functions.js";
+import { current, local_clock, smp_processor_id } from "../../include/current.js";
+import {
+  MAX_RT_PRIO,
+  NICE_TO_PRIO,
+  PF_IDLE,
+  PF_NO_SETAFFINITY,
+  PRIO_TO_NICE,
+  SCHED_FIFO,
+  SCHED_NORMAL,
+  TASK_DEAD,
+  TASK_NEW,
+  TASK_NORMAL,
+  TASK_RUNNING,
+  TASK_WAKING,
+  TIF_NEED_RESCHED,
+} from "../../include/sched.js";
+import type { task_struct } from "../../include/task_struct.js";
+import {
+  trace_sched_switch,
+  trace_sched_wakeup,
+  trace_sched_wakeup_new,
+  trace_sched_waking,
+} from "../../include/trace/events/sched.js";
+import { K } from "../../kernel.js";
+import type { cpumask } from "../../lib/cpumask.js";
+import { finish_task_switch_dead } from "../exit.js";
+import { signal_pending_state } from "../signal.js";
+import { fair_sched_class } from "./fair.js";
+import { idle_sched_class } from "./idle_task.js";
+import {
+  DEQUEUE_SLEEP,
+  ENQUEUE_INITIAL,
+  ENQUEUE_WAKEUP,
+  type rq,
+  type sched_class,
+  sched_prio_to_weight,
+  TASK_ON_RQ_QUEUED,
+  WF_FORK,
+  WF_TTWU,
+} from "./sched.js";
+import { stop_sched_class } from "./stop_task.js";
+
+/** Classes from highest to lowest; pick_next_task asks them in this order. */
+const sched_classes: readonly sched_class[] = [stop_sched_class, fair_sched_class, idle_sched_class];
+
+function class_rank(c: sched_class): number {
+  return sched_classes.length - sched_classes.indexOf(c);
+}
+
+export function cpu_rq(cpu: number): rq {
+  return K.runqueues[cpu] as rq;
+}
+
+export function this_rq(): rq {
+  return cpu_rq(smp_processor_id());
+}
+
+export function task_cpu(p: task_struct): number {
+  return p.cpu;
+}
+
+function engine_cpu(cpu: number): Cpu {
+  return activeEngine().cpus[cpu] as Cpu;
+}
+
+// ---- preemption and interrupt masking -------------------------------------------------
+
+export function preempt_disable(): void {
+  current().preempt_count++;
+}
+
+/** Re-enables preemption; a pending reschedule is acted on at the next preemption point. */
+export function preempt_enable(): void {
+  const p = current();
+  if (--p.preempt_count === 0 && p.ti_flags & TIF_NEED_RESCHED) activeEngine().runningCpu.needResched = true;
+}
+
+export function preempt_enable_no_resched(): void {
+  current().preempt_count--;
+}
+
+export function local_irq_disable(): void {
+  activeEngine().runningCpu.irqsOff++;
+}
+
+export function local_irq_enable(): void {
+  activeEngine().runningCpu.irqsOff--;
+}
+
+export function need_resched(): boolean {
+  return (current().ti_flags & TIF_NEED_RESCHED) !== 0;
+}
+
+/** Marks rq's running task for rescheduling and tells its CPU (an IPI if remote). */
+export function resched_curr(rq: rq): void {
+  const curr = rq.curr;
+  if (curr.ti_flags & TIF_NEED_RESCHED) return;
+  curr.ti_flags |= TIF_NEED_RESCHED;
+  const e = activeEngine();
+  const cpu = engine_cpu(rq.cpu);
+  if (cpu.halted) e.kick(cpu, local_clock() + e.costOfName("ipi_idle_wakeup"));
+  else cpu.needResched = true;
+}
+
+// ---- priorities ------------------------------------------------------------------------
+
+function set_load_weight(p: task_struct): void {
+  p.se.weight = sched_prio_to_weight[p.static_prio - MAX_RT_PRIO] ?? 1024;
+}
+
+function normal_prio(p: task_struct): number {
+  return p.policy === SCHED_FIFO ? MAX_RT_PRIO - 1 - p.rt_priority : p.static_prio;
+}
+
+/** Runs `change` with p off its queue, then puts it back (the kernel's sched_change guard). */
+function with_dequeued(p: task_struct, change: () => void): void {
+  const rq = cpu_rq(p.cpu);
+  const queued = p.on_rq === TASK_ON_RQ_QUEUED;
+  const running = rq.curr === p;
+  if (queued) p.sched_class.dequeue_task(rq, p, 0);
+  change();
+  if (queued) p.sched_class.enqueue_task(rq, p, 0);
+  if (queued && !running && p.sched_class !== rq.curr.sched_class) wakeup_preempt(rq, p, 0);
+}
+
+/** set_user_nice: changes a SCHED_NORMAL task's nice level (-20..19). */
+export function set_user_nice(p: task_struct, nice: number): void {
+  with_dequeued(p, () => {
+    p.static_prio = NICE_TO_PRIO(Math.max(-20, Math.min(19, nice)));
+    set_load_weight(p);
+    p.normal_prio = normal_prio(p);
+    p.prio = p.normal_prio;
+  });
+}
+
+export function task_nice(p: task_struct): number {
+  return PRIO_TO_NICE(p.static_prio);
+}
+
+/** sched_setscheduler_nocheck for SCHED_NORMAL (priority 0) and SCHED_FIFO. */
+export function sched_setscheduler_nocheck(p: task_struct, policy: number, sched_priority: number): void {
+  with_dequeued(p, () => {
+    p.policy = policy;
+    p.rt_priority = policy === SCHED_FIFO ? sched_priority : 0;
+    p.normal_prio = normal_prio(p);
+    p.prio = p.normal_prio;
+    if (p.sched_class !== stop_sched_class && p.sched_class !== idle_sched_class) p.sched_class = fair_sched_class;
+  });
+}
+
+/** Makes p the stop-class task of cpu (migration/N): SCHED_FIFO 99, runs before all else. */
+export function sched_set_stop_task(cpu: number, p: task_struct): void {
+  sched_setscheduler_nocheck(p, SCHED_FIFO, MAX_RT_PRIO - 1);
+  with_dequeued(p, () => {
+    p.sched_class = stop_sched_class;
+  });
+  cpu_rq(cpu).stop = p;
+}
+
+// ---- affinity --------------------------------------------------------------------------
+
+/**
+ * Sets p's allowed CPUs. A sleeping task is only re-placed at its next wakeup; a queued,
+ * not running task on a CPU it may no longer use is moved now. (Moving the running task
+ * needs the stopper, which the model leaves out: it moves at its next wakeup.)
+ */
+export function do_set_cpus_allowed(p: task_struct, mask: cpumask): void {
+  p.cpus_mask = mask;
+  p.nr_cpus_allowed = mask.weight;
+  if (mask.test(p.cpu) || p.on_rq !== TASK_ON_RQ_QUEUED || cpu_rq(p.cpu).curr === p) return;
+  const dest = first_online(mask);
+  if (dest < 0) return;
+  deactivate_task(cpu_rq(p.cpu), p, 0);
+  set_task_cpu(p, dest);
+  activate_task(cpu_rq(dest), p, 0);
+  wakeup_preempt(cpu_rq(dest), p, 0);
+}
+
+/** set_cpus_allowed_ptr: -EINVAL when no CPU of the mask is online. */
+export function set_cpus_allowed_ptr(p: task_struct, mask: cpumask): number {
+  if (first_online(mask) < 0) return -22;
+  do_set_cpus_allowed(p, mask);
+  return 0;
+}
+
+function first_online(mask: cpumask): number {
+  for (const c of mask) if (K.cpu_online_mask.test(c)) return c;
+  return -1;
+}
+
+export function set_task_cpu(p: task_struct, cpu: number): void {
+  if (p.cpu !== cpu) p.sched_class.migrate_task_rq(p, cpu_rq(p.cpu), cpu_rq(cpu));
+  p.cpu = cpu;
+  p.wake_cpu = cpu;
+}
+
+/** True if p is not on any CPU and sleeps in `state` (wait_task_inactive's test). */
+export function task_is_inactive(p: task_struct, state: number): boolean {
+  return p.on_cpu === 0 && p.on_rq === 0 && (p.__state & state) !== 0;
+}
+
+// ---- enqueue / dequeue -----------------------------------------------------------------
+
+export function activate_task(rq: rq, p: task_struct, flags: number): void {
+  p.sched_class.enqueue_task(rq, p, flags);
+  p.on_rq = TASK_ON_RQ_QUEUED;
+  rq.nr_running++;
+}
+
+export function deactivate_task(rq: rq, p: task_struct, flags: number): void {
+  p.on_rq = 0;
+  p.sched_class.dequeue_task(rq, p, flags);
+  rq.nr_running--;
+}
+
+/** wakeup_preempt (check_preempt_curr before 6.8): should p preempt rq's running task? */
+export function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
+  const curr = rq.curr;
+  if (p.sched_class === curr.sched_class) {
+    if (p.sched_class.wakeup_preempt(rq, p, flags)) resched_curr(rq);
+  } else if (class_rank(p.sched_class) > class_rank(curr.sched_class)) {
+    resched_curr(rq);
+  }
+}
+
+// ---- CPU selection ---------------------------------------------------------------------
+
+function is_idle_cpu(cpu: number): boolean {
+  const rq = cpu_rq(cpu);
+  return rq.curr === rq.idle && rq.nr_running === 0;
+}
+
+/** The CPUs p may run on now, in the order the kernel scans them (from `from`, wrapping). */
+function allowed_online(p: task_struct, from: number): number[] {
+  const out: number[] = [];
+  const n = K.nr_cpu_ids;
+  for (let i = 0; i < n; i++) {
+    const c = (from + i) % n;
+    if (p.cpus_mask.test(c) && K.cpu_online_mask.test(c)) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * select_task_rq: a bound task goes to its CPU; a forked task to the least loaded allowed
+ * CPU (find_idlest_cpu); a woken task to its previous CPU if idle, else to an idle CPU
+ * (select_idle_sibling), else back to its previous CPU. Ties go through the chooser.
+ */
+export function select_task_rq(p: task_struct, prev_cpu: number, wake_flags: number): number {
+  let cpus = allowed_online(p, prev_cpu);
+  if (cpus.length === 0) {
+    // select_fallback_rq: none of its CPUs is up (a per-CPU thread parked before its CPU
+    // came online): the task loses its affinity; kthread_unpark binds it again.
+    do_set_cpus_allowed(p, K.cpu_possible_mask);
+    cpus = allowed_online(p, prev_cpu);
+  }
+  if (cpus.length === 1) return cpus[0] as number;
+  const e = activeEngine();
+  if (wake_flags & WF_FORK) {
+    let min = Number.POSITIVE_INFINITY;
+    for (const c of cpus) min = Math.min(min, cpu_rq(c).nr_running);
+    const best = cpus.filter((c) => cpu_rq(c).nr_running === min);
+    return best[e.choose("wake_cpu", best.length)] as number;
+  }
+  if (cpus[0] === prev_cpu && is_idle_cpu(prev_cpu)) return prev_cpu;
+  const idle = cpus.filter(is_idle_cpu);
+  if (idle.length > 0) return idle[e.choose("wake_cpu", idle.length)] as number;
+  return cpus[0] === prev_cpu ? prev_cpu : (cpus[0] as number);
+}
+
+// ---- wakeups ---------------------------------------------------------------------------
+
+/**
+ * try_to_wake_up: if p sleeps in one of `state`, make it runnable. A task that set its
+ * state but has not scheduled out yet is still on its queue: it is only set back to
+ * running (ttwu_runnable), which is how a wakeup racing with going to sleep is never lost.
+ * Returns 1 if p was woken, 0 if it was not in `state`. Takes p->pi_lock and the rq lock.
+ */
+export const try_to_wake_up = kfunc(function* try_to_wake_up(p: task_struct, state: number, wake_flags: number) {
+  const me = current();
+  if (p === me) {
+    if (!(p.__state & state)) return 0;
+    trace_sched_waking(p);
+    p.__state = TASK_RUNNING;
+    trace_sched_wakeup(p);
+    return 1;
+  }
+  preempt_disable();
+  local_irq_disable();
+  me.preempt_count++; // p->pi_lock
+  let woken = 0;
+  if (p.__state & state) {
+    woken = 1;
+    trace_sched_waking(p);
+    if (p.on_rq === TASK_ON_RQ_QUEUED) {
+      me.preempt_count++;
+      p.__state = TASK_RUNNING;
+      trace_sched_wakeup(p);
+      me.preempt_count--;
+    } else {
+      p.__state = TASK_WAKING;
+      const cpu = select_task_rq(p, p.wake_cpu, wake_flags | WF_TTWU);
+      set_task_cpu(p, cpu);
+      const rq = cpu_rq(cpu);
+      me.preempt_count++; // rq lock
+      activate_task(rq, p, ENQUEUE_WAKEUP);
+      wakeup_preempt(rq, p, wake_flags);
+      p.__state = TASK_RUNNING;
+      trace_sched_wakeup(p);
+      me.preempt_count--;
+    }
+  }
+  me.preempt_count--;
+  local_irq_enable();
+  preempt_enable();
+  return woken;
+});
+
+/** wake_up_process: wakes p from any normal sleep (S or D). Returns 1 if it was asleep. */
+export function wake_up_process(p: task_struct) {
+  return try_to_wake_up(p, TASK_NORMAL, 0);
+}
+
+export function wake_up_state(p: task_struct, state: number) {
+  return try_to_wake_up(p, state, 0);
+}
+
+/**
+ * wake_up_new_task: the first wakeup of a forked task: NEW → R, a CPU chosen with fork
+ * balancing within its allowed CPUs, enqueued as a new entity, sched_wakeup_new traced,
+ * and the CPU's current task checked for preemption.
+ */
+export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct) {
+  const me = current();
+  local_irq_disable();
+  me.preempt_count++; // p->pi_lock
+  p.__state = TASK_RUNNING;
+  p.recent_used_cpu = p.cpu;
+  set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+  const rq = cpu_rq(p.cpu);
+  me.preempt_count++; // rq lock
+  activate_task(rq, p, ENQUEUE_INITIAL);
+  trace_sched_wakeup_new(p);
+  wakeup_preempt(rq, p, WF_FORK);
+  me.preempt_count -= 2;
+  local_irq_enable();
+});
+
+// ---- fork ------------------------------------------------------------------------------
+
+/**
+ * sched_fork: the child's scheduler state. It is TASK_NEW (no wakeup can reach it) until
+ * wake_up_new_task; it inherits the parent's normal priority, not a boosted one.
+ */
+export function sched_fork(_clone_flags: number, p: task_struct): number {
+  p.on_rq = 0;
+  p.se = { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0 };
+  p.__state = TASK_NEW;
+  p.prio = current().normal_prio;
+  set_load_weight(p);
+  p.sched_class = fair_sched_class;
+  if (p.policy !== SCHED_NORMAL && p.policy !== SCHED_FIFO) p.policy = SCHED_NORMAL;
+  if (p.policy === SCHED_FIFO) p.prio = p.normal_prio;
+  p.sched_class.task_fork(p);
+  p.on_cpu = 0;
+  p.preempt_count = 0;
+  p.ti_flags &= ~TIF_NEED_RESCHED;
+  return 0;
+}
+
+// ---- schedule --------------------------------------------------------------------------
+
+function pick_next_task(rq: rq, prev: task_struct): task_struct {
+  prev.sched_class.put_prev_task(rq, prev);
+  for (const c of sched_classes) {
+    const p = c.pick_next_task(rq);
+    if (p !== null) return p;
+  }
+  return rq.idle;
+}
+
+/** Switches the CPU to next; prev's finishing (finish_task_switch) is done here too, since nothing can run between the two in the model. */
+function context_switch(rq: rq, prev: task_struct, next: task_struct): void {
+  next.on_cpu = 1;
+  const e = activeEngine();
+  e.setCurr(e.runningCpu, next.sim);
+  rq.nr_switches++;
+  rq.last_switch = local_clock();
+  rq.softlockup_reported = false;
+  prev.on_cpu = 0;
+  if (prev.__state === TASK_DEAD) finish_task_switch_dead(prev);
+}
+
+/**
+ * __schedule: the core of schedule(). A task that is not TASK_RUNNING leaves its queue
+ * (unless a signal it may be woken by is pending), the highest class's next task is
+ * picked and the CPU switched to it. Returns the task that now runs on this CPU.
+ */
+export function __schedule(preempt: boolean): task_struct {
+  const rq = this_rq();
+  const prev = rq.curr;
+  local_irq_disable();
+  prev.preempt_count++; // rq lock
+  prev.ti_flags &= ~TIF_NEED_RESCHED;
+  activeEngine().runningCpu.needResched = false;
+  const prev_state = prev.__state;
+  if (!preempt && prev_state !== TASK_RUNNING) {
+    if (signal_pending_state(prev_state, prev)) prev.__state = TASK_RUNNING;
+    else deactivate_task(rq, prev, DEQUEUE_SLEEP);
+  }
+  const next = pick_next_task(rq, prev);
+  if (next !== prev) {
+    if (!preempt && prev_state !== TASK_RUNNING) prev.nvcsw++;
+    else prev.nivcsw++;
+    rq.curr = next;
+    trace_sched_switch(preempt, prev, next, prev_state);
+    context_switch(rq, prev, next);
+  }
+  prev.preempt_count--;
+  local_irq_enable();
+  return next;
+}
+
+function schedule_debug(prev: task_struct): boolean {
+  const cpu = activeEngine().runningCpu;
+  if (cpu.inIrq > 0 || cpu.inSoftirq > 0) {
+    activeEngine().report({
+      kind: "atomic-sleep",
+      title: `BUG: scheduling while atomic: ${prev.comm}/${prev.pid}/0x00010000 (in interrupt)`,
+      lines: ["Call Trace:", ...prev.sim.backtrace().map((f) => ` ${f}`)],
+    });
+    return false;
+  }
+  if (prev.preempt_count > 0) {
+    activeEngine().report({
+      kind: "atomic-sleep",
+      title: `BUG: scheduling while atomic: ${prev.comm}/${prev.pid}/0x${prev.preempt_count.toString(16).padStart(8, "0")}`,
+      lines: ["Call Trace:", ...prev.sim.backtrace().map((f) => ` ${f}`)],
+    });
+  }
+  return true;
+}
+
+/**
+ * schedule: gives up the CPU. The caller has set its state first (S, D, …) and will
+ * sleep until woken; with TASK_RUNNING it only yields to a task that should run first.
+ * Must not be called in atomic context (reported as "scheduling while atomic").
+ */
+export const schedule = kfunc(function* schedule() {
+  const prev = current();
+  if (!schedule_debug(prev)) return;
+  do {
+    preempt_disable();
+    if (__schedule(false) !== prev) yield SWITCH;
+    preempt_enable_no_resched();
+  } while (need_resched());
+});
+
+/** schedule() for a caller that runs with preemption disabled, which stays disabled. */
+export const schedule_preempt_disabled = kfunc(function* schedule_preempt_disabled() {
+  preempt_enable_no_resched();
+  yield* schedule();
+  preempt_disable();
+});
+
+/** The idle task's way into the scheduler (no atomic check: idle runs preempt-disabled). */
+export const schedule_idle = kfunc(function* schedule_idle() {
+  if (__schedule(false) !== current()) yield SWITCH;
+});
+
+/** cond_resched: reschedules if needed (the only preemption point of PREEMPT_NONE kernel code). */
+export const cond_resched = kfunc(function* cond_resched() {
+  const p = current();
+  if (p.ti_flags & TIF_NEED_RESCHED && p.preempt_count === 0) {
+    preempt_disable();
+    if (__schedule(true) !== p) yield SWITCH;
+    preempt_enable_no_resched();
+  }
+});
+
+/** Engine hook at a preemption point with a reschedule pending (preempt_schedule_irq). */
+export function sched_preempt_hook(cpu: Cpu): void {
+  cpu.needResched = false;
+  const rq = cpu_rq(cpu.id);
+  const curr = rq.curr;
+  if (!(curr.ti_flags & TIF_NEED_RESCHED) || curr === rq.idle) return;
+  if (curr.preempt_count !== 0 || K.cfg.preempt !== "full") return;
+  __schedule(true);
+}
+
+/**
+ * sched_tick: the periodic tick on a busy CPU: account the running task, preempt it if
+ * its slice is used up, and run the soft-lockup watchdog. Returns the tick's cost.
+ */
+export function sched_tick(cpu: Cpu): number {
+  const rq = cpu_rq(cpu.id);
+  const curr = rq.curr;
+  if (curr.sched_class.task_tick(rq, curr)) resched_curr(rq);
+  if (!rq.softlockup_reported && cpu.clock - rq.last_switch > K.cfg.softlockup_thresh) {
+    rq.softlockup_reported = true;
+    const secs = Math.floor((cpu.clock - rq.last_switch) / 1e9);
+    activeEngine().report({
+      kind: "softlockup",
+      title: `watchdog: BUG: soft lockup - CPU#${cpu.id} stuck for ${secs}s! [${curr.comm}:${curr.pid}]`,
+      lines: ["Call Trace:", ...curr.sim.backtrace().map((f) => ` ${f}`)],
+    });
+  }
+  return activeEngine().costOfName("sched_tick");
+}
+
+/** init_idle: makes `idle` the idle task of `cpu` (swapper/N, idle class, pid 0). */
+export function init_idle(idle: task_struct, cpu: number): void {
+  idle.__state = TASK_RUNNING;
+  idle.se.exec_start = 0;
+  idle.flags |= PF_IDLE | PF_NO_SETAFFINITY;
+  idle.cpu = cpu;
+  idle.wake_cpu = cpu;
+  idle.on_cpu = 1;
+  idle.on_rq = TASK_ON_RQ_QUEUED;
+  idle.sched_class = idle_sched_class;
+  idle.preempt_count = 1;
+  idle.comm = `swapper/${cpu}`;
+  const rq = cpu_rq(cpu);
+  rq.idle = idle;
+  rq.curr = idle;
+}

@@ -1,0 +1,75 @@
+/**
+ * Signals, as far as task creation needs them (kernel/signal.c): pending sets, the
+ * TIF_SIGPENDING flag, whether a sleep may be interrupted, sending with the ignore rules
+ * (a kernel thread ignores everything unless it allowed the signal), ignore_signals().
+ */
+import { ESRCH } from "../include/errno.js";
+import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
+import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGSTOP, sigmask } from "../include/signal.js";
+import type { task_struct } from "../include/task_struct.js";
+import { wake_up_state } from "./sched/core.js";
+
+export function signal_pending(p: task_struct): boolean {
+  return (p.ti_flags & (TIF_SIGPENDING | TIF_NOTIFY_SIGNAL)) !== 0;
+}
+
+export function __fatal_signal_pending(p: task_struct): boolean {
+  return (p.pending.signal & sigmask(SIGKILL)) !== 0n;
+}
+
+export function fatal_signal_pending(p: task_struct): boolean {
+  return signal_pending(p) && __fatal_signal_pending(p);
+}
+
+/** Whether a task about to sleep in `state` must not, because of a pending signal. */
+export function signal_pending_state(state: number, p: task_struct): boolean {
+  if (!(state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL))) return false;
+  if (!signal_pending(p)) return false;
+  return (state & TASK_INTERRUPTIBLE) !== 0 || __fatal_signal_pending(p);
+}
+
+function handler(p: task_struct, sig: number): number {
+  return p.sighand?.action[sig - 1] ?? SIG_DFL;
+}
+
+/** SIGCHLD and a few others are ignored by default (sig_kernel_ignore). */
+function sig_kernel_ignore(sig: number): boolean {
+  return sig === SIGCHLD || sig === 23 || sig === 28; // SIGCHLD, SIGURG, SIGWINCH
+}
+
+/** sig_task_ignored: dropped at send time because the handler ignores it. */
+export function sig_ignored(p: task_struct, sig: number): boolean {
+  const h = handler(p, sig);
+  return h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig));
+}
+
+/**
+ * send_sig: queues `sig` for p unless p ignores it; a fatal signal wakes p from a killable
+ * sleep, any signal from an interruptible one. Returns 0, or -ESRCH for a dead task.
+ */
+export function* send_sig(sig: number, p: task_struct, _priv: number) {
+  if (p.exit_state !== 0) return -ESRCH;
+  if (sig_ignored(p, sig)) return 0;
+  p.pending.signal |= sigmask(sig);
+  p.ti_flags |= TIF_SIGPENDING;
+  const fatal = sig === SIGKILL;
+  yield* wake_up_state(p, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
+  return 0;
+}
+
+/** flush_signals: drops everything pending. */
+export function flush_signals(p: task_struct): void {
+  p.pending.signal = 0n;
+  p.ti_flags &= ~TIF_SIGPENDING;
+}
+
+/** ignore_signals: every handler becomes SIG_IGN (kthreadd does this; its children inherit it). */
+export function ignore_signals(p: task_struct): void {
+  p.sighand?.action.fill(SIG_IGN);
+  flush_signals(p);
+}
+
+/** allow_signal: a kernel thread opts in to receiving `sig`. */
+export function allow_signal(p: task_struct, sig: number): void {
+  if (sig !== SIGKILL && sig !== SIGSTOP && p.sighand) p.sighand.action[sig - 1] = 2;
+}

@@ -1,0 +1,113 @@
+/**
+ * Per-CPU hotplug threads (kernel/smpboot.c): a subsystem registers a thread type
+ * (ksoftirqd, migration, cpuhp); one thread per CPU is created bound and parked, and
+ * unparked when its CPU comes online. Each runs smpboot_thread_fn, which sleeps until the
+ * type's thread_should_run() says there is work.
+ */
+import type { KGen } from "../../sim/engine.js";
+import { kfunc } from "../../sim/functions.js";
+import { current } from "../include/current.js";
+import { IS_ERR } from "../include/err.js";
+import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
+import type { task_struct } from "../include/task_struct.js";
+import { K } from "../kernel.js";
+import {
+  kthread_create_on_cpu,
+  kthread_park,
+  kthread_parkme,
+  kthread_set_per_cpu,
+  kthread_should_park,
+  kthread_should_stop,
+  kthread_unpark,
+} from "./kthread.js";
+import { preempt_disable, preempt_enable, preempt_enable_no_resched, schedule } from "./sched/core.js";
+
+export interface smp_hotplug_thread {
+  /** Name format with one %u for the CPU. */
+  thread_comm: string;
+  thread_should_run(cpu: number): boolean;
+  thread_fn(cpu: number): KGen<void>;
+  /** Called once per created thread (migration makes it the stop task). */
+  create?(cpu: number, tsk: task_struct): void;
+  /** The thread of each CPU. */
+  store: Map<number, task_struct>;
+}
+
+interface smpboot_thread_data {
+  cpu: number;
+  ht: smp_hotplug_thread;
+}
+
+/** Registered types (K.hotplug_threads): new ones go to the head, so bring-up creates them newest first. */
+function registry(): smp_hotplug_thread[] {
+  return K.hotplug_threads;
+}
+
+const smpboot_thread_fn = kfunc(function* smpboot_thread_fn(data: unknown) {
+  const td = data as smpboot_thread_data;
+  const me = current();
+  for (;;) {
+    me.__state = TASK_INTERRUPTIBLE;
+    preempt_disable();
+    if (kthread_should_stop()) {
+      me.__state = TASK_RUNNING;
+      preempt_enable();
+      return 0;
+    }
+    if (kthread_should_park()) {
+      me.__state = TASK_RUNNING;
+      preempt_enable();
+      yield* kthread_parkme();
+      continue;
+    }
+    if (!td.ht.thread_should_run(td.cpu)) {
+      preempt_enable_no_resched();
+      yield* schedule();
+    } else {
+      me.__state = TASK_RUNNING;
+      preempt_enable();
+      yield* td.ht.thread_fn(td.cpu);
+    }
+  }
+});
+
+const __smpboot_create_thread = kfunc(function* __smpboot_create_thread(ht: smp_hotplug_thread, cpu: number) {
+  if (ht.store.has(cpu)) return 0;
+  const td: smpboot_thread_data = { cpu, ht };
+  const tsk = yield* kthread_create_on_cpu(smpboot_thread_fn, td, cpu, ht.thread_comm);
+  if (IS_ERR(tsk)) return tsk.errno;
+  kthread_set_per_cpu(tsk, cpu);
+  // Park it: it runs (and binds itself) only when its CPU is up.
+  yield* kthread_park(tsk);
+  ht.store.set(cpu, tsk);
+  ht.create?.(cpu, tsk);
+  return 0;
+});
+
+/** smpboot_create_threads (CPUHP_CREATE_THREADS): every registered type, for `cpu`. */
+export const smpboot_create_threads = kfunc(function* smpboot_create_threads(cpu: number) {
+  for (const ht of registry()) {
+    const ret = yield* __smpboot_create_thread(ht, cpu);
+    if (ret) return ret;
+  }
+  return 0;
+});
+
+/** smpboot_unpark_threads (CPUHP_AP_SMPBOOT_THREADS): lets `cpu`'s threads run. */
+export const smpboot_unpark_threads = kfunc(function* smpboot_unpark_threads(cpu: number) {
+  for (const ht of registry()) {
+    const tsk = ht.store.get(cpu);
+    if (tsk !== undefined) yield* kthread_unpark(tsk);
+  }
+});
+
+/** smpboot_register_percpu_thread: registers a type and creates it on the online CPUs. */
+export const smpboot_register_percpu_thread = kfunc(function* smpboot_register_percpu_thread(ht: smp_hotplug_thread) {
+  for (const cpu of K.cpu_online_mask) {
+    const ret = yield* __smpboot_create_thread(ht, cpu);
+    if (ret) return ret;
+    yield* kthread_unpark(ht.store.get(cpu) as task_struct);
+  }
+  registry().unshift(ht);
+  return 0;
+});

@@ -1,0 +1,80 @@
+/**
+ * Timers and timed sleeps (kernel/time/timer.c, sleep_timeout.c): jiffies, timers that
+ * fire in irq context on the CPU that armed them, schedule_timeout and msleep.
+ */
+import { activeEngine, type KGen, type Timer } from "../../../sim/engine.js";
+import { kfunc } from "../../../sim/functions.js";
+import { current, local_clock } from "../../include/current.js";
+import { TASK_UNINTERRUPTIBLE } from "../../include/sched.js";
+import type { task_struct } from "../../include/task_struct.js";
+import { K } from "../../kernel.js";
+import { schedule, wake_up_process } from "../sched/core.js";
+
+export const MAX_SCHEDULE_TIMEOUT = Number.MAX_SAFE_INTEGER;
+
+export function tick_nsec(): number {
+  return Math.round(1e9 / K.cfg.hz);
+}
+
+export function jiffies(): number {
+  return Math.floor(local_clock() / tick_nsec());
+}
+
+export function msecs_to_jiffies(ms: number): number {
+  return Math.ceil((ms * 1e6) / tick_nsec());
+}
+
+/**
+ * Runs modeled code in irq context on this CPU: it must not sleep. Returns the time it
+ * took, which the engine charges to the CPU after the interrupt.
+ */
+export function run_in_irq(g: KGen<unknown>): number {
+  let cost = 0;
+  for (let r = g.next(); !r.done; r = g.next()) {
+    if (r.value < 0) throw new Error("modeled irq code tried to sleep");
+    cost += r.value;
+  }
+  return cost;
+}
+
+/** Arms a timer that runs `fn` in irq context at jiffy `expires` on this CPU. */
+export function add_timer_on_this_cpu(expires_jiffies: number, fn: () => KGen<unknown>): Timer {
+  const e = activeEngine();
+  return e.addTimer(e.runningCpu, expires_jiffies * tick_nsec(), () => run_in_irq(fn()));
+}
+
+export function del_timer(t: Timer): void {
+  activeEngine().delTimer(t);
+}
+
+const process_timeout = kfunc(function* process_timeout(p: task_struct) {
+  yield* wake_up_process(p);
+});
+
+/**
+ * schedule_timeout: sleeps (in the state the caller set) for at most `timeout` jiffies.
+ * Returns 0 when the time ran out, else the jiffies left when woken early.
+ */
+export const schedule_timeout = kfunc(function* schedule_timeout(timeout: number) {
+  if (timeout === MAX_SCHEDULE_TIMEOUT) {
+    yield* schedule();
+    return timeout;
+  }
+  const expire = jiffies() + timeout;
+  const p = current();
+  const timer = add_timer_on_this_cpu(expire, () => process_timeout(p));
+  yield* schedule();
+  del_timer(timer);
+  return Math.max(0, expire - jiffies());
+});
+
+export const schedule_timeout_uninterruptible = kfunc(function* schedule_timeout_uninterruptible(timeout: number) {
+  current().__state = TASK_UNINTERRUPTIBLE;
+  return yield* schedule_timeout(timeout);
+});
+
+/** msleep: sleeps uninterruptibly for at least `ms` milliseconds. */
+export const msleep = kfunc(function* msleep(ms: number) {
+  let timeout = msecs_to_jiffies(ms) + 1;
+  while (timeout > 0) timeout = yield* schedule_timeout_uninterruptible(timeout);
+});

@@ -1,0 +1,286 @@
+/**
+ * A modeled machine: the engine, the kernel state, and the boot. Build one, run it, read
+ * its trace, its task list and its reports. Each run of the same options and seed is
+ * identical to the byte.
+ */
+
+import { COSTS, DEFAULT_COST } from "./linux/costs.js";
+import { NICE_TO_PRIO, PF_KTHREAD, SCHED_NORMAL, TASK_RUNNING } from "./linux/include/sched.js";
+import { SIG_DFL, SIGSEGV } from "./linux/include/signal.js";
+import type {
+  files_struct,
+  fs_struct,
+  sighand_struct,
+  signal_struct,
+  task_struct,
+} from "./linux/include/task_struct.js";
+import { type BootHooks, type InitMain, start_kernel } from "./linux/init/main.js";
+import { make_task_dead } from "./linux/kernel/exit.js";
+import { create_pid_namespace, PID_MAX_DEFAULT } from "./linux/kernel/pid.js";
+import { init_completion } from "./linux/kernel/sched/completion.js";
+import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/core.js";
+import { fair_sched_class } from "./linux/kernel/sched/fair.js";
+import type { rq } from "./linux/kernel/sched/sched.js";
+import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
+import { cpumask } from "./linux/lib/cpumask.js";
+import { list_head } from "./linux/lib/list.js";
+import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
+import { type Chooser, defaultChooser } from "./sim/chooser.js";
+import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
+import { TraceBuffer } from "./trace/buffer.js";
+import { ALL_EVENTS, type EventType } from "./trace/events.js";
+
+export interface MachineOptions {
+  cpus?: number;
+  seed?: number;
+  hz?: number;
+  pid_max?: number;
+  preempt?: KernelConfig["preempt"];
+  /** Events to record (default: all). */
+  events?: readonly EventType[];
+  /** Record from the first instruction of boot rather than from when the scenario starts. */
+  traceBoot?: boolean;
+  /** Ring buffer size in events. */
+  bufferSize?: number;
+  chooser?: Chooser;
+  costs?: Readonly<Record<string, number>>;
+  /** What pid 1 runs after boot. */
+  init?: InitMain;
+}
+
+export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
+
+/** The static structures init_task points at (init_fs, init_files, init_sighand, init_signals). */
+function init_task_struct(possible: cpumask): task_struct {
+  const fs: fs_struct = { users: 1, umask: 0o022, in_exec: false, __slab: null };
+  const files: files_struct = { count: 1, __slab: null };
+  const sighand: sighand_struct = { count: 1, action: new Int32Array(64).fill(SIG_DFL), __slab: null };
+  const signal: signal_struct = {
+    sigcnt: 1,
+    nr_threads: 1,
+    live: 1,
+    oom_score_adj: 0,
+    flags: 0,
+    shared_pending: { signal: 0n },
+    __slab: null,
+  };
+  const t = {
+    __state: TASK_RUNNING,
+    ti_flags: 0,
+    preempt_count: 1,
+    flags: PF_KTHREAD,
+    on_cpu: 0,
+    cpu: 0,
+    wake_cpu: 0,
+    recent_used_cpu: 0,
+    on_rq: 0,
+    prio: NICE_TO_PRIO(0),
+    static_prio: NICE_TO_PRIO(0),
+    normal_prio: NICE_TO_PRIO(0),
+    rt_priority: 0,
+    sched_class: fair_sched_class,
+    se: { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0 },
+    policy: SCHED_NORMAL,
+    nr_cpus_allowed: possible.weight,
+    cpus_mask: possible,
+    tasks: null,
+    mm: null,
+    active_mm: null,
+    exit_state: 0,
+    exit_code: 0,
+    exit_signal: 0,
+    pid: 0,
+    tgid: 0,
+    real_parent: null,
+    parent: null,
+    children: new list_head<task_struct>(),
+    sibling: null,
+    group_leader: null,
+    thread_pid: null,
+    vfork_done: null,
+    set_child_tid: 0,
+    clear_child_tid: 0,
+    worker_private: null,
+    nvcsw: 0,
+    nivcsw: 0,
+    start_time: 0,
+    comm: "swapper",
+    fs,
+    files,
+    signal,
+    sighand,
+    blocked: 0n,
+    pending: { signal: 0n },
+    pref_node_fork: -1,
+    usage: 2,
+    rcu_users: 2,
+    stack: null,
+    thread: { fn: null, fn_arg: null },
+    sim: null,
+    __slab: null,
+  } as unknown as task_struct;
+  t.tasks = new list_head(t);
+  t.sibling = new list_head(t);
+  t.real_parent = t;
+  t.parent = t;
+  t.group_leader = t;
+  return t;
+}
+
+function new_rq(cpu: number, idle: task_struct): rq {
+  return {
+    cpu,
+    nr_running: 0,
+    curr: idle,
+    idle,
+    stop: null,
+    stop_queued: false,
+    cfs: { queue: [], nr_running: 0, load: 0, min_vruntime: 0 },
+    nr_switches: 0,
+    last_switch: 0,
+    softlockup_reported: false,
+  };
+}
+
+export class Machine {
+  readonly kernel: Kernel;
+  readonly engine: Engine;
+  private leakReportsDone = false;
+
+  constructor(opts: MachineOptions = {}) {
+    const cpus = opts.cpus ?? DEFAULTS.cpus;
+    const cfg: KernelConfig = {
+      cpus,
+      hz: opts.hz ?? DEFAULTS.hz,
+      seed: opts.seed ?? DEFAULTS.seed,
+      pid_max: opts.pid_max ?? PID_MAX_DEFAULT,
+      preempt: opts.preempt ?? "none",
+      softlockup_thresh: 20e9,
+      rcu_gp_delay: 10e6,
+    };
+    if (!Number.isInteger(cfg.hz) || cfg.hz < 24 || cfg.hz > 10000)
+      throw new RangeError(`hz must be an integer from 24 to 10000, got ${cfg.hz}`);
+    this.engine = new Engine(
+      {
+        cpus,
+        hz: cfg.hz,
+        chooser: opts.chooser ?? defaultChooser(cfg.seed),
+        costs: opts.costs ?? COSTS,
+        defaultCost: DEFAULT_COST,
+      },
+      {
+        tick: sched_tick,
+        preempt: sched_preempt_hook,
+        oops: () => make_task_dead(SIGSEGV),
+        describe: (t: Thread) => {
+          const p = t.owner as task_struct;
+          return `${p.comm}/${p.pid}`;
+        },
+      },
+    );
+    const possible = cpumask.of(
+      cpus,
+      Array.from({ length: cpus }, (_, i) => i),
+    );
+    const init_task = init_task_struct(possible);
+    const events = opts.events ?? ALL_EVENTS;
+    const trace = new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : []);
+    const runqueues: rq[] = Array.from({ length: cpus }, (_, i) => new_rq(i, init_task));
+    this.kernel = {
+      cfg,
+      engine: this.engine,
+      nr_cpu_ids: cpus,
+      cpu_possible_mask: possible,
+      cpu_online_mask: cpumask.of(cpus, [0]),
+      runqueues,
+      init_task,
+      idle_tasks: Array.from({ length: cpus }, (_, i) => (i === 0 ? init_task : null)),
+      init_pid_ns: create_pid_namespace(cfg.pid_max),
+      nr_threads: 0,
+      total_forks: 0,
+      max_threads: 192730,
+      kthreadd_task: null,
+      kthread_create_list: new list_head(),
+      kthread_create_lock: { name: "kthread_create_lock", owner: null },
+      kthreadd_done: init_completion(),
+      slab: createSlabState(() => {
+        const e = this.engine;
+        const p = e.running?.owner as task_struct | undefined;
+        return p ? `${p.comm}/${p.pid}` : "?";
+      }),
+      hotplug_threads: [],
+      unbound_percpu_workers: [],
+      trace,
+      system_state: "booting",
+    };
+    this.activate();
+    init_idle(init_task, 0);
+    const hooks: BootHooks = {
+      init_main: opts.init ?? null,
+      on_booted: () => {
+        if (!opts.traceBoot) for (const e of events) trace.enabled[e] = true;
+      },
+    };
+    init_task.sim = this.engine.spawn(init_task, start_kernel(hooks), true);
+    this.engine.online(this.engine.cpus[0] as (typeof this.engine.cpus)[0], init_task.sim, 0);
+  }
+
+  /** Points the model's globals at this machine. */
+  private activate(): void {
+    setKernel(this.kernel);
+    useSlab(this.kernel.slab);
+  }
+
+  /** Runs until nothing is left to do, or a limit. */
+  run(limits: RunLimits = {}): StopReason {
+    this.activate();
+    return this.engine.run(limits);
+  }
+
+  /** Problems found so far (oopses, KASAN and lockup reports, …). */
+  get reports(): readonly Report[] {
+    return this.engine.reports;
+  }
+
+  /**
+   * The kmemleak-style scan: live slab objects that nothing in the kernel references.
+   * Adds a report per leak (once) and returns them.
+   */
+  checkLeaks(): Report[] {
+    this.activate();
+    const k = this.kernel;
+    const roots: unknown[] = [
+      k.init_task,
+      k.idle_tasks,
+      k.runqueues,
+      k.kthread_create_list,
+      k.init_pid_ns,
+      k.hotplug_threads,
+    ];
+    const leaks = find_leaks(roots).map((rec) => ({
+      kind: "kmemleak",
+      title: `kmemleak: unreferenced object (cache ${rec.cache}, size ${rec.size})`,
+      lines: formatLeak(rec),
+      cpu: rec.allocCpu,
+      time: rec.allocTime,
+    }));
+    if (!this.leakReportsDone) {
+      this.engine.reports.push(...leaks);
+      this.leakReportsDone = true;
+    }
+    return leaks;
+  }
+
+  /** Every task on the task list, parents before children (for_each_process order). */
+  tasks(): task_struct[] {
+    const out: task_struct[] = [];
+    for (const t of this.kernel.init_task.tasks) out.push(t);
+    return out;
+  }
+
+  get now(): number {
+    return this.engine.now();
+  }
+}
+
+export { K };

@@ -1,0 +1,60 @@
+/**
+ * Running a scenario on a fresh machine: the library's one-call entry point, used by the
+ * CLI, the tests and the benchmarks.
+ */
+import { Machine, type MachineOptions } from "./machine.js";
+import type { Scenario } from "./scenarios/scenario.js";
+import type { Report, StopReason } from "./sim/engine.js";
+import { formatFtrace } from "./trace/ftrace.js";
+import { type PsRow, psRow } from "./views/ps.js";
+
+export interface RunOptions extends Omit<MachineOptions, "init"> {
+  /** Stop at this virtual time (ns) instead of running until the machine is idle. */
+  until?: number;
+  /** Stop after this many engine steps (a guard; default 50 million). */
+  maxSteps?: number;
+  /** Run the kmemleak-style scan when the machine went idle (default true). */
+  checkLeaks?: boolean;
+}
+
+export interface RunResult {
+  machine: Machine;
+  stop: StopReason;
+  reports: readonly Report[];
+}
+
+/** Report kinds that mean something went wrong (a clean run has none). */
+const PROBLEMS = new Set(["oops", "kasan", "kmemleak", "stall", "softlockup", "atomic-sleep", "panic", "warn"]);
+
+export function problems(reports: readonly Report[]): Report[] {
+  return reports.filter((r) => PROBLEMS.has(r.kind));
+}
+
+export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+  const machine = new Machine({ ...opts, cpus: opts.cpus ?? s.cpus, init: s.main ?? null });
+  const stop = machine.run({ until: opts.until, maxSteps: opts.maxSteps ?? 50_000_000 });
+  if (stop === "steps") {
+    machine.engine.report({
+      kind: "stall",
+      title: `tasklab: stopped after ${machine.engine.steps} steps without the machine going idle`,
+      lines: ["Use --until to bound the run in virtual time."],
+    });
+  }
+  if (stop === "idle" && opts.checkLeaks !== false) machine.checkLeaks();
+  return { machine, stop, reports: machine.reports };
+}
+
+export function traceText(r: RunResult): string {
+  return formatFtrace(r.machine.kernel.trace, r.machine.kernel.nr_cpu_ids);
+}
+
+export function psRows(r: RunResult): PsRow[] {
+  return r.machine.tasks().map(psRow);
+}
+
+/** A report as dmesg would print it: "[    1.234567] title" and its lines. */
+export function formatReport(r: Report): string {
+  const us = Math.floor(r.time / 1000);
+  const stamp = `[${String(Math.floor(us / 1e6)).padStart(5)}.${String(us % 1e6).padStart(6, "0")}]`;
+  return [r.title, ...r.lines].map((l) => `${stamp} ${l}`).join("\n");
+}

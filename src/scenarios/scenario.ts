@@ -1,0 +1,19 @@
+/**
+ * What a scenario is: a name, a one-line description, optional machine defaults, and the
+ * code pid 1 runs once the kernel has booted (in kernel context, like a built-in module's
+ * init function).
+ */
+import type { KGen } from "../sim/engine.js";
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Machine defaults the scenario was written for (overridden by the caller's options). */
+  cpus?: number;
+  main?: () => KGen<unknown>;
+}
+
+/** Identity, for type checking a scenario module's default export. */
+export function defineScenario(s: Scenario): Scenario {
+  return s;
+}

@@ -1,0 +1,438 @@
+/**
+ * The engine: CPUs with virtual clocks, threads whose code is generators, timers, the
+ * run loop and its limits. Mechanism only: which thread a CPU runs, when a tick preempts
+ * and what an interrupt does are decided by the model through `EngineHooks`. The engine
+ * never imports the model, and uses no Node-only API.
+ *
+ * Time: each CPU has a clock in ns. The run loop always steps the CPU whose next event
+ * is earliest (ties: lowest id, or the chooser's pick), so effects happen in global time
+ * order; clocks only advance when a thread yields a cost, never inside a step.
+ */
+import type { ChoiceKind, Chooser } from "./chooser.js";
+import { functionCount, functionName } from "./functions.js";
+import { IndexedHeap } from "./heap.js";
+
+/** Yielded by a thread that has just handed its CPU to another (`Engine.setCurr`). */
+export const SWITCH = -1;
+/** Yielded by an idle thread with nothing to do: the CPU sleeps until kicked or a timer. */
+export const HALT = -2;
+
+/** What a thread yields: a cost in ns (a preemption point), SWITCH or HALT. */
+export type Step = number;
+export type KGen<R = void> = Generator<Step, R, unknown>;
+
+export class Thread {
+  /** Ids of the modeled functions on this thread's stack, outermost first. */
+  readonly fnStack: number[] = [];
+  /** Virtual time at which each of those was entered. */
+  readonly entryStack: number[] = [];
+  constructor(
+    readonly id: number,
+    public gen: KGen<unknown>,
+    /** The model's object for this thread (a task_struct). */
+    readonly owner: unknown,
+    /** Idle threads get no ticks (NO_HZ idle) and halt. */
+    readonly idle: boolean,
+  ) {}
+
+  /** The names of the modeled calls on the stack, innermost first (like `bt`). */
+  backtrace(): string[] {
+    const out: string[] = [];
+    for (let i = this.fnStack.length - 1; i >= 0; i--) out.push(functionName(this.fnStack[i] as number));
+    return out;
+  }
+}
+
+export class Cpu {
+  clock = 0;
+  /** When this CPU next has something to do: its clock, or for a halted CPU its first timer. */
+  key = 0;
+  curr: Thread | null = null;
+  halted = false;
+  /** Interrupts masked (local_irq_disable depth): no timer or tick is taken meanwhile. */
+  irqsOff = 0;
+  /** Nonzero while the tick (a hard interrupt) runs on this CPU. */
+  inIrq = 0;
+  /** Nonzero while timer callbacks (softirq context) run on this CPU. */
+  inSoftirq = 0;
+  /** Set by the model (TIF_NEED_RESCHED of the running task); checked at each yield. */
+  needResched = false;
+  nextTick = 0;
+  /** Resumes of the current thread since the CPU last switched threads. */
+  stepsSinceSwitch = 0;
+  heapIndex = -1;
+  readonly timers = new IndexedHeap<Timer>(timerBefore);
+  constructor(readonly id: number) {}
+}
+
+/** A timer's callback runs in softirq context and returns the time it took (ns). */
+export type TimerFn = () => number;
+
+export class Timer {
+  heapIndex = -1;
+  constructor(
+    readonly cpu: number,
+    readonly expires: number,
+    readonly seq: number,
+    readonly fn: TimerFn,
+  ) {}
+}
+
+function timerBefore(a: Timer, b: Timer): boolean {
+  return a.expires < b.expires || (a.expires === b.expires && a.seq < b.seq);
+}
+
+/** A problem found while running: an oops, a stall, a detector's finding. */
+export interface Report {
+  kind: string;
+  /** The first line, in the kernel's style. */
+  title: string;
+  /** Further lines (call stacks, details). */
+  lines: string[];
+  cpu: number;
+  time: number;
+}
+
+export interface EngineHooks {
+  /** A scheduler tick on a busy CPU (irq context, synchronous); returns its cost in ns. */
+  tick(cpu: Cpu): number;
+  /** At a preemption point with `cpu.needResched` set: the model may switch threads. */
+  preempt(cpu: Cpu): void;
+  /** The thread's code threw: returns the code that finishes the task (an oops). */
+  oops(thread: Thread, error: unknown): KGen<unknown>;
+  /** "comm/pid" of a thread's task, for reports. */
+  describe(thread: Thread): string;
+}
+
+export interface EngineOptions {
+  cpus: number;
+  hz: number;
+  chooser: Chooser;
+  /** ns per modeled function, by name; functions not listed cost `defaultCost`. */
+  costs: Readonly<Record<string, number>>;
+  defaultCost: number;
+  /** A thread resumed this many times in a row without its CPU switching is a stall. */
+  maxStepsWithoutSwitch?: number;
+  /** Synchronous kernel helpers called this many times within one step is a stall. */
+  maxOpsPerStep?: number;
+}
+
+export interface RunLimits {
+  /** Stop before any event later than this virtual time (ns). */
+  until?: number;
+  /** Stop after this many steps. */
+  maxSteps?: number;
+}
+
+export type StopReason = "idle" | "until" | "steps" | "stopped" | "stall" | "panic";
+
+/** Thrown out of a thread's code when it runs away without yielding. */
+export class EngineStall extends Error {}
+
+let active: Engine | null = null;
+
+/** The engine currently running (model code runs only inside `Engine.run`). */
+export function activeEngine(): Engine {
+  return active as Engine;
+}
+
+export class Engine {
+  readonly cpus: Cpu[];
+  readonly reports: Report[] = [];
+  /** The thread being stepped and its CPU (for `current` and for kfunc frames). */
+  running!: Thread;
+  runningCpu!: Cpu;
+  /** Total steps taken. */
+  steps = 0;
+  readonly tickPeriod: number;
+  /** Optional function-graph hooks, set by a tracer. */
+  fgraphEnter: ((t: Thread, fn: number) => void) | null = null;
+  fgraphExit: ((t: Thread, fn: number) => void) | null = null;
+  private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
+  private readonly costById: number[] = [];
+  private nextThreadId = 0;
+  private timerSeq = 0;
+  private ops = 0;
+  private stopReason: StopReason | null = null;
+  private readonly maxStepsWithoutSwitch: number;
+  private readonly maxOpsPerStep: number;
+
+  constructor(
+    private readonly opts: EngineOptions,
+    private readonly hooks: EngineHooks,
+  ) {
+    if (!Number.isInteger(opts.cpus) || opts.cpus < 1 || opts.cpus > 1024) {
+      throw new RangeError(`cpus must be an integer from 1 to 1024, got ${opts.cpus}`);
+    }
+    this.cpus = Array.from({ length: opts.cpus }, (_, i) => new Cpu(i));
+    this.tickPeriod = Math.round(1e9 / opts.hz);
+    this.maxStepsWithoutSwitch = opts.maxStepsWithoutSwitch ?? 5_000_000;
+    this.maxOpsPerStep = opts.maxOpsPerStep ?? 10_000_000;
+  }
+
+  get chooser(): Chooser {
+    return this.opts.chooser;
+  }
+
+  choose(kind: ChoiceKind, n: number): number {
+    return n < 2 ? 0 : this.opts.chooser.choose(kind, n);
+  }
+
+  /** The cost in ns of one call of modeled function `id`. */
+  costOf(id: number): number {
+    const c = this.costById[id];
+    if (c !== undefined) return c;
+    for (let i = this.costById.length; i < functionCount(); i++) {
+      this.costById[i] = this.opts.costs[functionName(i)] ?? this.opts.defaultCost;
+    }
+    return this.costById[id] ?? this.opts.defaultCost;
+  }
+
+  /** The cost in ns of a named step that is not a modeled function (an IPI, a tick). */
+  costOfName(name: string): number {
+    return this.opts.costs[name] ?? this.opts.defaultCost;
+  }
+
+  /** Makes a thread for a task; it runs when the model switches a CPU to it. */
+  spawn(owner: unknown, gen: KGen<unknown>, idle = false): Thread {
+    return new Thread(this.nextThreadId++, gen, owner, idle);
+  }
+
+  /** Makes `t` the thread running on `cpu` (the running thread then yields SWITCH). */
+  setCurr(cpu: Cpu, t: Thread): void {
+    cpu.curr = t;
+    cpu.stepsSinceSwitch = 0;
+  }
+
+  /** Wakes a halted CPU (an IPI), no earlier than `at`. */
+  kick(cpu: Cpu, at: number): void {
+    if (!cpu.halted) return;
+    cpu.halted = false;
+    if (cpu.clock < at) cpu.clock = at;
+    cpu.nextTick = this.nextTickAfter(cpu.clock);
+    cpu.key = cpu.clock;
+    this.ready.update(cpu);
+  }
+
+  /** Arms a one-shot timer on `cpu`; `fn` runs in that CPU's irq context. */
+  addTimer(cpu: Cpu, expires: number, fn: TimerFn): Timer {
+    const t = new Timer(cpu.id, expires, this.timerSeq++, fn);
+    cpu.timers.push(t);
+    if (cpu.halted) this.rekeyHalted(cpu);
+    return t;
+  }
+
+  delTimer(t: Timer): void {
+    const cpu = this.cpus[t.cpu] as Cpu;
+    cpu.timers.remove(t);
+    if (cpu.halted) this.rekeyHalted(cpu);
+  }
+
+  /** Counts one synchronous kernel helper call; a runaway loop of them is a stall. */
+  touch(): void {
+    if (++this.ops > this.maxOpsPerStep) {
+      throw new EngineStall(`${this.maxOpsPerStep} kernel helper calls without yielding`);
+    }
+  }
+
+  report(r: Omit<Report, "cpu" | "time"> & Partial<Pick<Report, "cpu" | "time">>): void {
+    this.reports.push({ cpu: this.runningCpu?.id ?? 0, time: this.runningCpu?.clock ?? 0, ...r });
+  }
+
+  /** Asks the run loop to stop after the current step. */
+  stop(reason: StopReason = "stopped"): void {
+    this.stopReason = reason;
+  }
+
+  /** Brings a CPU online at time `at`, running `idle` (its idle thread) first. */
+  online(cpu: Cpu, t: Thread, at: number): void {
+    cpu.curr = t;
+    cpu.halted = false;
+    cpu.clock = Math.max(cpu.clock, at);
+    cpu.key = cpu.clock;
+    cpu.nextTick = this.nextTickAfter(cpu.clock);
+    this.ready.update(cpu);
+  }
+
+  /** Whether a CPU has been brought online. */
+  isOnline(cpu: Cpu): boolean {
+    return cpu.curr !== null;
+  }
+
+  /** The earliest virtual time at which something can still happen, or Infinity. */
+  nextEventTime(): number {
+    return this.ready.peek()?.key ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** The latest CPU clock: "now" as seen from outside the run. */
+  now(): number {
+    let t = 0;
+    for (const c of this.cpus) if (c.clock > t) t = c.clock;
+    return t;
+  }
+
+  run(limits: RunLimits = {}): StopReason {
+    const prev = active;
+    active = this;
+    try {
+      return this.loop(limits.until ?? Number.POSITIVE_INFINITY, limits.maxSteps ?? Number.POSITIVE_INFINITY);
+    } finally {
+      active = prev;
+    }
+  }
+
+  private loop(until: number, maxSteps: number): StopReason {
+    this.stopReason = null;
+    let budget = maxSteps;
+    for (;;) {
+      const cpu = this.pickCpu();
+      if (cpu === undefined) return "idle";
+      if (cpu.key > until) return "until";
+      if (budget-- <= 0) return "steps";
+      this.step(cpu);
+      if (this.stopReason !== null) return this.stopReason;
+    }
+  }
+
+  private pickCpu(): Cpu | undefined {
+    const first = this.ready.peek();
+    if (first === undefined || !this.opts.chooser.ordersCpus) return first;
+    // Several CPUs at the same instant: their order is a choice (0 = lowest id).
+    const tied: Cpu[] = [];
+    while (this.ready.size > 0 && (this.ready.peek() as Cpu).key === first.key) tied.push(this.ready.pop() as Cpu);
+    const pick = this.choose("cpu_order", tied.length);
+    for (const c of tied) this.ready.push(c);
+    return tied[pick];
+  }
+
+  private step(cpu: Cpu): void {
+    this.runningCpu = cpu;
+    if (cpu.halted) {
+      // Woken from idle by a due timer.
+      cpu.halted = false;
+      cpu.clock = cpu.key;
+      cpu.nextTick = this.nextTickAfter(cpu.clock);
+    }
+    const irqCost = cpu.irqsOff > 0 ? 0 : this.runIrqWork(cpu);
+    if (irqCost > 0) {
+      // The interrupt took the CPU for a while; the thread resumes in a later step.
+      cpu.clock += irqCost;
+      cpu.key = cpu.clock;
+      this.ready.update(cpu);
+      return;
+    }
+    if (cpu.needResched && cpu.irqsOff === 0) {
+      this.running = cpu.curr as Thread;
+      this.hooks.preempt(cpu);
+    }
+    const t = cpu.curr as Thread;
+    this.running = t;
+    this.ops = 0;
+    this.steps++;
+    let r: IteratorResult<Step, unknown>;
+    try {
+      r = t.gen.next();
+    } catch (err) {
+      this.fail(cpu, t, err);
+      return;
+    }
+    if (r.done) {
+      this.fatal(cpu, `task ${this.hooks.describe(t)} returned from its top-level function`);
+      return;
+    }
+    const v = r.value;
+    if (v >= 0) {
+      cpu.clock += v;
+      cpu.key = cpu.clock;
+      if (++cpu.stepsSinceSwitch > this.maxStepsWithoutSwitch) {
+        this.stall(cpu, t, `${this.maxStepsWithoutSwitch} steps without a context switch`);
+        return;
+      }
+    } else if (v === HALT) {
+      cpu.halted = true;
+      this.rekeyHalted(cpu);
+      return;
+    }
+    this.ready.update(cpu);
+  }
+
+  /** Runs the timers due on this CPU, then the tick; returns the time they took. */
+  private runIrqWork(cpu: Cpu): number {
+    let cost = 0;
+    let timer = cpu.timers.peek();
+    if (timer !== undefined && timer.expires <= cpu.clock) {
+      this.running = cpu.curr as Thread;
+      cpu.inSoftirq++;
+      while (timer !== undefined && timer.expires <= cpu.clock) {
+        cpu.timers.remove(timer);
+        cost += timer.fn();
+        timer = cpu.timers.peek();
+      }
+      cpu.inSoftirq--;
+    }
+    if (cpu.clock >= cpu.nextTick) {
+      cpu.nextTick = this.nextTickAfter(cpu.clock);
+      if (!(cpu.curr as Thread).idle) {
+        this.running = cpu.curr as Thread;
+        cpu.inIrq++;
+        cost += this.hooks.tick(cpu);
+        cpu.inIrq--;
+      }
+    }
+    return cost;
+  }
+
+  private nextTickAfter(t: number): number {
+    return (Math.floor(t / this.tickPeriod) + 1) * this.tickPeriod;
+  }
+
+  /** A halted CPU waits for its earliest timer, or is out of the ready heap. */
+  private rekeyHalted(cpu: Cpu): void {
+    const t = cpu.timers.peek();
+    if (t === undefined) {
+      this.ready.remove(cpu);
+      return;
+    }
+    // Keyed by when it will wake; its clock catches up only when it does, so an
+    // earlier kick still lands at the kicker's time.
+    cpu.key = Math.max(cpu.clock, t.expires);
+    this.ready.update(cpu);
+  }
+
+  private fail(cpu: Cpu, t: Thread, err: unknown): void {
+    if (err instanceof EngineStall) {
+      this.stall(cpu, t, err.message);
+      return;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    this.report({
+      kind: "oops",
+      title: `BUG: unhandled exception in ${this.hooks.describe(t)}: ${msg}`,
+      lines: ["Call Trace:", ...t.backtrace().map((f) => ` ${f}`)],
+    });
+    t.fnStack.length = 0;
+    t.entryStack.length = 0;
+    try {
+      t.gen = this.hooks.oops(t, err);
+    } catch (e) {
+      this.fatal(cpu, `oops handling failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    this.ready.update(cpu);
+  }
+
+  private stall(cpu: Cpu, t: Thread, why: string): void {
+    this.report({
+      kind: "stall",
+      title: `watchdog: BUG: soft lockup - CPU#${cpu.id} stuck: ${this.hooks.describe(t)} ran ${why}`,
+      lines: ["Call Trace:", ...t.backtrace().map((f) => ` ${f}`)],
+    });
+    this.stop("stall");
+    this.ready.update(cpu);
+  }
+
+  private fatal(cpu: Cpu, msg: string): void {
+    this.report({ kind: "panic", title: `Kernel panic - not syncing: ${msg}`, lines: [], cpu: cpu.id });
+    this.stop("panic");
+  }
+}

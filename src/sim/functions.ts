@@ -1,0 +1,70 @@
+/**
+ * Modeled functions: the registry of their names and the `kfunc` wrapper that keeps the
+ * running thread's stack of modeled calls.
+ *
+ * A modeled kernel function is a generator; it calls others with `yield*`. `kfunc` gives
+ * each one an id, pushes a frame (id, entry time) on the running thread's stack, pays the
+ * function's own cost from the engine's cost table (a yield: a point where the CPU's
+ * clock advances and another CPU may run), runs the body and pops the frame.
+ */
+import { activeEngine, type KGen } from "./engine.js";
+
+const names: string[] = [];
+const ids = new Map<string, number>();
+
+/** The id of a modeled function's name (registered on first use). */
+export function functionId(name: string): number {
+  let id = ids.get(name);
+  if (id === undefined) {
+    id = names.length;
+    names.push(name);
+    ids.set(name, id);
+  }
+  return id;
+}
+
+export function functionName(id: number): string {
+  return names[id] ?? `fn#${id}`;
+}
+
+export function functionCount(): number {
+  return names.length;
+}
+
+/**
+ * Wraps a generator function as a modeled kernel function named after it:
+ * `export const copy_process = kfunc(function* copy_process(...) { ... })`.
+ */
+export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
+  const id = functionId(body.name);
+  const wrapped = function* (...args: A): KGen<R> {
+    const e = activeEngine();
+    const t = e.running;
+    t.fnStack.push(id);
+    t.entryStack.push(e.runningCpu.clock);
+    e.fgraphEnter?.(t, id);
+    yield e.costOf(id);
+    const r = yield* body(...args);
+    e.fgraphExit?.(t, id);
+    t.fnStack.pop();
+    t.entryStack.pop();
+    return r;
+  };
+  Object.defineProperty(wrapped, "name", { value: body.name });
+  return wrapped;
+}
+
+/**
+ * Calls a generator function that is not a modeled kernel function (a scenario's thread
+ * function, say) with a frame of its own name, so it shows in backtraces.
+ */
+export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A): KGen<R> {
+  const e = activeEngine();
+  const t = e.running;
+  t.fnStack.push(functionId(fn.name || "threadfn"));
+  t.entryStack.push(e.runningCpu.clock);
+  const r = yield* fn(arg);
+  t.fnStack.pop();
+  t.entryStack.pop();
+  return r;
+}

@@ -1,0 +1,55 @@
+/**
+ * The trace ring buffer: a bounded list of records that overwrites its oldest entries
+ * when full, as ftrace's does, plus the saved-cmdlines cache that the TASK-PID column is
+ * resolved from when the trace is read.
+ */
+import { ALL_EVENTS, type EventType, type TraceRecord } from "./events.js";
+
+export class TraceBuffer {
+  private readonly ring: TraceRecord[] = [];
+  private head = 0;
+  /** Events ever written (entries-written); the buffer holds the last `capacity`. */
+  written = 0;
+  /** pid → comm, as ftrace's saved_cmdlines: the last name seen for each pid. */
+  readonly cmdlines = new Map<number, string>();
+  /** One flag per event type: a tracepoint that is off costs one branch. */
+  readonly enabled: Record<EventType, boolean>;
+
+  constructor(
+    readonly capacity: number,
+    events: Iterable<EventType> = ALL_EVENTS,
+  ) {
+    if (!(capacity >= 1)) throw new RangeError("trace buffer capacity must be at least 1");
+    this.enabled = Object.fromEntries(ALL_EVENTS.map((e) => [e, false])) as Record<EventType, boolean>;
+    for (const e of events) this.enabled[e] = true;
+  }
+
+  get anyEnabled(): boolean {
+    return ALL_EVENTS.some((e) => this.enabled[e]);
+  }
+
+  push(r: TraceRecord): void {
+    this.written++;
+    if (this.ring.length < this.capacity) {
+      this.ring.push(r);
+      return;
+    }
+    this.ring[this.head] = r;
+    this.head = (this.head + 1) % this.capacity;
+  }
+
+  saveCmdline(pid: number, comm: string): void {
+    this.cmdlines.set(pid, comm);
+  }
+
+  /** The records held, oldest first. */
+  records(): TraceRecord[] {
+    return this.ring.length < this.capacity
+      ? this.ring.slice()
+      : [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
+  }
+
+  get entries(): number {
+    return this.ring.length;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Typed trace events: what each tracepoint records (its TP_STRUCT__entry), without any
+ * text. Formatters turn them into ftrace text or other formats.
+ */
+
+export interface EventHeader {
+  /** Virtual time, ns. */
+  ts: number;
+  cpu: number;
+  /** The task the event happened in (the ftrace TASK-PID column). */
+  pid: number;
+  tgid: number;
+  /** irqs-off, need-resched, hardirq/softirq, preempt-depth, migrate-disable. */
+  irqflags: string;
+}
+
+export type WakeupEvent = {
+  type: "sched_waking" | "sched_wakeup" | "sched_wakeup_new";
+  comm: string;
+  tpid: number;
+  prio: number;
+  target_cpu: number;
+};
+
+export type TraceEvent =
+  | WakeupEvent
+  | {
+      type: "sched_switch";
+      prev_comm: string;
+      prev_pid: number;
+      prev_prio: number;
+      /** As __trace_sched_switch_state computes it: a TASK_REPORT bit, 0 (R) or TASK_REPORT_MAX (R+). */
+      prev_state: number;
+      next_comm: string;
+      next_pid: number;
+      next_prio: number;
+    }
+  | { type: "sched_process_fork"; comm: string; tpid: number; child_comm: string; child_pid: number }
+  | { type: "sched_process_exit"; comm: string; tpid: number; prio: number; group_dead: boolean }
+  | { type: "sched_process_free"; comm: string; tpid: number; prio: number }
+  | { type: "task_newtask"; tpid: number; comm: string; clone_flags: number; oom_score_adj: number }
+  | { type: "task_rename"; tpid: number; oldcomm: string; newcomm: string; oom_score_adj: number }
+  | { type: "sched_kthread_stop"; comm: string; tpid: number }
+  | { type: "sched_kthread_stop_ret"; ret: number };
+
+export type EventType = TraceEvent["type"];
+export type TraceRecord = EventHeader & TraceEvent;
+
+export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
+  sched_waking: "sched",
+  sched_wakeup: "sched",
+  sched_wakeup_new: "sched",
+  sched_switch: "sched",
+  sched_process_fork: "sched",
+  sched_process_exit: "sched",
+  sched_process_free: "sched",
+  sched_kthread_stop: "sched",
+  sched_kthread_stop_ret: "sched",
+  task_newtask: "task",
+  task_rename: "task",
+};
+
+export const ALL_EVENTS = Object.keys(EVENT_SYSTEMS) as EventType[];

@@ -1,0 +1,95 @@
+/**
+ * The ftrace `trace` file of a 6.x kernel (kernel/trace/trace.c, trace_output.c): the
+ * nop tracer's header with the five-flag legend, then one line per event:
+ * "%16s-%-7d [%03d] FLAGS %5lu.%06lu: event: text", the TASK-PID column resolved from
+ * the saved-cmdlines cache when the trace is read, as the kernel does.
+ */
+import type { TraceBuffer } from "./buffer.js";
+import type { TraceRecord } from "./events.js";
+
+const STATE_LETTERS: readonly [number, string][] = [
+  [0x01, "S"],
+  [0x02, "D"],
+  [0x04, "T"],
+  [0x08, "t"],
+  [0x10, "X"],
+  [0x20, "Z"],
+  [0x40, "P"],
+  [0x80, "I"],
+];
+const TASK_REPORT_MAX = 0x100;
+
+/** sched_switch's prev_state: "R", "R+", or the state letters joined by "|". */
+export function formatPrevState(state: number): string {
+  const bits = state & (TASK_REPORT_MAX - 1);
+  const letters = bits
+    ? STATE_LETTERS.filter(([b]) => bits & b)
+        .map(([, l]) => l)
+        .join("|")
+    : "R";
+  return letters + (state & TASK_REPORT_MAX ? "+" : "");
+}
+
+const cpu3 = (n: number): string => String(n).padStart(3, "0");
+
+/** The event's TP_printk text, in the 6.19 formats. */
+export function formatEventText(r: TraceRecord): string {
+  switch (r.type) {
+    case "sched_waking":
+    case "sched_wakeup":
+    case "sched_wakeup_new":
+      return `comm=${r.comm} pid=${r.tpid} prio=${r.prio} target_cpu=${cpu3(r.target_cpu)}`;
+    case "sched_switch":
+      return `prev_comm=${r.prev_comm} prev_pid=${r.prev_pid} prev_prio=${r.prev_prio} prev_state=${formatPrevState(r.prev_state)} ==> next_comm=${r.next_comm} next_pid=${r.next_pid} next_prio=${r.next_prio}`;
+    case "sched_process_fork":
+      return `comm=${r.comm} pid=${r.tpid} child_comm=${r.child_comm} child_pid=${r.child_pid}`;
+    case "sched_process_exit":
+      return `comm=${r.comm} pid=${r.tpid} prio=${r.prio} group_dead=${r.group_dead}`;
+    case "sched_process_free":
+      return `comm=${r.comm} pid=${r.tpid} prio=${r.prio}`;
+    case "task_newtask":
+      return `pid=${r.tpid} comm=${r.comm} clone_flags=${(r.clone_flags >>> 0).toString(16)} oom_score_adj=${r.oom_score_adj}`;
+    case "task_rename":
+      return `oldcomm=${r.oldcomm} newcomm=${r.newcomm} oom_score_adj=${r.oom_score_adj}`;
+    case "sched_kthread_stop":
+      return `comm=${r.comm} pid=${r.tpid}`;
+    case "sched_kthread_stop_ret":
+      return `ret=${r.ret}`;
+  }
+}
+
+/** " %5lu.%06lu" of a nanosecond time. */
+export function formatTimestamp(ns: number): string {
+  const us = Math.floor(ns / 1000);
+  return `${String(Math.floor(us / 1e6)).padStart(5)}.${String(us % 1e6).padStart(6, "0")}`;
+}
+
+export function formatLine(r: TraceRecord, cmdlines: ReadonlyMap<number, string>): string {
+  const comm = r.pid === 0 ? "<idle>" : (cmdlines.get(r.pid) ?? "<...>");
+  return `${comm.padStart(16)}-${String(r.pid).padEnd(7)} [${cpu3(r.cpu)}] ${r.irqflags} ${formatTimestamp(r.ts)}: ${r.type}: ${formatEventText(r)}`;
+}
+
+export function ftraceHeader(entries: number, written: number, cpus: number): string[] {
+  return [
+    "# tracer: nop",
+    "#",
+    `# entries-in-buffer/entries-written: ${entries}/${written}   #P:${cpus}`,
+    "#",
+    "#                                _-----=> irqs-off/BH-disabled",
+    "#                               / _----=> need-resched",
+    "#                              | / _---=> hardirq/softirq",
+    "#                              || / _--=> preempt-depth",
+    "#                              ||| / _-=> migrate-disable",
+    "#                              |||| /     delay",
+    "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
+    "#              | |         |   |||||     |         |",
+  ];
+}
+
+/** The whole `trace` file. */
+export function formatFtrace(buf: TraceBuffer, cpus: number): string {
+  const records = buf.records();
+  const lines = ftraceHeader(buf.entries, buf.written, cpus);
+  for (const r of records) lines.push(formatLine(r, buf.cmdlines));
+  return `${lines.join("\n")}\n`;
+}
