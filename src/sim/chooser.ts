@@ -59,8 +59,11 @@ export function recordingChooser(inner: Chooser): Chooser & { readonly log: Reco
   };
 }
 
-/** Thrown when a replay does not match the run it replays: a bug, not a model event. */
-export class ReplayDivergence extends Error {}
+/** An error of tasklab itself: it ends the run instead of becoming a modeled oops. */
+export class TasklabError extends Error {}
+
+/** Thrown when a replay does not match the run it replays. */
+export class ReplayDivergence extends TasklabError {}
 
 /**
  * Replays a recorded list of decisions. A decision whose kind or arity differs from the

@@ -8,7 +8,7 @@
  * is earliest (ties: lowest id, or the chooser's pick), so effects happen in global time
  * order; clocks only advance when a thread yields a cost, never inside a step.
  */
-import type { ChoiceKind, Chooser } from "./chooser.js";
+import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
 import { functionCount, functionName } from "./functions.js";
 import { IndexedHeap } from "./heap.js";
 
@@ -404,6 +404,7 @@ export class Engine {
       this.stall(cpu, t, err.message);
       return;
     }
+    if (err instanceof TasklabError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     this.report({
       kind: "oops",

@@ -58,10 +58,10 @@ export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (.
  * Calls a generator function that is not a modeled kernel function (a scenario's thread
  * function, say) with a frame of its own name, so it shows in backtraces.
  */
-export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A): KGen<R> {
+export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threadfn"): KGen<R> {
   const e = activeEngine();
   const t = e.running;
-  t.fnStack.push(functionId(fn.name || "threadfn"));
+  t.fnStack.push(functionId(fn.name || anonymous));
   t.entryStack.push(e.runningCpu.clock);
   const r = yield* fn(arg);
   t.fnStack.pop();

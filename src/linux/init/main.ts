@@ -62,7 +62,7 @@ function make_kernel_init(hooks: BootHooks) {
     // run_init_process: exec of the init program renames pid 1 (it was "swapper/0").
     set_task_comm(current(), "init");
     hooks.on_booted();
-    if (hooks.init_main !== null) yield* kcall(hooks.init_main, undefined);
+    if (hooks.init_main !== null) yield* kcall(hooks.init_main, undefined, "main");
     // An init with nothing left to do waits forever, like a shell-less /sbin/init.
     const me = current();
     for (;;) {

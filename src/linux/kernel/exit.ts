@@ -127,6 +127,15 @@ const do_task_dead = kfunc(function* do_task_dead() {
 /** do_exit: ends the current task with `code`. Never returns. */
 export const do_exit = kfunc(function* do_exit(code: number) {
   const tsk = current();
+  if (tsk.pid === 1) {
+    // The machine cannot go on without init.
+    activeEngine().report({
+      kind: "panic",
+      title: `Kernel panic - not syncing: Attempted to kill init! exitcode=0x${(code >>> 0).toString(16).padStart(8, "0")}`,
+      lines: ["Call Trace:", ...tsk.sim.backtrace().map((f) => ` ${f}`)],
+    });
+    activeEngine().stop("panic");
+  }
   tsk.flags |= PF_EXITING;
   const group_dead = --tsk.signal.live === 0;
   tsk.exit_code = code;

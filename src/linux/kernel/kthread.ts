@@ -8,7 +8,7 @@
  * token. Whoever swaps it to null and gets the old value owns completing it; whoever gets
  * null knows the other side has given up and frees the request itself.
  */
-import type { KGen } from "../../sim/engine.js";
+import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
 import { current } from "../include/current.js";
@@ -119,7 +119,7 @@ export function set_kthread_struct(p: task_struct): boolean {
 export function free_kthread_struct(p: task_struct): void {
   const kt = p.worker_private;
   if (kt === null) return;
-  p.worker_private = null;
+  // The pointer stays, as in C: a later use is a use-after-free for KASAN to catch.
   kfree(kt.full_name);
   kfree(kt);
 }
@@ -132,11 +132,13 @@ export function get_kthread_comm(p: task_struct): string {
 
 /** kthread_should_stop: whether kthread_stop() has been called on the current thread. */
 export function kthread_should_stop(): boolean {
+  activeEngine().touch();
   return (to_kthread(current()).flags & KTHREAD_SHOULD_STOP) !== 0;
 }
 
 /** kthread_should_park: whether kthread_park() asks the current thread to park. */
 export function kthread_should_park(): boolean {
+  activeEngine().touch();
   return (to_kthread(current()).flags & KTHREAD_SHOULD_PARK) !== 0;
 }
 
@@ -444,9 +446,11 @@ export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
  * k afterwards unless it holds its own reference. May sleep.
  */
 export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
+  kasan_check(k, "read");
   trace_sched_kthread_stop(k);
   get_task_struct(k);
   const kt = to_kthread(k);
+  kasan_check(kt, "write");
   kt.flags |= KTHREAD_SHOULD_STOP;
   yield* kthread_unpark(k);
   k.ti_flags |= TIF_NOTIFY_SIGNAL;

@@ -3,6 +3,7 @@
  * TIF_SIGPENDING flag, whether a sleep may be interrupted, sending with the ignore rules
  * (a kernel thread ignores everything unless it allowed the signal), ignore_signals().
  */
+import { activeEngine } from "../../sim/engine.js";
 import { ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
 import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGSTOP, sigmask } from "../include/signal.js";
@@ -10,6 +11,7 @@ import type { task_struct } from "../include/task_struct.js";
 import { wake_up_state } from "./sched/core.js";
 
 export function signal_pending(p: task_struct): boolean {
+  activeEngine().touch();
   return (p.ti_flags & (TIF_SIGPENDING | TIF_NOTIFY_SIGNAL)) !== 0;
 }
 

@@ -97,6 +97,18 @@ export function local_irq_enable(): void {
   activeEngine().runningCpu.irqsOff--;
 }
 
+/**
+ * set_current_state: the caller is about to sleep in `state`. Set it before testing the
+ * condition it waits for, then schedule(): a wakeup in between sets it back to running
+ * and schedule() returns at once. (In C this is a store with a full barrier; steps of the
+ * model are atomic, so the plain store __set_current_state is the same thing here.)
+ */
+export function set_current_state(state: number): void {
+  current().__state = state;
+}
+
+export const __set_current_state = set_current_state;
+
 export function need_resched(): boolean {
   return (current().ti_flags & TIF_NEED_RESCHED) !== 0;
 }

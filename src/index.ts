@@ -1,0 +1,88 @@
+/**
+ * tasklab's library API. Modeled kernel functions keep their Linux names; a scenario's
+ * code calls them with `yield*` from generator functions (see README, "Your own scenario").
+ */
+
+export { set_task_comm } from "./linux/fs/exec.js";
+// The modeled kernel.
+export { current, smp_processor_id } from "./linux/include/current.js";
+export { ERR_PTR, type ErrOr, type ErrPtr, IS_ERR, PTR_ERR } from "./linux/include/err.js";
+export * from "./linux/include/errno.js";
+export * from "./linux/include/sched.js";
+export * from "./linux/include/signal.js";
+export type { completion, spinlock_t, task_struct } from "./linux/include/task_struct.js";
+export * from "./linux/include/uapi/sched.js";
+export { do_exit } from "./linux/kernel/exit.js";
+export { get_task_struct, kernel_clone, kernel_thread, put_task_struct } from "./linux/kernel/fork.js";
+export {
+  kthread_bind,
+  kthread_bind_mask,
+  kthread_create,
+  kthread_create_on_cpu,
+  kthread_create_on_node,
+  kthread_exit,
+  kthread_park,
+  kthread_parkme,
+  kthread_run,
+  kthread_should_park,
+  kthread_should_stop,
+  kthread_stop,
+  kthread_unpark,
+  type threadfn_t,
+} from "./linux/kernel/kthread.js";
+export {
+  DEFINE_SPINLOCK,
+  spin_lock,
+  spin_lock_irq,
+  spin_unlock,
+  spin_unlock_irq,
+} from "./linux/kernel/locking/spinlock.js";
+export {
+  complete,
+  complete_all,
+  completion_done,
+  init_completion,
+  wait_for_completion,
+  wait_for_completion_interruptible,
+  wait_for_completion_killable,
+  wait_for_completion_timeout,
+} from "./linux/kernel/sched/completion.js";
+export {
+  __set_current_state,
+  cond_resched,
+  preempt_disable,
+  preempt_enable,
+  schedule,
+  set_current_state,
+  set_user_nice,
+  wake_up_process,
+  wake_up_state,
+} from "./linux/kernel/sched/core.js";
+export { __wake_up, init_waitqueue_head, wait_event } from "./linux/kernel/sched/wait.js";
+export { allow_signal, fatal_signal_pending, ignore_signals, send_sig, signal_pending } from "./linux/kernel/signal.js";
+export { jiffies, msecs_to_jiffies, msleep, schedule_timeout } from "./linux/kernel/time/timer.js";
+export { K, type Kernel } from "./linux/kernel.js";
+export { cpu_relax, mdelay, udelay } from "./linux/lib/delay.js";
+export { kfree, kmalloc } from "./linux/mm/slab.js";
+export { DEFAULTS, Machine, type MachineOptions } from "./machine.js";
+export { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "./run.js";
+export { findScenario, SCENARIOS } from "./scenarios/index.js";
+export { defineScenario, type Scenario } from "./scenarios/scenario.js";
+// The engine.
+export {
+  type ChoiceKind,
+  type Chooser,
+  defaultChooser,
+  type RecordedChoice,
+  ReplayDivergence,
+  recordingChooser,
+  replayChooser,
+} from "./sim/chooser.js";
+export type { KGen, Report, RunLimits, StopReason } from "./sim/engine.js";
+export { kcall, kfunc } from "./sim/functions.js";
+
+// Output.
+export { TraceBuffer } from "./trace/buffer.js";
+export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";
+export { formatFtrace, formatLine } from "./trace/ftrace.js";
+export { formatPsEf, formatPsEo, type PsRow, psRow } from "./views/ps.js";

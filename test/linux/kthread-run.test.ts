@@ -1,0 +1,130 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { problems, runScenario, traceText } from "../../src/run.js";
+import kthreadRun from "../../src/scenarios/kthread-run.js";
+import type { TraceRecord } from "../../src/trace/events.js";
+import { formatEventText, formatPrevState } from "../../src/trace/ftrace.js";
+
+/** "pid event text" for the records of the given pids (and switches to them), in trace order. */
+function story(recs: readonly TraceRecord[], pids: readonly number[]): string[] {
+  return recs
+    .filter((r) => pids.includes(r.pid) || (r.type === "sched_switch" && pids.includes(r.next_pid)))
+    .map((r) => `${r.pid} ${r.type}: ${formatEventText(r)}`);
+}
+
+/** Asserts that `expected` patterns match lines of `lines` in this order (other lines may sit between). */
+function expectInOrder(lines: readonly string[], expected: readonly RegExp[]): void {
+  let i = 0;
+  for (const re of expected) {
+    while (i < lines.length && !re.test(lines[i] as string)) i++;
+    expect(i, `no line matching ${re} after the previous match in:\n${lines.join("\n")}`).toBeLessThan(lines.length);
+    i++;
+  }
+}
+
+describe.each([1, 2, 4])("kthread-run on %i CPUs", (cpus) => {
+  const r = runScenario(kthreadRun, { cpus });
+  const recs = r.machine.kernel.trace.records();
+  const created = recs.find((e) => e.type === "task_newtask");
+  const T = created?.type === "task_newtask" ? created.tpid : -1;
+
+  it("runs clean", () => {
+    expect(r.stop).toBe("idle");
+    expect(problems(r.reports)).toEqual([]);
+  });
+
+  it("shows the 6.4+ creation hand-off, in order", () => {
+    expectInOrder(story(recs, [1, 2, T]), [
+      /^1 sched_waking: comm=kthreadd pid=2 /,
+      /^1 sched_wakeup: comm=kthreadd pid=2 /,
+      /^1 sched_switch: prev_comm=init prev_pid=1 prev_prio=120 prev_state=D ==> /,
+      new RegExp(`^2 task_newtask: pid=${T} comm=my_kthread/0 clone_flags=800700 oom_score_adj=0$`),
+      new RegExp(`^2 sched_process_fork: comm=kthreadd pid=2 child_comm=my_kthread/0 child_pid=${T}$`),
+      new RegExp(`^2 sched_wakeup_new: comm=my_kthread/0 pid=${T} prio=120 target_cpu=`),
+      new RegExp(`^${T} sched_waking: comm=init pid=1 `),
+      new RegExp(`^${T} sched_switch: prev_comm=my_kthread/0 prev_pid=${T} prev_prio=120 prev_state=D ==> `),
+      new RegExp(`^1 sched_waking: comm=my_kthread/0 pid=${T} `),
+      new RegExp(`sched_switch: .* ==> next_comm=my_kthread/0 next_pid=${T} next_prio=120$`),
+      new RegExp(`^1 sched_kthread_stop: comm=my_kthread/0 pid=${T}$`),
+      new RegExp(`^${T} sched_process_exit: comm=my_kthread/0 pid=${T} prio=120 group_dead=true$`),
+      new RegExp(`^${T} sched_switch: prev_comm=my_kthread/0 prev_pid=${T} prev_prio=120 prev_state=X ==> `),
+      /^1 sched_kthread_stop_ret: ret=[1-9]\d*$/,
+    ]);
+  });
+
+  it("names the thread in copy_process: no task_rename, the name in every event", () => {
+    expect(recs.some((e) => e.type === "task_rename")).toBe(false);
+    const names = recs.filter((e) => e.type === "task_newtask" || e.type === "sched_process_fork");
+    expect(names.length).toBe(2);
+  });
+
+  it("frees the task after an RCU grace period, in softirq context", () => {
+    const free = recs.find((e) => e.type === "sched_process_free");
+    const exit = recs.find((e) => e.type === "sched_process_exit");
+    expect(free?.type === "sched_process_free" && free.tpid).toBe(T);
+    expect((free?.ts ?? 0) - (exit?.ts ?? 0)).toBeGreaterThanOrEqual(10e6);
+    expect(free?.irqflags[2]).toBe("s");
+  });
+
+  it("keeps time running forward and every switch consistent with what ran on the CPU", () => {
+    let last = 0;
+    const running = new Map<number, number>();
+    for (const e of recs) {
+      expect(e.ts).toBeGreaterThanOrEqual(last);
+      last = e.ts;
+      if (e.type !== "sched_switch") continue;
+      const was = running.get(e.cpu);
+      if (was !== undefined) expect(e.prev_pid).toBe(was);
+      expect(e.pid).toBe(e.prev_pid);
+      running.set(e.cpu, e.next_pid);
+    }
+  });
+});
+
+describe("the kthread-run trace file", () => {
+  it("matches the golden trace line by line (2 CPUs, seed 1)", () => {
+    const text = traceText(runScenario(kthreadRun, { cpus: 2, seed: 1 }));
+    const file = new URL("../golden/kthread-run.2cpu.seed1.trace", import.meta.url);
+    if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+    const want = readFileSync(file, "utf8").split("\n");
+    const got = text.split("\n");
+    for (let i = 0; i < Math.max(want.length, got.length); i++) expect(got[i], `line ${i + 1}`).toBe(want[i]);
+  });
+
+  it("prints prev_state as the kernel does", () => {
+    expect(formatPrevState(0)).toBe("R");
+    expect(formatPrevState(0x100)).toBe("R+");
+    expect(formatPrevState(0x02)).toBe("D");
+    expect(formatPrevState(0x10)).toBe("X");
+    expect(formatPrevState(0x80)).toBe("I");
+    expect(formatPrevState(0x01 | 0x02)).toBe("S|D");
+  });
+});
+
+describe("kthread_stop", () => {
+  it("returns threadfn's value, and -EINTR for a thread never woken (threadfn never runs)", async () => {
+    const { kthread_create, kthread_run, kthread_should_stop, kthread_stop } = await import(
+      "../../src/linux/kernel/kthread.js"
+    );
+    const { msleep } = await import("../../src/linux/kernel/time/timer.js");
+    const { IS_ERR } = await import("../../src/linux/include/err.js");
+    const { runMain } = await import("../helpers.js");
+    const results: number[] = [];
+    let ran = 0;
+    function* fn() {
+      ran++;
+      while (!kthread_should_stop()) yield* msleep(1);
+      return 42;
+    }
+    const r = runMain(function* () {
+      const a = yield* kthread_run(fn, null, "a");
+      const b = yield* kthread_create(fn, null, "b");
+      if (IS_ERR(a) || IS_ERR(b)) throw new Error("creation failed");
+      yield* msleep(5);
+      results.push(yield* kthread_stop(a), yield* kthread_stop(b));
+    });
+    expect(problems(r.reports)).toEqual([]);
+    expect(results).toEqual([42, -4]);
+    expect(ran).toBe(1);
+  });
+});
