@@ -14,3 +14,6 @@ export const SIG_DFL = 0;
 export const SIG_IGN = 1;
 
 export const sigmask = (sig: number): bigint => 1n << BigInt(sig - 1);
+
+/** signal_struct::flags: the init of a pid namespace ignores signals it has no handler for. */
+export const SIGNAL_UNKILLABLE = 0x00000040;

@@ -41,6 +41,7 @@ import {
   CLONE_VM,
   CSIGNAL,
 } from "../include/uapi/sched.js";
+import { SIGNAL_UNKILLABLE } from "../include/signal.js";
 import { K } from "../kernel.js";
 import { list_add_tail, list_head } from "../lib/list.js";
 import { kfree, kmalloc } from "../mm/slab.js";
@@ -336,6 +337,8 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     undo.push(() => free_pid(K.init_pid_ns, pid));
     p.pid = pid.nr;
     p.thread_pid = pid;
+    // is_child_reaper: the first task of the namespace becomes its unkillable init.
+    if (pid.nr === 1) p.signal.flags |= SIGNAL_UNKILLABLE;
   }
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = me.group_leader;

@@ -6,7 +6,7 @@
 import { activeEngine } from "../../sim/engine.js";
 import { ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
-import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGSTOP, sigmask } from "../include/signal.js";
+import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_UNKILLABLE, sigmask } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { wake_up_state } from "./sched/core.js";
 
@@ -39,9 +39,13 @@ function sig_kernel_ignore(sig: number): boolean {
   return sig === SIGCHLD || sig === 23 || sig === 28; // SIGCHLD, SIGURG, SIGWINCH
 }
 
-/** sig_task_ignored: dropped at send time because the handler ignores it. */
+/**
+ * sig_task_ignored: dropped at send time because the handler ignores it, or because p
+ * is an init (SIGNAL_UNKILLABLE) with no handler for it.
+ */
 export function sig_ignored(p: task_struct, sig: number): boolean {
   const h = handler(p, sig);
+  if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL) return true;
   return h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig));
 }
 
@@ -71,7 +75,7 @@ export function ignore_signals(p: task_struct): void {
   flush_signals(p);
 }
 
-/** allow_signal: a kernel thread opts in to receiving `sig`. */
+/** allow_signal: a kernel thread opts in to receiving `sig` (its handler stops being SIG_IGN). */
 export function allow_signal(p: task_struct, sig: number): void {
-  if (sig !== SIGKILL && sig !== SIGSTOP && p.sighand) p.sighand.action[sig - 1] = 2;
+  if (p.sighand) p.sighand.action[sig - 1] = 2;
 }

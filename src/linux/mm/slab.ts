@@ -178,9 +178,10 @@ export function find_leaks(roots: readonly unknown[]): SlabRecord[] {
 
 /** kmemleak's report text for one unreferenced object. */
 export function formatLeak(rec: SlabRecord): string[] {
+  const slash = rec.allocTask.lastIndexOf("/");
   return [
     `unreferenced object id ${rec.id} (cache ${rec.cache}, size ${rec.size}):`,
-    `  comm "${rec.allocTask}", cpu ${rec.allocCpu}, time ${formatTime(rec.allocTime)}s`,
+    `  comm "${rec.allocTask.slice(0, slash)}", pid ${rec.allocTask.slice(slash + 1)}, cpu ${rec.allocCpu}, time ${formatTime(rec.allocTime)}s`,
     "  backtrace:",
     ...rec.allocStack.map((f) => `    ${f}`),
   ];

@@ -1,0 +1,102 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli/main.js";
+
+let out = "";
+let err = "";
+
+beforeEach(() => {
+  out = "";
+  err = "";
+  process.exitCode = undefined;
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+describe("tasklab CLI", () => {
+  it("lists the scenarios with a description each", async () => {
+    expect(await main(["scenarios"])).toBe(0);
+    expect(out).toMatch(/^boot {9}boot the machine/m);
+    expect(out).toMatch(/^kthread-run {2}a module calls kthread_run/m);
+  });
+
+  it("runs a scenario and prints the ftrace text", async () => {
+    expect(await main(["run", "kthread-run", "--cpus", "2", "--seed", "1"])).toBe(0);
+    expect(out.split("\n")[0]).toBe("# tracer: nop");
+    expect(out).toBe(readFileSync(new URL("golden/kthread-run.2cpu.seed1.trace", import.meta.url), "utf8"));
+    expect(err).toBe("");
+  });
+
+  it("prints the task table like ps -eo pid,ppid,stat,pri,ni,psr,comm", async () => {
+    expect(await main(["ps", "boot", "--cpus", "2"])).toBe(0);
+    const lines = out.trimEnd().split("\n");
+    expect(lines[0]).toBe("  PID  PPID STAT PRI  NI PSR COMMAND");
+    expect(lines[1]).toBe("    1     0 S     19   0   0 init");
+    expect(lines[2]).toBe("    2     0 S     19   0   0 kthreadd");
+    expect(lines).toContain("   18     2 S    139   -   0 migration/0");
+    expect(lines).toContain("   16     2 S     19   0   0 rcu_exp_par_gp_kthread_worker/0");
+  });
+
+  it("gives ps --json with the documented fields, and ps -f with kernel threads in brackets", async () => {
+    await main(["ps", "boot", "--json"]);
+    const rows = JSON.parse(out);
+    expect(rows[1]).toMatchObject({ pid: 2, ppid: 0, tgid: 2, state: "S", comm: "kthreadd", flags: 0x208040, cpu: 0, prio: 120, nice: 0 });
+    out = "";
+    await main(["ps", "boot", "-f"]);
+    expect(out).toMatch(/^root +2 +0 +0 00:00 \? +00:00:00 \[kthreadd\]$/m);
+  });
+
+  it("shows the table at a chosen time", async () => {
+    await main(["ps", "kthread-run", "--at", "30ms", "--json"]);
+    const t = JSON.parse(out).find((r: { comm: string }) => r.comm === "my_kthread/0");
+    expect(t).toMatchObject({ state: "D", ppid: 2 });
+  });
+
+  it("says what was wrong, with exit code 2, for bad input", async () => {
+    expect(await main(["run", "no-such"])).toBe(2);
+    expect(err).toMatch(/unknown scenario 'no-such': built-in ones are boot, kthread-run/);
+    err = "";
+    expect(await main(["run", "boot", "--cpus", "2000"])).toBe(2);
+    expect(err).toMatch(/expected an integer from 1 to 1024, got '2000'/);
+    err = "";
+    expect(await main(["run", "boot", "--until", "soon"])).toBe(2);
+    expect(err).toMatch(/expected a time such as 10ms/);
+    err = "";
+    expect(await main(["frobnicate"])).toBe(2);
+    expect(err).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it("has --help on every subcommand", async () => {
+    for (const cmd of ["run", "ps", "scenarios"]) {
+      out = "";
+      expect(await main([cmd, "--help"])).toBe(0);
+      expect(out).toMatch(new RegExp(`^Usage: tasklab ${cmd}`));
+    }
+  });
+
+  it("exits 1 and prints the report when the scenario goes wrong", async () => {
+    expect(await main(["run", "test/fixtures/oops.ts"])).toBe(1);
+    expect(err).toMatch(/^\[ +\d+\.\d{6}\] BUG: unhandled exception in broken\/\d+: boom$/m);
+  });
+});
+
+describe("the installed command", () => {
+  it("runs as bin/tasklab.js, TypeScript scenario files included", () => {
+    const text = execFileSync("node", ["bin/tasklab.js", "run", "examples/two-workers.ts"], { encoding: "utf8" });
+    expect(text).toMatch(/task_newtask: pid=\d+ comm=pinger clone_flags=800700/);
+    const bad = spawnSync("node", ["bin/tasklab.js", "run", "nope"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+  });
+});

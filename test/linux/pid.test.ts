@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { type ErrOr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
+import { EAGAIN } from "../../src/linux/include/errno.js";
+import type { task_struct } from "../../src/linux/include/task_struct.js";
+import { kthread_create, kthread_stop } from "../../src/linux/kernel/kthread.js";
+import { problems } from "../../src/run.js";
+import { runMain } from "../helpers.js";
+
+function* idle() {
+  return 0;
+}
+
+describe("pid allocation", () => {
+  it("hands out pids cyclically and wraps to RESERVED_PIDS (300) below pid_max", () => {
+    const pids: number[] = [];
+    const r = runMain(
+      function* () {
+        for (let i = 0; i < 400; i++) {
+          const t = yield* kthread_create(idle, null, "t%d", i);
+          if (IS_ERR(t)) throw new Error(`kthread_create failed: ${PTR_ERR(t)}`);
+          pids.push(t.pid);
+          yield* kthread_stop(t);
+        }
+      },
+      { pid_max: 400 },
+    );
+    expect(problems(r.reports)).toEqual([]);
+    const first = pids[0] as number;
+    const wrap = pids.indexOf(399) + 1;
+    expect(pids.slice(0, wrap)).toEqual(Array.from({ length: 400 - first }, (_, i) => first + i));
+    expect(pids.slice(wrap, wrap + 3)).toEqual([300, 301, 302]);
+  });
+
+  it("fails with -EAGAIN when every pid is taken, and leaves nothing allocated by the failed fork", () => {
+    const live: task_struct[] = [];
+    let err: ErrOr<task_struct> | null = null;
+    const r = runMain(
+      function* () {
+        for (;;) {
+          const t = yield* kthread_create(idle, null, "t%d", live.length);
+          if (IS_ERR(t)) {
+            err = t;
+            break;
+          }
+          live.push(t);
+        }
+        for (const t of live) yield* kthread_stop(t);
+      },
+      { pid_max: 400 },
+    );
+    expect(err && PTR_ERR(err)).toBe(-EAGAIN);
+    // Boot took pids 1-38: 39..399 are all that is left.
+    expect(live.length).toBe(399 - 38);
+    expect(problems(r.reports)).toEqual([]);
+  });
+});
