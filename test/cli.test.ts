@@ -52,7 +52,17 @@ describe("tasklab CLI", () => {
   it("gives ps --json with the documented fields, and ps -f with kernel threads in brackets", async () => {
     await main(["ps", "boot", "--json"]);
     const rows = JSON.parse(out);
-    expect(rows[1]).toMatchObject({ pid: 2, ppid: 0, tgid: 2, state: "S", comm: "kthreadd", flags: 0x208040, cpu: 0, prio: 120, nice: 0 });
+    expect(rows[1]).toMatchObject({
+      pid: 2,
+      ppid: 0,
+      tgid: 2,
+      state: "S",
+      comm: "kthreadd",
+      flags: 0x208040,
+      cpu: 0,
+      prio: 120,
+      nice: 0,
+    });
     out = "";
     await main(["ps", "boot", "-f"]);
     expect(out).toMatch(/^root +2 +0 +0 00:00 \? +00:00:00 \[kthreadd\]$/m);

@@ -53,7 +53,10 @@ describe("README", () => {
       .filter((l) => l.startsWith("npx tasklab "));
     expect(commands.length).toBeGreaterThanOrEqual(7);
     for (const c of commands) {
-      const args = c.slice("npx tasklab ".length).split(/\s+/).filter((a) => !a.startsWith("-o") && a !== "trace.txt");
+      const args = c
+        .slice("npx tasklab ".length)
+        .split(/\s+/)
+        .filter((a) => !a.startsWith("-o") && a !== "trace.txt");
       expect(await main(args), c).toBe(0);
     }
   });

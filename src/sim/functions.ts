@@ -43,7 +43,8 @@ export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (.
     t.fnStack.push(id);
     t.entryStack.push(e.runningCpu.clock);
     e.fgraphEnter?.(t, id);
-    yield e.costOf(id);
+    const cost = e.costOf(id);
+    if (!e.advance(cost)) yield cost;
     const r = yield* body(...args);
     e.fgraphExit?.(t, id);
     t.fnStack.pop();

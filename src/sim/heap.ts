@@ -19,6 +19,14 @@ export class IndexedHeap<T extends HeapItem> {
     return this.items[0];
   }
 
+  /** The smaller of the root's two children: the minimum once the root is set aside. */
+  peekSecond(): T | undefined {
+    const a = this.items[1];
+    const b = this.items[2];
+    if (a === undefined || b === undefined) return a;
+    return this.less(b, a) ? b : a;
+  }
+
   push(item: T): void {
     item.heapIndex = this.items.length;
     this.items.push(item);

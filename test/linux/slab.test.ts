@@ -20,7 +20,9 @@ describe("slab object tracking", () => {
     expect(k[0]?.lines.some((l) => /^Allocated by task init\/1 on cpu 0 at 0\.\d{6}s:$/.test(l))).toBe(true);
     expect(k[0]?.lines.slice(1, 3)).toEqual([" double_free_test", " kernel_init"]);
     expect(k[0]?.lines.filter((l) => l.startsWith("Freed by task init/1"))).toHaveLength(1);
-    expect(k[0]?.lines.at(-1)).toMatch(/^The buggy address belongs to the object of cache kmalloc-16 \(size 16\), id \d+$/);
+    expect(k[0]?.lines.at(-1)).toMatch(
+      /^The buggy address belongs to the object of cache kmalloc-16 \(size 16\), id \d+$/,
+    );
   });
 
   it("reports a use after free at a checked access", () => {

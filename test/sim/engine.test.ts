@@ -90,10 +90,17 @@ describe("Engine", () => {
     const outer = kfunc(function* outer() {
       yield* inner();
     });
-    e.online(e.cpus[0] as never, e.spawn(null, (function* () {
-      yield* outer();
-      for (;;) yield HALT;
-    })()), 0);
+    e.online(
+      e.cpus[0] as never,
+      e.spawn(
+        null,
+        (function* () {
+          yield* outer();
+          for (;;) yield HALT;
+        })(),
+      ),
+      0,
+    );
     e.run();
     expect(seen).toEqual(["inner", "outer"]);
     expect(entries).toEqual([0, 10]);
@@ -103,18 +110,24 @@ describe("Engine", () => {
     const e = engine(1);
     const log: string[] = [];
     const cpu = e.cpus[0] as never as Parameters<typeof e.setCurr>[0];
-    const b: Thread = e.spawn(null, (function* () {
-      log.push(`b@${cpu.clock}`);
-      for (;;) yield HALT;
-    })());
-    const a = e.spawn(null, (function* () {
-      e.addTimer(cpu, 1000, () => {
-        log.push(`timer@${cpu.clock}`);
-        e.setCurr(cpu, b);
-        return 5;
-      });
-      yield HALT;
-    })());
+    const b: Thread = e.spawn(
+      null,
+      (function* () {
+        log.push(`b@${cpu.clock}`);
+        for (;;) yield HALT;
+      })(),
+    );
+    const a = e.spawn(
+      null,
+      (function* () {
+        e.addTimer(cpu, 1000, () => {
+          log.push(`timer@${cpu.clock}`);
+          e.setCurr(cpu, b);
+          return 5;
+        });
+        yield HALT;
+      })(),
+    );
     e.online(cpu, a, 0);
     expect(e.run()).toBe("idle");
     expect(log).toEqual(["timer@1000", "b@1005"]);
@@ -122,9 +135,16 @@ describe("Engine", () => {
 
   it("stops at a virtual time or a number of steps", () => {
     const e = engine(1);
-    e.online(e.cpus[0] as never, e.spawn(null, (function* () {
-      for (;;) yield 100;
-    })()), 0);
+    e.online(
+      e.cpus[0] as never,
+      e.spawn(
+        null,
+        (function* () {
+          for (;;) yield 100;
+        })(),
+      ),
+      0,
+    );
     expect(e.run({ until: 1_000 })).toBe("until");
     expect(e.now()).toBeLessThanOrEqual(1_100);
     expect(e.run({ maxSteps: 5 })).toBe("steps");
@@ -135,11 +155,20 @@ describe("Engine", () => {
       { cpus: 1, hz: 250, chooser: defaultChooser(1), costs: {}, defaultCost: 10, maxStepsWithoutSwitch: 1000 },
       { tick: () => 0, preempt: () => {}, oops: () => (function* () {})(), describe: () => "spin/1" },
     );
-    e.online(e.cpus[0] as never, e.spawn(null, (function* () {
-      for (;;) yield 1;
-    })()), 0);
+    e.online(
+      e.cpus[0] as never,
+      e.spawn(
+        null,
+        (function* () {
+          for (;;) yield 1;
+        })(),
+      ),
+      0,
+    );
     expect(e.run()).toBe("stall");
-    expect(e.reports[0]?.title).toBe("watchdog: BUG: soft lockup - CPU#0 stuck: spin/1 ran 1000 steps without a context switch");
+    expect(e.reports[0]?.title).toBe(
+      "watchdog: BUG: soft lockup - CPU#0 stuck: spin/1 ran 1000 steps without a context switch",
+    );
   });
 
   it("rejects a CPU count outside 1..1024", () => {

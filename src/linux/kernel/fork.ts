@@ -18,6 +18,7 @@ import {
   TIF_NEED_RESCHED,
   TIF_SIGPENDING,
 } from "../include/sched.js";
+import { SIGNAL_UNKILLABLE } from "../include/signal.js";
 import type {
   files_struct,
   fs_struct,
@@ -41,7 +42,6 @@ import {
   CLONE_VM,
   CSIGNAL,
 } from "../include/uapi/sched.js";
-import { SIGNAL_UNKILLABLE } from "../include/signal.js";
 import { K } from "../kernel.js";
 import { list_add_tail, list_head } from "../lib/list.js";
 import { kfree, kmalloc } from "../mm/slab.js";

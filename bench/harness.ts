@@ -1,0 +1,44 @@
+/** A small benchmark harness: warm-up, repeated timed runs, median and spread. */
+import { performance } from "node:perf_hooks";
+
+export interface Sample {
+  name: string;
+  unit: string;
+  /** Median of the measured values. */
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Times `fn` (which returns how many operations it did) `runs` times after `warmup` runs; rates in ops/s. */
+export function measureRate(name: string, fn: () => number, runs = 5, warmup = 1): Sample {
+  for (let i = 0; i < warmup; i++) fn();
+  const rates: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const ops = fn();
+    const dt = (performance.now() - t0) / 1000;
+    rates.push(ops / dt);
+  }
+  return { name, unit: "ops/s", median: median(rates), min: Math.min(...rates), max: Math.max(...rates), runs };
+}
+
+export function formatTable(samples: readonly Sample[]): string {
+  const rows = samples.map((s) => [s.name, fmt(s.median), `${fmt(s.min)} – ${fmt(s.max)}`, s.unit, String(s.runs)]);
+  const head = ["benchmark", "median", "min – max", "unit", "runs"];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(w[i] as number) : c.padStart(w[i] as number))).join("  ");
+  return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
+}
+
+function fmt(n: number): string {
+  return n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2);
+}

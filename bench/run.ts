@@ -1,0 +1,146 @@
+/**
+ * `npm run bench`: tasklab's benchmarks, with the real kernel's equivalent measured in the
+ * same run where one exists. `--json` prints the samples as JSON; `--quick` does fewer runs.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IS_ERR } from "../src/linux/include/err.js";
+import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../src/linux/include/sched.js";
+import { kthread_create, kthread_run, kthread_should_stop, kthread_stop } from "../src/linux/kernel/kthread.js";
+import { schedule, set_current_state } from "../src/linux/kernel/sched/core.js";
+import { Machine } from "../src/machine.js";
+import { formatTable, measureRate, type Sample } from "./harness.js";
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has("--quick");
+const runs = quick ? 3 : 7;
+
+/** The classic kthread body: sleep until kthread_stop(). */
+function* waiter(): Generator<number, number, unknown> {
+  for (;;) {
+    set_current_state(TASK_INTERRUPTIBLE);
+    if (kthread_should_stop()) break;
+    yield* schedule();
+  }
+  set_current_state(TASK_RUNNING);
+  return 0;
+}
+
+/** Boots a machine and runs `cycles` kthread_run + kthread_stop cycles after boot. */
+function kthreadCycles(cycles: number, events: boolean): number {
+  const m = new Machine({
+    cpus: 2,
+    events: events ? undefined : [],
+    bufferSize: 1 << 16,
+    init: function* () {
+      for (let i = 0; i < cycles; i++) {
+        const t = yield* kthread_run(waiter, null, "bench/%d", i);
+        if (IS_ERR(t)) throw new Error("kthread_run failed");
+        yield* kthread_stop(t);
+      }
+    },
+  });
+  if (m.run({ maxSteps: 1e9 }) !== "idle") throw new Error("bench machine did not finish");
+  return cycles;
+}
+
+/** Cycles per second of the cycles alone: the boot's time is measured apart and removed. */
+function kthreadCycleRate(name: string, events: boolean): Sample {
+  const n = quick ? 2_000 : 10_000;
+  const boot = measureRate("boot", () => kthreadCycles(0, events) || 1, runs);
+  const bootSeconds = 1 / boot.median;
+  const s = measureRate(name, () => kthreadCycles(n, events), runs);
+  const perRun = (r: number) => n / (n / r - bootSeconds);
+  return { ...s, median: perRun(s.median), min: perRun(s.min), max: perRun(s.max) };
+}
+
+/** Heap bytes per live kernel thread: N sleeping kthreads, heap measured after a full GC. */
+function heapPerTask(n: number): Sample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with --expose-gc");
+  const machineWith = (count: number) => {
+    const m = new Machine({
+      cpus: 2,
+      events: [],
+      init: function* () {
+        for (let i = 0; i < count; i++) {
+          const t = yield* kthread_create(waiter, null, "live/%d", i);
+          if (IS_ERR(t)) throw new Error("kthread_create failed");
+        }
+      },
+      pid_max: 4_194_304,
+    });
+    m.run({ maxSteps: 1e9 });
+    return m;
+  };
+  const sizes: number[] = [];
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    gc();
+    const base = machineWith(0);
+    gc();
+    const h0 = process.memoryUsage().heapUsed;
+    const m = machineWith(n);
+    gc();
+    const h1 = process.memoryUsage().heapUsed;
+    sizes.push((h1 - h0) / n);
+    void base;
+    void m;
+  }
+  const sorted = [...sizes].sort((a, b) => a - b);
+  return {
+    name: `heap per live kthread (${n})`,
+    unit: "bytes",
+    median: sorted[sorted.length >> 1] as number,
+    min: sorted[0] as number,
+    max: sorted.at(-1) as number,
+    runs: sizes.length,
+  };
+}
+
+/** The real kernel: pthread_create + pthread_join on this machine (bench/native). */
+function nativePthread(): Sample | null {
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "tasklab-bench-"));
+    const exe = join(dir, "pthread_cycle");
+    execFileSync("gcc", ["-O2", "-pthread", "-o", exe, new URL("native/pthread_cycle.c", import.meta.url).pathname]);
+    return measureRate(
+      "real pthread_create+join",
+      () => {
+        const [n, secs] = execFileSync(exe, [quick ? "5000" : "20000"], { encoding: "utf8" })
+          .trim()
+          .split(" ")
+          .map(Number);
+        // Rate from the program's own clock, excluding its start-up: returned as ops over 1 s.
+        return (n as number) / (secs as number);
+      },
+      runs,
+    );
+  } catch (e) {
+    process.stderr.write(`bench: native pthread benchmark skipped (${e instanceof Error ? e.message : String(e)})\n`);
+    return null;
+  }
+}
+
+const samples: Sample[] = [];
+const progress = (s: string) => process.stderr.isTTY && process.stderr.write(`bench: ${s}…\n`);
+progress("kthread-cycle, tracing off");
+samples.push(kthreadCycleRate("kthread-cycle (tracing off)", false));
+progress("kthread-cycle, events on");
+samples.push(kthreadCycleRate("kthread-cycle (events on)", true));
+progress("real pthread");
+const native = nativePthread();
+if (native) samples.push({ ...native, median: native.median, unit: "ops/s" });
+progress("heap per task");
+samples.push(heapPerTask(quick ? 2_000 : 10_000));
+
+if (args.has("--json")) {
+  process.stdout.write(`${JSON.stringify(samples, null, 2)}\n`);
+} else {
+  process.stdout.write(`${formatTable(samples)}\n`);
+  if (native) {
+    const ratio = (samples[0] as Sample).median / native.median;
+    process.stdout.write(`\nkthread-cycle (tracing off) / real pthread_create+join: ${ratio.toFixed(2)}×\n`);
+  }
+}
