@@ -59,11 +59,18 @@ export {
   wake_up_state,
 } from "./linux/kernel/sched/core.js";
 export { __wake_up, init_waitqueue_head, wait_event } from "./linux/kernel/sched/wait.js";
-export { allow_signal, fatal_signal_pending, ignore_signals, send_sig, signal_pending } from "./linux/kernel/signal.js";
+export {
+  allow_signal,
+  fatal_signal_pending,
+  ignore_signals,
+  kill_pid,
+  send_sig,
+  signal_pending,
+} from "./linux/kernel/signal.js";
 export { jiffies, msecs_to_jiffies, msleep, schedule_timeout } from "./linux/kernel/time/timer.js";
 export { K, type Kernel } from "./linux/kernel.js";
 export { cpu_relax, mdelay, udelay } from "./linux/lib/delay.js";
-export { kfree, kmalloc } from "./linux/mm/slab.js";
+export { kfree, kmalloc, kzalloc } from "./linux/mm/slab.js";
 export { DEFAULTS, Machine, type MachineOptions } from "./machine.js";
 export { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "./run.js";
 export { findScenario, SCENARIOS } from "./scenarios/index.js";

@@ -4,7 +4,7 @@
  */
 import { Machine, type MachineOptions } from "./machine.js";
 import type { Scenario } from "./scenarios/scenario.js";
-import type { Report, StopReason } from "./sim/engine.js";
+import type { Engine, Report, StopReason } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
 import { type PsRow, psRow } from "./views/ps.js";
 
@@ -15,6 +15,8 @@ export interface RunOptions extends Omit<MachineOptions, "init"> {
   maxSteps?: number;
   /** Run the kmemleak-style scan when the machine went idle (default true). */
   checkLeaks?: boolean;
+  /** Called now and then while the machine runs (for progress displays and watchdogs). */
+  onProgress?: (e: Engine) => void;
 }
 
 export interface RunResult {
@@ -32,6 +34,7 @@ export function problems(reports: readonly Report[]): Report[] {
 
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   const machine = new Machine({ ...opts, cpus: opts.cpus ?? s.cpus, init: s.main ?? null });
+  machine.engine.onProgress = opts.onProgress ?? null;
   const stop = machine.run({ until: opts.until, maxSteps: opts.maxSteps ?? 50_000_000 });
   if (stop === "steps") {
     machine.engine.report({

@@ -1,12 +1,19 @@
 /** The `tasklab` command. */
 import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS } from "../machine.js";
-import { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "../run.js";
-import { SCENARIOS } from "../scenarios/index.js";
-import { formatPsEf, formatPsEo } from "../views/ps.js";
-import { intIn, loadScenario, parseTime, UsageError } from "./options.js";
+import type { RunOptions } from "../run.js";
+import { findScenario, SCENARIOS } from "../scenarios/index.js";
+import { intIn, parseTime, UsageError } from "./options.js";
+import { runJob } from "./watchdog.js";
+import type { WorkerJob } from "./worker.js";
+
+/** A built-in name stays a name; a file path is made absolute for the worker. */
+function scenarioRef(ref: string): string {
+  return findScenario(ref) === undefined && /\.(m?[jt]s)$/.test(ref) ? resolve(ref) : ref;
+}
 
 interface MachineFlags {
   cpus?: number;
@@ -14,8 +21,9 @@ interface MachineFlags {
   hz: number;
   pidMax: number;
   preempt: "none" | "full";
-  until?: number;
   traceBoot?: boolean;
+  watchdog: number;
+  output?: string;
 }
 
 function withMachineOptions(cmd: Command): Command {
@@ -25,22 +33,30 @@ function withMachineOptions(cmd: Command): Command {
     .option("--hz <n>", "timer frequency (CONFIG_HZ)", intIn(24, 10000), DEFAULTS.hz)
     .option("--pid-max <n>", "pid_max", intIn(301, PID_MAX_LIMIT), 32768)
     .addOption(new Option("--preempt <model>", "preemption model").choices(["none", "full"]).default("none"))
-    .option("--trace-boot", "record events from the start of boot, not from when the scenario starts");
+    .option("--trace-boot", "record events from the start of boot, not from when the scenario starts")
+    .option("--watchdog <seconds>", "end a scenario whose code runs this long without yielding", intIn(1, 3600), 10)
+    .option("-o, --output <file>", "write the output to FILE");
 }
 
 function runOptions(f: MachineFlags, until?: number): RunOptions {
   return { cpus: f.cpus, seed: f.seed, hz: f.hz, pid_max: f.pidMax, preempt: f.preempt, until, traceBoot: f.traceBoot };
 }
 
-/** Prints the run's reports to stderr; returns the exit code (1 if any problem was found). */
-function finish(r: RunResult): number {
-  for (const rep of r.reports) process.stderr.write(`${formatReport(rep)}\n`);
-  return problems(r.reports).length > 0 ? 1 : 0;
-}
-
-function output(text: string, file?: string): void {
-  if (file === undefined) process.stdout.write(text);
-  else writeFileSync(file, text);
+/**
+ * Runs the job in a worker under the watchdog, writes its output and reports; returns the
+ * exit code: 0 clean, 1 problems reported (or the watchdog fired), 2 usage error.
+ */
+async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
+  const r = await runJob(job, f.watchdog);
+  if (r.type === "usage") throw new UsageError(r.message);
+  if (r.type === "hung") {
+    process.stderr.write(`${r.report}\n`);
+    return 1;
+  }
+  if (f.output === undefined) process.stdout.write(r.output);
+  else writeFileSync(f.output, r.output);
+  for (const rep of r.reports) process.stderr.write(`${rep}\n`);
+  return r.problems > 0 ? 1 : 0;
 }
 
 export function buildProgram(): Command {
@@ -62,13 +78,9 @@ export function buildProgram(): Command {
       .command("run")
       .description("boot a machine, run a scenario, print its trace in ftrace's format")
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
-      .option("--until <time>", "stop at this virtual time (e.g. 50ms)", parseTime)
-      .option("-o, --output <file>", "write the trace to FILE"),
-  ).action(async (ref: string, f: MachineFlags & { output?: string }) => {
-    const s = await loadScenario(ref);
-    const r = runScenario(s, runOptions(f, f.until));
-    output(traceText(r), f.output);
-    process.exitCode = finish(r);
+      .option("--until <time>", "stop at this virtual time (e.g. 50ms)", parseTime),
+  ).action(async (ref: string, f: MachineFlags & { until?: number }) => {
+    process.exitCode = await execute({ ref: scenarioRef(ref), opts: runOptions(f, f.until), view: "trace" }, f);
   });
 
   withMachineOptions(
@@ -78,15 +90,13 @@ export function buildProgram(): Command {
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
       .option("--at <time>", "show the table at this virtual time", parseTime)
       .option("-f, --full", "ps -ef format (kernel threads in brackets)")
-      .option("--json", "an array of objects instead of a table")
-      .option("-o, --output <file>", "write the table to FILE"),
-  ).action(async (ref: string, f: MachineFlags & { at?: number; full?: boolean; json?: boolean; output?: string }) => {
-    const s = await loadScenario(ref);
-    const r = runScenario(s, { ...runOptions(f, f.at), checkLeaks: f.at === undefined });
-    const rows = psRows(r);
-    const text = f.json ? `${JSON.stringify(rows, null, 2)}\n` : f.full ? formatPsEf(rows) : formatPsEo(rows);
-    output(text, f.output);
-    process.exitCode = finish(r);
+      .option("--json", "an array of objects instead of a table"),
+  ).action(async (ref: string, f: MachineFlags & { at?: number; full?: boolean; json?: boolean }) => {
+    const view = f.json ? "ps-json" : f.full ? "ps-ef" : "ps-eo";
+    process.exitCode = await execute(
+      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view },
+      f,
+    );
   });
 
   return program;

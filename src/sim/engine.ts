@@ -145,6 +145,8 @@ export class Engine {
   /** Total steps taken. */
   steps = 0;
   readonly tickPeriod: number;
+  /** Called every 4096 passes of the run loop (a host-side watchdog listens). */
+  onProgress: ((e: Engine) => void) | null = null;
   /** Optional function-graph hooks, set by a tracer. */
   fgraphEnter: ((t: Thread, fn: number) => void) | null = null;
   fgraphExit: ((t: Thread, fn: number) => void) | null = null;
@@ -287,7 +289,8 @@ export class Engine {
     this.stopReason = null;
     this.until = until;
     this.budget = maxSteps;
-    for (;;) {
+    for (let n = 1; ; n++) {
+      if ((n & 0xfff) === 0) this.onProgress?.(this);
       const cpu = this.pickCpu();
       if (cpu === undefined) return "idle";
       if (cpu.key > until) return "until";

@@ -8,6 +8,8 @@ import { ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
 import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_UNKILLABLE, sigmask } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
+import { K } from "../kernel.js";
+import { find_task_by_pid_ns } from "./pid.js";
 import { wake_up_state } from "./sched/core.js";
 
 export function signal_pending(p: task_struct): boolean {
@@ -61,6 +63,13 @@ export function* send_sig(sig: number, p: task_struct, _priv: number) {
   const fatal = sig === SIGKILL;
   yield* wake_up_state(p, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
   return 0;
+}
+
+/** kill_pid: sends `sig` to the task with pid `nr`; -ESRCH if there is none. */
+export function* kill_pid(nr: number, sig: number, priv: number) {
+  const p = find_task_by_pid_ns(nr, K.init_pid_ns);
+  if (p === null) return -ESRCH;
+  return yield* send_sig(sig, p, priv);
 }
 
 /** flush_signals: drops everything pending. */

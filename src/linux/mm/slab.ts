@@ -100,6 +100,9 @@ function objectHistory(rec: SlabRecord): string[] {
   return lines;
 }
 
+/** kzalloc: the same as kmalloc here, since every object is built whole by its `init`. */
+export const kzalloc = kmalloc;
+
 /** Frees a slab object; kfree(NULL) does nothing. A second free is reported. */
 export function kfree(obj: Tracked | null): void {
   if (obj === null) return;

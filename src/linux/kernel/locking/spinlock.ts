@@ -14,11 +14,16 @@ export function DEFINE_SPINLOCK(name: string): spinlock_t {
   return { name, owner: null };
 }
 
-export const spin_lock = kfunc(function* spin_lock(lock: spinlock_t) {
-  preempt_disable();
+/** Spins (in virtual time) until the lock is free, then takes it. Preemption is off. */
+function* do_raw_spin_lock(lock: spinlock_t) {
   const cost = activeEngine().costOfName("spin_relax");
   while (lock.owner !== null) yield cost;
   lock.owner = current();
+}
+
+export const spin_lock = kfunc(function* spin_lock(lock: spinlock_t) {
+  preempt_disable();
+  yield* do_raw_spin_lock(lock);
 });
 
 export function spin_unlock(lock: spinlock_t): void {
@@ -30,9 +35,7 @@ export function spin_unlock(lock: spinlock_t): void {
 export const spin_lock_irq = kfunc(function* spin_lock_irq(lock: spinlock_t) {
   local_irq_disable();
   preempt_disable();
-  const cost = activeEngine().costOfName("spin_relax");
-  while (lock.owner !== null) yield cost;
-  lock.owner = current();
+  yield* do_raw_spin_lock(lock);
 });
 
 export function spin_unlock_irq(lock: spinlock_t): void {
