@@ -17,6 +17,17 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+export function sampleOf(name: string, unit: string, values: readonly number[]): Sample {
+  return {
+    name,
+    unit,
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    runs: values.length,
+  };
+}
+
 /** Times `fn` (which returns how many operations it did) `runs` times after `warmup` runs; rates in ops/s. */
 export function measureRate(name: string, fn: () => number, runs = 5, warmup = 1): Sample {
   for (let i = 0; i < warmup; i++) fn();
@@ -24,10 +35,9 @@ export function measureRate(name: string, fn: () => number, runs = 5, warmup = 1
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const ops = fn();
-    const dt = (performance.now() - t0) / 1000;
-    rates.push(ops / dt);
+    rates.push(ops / ((performance.now() - t0) / 1000));
   }
-  return { name, unit: "ops/s", median: median(rates), min: Math.min(...rates), max: Math.max(...rates), runs };
+  return sampleOf(name, "ops/s", rates);
 }
 
 export function formatTable(samples: readonly Sample[]): string {

@@ -11,7 +11,7 @@ import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../src/linux/include/sched.js"
 import { kthread_create, kthread_run, kthread_should_stop, kthread_stop } from "../src/linux/kernel/kthread.js";
 import { schedule, set_current_state } from "../src/linux/kernel/sched/core.js";
 import { Machine } from "../src/machine.js";
-import { formatTable, measureRate, type Sample } from "./harness.js";
+import { formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -76,17 +76,21 @@ function heapPerTask(n: number): Sample {
     return m;
   };
   const sizes: number[] = [];
+  // Held here, and dropped before each baseline, so that no earlier machine is counted.
+  let base: Machine | null = null;
+  let big: Machine | null = null;
   for (let i = 0; i < (quick ? 1 : 3); i++) {
+    base = null;
+    big = null;
     gc();
-    const base = machineWith(0);
+    base = machineWith(0);
     gc();
     const h0 = process.memoryUsage().heapUsed;
-    const m = machineWith(n);
+    big = machineWith(n);
     gc();
     const h1 = process.memoryUsage().heapUsed;
+    if (big.tasks().length !== base.tasks().length + n) throw new Error("heap bench: tasks missing");
     sizes.push((h1 - h0) / n);
-    void base;
-    void m;
   }
   const sorted = [...sizes].sort((a, b) => a - b);
   return {

@@ -5,17 +5,19 @@
  * references any more at the end of a run are leaks (as kmemleak reports them).
  */
 import { activeEngine } from "../../sim/engine.js";
+import { functionName } from "../../sim/functions.js";
 
 export interface SlabRecord {
   readonly id: number;
   readonly cache: string;
   readonly size: number;
-  readonly allocStack: readonly string[];
+  /** Modeled-function ids, innermost last (names are looked up only for a report). */
+  readonly allocStack: readonly number[];
   readonly allocTime: number;
   readonly allocCpu: number;
   readonly allocTask: string;
   freed: boolean;
-  freeStack: readonly string[];
+  freeStack: readonly number[];
   freeTime: number;
   freeTask: string;
   /** The object itself, while it is live (for the leak scan). */
@@ -27,7 +29,7 @@ export interface Tracked {
   __slab: SlabRecord | null;
 }
 
-export type FailHook = (cache: string, size: number, stack: readonly string[]) => boolean;
+export type FailHook = (cache: string, size: number, stack: readonly number[]) => boolean;
 
 export interface SlabState {
   nextId: number;
@@ -51,9 +53,21 @@ export function useSlab(s: SlabState): void {
   slab = s;
 }
 
-function here(): { stack: string[]; time: number; cpu: number } {
+function here(): { stack: number[]; time: number; cpu: number } {
   const e = activeEngine();
-  return { stack: e.running.backtrace(), time: e.runningCpu.clock, cpu: e.runningCpu.id };
+  return { stack: e.running.fnStack.slice(), time: e.runningCpu.clock, cpu: e.runningCpu.id };
+}
+
+/** A saved stack as report lines, innermost first, each prefixed with `indent`. */
+function stackLines(stack: readonly number[], indent: string): string[] {
+  const out: string[] = [];
+  for (let i = stack.length - 1; i >= 0; i--) out.push(indent + functionName(stack[i] as number));
+  return out;
+}
+
+function innermost(stack: readonly number[]): string {
+  const top = stack[stack.length - 1];
+  return top === undefined ? "?" : functionName(top);
 }
 
 /**
@@ -91,10 +105,10 @@ function formatTime(ns: number): string {
 function objectHistory(rec: SlabRecord): string[] {
   const lines = [
     `Allocated by task ${rec.allocTask} on cpu ${rec.allocCpu} at ${formatTime(rec.allocTime)}s:`,
-    ...rec.allocStack.map((f) => ` ${f}`),
+    ...stackLines(rec.allocStack, " "),
   ];
   if (rec.freed) {
-    lines.push(`Freed by task ${rec.freeTask} at ${formatTime(rec.freeTime)}s:`, ...rec.freeStack.map((f) => ` ${f}`));
+    lines.push(`Freed by task ${rec.freeTask} at ${formatTime(rec.freeTime)}s:`, ...stackLines(rec.freeStack, " "));
   }
   lines.push(`The buggy address belongs to the object of cache ${rec.cache} (size ${rec.size}), id ${rec.id}`);
   return lines;
@@ -111,20 +125,16 @@ export function kfree(obj: Tracked | null): void {
   if (rec === null) {
     activeEngine().report({
       kind: "kasan",
-      title: `BUG: KASAN: invalid-free in ${at.stack[0] ?? "?"}`,
-      lines: ["The object was not allocated by kmalloc.", "Call Trace:", ...at.stack.map((f) => ` ${f}`)],
+      title: `BUG: KASAN: invalid-free in ${innermost(at.stack)}`,
+      lines: ["The object was not allocated by kmalloc.", "Call Trace:", ...stackLines(at.stack, " ")],
     });
     return;
   }
   if (rec.freed) {
     activeEngine().report({
       kind: "kasan",
-      title: `BUG: KASAN: double-free in ${at.stack[0] ?? "?"}`,
-      lines: [
-        `Free of object by task ${slab.describeCurrent()}:`,
-        ...at.stack.map((f) => ` ${f}`),
-        ...objectHistory(rec),
-      ],
+      title: `BUG: KASAN: double-free in ${innermost(at.stack)}`,
+      lines: [`Free of object by task ${slab.describeCurrent()}:`, ...stackLines(at.stack, " "), ...objectHistory(rec)],
     });
     return;
   }
@@ -144,10 +154,10 @@ export function kasan_check(obj: Tracked, access: "read" | "write"): void {
   const at = here();
   activeEngine().report({
     kind: "kasan",
-    title: `BUG: KASAN: slab-use-after-free in ${at.stack[0] ?? "?"}`,
+    title: `BUG: KASAN: slab-use-after-free in ${innermost(at.stack)}`,
     lines: [
       `${access === "read" ? "Read" : "Write"} by task ${slab.describeCurrent()}:`,
-      ...at.stack.map((f) => ` ${f}`),
+      ...stackLines(at.stack, " "),
       ...objectHistory(rec),
     ],
   });
@@ -186,6 +196,6 @@ export function formatLeak(rec: SlabRecord): string[] {
     `unreferenced object id ${rec.id} (cache ${rec.cache}, size ${rec.size}):`,
     `  comm "${rec.allocTask.slice(0, slash)}", pid ${rec.allocTask.slice(slash + 1)}, cpu ${rec.allocCpu}, time ${formatTime(rec.allocTime)}s`,
     "  backtrace:",
-    ...rec.allocStack.map((f) => `    ${f}`),
+    ...stackLines(rec.allocStack, "    "),
   ];
 }
