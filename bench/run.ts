@@ -92,15 +92,7 @@ function heapPerTask(n: number): Sample {
     if (big.tasks().length !== base.tasks().length + n) throw new Error("heap bench: tasks missing");
     sizes.push((h1 - h0) / n);
   }
-  const sorted = [...sizes].sort((a, b) => a - b);
-  return {
-    name: `heap per live kthread (${n})`,
-    unit: "bytes",
-    median: sorted[sorted.length >> 1] as number,
-    min: sorted[0] as number,
-    max: sorted.at(-1) as number,
-    runs: sizes.length,
-  };
+  return sampleOf(`heap per live kthread (${n})`, "bytes", sizes);
 }
 
 /** The real kernel: pthread_create + pthread_join on this machine (bench/native). */
@@ -109,18 +101,16 @@ function nativePthread(): Sample | null {
     const dir = mkdtempSync(join(tmpdir(), "tasklab-bench-"));
     const exe = join(dir, "pthread_cycle");
     execFileSync("gcc", ["-O2", "-pthread", "-o", exe, new URL("native/pthread_cycle.c", import.meta.url).pathname]);
-    return measureRate(
-      "real pthread_create+join",
-      () => {
-        const [n, secs] = execFileSync(exe, [quick ? "5000" : "20000"], { encoding: "utf8" })
-          .trim()
-          .split(" ")
-          .map(Number);
-        // Rate from the program's own clock, excluding its start-up: returned as ops over 1 s.
-        return (n as number) / (secs as number);
-      },
-      runs,
-    );
+    // The rate by the program's own clock, so that its start-up is not counted.
+    const once = () => {
+      const [n, secs] = execFileSync(exe, [quick ? "5000" : "20000"], { encoding: "utf8" })
+        .trim()
+        .split(" ")
+        .map(Number);
+      return (n as number) / (secs as number);
+    };
+    once();
+    return sampleOf("real pthread_create+join", "ops/s", Array.from({ length: runs }, once));
   } catch (e) {
     process.stderr.write(`bench: native pthread benchmark skipped (${e instanceof Error ? e.message : String(e)})\n`);
     return null;
