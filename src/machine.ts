@@ -21,10 +21,10 @@ import { init_completion } from "./linux/kernel/sched/completion.js";
 import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/core.js";
 import { fair_sched_class } from "./linux/kernel/sched/fair.js";
 import type { rq } from "./linux/kernel/sched/sched.js";
-import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
+import { type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import { cpumask } from "./linux/lib/cpumask.js";
 import { list_head } from "./linux/lib/list.js";
-import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
+import { createSlabState, type FailHook, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { TraceBuffer } from "./trace/buffer.js";
@@ -46,6 +46,8 @@ export interface MachineOptions {
   costs?: Readonly<Record<string, number>>;
   /** What pid 1 runs after boot. */
   init?: InitMain;
+  /** Decides which allocations fail (fault injection); called with the cache, size and stack. */
+  failslab?: FailHook;
 }
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
@@ -213,6 +215,7 @@ export class Machine {
       trace,
       system_state: "booting",
     };
+    this.kernel.slab.shouldFail = opts.failslab ?? null;
     this.activate();
     init_idle(init_task, 0);
     const hooks: BootHooks = {
@@ -282,5 +285,3 @@ export class Machine {
     return this.engine.now();
   }
 }
-
-export { K };
