@@ -138,6 +138,7 @@ function new_rq(cpu: number, idle: task_struct): rq {
     stop: null,
     stop_queued: false,
     cfs: { queue: [], nr_running: 0, load: 0, min_vruntime: 0 },
+    wake_list: [],
     nr_switches: 0,
     last_switch: 0,
     softlockup_reported: false,
@@ -202,6 +203,7 @@ export class Machine {
       total_forks: 0,
       max_threads: 192730,
       kthreadd_task: null,
+      child_reaper: null,
       kthread_create_list: new list_head(),
       kthread_create_lock: { name: "kthread_create_lock", owner: null },
       kthreadd_done: init_completion(),
@@ -212,6 +214,7 @@ export class Machine {
       }),
       hotplug_threads: [],
       unbound_percpu_workers: [],
+      cpuhp_state: [],
       trace,
       system_state: "booting",
     };

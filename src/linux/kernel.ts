@@ -7,6 +7,7 @@
 import type { Engine } from "../sim/engine.js";
 import type { TraceBuffer } from "../trace/buffer.js";
 import type { completion, spinlock_t, task_struct } from "./include/task_struct.js";
+import type { cpuhp_cpu_state } from "./kernel/cpu.js";
 import type { kthread_create_info } from "./kernel/kthread.js";
 import type { pid_namespace } from "./kernel/pid.js";
 import type { rq } from "./kernel/sched/sched.js";
@@ -45,12 +46,16 @@ export interface Kernel {
   total_forks: number;
   max_threads: number;
   kthreadd_task: task_struct | null;
+  /** init (pid 1): where orphans go, the one task whose death is a panic. */
+  child_reaper: task_struct | null;
   readonly kthread_create_list: list_head<kthread_create_info>;
   readonly kthread_create_lock: spinlock_t;
   readonly kthreadd_done: completion;
   readonly slab: SlabState;
   /** smpboot's registered per-CPU thread types, newest first. */
   readonly hotplug_threads: smp_hotplug_thread[];
+  /** Hotplug state of each CPU (cpuhp/N and the bring-up hand-shake). */
+  readonly cpuhp_state: cpuhp_cpu_state[];
   /** Pool workers of CPUs not yet online, running unbound until their CPU comes up. */
   readonly unbound_percpu_workers: task_struct[];
   readonly trace: TraceBuffer;

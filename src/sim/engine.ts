@@ -156,6 +156,7 @@ export class Engine {
   private timerSeq = 0;
   private ops = 0;
   private stopReason: StopReason | null = null;
+  private panicked = false;
   private until = Number.POSITIVE_INFINITY;
   private budget = Number.POSITIVE_INFINITY;
   private readonly maxStepsWithoutSwitch: number;
@@ -248,6 +249,13 @@ export class Engine {
     this.stopReason = reason;
   }
 
+  /** The machine is dead (a kernel panic): reports it, and no run goes on from here. */
+  panic(title: string, lines: string[]): void {
+    this.report({ kind: "panic", title, lines });
+    this.panicked = true;
+    this.stop("panic");
+  }
+
   /** Brings a CPU online at time `at`, running `idle` (its idle thread) first. */
   online(cpu: Cpu, t: Thread, at: number): void {
     cpu.curr = t;
@@ -286,6 +294,7 @@ export class Engine {
   }
 
   private loop(until: number, maxSteps: number): StopReason {
+    if (this.panicked) return "panic";
     this.stopReason = null;
     this.until = until;
     this.budget = maxSteps;
@@ -465,8 +474,7 @@ export class Engine {
     this.ready.update(cpu);
   }
 
-  private fatal(cpu: Cpu, msg: string): void {
-    this.report({ kind: "panic", title: `Kernel panic - not syncing: ${msg}`, lines: [], cpu: cpu.id });
-    this.stop("panic");
+  private fatal(_cpu: Cpu, msg: string): void {
+    this.panic(`Kernel panic - not syncing: ${msg}`, []);
   }
 }

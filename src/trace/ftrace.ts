@@ -60,7 +60,7 @@ export function formatEventText(r: TraceRecord): string {
 
 /** " %5lu.%06lu" of a nanosecond time. */
 export function formatTimestamp(ns: number): string {
-  const us = Math.floor(ns / 1000);
+  const us = Math.floor((ns + 500) / 1000); // ns2usecs rounds
   return `${String(Math.floor(us / 1e6)).padStart(5)}.${String(us % 1e6).padStart(6, "0")}`;
 }
 

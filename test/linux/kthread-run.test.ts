@@ -8,7 +8,12 @@ import { formatEventText, formatPrevState } from "../../src/trace/ftrace.js";
 /** "pid event text" for the records of the given pids (and switches to them), in trace order. */
 function story(recs: readonly TraceRecord[], pids: readonly number[]): string[] {
   return recs
-    .filter((r) => pids.includes(r.pid) || (r.type === "sched_switch" && pids.includes(r.next_pid)))
+    .filter(
+      (r) =>
+        pids.includes(r.pid) ||
+        (r.type === "sched_switch" && pids.includes(r.next_pid)) ||
+        (r.type === "sched_wakeup" && pids.includes(r.tpid)),
+    )
     .map((r) => `${r.pid} ${r.type}: ${formatEventText(r)}`);
 }
 
@@ -36,7 +41,6 @@ describe.each([1, 2, 4])("kthread-run on %i CPUs", (cpus) => {
   it("shows the 6.4+ creation hand-off, in order", () => {
     expectInOrder(story(recs, [1, 2, T]), [
       /^1 sched_waking: comm=kthreadd pid=2 /,
-      /^1 sched_wakeup: comm=kthreadd pid=2 /,
       /^1 sched_switch: prev_comm=init prev_pid=1 prev_prio=120 prev_state=D ==> /,
       new RegExp(`^2 task_newtask: pid=${T} comm=my_kthread/0 clone_flags=800700 oom_score_adj=0$`),
       new RegExp(`^2 sched_process_fork: comm=kthreadd pid=2 child_comm=my_kthread/0 child_pid=${T}$`),
@@ -50,6 +54,15 @@ describe.each([1, 2, 4])("kthread-run on %i CPUs", (cpus) => {
       new RegExp(`^${T} sched_switch: prev_comm=my_kthread/0 prev_pid=${T} prev_prio=120 prev_state=X ==> `),
       /^1 sched_kthread_stop_ret: ret=[1-9]\d*$/,
     ]);
+    // kthreadd's sched_wakeup: on the waker's CPU, or (a wakeup onto an idle CPU) on
+    // kthreadd's own CPU by <idle>; either way after the waking and before the fork.
+    const lines = story(recs, [1, 2, T]);
+    const waking = lines.findIndex((l) => /^1 sched_waking: comm=kthreadd /.test(l));
+    const wakeup = lines.findIndex((l) => /^[01] sched_wakeup: comm=kthreadd pid=2 /.test(l));
+    const fork = lines.findIndex((l) => / task_newtask: /.test(l));
+    expect(waking).toBeGreaterThanOrEqual(0);
+    expect(wakeup).toBeGreaterThan(waking);
+    expect(fork).toBeGreaterThan(wakeup);
   });
 
   it("names the thread in copy_process: no task_rename, the name in every event", () => {
@@ -126,5 +139,49 @@ describe("kthread_stop", () => {
     expect(problems(r.reports)).toEqual([]);
     expect(results).toEqual([42, -4]);
     expect(ran).toBe(1);
+  });
+});
+
+describe("kthread_bind", () => {
+  it("waits for the new thread to be off its CPU, even under full preemption, and binds it", async () => {
+    const { kthread_create_on_cpu, kthread_should_stop, kthread_stop } = await import(
+      "../../src/linux/kernel/kthread.js"
+    );
+    const { wake_up_process } = await import("../../src/linux/kernel/sched/core.js");
+    const { msleep } = await import("../../src/linux/kernel/time/timer.js");
+    const { udelay } = await import("../../src/linux/lib/delay.js");
+    const { IS_ERR } = await import("../../src/linux/include/err.js");
+    const { runMain } = await import("../helpers.js");
+    const bound: number[][] = [];
+    function* hog() {
+      while (!kthread_should_stop()) yield* udelay(50);
+      return 0;
+    }
+    function* idle() {
+      while (!kthread_should_stop()) yield* msleep(5);
+      return 0;
+    }
+    const r = runMain(
+      function* () {
+        const hogs = [];
+        for (let c = 0; c < 2; c++) {
+          const h = yield* kthread_create_on_cpu(hog, null, c, "hog/%u");
+          if (IS_ERR(h)) return;
+          yield* wake_up_process(h);
+          hogs.push(h);
+        }
+        for (let i = 0; i < 10; i++) {
+          const t = yield* kthread_create_on_cpu(idle, null, i % 2, "b%u");
+          if (IS_ERR(t)) return;
+          bound.push([...t.cpus_mask]);
+          yield* wake_up_process(t);
+          yield* kthread_stop(t);
+        }
+        for (const h of hogs) yield* kthread_stop(h);
+      },
+      { cpus: 2, preempt: "full" },
+    );
+    expect(problems(r.reports)).toEqual([]);
+    expect(bound).toEqual(Array.from({ length: 10 }, (_, i) => [i % 2]));
   });
 });

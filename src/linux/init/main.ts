@@ -78,6 +78,7 @@ const rest_init = kfunc(function* rest_init(hooks: BootHooks) {
   // pid 1 first, so that it gets pid 1; pinned to the boot CPU until SMP is up.
   const pid = yield* user_mode_thread(make_kernel_init(hooks), null, CLONE_FS);
   const init = find_task_by_pid_ns(pid, K.init_pid_ns);
+  K.child_reaper = init;
   if (init !== null) {
     init.flags |= PF_NO_SETAFFINITY;
     do_set_cpus_allowed(init, cpumask.of(K.nr_cpu_ids, [smp_processor_id()]));

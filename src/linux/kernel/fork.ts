@@ -34,6 +34,7 @@ import {
   CLONE_FILES,
   CLONE_FS,
   CLONE_NEWNS,
+  CLONE_NEWPID,
   CLONE_NEWUSER,
   CLONE_PARENT,
   CLONE_SIGHAND,
@@ -254,11 +255,14 @@ const ret_from_fork = kfunc(function* ret_from_fork(p: task_struct) {
 });
 
 /** The clone flag combinations copy_process refuses (the checks every era has). */
-function check_clone_flags(clone_flags: number): number {
+function check_clone_flags(clone_flags: number, me: task_struct): number {
   if ((clone_flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
   if ((clone_flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
   if (clone_flags & CLONE_THREAD && !(clone_flags & CLONE_SIGHAND)) return -EINVAL;
   if (clone_flags & CLONE_SIGHAND && !(clone_flags & CLONE_VM)) return -EINVAL;
+  // An init's siblings would escape its namespace: no CLONE_PARENT from an init.
+  if (clone_flags & CLONE_PARENT && me.signal.flags & SIGNAL_UNKILLABLE) return -EINVAL;
+  if (clone_flags & CLONE_THREAD && clone_flags & (CLONE_NEWUSER | CLONE_NEWPID)) return -EINVAL;
   return 0;
 }
 
@@ -269,9 +273,10 @@ function check_clone_flags(clone_flags: number): number {
 export const copy_process = kfunc(function* copy_process(args: kernel_clone_args): KGen<task_struct | number> {
   const clone_flags = args.flags;
   const me = current();
-  let retval = check_clone_flags(clone_flags);
+  let retval = check_clone_flags(clone_flags, me);
   if (retval) return retval;
-  if (!(clone_flags & CLONE_THREAD) && me.ti_flags & TIF_SIGPENDING) return -ERESTARTNOINTR;
+  // A signal that arrives during the fork restarts the syscall instead (user space never sees it).
+  if (me.ti_flags & TIF_SIGPENDING) return -ERESTARTNOINTR;
 
   const p = dup_task_struct(me);
   if (p === null) return -ENOMEM;
@@ -364,6 +369,9 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     if (p.group_leader === p) {
       list_add_tail(p.sibling, p.real_parent.children);
       list_add_tail(p.tasks, K.init_task.tasks);
+    } else {
+      p.signal.nr_threads++;
+      p.signal.live++;
     }
     K.nr_threads++;
   }

@@ -11,6 +11,7 @@
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
+import { WARN_ON } from "../include/bug.js";
 import { current } from "../include/current.js";
 import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
 import { EBUSY, EINTR, ENOMEM, ENOSYS } from "../include/errno.js";
@@ -47,7 +48,7 @@ import {
   sched_setscheduler_nocheck,
   schedule,
   schedule_preempt_disabled,
-  task_is_inactive,
+  wait_task_inactive,
   wake_up_process,
   wake_up_state,
 } from "./sched/core.js";
@@ -119,7 +120,7 @@ export function set_kthread_struct(p: task_struct): boolean {
 export function free_kthread_struct(p: task_struct): void {
   const kt = p.worker_private;
   if (kt === null) return;
-  // The pointer stays, as in C: a later use is a use-after-free for KASAN to catch.
+  p.worker_private = null;
   kfree(kt.full_name);
   kfree(kt);
 }
@@ -213,7 +214,7 @@ const kthread = kfunc(function* kthread(_create: unknown) {
   self.threadfn = threadfn;
   self.data = data;
 
-  // Undo whatever kthreadd's priority was (kthreadd may have been reniced).
+  // Back to SCHED_NORMAL in case kthreadd's policy was changed (its nice level is kept).
   sched_setscheduler_nocheck(current(), SCHED_NORMAL, 0);
 
   current().__state = TASK_UNINTERRUPTIBLE;
@@ -376,27 +377,26 @@ export function* kthread_run(
 
 /**
  * __kthread_bind_mask: restricts a thread that has not run threadfn yet to `mask` and
- * marks it PF_NO_SETAFFINITY. It must be inactive in `state`; otherwise WARN, no change.
+ * marks it PF_NO_SETAFFINITY, once it is off its CPU asleep in `state` (wait_task_inactive).
+ * If it never gets there: WARN, no change. May sleep.
  */
-function __kthread_bind_mask(p: task_struct, mask: cpumask, state: number): void {
-  if (!task_is_inactive(p, state)) {
-    K.engine.report({
-      kind: "warn",
-      title: `WARNING: kthread_bind on ${p.comm}/${p.pid}: task is not inactive in the expected state`,
-      lines: [],
-    });
+const __kthread_bind_mask = kfunc(function* __kthread_bind_mask(p: task_struct, mask: cpumask, state: number) {
+  if (!(yield* wait_task_inactive(p, state))) {
+    WARN_ON(true, "kernel/kthread.c");
     return;
   }
   do_set_cpus_allowed(p, mask);
   p.flags |= PF_NO_SETAFFINITY;
+});
+
+/** kthread_bind_mask: binds a just-created thread to `mask`. May sleep. */
+export function kthread_bind_mask(p: task_struct, mask: cpumask) {
+  return __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
 }
 
-export function kthread_bind_mask(p: task_struct, mask: cpumask): void {
-  __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
-}
-
-export function kthread_bind(p: task_struct, cpu: number): void {
-  __kthread_bind_mask(p, cpumask.of(K.nr_cpu_ids, [cpu]), TASK_UNINTERRUPTIBLE);
+/** kthread_bind: binds a just-created thread to one CPU. May sleep. */
+export function kthread_bind(p: task_struct, cpu: number) {
+  return __kthread_bind_mask(p, cpumask.of(K.nr_cpu_ids, [cpu]), TASK_UNINTERRUPTIBLE);
 }
 
 /**
@@ -406,7 +406,7 @@ export function kthread_bind(p: task_struct, cpu: number): void {
 export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
   const p = yield* __kthread_create_on_node(threadfn, data, 0, namefmt, [cpu]);
   if (IS_ERR(p)) return p;
-  kthread_bind(p, cpu);
+  yield* kthread_bind(p, cpu);
   to_kthread(p).cpu = cpu;
   return p;
 }
@@ -418,7 +418,7 @@ export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu:
 export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
   const kt = to_kthread(k);
   if (!(kt.flags & KTHREAD_SHOULD_PARK)) return;
-  if (kt.flags & KTHREAD_IS_PER_CPU) __kthread_bind_mask(k, cpumask.of(K.nr_cpu_ids, [kt.cpu]), TASK_PARKED);
+  if (kt.flags & KTHREAD_IS_PER_CPU) yield* __kthread_bind_mask(k, cpumask.of(K.nr_cpu_ids, [kt.cpu]), TASK_PARKED);
   kt.flags &= ~KTHREAD_SHOULD_PARK;
   yield* wake_up_state(k, TASK_PARKED);
 });
@@ -434,8 +434,9 @@ export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
   kt.flags |= KTHREAD_SHOULD_PARK;
   if (k !== current()) {
     yield* wake_up_process(k);
+    // __kthread_parkme completed `parked`: it is in TASK_PARKED and about to switch out.
     yield* wait_for_completion(kt.parked);
-    kt.parked.done = 0; // reinit_completion for the next park
+    WARN_ON(!(yield* wait_task_inactive(k, TASK_PARKED)), "kernel/kthread.c");
   }
   return 0;
 });
@@ -450,7 +451,6 @@ export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
   trace_sched_kthread_stop(k);
   get_task_struct(k);
   const kt = to_kthread(k);
-  kasan_check(kt, "write");
   kt.flags |= KTHREAD_SHOULD_STOP;
   yield* kthread_unpark(k);
   k.ti_flags |= TIF_NOTIFY_SIGNAL;

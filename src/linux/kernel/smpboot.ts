@@ -6,11 +6,15 @@
  */
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
+import { WARN_ON } from "../include/bug.js";
 import { current } from "../include/current.js";
 import { IS_ERR } from "../include/err.js";
-import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
+import { ENOMEM } from "../include/errno.js";
+import { TASK_INTERRUPTIBLE, TASK_PARKED, TASK_RUNNING } from "../include/sched.js";
 import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
+import { kfree, kmalloc, type Tracked } from "../mm/slab.js";
+import { get_task_struct } from "./fork.js";
 import {
   kthread_create_on_cpu,
   kthread_park,
@@ -20,7 +24,13 @@ import {
   kthread_should_stop,
   kthread_unpark,
 } from "./kthread.js";
-import { preempt_disable, preempt_enable, preempt_enable_no_resched, schedule } from "./sched/core.js";
+import {
+  preempt_disable,
+  preempt_enable,
+  preempt_enable_no_resched,
+  schedule,
+  wait_task_inactive,
+} from "./sched/core.js";
 
 export interface smp_hotplug_thread {
   /** Name format with one %u for the CPU. */
@@ -33,7 +43,7 @@ export interface smp_hotplug_thread {
   store: Map<number, task_struct>;
 }
 
-interface smpboot_thread_data {
+interface smpboot_thread_data extends Tracked {
   cpu: number;
   ht: smp_hotplug_thread;
 }
@@ -73,14 +83,23 @@ const smpboot_thread_fn = kfunc(function* smpboot_thread_fn(data: unknown) {
 
 const __smpboot_create_thread = kfunc(function* __smpboot_create_thread(ht: smp_hotplug_thread, cpu: number) {
   if (ht.store.has(cpu)) return 0;
-  const td: smpboot_thread_data = { cpu, ht };
+  const td = kmalloc<smpboot_thread_data>("kmalloc-64", 48, () => ({ cpu, ht, __slab: null }));
+  if (td === null) return -ENOMEM;
   const tsk = yield* kthread_create_on_cpu(smpboot_thread_fn, td, cpu, ht.thread_comm);
-  if (IS_ERR(tsk)) return tsk.errno;
+  if (IS_ERR(tsk)) {
+    kfree(td);
+    return tsk.errno;
+  }
   kthread_set_per_cpu(tsk, cpu);
-  // Park it: it runs (and binds itself) only when its CPU is up.
+  // Parked until its CPU is up; then it starts right there.
   yield* kthread_park(tsk);
+  get_task_struct(tsk);
   ht.store.set(cpu, tsk);
-  ht.create?.(cpu, tsk);
+  if (ht.create) {
+    // The create hook (migration's) needs the thread off its run queue.
+    if (!(yield* wait_task_inactive(tsk, TASK_PARKED))) WARN_ON(true, "kernel/smpboot.c");
+    else ht.create(cpu, tsk);
+  }
   return 0;
 });
 

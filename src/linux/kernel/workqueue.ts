@@ -47,7 +47,7 @@ const create_worker = kfunc(function* create_worker(id_buf: string, nice: number
   const t = yield* __kthread_create_on_node(worker_thread, null, NUMA_NO_NODE, "kworker/%s", [id_buf]);
   if (IS_ERR(t)) return t.errno;
   set_user_nice(t, nice);
-  kthread_bind_mask(t, mask);
+  yield* kthread_bind_mask(t, mask);
   if (cpu >= 0) {
     if (K.cpu_online_mask.test(cpu)) {
       kthread_set_per_cpu(t, cpu);
@@ -77,7 +77,7 @@ export function workqueue_online_cpu(cpu: number): void {
 export const init_rescuer = kfunc(function* init_rescuer(wq_name: string) {
   const t = yield* kthread_create(rescuer_thread, null, "kworker/R-%s", wq_name);
   if (IS_ERR(t)) return t.errno;
-  kthread_bind_mask(t, K.cpu_possible_mask);
+  yield* kthread_bind_mask(t, K.cpu_possible_mask);
   yield* wake_up_process(t);
   return 0;
 });

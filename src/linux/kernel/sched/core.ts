@@ -21,6 +21,7 @@ import {
   TASK_NEW,
   TASK_NORMAL,
   TASK_RUNNING,
+  TASK_UNINTERRUPTIBLE,
   TASK_WAKING,
   TIF_NEED_RESCHED,
 } from "../../include/sched.js";
@@ -35,6 +36,7 @@ import { K } from "../../kernel.js";
 import type { cpumask } from "../../lib/cpumask.js";
 import { finish_task_switch_dead } from "../exit.js";
 import { signal_pending_state } from "../signal.js";
+import { schedule_timeout } from "../time/timer.js";
 import { fair_sched_class } from "./fair.js";
 import { idle_sched_class } from "./idle_task.js";
 import {
@@ -82,11 +84,13 @@ export function preempt_disable(): void {
 /** Re-enables preemption; a pending reschedule is acted on at the next preemption point. */
 export function preempt_enable(): void {
   const p = current();
+  if (p.preempt_count === 0) return; // an underflow (after a reported bug) is ignored, as DEBUG_PREEMPT does
   if (--p.preempt_count === 0 && p.ti_flags & TIF_NEED_RESCHED) activeEngine().runningCpu.needResched = true;
 }
 
 export function preempt_enable_no_resched(): void {
-  current().preempt_count--;
+  const p = current();
+  if (p.preempt_count > 0) p.preempt_count--;
 }
 
 export function local_irq_disable(): void {
@@ -216,11 +220,6 @@ export function set_task_cpu(p: task_struct, cpu: number): void {
   p.wake_cpu = cpu;
 }
 
-/** True if p is not on any CPU and sleeps in `state` (wait_task_inactive's test). */
-export function task_is_inactive(p: task_struct, state: number): boolean {
-  return p.on_cpu === 0 && p.on_rq === 0 && (p.__state & state) !== 0;
-}
-
 // ---- enqueue / dequeue -----------------------------------------------------------------
 
 export function activate_task(rq: rq, p: task_struct, flags: number): void {
@@ -247,9 +246,10 @@ export function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
 
 // ---- CPU selection ---------------------------------------------------------------------
 
+/** idle_cpu: nothing runs, nothing is queued, no wakeup is on its way there. */
 function is_idle_cpu(cpu: number): boolean {
   const rq = cpu_rq(cpu);
-  return rq.curr === rq.idle && rq.nr_running === 0;
+  return rq.curr === rq.idle && rq.nr_running === 0 && rq.wake_list.length === 0;
 }
 
 /** The CPUs p may run on now, in the order the kernel scans them (from `from`, wrapping). */
@@ -315,7 +315,9 @@ export const try_to_wake_up = kfunc(function* try_to_wake_up(p: task_struct, sta
     woken = 1;
     trace_sched_waking(p);
     if (p.on_rq === TASK_ON_RQ_QUEUED) {
+      // ttwu_runnable: still queued (it set its state but has not switched out yet).
       me.preempt_count++;
+      if (!p.on_cpu) wakeup_preempt(cpu_rq(p.cpu), p, wake_flags);
       p.__state = TASK_RUNNING;
       trace_sched_wakeup(p);
       me.preempt_count--;
@@ -323,19 +325,84 @@ export const try_to_wake_up = kfunc(function* try_to_wake_up(p: task_struct, sta
       p.__state = TASK_WAKING;
       const cpu = select_task_rq(p, p.wake_cpu, wake_flags | WF_TTWU);
       set_task_cpu(p, cpu);
-      const rq = cpu_rq(cpu);
-      me.preempt_count++; // rq lock
-      activate_task(rq, p, ENQUEUE_WAKEUP);
-      wakeup_preempt(rq, p, wake_flags);
-      p.__state = TASK_RUNNING;
-      trace_sched_wakeup(p);
-      me.preempt_count--;
+      if (ttwu_queue_cond(p, cpu)) {
+        // The target CPU activates the task itself when the IPI gets there.
+        cpu_rq(cpu).wake_list.push(p);
+        send_call_function_single_ipi(cpu);
+      } else {
+        me.preempt_count++; // rq lock
+        ttwu_do_activate(cpu_rq(cpu), p, wake_flags);
+        me.preempt_count--;
+      }
     }
   }
   me.preempt_count--;
   local_irq_enable();
   preempt_enable();
   return woken;
+});
+
+function ttwu_do_activate(rq: rq, p: task_struct, wake_flags: number): void {
+  activate_task(rq, p, ENQUEUE_WAKEUP);
+  wakeup_preempt(rq, p, wake_flags);
+  p.__state = TASK_RUNNING;
+  trace_sched_wakeup(p);
+}
+
+/**
+ * ttwu_queue_cond: a wakeup onto another CPU that has nothing running is handed to that
+ * CPU (its wake list) instead of being done from here; then sched_wakeup is traced there.
+ * (All CPUs share one cache in the model; the stop class is never queued so.)
+ */
+function ttwu_queue_cond(p: task_struct, cpu: number): boolean {
+  if (p.sched_class === stop_sched_class) return false;
+  if (!K.cpu_online_mask.test(cpu) || !p.cpus_mask.test(cpu)) return false;
+  if (cpu === smp_processor_id()) return false;
+  return cpu_rq(cpu).nr_running === 0;
+}
+
+/** The IPI that makes `cpu` look at its wake list (waking it from idle). */
+function send_call_function_single_ipi(cpu: number): void {
+  const e = activeEngine();
+  e.kick(engine_cpu(cpu), local_clock() + e.costOfName("ipi_idle_wakeup"));
+}
+
+/**
+ * sched_ttwu_pending (flush_smp_call_function_queue from the idle loop): activates the
+ * tasks other CPUs queued for this one.
+ */
+export function sched_ttwu_pending(): void {
+  const rq = this_rq();
+  if (rq.wake_list.length === 0) return;
+  const me = current();
+  local_irq_disable();
+  me.preempt_count++; // rq lock
+  const list = rq.wake_list.splice(0);
+  for (const p of list) ttwu_do_activate(rq, p, 0);
+  me.preempt_count--;
+  local_irq_enable();
+}
+
+/**
+ * wait_task_inactive: waits until p is off its CPU and off its run queue, asleep in
+ * `match_state`. Returns 0 if p's state stops matching meanwhile, else nonzero. Spins while
+ * p is on a CPU; sleeps a jiffy at a time while it is preempted but queued. May sleep.
+ */
+export const wait_task_inactive = kfunc(function* wait_task_inactive(p: task_struct, match_state: number) {
+  const relax = activeEngine().costOfName("spin_relax");
+  for (;;) {
+    if (match_state && !(p.__state & match_state)) return 0;
+    if (p.on_cpu) {
+      yield relax;
+      continue;
+    }
+    if (p.on_rq === TASK_ON_RQ_QUEUED) {
+      set_current_state(TASK_UNINTERRUPTIBLE);
+      yield* schedule_timeout(1);
+      continue;
+    }
+    return 1;
+  }
 });
 
 /** wake_up_process: wakes p from any normal sleep (S or D). Returns 1 if it was asleep. */
@@ -443,24 +510,28 @@ export function __schedule(preempt: boolean): task_struct {
   return next;
 }
 
+const PREEMPT_DISABLED = 1;
+const SOFTIRQ_OFFSET = 0x100;
+const HARDIRQ_OFFSET = 0x10000;
+
+/**
+ * schedule_debug: sleeping in atomic context is a bug. Called with schedule's own
+ * preempt_disable() done, so a clean caller has a count of exactly 1. On a bug the count
+ * is printed as preempt_count() shows it (irq offsets included) and reset, as Linux does,
+ * so one bug is reported once. Returns false in interrupt context, where the model
+ * cannot switch at all.
+ */
 function schedule_debug(prev: task_struct): boolean {
   const cpu = activeEngine().runningCpu;
-  if (cpu.inIrq > 0 || cpu.inSoftirq > 0) {
-    activeEngine().report({
-      kind: "atomic-sleep",
-      title: `BUG: scheduling while atomic: ${prev.comm}/${prev.pid}/0x00010000 (in interrupt)`,
-      lines: ["Call Trace:", ...prev.sim.backtrace().map((f) => ` ${f}`)],
-    });
-    return false;
-  }
-  if (prev.preempt_count > 0) {
-    activeEngine().report({
-      kind: "atomic-sleep",
-      title: `BUG: scheduling while atomic: ${prev.comm}/${prev.pid}/0x${prev.preempt_count.toString(16).padStart(8, "0")}`,
-      lines: ["Call Trace:", ...prev.sim.backtrace().map((f) => ` ${f}`)],
-    });
-  }
-  return true;
+  const count = prev.preempt_count + (cpu.inIrq > 0 ? HARDIRQ_OFFSET : 0) + (cpu.inSoftirq > 0 ? SOFTIRQ_OFFSET : 0);
+  if (count === PREEMPT_DISABLED) return true;
+  activeEngine().report({
+    kind: "atomic-sleep",
+    title: `BUG: scheduling while atomic: ${prev.comm}/${prev.pid}/0x${count.toString(16).padStart(8, "0")}`,
+    lines: ["Call Trace:", ...prev.sim.backtrace().map((f) => ` ${f}`)],
+  });
+  prev.preempt_count = PREEMPT_DISABLED;
+  return cpu.inIrq + cpu.inSoftirq === 0;
 }
 
 /**
@@ -470,12 +541,17 @@ function schedule_debug(prev: task_struct): boolean {
  */
 export const schedule = kfunc(function* schedule() {
   const prev = current();
-  if (!schedule_debug(prev)) return;
-  do {
-    preempt_disable();
+  preempt_disable();
+  if (!schedule_debug(prev)) {
+    preempt_enable_no_resched();
+    return;
+  }
+  for (;;) {
     if (__schedule(false) !== prev) yield SWITCH;
     preempt_enable_no_resched();
-  } while (need_resched());
+    if (!need_resched()) break;
+    preempt_disable();
+  }
 });
 
 /** schedule() for a caller that runs with preemption disabled, which stays disabled. */
@@ -507,7 +583,9 @@ export function sched_preempt_hook(cpu: Cpu): void {
   const curr = rq.curr;
   if (!(curr.ti_flags & TIF_NEED_RESCHED) || curr === rq.idle) return;
   if (curr.preempt_count !== 0 || K.cfg.preempt !== "full") return;
+  curr.preempt_count++; // preempt_schedule_irq's preempt_disable
   __schedule(true);
+  curr.preempt_count--;
 }
 
 /**

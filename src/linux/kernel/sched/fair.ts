@@ -120,7 +120,7 @@ export const fair_sched_class: sched_class = {
   wakeup_preempt(rq, p, wake_flags) {
     const curr = rq.curr;
     if (curr.sched_class !== fair_sched_class) return false;
-    if (wake_flags & WF_FORK) return false; // START_DEBIT: a child never preempts at fork
+    if (wake_flags & WF_FORK) return false; // 6.19: a forked child never preempts its parent (6.4–6.18 could)
     update_curr(rq);
     const gran = calc_delta_fair(sysctl_sched_wakeup_granularity, p);
     return curr.se.vruntime - p.se.vruntime > gran;

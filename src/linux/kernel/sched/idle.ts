@@ -6,11 +6,15 @@ import { HALT } from "../../../sim/engine.js";
 import { kfunc } from "../../../sim/functions.js";
 import { current } from "../../include/current.js";
 import { TIF_NEED_RESCHED } from "../../include/sched.js";
-import { schedule_idle } from "./core.js";
+import { sched_ttwu_pending, schedule_idle } from "./core.js";
 
 const do_idle = kfunc(function* do_idle() {
   const me = current();
-  while (!(me.ti_flags & TIF_NEED_RESCHED)) yield HALT;
+  for (;;) {
+    sched_ttwu_pending(); // flush_smp_call_function_queue
+    if (me.ti_flags & TIF_NEED_RESCHED) break;
+    yield HALT;
+  }
   yield* schedule_idle();
 });
 

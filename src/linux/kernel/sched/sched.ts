@@ -41,6 +41,8 @@ export interface rq {
   stop: task_struct | null;
   stop_queued: boolean;
   cfs: cfs_rq;
+  /** Tasks other CPUs are waking onto this one, activated here (ttwu_queue_wakelist). */
+  wake_list: task_struct[];
   /** Times the CPU switched tasks; with the time of the last switch (soft-lockup watchdog). */
   nr_switches: number;
   last_switch: number;
