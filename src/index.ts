@@ -14,22 +14,55 @@ export type { completion, spinlock_t, task_struct } from "./linux/include/task_s
 export * from "./linux/include/uapi/sched.js";
 export { do_exit } from "./linux/kernel/exit.js";
 export { get_task_struct, kernel_clone, kernel_thread, put_task_struct } from "./linux/kernel/fork.js";
+export { freeze_kernel_threads, set_freezable, thaw_kernel_threads, try_to_freeze } from "./linux/kernel/freezer.js";
 export {
-  kthread_bind,
-  kthread_bind_mask,
+  get_kthread_comm,
+  kthread_complete_and_exit,
   kthread_create,
-  kthread_create_on_cpu,
   kthread_create_on_node,
+  kthread_data,
   kthread_exit,
-  kthread_park,
+  kthread_freezable_should_stop,
+  kthread_func,
   kthread_parkme,
   kthread_run,
   kthread_should_park,
   kthread_should_stop,
-  kthread_stop,
-  kthread_unpark,
+  kthread_should_stop_or_park,
   type threadfn_t,
 } from "./linux/kernel/kthread.js";
+export {
+  cpu_to_node,
+  kthread_bind,
+  kthread_bind_mask,
+  kthread_create_on_cpu,
+  kthread_park,
+  kthread_run_on_cpu,
+  kthread_stop,
+  kthread_stop_put,
+  kthread_unpark,
+} from "./linux/kernel/kthread_control.js";
+export {
+  KTW_FREEZABLE,
+  kthread_cancel_delayed_work_sync,
+  kthread_cancel_work_sync,
+  kthread_create_worker,
+  kthread_create_worker_on_cpu,
+  kthread_create_worker_on_node,
+  type kthread_delayed_work,
+  kthread_destroy_worker,
+  kthread_flush_work,
+  kthread_flush_worker,
+  kthread_init_delayed_work,
+  kthread_init_work,
+  kthread_queue_delayed_work,
+  kthread_queue_work,
+  kthread_run_worker,
+  kthread_run_worker_on_cpu,
+  type kthread_work,
+  type kthread_worker,
+  kthread_worker_fn,
+} from "./linux/kernel/kthread_worker.js";
 export {
   DEFINE_SPINLOCK,
   spin_lock,

@@ -217,6 +217,8 @@ export class Machine {
       cpuhp_state: [],
       trace,
       system_state: "booting",
+      pm_freezing: false,
+      pm_nosig_freezing: false,
     };
     this.kernel.slab.shouldFail = opts.failslab ?? null;
     this.activate();

@@ -59,6 +59,9 @@ export interface Kernel {
   /** Pool workers of CPUs not yet online, running unbound until their CPU comes up. */
   readonly unbound_percpu_workers: task_struct[];
   readonly trace: TraceBuffer;
+  /** The freezer: user tasks, and also kernel threads (pm_nosig_freezing), freeze. */
+  pm_freezing: boolean;
+  pm_nosig_freezing: boolean;
   /** Boot progress: SYSTEM_BOOTING → SYSTEM_SCHEDULING → SYSTEM_RUNNING. */
   system_state: "booting" | "scheduling" | "running";
 }

@@ -3,7 +3,8 @@
  * sleeping 10 ms a round; 50 ms later the module stops it and gets its return value.
  */
 import { IS_ERR } from "../linux/include/err.js";
-import { kthread_run, kthread_should_stop, kthread_stop } from "../linux/kernel/kthread.js";
+import { kthread_run, kthread_should_stop } from "../linux/kernel/kthread.js";
+import { kthread_stop } from "../linux/kernel/kthread_control.js";
 import { msleep } from "../linux/kernel/time/timer.js";
 import { defineScenario } from "./scenario.js";
 

@@ -52,14 +52,19 @@ export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (.
     return r;
   };
   Object.defineProperty(wrapped, "name", { value: body.name });
+  kfuncs.add(wrapped);
   return wrapped;
 }
+
+/** The modeled functions (they push their own frame). */
+const kfuncs = new WeakSet<object>();
 
 /**
  * Calls a generator function that is not a modeled kernel function (a scenario's thread
  * function, say) with a frame of its own name, so it shows in backtraces.
  */
 export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threadfn"): KGen<R> {
+  if (kfuncs.has(fn)) return yield* fn(arg);
   const e = activeEngine();
   const t = e.running;
   t.fnStack.push(functionId(fn.name || anonymous));

@@ -38,6 +38,27 @@ export class TraceBuffer {
     this.head = (this.head + 1) % this.capacity;
   }
 
+  private readonly pointers = new WeakMap<object, number>();
+
+  /**
+   * A stable stand-in for the hashed address %p prints for `obj` (the kernel prints a
+   * keyed hash of the pointer, never the address): unique per object within a trace.
+   */
+  hashedPointer(obj: object): number {
+    let h = this.pointers.get(obj);
+    if (h === undefined) {
+      // A 32-bit mix of a counter: looks like the kernel's hashes, is the same every run.
+      let x = Math.imul((this.written + 1) ^ 0x9e3779b9, 0x85ebca6b) ^ (this.pointerCount++ * 0xc2b2ae35);
+      x ^= x >>> 16;
+      x = Math.imul(x, 0x27d4eb2f);
+      h = (x ^ (x >>> 15)) >>> 0;
+      this.pointers.set(obj, h);
+    }
+    return h;
+  }
+
+  private pointerCount = 0;
+
   saveCmdline(pid: number, comm: string): void {
     this.cmdlines.set(pid, comm);
   }

@@ -41,7 +41,10 @@ export type TraceEvent =
   | { type: "task_newtask"; tpid: number; comm: string; clone_flags: number; oom_score_adj: number }
   | { type: "task_rename"; tpid: number; oldcomm: string; newcomm: string; oom_score_adj: number }
   | { type: "sched_kthread_stop"; comm: string; tpid: number }
-  | { type: "sched_kthread_stop_ret"; ret: number };
+  | { type: "sched_kthread_stop_ret"; ret: number }
+  /** `work` and `worker` are hashed pointers, as %p prints them; `function` a symbol name. */
+  | { type: "sched_kthread_work_queue_work"; work: number; function: string; worker: number }
+  | { type: "sched_kthread_work_execute_start" | "sched_kthread_work_execute_end"; work: number; function: string };
 
 export type EventType = TraceEvent["type"];
 export type TraceRecord = EventHeader & TraceEvent;
@@ -56,6 +59,9 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
   sched_process_free: "sched",
   sched_kthread_stop: "sched",
   sched_kthread_stop_ret: "sched",
+  sched_kthread_work_queue_work: "sched",
+  sched_kthread_work_execute_start: "sched",
+  sched_kthread_work_execute_end: "sched",
   task_newtask: "task",
   task_rename: "task",
 };

@@ -17,7 +17,8 @@ const STATE_LETTERS: readonly [number, string][] = [
   [0x40, "P"],
   [0x80, "I"],
 ];
-const TASK_REPORT_MAX = 0x100;
+
+import { TASK_REPORT_MAX } from "../linux/include/sched.js";
 
 /** sched_switch's prev_state: "R", "R+", or the state letters joined by "|". */
 export function formatPrevState(state: number): string {
@@ -31,6 +32,8 @@ export function formatPrevState(state: number): string {
 }
 
 const cpu3 = (n: number): string => String(n).padStart(3, "0");
+/** A hashed pointer as %p prints it on 64-bit: 16 hex digits, the hash in the low 32 bits. */
+const ptr = (h: number): string => h.toString(16).padStart(16, "0");
 
 /** The event's TP_printk text, in the 6.19 formats. */
 export function formatEventText(r: TraceRecord): string {
@@ -55,6 +58,11 @@ export function formatEventText(r: TraceRecord): string {
       return `comm=${r.comm} pid=${r.tpid}`;
     case "sched_kthread_stop_ret":
       return `ret=${r.ret}`;
+    case "sched_kthread_work_queue_work":
+      return `work struct=${ptr(r.work)} function=${r.function} worker=${ptr(r.worker)}`;
+    case "sched_kthread_work_execute_start":
+    case "sched_kthread_work_execute_end":
+      return `work struct ${ptr(r.work)}: function ${r.function}`;
   }
 }
 

@@ -3,19 +3,7 @@
  * `ps -ef`, read from the model's task list the way ps reads /proc (fs/proc/array.c):
  * kernel threads show their full name (up to 63 characters), user tasks their comm.
  */
-import {
-  __TASK_STOPPED,
-  __TASK_TRACED,
-  EXIT_DEAD,
-  EXIT_ZOMBIE,
-  PF_KTHREAD,
-  SCHED_FIFO,
-  TASK_IDLE,
-  TASK_INTERRUPTIBLE,
-  TASK_PARKED,
-  TASK_REPORT,
-  TASK_UNINTERRUPTIBLE,
-} from "../linux/include/sched.js";
+import { __task_state_index, PF_KTHREAD, SCHED_FIFO, TASK_STATE_LETTERS } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { get_kthread_comm } from "../linux/kernel/kthread.js";
 
@@ -44,19 +32,9 @@ export interface PsRow {
   runtime: number;
 }
 
-/** task_state_index's letter (fs/proc/array.c task_state_array). */
+/** The state letter /proc shows (fs/proc/array.c): R S D T t X Z P I. */
 export function task_state_letter(p: task_struct): string {
-  const raw = p.__state;
-  if (raw === TASK_IDLE) return "I";
-  const state = (raw | p.exit_state) & TASK_REPORT;
-  if (state & EXIT_DEAD) return "X";
-  if (state & EXIT_ZOMBIE) return "Z";
-  if (state & TASK_PARKED) return "P";
-  if (state & __TASK_TRACED) return "t";
-  if (state & __TASK_STOPPED) return "T";
-  if (state & TASK_UNINTERRUPTIBLE) return "D";
-  if (state & TASK_INTERRUPTIBLE) return "S";
-  return "R";
+  return TASK_STATE_LETTERS[__task_state_index(p.__state, p.exit_state)] as string;
 }
 
 export function psRow(p: task_struct): PsRow {

@@ -1,9 +1,16 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { IS_ERR } from "../../src/linux/include/err.js";
+import { kthread_create, kthread_run, kthread_should_stop } from "../../src/linux/kernel/kthread.js";
+import { kthread_create_on_cpu, kthread_stop } from "../../src/linux/kernel/kthread_control.js";
+import { wake_up_process } from "../../src/linux/kernel/sched/core.js";
+import { msleep } from "../../src/linux/kernel/time/timer.js";
+import { udelay } from "../../src/linux/lib/delay.js";
 import { problems, runScenario, traceText } from "../../src/run.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";
 import type { TraceRecord } from "../../src/trace/events.js";
 import { formatEventText, formatPrevState } from "../../src/trace/ftrace.js";
+import { runMain } from "../helpers.js";
 
 /** "pid event text" for the records of the given pids (and switches to them), in trace order. */
 function story(recs: readonly TraceRecord[], pids: readonly number[]): string[] {
@@ -115,13 +122,7 @@ describe("the kthread-run trace file", () => {
 });
 
 describe("kthread_stop", () => {
-  it("returns threadfn's value, and -EINTR for a thread never woken (threadfn never runs)", async () => {
-    const { kthread_create, kthread_run, kthread_should_stop, kthread_stop } = await import(
-      "../../src/linux/kernel/kthread.js"
-    );
-    const { msleep } = await import("../../src/linux/kernel/time/timer.js");
-    const { IS_ERR } = await import("../../src/linux/include/err.js");
-    const { runMain } = await import("../helpers.js");
+  it("returns threadfn's value, and -EINTR for a thread never woken (threadfn never runs)", () => {
     const results: number[] = [];
     let ran = 0;
     function* fn() {
@@ -143,15 +144,7 @@ describe("kthread_stop", () => {
 });
 
 describe("kthread_bind", () => {
-  it("waits for the new thread to be off its CPU, even under full preemption, and binds it", async () => {
-    const { kthread_create_on_cpu, kthread_should_stop, kthread_stop } = await import(
-      "../../src/linux/kernel/kthread.js"
-    );
-    const { wake_up_process } = await import("../../src/linux/kernel/sched/core.js");
-    const { msleep } = await import("../../src/linux/kernel/time/timer.js");
-    const { udelay } = await import("../../src/linux/lib/delay.js");
-    const { IS_ERR } = await import("../../src/linux/include/err.js");
-    const { runMain } = await import("../helpers.js");
+  it("waits for the new thread to be off its CPU, even under full preemption, and binds it", () => {
     const bound: number[][] = [];
     function* hog() {
       while (!kthread_should_stop()) yield* udelay(50);

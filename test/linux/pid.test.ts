@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { type ErrOr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
 import { EAGAIN } from "../../src/linux/include/errno.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
-import { kthread_create, kthread_stop } from "../../src/linux/kernel/kthread.js";
+import { kthread_create } from "../../src/linux/kernel/kthread.js";
+import { kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { problems } from "../../src/run.js";
 import { runMain } from "../helpers.js";
 

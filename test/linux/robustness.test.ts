@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../../src/linux/include/err.js";
 import { get_task_struct, put_task_struct } from "../../src/linux/kernel/fork.js";
-import { kthread_run, kthread_should_stop, kthread_stop } from "../../src/linux/kernel/kthread.js";
+import { kthread_run, kthread_should_stop } from "../../src/linux/kernel/kthread.js";
+import { kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { DEFINE_SPINLOCK, spin_lock, spin_unlock } from "../../src/linux/kernel/locking/spinlock.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { mdelay } from "../../src/linux/lib/delay.js";

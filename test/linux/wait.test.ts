@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../../src/linux/include/err.js";
 import { TASK_INTERRUPTIBLE, TASK_NORMAL } from "../../src/linux/include/sched.js";
-import { kthread_bind, kthread_create } from "../../src/linux/kernel/kthread.js";
+import { kthread_create } from "../../src/linux/kernel/kthread.js";
+import { kthread_bind } from "../../src/linux/kernel/kthread_control.js";
 import { wake_up_process } from "../../src/linux/kernel/sched/core.js";
 import { __wake_up, init_waitqueue_head, wait_event } from "../../src/linux/kernel/sched/wait.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";

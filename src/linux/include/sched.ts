@@ -18,12 +18,30 @@ export const TASK_WAKEKILL = 0x0100;
 export const TASK_WAKING = 0x0200;
 export const TASK_NOLOAD = 0x0400;
 export const TASK_NEW = 0x0800;
+export const TASK_FREEZABLE = 0x2000;
+export const TASK_FROZEN = 0x8000;
 export const TASK_KILLABLE = TASK_WAKEKILL | TASK_UNINTERRUPTIBLE;
 export const TASK_IDLE = TASK_UNINTERRUPTIBLE | TASK_NOLOAD;
 export const TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE;
 /** The states sched_switch and /proc report (TASK_REPORT). */
 export const TASK_REPORT =
   TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE | __TASK_STOPPED | __TASK_TRACED | EXIT_DEAD | EXIT_ZOMBIE | TASK_PARKED;
+export const TASK_REPORT_IDLE = TASK_REPORT + 1;
+export const TASK_REPORT_MAX = TASK_REPORT_IDLE << 1;
+
+/**
+ * __task_state_index: the one reported state of a task, as an index into "RSDTtXZPI"
+ * (0 = R). TASK_IDLE reports as I; a frozen task reports as D.
+ */
+export function __task_state_index(tsk_state: number, tsk_exit_state: number): number {
+  let state = (tsk_state | tsk_exit_state) & TASK_REPORT;
+  if ((tsk_state & TASK_IDLE) === TASK_IDLE) state = TASK_REPORT_IDLE;
+  if (tsk_state & TASK_FROZEN) state = TASK_UNINTERRUPTIBLE;
+  return 32 - Math.clz32(state); // fls()
+}
+
+/** The letters of the reported states, by index (fs/proc/array.c task_state_array). */
+export const TASK_STATE_LETTERS = "RSDTtXZPI";
 
 // Per-task flags (task_struct::flags).
 export const PF_IDLE = 0x00000002;

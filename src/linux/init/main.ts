@@ -12,7 +12,8 @@ import { PF_NO_SETAFFINITY, TASK_INTERRUPTIBLE } from "../include/sched.js";
 import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
 import { smp_init } from "../kernel/cpu.js";
 import { kernel_thread, user_mode_thread } from "../kernel/fork.js";
-import { kthread_run, kthread_worker_fn, kthreadd } from "../kernel/kthread.js";
+import { kthreadd } from "../kernel/kthread.js";
+import { kthread_run_worker } from "../kernel/kthread_worker.js";
 import { find_task_by_pid_ns } from "../kernel/pid.js";
 import { rcu_spawn_gp_kthread } from "../kernel/rcu/tree.js";
 import { complete, wait_for_completion } from "../kernel/sched/completion.js";
@@ -42,7 +43,7 @@ const do_pre_smp_initcalls = kfunc(function* do_pre_smp_initcalls() {
 });
 
 const kernel_init_freeable = kfunc(function* kernel_init_freeable() {
-  yield* kthread_run(kthread_worker_fn, null, "pool_workqueue_release");
+  yield* kthread_run_worker(0, "pool_workqueue_release"); // workqueue_init's pwq_release_worker
   yield* workqueue_init();
   yield* init_rescuer("mm_percpu_wq"); // init_mm_internals
   yield* do_pre_smp_initcalls();

@@ -13,7 +13,7 @@ import type { completion, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
 import { fork_idle } from "./fork.js";
-import { kthread_unpark } from "./kthread.js";
+import { kthread_unpark } from "./kthread_control.js";
 import { complete, init_completion, wait_for_completion } from "./sched/completion.js";
 import { cpu_rq, init_idle, wake_up_process } from "./sched/core.js";
 import { cpu_startup_entry } from "./sched/idle.js";

@@ -11,13 +11,11 @@
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
-import { WARN_ON } from "../include/bug.js";
 import { current } from "../include/current.js";
 import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
-import { EBUSY, EINTR, ENOMEM, ENOSYS } from "../include/errno.js";
+import { EINTR, ENOMEM } from "../include/errno.js";
 import {
   NUMA_NO_NODE,
-  PF_EXITING,
   PF_NO_SETAFFINITY,
   PF_NOFREEZE,
   SCHED_NORMAL,
@@ -25,20 +23,17 @@ import {
   TASK_PARKED,
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
-  TIF_NOTIFY_SIGNAL,
 } from "../include/sched.js";
 import { SIGCHLD } from "../include/signal.js";
 import type { completion, task_struct } from "../include/task_struct.js";
-import { trace_sched_kthread_stop, trace_sched_kthread_stop_ret } from "../include/trace/events/sched.js";
 import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
 import { K } from "../kernel.js";
-import { cpumask } from "../lib/cpumask.js";
 import { list_add_tail, list_del_init, list_empty, list_first_entry, list_head } from "../lib/list.js";
 import { type PrintfArg, vsprintf } from "../lib/vsprintf.js";
 import { kasan_check, kfree, kmalloc, type Tracked } from "../mm/slab.js";
 import { do_exit } from "./exit.js";
-import { get_task_struct, kernel_thread, put_task_struct } from "./fork.js";
-import { kthread_idle_loop } from "./kthread_daemon.js";
+import { kernel_thread } from "./fork.js";
+import { __refrigerator, freezing } from "./freezer.js";
 import { spin_lock, spin_unlock } from "./locking/spinlock.js";
 import { complete, init_completion, wait_for_completion, wait_for_completion_killable } from "./sched/completion.js";
 import {
@@ -48,9 +43,7 @@ import {
   sched_setscheduler_nocheck,
   schedule,
   schedule_preempt_disabled,
-  wait_task_inactive,
   wake_up_process,
-  wake_up_state,
 } from "./sched/core.js";
 import { ignore_signals } from "./signal.js";
 
@@ -71,14 +64,17 @@ export interface kthread_create_info extends Tracked {
 }
 
 // struct kthread flags
-const KTHREAD_IS_PER_CPU = 1 << 0;
-const KTHREAD_SHOULD_STOP = 1 << 1;
-const KTHREAD_SHOULD_PARK = 1 << 2;
+export const KTHREAD_IS_PER_CPU = 1 << 0;
+export const KTHREAD_SHOULD_STOP = 1 << 1;
+export const KTHREAD_SHOULD_PARK = 1 << 2;
 
 /** struct kthread: per-thread state of the kthread layer, in task->worker_private. */
 export interface kthread extends Tracked {
   flags: number;
   cpu: number;
+  /** The NUMA node it was created for (NUMA_NO_NODE: any). */
+  node: number;
+  task: task_struct;
   result: number;
   threadfn: threadfn_t | null;
   data: unknown;
@@ -101,6 +97,8 @@ export function set_kthread_struct(p: task_struct): boolean {
   const kt = kmalloc<kthread>("kmalloc-192", 184, () => ({
     flags: 0,
     cpu: 0,
+    node: tsk_fork_get_node(current()),
+    task: p,
     result: 0,
     threadfn: null,
     data: null,
@@ -114,6 +112,11 @@ export function set_kthread_struct(p: task_struct): boolean {
   p.vfork_done = kt.exited;
   p.worker_private = kt;
   return true;
+}
+
+/** tsk_fork_get_node: kthreadd forks on the node the request asked for; others anywhere. */
+export function tsk_fork_get_node(tsk: task_struct): number {
+  return tsk === K.kthreadd_task ? tsk.pref_node_fork : NUMA_NO_NODE;
 }
 
 /** free_kthread_struct (from free_task): the struct and the full name go with the task. */
@@ -153,6 +156,19 @@ export function kthread_set_per_cpu(k: task_struct, cpu: number): void {
   kt.flags |= KTHREAD_IS_PER_CPU;
 }
 
+/** kthread_should_stop_or_park: either request is pending (false for a task that is not a kthread). */
+export function kthread_should_stop_or_park(): boolean {
+  activeEngine().touch();
+  const kt = current().worker_private;
+  return kt !== null && (kt.flags & (KTHREAD_SHOULD_STOP | KTHREAD_SHOULD_PARK)) !== 0;
+}
+
+/** kthread_func: the thread function the task was created with (null when not a kthread). */
+export function kthread_func(k: task_struct): threadfn_t | null {
+  return k.worker_private?.threadfn ?? null;
+}
+
+/** kthread_data: the data pointer the task was created with. */
 export function kthread_data(k: task_struct): unknown {
   return to_kthread(k).data;
 }
@@ -187,6 +203,41 @@ export const kthread_exit = kfunc(function* kthread_exit(result: number) {
   to_kthread(current()).result = result;
   yield* do_exit(0);
 });
+
+/**
+ * kthread_complete_and_exit: completes `comp` (if any), then kthread_exit(code): for a
+ * thread whose code may go away (a module) once `comp` is seen. Never returns.
+ */
+export const kthread_complete_and_exit = kfunc(function* kthread_complete_and_exit(
+  comp: completion | null,
+  code: number,
+) {
+  if (comp !== null) yield* complete(comp);
+  yield* kthread_exit(code);
+});
+
+/**
+ * kthread_freezable_should_stop: kthread_should_stop() for a freezable thread: enters the
+ * refrigerator first if the system is freezing. `was_frozen.value` tells whether it was.
+ * May sleep.
+ */
+export const kthread_freezable_should_stop = kfunc(function* kthread_freezable_should_stop(was_frozen?: {
+  value: boolean;
+}) {
+  let frozen = false;
+  if (freezing(current())) frozen = yield* __refrigerator(true);
+  if (was_frozen) was_frozen.value = frozen;
+  return kthread_should_stop();
+});
+
+/**
+ * kthread_affine_node (6.14+): a thread nobody bound affines itself, when first woken, to
+ * its node's housekeeping CPUs, or to all housekeeping CPUs without a node. The model has
+ * one node, and every CPU does housekeeping.
+ */
+function kthread_affine_node(): void {
+  do_set_cpus_allowed(current(), K.cpu_possible_mask);
+}
 
 /**
  * kthread: the trampoline every kernel thread starts in. Takes the request token; if the
@@ -227,6 +278,7 @@ const kthread = kfunc(function* kthread(_create: unknown) {
   preempt_enable();
 
   self.started = true;
+  if (!(current().flags & PF_NO_SETAFFINITY)) kthread_affine_node();
   let ret = -EINTR;
   if (!(self.flags & KTHREAD_SHOULD_STOP)) {
     // cgroup_kthread_ready(): nothing to model without cgroups.
@@ -374,98 +426,3 @@ export function* kthread_run(
   if (!IS_ERR(k)) yield* wake_up_process(k);
   return k;
 }
-
-/**
- * __kthread_bind_mask: restricts a thread that has not run threadfn yet to `mask` and
- * marks it PF_NO_SETAFFINITY, once it is off its CPU asleep in `state` (wait_task_inactive).
- * If it never gets there: WARN, no change. May sleep.
- */
-const __kthread_bind_mask = kfunc(function* __kthread_bind_mask(p: task_struct, mask: cpumask, state: number) {
-  if (!(yield* wait_task_inactive(p, state))) {
-    WARN_ON(true, "kernel/kthread.c");
-    return;
-  }
-  do_set_cpus_allowed(p, mask);
-  p.flags |= PF_NO_SETAFFINITY;
-});
-
-/** kthread_bind_mask: binds a just-created thread to `mask`. May sleep. */
-export function kthread_bind_mask(p: task_struct, mask: cpumask) {
-  return __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
-}
-
-/** kthread_bind: binds a just-created thread to one CPU. May sleep. */
-export function kthread_bind(p: task_struct, cpu: number) {
-  return __kthread_bind_mask(p, cpumask.of(K.nr_cpu_ids, [cpu]), TASK_UNINTERRUPTIBLE);
-}
-
-/**
- * kthread_create_on_cpu: a thread bound to `cpu`, its name formatted with the cpu number
- * (the format takes exactly one unsigned conversion), with the cpu remembered for unpark.
- */
-export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
-  const p = yield* __kthread_create_on_node(threadfn, data, 0, namefmt, [cpu]);
-  if (IS_ERR(p)) return p;
-  yield* kthread_bind(p, cpu);
-  to_kthread(p).cpu = cpu;
-  return p;
-}
-
-/**
- * kthread_unpark: lets a parked thread run again; a per-CPU thread is first re-bound to
- * its CPU while it sits in TASK_PARKED.
- */
-export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
-  const kt = to_kthread(k);
-  if (!(kt.flags & KTHREAD_SHOULD_PARK)) return;
-  if (kt.flags & KTHREAD_IS_PER_CPU) yield* __kthread_bind_mask(k, cpumask.of(K.nr_cpu_ids, [kt.cpu]), TASK_PARKED);
-  kt.flags &= ~KTHREAD_SHOULD_PARK;
-  yield* wake_up_state(k, TASK_PARKED);
-});
-
-/**
- * kthread_park: asks k to park and waits until it sleeps in TASK_PARKED. Returns 0,
- * -ENOSYS if k is exiting, -EBUSY if it was already asked. May sleep.
- */
-export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
-  const kt = to_kthread(k);
-  if (k.flags & PF_EXITING) return -ENOSYS;
-  if (kt.flags & KTHREAD_SHOULD_PARK) return -EBUSY;
-  kt.flags |= KTHREAD_SHOULD_PARK;
-  if (k !== current()) {
-    yield* wake_up_process(k);
-    // __kthread_parkme completed `parked`: it is in TASK_PARKED and about to switch out.
-    yield* wait_for_completion(kt.parked);
-    WARN_ON(!(yield* wait_task_inactive(k, TASK_PARKED)), "kernel/kthread.c");
-  }
-  return 0;
-});
-
-/**
- * kthread_stop: tells k to stop, wakes it and waits for it to exit; returns threadfn's
- * result, or -EINTR if k was never woken (threadfn never ran). The caller must not use
- * k afterwards unless it holds its own reference. May sleep.
- */
-export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
-  kasan_check(k, "read");
-  trace_sched_kthread_stop(k);
-  get_task_struct(k);
-  const kt = to_kthread(k);
-  kt.flags |= KTHREAD_SHOULD_STOP;
-  yield* kthread_unpark(k);
-  k.ti_flags |= TIF_NOTIFY_SIGNAL;
-  yield* wake_up_process(k);
-  yield* wait_for_completion(kt.exited);
-  const ret = kt.result;
-  put_task_struct(k);
-  trace_sched_kthread_stop_ret(ret);
-  return ret;
-});
-
-/**
- * kthread_worker_fn: the loop of a kthread worker. No work items are modeled yet, so it
- * sleeps (S) until stopped, as an idle worker does.
- */
-export const kthread_worker_fn = kfunc(function* kthread_worker_fn(_worker: unknown) {
-  return yield* kthread_idle_loop(TASK_INTERRUPTIBLE);
-});

@@ -15,15 +15,8 @@ import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { kfree, kmalloc, type Tracked } from "../mm/slab.js";
 import { get_task_struct } from "./fork.js";
-import {
-  kthread_create_on_cpu,
-  kthread_park,
-  kthread_parkme,
-  kthread_set_per_cpu,
-  kthread_should_park,
-  kthread_should_stop,
-  kthread_unpark,
-} from "./kthread.js";
+import { kthread_parkme, kthread_set_per_cpu, kthread_should_park, kthread_should_stop } from "./kthread.js";
+import { kthread_create_on_cpu, kthread_park, kthread_unpark } from "./kthread_control.js";
 import {
   preempt_disable,
   preempt_enable,

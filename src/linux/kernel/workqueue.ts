@@ -12,13 +12,8 @@ import { NUMA_NO_NODE, PF_WQ_WORKER, TASK_IDLE } from "../include/sched.js";
 import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
-import {
-  __kthread_create_on_node,
-  kthread_bind_mask,
-  kthread_create,
-  kthread_set_per_cpu,
-  to_kthread,
-} from "./kthread.js";
+import { __kthread_create_on_node, kthread_create, kthread_set_per_cpu, to_kthread } from "./kthread.js";
+import { kthread_bind_mask } from "./kthread_control.js";
 import { kthread_idle_loop } from "./kthread_daemon.js";
 import { do_set_cpus_allowed, set_user_nice, wake_up_process } from "./sched/core.js";
 

@@ -7,8 +7,9 @@
 import { kfunc } from "../../../sim/functions.js";
 import { IS_ERR } from "../../include/err.js";
 import { TASK_IDLE } from "../../include/sched.js";
-import { kthread_create, kthread_run, kthread_worker_fn } from "../kthread.js";
+import { kthread_create } from "../kthread.js";
 import { kthread_idle_loop } from "../kthread_daemon.js";
+import { kthread_run_worker } from "../kthread_worker.js";
 import { wake_up_process } from "../sched/core.js";
 
 const rcu_gp_kthread = kfunc(function* rcu_gp_kthread(_unused: unknown) {
@@ -19,6 +20,7 @@ const rcu_gp_kthread = kfunc(function* rcu_gp_kthread(_unused: unknown) {
 export const rcu_spawn_gp_kthread = kfunc(function* rcu_spawn_gp_kthread() {
   const t = yield* kthread_create(rcu_gp_kthread, null, "%s", "rcu_preempt");
   if (!IS_ERR(t)) yield* wake_up_process(t);
-  yield* kthread_run(kthread_worker_fn, null, "rcu_exp_par_gp_kthread_worker/%d", 0);
-  yield* kthread_run(kthread_worker_fn, null, "rcu_exp_gp_kthread_worker");
+  // rcu_start_exp_gp_kworkers: one parallel worker per leaf node (one here), then the main one.
+  yield* kthread_run_worker(0, "rcu_exp_par_gp_kthread_worker/%d", 0);
+  yield* kthread_run_worker(0, "rcu_exp_gp_kthread_worker");
 });

@@ -6,12 +6,8 @@ import { activeEngine } from "../../../../sim/engine.js";
 import type { EventType, TraceEvent } from "../../../../trace/events.js";
 import { K } from "../../../kernel.js";
 import { current, local_clock, smp_processor_id } from "../../current.js";
-import { TASK_REPORT, TIF_NEED_RESCHED } from "../../sched.js";
+import { __task_state_index, TASK_REPORT_MAX, TIF_NEED_RESCHED } from "../../sched.js";
 import type { task_struct } from "../../task_struct.js";
-
-/** TASK_REPORT_MAX: the state value sched_switch prints as "R+". */
-export const TASK_REPORT_MAX = 0x100;
-const TASK_REPORT_IDLE = TASK_REPORT + 1;
 
 /** The five context flags: irqs-off, need-resched, hardirq, preempt depth, migrate-disable. */
 function irqflags(t: task_struct): string {
@@ -56,9 +52,7 @@ export function trace_sched_wakeup_new(p: task_struct): void {
 /** __trace_sched_switch_state: one TASK_REPORT bit for the state prev left in. */
 function switch_state(preempt: boolean, prev_state: number, p: task_struct): number {
   if (preempt) return TASK_REPORT_MAX;
-  let state = (prev_state | p.exit_state) & TASK_REPORT;
-  if (prev_state === (0x0002 | 0x0400)) state = TASK_REPORT_IDLE; // TASK_IDLE
-  const idx = 32 - Math.clz32(state); // fls()
+  const idx = __task_state_index(prev_state, p.exit_state);
   return idx === 0 ? 0 : 1 << (idx - 1);
 }
 
@@ -117,4 +111,32 @@ export function trace_sched_kthread_stop(p: task_struct): void {
 
 export function trace_sched_kthread_stop_ret(ret: number): void {
   if (on("sched_kthread_stop_ret")) emit({ type: "sched_kthread_stop_ret", ret });
+}
+
+/** The name %ps prints for a function: its symbol (an anonymous function has none). */
+function symbol(fn: { name: string }): string {
+  return fn.name || "0x0";
+}
+
+export function trace_sched_kthread_work_queue_work(worker: object, work: { func: { name: string } }): void {
+  if (on("sched_kthread_work_queue_work")) {
+    emit({
+      type: "sched_kthread_work_queue_work",
+      work: K.trace.hashedPointer(work),
+      function: symbol(work.func),
+      worker: K.trace.hashedPointer(worker),
+    });
+  }
+}
+
+export function trace_sched_kthread_work_execute_start(work: { func: { name: string } }): void {
+  if (on("sched_kthread_work_execute_start")) {
+    emit({ type: "sched_kthread_work_execute_start", work: K.trace.hashedPointer(work), function: symbol(work.func) });
+  }
+}
+
+export function trace_sched_kthread_work_execute_end(work: object, func: { name: string }): void {
+  if (on("sched_kthread_work_execute_end")) {
+    emit({ type: "sched_kthread_work_execute_end", work: K.trace.hashedPointer(work), function: symbol(func) });
+  }
 }

@@ -1,0 +1,154 @@
+/**
+ * The part of kernel/kthread.c (6.19) that acts on another kernel thread: binding a new
+ * thread to CPUs, per-CPU creation, parking and unparking, stopping. Creation and the
+ * thread's own side are in kthread.ts.
+ */
+import { kfunc } from "../../sim/functions.js";
+import { WARN_ON } from "../include/bug.js";
+import { current } from "../include/current.js";
+import { type ErrOr, IS_ERR } from "../include/err.js";
+import { EBUSY, ENOSYS } from "../include/errno.js";
+import {
+  PF_EXITING,
+  PF_NO_SETAFFINITY,
+  TASK_PARKED,
+  TASK_UNINTERRUPTIBLE,
+  TIF_NOTIFY_SIGNAL,
+} from "../include/sched.js";
+import type { task_struct } from "../include/task_struct.js";
+import { trace_sched_kthread_stop, trace_sched_kthread_stop_ret } from "../include/trace/events/sched.js";
+import { K } from "../kernel.js";
+import { cpumask } from "../lib/cpumask.js";
+import { kasan_check } from "../mm/slab.js";
+import { get_task_struct, put_task_struct } from "./fork.js";
+import {
+  __kthread_create_on_node,
+  KTHREAD_IS_PER_CPU,
+  KTHREAD_SHOULD_PARK,
+  KTHREAD_SHOULD_STOP,
+  type threadfn_t,
+  to_kthread,
+} from "./kthread.js";
+import { wait_for_completion } from "./sched/completion.js";
+import { do_set_cpus_allowed, wait_task_inactive, wake_up_process, wake_up_state } from "./sched/core.js";
+
+/** cpu_to_node: the model has one memory node. */
+export function cpu_to_node(_cpu: number): number {
+  return 0;
+}
+
+/**
+ * __kthread_bind_mask: restricts a thread to `mask` and marks it PF_NO_SETAFFINITY, once it
+ * is off its CPU asleep in `state` (wait_task_inactive). If it never gets there: WARN, no
+ * change. May sleep.
+ */
+const __kthread_bind_mask = kfunc(function* __kthread_bind_mask(p: task_struct, mask: cpumask, state: number) {
+  if (!(yield* wait_task_inactive(p, state))) {
+    WARN_ON(true, "kernel/kthread.c");
+    return;
+  }
+  do_set_cpus_allowed(p, mask);
+  p.flags |= PF_NO_SETAFFINITY;
+});
+
+function cpumask_of(cpu: number): cpumask {
+  return cpumask.of(K.nr_cpu_ids, [cpu]);
+}
+
+/**
+ * kthread_bind_mask: binds a just-created thread, asleep in kthread() and never woken, to
+ * `mask`. On a thread that has started it WARNs (and still binds if it is asleep in D).
+ * May sleep.
+ */
+export const kthread_bind_mask = kfunc(function* kthread_bind_mask(p: task_struct, mask: cpumask) {
+  yield* __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
+  WARN_ON(to_kthread(p).started, "kernel/kthread.c");
+});
+
+/** kthread_bind: kthread_bind_mask to one CPU. May sleep. */
+export const kthread_bind = kfunc(function* kthread_bind(p: task_struct, cpu: number) {
+  yield* __kthread_bind_mask(p, cpumask_of(cpu), TASK_UNINTERRUPTIBLE);
+  WARN_ON(to_kthread(p).started, "kernel/kthread.c");
+});
+
+/**
+ * kthread_create_on_cpu: a thread bound to `cpu`, created on its node, its name formatted
+ * with the cpu number (`namefmt` takes exactly one unsigned conversion), the cpu kept for
+ * re-binding at unpark. Returns the task or an ERR_PTR as kthread_create does.
+ */
+export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
+  const p: ErrOr<task_struct> = yield* __kthread_create_on_node(threadfn, data, cpu_to_node(cpu), namefmt, [cpu]);
+  if (IS_ERR(p)) return p;
+  yield* kthread_bind(p, cpu);
+  to_kthread(p).cpu = cpu;
+  return p;
+}
+
+/** kthread_run_on_cpu: kthread_create_on_cpu, then wake it if it was created. */
+export function* kthread_run_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
+  const p: ErrOr<task_struct> = yield* kthread_create_on_cpu(threadfn, data, cpu, namefmt);
+  if (!IS_ERR(p)) yield* wake_up_process(p);
+  return p;
+}
+
+/**
+ * kthread_unpark: lets a parked thread go on. Does nothing unless it was asked to park; a
+ * per-CPU thread is first bound to its CPU again while it sits in TASK_PARKED (it lost the
+ * binding if it was parked while that CPU was down).
+ */
+export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
+  const kt = to_kthread(k);
+  if (!(kt.flags & KTHREAD_SHOULD_PARK)) return;
+  if (kt.flags & KTHREAD_IS_PER_CPU) yield* __kthread_bind_mask(k, cpumask_of(kt.cpu), TASK_PARKED);
+  kt.flags &= ~KTHREAD_SHOULD_PARK;
+  yield* wake_up_state(k, TASK_PARKED);
+});
+
+/**
+ * kthread_park: asks k to park and waits until it sleeps in TASK_PARKED, off its CPU.
+ * Works on a never-woken thread: it wakes, parks before threadfn, and runs threadfn after
+ * kthread_unpark. Returns 0; -ENOSYS (WARN) if k is exiting; -EBUSY (WARN) if a park is
+ * already pending. May sleep.
+ */
+export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
+  const kt = to_kthread(k);
+  if (WARN_ON((k.flags & PF_EXITING) !== 0, "kernel/kthread.c")) return -ENOSYS;
+  if (WARN_ON((kt.flags & KTHREAD_SHOULD_PARK) !== 0, "kernel/kthread.c")) return -EBUSY;
+  kt.flags |= KTHREAD_SHOULD_PARK;
+  if (k !== current()) {
+    yield* wake_up_process(k);
+    // __kthread_parkme completed `parked`: it is in TASK_PARKED and about to switch out.
+    yield* wait_for_completion(kt.parked);
+    WARN_ON(!(yield* wait_task_inactive(k, TASK_PARKED)), "kernel/kthread.c");
+  }
+  return 0;
+});
+
+/**
+ * kthread_stop: tells k to stop, wakes it (unparking it first) and waits until it has
+ * exited; returns threadfn's result, or -EINTR if k was never woken (threadfn never ran).
+ * k must still exist: the caller holds a reference, or k only exits when told to.
+ * May sleep.
+ */
+export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
+  kasan_check(k, "read");
+  trace_sched_kthread_stop(k);
+  get_task_struct(k);
+  const kt = to_kthread(k);
+  kt.flags |= KTHREAD_SHOULD_STOP;
+  yield* kthread_unpark(k);
+  k.ti_flags |= TIF_NOTIFY_SIGNAL;
+  yield* wake_up_process(k);
+  yield* wait_for_completion(kt.exited);
+  const ret = kt.result;
+  put_task_struct(k);
+  trace_sched_kthread_stop_ret(ret);
+  return ret;
+});
+
+/** kthread_stop_put: kthread_stop, then drop the reference the caller took. May sleep. */
+export const kthread_stop_put = kfunc(function* kthread_stop_put(k: task_struct) {
+  const ret = yield* kthread_stop(k);
+  put_task_struct(k);
+  return ret;
+});
