@@ -70,6 +70,7 @@ export {
   spin_unlock,
   spin_unlock_irq,
 } from "./linux/kernel/locking/spinlock.js";
+export { printk } from "./linux/kernel/printk/printk.js";
 export {
   complete,
   complete_all,

@@ -4,6 +4,7 @@
  * identical to the byte.
  */
 
+import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { NICE_TO_PRIO, PF_KTHREAD, SCHED_NORMAL, TASK_RUNNING } from "./linux/include/sched.js";
 import { SIG_DFL, SIGSEGV } from "./linux/include/signal.js";
@@ -24,7 +25,7 @@ import type { rq } from "./linux/kernel/sched/sched.js";
 import { type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import { cpumask } from "./linux/lib/cpumask.js";
 import { list_head } from "./linux/lib/list.js";
-import { createSlabState, type FailHook, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
+import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { TraceBuffer } from "./trace/buffer.js";
@@ -46,8 +47,10 @@ export interface MachineOptions {
   costs?: Readonly<Record<string, number>>;
   /** What pid 1 runs after boot. */
   init?: InitMain;
-  /** Decides which allocations fail (fault injection); called with the cache, size and stack. */
-  failslab?: FailHook;
+  /** Failures to inject (`--fail` syntax, or parsed specs): see debug/inject.ts. */
+  faults?: readonly (FaultSpec | string)[];
+  /** Signals to deliver (`--signal` syntax, or parsed specs): see debug/inject.ts. */
+  signals?: readonly (SignalSpec | string)[];
 }
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
@@ -217,11 +220,18 @@ export class Machine {
       cpuhp_state: [],
       trace,
       system_state: "booting",
+      fail_point: null,
       pm_freezing: false,
       pm_nosig_freezing: false,
     };
-    this.kernel.slab.shouldFail = opts.failslab ?? null;
     this.activate();
+    installInjection(
+      this.kernel,
+      this.engine,
+      cfg.seed,
+      (opts.faults ?? []).map((f) => (typeof f === "string" ? parseFault(f) : f)),
+      (opts.signals ?? []).map((s) => (typeof s === "string" ? parseSignal(s) : s)),
+    );
     init_idle(init_task, 0);
     const hooks: BootHooks = {
       init_main: opts.init ?? null,

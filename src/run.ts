@@ -8,8 +8,11 @@ import type { Engine, Report, StopReason } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
 import { type PsRow, psRow } from "./views/ps.js";
 
+/** A run that never goes idle stops at this virtual time unless told otherwise. */
+export const DEFAULT_UNTIL = 10e9;
+
 export interface RunOptions extends Omit<MachineOptions, "init"> {
-  /** Stop at this virtual time (ns) instead of running until the machine is idle. */
+  /** Stop at this virtual time (ns); by default when the machine is idle, or at 10 s. */
   until?: number;
   /** Stop after this many engine steps (a guard; default 50 million). */
   maxSteps?: number;
@@ -33,9 +36,22 @@ export function problems(reports: readonly Report[]): Report[] {
 }
 
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
-  const machine = new Machine({ ...opts, cpus: opts.cpus ?? s.cpus, init: s.main ?? null });
+  const machine = new Machine({
+    ...opts,
+    cpus: opts.cpus ?? s.cpus,
+    init: s.main ?? null,
+    faults: [...(s.faults ?? []), ...(opts.faults ?? [])],
+    signals: [...(s.signals ?? []), ...(opts.signals ?? [])],
+  });
   machine.engine.onProgress = opts.onProgress ?? null;
-  const stop = machine.run({ until: opts.until, maxSteps: opts.maxSteps ?? 50_000_000 });
+  const stop = machine.run({ until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
+  if (stop === "until" && opts.until === undefined) {
+    machine.engine.report({
+      kind: "info",
+      title: `tasklab: the machine was still busy at ${DEFAULT_UNTIL / 1e9} s of virtual time, the default limit (use --until)`,
+      lines: [],
+    });
+  }
   if (stop === "steps") {
     machine.engine.report({
       kind: "stall",

@@ -1,7 +1,8 @@
 /** The `tasklab` command. */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Command, Option } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { parseFault, parseSignal } from "../debug/inject.js";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS } from "../machine.js";
 import type { RunOptions } from "../run.js";
@@ -24,6 +25,21 @@ interface MachineFlags {
   traceBoot?: boolean;
   watchdog: number;
   output?: string;
+  fail: string[];
+  signal: string[];
+  kill: string[];
+}
+
+/** Collects a repeatable option after checking it parses (a bad spec is a usage error). */
+function spec(parse: (s: string) => unknown) {
+  return (v: string, prev: string[]) => {
+    try {
+      parse(v);
+    } catch (e) {
+      throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+    }
+    return [...prev, v];
+  };
 }
 
 function withMachineOptions(cmd: Command): Command {
@@ -35,11 +51,34 @@ function withMachineOptions(cmd: Command): Command {
     .addOption(new Option("--preempt <model>", "preemption model").choices(["none", "full"]).default("none"))
     .option("--trace-boot", "record events from the start of boot, not from when the scenario starts")
     .option("--watchdog <seconds>", "end a scenario whose code runs this long without yielding", intIn(1, 3600), 10)
+    .option(
+      "--fail <spec>",
+      "inject a failure: kmalloc:TYPE|cache:NAME|slab|alloc_pid[,nth=N,times=N,probability=P,interval=N,after=TIME,caller=FUNC,task=COMM] (repeatable)",
+      spec(parseFault),
+      [],
+    )
+    .option(
+      "--signal <spec>",
+      "send a signal: [SIG:]TASK@TIME or [SIG:]TASK@[WHO:]FUNC[+N] (repeatable)",
+      spec(parseSignal),
+      [],
+    )
+    .option("--kill <spec>", "send SIGKILL: TASK@TIME or TASK@[WHO:]FUNC[+N] (repeatable)", spec(parseSignal), [])
     .option("-o, --output <file>", "write the output to FILE");
 }
 
 function runOptions(f: MachineFlags, until?: number): RunOptions {
-  return { cpus: f.cpus, seed: f.seed, hz: f.hz, pid_max: f.pidMax, preempt: f.preempt, until, traceBoot: f.traceBoot };
+  return {
+    cpus: f.cpus,
+    seed: f.seed,
+    hz: f.hz,
+    pid_max: f.pidMax,
+    preempt: f.preempt,
+    until,
+    traceBoot: f.traceBoot,
+    faults: f.fail,
+    signals: [...f.signal, ...f.kill.map((k) => (k.includes(":") && !k.includes("@") ? k : `KILL:${k}`))],
+  };
 }
 
 /**
@@ -95,6 +134,21 @@ export function buildProgram(): Command {
     const view = f.json ? "ps-json" : f.full ? "ps-ef" : "ps-eo";
     process.exitCode = await execute(
       { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view },
+      f,
+    );
+  });
+
+  withMachineOptions(
+    program
+      .command("proc")
+      .description("run a scenario and print /proc/<pid>/comm, stat or status at its end (or at --at)")
+      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .argument("<pid>", "the task", intIn(0, PID_MAX_LIMIT))
+      .addArgument(new Argument("[file]", "which file").choices(["comm", "stat", "status"]).default("status"))
+      .option("--at <time>", "read it at this virtual time", parseTime),
+  ).action(async (ref: string, pid: number, file: "comm" | "stat" | "status", f: MachineFlags & { at?: number }) => {
+    process.exitCode = await execute(
+      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view: { pid, file } },
       f,
     );
   });

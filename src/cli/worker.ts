@@ -4,11 +4,17 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { task_struct } from "../linux/include/task_struct.js";
-import { formatReport, problems, psRows, type RunOptions, runScenario, traceText } from "../run.js";
+import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
+import { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "../run.js";
+import { proc_comm, proc_stat, proc_status } from "../views/proc.js";
 import { formatPsEf, formatPsEo } from "../views/ps.js";
 import { loadScenario, UsageError } from "./options.js";
 
-export type WorkerJob = { ref: string; opts: RunOptions; view: "trace" | "ps-eo" | "ps-ef" | "ps-json" };
+export type WorkerJob = {
+  ref: string;
+  opts: RunOptions;
+  view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | { pid: number; file: "comm" | "stat" | "status" };
+};
 
 export type WorkerMessage =
   | { type: "progress"; steps: number; time: number; where: string }
@@ -23,6 +29,18 @@ function post(m: WorkerMessage): void {
   port?.postMessage(m);
 }
 
+function render(r: RunResult, view: WorkerJob["view"]): string {
+  if (view === "trace") return traceText(r);
+  if (typeof view === "object") {
+    const t = find_task_by_pid_ns(view.pid, r.machine.kernel.init_pid_ns);
+    if (t === null) throw new UsageError(`no task with pid ${view.pid} at that time (see 'tasklab ps')`);
+    return view.file === "comm" ? proc_comm(t) : view.file === "stat" ? proc_stat(t) : proc_status(t, r.machine.kernel);
+  }
+  const rows = psRows(r);
+  if (view === "ps-json") return `${JSON.stringify(rows, null, 2)}\n`;
+  return view === "ps-ef" ? formatPsEf(rows) : formatPsEo(rows);
+}
+
 try {
   const scenario = await loadScenario(job.ref);
   const r = runScenario(scenario, {
@@ -33,16 +51,12 @@ try {
       post({ type: "progress", steps: e.steps, time: e.now(), where });
     },
   });
-  const rows = job.view === "trace" ? [] : psRows(r);
-  const output =
-    job.view === "trace"
-      ? traceText(r)
-      : job.view === "ps-json"
-        ? `${JSON.stringify(rows, null, 2)}\n`
-        : job.view === "ps-ef"
-          ? formatPsEf(rows)
-          : formatPsEo(rows);
-  post({ type: "done", output, reports: r.reports.map(formatReport), problems: problems(r.reports).length });
+  post({
+    type: "done",
+    output: render(r, job.view),
+    reports: r.reports.map(formatReport),
+    problems: problems(r.reports).length,
+  });
 } catch (e) {
   if (e instanceof UsageError) post({ type: "usage", message: e.message });
   else throw e;

@@ -62,6 +62,8 @@ export interface Kernel {
   /** The freezer: user tasks, and also kernel threads (pm_nosig_freezing), freeze. */
   pm_freezing: boolean;
   pm_nosig_freezing: boolean;
+  /** Decides whether a named fault point fails now (fault injection); null: never. */
+  fail_point: ((name: string) => boolean) | null;
   /** Boot progress: SYSTEM_BOOTING → SYSTEM_SCHEDULING → SYSTEM_RUNNING. */
   system_state: "booting" | "scheduling" | "running";
 }

@@ -11,6 +11,10 @@ export interface Scenario {
   /** Machine defaults the scenario was written for (overridden by the caller's options). */
   cpus?: number;
   main?: () => KGen<unknown>;
+  /** Failures to inject, in the `--fail` syntax (added to the caller's). */
+  faults?: readonly string[];
+  /** Signals to deliver, in the `--signal` syntax (added to the caller's). */
+  signals?: readonly string[];
 }
 
 /** Identity, for type checking a scenario module's default export. */

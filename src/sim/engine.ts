@@ -147,9 +147,9 @@ export class Engine {
   readonly tickPeriod: number;
   /** Called every 4096 passes of the run loop (a host-side watchdog listens). */
   onProgress: ((e: Engine) => void) | null = null;
-  /** Optional function-graph hooks, set by a tracer. */
-  fgraphEnter: ((t: Thread, fn: number) => void) | null = null;
-  fgraphExit: ((t: Thread, fn: number) => void) | null = null;
+  /** Observers of modeled function entry and exit (tracers, fault injection); null: none. */
+  onEnter: ((t: Thread, fn: number) => void) | null = null;
+  onExit: ((t: Thread, fn: number) => void) | null = null;
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
   private readonly costById: number[] = [];
   private nextThreadId = 0;

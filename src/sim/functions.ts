@@ -42,11 +42,11 @@ export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (.
     const t = e.running;
     t.fnStack.push(id);
     t.entryStack.push(e.runningCpu.clock);
-    e.fgraphEnter?.(t, id);
+    e.onEnter?.(t, id);
     const cost = e.costOf(id);
     if (!e.advance(cost)) yield cost;
     const r = yield* body(...args);
-    e.fgraphExit?.(t, id);
+    e.onExit?.(t, id);
     t.fnStack.pop();
     t.entryStack.pop();
     return r;

@@ -3,9 +3,9 @@
  * `ps -ef`, read from the model's task list the way ps reads /proc (fs/proc/array.c):
  * kernel threads show their full name (up to 63 characters), user tasks their comm.
  */
-import { __task_state_index, PF_KTHREAD, SCHED_FIFO, TASK_STATE_LETTERS } from "../linux/include/sched.js";
+import { PF_KTHREAD, SCHED_FIFO } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
-import { get_kthread_comm } from "../linux/kernel/kthread.js";
+import { proc_task_name, task_state_letter } from "./proc.js";
 
 export interface PsRow {
   pid: number;
@@ -32,11 +32,6 @@ export interface PsRow {
   runtime: number;
 }
 
-/** The state letter /proc shows (fs/proc/array.c): R S D T t X Z P I. */
-export function task_state_letter(p: task_struct): string {
-  return TASK_STATE_LETTERS[__task_state_index(p.__state, p.exit_state)] as string;
-}
-
 export function psRow(p: task_struct): PsRow {
   const state = task_state_letter(p);
   const nice = p.static_prio - 120;
@@ -55,7 +50,7 @@ export function psRow(p: task_struct): PsRow {
     flags: p.flags,
     kthread: (p.flags & PF_KTHREAD) !== 0,
     comm: p.comm,
-    name: p.flags & PF_KTHREAD ? get_kthread_comm(p) : p.comm,
+    name: proc_task_name(p),
     start_time: p.start_time,
     runtime: p.se.sum_exec_runtime,
   };

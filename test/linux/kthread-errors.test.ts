@@ -7,61 +7,47 @@ import { type ErrOr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
 import { EAGAIN, ENOMEM } from "../../src/linux/include/errno.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
 import { kthread_run } from "../../src/linux/kernel/kthread.js";
-import { K } from "../../src/linux/kernel.js";
-import type { FailHook } from "../../src/linux/mm/slab.js";
 import { problems } from "../../src/run.js";
-import { functionName } from "../../src/sim/functions.js";
 import { records, runMain } from "../helpers.js";
 
 function* body() {
   return 0;
 }
 
-/** Fails the first allocation from `cache` made under the function `inside`, once booted. */
-function failOnce(cache: string, inside: string): FailHook {
-  let armed = true;
-  return (c, _size, stack) => {
-    if (!armed || K.system_state !== "running" || c !== cache) return false;
-    if (!stack.some((id) => functionName(id) === inside)) return false;
-    armed = false;
-    return true;
-  };
-}
-
-function createWith(failslab: FailHook) {
+function createWith(fault: string) {
   let got: ErrOr<task_struct> | null = null;
   const r = runMain(
     function* () {
       got = yield* kthread_run(body, null, "victim");
     },
-    { failslab },
+    { faults: [fault] },
   );
   return { r, got: got as ErrOr<task_struct> | null };
 }
 
 describe("kthread creation when an allocation fails", () => {
   it("returns ERR_PTR(-ENOMEM) when the request cannot be allocated (nothing queued, nothing leaked)", () => {
-    const { r, got } = createWith(failOnce("kmalloc-64", "__kthread_create_on_node"));
+    const { r, got } = createWith("kmalloc:kthread_create_info");
     expect(got && IS_ERR(got) && PTR_ERR(got)).toBe(-ENOMEM);
     expect(records(r).some((e) => e.type === "task_newtask")).toBe(false);
     expect(problems(r.reports)).toEqual([]);
   });
 
   it("returns ERR_PTR(-ENOMEM) when the name cannot be allocated; the creator frees the request", () => {
-    const { r, got } = createWith(failOnce("kmalloc-8", "__kthread_create_on_node"));
+    const { r, got } = createWith("kmalloc:full_name");
     expect(got && IS_ERR(got) && PTR_ERR(got)).toBe(-ENOMEM);
     expect(problems(r.reports)).toEqual([]);
   });
 
   it("passes kthreadd's fork error back (task_struct: -ENOMEM); kthreadd frees the name, the creator the request", () => {
-    const { r, got } = createWith(failOnce("task_struct", "create_kthread"));
+    const { r, got } = createWith("cache:task_struct");
     expect(got && IS_ERR(got) && PTR_ERR(got)).toBe(-ENOMEM);
     expect(records(r).some((e) => e.type === "task_newtask")).toBe(false);
     expect(problems(r.reports)).toEqual([]);
   });
 
   it("turns a failed struct kthread allocation in copy_process into -EAGAIN, undoing the fork", () => {
-    const { r, got } = createWith(failOnce("kmalloc-192", "copy_process"));
+    const { r, got } = createWith("kmalloc:kthread");
     expect(got && IS_ERR(got) && PTR_ERR(got)).toBe(-EAGAIN);
     expect(problems(r.reports)).toEqual([]);
   });
@@ -69,7 +55,7 @@ describe("kthread creation when an allocation fails", () => {
   it.each(["thread_stack", "sighand_cache", "signal_cache", "pid"])(
     "undoes every earlier step of copy_process when %s cannot be allocated",
     (cache) => {
-      const { r, got } = createWith(failOnce(cache, "create_kthread"));
+      const { r, got } = createWith(`cache:${cache}`);
       expect(got && IS_ERR(got) && PTR_ERR(got)).toBe(-ENOMEM);
       expect(problems(r.reports)).toEqual([]);
       const slab = r.machine.kernel.slab;

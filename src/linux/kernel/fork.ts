@@ -45,7 +45,7 @@ import {
 } from "../include/uapi/sched.js";
 import { K } from "../kernel.js";
 import { list_add_tail, list_head } from "../lib/list.js";
-import { kfree, kmalloc } from "../mm/slab.js";
+import { kfree, kmem_cache_alloc } from "../mm/slab.js";
 import { do_exit } from "./exit.js";
 import { free_kthread_struct, set_kthread_struct } from "./kthread.js";
 import { alloc_pid, free_pid } from "./pid.js";
@@ -116,9 +116,9 @@ export function free_task(t: task_struct): void {
  * shares nothing mutable with the parent. Returns null when an allocation fails.
  */
 function dup_task_struct(orig: task_struct): task_struct | null {
-  const tsk = kmalloc<task_struct>("task_struct", TASK_STRUCT_SIZE, () => ({ ...orig, __slab: null }));
+  const tsk = kmem_cache_alloc<task_struct>("task_struct", TASK_STRUCT_SIZE, () => ({ ...orig, __slab: null }));
   if (tsk === null) return null;
-  const stack = kmalloc("thread_stack", THREAD_SIZE, () => ({ size: THREAD_SIZE, __slab: null }));
+  const stack = kmem_cache_alloc("thread_stack", THREAD_SIZE, () => ({ size: THREAD_SIZE, __slab: null }));
   if (stack === null) {
     kfree(tsk);
     return null;
@@ -146,7 +146,7 @@ function copy_files(clone_flags: number, tsk: task_struct): number {
     old.count++;
     return 0;
   }
-  const files = kmalloc<files_struct>("files_cache", 704, () => ({ count: 1, __slab: null }));
+  const files = kmem_cache_alloc<files_struct>("files_cache", 704, () => ({ count: 1, __slab: null }));
   if (files === null) return -ENOMEM;
   tsk.files = files;
   return 0;
@@ -164,7 +164,12 @@ function copy_fs(clone_flags: number, tsk: task_struct): number {
     fs.users++;
     return 0;
   }
-  const copy = kmalloc<fs_struct>("fs_cache", 56, () => ({ users: 1, umask: fs.umask, in_exec: false, __slab: null }));
+  const copy = kmem_cache_alloc<fs_struct>("fs_cache", 56, () => ({
+    users: 1,
+    umask: fs.umask,
+    in_exec: false,
+    __slab: null,
+  }));
   if (copy === null) return -ENOMEM;
   tsk.fs = copy;
   return 0;
@@ -181,7 +186,7 @@ function copy_sighand(clone_flags: number, tsk: task_struct): number {
     old.count++;
     return 0;
   }
-  const sig = kmalloc<sighand_struct>("sighand_cache", 2088, () => ({
+  const sig = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
     count: 1,
     action: Int32Array.from(old.action),
     __slab: null,
@@ -200,7 +205,7 @@ function copy_signal(clone_flags: number, tsk: task_struct): number {
     tsk.signal.sigcnt++;
     return 0;
   }
-  const sig = kmalloc<signal_struct>("signal_cache", 1136, () => ({
+  const sig = kmem_cache_alloc<signal_struct>("signal_cache", 1136, () => ({
     sigcnt: 1,
     nr_threads: 1,
     live: 1,
@@ -224,7 +229,7 @@ function copy_mm(clone_flags: number, tsk: task_struct): number {
     oldmm.mm_users++;
     tsk.mm = oldmm;
   } else {
-    const mm = kmalloc<mm_struct>("mm_struct", 1408, () => ({ mm_users: 1, __slab: null }));
+    const mm = kmem_cache_alloc<mm_struct>("mm_struct", 1408, () => ({ mm_users: 1, __slab: null }));
     if (mm === null) return -ENOMEM;
     tsk.mm = mm;
   }

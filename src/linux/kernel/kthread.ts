@@ -94,7 +94,7 @@ export function to_kthread(k: task_struct): kthread {
  * kthread; its `exited` completion becomes vfork_done, completed when the thread exits.
  */
 export function set_kthread_struct(p: task_struct): boolean {
-  const kt = kmalloc<kthread>("kmalloc-192", 184, () => ({
+  const kt = kmalloc<kthread>("kthread", 184, () => ({
     flags: 0,
     cpu: 0,
     node: tsk_fork_get_node(current()),
@@ -352,7 +352,7 @@ export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node
   args: readonly PrintfArg[],
 ): KGen<ErrOr<task_struct>> {
   const done = init_completion();
-  const create = kmalloc<kthread_create_info>("kmalloc-64", 64, () => ({
+  const create = kmalloc<kthread_create_info>("kthread_create_info", 64, () => ({
     threadfn,
     data,
     node,
@@ -365,7 +365,8 @@ export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node
   if (create === null) return ERR_PTR(-ENOMEM);
   create.list = new list_head(create);
   const name = vsprintf(namefmt, args);
-  create.full_name = kmalloc("kmalloc-" + kmalloc_bucket(name.length + 1), name.length + 1, () => ({
+  // kvasprintf: the whole name, however long, on the heap.
+  create.full_name = kmalloc("full_name", name.length + 1, () => ({
     s: name,
     __slab: null,
   }));
@@ -392,12 +393,6 @@ export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node
   kfree(create);
   return task;
 });
-
-function kmalloc_bucket(n: number): number {
-  let b = 8;
-  while (b < n) b *= 2;
-  return b;
-}
 
 /** kthread_create_on_node(threadfn, data, node, namefmt, ...args). */
 export function kthread_create_on_node(

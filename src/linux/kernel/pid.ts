@@ -6,7 +6,8 @@
  */
 import { EAGAIN, ENOMEM } from "../include/errno.js";
 import type { pid, task_struct } from "../include/task_struct.js";
-import { kfree, kmalloc } from "../mm/slab.js";
+import { should_fail_point } from "../lib/fault-inject.js";
+import { kfree, kmem_cache_alloc } from "../mm/slab.js";
 
 export const RESERVED_PIDS = 300;
 export const PID_MAX_DEFAULT = 0x8000;
@@ -46,10 +47,11 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
  * exhausted (4.1+), -ENOMEM when the allocation fails.
  */
 export function alloc_pid(ns: pid_namespace): pid | number {
-  const p = kmalloc<pid>("pid", 96, () => ({ count: 1, nr: 0, task: null, __slab: null }));
+  const p = kmem_cache_alloc<pid>("pid", 96, () => ({ count: 1, nr: 0, task: null, __slab: null }));
   if (p === null) return -ENOMEM;
   const min = ns.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
-  const nr = idr_alloc_cyclic(ns, min);
+  // The "alloc_pid" fault point behaves as an exhausted pid space.
+  const nr = should_fail_point("alloc_pid") ? -1 : idr_alloc_cyclic(ns, min);
   if (nr < 0) {
     kfree(p);
     return -EAGAIN;

@@ -76,7 +76,7 @@ const smpboot_thread_fn = kfunc(function* smpboot_thread_fn(data: unknown) {
 
 const __smpboot_create_thread = kfunc(function* __smpboot_create_thread(ht: smp_hotplug_thread, cpu: number) {
   if (ht.store.has(cpu)) return 0;
-  const td = kmalloc<smpboot_thread_data>("kmalloc-64", 48, () => ({ cpu, ht, __slab: null }));
+  const td = kmalloc<smpboot_thread_data>("smpboot_thread_data", 48, () => ({ cpu, ht, __slab: null }));
   if (td === null) return -ENOMEM;
   const tsk = yield* kthread_create_on_cpu(smpboot_thread_fn, td, cpu, ht.thread_comm);
   if (IS_ERR(tsk)) {

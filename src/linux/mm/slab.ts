@@ -9,7 +9,10 @@ import { functionName } from "../../sim/functions.js";
 
 export interface SlabRecord {
   readonly id: number;
+  /** The slab cache ("task_struct", "kmalloc-64", ...). */
   readonly cache: string;
+  /** What the object is ("kthread_create_info"); the cache name for dedicated caches. */
+  readonly type: string;
   readonly size: number;
   /** Modeled-function ids, innermost last (names are looked up only for a report). */
   readonly allocStack: readonly number[];
@@ -29,7 +32,8 @@ export interface Tracked {
   __slab: SlabRecord | null;
 }
 
-export type FailHook = (cache: string, size: number, stack: readonly number[]) => boolean;
+/** Decides whether an allocation fails (should_failslab): cache, type, size, call stack. */
+export type FailHook = (cache: string, type: string, size: number, stack: readonly number[]) => boolean;
 
 export interface SlabState {
   nextId: number;
@@ -70,17 +74,22 @@ function innermost(stack: readonly number[]): string {
   return top === undefined ? "?" : functionName(top);
 }
 
-/**
- * Allocates an object of `size` bytes from `cache` and initialises it with `init`.
- * Returns null when the allocation fails (only through the failure hook).
- */
-export function kmalloc<T extends Tracked>(cache: string, size: number, init: () => T): T | null {
+/** The kmalloc cache an allocation of `size` bytes comes from (power-of-two buckets). */
+export function kmalloc_cache(size: number): string {
+  if (size <= 8) return "kmalloc-8";
+  if (size > 64 && size <= 96) return "kmalloc-96";
+  if (size > 128 && size <= 192) return "kmalloc-192";
+  return `kmalloc-${2 ** Math.ceil(Math.log2(size))}`;
+}
+
+function slab_alloc<T extends Tracked>(cache: string, type: string, size: number, init: () => T): T | null {
   const at = here();
-  if (slab.shouldFail?.(cache, size, at.stack)) return null;
+  if (slab.shouldFail?.(cache, type, size, at.stack)) return null;
   const obj = init();
   const rec: SlabRecord = {
     id: slab.nextId++,
     cache,
+    type,
     size,
     allocStack: at.stack,
     allocTime: at.time,
@@ -98,6 +107,20 @@ export function kmalloc<T extends Tracked>(cache: string, size: number, init: ()
   return obj;
 }
 
+/**
+ * kmalloc: an object of `size` bytes, of kind `type` ("kthread_create_info"), from the
+ * kmalloc cache of its size, built by `init`. Returns null when the allocation fails
+ * (only by fault injection).
+ */
+export function kmalloc<T extends Tracked>(type: string, size: number, init: () => T): T | null {
+  return slab_alloc(kmalloc_cache(size), type, size, init);
+}
+
+/** kmem_cache_alloc: an object from a dedicated cache ("task_struct", "pid", ...). */
+export function kmem_cache_alloc<T extends Tracked>(cache: string, size: number, init: () => T): T | null {
+  return slab_alloc(cache, cache, size, init);
+}
+
 function formatTime(ns: number): string {
   return `${Math.floor(ns / 1e9)}.${String(Math.floor((ns % 1e9) / 1e3)).padStart(6, "0")}`;
 }
@@ -110,7 +133,9 @@ function objectHistory(rec: SlabRecord): string[] {
   if (rec.freed) {
     lines.push(`Freed by task ${rec.freeTask} at ${formatTime(rec.freeTime)}s:`, ...stackLines(rec.freeStack, " "));
   }
-  lines.push(`The buggy address belongs to the object of cache ${rec.cache} (size ${rec.size}), id ${rec.id}`);
+  lines.push(
+    `The buggy address belongs to the object of cache ${rec.cache} (${rec.type}, size ${rec.size}), id ${rec.id}`,
+  );
   return lines;
 }
 
@@ -193,7 +218,7 @@ export function find_leaks(roots: readonly unknown[]): SlabRecord[] {
 export function formatLeak(rec: SlabRecord): string[] {
   const slash = rec.allocTask.lastIndexOf("/");
   return [
-    `unreferenced object id ${rec.id} (cache ${rec.cache}, size ${rec.size}):`,
+    `unreferenced object id ${rec.id} (cache ${rec.cache}, ${rec.type}, size ${rec.size}):`,
     `  comm "${rec.allocTask.slice(0, slash)}", pid ${rec.allocTask.slice(slash + 1)}, cpu ${rec.allocCpu}, time ${formatTime(rec.allocTime)}s`,
     "  backtrace:",
     ...stackLines(rec.allocStack, "    "),

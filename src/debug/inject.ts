@@ -1,0 +1,242 @@
+/**
+ * Fault injection, as the kernel's fault-injection framework does it (failslab's
+ * probability / interval / times, plus filters), and signals delivered to a task at a
+ * virtual time or when a task reaches a modeled function. Specs are plain data, parsed
+ * from a small syntax shared by the CLI and scenarios:
+ *
+ *   --fail kmalloc:kthread_create_info          the first such kmalloc after boot fails
+ *   --fail cache:task_struct,nth=3,times=2      the 3rd and 4th task_struct allocations
+ *   --fail slab,probability=10,times=-1         any allocation, 10 % of the time
+ *   --fail alloc_pid,caller=create_kthread      pid allocation, only under create_kthread
+ *   --signal KILL:creator@2ms                   SIGKILL to the task named creator at 2 ms
+ *   --signal KILL:creator@kthreadd:create_kthread   when kthreadd enters create_kthread
+ *   --signal KILL:creator@__kthread_create_on_node+5   at creator's 5th modeled call
+ *                                               after it entered __kthread_create_on_node
+ */
+
+import type { task_struct } from "../linux/include/task_struct.js";
+import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
+import { send_sig } from "../linux/kernel/signal.js";
+import { run_in_irq } from "../linux/kernel/time/timer.js";
+import { K, type Kernel } from "../linux/kernel.js";
+import type { FailHook } from "../linux/mm/slab.js";
+import { activeEngine, type Engine, type Thread } from "../sim/engine.js";
+import { functionName } from "../sim/functions.js";
+import { createPrng, type Prng } from "../sim/prng.js";
+
+export class SpecError extends Error {}
+
+export interface FaultSpec {
+  /** slab (any allocation), kmalloc:TYPE, cache:NAME, or a named fault point (alloc_pid). */
+  point: "slab" | "kmalloc" | "cache" | "alloc_pid";
+  name: string | null;
+  /** The first matching call that may fail (1 = the first). */
+  nth: number;
+  /** How many times to fail (-1: no limit). */
+  times: number;
+  /** Percent chance that an eligible call fails. */
+  probability: number;
+  /** Only every interval-th eligible call may fail. */
+  interval: number;
+  /** Not before this virtual time (ns). */
+  after: number;
+  /** Only when this modeled function is on the call stack. */
+  caller: string | null;
+  /** Only in the task of this name or pid. */
+  task: string | null;
+  /** Count calls during boot too (default: only once the scenario runs). */
+  boot: boolean;
+}
+
+export interface SignalSpec {
+  sig: number;
+  /** The task that gets the signal: a pid or a name (comm). */
+  target: string;
+  /** Deliver at this virtual time (ns)... */
+  at: number | null;
+  /** ...or when `who` (default: the target) enters `func`, `plus` modeled calls later. */
+  who: string | null;
+  func: string | null;
+  plus: number;
+}
+
+const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, TERM: 15 };
+const TIME = /^(\d+(?:\.\d+)?)(ns|us|ms|s)?$/;
+const UNITS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
+
+export function parseTimeSpec(v: string): number | null {
+  const m = TIME.exec(v);
+  return m === null ? null : Math.round(Number(m[1]) * (UNITS[m[2] ?? "ns"] as number));
+}
+
+function int(key: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new SpecError(`${key} takes an integer, got '${v}'`);
+  return n;
+}
+
+/** Parses a --fail spec (see the top of this file). */
+export function parseFault(text: string): FaultSpec {
+  const [head = "", ...opts] = text.split(",");
+  const [point, name = null] = head.split(":") as [string, string?];
+  if (!["slab", "kmalloc", "cache", "alloc_pid"].includes(point)) {
+    throw new SpecError(`unknown fault point '${point}' in '${text}': use slab, kmalloc:TYPE, cache:NAME or alloc_pid`);
+  }
+  if ((point === "kmalloc" || point === "cache") && !name)
+    throw new SpecError(`'${point}' needs a name: ${point}:NAME`);
+  const f: FaultSpec = {
+    point: point as FaultSpec["point"],
+    name,
+    nth: 1,
+    times: 1,
+    probability: 100,
+    interval: 1,
+    after: 0,
+    caller: null,
+    task: null,
+    boot: false,
+  };
+  for (const o of opts) {
+    const [k = "", v = ""] = o.split("=");
+    if (k === "nth") f.nth = int(k, v);
+    else if (k === "times") f.times = int(k, v);
+    else if (k === "probability") f.probability = int(k, v);
+    else if (k === "interval") f.interval = int(k, v);
+    else if (k === "caller") f.caller = v;
+    else if (k === "task") f.task = v;
+    else if (k === "boot") f.boot = true;
+    else if (k === "after") {
+      const t = parseTimeSpec(v);
+      if (t === null) throw new SpecError(`after takes a time such as 2ms, got '${v}'`);
+      f.after = t;
+    } else
+      throw new SpecError(
+        `unknown option '${k}' in '${text}': nth, times, probability, interval, after, caller, task, boot`,
+      );
+  }
+  if (f.nth < 1 || f.interval < 1 || f.probability < 0 || f.probability > 100) {
+    throw new SpecError(`'${text}': nth and interval must be ≥ 1, probability 0..100`);
+  }
+  return f;
+}
+
+/** Parses a --signal spec ([SIG:]TARGET@WHEN); `defaultSig` applies without SIG (--kill). */
+export function parseSignal(text: string, defaultSig = 9): SignalSpec {
+  const at = text.indexOf("@");
+  if (at < 0)
+    throw new SpecError(`'${text}' needs @WHEN: e.g. KILL:creator@2ms or KILL:creator@kthreadd:create_kthread`);
+  const head = text.slice(0, at);
+  const when = text.slice(at + 1);
+  let sig = defaultSig;
+  let target = head;
+  const colon = head.indexOf(":");
+  if (colon >= 0) {
+    const name = head.slice(0, colon).toUpperCase().replace(/^SIG/, "");
+    const n = SIGNALS[name] ?? Number(name);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new SpecError(`unknown signal '${head.slice(0, colon)}'`);
+    sig = n;
+    target = head.slice(colon + 1);
+  }
+  if (!target) throw new SpecError(`'${text}' names no target task`);
+  const t = parseTimeSpec(when);
+  if (t !== null) return { sig, target, at: t, who: null, func: null, plus: 0 };
+  const [whoFunc = "", plusText] = when.split("+");
+  const parts = whoFunc.split(":");
+  const func = parts.pop() as string;
+  const who = parts.length > 0 ? parts.join(":") : null;
+  if (!func) throw new SpecError(`'${text}': WHEN is a time (2ms) or a function ([TASK:]FUNC[+N])`);
+  return { sig, target, at: null, who, func, plus: plusText === undefined ? 0 : int("+N", plusText) };
+}
+
+function matchesTask(t: task_struct, ref: string): boolean {
+  return String(t.pid) === ref || t.comm === ref;
+}
+
+function find_task(ref: string): task_struct | null {
+  const n = Number(ref);
+  if (Number.isInteger(n)) return find_task_by_pid_ns(n, K.init_pid_ns);
+  for (const t of K.init_task.tasks) if (t.comm === ref) return t;
+  return null;
+}
+
+/** One fault spec's running state: should_fail() of lib/fault-inject.c plus the filters. */
+function faultFilter(f: FaultSpec, rng: Prng) {
+  let matched = 0;
+  let eligible = 0;
+  let failed = 0;
+  return (stack: readonly number[]): boolean => {
+    if (f.times >= 0 && failed >= f.times) return false;
+    if (!f.boot && K.system_state !== "running") return false;
+    const e = activeEngine();
+    if (e.runningCpu.clock < f.after) return false;
+    if (f.caller !== null && !stack.some((id) => functionName(id) === f.caller)) return false;
+    if (f.task !== null && !matchesTask(e.running.owner as task_struct, f.task)) return false;
+    if (++matched < f.nth) return false;
+    if (++eligible % f.interval !== 0) return false;
+    if (f.probability < 100 && rng.below(100) >= f.probability) return false;
+    failed++;
+    return true;
+  };
+}
+
+/** Sends `sig` to `target` now, from interrupt context (it arrives as an interrupt would). */
+function deliver(spec: SignalSpec): number {
+  const p = find_task(spec.target);
+  if (p === null) return 0;
+  const cpu = activeEngine().runningCpu;
+  cpu.inSoftirq++;
+  try {
+    return run_in_irq(send_sig(spec.sig, p, 1));
+  } finally {
+    cpu.inSoftirq--;
+  }
+}
+
+/** Arms fault and signal injection on a machine being built (before it runs). */
+export function installInjection(
+  k: Kernel,
+  engine: Engine,
+  seed: number,
+  faults: readonly FaultSpec[],
+  signals: readonly SignalSpec[],
+): void {
+  const rng = createPrng(seed ^ 0x5eed_fa17);
+  const slabFaults = faults.filter((f) => f.point !== "alloc_pid").map((f) => ({ f, test: faultFilter(f, rng) }));
+  const pointFaults = faults.filter((f) => f.point === "alloc_pid").map((f) => ({ f, test: faultFilter(f, rng) }));
+  if (slabFaults.length > 0) {
+    const hook: FailHook = (cache, type, _size, stack) =>
+      slabFaults.some(({ f, test }) => {
+        if (f.point === "kmalloc" && type !== f.name) return false;
+        if (f.point === "cache" && cache !== f.name) return false;
+        return test(stack);
+      });
+    k.slab.shouldFail = hook;
+  }
+  if (pointFaults.length > 0) {
+    k.fail_point = (name) =>
+      pointFaults.some(({ f, test }) => f.point === name && test(activeEngine().running.fnStack));
+  }
+  const timed = signals.filter((s) => s.at !== null);
+  const onEntry = signals.filter((s) => s.func !== null);
+  for (const s of timed) {
+    engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at as number, () => deliver(s));
+  }
+  if (onEntry.length > 0) {
+    const armed = onEntry.map((s) => ({ s, countdown: -1, done: false }));
+    const previous = engine.onEnter;
+    engine.onEnter = (t: Thread, fn: number) => {
+      previous?.(t, fn);
+      const task = t.owner as task_struct;
+      for (const a of armed) {
+        if (a.done || !matchesTask(task, a.s.who ?? a.s.target)) continue;
+        if (a.countdown < 0 && functionName(fn) === a.s.func) a.countdown = a.s.plus;
+        else if (a.countdown > 0) a.countdown--;
+        else continue;
+        if (a.countdown === 0) {
+          a.done = true;
+          deliver(a.s);
+        }
+      }
+    };
+  }
+}

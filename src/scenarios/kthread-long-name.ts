@@ -1,0 +1,36 @@
+/**
+ * A kernel thread with a 40-character name: task->comm, every tracepoint and ftrace's
+ * TASK column keep 15 characters; /proc (and so ps) shows the full name, up to 63.
+ */
+import { IS_ERR } from "../linux/include/err.js";
+import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../linux/include/sched.js";
+import { kthread_run, kthread_should_stop } from "../linux/kernel/kthread.js";
+import { kthread_stop } from "../linux/kernel/kthread_control.js";
+import { schedule, set_current_state } from "../linux/kernel/sched/core.js";
+import { msleep } from "../linux/kernel/time/timer.js";
+import { defineScenario } from "./scenario.js";
+
+/** Sleeps until stopped (no timer, so a machine left with it goes idle). */
+function* worker() {
+  for (;;) {
+    set_current_state(TASK_INTERRUPTIBLE);
+    if (kthread_should_stop()) break;
+    yield* schedule();
+  }
+  set_current_state(TASK_RUNNING);
+  return 0;
+}
+
+export const LONG_NAME = "long_kthread_name_for_the_proc_view/%d";
+
+export default defineScenario({
+  name: "kthread-long-name",
+  description: "a kthread whose name has 40 characters: 15 in comm and traces, all of it in /proc and ps",
+  *main() {
+    const t = yield* kthread_run(worker, null, LONG_NAME, 1234);
+    if (IS_ERR(t)) return;
+    yield* msleep(10);
+    yield* kthread_stop(t);
+    yield* kthread_run(worker, null, LONG_NAME, 5678); // left running, for ps and /proc
+  },
+});

@@ -1,0 +1,192 @@
+/**
+ * /proc/<pid>/comm, stat and status (fs/proc/base.c, fs/proc/array.c, 6.x), read from the
+ * model's task_struct the way the kernel fills them. Kernel threads show their full name
+ * (up to 63 characters); user tasks their 15-character comm.
+ */
+import { __task_state_index, PF_KTHREAD, SCHED_FIFO, TASK_STATE_LETTERS } from "../linux/include/sched.js";
+import type { task_struct } from "../linux/include/task_struct.js";
+import { get_kthread_comm } from "../linux/kernel/kthread.js";
+import type { Kernel } from "../linux/kernel.js";
+
+const STATE_NAMES: Record<string, string> = {
+  R: "R (running)",
+  S: "S (sleeping)",
+  D: "D (disk sleep)",
+  T: "T (stopped)",
+  t: "t (tracing stop)",
+  X: "X (dead)",
+  Z: "Z (zombie)",
+  P: "P (parked)",
+  I: "I (idle)",
+};
+
+/** USER_HZ: /proc reports times in hundredths of a second. */
+const USER_HZ = 100;
+const RLIM_INFINITY = "18446744073709551615";
+
+/** The state letter /proc shows: R S D T t X Z P I (a frozen task shows D). */
+export function task_state_letter(p: task_struct): string {
+  return TASK_STATE_LETTERS[__task_state_index(p.__state, p.exit_state)] as string;
+}
+
+/** proc_task_name: what comm, stat and status show as the name. */
+export function proc_task_name(p: task_struct): string {
+  return p.flags & PF_KTHREAD ? get_kthread_comm(p) : p.comm;
+}
+
+export function proc_comm(p: task_struct): string {
+  return `${proc_task_name(p)}\n`;
+}
+
+function clock_t(ns: number): number {
+  return Math.floor(ns / (1e9 / USER_HZ));
+}
+
+/** The low 31 bits of a signal mask, as stat prints them. */
+function sig31(mask: bigint): string {
+  return String(mask & 0x7fffffffn);
+}
+
+function sigmask_of(p: task_struct, handler: number): bigint {
+  let m = 0n;
+  p.sighand?.action.forEach((h, i) => {
+    if (h === handler) m |= 1n << BigInt(i);
+  });
+  return m;
+}
+
+function sigcatch(p: task_struct): bigint {
+  let m = 0n;
+  p.sighand?.action.forEach((h, i) => {
+    if (h > 1) m |= 1n << BigInt(i);
+  });
+  return m;
+}
+
+/** /proc/<pid>/stat: the 52 space-separated fields of do_task_stat. */
+export function proc_stat(p: task_struct): string {
+  const ppid = p.pid === 0 ? 0 : p.real_parent.tgid;
+  const kthread = (p.flags & PF_KTHREAD) !== 0;
+  const sleeping = p.on_cpu === 0 && task_state_letter(p) !== "R";
+  const fields: (string | number)[] = [
+    p.pid,
+    `(${proc_task_name(p)})`,
+    task_state_letter(p),
+    ppid,
+    kthread ? 0 : p.tgid, // pgrp
+    kthread ? 0 : p.tgid, // session
+    0, // tty_nr
+    -1, // tpgid
+    p.flags >>> 0,
+    0,
+    0,
+    0,
+    0, // minflt cminflt majflt cmajflt
+    0, // utime
+    clock_t(p.se.sum_exec_runtime), // stime: a kernel thread's time is all system time
+    0,
+    0, // cutime cstime
+    p.prio - 100, // task_prio
+    p.policy === SCHED_FIFO ? 0 : p.static_prio - 120,
+    p.signal.nr_threads,
+    0, // itrealvalue
+    clock_t(p.start_time),
+    0, // vsize
+    0, // rss
+    RLIM_INFINITY,
+    0,
+    0,
+    0,
+    0,
+    0, // startcode endcode startstack kstkesp kstkeip
+    sig31(p.pending.signal),
+    sig31(p.blocked),
+    sig31(sigmask_of(p, 1)),
+    sig31(sigcatch(p)),
+    sleeping ? 1 : 0, // wchan: 1 when blocked in the kernel (the address is hidden)
+    0,
+    0, // nswap cnswap
+    p.exit_signal < 0 ? 0 : p.exit_signal,
+    p.cpu,
+    p.rt_priority,
+    p.policy,
+    0,
+    0,
+    0, // delayacct_blkio_ticks guest_time cguest_time
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0, // start_data end_data start_brk arg_start arg_end env_start env_end
+    p.exit_code,
+  ];
+  return `${fields.join(" ")}\n`;
+}
+
+function hex16(m: bigint): string {
+  return m.toString(16).padStart(16, "0");
+}
+
+/** A cpumask as /proc prints it: 32-bit hex words, most significant first, comma-separated. */
+function cpumask_hex(p: task_struct, nr_cpu_ids: number): string {
+  const words: string[] = [];
+  for (let w = Math.ceil(nr_cpu_ids / 32) - 1; w >= 0; w--) {
+    const v = (p.cpus_mask.bits[w] ?? 0) >>> 0;
+    const digits = Math.min(8, Math.ceil((nr_cpu_ids - w * 32) / 4));
+    words.push(v.toString(16).padStart(w === Math.ceil(nr_cpu_ids / 32) - 1 ? digits : 8, "0"));
+  }
+  return words.join(",");
+}
+
+/** /proc/<pid>/status, for a task without an address space (no Vm* lines). */
+export function proc_status(p: task_struct, k: Kernel): string {
+  const kthread = (p.flags & PF_KTHREAD) !== 0;
+  const ppid = p.pid === 0 ? 0 : p.real_parent.tgid;
+  const caps = kthread || p.pid === 1 ? "000001ffffffffff" : "0000000000000000";
+  const nodes = `${Array.from({ length: 31 }, () => "00000000").join(",")},00000001`;
+  const lines = [
+    `Name:\t${proc_task_name(p)}`,
+    `Umask:\t${(p.fs?.umask ?? 0o022).toString(8).padStart(4, "0")}`,
+    `State:\t${STATE_NAMES[task_state_letter(p)]}`,
+    `Tgid:\t${p.tgid}`,
+    "Ngid:\t0",
+    `Pid:\t${p.pid}`,
+    `PPid:\t${ppid}`,
+    "TracerPid:\t0",
+    "Uid:\t0\t0\t0\t0",
+    "Gid:\t0\t0\t0\t0",
+    `FDSize:\t${p.files === null ? 0 : 64}`,
+    "Groups:\t ",
+    `NStgid:\t${p.tgid}`,
+    `NSpid:\t${p.pid}`,
+    `NSpgid:\t${kthread ? 0 : p.tgid}`,
+    `NSsid:\t${kthread ? 0 : p.tgid}`,
+    `Kthread:\t${kthread ? 1 : 0}`,
+    `Threads:\t${p.signal.nr_threads}`,
+    `SigQ:\t0/${Math.floor(k.max_threads / 2)}`,
+    `SigPnd:\t${hex16(p.pending.signal)}`,
+    `ShdPnd:\t${hex16(p.signal.shared_pending.signal)}`,
+    `SigBlk:\t${hex16(p.blocked)}`,
+    `SigIgn:\t${hex16(sigmask_of(p, 1))}`,
+    `SigCgt:\t${hex16(sigcatch(p))}`,
+    "CapInh:\t0000000000000000",
+    `CapPrm:\t${caps}`,
+    `CapEff:\t${caps}`,
+    "CapBnd:\t000001ffffffffff",
+    "CapAmb:\t0000000000000000",
+    "NoNewPrivs:\t0",
+    "Seccomp:\t0",
+    "Seccomp_filters:\t0",
+    "Speculation_Store_Bypass:\tvulnerable",
+    "SpeculationIndirectBranch:\talways enabled",
+    `Cpus_allowed:\t${cpumask_hex(p, k.nr_cpu_ids)}`,
+    `Cpus_allowed_list:\t${p.cpus_mask.toList()}`,
+    `Mems_allowed:\t${nodes}`,
+    "Mems_allowed_list:\t0",
+    `voluntary_ctxt_switches:\t${p.nvcsw}`,
+    `nonvoluntary_ctxt_switches:\t${p.nivcsw}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
