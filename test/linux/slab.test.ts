@@ -9,7 +9,7 @@ interface Obj extends Tracked {
 describe("slab object tracking", () => {
   it("reports a double free with the stacks of the allocation, the first and the second free", () => {
     const r = runMain(function* double_free_test() {
-      const o = kmalloc<Obj>("kmalloc-16", 16, () => ({ v: 1, __slab: null }));
+      const o = kmalloc<Obj>("test_obj", 16, () => ({ v: 1, __slab: null }));
       kfree(o);
       kfree(o);
     });
@@ -21,13 +21,13 @@ describe("slab object tracking", () => {
     expect(k[0]?.lines.slice(1, 3)).toEqual([" double_free_test", " kernel_init"]);
     expect(k[0]?.lines.filter((l) => l.startsWith("Freed by task init/1"))).toHaveLength(1);
     expect(k[0]?.lines.at(-1)).toMatch(
-      /^The buggy address belongs to the object of cache kmalloc-16 \(size 16\), id \d+$/,
+      /^The buggy address belongs to the object of cache kmalloc-16 \(test_obj, size 16\), id \d+$/,
     );
   });
 
   it("reports a use after free at a checked access", () => {
     const r = runMain(function* uaf_test() {
-      const o = kmalloc<Obj>("kmalloc-16", 16, () => ({ v: 1, __slab: null }));
+      const o = kmalloc<Obj>("test_obj", 16, () => ({ v: 1, __slab: null }));
       if (o === null) return;
       kfree(o);
       kasan_check(o, "write");
@@ -39,14 +39,14 @@ describe("slab object tracking", () => {
   it("reports an object nothing references at the end as a leak (kmemleak), and not one that is still referenced", () => {
     const kept: Obj[] = [];
     const r = runMain(function* leak_test() {
-      kmalloc<Obj>("kmalloc-32", 32, () => ({ v: 1, __slab: null }));
-      const o = kmalloc<Obj>("kmalloc-32", 32, () => ({ v: 2, __slab: null }));
+      kmalloc<Obj>("test_obj", 32, () => ({ v: 1, __slab: null }));
+      const o = kmalloc<Obj>("test_obj", 32, () => ({ v: 2, __slab: null }));
       if (o) kept.push(o);
     });
     const leaks = r.reports.filter((x) => x.kind === "kmemleak");
     // `kept` lives outside the kernel: the kernel no longer references either object.
     expect(leaks).toHaveLength(2);
-    expect(leaks[0]?.lines[0]).toMatch(/^unreferenced object id \d+ \(cache kmalloc-32, size 32\):$/);
+    expect(leaks[0]?.lines[0]).toMatch(/^unreferenced object id \d+ \(cache kmalloc-32, test_obj, size 32\):$/);
     expect(leaks[0]?.lines[1]).toMatch(/^ {2}comm "init", pid 1, cpu \d+, time 0\.\d{6}s$/);
     expect(leaks[0]?.lines.slice(2)).toEqual(["  backtrace:", "    leak_test", "    kernel_init", "    ret_from_fork"]);
   });
