@@ -20,6 +20,8 @@ export interface RunOptions extends Omit<MachineOptions, "init"> {
   checkLeaks?: boolean;
   /** Called now and then while the machine runs (for progress displays and watchdogs). */
   onProgress?: (e: Engine) => void;
+  /** Called with the machine before it runs (to attach observers). */
+  prepare?: (m: Machine) => void;
 }
 
 export interface RunResult {
@@ -44,6 +46,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     signals: [...(s.signals ?? []), ...(opts.signals ?? [])],
   });
   machine.engine.onProgress = opts.onProgress ?? null;
+  opts.prepare?.(machine);
   const stop = machine.run({ until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
   if (stop === "until" && opts.until === undefined) {
     machine.engine.report({

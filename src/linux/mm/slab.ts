@@ -43,11 +43,23 @@ export interface SlabState {
   frees: number;
   /** Decides whether an allocation fails (fault injection); null: never. */
   shouldFail: FailHook | null;
+  /** Observers of allocations and frees (ownership checks, the explorer's invariants). */
+  onAlloc: ((rec: SlabRecord) => void) | null;
+  onFree: ((rec: SlabRecord) => void) | null;
   describeCurrent: () => string;
 }
 
 export function createSlabState(describeCurrent: () => string): SlabState {
-  return { nextId: 1, live: new Map(), allocs: 0, frees: 0, shouldFail: null, describeCurrent };
+  return {
+    nextId: 1,
+    live: new Map(),
+    allocs: 0,
+    frees: 0,
+    shouldFail: null,
+    onAlloc: null,
+    onFree: null,
+    describeCurrent,
+  };
 }
 
 let slab: SlabState;
@@ -104,6 +116,7 @@ function slab_alloc<T extends Tracked>(cache: string, type: string, size: number
   obj.__slab = rec;
   slab.live.set(rec.id, rec);
   slab.allocs++;
+  slab.onAlloc?.(rec);
   return obj;
 }
 
@@ -170,6 +183,7 @@ export function kfree(obj: Tracked | null): void {
   rec.object = null;
   slab.live.delete(rec.id);
   slab.frees++;
+  slab.onFree?.(rec);
 }
 
 /** Reports a read or write of a freed object (a KASAN check at a modeled access). */
