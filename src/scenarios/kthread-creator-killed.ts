@@ -39,7 +39,7 @@ function* creator(): Generator<number, number, unknown> {
   return 0;
 }
 
-function variant(row: string, description: string, signals: string[], faults: string[] = []): Scenario {
+export function variant(row: string, description: string, signals: string[], faults: string[] = []): Scenario {
   return defineScenario({
     name: `kthread-creator-killed-${row}`,
     description: `creator killed, spec §2.2 row ${row}: ${description}`,
