@@ -80,7 +80,10 @@ describe.each([
       seen.add(row?.[0] as string);
       expect(log.includes("victim: threadfn ran"), where).toBe(false);
       if (row?.[0] === "task") expect(log[1], where).toBe("creator: kthread_stop returned -4");
-      expect(r.machine.tasks().some((t) => t.comm === "victim"), `${where}: victim not reaped`).toBe(false);
+      expect(
+        r.machine.tasks().some((t) => t.comm === "victim"),
+        `${where}: victim not reaped`,
+      ).toBe(false);
     }
     // Both outcomes are reached: killed in time (-EINTR) and too late (the real result).
     expect(seen.has("-4")).toBe(true);
