@@ -217,6 +217,7 @@ export class Machine {
       }),
       hotplug_threads: [],
       unbound_percpu_workers: [],
+      percpu_workers: [],
       cpuhp_state: [],
       trace,
       system_state: "booting",

@@ -56,6 +56,8 @@ export interface Kernel {
   readonly hotplug_threads: smp_hotplug_thread[];
   /** Hotplug state of each CPU (cpuhp/N and the bring-up hand-shake). */
   readonly cpuhp_state: cpuhp_cpu_state[];
+  /** Every per-CPU pool worker (kworker/N:0, kworker/N:0H). */
+  readonly percpu_workers: task_struct[];
   /** Pool workers of CPUs not yet online, running unbound until their CPU comes up. */
   readonly unbound_percpu_workers: task_struct[];
   readonly trace: TraceBuffer;

@@ -3,6 +3,7 @@ import boot from "./boot.js";
 import { creatorKilled } from "./kthread-creator-killed.js";
 import kthreadEnomem from "./kthread-enomem.js";
 import kthreadLongName from "./kthread-long-name.js";
+import kthreadPark from "./kthread-park.js";
 import kthreadRun from "./kthread-run.js";
 import kthreadStopUnwoken from "./kthread-stop-unwoken.js";
 import kthreadWorker from "./kthread-worker.js";
@@ -13,6 +14,7 @@ export const SCENARIOS: readonly Scenario[] = [
   kthreadRun,
   kthreadStopUnwoken,
   ...creatorKilled,
+  kthreadPark,
   kthreadWorker,
   kthreadLongName,
   kthreadEnomem,

@@ -71,7 +71,8 @@ export type TimerFn = () => number;
 export class Timer {
   heapIndex = -1;
   constructor(
-    readonly cpu: number,
+    /** The CPU it fires on (changes if that CPU goes offline). */
+    public cpu: number,
     readonly expires: number,
     readonly seq: number,
     readonly fn: TimerFn,
@@ -266,9 +267,19 @@ export class Engine {
     this.ready.update(cpu);
   }
 
-  /** Whether a CPU has been brought online. */
-  isOnline(cpu: Cpu): boolean {
-    return cpu.curr !== null;
+  /**
+   * Takes a CPU offline: it stops (its current thread, the idle one, stays where it halted)
+   * and its pending timers move to `to`, as timers_dead_cpu migrates them.
+   */
+  offline(cpu: Cpu, to: Cpu): void {
+    for (let t = cpu.timers.pop(); t !== undefined; t = cpu.timers.pop()) {
+      t.cpu = to.id;
+      to.timers.push(t);
+    }
+    if (to.halted) this.rekeyHalted(to);
+    cpu.halted = true;
+    cpu.needResched = false;
+    this.ready.remove(cpu);
   }
 
   /** The earliest virtual time at which something can still happen, or Infinity. */

@@ -154,6 +154,30 @@ describe.each([1, 2, 4])("kthread scenarios on %i CPUs", (cpus) => {
     );
   });
 
+  it("kthread-park: the per-CPU thread parks, survives its CPU going offline and back, and stays bound", () => {
+    if (cpus < 2) return; // needs a CPU besides the boot CPU
+    const { r, log } = run("kthread-park", cpus);
+    expect(problems(r.reports)).toEqual([]);
+    expect(log.slice(0, 5)).toEqual([
+      "percpu_thread: parking",
+      "kthread_park: 0",
+      "cpu_down(1): 0",
+      "cpu_up(1): 0",
+      "percpu_thread: unparked on CPU 1",
+    ]);
+    expect(log[5]).toMatch(/^kthread_stop: [1-9]\d* rounds$/);
+    expect(log.some((l) => l.includes("ran on CPU"))).toBe(false);
+    const parked = r.machine.kernel.trace
+      .records()
+      .filter((e) => e.type === "sched_switch" && e.prev_state === 0x40)
+      .map((e) => (e.type === "sched_switch" ? e.prev_comm : ""));
+    expect(parked).toEqual(expect.arrayContaining(["percpu_thread/1", "migration/1", "ksoftirqd/1", "cpuhp/1"]));
+    for (const name of ["cpuhp/1", "migration/1", "ksoftirqd/1", "percpu_thread/1"]) {
+      const t = r.machine.tasks().find((x) => x.comm === name);
+      if (name !== "percpu_thread/1") expect([...(t?.cpus_mask ?? [])], name).toEqual([1]);
+    }
+  });
+
   it("kthread-long-name: 15 characters in comm and every event, the whole name in /proc and ps", () => {
     const { r } = run("kthread-long-name", cpus);
     expect(problems(r.reports)).toEqual([]);

@@ -9,16 +9,23 @@
 import { activeEngine, type Cpu } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { local_clock } from "../include/current.js";
+import { EBUSY, EINVAL } from "../include/errno.js";
 import type { completion, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
 import { fork_idle } from "./fork.js";
-import { kthread_unpark } from "./kthread_control.js";
+import { kthread_park, kthread_unpark } from "./kthread_control.js";
 import { complete, init_completion, wait_for_completion } from "./sched/completion.js";
-import { cpu_rq, init_idle, wake_up_process } from "./sched/core.js";
+import { cpu_rq, init_idle, migrate_tasks, wake_up_process } from "./sched/core.js";
 import { cpu_startup_entry } from "./sched/idle.js";
-import { smpboot_create_threads, smpboot_register_percpu_thread, smpboot_unpark_threads } from "./smpboot.js";
-import { workqueue_online_cpu, workqueue_prepare_cpu } from "./workqueue.js";
+import {
+  smpboot_create_threads,
+  smpboot_park_threads,
+  smpboot_register_percpu_thread,
+  smpboot_unpark_threads,
+} from "./smpboot.js";
+import { msleep } from "./time/timer.js";
+import { workqueue_offline_cpu, workqueue_online_cpu, workqueue_prepare_cpu } from "./workqueue.js";
 
 /** Per-CPU hotplug state (struct cpuhp_cpu_state), as far as bring-up needs it. */
 export interface cpuhp_cpu_state {
@@ -28,12 +35,16 @@ export interface cpuhp_cpu_state {
   should_run: boolean;
   /** Completed by the CPU when it is online, and by cpuhp/N when its states are done. */
   done_up: completion;
+  /** The CPU has run start_secondary once. */
+  booted: boolean;
+  /** The way cpuhp/N has to go: up to online, or down to offline. */
+  target: "up" | "down";
 }
 
 function cpuhp_state(cpu: number): cpuhp_cpu_state {
   let st = K.cpuhp_state[cpu];
   if (st === undefined) {
-    st = { thread: null, should_run: false, done_up: init_completion() };
+    st = { thread: null, should_run: false, done_up: init_completion(), booted: false, target: "up" };
     K.cpuhp_state[cpu] = st;
   }
   return st;
@@ -43,7 +54,7 @@ function cpuhp_state(cpu: number): cpuhp_cpu_state {
 const start_secondary = kfunc(function* start_secondary(arg: unknown) {
   const cpu = arg as number;
   cpu_rq(cpu).last_switch = local_clock();
-  K.cpu_online_mask = cpumask.of(K.nr_cpu_ids, [...K.cpu_online_mask, cpu]);
+  set_cpu_online(cpu, true);
   yield* complete(cpuhp_state(cpu).done_up);
   return yield* cpu_startup_entry(cpu);
 });
@@ -61,12 +72,21 @@ export const idle_threads_init = kfunc(function* idle_threads_init() {
   return 0;
 });
 
-/** cpuhp_thread_fun: runs the CPU's own bring-up states on that CPU, then reports back. */
+/**
+ * cpuhp_thread_fun: runs the CPU's own hotplug states on that CPU: on the way up it unparks
+ * the per-CPU threads and binds the pool workers; on the way down it unbinds the workers and
+ * parks the per-CPU threads. Then it reports back.
+ */
 const cpuhp_thread_fun = kfunc(function* cpuhp_thread_fun(cpu: number) {
   const st = cpuhp_state(cpu);
   st.should_run = false;
-  yield* smpboot_unpark_threads(cpu); // CPUHP_AP_SMPBOOT_THREADS
-  workqueue_online_cpu(cpu); // CPUHP_AP_WORKQUEUE_ONLINE
+  if (st.target === "up") {
+    yield* smpboot_unpark_threads(cpu); // CPUHP_AP_SMPBOOT_THREADS
+    workqueue_online_cpu(cpu); // CPUHP_AP_WORKQUEUE_ONLINE
+  } else {
+    workqueue_offline_cpu(cpu);
+    yield* smpboot_park_threads(cpu);
+  }
   yield* complete(st.done_up);
 });
 
@@ -76,6 +96,7 @@ export const cpuhp_threads_init = kfunc(function* cpuhp_threads_init() {
     thread_comm: "cpuhp/%u",
     thread_should_run: (cpu) => cpuhp_state(cpu).should_run,
     thread_fn: cpuhp_thread_fun,
+    selfparking: true,
     create: (cpu, tsk) => {
       cpuhp_state(cpu).thread = tsk;
     },
@@ -83,32 +104,69 @@ export const cpuhp_threads_init = kfunc(function* cpuhp_threads_init() {
   });
 });
 
-/** bringup_cpu: starts the CPU on its idle task and waits until it is online. */
+/**
+ * bringup_cpu: starts the CPU on its idle task and waits until it is online. The first
+ * time the idle task runs start_secondary, which reports back; a CPU coming back after
+ * cpu_down resumes its idle loop where it halted (the model does not replay the AP's
+ * low-level start), so the boot CPU marks it online itself.
+ */
 const bringup_cpu = kfunc(function* bringup_cpu(cpu: number) {
   const e = activeEngine();
   const idle = K.idle_tasks[cpu] as task_struct;
-  e.online(e.cpus[cpu] as Cpu, idle.sim, local_clock() + e.costOfName("cpu_bringup"));
   const st = cpuhp_state(cpu);
-  yield* wait_for_completion(st.done_up); // bringup_wait_for_ap_online
+  const again = st.booted;
+  st.booted = true;
+  if (again) set_cpu_online(cpu, true);
+  e.online(e.cpus[cpu] as Cpu, idle.sim, local_clock() + e.costOfName("cpu_bringup"));
+  if (!again) yield* wait_for_completion(st.done_up); // bringup_wait_for_ap_online
   if (st.thread !== null) yield* kthread_unpark(st.thread);
 });
 
-/** cpuhp_kick_ap: lets cpuhp/N run the CPU's states, and waits for them. */
-const cpuhp_kick_ap = kfunc(function* cpuhp_kick_ap(cpu: number) {
+function set_cpu_online(cpu: number, online: boolean): void {
+  const cpus = [...K.cpu_online_mask].filter((c) => c !== cpu);
+  if (online) cpus.push(cpu);
+  K.cpu_online_mask = cpumask.of(K.nr_cpu_ids, cpus);
+}
+
+/** cpuhp_kick_ap: lets cpuhp/N run the CPU's states towards `target`, and waits for them. */
+const cpuhp_kick_ap = kfunc(function* cpuhp_kick_ap(cpu: number, target: "up" | "down") {
   const st = cpuhp_state(cpu);
   if (st.thread === null) return;
+  st.target = target;
   st.should_run = true;
   yield* wake_up_process(st.thread);
   yield* wait_for_completion(st.done_up);
 });
 
-/** cpu_up: walks `cpu` through its hotplug states up to online. */
+/** cpu_up: walks `cpu` through its hotplug states up to online. Returns 0, or -EBUSY if it is online. */
 export const cpu_up = kfunc(function* cpu_up(cpu: number) {
+  if (K.cpu_online_mask.test(cpu)) return -EBUSY;
   const ret = yield* smpboot_create_threads(cpu); // CPUHP_CREATE_THREADS
   if (ret) return ret;
   yield* workqueue_prepare_cpu(cpu); // CPUHP_WORKQUEUE_PREP
   yield* bringup_cpu(cpu); // CPUHP_BRINGUP_CPU
-  yield* cpuhp_kick_ap(cpu);
+  yield* cpuhp_kick_ap(cpu, "up");
+  return 0;
+});
+
+/**
+ * cpu_down: takes `cpu` offline: cpuhp/N parks the CPU's per-CPU threads and unbinds its
+ * pool workers, cpuhp/N parks itself, then the CPU stops; its queued tasks and timers move
+ * to a CPU that stays. Returns 0; -EINVAL for CPU 0 or an offline CPU (the model keeps the
+ * boot CPU). May sleep.
+ */
+export const cpu_down = kfunc(function* cpu_down(cpu: number) {
+  if (cpu === 0 || cpu >= K.nr_cpu_ids || !K.cpu_online_mask.test(cpu)) return -EINVAL;
+  yield* cpuhp_kick_ap(cpu, "down");
+  const st = cpuhp_state(cpu);
+  if (st.thread !== null) yield* kthread_park(st.thread);
+  set_cpu_online(cpu, false); // take_cpu_down: nothing new is placed there from now on
+  const rq = cpu_rq(cpu);
+  while (rq.curr !== rq.idle) yield* msleep(1); // let what runs there finish its slice
+  const e = activeEngine();
+  const to = [...K.cpu_online_mask][0] as number;
+  migrate_tasks(rq, to);
+  e.offline(e.cpus[cpu] as Cpu, e.cpus[to] as Cpu);
   return 0;
 });
 

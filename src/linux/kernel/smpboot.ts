@@ -34,6 +34,8 @@ export interface smp_hotplug_thread {
   create?(cpu: number, tsk: task_struct): void;
   /** The thread of each CPU. */
   store: Map<number, task_struct>;
+  /** cpuhp/N parks itself last, from the hotplug code, not with the others. */
+  selfparking?: boolean;
 }
 
 interface smpboot_thread_data extends Tracked {
@@ -110,6 +112,14 @@ export const smpboot_unpark_threads = kfunc(function* smpboot_unpark_threads(cpu
   for (const ht of registry()) {
     const tsk = ht.store.get(cpu);
     if (tsk !== undefined) yield* kthread_unpark(tsk);
+  }
+});
+
+/** smpboot_park_threads (CPU going down): parks `cpu`'s per-CPU threads, cpuhp/N excepted. */
+export const smpboot_park_threads = kfunc(function* smpboot_park_threads(cpu: number) {
+  for (const ht of registry()) {
+    const tsk = ht.store.get(cpu);
+    if (tsk !== undefined && !ht.selfparking) yield* kthread_park(tsk);
   }
 });
 

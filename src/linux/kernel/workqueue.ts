@@ -44,6 +44,7 @@ const create_worker = kfunc(function* create_worker(id_buf: string, nice: number
   set_user_nice(t, nice);
   yield* kthread_bind_mask(t, mask);
   if (cpu >= 0) {
+    K.percpu_workers.push(t);
     if (K.cpu_online_mask.test(cpu)) {
       kthread_set_per_cpu(t, cpu);
     } else {
@@ -54,6 +55,17 @@ const create_worker = kfunc(function* create_worker(id_buf: string, nice: number
   yield* wake_up_process(t);
   return 0;
 });
+
+/** workqueue_offline_cpu: the CPU's pool workers go on unbound, on the CPUs that stay. */
+export function workqueue_offline_cpu(cpu: number): void {
+  for (const t of K.percpu_workers) {
+    const kt = to_kthread(t);
+    if (kt.cpu !== cpu || t.exit_state !== 0) continue;
+    kthread_set_per_cpu(t, -1);
+    do_set_cpus_allowed(t, K.cpu_possible_mask);
+    K.unbound_percpu_workers.push(t);
+  }
+}
 
 /** workqueue_online_cpu: the CPU's pool workers are bound to it again. */
 export function workqueue_online_cpu(cpu: number): void {
@@ -82,8 +94,9 @@ function unbound_pool_id(highpri: boolean): number {
   return 4 * K.nr_cpu_ids + (highpri ? 1 : 0);
 }
 
-/** workqueue_prepare_cpu (CPUHP_WORKQUEUE_PREP): the first workers of `cpu`'s pools. */
+/** workqueue_prepare_cpu (CPUHP_WORKQUEUE_PREP): the first workers of `cpu`'s pools, if they have none. */
 export const workqueue_prepare_cpu = kfunc(function* workqueue_prepare_cpu(cpu: number) {
+  if (K.percpu_workers.some((t) => to_kthread(t).cpu === cpu)) return;
   const mask = cpumask.of(K.nr_cpu_ids, [cpu]);
   yield* create_worker(`${cpu}:0`, 0, mask, cpu);
   yield* create_worker(`${cpu}:0H`, HIGHPRI_NICE_LEVEL, mask, cpu);

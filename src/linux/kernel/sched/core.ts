@@ -202,6 +202,20 @@ export function do_set_cpus_allowed(p: task_struct, mask: cpumask): void {
   wakeup_preempt(cpu_rq(dest), p, 0);
 }
 
+/**
+ * migrate_tasks (sched_cpu_dying): every task still queued on a CPU going down moves to
+ * `to`; one bound there loses its binding (select_fallback_rq).
+ */
+export function migrate_tasks(rq: rq, to: number): void {
+  for (const p of [...rq.cfs.queue]) {
+    deactivate_task(rq, p, 0);
+    if (!p.cpus_mask.test(to)) do_set_cpus_allowed(p, K.cpu_possible_mask);
+    set_task_cpu(p, to);
+    activate_task(cpu_rq(to), p, 0);
+    wakeup_preempt(cpu_rq(to), p, 0);
+  }
+}
+
 /** set_cpus_allowed_ptr: -EINVAL when no CPU of the mask is online. */
 export function set_cpus_allowed_ptr(p: task_struct, mask: cpumask): number {
   if (first_online(mask) < 0) return -22;
