@@ -3,7 +3,7 @@
  * code calls them with `yield*` from generator functions (see README, "Your own scenario").
  */
 
-export { set_task_comm } from "./linux/fs/exec.js";
+export { __get_task_comm, set_task_comm } from "./linux/fs/exec.js";
 // The modeled kernel.
 export { current, smp_processor_id } from "./linux/include/current.js";
 export { ERR_PTR, type ErrOr, type ErrPtr, IS_ERR, PTR_ERR } from "./linux/include/err.js";

@@ -1,4 +1,4 @@
-/** __set_task_comm (fs/exec.c): renames a task, keeping at most 15 characters. */
+/** __set_task_comm and __get_task_comm (fs/exec.c): a task's 15-character name. */
 import type { task_struct } from "../include/task_struct.js";
 import { trace_task_rename } from "../include/trace/events/sched.js";
 
@@ -7,4 +7,9 @@ export function set_task_comm(tsk: task_struct, name: string): void {
   const comm = name.slice(0, 15);
   trace_task_rename(tsk, comm);
   tsk.comm = comm;
+}
+
+/** __get_task_comm: the name, cut to fit a buffer of `buf_size` bytes (NUL included). */
+export function __get_task_comm(buf_size: number, tsk: task_struct): string {
+  return tsk.comm.slice(0, Math.max(0, buf_size - 1));
 }

@@ -1,12 +1,13 @@
 /**
  * The body of a kernel thread that waits for work the model does not generate: sleep in
- * `state` until kthread_stop(). Daemons whose real work is outside task creation
+ * `state` until kthread_stop(), freezing when asked. Daemons whose real work is outside task creation
  * (kswapd, khungtaskd, the RCU threads, …) run this, so they exist, sleep and stop as
  * the real ones do.
  */
 import type { KGen } from "../../sim/engine.js";
 import { current } from "../include/current.js";
 import { TASK_RUNNING } from "../include/sched.js";
+import { try_to_freeze } from "./freezer.js";
 import { kthread_should_stop } from "./kthread.js";
 import { schedule } from "./sched/core.js";
 
@@ -16,6 +17,7 @@ export function* kthread_idle_loop(state: number): KGen<number> {
     me.__state = state;
     if (kthread_should_stop()) break;
     yield* schedule();
+    yield* try_to_freeze(); // a freezable daemon freezes when the freezer wakes it
   }
   me.__state = TASK_RUNNING;
   return 0;
