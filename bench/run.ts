@@ -11,6 +11,13 @@ import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../src/linux/include/sched.js"
 import { kthread_create, kthread_run, kthread_should_stop } from "../src/linux/kernel/kthread.js";
 import { kthread_stop } from "../src/linux/kernel/kthread_control.js";
 import { schedule, set_current_state } from "../src/linux/kernel/sched/core.js";
+import {
+  kthread_destroy_worker,
+  kthread_flush_work,
+  kthread_init_work,
+  kthread_queue_work,
+  kthread_run_worker,
+} from "../src/linux/kernel/kthread_worker.js";
 import { Machine } from "../src/machine.js";
 import { formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 
@@ -53,6 +60,31 @@ function kthreadCycleRate(name: string, events: boolean): Sample {
   const boot = measureRate("boot", () => kthreadCycles(0, events) || 1, runs);
   const bootSeconds = 1 / boot.median;
   const s = measureRate(name, () => kthreadCycles(n, events), runs);
+  const perRun = (r: number) => n / (n / r - bootSeconds);
+  return { ...s, median: perRun(s.median), min: perRun(s.min), max: perRun(s.max) };
+}
+
+/** Works executed per second by a kthread worker: queue one, wait for it, repeat. */
+function workerQueueRate(): Sample {
+  const n = quick ? 5_000 : 20_000;
+  const machine = (works: number) =>
+    new Machine({
+      cpus: 2,
+      events: [],
+      init: function* () {
+        const worker = yield* kthread_run_worker(0, "bench_worker");
+        if (IS_ERR(worker)) throw new Error("kthread_run_worker failed");
+        const work = kthread_init_work(function* bench_work() {});
+        for (let i = 0; i < works; i++) {
+          yield* kthread_queue_work(worker, work);
+          yield* kthread_flush_work(work);
+        }
+        yield* kthread_destroy_worker(worker);
+      },
+    });
+  const boot = measureRate("boot", () => (machine(0).run({ maxSteps: 1e9 }), 1), runs);
+  const bootSeconds = 1 / boot.median;
+  const s = measureRate("kthread-worker-queue", () => (machine(n).run({ maxSteps: 1e9 }), n), runs);
   const perRun = (r: number) => n / (n / r - bootSeconds);
   return { ...s, median: perRun(s.median), min: perRun(s.min), max: perRun(s.max) };
 }
@@ -121,9 +153,11 @@ function nativePthread(): Sample | null {
 const samples: Sample[] = [];
 const progress = (s: string) => process.stderr.isTTY && process.stderr.write(`bench: ${s}…\n`);
 progress("kthread-cycle, tracing off");
-samples.push(kthreadCycleRate("kthread-cycle (tracing off)", false));
-progress("kthread-cycle, events on");
-samples.push(kthreadCycleRate("kthread-cycle (events on)", true));
+samples.push(kthreadCycleRate("kthread-cycle", false));
+progress("kthread-cycle, every event into the ring buffer");
+samples.push(kthreadCycleRate("kthread-cycle-traced", true));
+progress("kthread-worker-queue");
+samples.push(workerQueueRate());
 progress("real pthread");
 const native = nativePthread();
 if (native) samples.push({ ...native, median: native.median, unit: "ops/s" });
@@ -135,7 +169,8 @@ if (args.has("--json")) {
 } else {
   process.stdout.write(`${formatTable(samples)}\n`);
   if (native) {
-    const ratio = (samples[0] as Sample).median / native.median;
-    process.stdout.write(`\nkthread-cycle (tracing off) / real pthread_create+join: ${ratio.toFixed(2)}×\n`);
+    const off = (samples[0] as Sample).median / native.median;
+    const on = (samples[1] as Sample).median / native.median;
+    process.stdout.write(`\nmodel / real pthread_create+join: kthread-cycle ${off.toFixed(2)}×, kthread-cycle-traced ${on.toFixed(2)}×\n`);
   }
 }

@@ -59,8 +59,18 @@ export class TraceBuffer {
 
   private pointerCount = 0;
 
+  /** pid last recorded per CPU: the running task's name is saved once per switch, as ftrace does. */
+  private readonly lastPid: number[] = [];
+
   saveCmdline(pid: number, comm: string): void {
-    this.cmdlines.set(pid, comm);
+    this.cmdlines.set(pid, pid === 0 ? "<idle>" : comm);
+  }
+
+  /** Records the name of the task an event happened in, when it is not known yet on that CPU. */
+  noteCurrent(cpu: number, pid: number, comm: string): void {
+    if (this.lastPid[cpu] === pid) return;
+    this.lastPid[cpu] = pid;
+    this.saveCmdline(pid, comm);
   }
 
   /** The records held, oldest first. */

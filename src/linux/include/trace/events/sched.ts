@@ -3,30 +3,41 @@
  * typed event with the context header ftrace adds. Off, a tracepoint is one branch.
  */
 import { activeEngine } from "../../../../sim/engine.js";
-import type { EventType, TraceEvent } from "../../../../trace/events.js";
+import type { EventHeader, EventType, TraceEvent } from "../../../../trace/events.js";
 import { K } from "../../../kernel.js";
 import { current, local_clock, smp_processor_id } from "../../current.js";
 import { __task_state_index, TASK_REPORT_MAX, TIF_NEED_RESCHED } from "../../sched.js";
 import type { task_struct } from "../../task_struct.js";
 
-/** The five context flags: irqs-off, need-resched, hardirq, preempt depth, migrate-disable. */
+/** Every value of the five context flags, indexed by irqs-off, need-resched, irq context and depth. */
+const FLAGS: string[] = [];
+for (let off = 0; off < 2; off++)
+  for (let nr = 0; nr < 2; nr++)
+    for (let ctx = 0; ctx < 3; ctx++)
+      for (let depth = 0; depth < 16; depth++) {
+        FLAGS.push(
+          (off ? "d" : ".") + (nr ? "N" : ".") + ".hs"[ctx] + (depth === 0 ? "." : depth.toString(16)) + ".",
+        );
+      }
+
+/** irqs-off, need-resched, hardirq/softirq, preempt depth, migrate-disable: one table lookup. */
 function irqflags(t: task_struct): string {
   const cpu = activeEngine().runningCpu;
-  const depth = t.preempt_count;
-  return (
-    (cpu.irqsOff > 0 ? "d" : ".") +
-    (t.ti_flags & TIF_NEED_RESCHED ? "N" : ".") +
-    (cpu.inIrq > 0 ? "h" : cpu.inSoftirq > 0 ? "s" : ".") +
-    (depth === 0 ? "." : depth > 15 ? "f" : depth.toString(16)) +
-    "."
-  );
+  const ctx = cpu.inIrq > 0 ? 1 : cpu.inSoftirq > 0 ? 2 : 0;
+  const depth = t.preempt_count > 15 ? 15 : t.preempt_count;
+  return FLAGS[(((cpu.irqsOff > 0 ? 2 : 0) + (t.ti_flags & TIF_NEED_RESCHED ? 1 : 0)) * 3 + ctx) * 16 + depth] as string;
+}
+
+/** The context header ftrace puts before every event's own fields. */
+function header(): EventHeader {
+  const t = current();
+  const cpu = smp_processor_id();
+  K.trace.noteCurrent(cpu, t.pid, t.comm);
+  return { ts: local_clock(), cpu, pid: t.pid, tgid: t.tgid, irqflags: irqflags(t) };
 }
 
 function emit(ev: TraceEvent): void {
-  const t = current();
-  const cpu = smp_processor_id();
-  K.trace.saveCmdline(t.pid, t.pid === 0 ? "<idle>" : t.comm);
-  K.trace.push({ ts: local_clock(), cpu, pid: t.pid, tgid: t.tgid, irqflags: irqflags(t), ...ev });
+  K.trace.push(Object.assign(header(), ev));
 }
 
 function on(e: EventType): boolean {
@@ -58,7 +69,7 @@ function switch_state(preempt: boolean, prev_state: number, p: task_struct): num
 
 export function trace_sched_switch(preempt: boolean, prev: task_struct, next: task_struct, prev_state: number): void {
   if (K.trace.enabled.sched_switch) {
-    K.trace.saveCmdline(next.pid, next.pid === 0 ? "<idle>" : next.comm);
+    K.trace.saveCmdline(next.pid, next.comm);
     emit({
       type: "sched_switch",
       prev_comm: prev.comm,
@@ -100,6 +111,7 @@ export function trace_task_newtask(p: task_struct, clone_flags: number): void {
 }
 
 export function trace_task_rename(p: task_struct, comm: string): void {
+  K.trace.saveCmdline(p.pid, comm);
   if (on("task_rename")) {
     emit({ type: "task_rename", tpid: p.pid, oldcomm: p.comm, newcomm: comm, oom_score_adj: p.signal.oom_score_adj });
   }
