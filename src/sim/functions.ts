@@ -37,23 +37,62 @@ export function functionCount(): number {
  */
 export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
   const id = functionId(body.name);
-  const wrapped = function* (...args: A): KGen<R> {
-    const e = activeEngine();
-    const t = e.running;
-    t.fnStack.push(id);
-    t.entryStack.push(e.runningCpu.clock);
-    e.onEnter?.(t, id);
-    const cost = e.costOf(id);
-    if (!e.advance(cost)) yield cost;
-    const r = yield* body(...args);
-    e.onExit?.(t, id);
-    t.fnStack.pop();
-    t.entryStack.pop();
-    return r;
-  };
+  const wrapped = (...args: A): KGen<R> => new Frame<A, R>(id, body, args) as unknown as KGen<R>;
   Object.defineProperty(wrapped, "name", { value: body.name });
   kfuncs.add(wrapped);
   return wrapped;
+}
+
+/**
+ * One call of a modeled function, as the iterator `yield*` drives: the first resume pushes
+ * the frame and pays the cost (yielding it to the run loop unless it can be spent at once);
+ * later resumes go straight to the body; the last pops the frame. A plain object, rather than
+ * a wrapping generator, so each call costs one generator and no extra resume per yield.
+ */
+class Frame<A extends unknown[], R> {
+  private inner: KGen<R> | null = null;
+  constructor(
+    private readonly id: number,
+    private readonly body: (...args: A) => KGen<R>,
+    private readonly args: A,
+  ) {}
+
+  next(v?: unknown): IteratorResult<number, R> {
+    let inner = this.inner;
+    if (inner === null) {
+      const e = activeEngine();
+      const t = e.running;
+      t.fnStack.push(this.id);
+      t.entryStack.push(e.runningCpu.clock);
+      e.onEnter?.(t, this.id);
+      inner = this.body(...this.args);
+      this.inner = inner;
+      const cost = e.costOf(this.id);
+      if (!e.advance(cost)) return { value: cost, done: false };
+    }
+    const r = inner.next(v);
+    if (r.done) {
+      const e = activeEngine();
+      const t = e.running;
+      e.onExit?.(t, this.id);
+      t.fnStack.pop();
+      t.entryStack.pop();
+    }
+    return r;
+  }
+
+  throw(err: unknown): IteratorResult<number, R> {
+    if (this.inner === null) throw err;
+    return this.inner.throw(err);
+  }
+
+  return(value: R): IteratorResult<number, R> {
+    return this.inner === null ? { value, done: true } : this.inner.return(value);
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 /** The modeled functions (they push their own frame). */

@@ -15,9 +15,7 @@ for (let off = 0; off < 2; off++)
   for (let nr = 0; nr < 2; nr++)
     for (let ctx = 0; ctx < 3; ctx++)
       for (let depth = 0; depth < 16; depth++) {
-        FLAGS.push(
-          (off ? "d" : ".") + (nr ? "N" : ".") + ".hs"[ctx] + (depth === 0 ? "." : depth.toString(16)) + ".",
-        );
+        FLAGS.push((off ? "d" : ".") + (nr ? "N" : ".") + ".hs"[ctx] + (depth === 0 ? "." : depth.toString(16)) + ".");
       }
 
 /** irqs-off, need-resched, hardirq/softirq, preempt depth, migrate-disable: one table lookup. */
@@ -25,7 +23,9 @@ function irqflags(t: task_struct): string {
   const cpu = activeEngine().runningCpu;
   const ctx = cpu.inIrq > 0 ? 1 : cpu.inSoftirq > 0 ? 2 : 0;
   const depth = t.preempt_count > 15 ? 15 : t.preempt_count;
-  return FLAGS[(((cpu.irqsOff > 0 ? 2 : 0) + (t.ti_flags & TIF_NEED_RESCHED ? 1 : 0)) * 3 + ctx) * 16 + depth] as string;
+  return FLAGS[
+    (((cpu.irqsOff > 0 ? 2 : 0) + (t.ti_flags & TIF_NEED_RESCHED ? 1 : 0)) * 3 + ctx) * 16 + depth
+  ] as string;
 }
 
 /** The context header ftrace puts before every event's own fields. */
