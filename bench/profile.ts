@@ -38,4 +38,6 @@ const m = new Machine({
 const t0 = performance.now();
 m.run({ maxSteps: 1e9 });
 const s = (performance.now() - t0) / 1000;
-console.log(`${Math.round(cycles / s)} cycles/s, ${(m.engine.steps / cycles).toFixed(1)} steps/cycle${traced ? ", traced" : ""}`);
+console.log(
+  `${Math.round(cycles / s)} cycles/s, ${(m.engine.steps / cycles).toFixed(1)} steps/cycle${traced ? ", traced" : ""}`,
+);

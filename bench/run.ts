@@ -10,7 +10,6 @@ import { IS_ERR } from "../src/linux/include/err.js";
 import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../src/linux/include/sched.js";
 import { kthread_create, kthread_run, kthread_should_stop } from "../src/linux/kernel/kthread.js";
 import { kthread_stop } from "../src/linux/kernel/kthread_control.js";
-import { schedule, set_current_state } from "../src/linux/kernel/sched/core.js";
 import {
   kthread_destroy_worker,
   kthread_flush_work,
@@ -18,6 +17,7 @@ import {
   kthread_queue_work,
   kthread_run_worker,
 } from "../src/linux/kernel/kthread_worker.js";
+import { schedule, set_current_state } from "../src/linux/kernel/sched/core.js";
 import { Machine } from "../src/machine.js";
 import { formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 
@@ -171,6 +171,8 @@ if (args.has("--json")) {
   if (native) {
     const off = (samples[0] as Sample).median / native.median;
     const on = (samples[1] as Sample).median / native.median;
-    process.stdout.write(`\nmodel / real pthread_create+join: kthread-cycle ${off.toFixed(2)}×, kthread-cycle-traced ${on.toFixed(2)}×\n`);
+    process.stdout.write(
+      `\nmodel / real pthread_create+join: kthread-cycle ${off.toFixed(2)}×, kthread-cycle-traced ${on.toFixed(2)}×\n`,
+    );
   }
 }

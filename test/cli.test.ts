@@ -120,3 +120,42 @@ describe("the host-side watchdog", () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 });
+
+describe("fault and signal injection from the command line", () => {
+  it("--fail makes the named allocation fail", async () => {
+    expect(await main(["run", "kthread-stop-unwoken", "--fail", "kmalloc:kthread_create_info"])).toBe(0);
+    expect(out).not.toMatch(/task_newtask/);
+    expect(err).not.toMatch(/kthread_stop returned/);
+  });
+
+  it("--kill kills a task when another reaches a function", async () => {
+    expect(await main(["run", "kthread-creator-killed-4t"])).toBe(0);
+    expect(err).toMatch(/creator: kthread_create returned task \d+/);
+    err = "";
+    // Killed earlier, while kthreadd creates the thread: the creator gets -EINTR.
+    expect(await main(["run", "kthread-creator-killed-4t", "--kill", "creator@kthreadd:create_kthread"])).toBe(0);
+    expect(err).toMatch(/creator: kthread_create returned -4/);
+  });
+
+  it("rejects a malformed spec with a message", async () => {
+    expect(await main(["run", "boot", "--fail", "kmalloc"])).toBe(2);
+    expect(err).toMatch(/'kmalloc' needs a name: kmalloc:NAME/);
+    err = "";
+    expect(await main(["run", "boot", "--signal", "KILL:init"])).toBe(2);
+    expect(err).toMatch(/needs @WHEN/);
+  });
+
+  it("prints /proc files", async () => {
+    expect(await main(["proc", "boot", "2", "stat"])).toBe(0);
+    expect(out).toMatch(/^2 \(kthreadd\) S 0 0 0 0 -1 2129984 /);
+    out = "";
+    expect(await main(["proc", "kthread-long-name", "40", "comm"])).toBe(0);
+    expect(out).toBe("long_kthread_name_for_the_proc_view/5678\n");
+    out = "";
+    expect(await main(["proc", "boot", "2"])).toBe(0);
+    expect(out).toMatch(/^Name:\tkthreadd\n/);
+    expect(out).toMatch(/\nKthread:\t1\n/);
+    expect(await main(["proc", "boot", "4242", "comm"])).toBe(2);
+    expect(err).toMatch(/no task with pid 4242/);
+  });
+});

@@ -179,10 +179,13 @@ function faultFilter(f: FaultSpec, rng: Prng) {
   };
 }
 
-/** Sends `sig` to `target` now, from interrupt context (it arrives as an interrupt would). */
+/**
+ * Sends `sig` to `target` now, from interrupt context (it arrives as an interrupt would).
+ * Returns the time it took, or -1 when there is no such task (yet).
+ */
 function deliver(spec: SignalSpec): number {
   const p = find_task(spec.target);
-  if (p === null) return 0;
+  if (p === null) return -1;
   const cpu = activeEngine().runningCpu;
   cpu.inSoftirq++;
   try {
@@ -219,7 +222,7 @@ export function installInjection(
   const timed = signals.filter((s) => s.at !== null);
   const onEntry = signals.filter((s) => s.func !== null);
   for (const s of timed) {
-    engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at as number, () => deliver(s));
+    engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at as number, () => Math.max(0, deliver(s)));
   }
   if (onEntry.length > 0) {
     const armed = onEntry.map((s) => ({ s, countdown: -1, done: false }));
@@ -233,8 +236,9 @@ export function installInjection(
         else if (a.countdown > 0) a.countdown--;
         else continue;
         if (a.countdown === 0) {
-          a.done = true;
-          deliver(a.s);
+          // Fired once; if the target does not exist yet, wait for the next time.
+          a.done = deliver(a.s) >= 0;
+          if (!a.done) a.countdown = -1;
         }
       }
     };

@@ -6,6 +6,8 @@
  *
  * 3a  killed before kthreadd took the request: the creator gets -EINTR; the new thread
  *     finds the token gone, frees request and name, exits -EINTR without running threadfn.
+ *     3a-late: the same outcome when the kill comes after kthreadd took the request but
+ *     before the new thread's xchg.
  * 3b  as 3a, and the fork in kthreadd fails: kthreadd finds the token gone and frees both.
  * 4t  killed after the new thread took the token: the creator waits (D) and gets the task.
  * 4k  the fork fails and kthreadd took the token before the kill: the creator gets the error.
@@ -55,6 +57,9 @@ export function variant(row: string, description: string, signals: string[], fau
 export const creatorKilled: readonly Scenario[] = [
   variant("3a", "before kthreadd took the request (-EINTR; the new thread frees it)", [
     "KILL:creator@wait_for_completion_killable",
+  ]),
+  variant("3a-late", "after kthreadd took the request, before the new thread's xchg (-EINTR; the thread frees it)", [
+    "KILL:creator@kthreadd:create_kthread",
   ]),
   variant(
     "3b",

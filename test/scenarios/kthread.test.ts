@@ -64,6 +64,16 @@ describe.each([1, 2, 4])("kthread scenarios on %i CPUs", (cpus) => {
     expect(r.machine.tasks().some((t) => t.comm === "victim")).toBe(false);
   });
 
+  it("kthread-creator-killed-3a-late: killed after kthreadd dequeued it, the outcome is still 3a's", () => {
+    const { r, log, lives } = run("kthread-creator-killed-3a-late", cpus);
+    expect(problems(r.reports)).toEqual([]);
+    expect(log).toEqual(["creator: kthread_create returned -4"]);
+    expect(owners(lives, "creator")).toEqual({
+      kthread_create_info: ["victim in kthread"],
+      full_name: ["victim in kthread"],
+    });
+  });
+
   it("kthread-creator-killed-3b: -EINTR; kthreadd, whose fork failed, frees both", () => {
     const { r, log, lives } = run("kthread-creator-killed-3b", cpus);
     expect(problems(r.reports)).toEqual([]);
