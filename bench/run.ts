@@ -82,9 +82,13 @@ function workerQueueRate(): Sample {
         yield* kthread_destroy_worker(worker);
       },
     });
-  const boot = measureRate("boot", () => (machine(0).run({ maxSteps: 1e9 }), 1), runs);
+  const runFor = (works: number) => {
+    machine(works).run({ maxSteps: 1e9 });
+    return Math.max(works, 1);
+  };
+  const boot = measureRate("boot", () => runFor(0), runs);
   const bootSeconds = 1 / boot.median;
-  const s = measureRate("kthread-worker-queue", () => (machine(n).run({ maxSteps: 1e9 }), n), runs);
+  const s = measureRate("kthread-worker-queue", () => runFor(n), runs);
   const perRun = (r: number) => n / (n / r - bootSeconds);
   return { ...s, median: perRun(s.median), min: perRun(s.min), max: perRun(s.max) };
 }
