@@ -3,7 +3,7 @@
  * typed event with the context header ftrace adds. Off, a tracepoint is one branch.
  */
 import { activeEngine } from "../../../../sim/engine.js";
-import type { EventHeader, EventType, TraceEvent } from "../../../../trace/events.js";
+import type { EventType, TraceEvent, TraceRecord } from "../../../../trace/events.js";
 import { K } from "../../../kernel.js";
 import { current, local_clock, smp_processor_id } from "../../current.js";
 import { __task_state_index, TASK_REPORT_MAX, TIF_NEED_RESCHED } from "../../sched.js";
@@ -28,16 +28,19 @@ function irqflags(t: task_struct): string {
   ] as string;
 }
 
-/** The context header ftrace puts before every event's own fields. */
-function header(): EventHeader {
+/** Adds the context header ftrace puts before an event's own fields, and records it. */
+function emit(ev: TraceEvent): void {
   const t = current();
   const cpu = smp_processor_id();
   K.trace.noteCurrent(cpu, t.pid, t.comm);
-  return { ts: local_clock(), cpu, pid: t.pid, tgid: t.tgid, irqflags: irqflags(t) };
-}
-
-function emit(ev: TraceEvent): void {
-  K.trace.push(Object.assign(header(), ev));
+  // Filled into the event object itself: one allocation per event, no copying.
+  const r = ev as TraceRecord;
+  r.ts = local_clock();
+  r.cpu = cpu;
+  r.pid = t.pid;
+  r.tgid = t.tgid;
+  r.irqflags = irqflags(t);
+  K.trace.push(r);
 }
 
 function on(e: EventType): boolean {
