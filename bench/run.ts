@@ -7,9 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IS_ERR } from "../src/linux/include/err.js";
-import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../src/linux/include/sched.js";
-import { kthread_create, kthread_run, kthread_should_stop } from "../src/linux/kernel/kthread.js";
-import { kthread_stop } from "../src/linux/kernel/kthread_control.js";
+import { kthread_create } from "../src/linux/kernel/kthread.js";
+import { sleep_until_stopped } from "../src/linux/kernel/kthread_daemon.js";
 import {
   kthread_destroy_worker,
   kthread_flush_work,
@@ -17,40 +16,18 @@ import {
   kthread_queue_work,
   kthread_run_worker,
 } from "../src/linux/kernel/kthread_worker.js";
-import { schedule, set_current_state } from "../src/linux/kernel/sched/core.js";
 import { Machine } from "../src/machine.js";
+import { kthreadCycleMachine } from "./cycle.js";
 import { formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const runs = quick ? 3 : 7;
 
-/** The classic kthread body: sleep until kthread_stop(). */
-function* waiter(): Generator<number, number, unknown> {
-  for (;;) {
-    set_current_state(TASK_INTERRUPTIBLE);
-    if (kthread_should_stop()) break;
-    yield* schedule();
-  }
-  set_current_state(TASK_RUNNING);
-  return 0;
-}
-
 /** Boots a machine and runs `cycles` kthread_run + kthread_stop cycles after boot. */
 function kthreadCycles(cycles: number, events: boolean): number {
-  const m = new Machine({
-    cpus: 2,
-    events: events ? undefined : [],
-    bufferSize: 1 << 16,
-    init: function* () {
-      for (let i = 0; i < cycles; i++) {
-        const t = yield* kthread_run(waiter, null, "bench/%d", i);
-        if (IS_ERR(t)) throw new Error("kthread_run failed");
-        yield* kthread_stop(t);
-      }
-    },
-  });
-  if (m.run({ maxSteps: 1e9 }) !== "idle") throw new Error("bench machine did not finish");
+  if (kthreadCycleMachine(cycles, events).run({ maxSteps: 1e9 }) !== "idle")
+    throw new Error("bench machine did not finish");
   return cycles;
 }
 
@@ -103,7 +80,7 @@ function heapPerTask(n: number): Sample {
       events: [],
       init: function* () {
         for (let i = 0; i < count; i++) {
-          const t = yield* kthread_create(waiter, null, "live/%d", i);
+          const t = yield* kthread_create(sleep_until_stopped, null, "live/%d", i);
           if (IS_ERR(t)) throw new Error("kthread_create failed");
         }
       },

@@ -3,23 +3,11 @@
  * TASK column keep 15 characters; /proc (and so ps) shows the full name, up to 63.
  */
 import { IS_ERR } from "../linux/include/err.js";
-import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../linux/include/sched.js";
-import { kthread_run, kthread_should_stop } from "../linux/kernel/kthread.js";
+import { kthread_run } from "../linux/kernel/kthread.js";
 import { kthread_stop } from "../linux/kernel/kthread_control.js";
-import { schedule, set_current_state } from "../linux/kernel/sched/core.js";
+import { sleep_until_stopped } from "../linux/kernel/kthread_daemon.js";
 import { msleep } from "../linux/kernel/time/timer.js";
 import { defineScenario } from "./scenario.js";
-
-/** Sleeps until stopped (no timer, so a machine left with it goes idle). */
-function* worker() {
-  for (;;) {
-    set_current_state(TASK_INTERRUPTIBLE);
-    if (kthread_should_stop()) break;
-    yield* schedule();
-  }
-  set_current_state(TASK_RUNNING);
-  return 0;
-}
 
 export const LONG_NAME = "long_kthread_name_for_the_proc_view/%d";
 
@@ -27,10 +15,10 @@ export default defineScenario({
   name: "kthread-long-name",
   description: "a kthread whose name has 40 characters: 15 in comm and traces, all of it in /proc and ps",
   *main() {
-    const t = yield* kthread_run(worker, null, LONG_NAME, 1234);
+    const t = yield* kthread_run(sleep_until_stopped, null, LONG_NAME, 1234);
     if (IS_ERR(t)) return;
     yield* msleep(10);
     yield* kthread_stop(t);
-    yield* kthread_run(worker, null, LONG_NAME, 5678); // left running, for ps and /proc
+    yield* kthread_run(sleep_until_stopped, null, LONG_NAME, 5678); // left running, for ps and /proc
   },
 });

@@ -6,7 +6,7 @@
  */
 import type { KGen } from "../../sim/engine.js";
 import { current } from "../include/current.js";
-import { TASK_RUNNING } from "../include/sched.js";
+import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
 import { try_to_freeze } from "./freezer.js";
 import { kthread_should_stop } from "./kthread.js";
 import { schedule } from "./sched/core.js";
@@ -21,4 +21,9 @@ export function* kthread_idle_loop(state: number): KGen<number> {
   }
   me.__state = TASK_RUNNING;
   return 0;
+}
+
+/** A thread function that sleeps (S) until kthread_stop(), then returns 0. */
+export function* sleep_until_stopped(_data: unknown): KGen<number> {
+  return yield* kthread_idle_loop(TASK_INTERRUPTIBLE);
 }
