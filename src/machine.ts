@@ -30,6 +30,7 @@ import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { TraceBuffer } from "./trace/buffer.js";
 import { ALL_EVENTS, type EventType } from "./trace/events.js";
+import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
 
 export interface MachineOptions {
   cpus?: number;
@@ -51,6 +52,8 @@ export interface MachineOptions {
   faults?: readonly (FaultSpec | string)[];
   /** Signals to deliver (`--signal` syntax, or parsed specs): see debug/inject.ts. */
   signals?: readonly (SignalSpec | string)[];
+  /** The tracer and its filters (default nop: events only). */
+  tracer?: TracerOptions;
 }
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
@@ -189,7 +192,10 @@ export class Machine {
       Array.from({ length: cpus }, (_, i) => i),
     );
     const init_task = init_task_struct(possible);
-    const events = opts.events ?? ALL_EVENTS;
+    const tracer = opts.tracer ?? { tracer: "nop" };
+    // With a function tracer the events are off unless asked for, as in ftrace.
+    const events = opts.events ?? (tracer.tracer === "nop" ? ALL_EVENTS : []);
+    let tracingOn = opts.traceBoot === true;
     const trace = new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : []);
     const runqueues: rq[] = Array.from({ length: cpus }, (_, i) => new_rq(i, init_task));
     this.kernel = {
@@ -233,10 +239,12 @@ export class Machine {
       (opts.faults ?? []).map((f) => (typeof f === "string" ? parseFault(f) : f)),
       (opts.signals ?? []).map((s) => (typeof s === "string" ? parseSignal(s) : s)),
     );
+    installFunctionTracer(this.engine, trace, tracer, () => tracingOn);
     init_idle(init_task, 0);
     const hooks: BootHooks = {
       init_main: opts.init ?? null,
       on_booted: () => {
+        tracingOn = true;
         if (!opts.traceBoot) for (const e of events) trace.enabled[e] = true;
       },
     };

@@ -6,6 +6,7 @@ import { Machine, type MachineOptions } from "./machine.js";
 import type { Scenario } from "./scenarios/scenario.js";
 import type { Engine, Report, StopReason } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
+import { formatFunctionGraph, type GraphOptions } from "./trace/function-graph.js";
 import { type PsRow, psRow } from "./views/ps.js";
 
 /** A run that never goes idle stops at this virtual time unless told otherwise. */
@@ -66,8 +67,12 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   return { machine, stop, reports: machine.reports };
 }
 
-export function traceText(r: RunResult): string {
-  return formatFtrace(r.machine.kernel.trace, r.machine.kernel.nr_cpu_ids);
+/** The `trace` file of the run, in the layout of its tracer. */
+export function traceText(r: RunResult, graph: GraphOptions = {}): string {
+  const k = r.machine.kernel;
+  return k.trace.tracer === "function_graph"
+    ? formatFunctionGraph(k.trace, k.nr_cpu_ids, graph)
+    : formatFtrace(k.trace, k.nr_cpu_ids);
 }
 
 export function psRows(r: RunResult): PsRow[] {

@@ -7,9 +7,30 @@ import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS } from "../machine.js";
 import type { RunOptions } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
+import { type EventType, parseEvents } from "../trace/events.js";
 import { intIn, parseTime, UsageError } from "./options.js";
 import { runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
+
+interface TraceFlags {
+  tracer: "nop" | "function" | "function_graph";
+  events?: EventType[];
+  pid?: number;
+  comm?: string;
+  maxDepth?: number;
+  setGraphFunction?: string;
+  funcgraphProc?: boolean;
+  funcgraphRetval?: boolean;
+  funcgraphTail?: boolean;
+}
+
+function eventList(v: string): EventType[] {
+  try {
+    return parseEvents(v);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+}
 
 /** A built-in name stays a name; a file path is made absolute for the worker. */
 function scenarioRef(ref: string): string {
@@ -117,9 +138,38 @@ export function buildProgram(): Command {
       .command("run")
       .description("boot a machine, run a scenario, print its trace in ftrace's format")
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
-      .option("--until <time>", "stop at this virtual time (e.g. 50ms)", parseTime),
-  ).action(async (ref: string, f: MachineFlags & { until?: number }) => {
-    process.exitCode = await execute({ ref: scenarioRef(ref), opts: runOptions(f, f.until), view: "trace" }, f);
+      .option("--until <time>", "stop at this virtual time (e.g. 50ms)", parseTime)
+      .addOption(
+        new Option("--tracer <name>", "the tracer, as current_tracer")
+          .choices(["nop", "function", "function_graph"])
+          .default("nop"),
+      )
+      .option(
+        "--events <list>",
+        "events to record: sched:*, task:task_newtask, sched_switch, all, none (default: all with nop, none with a function tracer)",
+        eventList,
+      )
+      .option("--pid <pid>", "trace only this task (set_ftrace_pid)", intIn(0, PID_MAX_LIMIT))
+      .option("--comm <name>", "trace only tasks of this name")
+      .option("--max-depth <n>", "function_graph: deepest call level shown (max_graph_depth)", intIn(1, 1000))
+      .option("--set-graph-function <fn>", "function_graph: only calls inside this function")
+      .option("--funcgraph-proc", "function_graph: show the TASK/PID column")
+      .option("--funcgraph-retval", "function_graph: show return values")
+      .option("--funcgraph-tail", "function_graph: name the function at each closing brace"),
+  ).action(async (ref: string, f: MachineFlags & TraceFlags & { until?: number }) => {
+    const opts: RunOptions = {
+      ...runOptions(f, f.until),
+      events: f.events,
+      tracer: {
+        tracer: f.tracer,
+        pid: f.pid,
+        comm: f.comm,
+        maxDepth: f.maxDepth,
+        graphFunction: f.setGraphFunction,
+      },
+    };
+    const graph = { proc: f.funcgraphProc, retval: f.funcgraphRetval, tail: f.funcgraphTail };
+    process.exitCode = await execute({ ref: scenarioRef(ref), opts, view: "trace", graph }, f);
   });
 
   withMachineOptions(

@@ -6,6 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "../run.js";
+import type { GraphOptions } from "../trace/function-graph.js";
 import { proc_comm, proc_stat, proc_status } from "../views/proc.js";
 import { formatPsEf, formatPsEo } from "../views/ps.js";
 import { loadScenario, UsageError } from "./options.js";
@@ -13,6 +14,8 @@ import { loadScenario, UsageError } from "./options.js";
 export type WorkerJob = {
   ref: string;
   opts: RunOptions;
+  /** function_graph display options. */
+  graph?: GraphOptions;
   view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | { pid: number; file: "comm" | "stat" | "status" };
 };
 
@@ -29,8 +32,8 @@ function post(m: WorkerMessage): void {
   port?.postMessage(m);
 }
 
-function render(r: RunResult, view: WorkerJob["view"]): string {
-  if (view === "trace") return traceText(r);
+function render(r: RunResult, view: WorkerJob["view"], graph?: GraphOptions): string {
+  if (view === "trace") return traceText(r, graph);
   if (typeof view === "object") {
     const t = find_task_by_pid_ns(view.pid, r.machine.kernel.init_pid_ns);
     if (t === null) throw new UsageError(`no task with pid ${view.pid} at that time (see 'tasklab ps')`);
@@ -53,7 +56,7 @@ try {
   });
   post({
     type: "done",
-    output: render(r, job.view),
+    output: render(r, job.view, job.graph),
     reports: r.reports.map(formatReport),
     problems: problems(r.reports).length,
   });

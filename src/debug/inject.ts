@@ -227,17 +227,26 @@ export function installInjection(
   if (onEntry.length > 0) {
     const armed = onEntry.map((s) => ({ s, countdown: -1, done: false }));
     const previous = engine.onEnter;
+    let delivering = false;
     engine.onEnter = (t: Thread, fn: number) => {
       previous?.(t, fn);
+      if (delivering) return; // the calls the delivery itself makes
       const task = t.owner as task_struct;
       for (const a of armed) {
         if (a.done || !matchesTask(task, a.s.who ?? a.s.target)) continue;
         if (a.countdown < 0 && functionName(fn) === a.s.func) a.countdown = a.s.plus;
         else if (a.countdown > 0) a.countdown--;
-        else continue;
-        if (a.countdown === 0) {
+        else if (a.countdown < 0) continue;
+        // Due. An interrupt cannot come while interrupts are masked (inside the scheduler,
+        // under a spin_lock_irq): then it is delivered at the next call made with them on.
+        if (a.countdown === 0 && engine.runningCpu.irqsOff === 0) {
           // Fired once; if the target does not exist yet, wait for the next time.
-          a.done = deliver(a.s) >= 0;
+          delivering = true;
+          try {
+            a.done = deliver(a.s) >= 0;
+          } finally {
+            delivering = false;
+          }
           if (!a.done) a.countdown = -1;
         }
       }

@@ -150,7 +150,8 @@ export class Engine {
   onProgress: ((e: Engine) => void) | null = null;
   /** Observers of modeled function entry and exit (tracers, fault injection); null: none. */
   onEnter: ((t: Thread, fn: number) => void) | null = null;
-  onExit: ((t: Thread, fn: number) => void) | null = null;
+  /** Called as a modeled function returns, with its return value. */
+  onExit: ((t: Thread, fn: number, ret: unknown) => void) | null = null;
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
   private readonly costById: number[] = [];
   private nextThreadId = 0;

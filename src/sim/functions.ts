@@ -74,7 +74,7 @@ class Frame<A extends unknown[], R> {
     if (r.done) {
       const e = activeEngine();
       const t = e.running;
-      e.onExit?.(t, this.id);
+      e.onExit?.(t, this.id, r.value);
       t.fnStack.pop();
       t.entryStack.pop();
     }
@@ -112,4 +112,27 @@ export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threa
   t.fnStack.pop();
   t.entryStack.pop();
   return r;
+}
+
+/**
+ * Wraps a synchronous modeled function (one that runs inside a lock's critical section and
+ * so never yields): it gets a frame, so it shows in backtraces and in the function_graph,
+ * but no cost of its own: its time is in the function that called it.
+ */
+export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const id = functionId(fn.name);
+  const wrapped = (...args: A): R => {
+    const e = activeEngine();
+    const t = e.running;
+    t.fnStack.push(id);
+    t.entryStack.push(e.runningCpu.clock);
+    e.onEnter?.(t, id);
+    const r = fn(...args);
+    e.onExit?.(t, id, r);
+    t.fnStack.pop();
+    t.entryStack.pop();
+    return r;
+  };
+  Object.defineProperty(wrapped, "name", { value: fn.name });
+  return wrapped;
 }

@@ -5,6 +5,8 @@
  */
 import { ALL_EVENTS, type EventType, type TraceRecord } from "./events.js";
 
+export type Tracer = "nop" | "function" | "function_graph";
+
 export class TraceBuffer {
   private readonly ring: TraceRecord[] = [];
   private head = 0;
@@ -14,6 +16,8 @@ export class TraceBuffer {
   readonly cmdlines = new Map<number, string>();
   /** One flag per event type: a tracepoint that is off costs one branch. */
   readonly enabled: Record<EventType, boolean>;
+  /** The current tracer (current_tracer): nop, function or function_graph. */
+  tracer: Tracer = "nop";
 
   constructor(
     readonly capacity: number,

@@ -44,9 +44,14 @@ export type TraceEvent =
   | { type: "sched_kthread_stop_ret"; ret: number }
   /** `work` and `worker` are hashed pointers, as %p prints them; `function` a symbol name. */
   | { type: "sched_kthread_work_queue_work"; work: number; function: string; worker: number }
-  | { type: "sched_kthread_work_execute_start" | "sched_kthread_work_execute_end"; work: number; function: string };
+  | { type: "sched_kthread_work_execute_start" | "sched_kthread_work_execute_end"; work: number; function: string }
+  /** The function tracer: a modeled function was entered, called from `parent` (-1: none). */
+  | { type: "function"; fn: number; parent: number }
+  /** The function_graph tracer: entry and return of a modeled function, at a call depth. */
+  | { type: "funcgraph_entry"; fn: number; depth: number }
+  | { type: "funcgraph_exit"; fn: number; depth: number; calltime: number; retval: string | null };
 
-export type EventType = TraceEvent["type"];
+export type EventType = Exclude<TraceEvent["type"], "function" | "funcgraph_entry" | "funcgraph_exit">;
 export type TraceRecord = EventHeader & TraceEvent;
 
 export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
@@ -67,3 +72,29 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
 };
 
 export const ALL_EVENTS = Object.keys(EVENT_SYSTEMS) as EventType[];
+
+/**
+ * The events named by a comma-separated list, as set_event takes them: `sched:*`,
+ * `sched:sched_switch`, `sched_switch`, `*:*` or `all`; `none` for no event. Throws on a name
+ * that matches nothing.
+ */
+export function parseEvents(list: string): EventType[] {
+  if (list.trim() === "none" || list.trim() === "") return [];
+  const out = new Set<EventType>();
+  for (const item of list.split(",").map((x) => x.trim())) {
+    const [sys, name] = item.includes(":") ? (item.split(":") as [string, string]) : ["*", item];
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, ".*")
+          .replace(/\?/g, ".")}$`,
+      );
+    const sysRe = glob(sys === "all" ? "*" : sys);
+    const nameRe = glob(item === "all" ? "*" : name);
+    const matched = ALL_EVENTS.filter((e) => sysRe.test(EVENT_SYSTEMS[e]) && nameRe.test(e));
+    if (matched.length === 0) throw new Error(`no event matches '${item}' (events: ${ALL_EVENTS.join(", ")})`);
+    for (const e of matched) out.add(e);
+  }
+  return ALL_EVENTS.filter((e) => out.has(e));
+}

@@ -4,6 +4,7 @@
  * "%16s-%-7d [%03d] FLAGS %5lu.%06lu: event: text", the TASK-PID column resolved from
  * the saved-cmdlines cache when the trace is read, as the kernel does.
  */
+import { functionName } from "../sim/functions.js";
 import type { TraceBuffer } from "./buffer.js";
 import type { TraceRecord } from "./events.js";
 
@@ -63,6 +64,12 @@ export function formatEventText(r: TraceRecord): string {
     case "sched_kthread_work_execute_start":
     case "sched_kthread_work_execute_end":
       return `work struct ${ptr(r.work)}: function ${r.function}`;
+    case "function":
+      return r.parent < 0 ? functionName(r.fn) : `${functionName(r.fn)} <-${functionName(r.parent)}`;
+    case "funcgraph_entry":
+      return `${functionName(r.fn)}() {`;
+    case "funcgraph_exit":
+      return `} /* ${functionName(r.fn)} */`;
   }
 }
 
@@ -74,12 +81,14 @@ export function formatTimestamp(ns: number): string {
 
 export function formatLine(r: TraceRecord, cmdlines: ReadonlyMap<number, string>): string {
   const comm = r.pid === 0 ? "<idle>" : (cmdlines.get(r.pid) ?? "<...>");
-  return `${comm.padStart(16)}-${String(r.pid).padEnd(7)} [${cpu3(r.cpu)}] ${r.irqflags} ${formatTimestamp(r.ts)}: ${r.type}: ${formatEventText(r)}`;
+  const head = `${comm.padStart(16)}-${String(r.pid).padEnd(7)} [${cpu3(r.cpu)}] ${r.irqflags} ${formatTimestamp(r.ts)}: `;
+  // The function tracer's lines carry no event name: "func <-parent".
+  return r.type === "function" ? head + formatEventText(r) : `${head}${r.type}: ${formatEventText(r)}`;
 }
 
-export function ftraceHeader(entries: number, written: number, cpus: number): string[] {
+export function ftraceHeader(entries: number, written: number, cpus: number, tracer = "nop"): string[] {
   return [
-    "# tracer: nop",
+    `# tracer: ${tracer}`,
     "#",
     `# entries-in-buffer/entries-written: ${entries}/${written}   #P:${cpus}`,
     "#",
@@ -94,10 +103,10 @@ export function ftraceHeader(entries: number, written: number, cpus: number): st
   ];
 }
 
-/** The whole `trace` file. */
+/** The whole `trace` file of the nop or function tracer. */
 export function formatFtrace(buf: TraceBuffer, cpus: number): string {
   const records = buf.records();
-  const lines = ftraceHeader(buf.entries, buf.written, cpus);
+  const lines = ftraceHeader(buf.entries, buf.written, cpus, buf.tracer);
   for (const r of records) lines.push(formatLine(r, buf.cmdlines));
   return `${lines.join("\n")}\n`;
 }

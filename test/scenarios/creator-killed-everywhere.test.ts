@@ -23,6 +23,7 @@ function callsIn(comm: string, func: string, cpus: number, seed: number, faults:
     seed,
     prepare: (m: Machine) => {
       m.engine.onEnter = (t, fn) => {
+        if (m.kernel.system_state !== "running") return; // boot's calls are not the scenario's
         if ((t.owner as task_struct).comm === comm && (fn === id || t.fnStack.includes(id))) calls++;
       };
     },

@@ -49,7 +49,7 @@ describe.each([1, 2, 4])("kthread scenarios on %i CPUs", (cpus) => {
     const o = owners(lives, "init");
     expect(o.kthread_create_info).toEqual(["init in __kthread_create_on_node"]);
     // Moved into struct kthread: freed with the task (the last put_task_struct).
-    expect(o.full_name?.[0]).toMatch(/ in (delayed_put_task_struct|kthread_stop)$/);
+    expect(o.full_name?.[0]).toMatch(/ in free_task$/);
   });
 
   it("kthread-creator-killed-3a: -EINTR; the new thread frees request and name and exits unrun", () => {
@@ -92,7 +92,7 @@ describe.each([1, 2, 4])("kthread scenarios on %i CPUs", (cpus) => {
     const o = owners(lives, "creator");
     expect(o.kthread_create_info).toEqual(["creator in __kthread_create_on_node"]);
     // Moved into struct kthread: freed with the task (the last put_task_struct).
-    expect(o.full_name?.[0]).toMatch(/ in (delayed_put_task_struct|kthread_stop)$/);
+    expect(o.full_name?.[0]).toMatch(/ in free_task$/);
   });
 
   it("kthread-creator-killed-4k: kthreadd took the token of its failed fork; the creator gets -EAGAIN", () => {

@@ -5,7 +5,7 @@
  * leaves nothing allocated.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
-import { kfunc } from "../../sim/functions.js";
+import { kfunc, ksync } from "../../sim/functions.js";
 import { current, local_clock } from "../include/current.js";
 import { EAGAIN, EINTR, EINVAL, ENOMEM, ERESTARTNOINTR } from "../include/errno.js";
 import {
@@ -104,18 +104,18 @@ function __put_task_struct(t: task_struct): void {
 }
 
 /** free_task: releases what the task_struct owns and the task_struct itself. */
-export function free_task(t: task_struct): void {
+export const free_task = ksync(function free_task(t: task_struct): void {
   kfree(t.stack);
   t.stack = null;
   if (t.flags & PF_KTHREAD) free_kthread_struct(t);
   kfree(t);
-}
+});
 
 /**
  * dup_task_struct: a copy of the parent's task_struct and a fresh kernel stack. The copy
  * shares nothing mutable with the parent. Returns null when an allocation fails.
  */
-function dup_task_struct(orig: task_struct): task_struct | null {
+const dup_task_struct = kfunc(function* dup_task_struct(orig: task_struct): KGen<task_struct | null> {
   const tsk = kmem_cache_alloc<task_struct>("task_struct", TASK_STRUCT_SIZE, () => ({ ...orig, __slab: null }));
   if (tsk === null) return null;
   const stack = kmem_cache_alloc("thread_stack", THREAD_SIZE, () => ({ size: THREAD_SIZE, __slab: null }));
@@ -137,9 +137,9 @@ function dup_task_struct(orig: task_struct): task_struct | null {
   tsk.nvcsw = 0;
   tsk.nivcsw = 0;
   return tsk;
-}
+});
 
-function copy_files(clone_flags: number, tsk: task_struct): number {
+const copy_files = kfunc(function* copy_files(clone_flags: number, tsk: task_struct): KGen<number> {
   const old = current().files;
   if (old === null) return 0;
   if (clone_flags & CLONE_FILES) {
@@ -150,13 +150,13 @@ function copy_files(clone_flags: number, tsk: task_struct): number {
   if (files === null) return -ENOMEM;
   tsk.files = files;
   return 0;
-}
+});
 
 export function put_files_struct(files: files_struct): void {
   if (--files.count === 0) kfree(files);
 }
 
-function copy_fs(clone_flags: number, tsk: task_struct): number {
+const copy_fs = kfunc(function* copy_fs(clone_flags: number, tsk: task_struct): KGen<number> {
   const fs = current().fs;
   if (fs === null) return 0;
   if (clone_flags & CLONE_FS) {
@@ -173,13 +173,13 @@ function copy_fs(clone_flags: number, tsk: task_struct): number {
   if (copy === null) return -ENOMEM;
   tsk.fs = copy;
   return 0;
-}
+});
 
 export function free_fs_struct_ref(fs: fs_struct): void {
   if (--fs.users === 0) kfree(fs);
 }
 
-function copy_sighand(clone_flags: number, tsk: task_struct): number {
+const copy_sighand = kfunc(function* copy_sighand(clone_flags: number, tsk: task_struct): KGen<number> {
   const old = current().sighand;
   if (old === null) return 0;
   if (clone_flags & CLONE_SIGHAND) {
@@ -194,13 +194,13 @@ function copy_sighand(clone_flags: number, tsk: task_struct): number {
   if (sig === null) return -ENOMEM;
   tsk.sighand = sig;
   return 0;
-}
+});
 
 export function __cleanup_sighand(sighand: sighand_struct): void {
   if (--sighand.count === 0) kfree(sighand);
 }
 
-function copy_signal(clone_flags: number, tsk: task_struct): number {
+const copy_signal = kfunc(function* copy_signal(clone_flags: number, tsk: task_struct): KGen<number> {
   if (clone_flags & CLONE_THREAD) {
     tsk.signal.sigcnt++;
     return 0;
@@ -217,10 +217,10 @@ function copy_signal(clone_flags: number, tsk: task_struct): number {
   if (sig === null) return -ENOMEM;
   tsk.signal = sig;
   return 0;
-}
+});
 
 /** copy_mm: a kernel parent has no mm, nor does its child; user address spaces come later. */
-function copy_mm(clone_flags: number, tsk: task_struct): number {
+const copy_mm = kfunc(function* copy_mm(clone_flags: number, tsk: task_struct): KGen<number> {
   tsk.mm = null;
   tsk.active_mm = null;
   const oldmm = current().mm;
@@ -235,17 +235,17 @@ function copy_mm(clone_flags: number, tsk: task_struct): number {
   }
   tsk.active_mm = tsk.mm;
   return 0;
-}
+});
 
 export function mmput(mm: mm_struct): void {
   if (--mm.mm_users === 0) kfree(mm);
 }
 
 /** copy_thread: the new task starts in ret_from_fork, which calls args.fn for kernel-started tasks. */
-function copy_thread(p: task_struct, args: kernel_clone_args): void {
+const copy_thread = kfunc(function* copy_thread(p: task_struct, args: kernel_clone_args): KGen<void> {
   p.thread = { fn: args.fn, fn_arg: args.fn_arg };
   p.sim = activeEngine().spawn(p, ret_from_fork(p), args.idle);
-}
+});
 
 /**
  * ret_from_fork: where every new task begins. schedule_tail's work (finishing the switch)
@@ -283,7 +283,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   // A signal that arrives during the fork restarts the syscall instead (user space never sees it).
   if (me.ti_flags & TIF_SIGPENDING) return -ERESTARTNOINTR;
 
-  const p = dup_task_struct(me);
+  const p = yield* dup_task_struct(me);
   if (p === null) return -ENOMEM;
   const undo: (() => void)[] = [() => free_task(p)];
   const fail = (err: number): number => {
@@ -304,45 +304,45 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   p.start_time = local_clock();
   if (args.kthread && !set_kthread_struct(p)) return fail(-EAGAIN);
 
-  retval = sched_fork(clone_flags, p);
+  retval = yield* sched_fork(clone_flags, p);
   if (retval) return fail(retval);
 
-  retval = copy_files(clone_flags, p);
+  retval = yield* copy_files(clone_flags, p);
   if (retval) return fail(retval);
   if (p.files !== null) {
     const files = p.files;
     undo.push(() => put_files_struct(files));
   }
-  retval = copy_fs(clone_flags, p);
+  retval = yield* copy_fs(clone_flags, p);
   if (retval) return fail(retval);
   if (p.fs !== null) {
     const fs = p.fs;
     undo.push(() => free_fs_struct_ref(fs));
   }
-  retval = copy_sighand(clone_flags, p);
+  retval = yield* copy_sighand(clone_flags, p);
   if (retval) return fail(retval);
   if (p.sighand !== null) {
     const sighand = p.sighand;
     undo.push(() => __cleanup_sighand(sighand));
   }
-  retval = copy_signal(clone_flags, p);
+  retval = yield* copy_signal(clone_flags, p);
   if (retval) return fail(retval);
   undo.push(() => {
     if (--p.signal.sigcnt === 0) kfree(p.signal);
   });
-  retval = copy_mm(clone_flags, p);
+  retval = yield* copy_mm(clone_flags, p);
   if (retval) return fail(retval);
   if (p.mm !== null) {
     const mm = p.mm;
     undo.push(() => mmput(mm));
   }
-  copy_thread(p, args);
+  yield* copy_thread(p, args);
 
   if (args.idle) {
     p.pid = 0;
     p.thread_pid = null;
   } else {
-    const pid = alloc_pid(K.init_pid_ns);
+    const pid = yield* alloc_pid(K.init_pid_ns);
     if (typeof pid === "number") return fail(pid);
     undo.push(() => free_pid(K.init_pid_ns, pid));
     p.pid = pid.nr;

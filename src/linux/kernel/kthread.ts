@@ -394,20 +394,23 @@ export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node
   return task;
 });
 
-/** kthread_create_on_node(threadfn, data, node, namefmt, ...args). */
-export function kthread_create_on_node(
+/**
+ * kthread_create_on_node(threadfn, data, node, namefmt, ...args): creates a kernel thread
+ * (asleep, not yet run) for NUMA node `node`. Returns it or an ERR_PTR. May sleep.
+ */
+export const kthread_create_on_node = kfunc(function* kthread_create_on_node(
   threadfn: threadfn_t,
   data: unknown,
   node: number,
   namefmt: string,
   ...args: PrintfArg[]
 ): KGen<ErrOr<task_struct>> {
-  return __kthread_create_on_node(threadfn, data, node, namefmt, args);
-}
+  return yield* __kthread_create_on_node(threadfn, data, node, namefmt, args);
+});
 
-/** kthread_create(threadfn, data, namefmt, ...args): on any node. */
+/** kthread_create(threadfn, data, namefmt, ...args): on any node (a macro in C). */
 export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: string, ...args: PrintfArg[]) {
-  return __kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, args);
+  return kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
 }
 
 /** kthread_run: kthread_create, then wake the thread if it was created. */
@@ -417,7 +420,7 @@ export function* kthread_run(
   namefmt: string,
   ...args: PrintfArg[]
 ): KGen<ErrOr<task_struct>> {
-  const k = yield* __kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, args);
+  const k = yield* kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
   if (!IS_ERR(k)) yield* wake_up_process(k);
   return k;
 }

@@ -4,6 +4,8 @@
  * search wraps to 300, so low numbers stay for early daemons. pid_max is exclusive.
  * The bitmap makes the search O(1) amortised while most numbers are free.
  */
+import type { KGen } from "../../sim/engine.js";
+import { kfunc } from "../../sim/functions.js";
 import { EAGAIN, ENOMEM } from "../include/errno.js";
 import type { pid, task_struct } from "../include/task_struct.js";
 import { should_fail_point } from "../lib/fault-inject.js";
@@ -46,7 +48,7 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
  * alloc_pid: a struct pid with the next free number. Returns -EAGAIN when the space is
  * exhausted (4.1+), -ENOMEM when the allocation fails.
  */
-export function alloc_pid(ns: pid_namespace): pid | number {
+export const alloc_pid = kfunc(function* alloc_pid(ns: pid_namespace): KGen<pid | number> {
   const p = kmem_cache_alloc<pid>("pid", 96, () => ({ count: 1, nr: 0, task: null, __slab: null }));
   if (p === null) return -ENOMEM;
   const min = ns.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
@@ -62,7 +64,7 @@ export function alloc_pid(ns: pid_namespace): pid | number {
   p.nr = nr;
   ns.pids.set(nr, p);
   return p;
-}
+});
 
 /** free_pid: the number becomes free again; the struct goes when its last reference does. */
 export function free_pid(ns: pid_namespace, p: pid): void {

@@ -6,8 +6,8 @@
  * one step (synchronously), so no other CPU can see a half-done wakeup or switch; each
  * modeled function pays its cost at entry, before taking those locks.
  */
-import { activeEngine, type Cpu, SWITCH } from "../../../sim/engine.js";
-import { kfunc } from "../../../sim/functions.js";
+import { activeEngine, type Cpu, type KGen, SWITCH } from "../../../sim/engine.js";
+import { kfunc, ksync } from "../../../sim/functions.js";
 import { current, local_clock, smp_processor_id } from "../../include/current.js";
 import {
   MAX_RT_PRIO,
@@ -118,7 +118,7 @@ export function need_resched(): boolean {
 }
 
 /** Marks rq's running task for rescheduling and tells its CPU (an IPI if remote). */
-export function resched_curr(rq: rq): void {
+export const resched_curr = ksync(function resched_curr(rq: rq): void {
   const curr = rq.curr;
   if (curr.ti_flags & TIF_NEED_RESCHED) return;
   curr.ti_flags |= TIF_NEED_RESCHED;
@@ -126,7 +126,7 @@ export function resched_curr(rq: rq): void {
   const cpu = engine_cpu(rq.cpu);
   if (cpu.halted) e.kick(cpu, local_clock() + e.costOfName("ipi_idle_wakeup"));
   else cpu.needResched = true;
-}
+});
 
 // ---- priorities ------------------------------------------------------------------------
 
@@ -236,27 +236,27 @@ export function set_task_cpu(p: task_struct, cpu: number): void {
 
 // ---- enqueue / dequeue -----------------------------------------------------------------
 
-export function activate_task(rq: rq, p: task_struct, flags: number): void {
+export const activate_task = ksync(function activate_task(rq: rq, p: task_struct, flags: number): void {
   p.sched_class.enqueue_task(rq, p, flags);
   p.on_rq = TASK_ON_RQ_QUEUED;
   rq.nr_running++;
-}
+});
 
-export function deactivate_task(rq: rq, p: task_struct, flags: number): void {
+export const deactivate_task = ksync(function deactivate_task(rq: rq, p: task_struct, flags: number): void {
   p.on_rq = 0;
   p.sched_class.dequeue_task(rq, p, flags);
   rq.nr_running--;
-}
+});
 
 /** wakeup_preempt (check_preempt_curr before 6.8): should p preempt rq's running task? */
-export function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
+export const wakeup_preempt = ksync(function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
   const curr = rq.curr;
   if (p.sched_class === curr.sched_class) {
     if (p.sched_class.wakeup_preempt(rq, p, flags)) resched_curr(rq);
   } else if (class_rank(p.sched_class) > class_rank(curr.sched_class)) {
     resched_curr(rq);
   }
-}
+});
 
 // ---- CPU selection ---------------------------------------------------------------------
 
@@ -282,7 +282,11 @@ function allowed_online(p: task_struct, from: number): number[] {
  * CPU (find_idlest_cpu); a woken task to its previous CPU if idle, else to an idle CPU
  * (select_idle_sibling), else back to its previous CPU. Ties go through the chooser.
  */
-export function select_task_rq(p: task_struct, prev_cpu: number, wake_flags: number): number {
+export const select_task_rq = ksync(function select_task_rq(
+  p: task_struct,
+  prev_cpu: number,
+  wake_flags: number,
+): number {
   let cpus = allowed_online(p, prev_cpu);
   if (cpus.length === 0) {
     // select_fallback_rq: none of its CPUs is up (a per-CPU thread parked before its CPU
@@ -302,7 +306,7 @@ export function select_task_rq(p: task_struct, prev_cpu: number, wake_flags: num
   const idle = cpus.filter(is_idle_cpu);
   if (idle.length > 0) return idle[e.choose("wake_cpu", idle.length)] as number;
   return cpus[0] === prev_cpu ? prev_cpu : (cpus[0] as number);
-}
+});
 
 // ---- wakeups ---------------------------------------------------------------------------
 
@@ -356,12 +360,12 @@ export const try_to_wake_up = kfunc(function* try_to_wake_up(p: task_struct, sta
   return woken;
 });
 
-function ttwu_do_activate(rq: rq, p: task_struct, wake_flags: number): void {
+const ttwu_do_activate = ksync(function ttwu_do_activate(rq: rq, p: task_struct, wake_flags: number): void {
   activate_task(rq, p, ENQUEUE_WAKEUP);
   wakeup_preempt(rq, p, wake_flags);
   p.__state = TASK_RUNNING;
   trace_sched_wakeup(p);
-}
+});
 
 /**
  * ttwu_queue_cond: a wakeup onto another CPU that has nothing running is handed to that
@@ -455,7 +459,7 @@ export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct)
  * sched_fork: the child's scheduler state. It is TASK_NEW (no wakeup can reach it) until
  * wake_up_new_task; it inherits the parent's normal priority, not a boosted one.
  */
-export function sched_fork(_clone_flags: number, p: task_struct): number {
+export const sched_fork = kfunc(function* sched_fork(_clone_flags: number, p: task_struct): KGen<number> {
   p.on_rq = 0;
   p.se = { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0 };
   p.__state = TASK_NEW;
@@ -469,18 +473,18 @@ export function sched_fork(_clone_flags: number, p: task_struct): number {
   p.preempt_count = 0;
   p.ti_flags &= ~TIF_NEED_RESCHED;
   return 0;
-}
+});
 
 // ---- schedule --------------------------------------------------------------------------
 
-function pick_next_task(rq: rq, prev: task_struct): task_struct {
+const pick_next_task = ksync(function pick_next_task(rq: rq, prev: task_struct): task_struct {
   prev.sched_class.put_prev_task(rq, prev);
   for (const c of sched_classes) {
     const p = c.pick_next_task(rq);
     if (p !== null) return p;
   }
   return rq.idle;
-}
+});
 
 /** Switches the CPU to next; prev's finishing (finish_task_switch) is done here too, since nothing can run between the two in the model. */
 function context_switch(rq: rq, prev: task_struct, next: task_struct): void {

@@ -19,7 +19,7 @@ for (let off = 0; off < 2; off++)
       }
 
 /** irqs-off, need-resched, hardirq/softirq, preempt depth, migrate-disable: one table lookup. */
-function irqflags(t: task_struct): string {
+export function irqflags(t: task_struct): string {
   const cpu = activeEngine().runningCpu;
   const ctx = cpu.inIrq > 0 ? 1 : cpu.inSoftirq > 0 ? 2 : 0;
   const depth = t.preempt_count > 15 ? 15 : t.preempt_count;
