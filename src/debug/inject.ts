@@ -8,7 +8,8 @@
  *   --fail cache:task_struct,nth=3,times=2      the 3rd and 4th task_struct allocations
  *   --fail slab,probability=10,times=-1         any allocation, 10 % of the time
  *   --fail alloc_pid,caller=create_kthread      pid allocation, only under create_kthread
- *   --signal KILL:creator@2ms                   SIGKILL to the task named creator at 2 ms
+ *   --signal KILL:creator@5ms                   SIGKILL to the task named creator at 5 ms
+ *                                               (virtual time since boot, which takes ~3 ms)
  *   --signal KILL:creator@kthreadd:create_kthread   when kthreadd enters create_kthread
  *   --signal KILL:creator@__kthread_create_on_node+5   at creator's 5th modeled call
  *                                               after it entered __kthread_create_on_node
@@ -131,11 +132,14 @@ export function parseSignal(text: string, defaultSig = 9): SignalSpec {
   let target = head;
   const colon = head.indexOf(":");
   if (colon >= 0) {
+    // SIG:TARGET, unless what precedes ':' is no signal (a target such as kworker/0:0).
     const name = head.slice(0, colon).toUpperCase().replace(/^SIG/, "");
-    const n = SIGNALS[name] ?? Number(name);
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new SpecError(`unknown signal '${head.slice(0, colon)}'`);
-    sig = n;
-    target = head.slice(colon + 1);
+    const n = SIGNALS[name] ?? (/^\d+$/.test(name) ? Number(name) : Number.NaN);
+    if (Number.isInteger(n)) {
+      if (n < 1 || n > 64) throw new SpecError(`unknown signal '${head.slice(0, colon)}'`);
+      sig = n;
+      target = head.slice(colon + 1);
+    }
   }
   if (!target) throw new SpecError(`'${text}' names no target task`);
   const t = parseTimeSpec(when);

@@ -419,7 +419,14 @@ export class Engine {
       cpu.inSoftirq++;
       while (timer !== undefined && timer.expires <= cpu.clock) {
         cpu.timers.remove(timer);
-        cost += timer.fn();
+        try {
+          cost += timer.fn();
+        } catch (err) {
+          if (!(err instanceof EngineStall)) throw err;
+          cpu.inSoftirq--;
+          this.stall(cpu, cpu.curr as Thread, err.message);
+          return 0;
+        }
         timer = cpu.timers.peek();
       }
       cpu.inSoftirq--;

@@ -9,7 +9,7 @@
 import { activeEngine, type Cpu } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { local_clock } from "../include/current.js";
-import { EBUSY, EINVAL } from "../include/errno.js";
+import { EINVAL } from "../include/errno.js";
 import type { completion, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
@@ -138,9 +138,10 @@ const cpuhp_kick_ap = kfunc(function* cpuhp_kick_ap(cpu: number, target: "up" | 
   yield* wait_for_completion(st.done_up);
 });
 
-/** cpu_up: walks `cpu` through its hotplug states up to online. Returns 0, or -EBUSY if it is online. */
+/** cpu_up: walks `cpu` through its hotplug states up to online. Returns 0 (also if it is online), -EINVAL for a CPU that does not exist. */
 export const cpu_up = kfunc(function* cpu_up(cpu: number) {
-  if (K.cpu_online_mask.test(cpu)) return -EBUSY;
+  if (!K.cpu_possible_mask.test(cpu)) return -EINVAL;
+  if (K.cpu_online_mask.test(cpu)) return 0;
   const ret = yield* smpboot_create_threads(cpu); // CPUHP_CREATE_THREADS
   if (ret) return ret;
   yield* workqueue_prepare_cpu(cpu); // CPUHP_WORKQUEUE_PREP
@@ -152,11 +153,12 @@ export const cpu_up = kfunc(function* cpu_up(cpu: number) {
 /**
  * cpu_down: takes `cpu` offline: cpuhp/N parks the CPU's per-CPU threads and unbinds its
  * pool workers, cpuhp/N parks itself, then the CPU stops; its queued tasks and timers move
- * to a CPU that stays. Returns 0; -EINVAL for CPU 0 or an offline CPU (the model keeps the
- * boot CPU). May sleep.
+ * to a CPU that stays. Returns 0 (also if it is offline); -EINVAL for CPU 0 (the model keeps
+ * the boot CPU) or a CPU that does not exist. May sleep.
  */
 export const cpu_down = kfunc(function* cpu_down(cpu: number) {
-  if (cpu === 0 || cpu >= K.nr_cpu_ids || !K.cpu_online_mask.test(cpu)) return -EINVAL;
+  if (cpu === 0 || !K.cpu_possible_mask.test(cpu)) return -EINVAL;
+  if (!K.cpu_online_mask.test(cpu)) return 0;
   yield* cpuhp_kick_ap(cpu, "down");
   const st = cpuhp_state(cpu);
   if (st.thread !== null) yield* kthread_park(st.thread);

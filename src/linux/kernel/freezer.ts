@@ -5,9 +5,16 @@
  * try_to_freeze() or kthread_freezable_should_stop(), until thawed. Frozen tasks report as D.
  */
 import { kfunc } from "../../sim/functions.js";
-import { current } from "../include/current.js";
+import { current, local_clock } from "../include/current.js";
 import { EBUSY } from "../include/errno.js";
-import { PF_KTHREAD, PF_NOFREEZE, TASK_FROZEN, TASK_NORMAL, TASK_RUNNING } from "../include/sched.js";
+import {
+  PF_KTHREAD,
+  PF_NOFREEZE,
+  TASK_FROZEN,
+  TASK_INTERRUPTIBLE,
+  TASK_NORMAL,
+  TASK_RUNNING,
+} from "../include/sched.js";
 import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { kthread_should_stop } from "./kthread.js";
@@ -53,15 +60,18 @@ export const set_freezable = kfunc(function* set_freezable() {
   return yield* try_to_freeze();
 });
 
-/** freeze_task: wakes a task the freezer wants, so that it freezes itself. */
+/**
+ * freeze_task: wakes a task the freezer wants, so that it freezes itself: a kernel thread
+ * from any sleep, a user task only from an interruptible one (fake_signal_wake_up).
+ */
 function* freeze_task(p: task_struct) {
   if (!freezing(p) || frozen(p)) return false;
-  yield* wake_up_state(p, TASK_NORMAL);
+  yield* wake_up_state(p, p.flags & PF_KTHREAD ? TASK_NORMAL : TASK_INTERRUPTIBLE);
   return true;
 }
 
-/** Milliseconds the freezer waits for every freezable task (freeze_timeout_msecs). */
-const FREEZE_TIMEOUT_MS = 20_000;
+/** How long the freezer waits for every freezable task (freeze_timeout_msecs: 20 s), ns. */
+const FREEZE_TIMEOUT = 20e9;
 
 /**
  * freeze_kernel_threads: asks every freezable kernel thread to freeze and waits until all
@@ -71,13 +81,14 @@ const FREEZE_TIMEOUT_MS = 20_000;
 export const freeze_kernel_threads = kfunc(function* freeze_kernel_threads() {
   K.pm_nosig_freezing = true;
   const me = current();
-  for (let waited = 0; ; waited += 1) {
+  const deadline = local_clock() + FREEZE_TIMEOUT;
+  for (;;) {
     let todo = 0;
     for (const p of K.init_task.tasks) {
       if (p !== me && (yield* freeze_task(p))) todo++;
     }
     if (todo === 0) return 0;
-    if (waited >= FREEZE_TIMEOUT_MS) {
+    if (local_clock() >= deadline) {
       yield* thaw_kernel_threads();
       return -EBUSY;
     }
@@ -85,8 +96,8 @@ export const freeze_kernel_threads = kfunc(function* freeze_kernel_threads() {
   }
 });
 
-/** thaw_kernel_threads: ends the freeze and wakes every frozen thread. */
+/** thaw_kernel_threads: ends the freeze of kernel threads and wakes the frozen ones. */
 export const thaw_kernel_threads = kfunc(function* thaw_kernel_threads() {
   K.pm_nosig_freezing = false;
-  for (const p of K.init_task.tasks) if (frozen(p)) yield* wake_up_state(p, TASK_FROZEN);
+  for (const p of K.init_task.tasks) if (p.flags & PF_KTHREAD && frozen(p)) yield* wake_up_state(p, TASK_FROZEN);
 });

@@ -2,7 +2,7 @@
  * Timers and timed sleeps (kernel/time/timer.c, sleep_timeout.c): jiffies, timers that
  * fire in irq context on the CPU that armed them, schedule_timeout and msleep.
  */
-import { activeEngine, type KGen, type Timer } from "../../../sim/engine.js";
+import { activeEngine, EngineStall, type KGen, type Timer } from "../../../sim/engine.js";
 import { kfunc } from "../../../sim/functions.js";
 import { current, local_clock } from "../../include/current.js";
 import { TASK_UNINTERRUPTIBLE } from "../../include/sched.js";
@@ -30,8 +30,12 @@ export function msecs_to_jiffies(ms: number): number {
  */
 export function run_in_irq(g: KGen<unknown>): number {
   let cost = 0;
+  let spins = 0;
   for (let r = g.next(); !r.done; r = g.next()) {
     if (r.value < 0) throw new Error("modeled irq code tried to sleep");
+    // An interrupt handler that spins on a lock held by the code it interrupted (or by a
+    // CPU that cannot run meanwhile) never gets it: a deadlock, reported, not a host hang.
+    if (++spins > 100_000) throw new EngineStall("an interrupt handler spun on a lock that is never released");
     cost += r.value;
   }
   return cost;
