@@ -56,7 +56,8 @@ describe("README", () => {
       const args = c
         .slice("npx tasklab ".length)
         .split(/\s+/)
-        .filter((a) => !a.startsWith("-o") && a !== "trace.txt");
+        .filter((a) => !a.startsWith("-o") && a !== "trace.txt")
+        .map((a) => a.replace(/^"(.*)"$/, "$1")); // the shell's quotes
       expect(await main(args), c).toBe(0);
     }
   });

@@ -49,11 +49,24 @@ export function installFunctionTracer(engine: Engine, buf: TraceBuffer, o: Trace
     const task = t.owner as task_struct;
     return (o.pid === undefined || task.pid === o.pid) && (o.comm === undefined || task.comm === o.comm);
   };
+  /**
+   * Per task, how many frames at the bottom of its stack were entered before tracing saw it:
+   * like the kernel's shadow return stack, which starts empty when the tracer is enabled,
+   * those frames have no recorded entry, so their returns are not shown and depth counts
+   * from the first call made after.
+   */
+  const untraced = new Map<Thread, number>();
   /** The depth of the call on top of t's stack, relative to the graph function; -1: not traced. */
-  const depthOf = (t: Thread) => {
+  const depthOf = (t: Thread, entering: boolean) => {
     const top = t.fnStack.length - 1;
-    const base = graphFn < 0 ? 0 : t.fnStack.lastIndexOf(graphFn);
-    if (base < 0) return -1;
+    const below = untraced.get(t) ?? (entering ? top : top + 1);
+    if (top < below) {
+      untraced.set(t, top); // the return of a frame entered before tracing
+      return -1;
+    }
+    untraced.set(t, below);
+    const base = graphFn < 0 ? below : t.fnStack.lastIndexOf(graphFn);
+    if (base < below) return -1;
     const depth = top - base;
     return maxDepth > 0 && depth >= maxDepth ? -1 : depth;
   };
@@ -68,7 +81,7 @@ export function installFunctionTracer(engine: Engine, buf: TraceBuffer, o: Trace
   if (o.tracer === "function") {
     engine.onEnter = (t, fn) => {
       prevEnter?.(t, fn);
-      if (!wanted(t) || depthOf(t) < 0) return;
+      if (!wanted(t)) return;
       const parent = t.fnStack.length >= 2 ? (t.fnStack[t.fnStack.length - 2] as number) : -1;
       buf.push({ ...header(t), type: "function", fn, parent });
     };
@@ -77,13 +90,13 @@ export function installFunctionTracer(engine: Engine, buf: TraceBuffer, o: Trace
   engine.onEnter = (t, fn) => {
     prevEnter?.(t, fn);
     if (!wanted(t)) return;
-    const depth = depthOf(t);
+    const depth = depthOf(t, true);
     if (depth >= 0) buf.push({ ...header(t), type: "funcgraph_entry", fn, depth });
   };
   engine.onExit = (t, fn, ret) => {
     prevExit?.(t, fn, ret);
     if (!wanted(t)) return;
-    const depth = depthOf(t);
+    const depth = depthOf(t, false);
     if (depth < 0) return;
     const calltime = t.entryStack[t.entryStack.length - 1] as number;
     buf.push({ ...header(t), type: "funcgraph_exit", fn, depth, calltime, retval: retval(ret, buf) });
