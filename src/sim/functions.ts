@@ -37,10 +37,14 @@ export function functionCount(): number {
  */
 export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
   const id = functionId(body.name);
-  const wrapped = (...args: A): KGen<R> => new Frame<A, R>(id, body, args) as unknown as KGen<R>;
-  Object.defineProperty(wrapped, "name", { value: body.name });
-  kfuncs.add(wrapped);
-  return wrapped;
+  return modeled(body.name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
+}
+
+/** Names a modeled function's call wrapper after the function and registers it as modeled. */
+function modeled<A extends unknown[], R>(name: string, call: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
+  Object.defineProperty(call, "name", { value: name });
+  kfuncs.add(call);
+  return call;
 }
 
 /**
@@ -88,6 +92,57 @@ class Frame<A extends unknown[], R> {
 
   return(value: R): IteratorResult<number, R> {
     return this.inner === null ? { value, done: true } : this.inner.return(value);
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/**
+ * Wraps a modeled function whose body never yields (it may call ksync functions, not kfunc
+ * ones): `kleaf(function copy_fs(...) { ... })`. Callers drive it with `yield*` as they do
+ * a kfunc, and it behaves as a kfunc whose generator has no yield — frame, observers, cost
+ * paid before the body — without making a generator per call.
+ */
+export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args: A) => KGen<R> {
+  const id = functionId(body.name);
+  return modeled(body.name, (...args: A) => new Leaf<A, R>(id, body, args) as unknown as KGen<R>);
+}
+
+/** One call of a kleaf function: at most two resumes, the cost's and the body's. */
+class Leaf<A extends unknown[], R> {
+  private entered = false;
+  constructor(
+    private readonly id: number,
+    private readonly body: (...args: A) => R,
+    private readonly args: A,
+  ) {}
+
+  next(): IteratorResult<number, R> {
+    const e = activeEngine();
+    const t = e.running;
+    if (!this.entered) {
+      this.entered = true;
+      t.fnStack.push(this.id);
+      t.entryStack.push(e.runningCpu.clock);
+      e.onEnter?.(t, this.id);
+      const cost = e.costOf(this.id);
+      if (!e.advance(cost)) return { value: cost, done: false };
+    }
+    const value = this.body(...this.args);
+    e.onExit?.(t, this.id, value);
+    t.fnStack.pop();
+    t.entryStack.pop();
+    return { value, done: true };
+  }
+
+  throw(err: unknown): IteratorResult<number, R> {
+    throw err;
+  }
+
+  return(value: R): IteratorResult<number, R> {
+    return { value, done: true };
   }
 
   [Symbol.iterator](): this {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultChooser } from "../../src/sim/chooser.js";
 import { Engine, HALT, type KGen, type Thread } from "../../src/sim/engine.js";
-import { kfunc } from "../../src/sim/functions.js";
+import { functionName, kfunc, kleaf, ksync } from "../../src/sim/functions.js";
 import { type HeapItem, IndexedHeap } from "../../src/sim/heap.js";
 import { createPrng } from "../../src/sim/prng.js";
 
@@ -104,6 +104,54 @@ describe("Engine", () => {
     e.run();
     expect(seen).toEqual(["inner", "outer"]);
     expect(entries).toEqual([0, 10]);
+  });
+
+  it("runs kleaf and ksync functions as frames, with the observers and costs of a kfunc", () => {
+    const e = engine(2);
+    const log: string[] = [];
+    e.onEnter = (t, fn) => log.push(`> ${fn} ${e.runningCpu.clock} [${t.backtrace().join(",")}]`);
+    e.onExit = (_t, fn, ret) => log.push(`< ${fn} ${e.runningCpu.clock} ${String(ret)}`);
+    const sync = ksync(function sync_part(x: number) {
+      return x + 1;
+    });
+    const leaf = kleaf(function work(x: number) {
+      return sync(x) * 2;
+    });
+    const gen = kfunc(function* work(x: number) {
+      return sync(x) * 2;
+    });
+    const results: number[] = [];
+    // Each CPU has the other due before its cost is spent, so both calls pay it by yielding
+    // to the run loop (not through advance()); the two must read alike.
+    for (const [cpu, f] of [
+      [0, leaf],
+      [1, gen],
+    ] as const) {
+      e.online(
+        e.cpus[cpu] as never,
+        e.spawn(
+          null,
+          (function* () {
+            results.push(yield* f(20));
+            for (;;) yield HALT;
+          })(),
+        ),
+        cpu,
+      );
+    }
+    e.run();
+    expect(results).toEqual([42, 42]);
+    const named = log.map((l) => l.replace(/^([<>]) (\d+)/, (_m, d, fn) => `${d} ${functionName(Number(fn))}`));
+    expect(named).toEqual([
+      "> work 0 [work]",
+      "> work 1 [work]",
+      "> sync_part 100 [sync_part,work]",
+      "< sync_part 100 21",
+      "< work 100 42",
+      "> sync_part 101 [sync_part,work]",
+      "< sync_part 101 21",
+      "< work 101 42",
+    ]);
   });
 
   it("switches threads on SWITCH and fires timers on a halted CPU", () => {

@@ -5,7 +5,7 @@
  * leaves nothing allocated.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
-import { kfunc, ksync } from "../../sim/functions.js";
+import { kfunc, kleaf, ksync } from "../../sim/functions.js";
 import { current, local_clock } from "../include/current.js";
 import { EAGAIN, EINTR, EINVAL, ENOMEM, ERESTARTNOINTR } from "../include/errno.js";
 import {
@@ -115,7 +115,7 @@ export const free_task = ksync(function free_task(t: task_struct): void {
  * dup_task_struct: a copy of the parent's task_struct and a fresh kernel stack. The copy
  * shares nothing mutable with the parent. Returns null when an allocation fails.
  */
-const dup_task_struct = kfunc(function* dup_task_struct(orig: task_struct): KGen<task_struct | null> {
+const dup_task_struct = kleaf(function dup_task_struct(orig: task_struct): task_struct | null {
   const tsk = kmem_cache_alloc<task_struct>("task_struct", TASK_STRUCT_SIZE, () => ({ ...orig, __slab: null }));
   if (tsk === null) return null;
   const stack = kmem_cache_alloc("thread_stack", THREAD_SIZE, () => ({ size: THREAD_SIZE, __slab: null }));
@@ -139,7 +139,7 @@ const dup_task_struct = kfunc(function* dup_task_struct(orig: task_struct): KGen
   return tsk;
 });
 
-const copy_files = kfunc(function* copy_files(clone_flags: number, tsk: task_struct): KGen<number> {
+const copy_files = kleaf(function copy_files(clone_flags: number, tsk: task_struct): number {
   const old = current().files;
   if (old === null) return 0;
   if (clone_flags & CLONE_FILES) {
@@ -156,7 +156,7 @@ export function put_files_struct(files: files_struct): void {
   if (--files.count === 0) kfree(files);
 }
 
-const copy_fs = kfunc(function* copy_fs(clone_flags: number, tsk: task_struct): KGen<number> {
+const copy_fs = kleaf(function copy_fs(clone_flags: number, tsk: task_struct): number {
   const fs = current().fs;
   if (fs === null) return 0;
   if (clone_flags & CLONE_FS) {
@@ -179,7 +179,7 @@ export function free_fs_struct_ref(fs: fs_struct): void {
   if (--fs.users === 0) kfree(fs);
 }
 
-const copy_sighand = kfunc(function* copy_sighand(clone_flags: number, tsk: task_struct): KGen<number> {
+const copy_sighand = kleaf(function copy_sighand(clone_flags: number, tsk: task_struct): number {
   const old = current().sighand;
   if (old === null) return 0;
   if (clone_flags & CLONE_SIGHAND) {
@@ -200,7 +200,7 @@ export function __cleanup_sighand(sighand: sighand_struct): void {
   if (--sighand.count === 0) kfree(sighand);
 }
 
-const copy_signal = kfunc(function* copy_signal(clone_flags: number, tsk: task_struct): KGen<number> {
+const copy_signal = kleaf(function copy_signal(clone_flags: number, tsk: task_struct): number {
   if (clone_flags & CLONE_THREAD) {
     tsk.signal.sigcnt++;
     return 0;
@@ -220,7 +220,7 @@ const copy_signal = kfunc(function* copy_signal(clone_flags: number, tsk: task_s
 });
 
 /** copy_mm: a kernel parent has no mm, nor does its child; user address spaces come later. */
-const copy_mm = kfunc(function* copy_mm(clone_flags: number, tsk: task_struct): KGen<number> {
+const copy_mm = kleaf(function copy_mm(clone_flags: number, tsk: task_struct): number {
   tsk.mm = null;
   tsk.active_mm = null;
   const oldmm = current().mm;
@@ -242,7 +242,7 @@ export function mmput(mm: mm_struct): void {
 }
 
 /** copy_thread: the new task starts in ret_from_fork, which calls args.fn for kernel-started tasks. */
-const copy_thread = kfunc(function* copy_thread(p: task_struct, args: kernel_clone_args): KGen<void> {
+const copy_thread = kleaf(function copy_thread(p: task_struct, args: kernel_clone_args): void {
   p.thread = { fn: args.fn, fn_arg: args.fn_arg };
   p.sim = activeEngine().spawn(p, ret_from_fork(p), args.idle);
 });

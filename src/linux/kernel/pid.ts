@@ -1,11 +1,4 @@
-/**
- * PID allocation (kernel/pid.c, 4.19+ IDR era): numbers are handed out cyclically from
- * the last one allocated, starting at 1; once the cursor has passed RESERVED_PIDS the
- * search wraps to 300, so low numbers stay for early daemons. pid_max is exclusive.
- * The bitmap makes the search O(1) amortised while most numbers are free.
- */
-import type { KGen } from "../../sim/engine.js";
-import { kfunc } from "../../sim/functions.js";
+import { kleaf } from "../../sim/functions.js";
 import { EAGAIN, ENOMEM } from "../include/errno.js";
 import type { pid, task_struct } from "../include/task_struct.js";
 import { should_fail_point } from "../lib/fault-inject.js";
@@ -48,7 +41,7 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
  * alloc_pid: a struct pid with the next free number. Returns -EAGAIN when the space is
  * exhausted (4.1+), -ENOMEM when the allocation fails.
  */
-export const alloc_pid = kfunc(function* alloc_pid(ns: pid_namespace): KGen<pid | number> {
+export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace): pid | number {
   const p = kmem_cache_alloc<pid>("pid", 96, () => ({ count: 1, nr: 0, task: null, __slab: null }));
   if (p === null) return -ENOMEM;
   const min = ns.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;

@@ -6,8 +6,8 @@
  * one step (synchronously), so no other CPU can see a half-done wakeup or switch; each
  * modeled function pays its cost at entry, before taking those locks.
  */
-import { activeEngine, type Cpu, type KGen, SWITCH } from "../../../sim/engine.js";
-import { kfunc, ksync } from "../../../sim/functions.js";
+import { activeEngine, type Cpu, SWITCH } from "../../../sim/engine.js";
+import { kfunc, kleaf, ksync } from "../../../sim/functions.js";
 import { current, local_clock, smp_processor_id } from "../../include/current.js";
 import {
   MAX_RT_PRIO,
@@ -459,7 +459,7 @@ export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct)
  * sched_fork: the child's scheduler state. It is TASK_NEW (no wakeup can reach it) until
  * wake_up_new_task; it inherits the parent's normal priority, not a boosted one.
  */
-export const sched_fork = kfunc(function* sched_fork(_clone_flags: number, p: task_struct): KGen<number> {
+export const sched_fork = kleaf(function sched_fork(_clone_flags: number, p: task_struct): number {
   p.on_rq = 0;
   p.se = { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0 };
   p.__state = TASK_NEW;
