@@ -127,3 +127,4 @@ export { TraceBuffer } from "./trace/buffer.js";
 export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";
 export { formatFtrace, formatLine } from "./trace/ftrace.js";
 export { formatPsEf, formatPsEo, type PsRow, psRow } from "./views/ps.js";
+export { formatPstree, type PstreeOptions } from "./views/pstree.js";

@@ -190,6 +190,22 @@ export function buildProgram(): Command {
 
   withMachineOptions(
     program
+      .command("pstree")
+      .description("run a scenario and draw its process tree as pstree -p does, at its end (or at --at)")
+      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .argument("[pid]", "draw only this task's tree (default: init's and kthreadd's)", intIn(1, PID_MAX_LIMIT))
+      .option("-n, --numeric-sort", "sort siblings by pid, not by name")
+      .option("--at <time>", "draw it at this virtual time", parseTime),
+  ).action(async (ref: string, pid: number | undefined, f: MachineFlags & { at?: number; numericSort?: boolean }) => {
+    const view = { pstree: { root: pid, numeric: f.numericSort } };
+    process.exitCode = await execute(
+      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view },
+      f,
+    );
+  });
+
+  withMachineOptions(
+    program
       .command("proc")
       .description("run a scenario and print /proc/<pid>/comm, stat or status at its end (or at --at)")
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")

@@ -9,6 +9,7 @@ import { formatReport, problems, psRows, type RunOptions, type RunResult, runSce
 import type { GraphOptions } from "../trace/function-graph.js";
 import { proc_comm, proc_stat, proc_status } from "../views/proc.js";
 import { formatPsEf, formatPsEo } from "../views/ps.js";
+import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { loadScenario, UsageError } from "./options.js";
 
 export type WorkerJob = {
@@ -16,7 +17,13 @@ export type WorkerJob = {
   opts: RunOptions;
   /** function_graph display options. */
   graph?: GraphOptions;
-  view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | { pid: number; file: "comm" | "stat" | "status" };
+  view:
+    | "trace"
+    | "ps-eo"
+    | "ps-ef"
+    | "ps-json"
+    | { pid: number; file: "comm" | "stat" | "status" }
+    | { pstree: PstreeOptions };
 };
 
 export type WorkerMessage =
@@ -34,6 +41,11 @@ function post(m: WorkerMessage): void {
 
 function render(r: RunResult, view: WorkerJob["view"], graph?: GraphOptions): string {
   if (view === "trace") return traceText(r, graph);
+  if (typeof view === "object" && "pstree" in view) {
+    if (view.pstree.root !== undefined && find_task_by_pid_ns(view.pstree.root, r.machine.kernel.init_pid_ns) === null)
+      throw new UsageError(`no task with pid ${view.pstree.root} at that time (see 'tasklab ps')`);
+    return formatPstree(psRows(r), view.pstree);
+  }
   if (typeof view === "object") {
     const t = find_task_by_pid_ns(view.pid, r.machine.kernel.init_pid_ns);
     if (t === null) throw new UsageError(`no task with pid ${view.pid} at that time (see 'tasklab ps')`);
