@@ -155,6 +155,13 @@ describe("fault and signal injection from the command line", () => {
     expect(await main(["proc", "boot", "2"])).toBe(0);
     expect(out).toMatch(/^Name:\tkthreadd\n/);
     expect(out).toMatch(/\nKthread:\t1\n/);
+    out = "";
+    // Sleeping: the scheduler's frames (schedule, wait_for_common, ...) are not shown.
+    expect(await main(["proc", "kthread-run", "2", "stack"])).toBe(0);
+    expect(out).toBe("[<0>] kthreadd\n[<0>] ret_from_fork\n");
+    out = "";
+    expect(await main(["proc", "kthread-run", "39", "stack", "--at", "3ms"])).toBe(0);
+    expect(out).toBe("[<0>] msleep\n[<0>] my_kthread\n[<0>] kthread\n[<0>] ret_from_fork\n");
     expect(await main(["proc", "boot", "4242", "comm"])).toBe(2);
     expect(err).toMatch(/no task with pid 4242/);
   });

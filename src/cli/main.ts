@@ -1,4 +1,5 @@
 /** The `tasklab` command. */
+
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
@@ -8,6 +9,7 @@ import { DEFAULTS } from "../machine.js";
 import type { RunOptions } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { type EventType, parseEvents } from "../trace/events.js";
+import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { intIn, parseTime, UsageError } from "./options.js";
 import { runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
@@ -207,12 +209,12 @@ export function buildProgram(): Command {
   withMachineOptions(
     program
       .command("proc")
-      .description("run a scenario and print /proc/<pid>/comm, stat or status at its end (or at --at)")
+      .description("run a scenario and print /proc/<pid>/comm, stat, status or stack at its end (or at --at)")
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
       .argument("<pid>", "the task", intIn(0, PID_MAX_LIMIT))
-      .addArgument(new Argument("[file]", "which file").choices(["comm", "stat", "status"]).default("status"))
+      .addArgument(new Argument("[file]", "which file").choices(Object.keys(PROC_FILES)).default("status"))
       .option("--at <time>", "read it at this virtual time", parseTime),
-  ).action(async (ref: string, pid: number, file: "comm" | "stat" | "status", f: MachineFlags & { at?: number }) => {
+  ).action(async (ref: string, pid: number, file: ProcFile, f: MachineFlags & { at?: number }) => {
     process.exitCode = await execute(
       { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view: { pid, file } },
       f,

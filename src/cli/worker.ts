@@ -7,7 +7,7 @@ import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "../run.js";
 import type { GraphOptions } from "../trace/function-graph.js";
-import { proc_comm, proc_stat, proc_status } from "../views/proc.js";
+import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { formatPsEf, formatPsEo } from "../views/ps.js";
 import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { loadScenario, UsageError } from "./options.js";
@@ -17,13 +17,7 @@ export type WorkerJob = {
   opts: RunOptions;
   /** function_graph display options. */
   graph?: GraphOptions;
-  view:
-    | "trace"
-    | "ps-eo"
-    | "ps-ef"
-    | "ps-json"
-    | { pid: number; file: "comm" | "stat" | "status" }
-    | { pstree: PstreeOptions };
+  view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | { pid: number; file: ProcFile } | { pstree: PstreeOptions };
 };
 
 export type WorkerMessage =
@@ -49,7 +43,7 @@ function render(r: RunResult, view: WorkerJob["view"], graph?: GraphOptions): st
   if (typeof view === "object") {
     const t = find_task_by_pid_ns(view.pid, r.machine.kernel.init_pid_ns);
     if (t === null) throw new UsageError(`no task with pid ${view.pid} at that time (see 'tasklab ps')`);
-    return view.file === "comm" ? proc_comm(t) : view.file === "stat" ? proc_stat(t) : proc_status(t, r.machine.kernel);
+    return PROC_FILES[view.file](t, r.machine.kernel);
   }
   const rows = psRows(r);
   if (view === "ps-json") return `${JSON.stringify(rows, null, 2)}\n`;

@@ -7,6 +7,7 @@ import { __task_state_index, PF_KTHREAD, SCHED_FIFO, TASK_STATE_LETTERS } from "
 import type { task_struct } from "../linux/include/task_struct.js";
 import { get_kthread_comm } from "../linux/kernel/kthread.js";
 import type { Kernel } from "../linux/kernel.js";
+import { functionName } from "../sim/functions.js";
 
 const STATE_NAMES: Record<string, string> = {
   R: "R (running)",
@@ -32,6 +33,41 @@ export function task_state_letter(p: task_struct): string {
 /** proc_task_name: what comm, stat and status show as the name. */
 export function proc_task_name(p: task_struct): string {
   return p.flags & PF_KTHREAD ? get_kthread_comm(p) : p.comm;
+}
+
+/**
+ * The modeled functions that the kernel places in .sched.text (`__sched`) or among the lock
+ * functions: the unwinder behind /proc/<pid>/stack skips them (in_sched_functions), so a
+ * sleeping task's stack starts at the function that went to sleep.
+ */
+const SCHED_TEXT = new Set([
+  "schedule",
+  "schedule_idle",
+  "schedule_preempt_disabled",
+  "schedule_timeout",
+  "schedule_timeout_uninterruptible",
+  "cond_resched",
+  "wait_for_common",
+  "wait_for_completion",
+  "wait_for_completion_killable",
+  "wait_for_completion_interruptible",
+  "wait_for_completion_timeout",
+  "spin_lock",
+  "spin_lock_irq",
+]);
+
+/**
+ * /proc/<pid>/stack: the task's modeled call stack, innermost first, one `[<0>] symbol`
+ * line per frame (the address hidden as for an unprivileged reader). The kernel prints
+ * `symbol+offset/size`; the model has no machine code, so no offsets. A dead task has none.
+ */
+export function proc_pid_stack(p: task_struct): string {
+  if (p.exit_state !== 0) return "";
+  const names = p.sim.fnStack.map(functionName).filter((n) => !SCHED_TEXT.has(n));
+  return names
+    .reverse()
+    .map((n) => `[<0>] ${n}\n`)
+    .join("");
 }
 
 export function proc_comm(p: task_struct): string {
@@ -190,3 +226,13 @@ export function proc_status(p: task_struct, k: Kernel): string {
   ];
   return `${lines.join("\n")}\n`;
 }
+
+/** The files of /proc/<pid>/ the model writes, by name. */
+export const PROC_FILES = {
+  comm: proc_comm,
+  stat: proc_stat,
+  status: proc_status,
+  stack: proc_pid_stack,
+} satisfies Record<string, (p: task_struct, k: Kernel) => string>;
+
+export type ProcFile = keyof typeof PROC_FILES;
