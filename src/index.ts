@@ -106,7 +106,16 @@ export { K, type Kernel } from "./linux/kernel.js";
 export { cpu_relax, mdelay, udelay } from "./linux/lib/delay.js";
 export { kfree, kmalloc, kzalloc } from "./linux/mm/slab.js";
 export { DEFAULTS, Machine, type MachineOptions } from "./machine.js";
-export { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "./run.js";
+export {
+  formatReport,
+  problems,
+  psRows,
+  type RunOptions,
+  type RunResult,
+  runScenario,
+  type TraceFormat,
+  traceText,
+} from "./run.js";
 export { findScenario, SCENARIOS } from "./scenarios/index.js";
 export { defineScenario, type Scenario } from "./scenarios/scenario.js";
 // The engine.
@@ -126,5 +135,6 @@ export { kcall, kfunc } from "./sim/functions.js";
 export { TraceBuffer } from "./trace/buffer.js";
 export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";
 export { formatFtrace, formatLine } from "./trace/ftrace.js";
+export { formatJsonl } from "./trace/jsonl.js";
 export { formatPsEf, formatPsEo, type PsRow, psRow } from "./views/ps.js";
 export { formatPstree, type PstreeOptions } from "./views/pstree.js";

@@ -2,11 +2,13 @@
  * Running a scenario on a fresh machine: the library's one-call entry point, used by the
  * CLI, the tests and the benchmarks.
  */
+
 import { Machine, type MachineOptions } from "./machine.js";
 import type { Scenario } from "./scenarios/scenario.js";
 import type { Engine, Report, StopReason } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
 import { formatFunctionGraph, type GraphOptions } from "./trace/function-graph.js";
+import { formatJsonl } from "./trace/jsonl.js";
 import { type PsRow, psRow } from "./views/ps.js";
 
 /** A run that never goes idle stops at this virtual time unless told otherwise. */
@@ -68,12 +70,16 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
 }
 
 /** The `trace` file of the run, in the layout of its tracer. */
-export function traceText(r: RunResult, graph: GraphOptions = {}): string {
+/** The trace as text: ftrace's `trace` file (default) or JSON lines (`jsonl`). */
+export function traceText(r: RunResult, graph: GraphOptions = {}, format: TraceFormat = "text"): string {
   const k = r.machine.kernel;
+  if (format === "jsonl") return formatJsonl(k.trace);
   return k.trace.tracer === "function_graph"
     ? formatFunctionGraph(k.trace, k.nr_cpu_ids, graph)
     : formatFtrace(k.trace, k.nr_cpu_ids);
 }
+
+export type TraceFormat = "text" | "jsonl";
 
 export function psRows(r: RunResult): PsRow[] {
   return r.machine.tasks().map(psRow);

@@ -6,7 +6,7 @@ import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseFault, parseSignal } from "../debug/inject.js";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS } from "../machine.js";
-import type { RunOptions } from "../run.js";
+import type { RunOptions, TraceFormat } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
@@ -157,8 +157,13 @@ export function buildProgram(): Command {
       .option("--set-graph-function <fn>", "function_graph: only calls inside this function")
       .option("--funcgraph-proc", "function_graph: show the TASK/PID column")
       .option("--funcgraph-retval", "function_graph: show return values")
-      .option("--funcgraph-tail", "function_graph: name the function at each closing brace"),
-  ).action(async (ref: string, f: MachineFlags & TraceFlags & { until?: number }) => {
+      .option("--funcgraph-tail", "function_graph: name the function at each closing brace")
+      .addOption(
+        new Option("--format <format>", "text: the ftrace trace file; jsonl: one JSON event per line")
+          .choices(["text", "jsonl"])
+          .default("text"),
+      ),
+  ).action(async (ref: string, f: MachineFlags & TraceFlags & { until?: number; format: TraceFormat }) => {
     const opts: RunOptions = {
       ...runOptions(f, f.until),
       events: f.events,
@@ -171,7 +176,7 @@ export function buildProgram(): Command {
       },
     };
     const graph = { proc: f.funcgraphProc, retval: f.funcgraphRetval, tail: f.funcgraphTail };
-    process.exitCode = await execute({ ref: scenarioRef(ref), opts, view: "trace", graph }, f);
+    process.exitCode = await execute({ ref: scenarioRef(ref), opts, view: "trace", graph, format: f.format }, f);
   });
 
   withMachineOptions(

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
-import { formatReport, problems, psRows, type RunOptions, type RunResult, runScenario, traceText } from "../run.js";
+import type { RunOptions, RunResult, TraceFormat } from "../run.js";
+import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { formatPsEf, formatPsEo } from "../views/ps.js";
@@ -17,6 +18,7 @@ export type WorkerJob = {
   opts: RunOptions;
   /** function_graph display options. */
   graph?: GraphOptions;
+  format?: TraceFormat;
   view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | { pid: number; file: ProcFile } | { pstree: PstreeOptions };
 };
 
@@ -33,8 +35,9 @@ function post(m: WorkerMessage): void {
   port?.postMessage(m);
 }
 
-function render(r: RunResult, view: WorkerJob["view"], graph?: GraphOptions): string {
-  if (view === "trace") return traceText(r, graph);
+function render(r: RunResult, job: WorkerJob): string {
+  const view = job.view;
+  if (view === "trace") return traceText(r, job.graph, job.format);
   if (typeof view === "object" && "pstree" in view) {
     if (view.pstree.root !== undefined && find_task_by_pid_ns(view.pstree.root, r.machine.kernel.init_pid_ns) === null)
       throw new UsageError(`no task with pid ${view.pstree.root} at that time (see 'tasklab ps')`);
@@ -62,7 +65,7 @@ try {
   });
   post({
     type: "done",
-    output: render(r, job.view, job.graph),
+    output: render(r, job),
     reports: r.reports.map(formatReport),
     problems: problems(r.reports).length,
   });

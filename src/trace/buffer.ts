@@ -88,3 +88,8 @@ export class TraceBuffer {
     return this.ring.length;
   }
 }
+
+/** trace_find_cmdline: the name shown for a pid — `<idle>` for 0, `<...>` when never saved. */
+export function trace_find_cmdline(cmdlines: ReadonlyMap<number, string>, pid: number): string {
+  return pid === 0 ? "<idle>" : (cmdlines.get(pid) ?? "<...>");
+}

@@ -5,7 +5,7 @@
  * the saved-cmdlines cache when the trace is read, as the kernel does.
  */
 import { functionName } from "../sim/functions.js";
-import type { TraceBuffer } from "./buffer.js";
+import { type TraceBuffer, trace_find_cmdline } from "./buffer.js";
 import type { TraceRecord } from "./events.js";
 
 const STATE_LETTERS: readonly [number, string][] = [
@@ -80,7 +80,7 @@ export function formatTimestamp(ns: number): string {
 }
 
 export function formatLine(r: TraceRecord, cmdlines: ReadonlyMap<number, string>): string {
-  const comm = r.pid === 0 ? "<idle>" : (cmdlines.get(r.pid) ?? "<...>");
+  const comm = trace_find_cmdline(cmdlines, r.pid);
   const head = `${comm.padStart(16)}-${String(r.pid).padEnd(7)} [${cpu3(r.cpu)}] ${r.irqflags} ${formatTimestamp(r.ts)}: `;
   // The function tracer's lines carry no event name: "func <-parent".
   return r.type === "function" ? head + formatEventText(r) : `${head}${r.type}: ${formatEventText(r)}`;

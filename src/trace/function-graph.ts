@@ -5,7 +5,7 @@
  * events as comments. A call whose return is the next record of its CPU prints as a leaf.
  */
 import { functionName } from "../sim/functions.js";
-import type { TraceBuffer } from "./buffer.js";
+import { type TraceBuffer, trace_find_cmdline } from "./buffer.js";
 import type { TraceRecord } from "./events.js";
 import { formatEventText } from "./ftrace.js";
 
@@ -41,7 +41,7 @@ const FILL = "              |  ";
 
 /** print_graph_proc: "comm-pid" (comm cut to 7) centred in 14 columns. */
 function procInfo(pid: number, cmdlines: ReadonlyMap<number, string>): string {
-  const comm = (pid === 0 ? "<idle>" : (cmdlines.get(pid) ?? "<...>")).slice(0, 7);
+  const comm = trace_find_cmdline(cmdlines, pid).slice(0, 7);
   const s = `${comm}-${pid}`;
   const spaces = Math.max(0, 14 - s.length);
   return " ".repeat(spaces >> 1) + s + " ".repeat(spaces - (spaces >> 1));
