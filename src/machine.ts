@@ -87,7 +87,7 @@ function init_task_struct(possible: cpumask): task_struct {
     normal_prio: NICE_TO_PRIO(0),
     rt_priority: 0,
     sched_class: fair_sched_class,
-    se: { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0 },
+    se: { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0, nr_migrations: 0 },
     policy: SCHED_NORMAL,
     nr_cpus_allowed: possible.weight,
     cpus_mask: possible,

@@ -162,6 +162,23 @@ describe("fault and signal injection from the command line", () => {
     out = "";
     expect(await main(["proc", "kthread-run", "39", "stack", "--at", "3ms"])).toBe(0);
     expect(out).toBe("[<0>] msleep\n[<0>] my_kthread\n[<0>] kthread\n[<0>] ret_from_fork\n");
+    out = "";
+    expect(await main(["proc", "kthread-run", "2", "sched"])).toBe(0);
+    const sched = out.split("\n");
+    expect(sched.slice(0, 2)).toEqual(["kthreadd (2, #threads: 1)", "-".repeat(67)]);
+    for (const l of sched.slice(2, -1)) expect(l).toMatch(/^[a-z_.-]+ {2,}:( {0,20}-?\d+| {0,13}-?\d+\.\d{6})$/);
+    expect(sched).toContain(`se.load.weight${" ".repeat(31)}:${"1048576".padStart(21)}`);
+    expect(sched).toContain(`prio${" ".repeat(41)}:${"120".padStart(21)}`);
+    const switches = (name: string) =>
+      Number(/: +(\d+)$/.exec(sched.find((l) => l.startsWith(`${name} `)) as string)?.[1]);
+    expect(switches("nr_switches")).toBe(switches("nr_voluntary_switches") + switches("nr_involuntary_switches"));
+    out = "";
+    // Created by kthreadd on CPU 1, placed on CPU 0 by wake_up_new_task: not a migration.
+    expect(await main(["proc", "kthread-run", "39", "sched", "--at", "3ms"])).toBe(0);
+    expect(out).toContain(`\nse.nr_migrations${" ".repeat(29)}:${"0".padStart(21)}\n`);
+    out = "";
+    expect(await main(["proc", "kthread-run", "39", "stat", "--at", "3ms"])).toBe(0);
+    expect(out.trimEnd().split(" ")[38]).toBe("0"); // stat field 39: the CPU it ran on
     expect(await main(["proc", "boot", "4242", "comm"])).toBe(2);
     expect(err).toMatch(/no task with pid 4242/);
   });

@@ -227,12 +227,46 @@ export function proc_status(p: task_struct, k: Kernel): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** "%-45s:%21Ld" and "%-45s:%14Ld.%06ld" (ns as milliseconds) of proc_sched_show_task. */
+const schedLine = (name: string, v: number) => `${name.padEnd(45)}:${String(v).padStart(21)}\n`;
+const schedNs = (name: string, value: number) => {
+  const ns = Math.trunc(value); // the model's vruntime has fractions of a ns; the kernel's is a u64
+  return `${name.padEnd(45)}:${String(Math.trunc(ns / 1e6)).padStart(14)}.${String(Math.abs(ns % 1e6)).padStart(6, "0")}\n`;
+};
+
+/**
+ * /proc/<pid>/sched as 6.19's proc_sched_show_task writes it with schedstats off (the
+ * default), for what the model keeps: run time and vruntime, migrations, switches, load
+ * weight (scaled by 1024 on 64-bit), policy and prio. It leaves out the PELT averages
+ * (se.avg.*) and se.slice, which belong to EEVDF: the model's fair class is CFS. The
+ * clock-delta line is two reads of the virtual clock with nothing between: 0.
+ */
+export function proc_pid_sched(p: task_struct): string {
+  const se = p.se;
+  return [
+    `${p.comm} (${p.pid}, #threads: ${p.signal.nr_threads})\n`,
+    `${"-".repeat(67)}\n`,
+    schedNs("se.exec_start", se.exec_start),
+    schedNs("se.vruntime", se.vruntime),
+    schedNs("se.sum_exec_runtime", se.sum_exec_runtime),
+    schedLine("se.nr_migrations", se.nr_migrations),
+    schedLine("nr_switches", p.nvcsw + p.nivcsw),
+    schedLine("nr_voluntary_switches", p.nvcsw),
+    schedLine("nr_involuntary_switches", p.nivcsw),
+    schedLine("se.load.weight", se.weight * 1024),
+    schedLine("policy", p.policy),
+    schedLine("prio", p.prio),
+    schedLine("clock-delta", 0),
+  ].join("");
+}
+
 /** The files of /proc/<pid>/ the model writes, by name. */
 export const PROC_FILES = {
   comm: proc_comm,
   stat: proc_stat,
   status: proc_status,
   stack: proc_pid_stack,
+  sched: proc_pid_sched,
 } satisfies Record<string, (p: task_struct, k: Kernel) => string>;
 
 export type ProcFile = keyof typeof PROC_FILES;

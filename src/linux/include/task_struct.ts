@@ -15,6 +15,8 @@ export interface sched_entity {
   exec_start: number;
   sum_exec_runtime: number;
   prev_sum_exec_runtime: number;
+  /** Times set_task_cpu moved the task to another CPU. */
+  nr_migrations: number;
 }
 
 /** x86's thread_struct as copy_thread fills it for a task that starts in a kernel function. */

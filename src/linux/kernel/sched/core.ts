@@ -228,10 +228,17 @@ function first_online(mask: cpumask): number {
   return -1;
 }
 
-export function set_task_cpu(p: task_struct, cpu: number): void {
+/** __set_task_cpu: p's CPU; its queue-relative state (vruntime) moves with it. */
+function __set_task_cpu(p: task_struct, cpu: number): void {
   if (p.cpu !== cpu) p.sched_class.migrate_task_rq(p, cpu_rq(p.cpu), cpu_rq(cpu));
   p.cpu = cpu;
   p.wake_cpu = cpu;
+}
+
+/** set_task_cpu: a migration, counted in se.nr_migrations (a new task's placement is not one). */
+export function set_task_cpu(p: task_struct, cpu: number): void {
+  if (p.cpu !== cpu) p.se.nr_migrations++;
+  __set_task_cpu(p, cpu);
 }
 
 // ---- enqueue / dequeue -----------------------------------------------------------------
@@ -443,7 +450,7 @@ export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct)
   me.preempt_count++; // p->pi_lock
   p.__state = TASK_RUNNING;
   p.recent_used_cpu = p.cpu;
-  set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+  __set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
   const rq = cpu_rq(p.cpu);
   me.preempt_count++; // rq lock
   activate_task(rq, p, ENQUEUE_INITIAL);
@@ -461,7 +468,7 @@ export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct)
  */
 export const sched_fork = kleaf(function sched_fork(_clone_flags: number, p: task_struct): number {
   p.on_rq = 0;
-  p.se = { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0 };
+  p.se = { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0, nr_migrations: 0 };
   p.__state = TASK_NEW;
   p.prio = current().normal_prio;
   set_load_weight(p);
