@@ -136,5 +136,6 @@ export { TraceBuffer } from "./trace/buffer.js";
 export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";
 export { formatFtrace, formatLine } from "./trace/ftrace.js";
 export { formatJsonl } from "./trace/jsonl.js";
+export { type ChromeEvent, formatPerfetto } from "./trace/perfetto.js";
 export { formatPsEf, formatPsEo, type PsRow, psRow } from "./views/ps.js";
 export { formatPstree, type PstreeOptions } from "./views/pstree.js";

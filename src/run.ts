@@ -9,6 +9,7 @@ import type { Engine, Report, StopReason } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
 import { formatFunctionGraph, type GraphOptions } from "./trace/function-graph.js";
 import { formatJsonl } from "./trace/jsonl.js";
+import { formatPerfetto } from "./trace/perfetto.js";
 import { type PsRow, psRow } from "./views/ps.js";
 
 /** A run that never goes idle stops at this virtual time unless told otherwise. */
@@ -70,16 +71,17 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
 }
 
 /** The `trace` file of the run, in the layout of its tracer. */
-/** The trace as text: ftrace's `trace` file (default) or JSON lines (`jsonl`). */
+/** The trace as text: ftrace's `trace` file (default), JSON lines or Perfetto's JSON. */
 export function traceText(r: RunResult, graph: GraphOptions = {}, format: TraceFormat = "text"): string {
   const k = r.machine.kernel;
   if (format === "jsonl") return formatJsonl(k.trace);
+  if (format === "perfetto") return formatPerfetto(k.trace, k.nr_cpu_ids);
   return k.trace.tracer === "function_graph"
     ? formatFunctionGraph(k.trace, k.nr_cpu_ids, graph)
     : formatFtrace(k.trace, k.nr_cpu_ids);
 }
 
-export type TraceFormat = "text" | "jsonl";
+export type TraceFormat = "text" | "jsonl" | "perfetto";
 
 export function psRows(r: RunResult): PsRow[] {
   return r.machine.tasks().map(psRow);

@@ -159,8 +159,11 @@ export function buildProgram(): Command {
       .option("--funcgraph-retval", "function_graph: show return values")
       .option("--funcgraph-tail", "function_graph: name the function at each closing brace")
       .addOption(
-        new Option("--format <format>", "text: the ftrace trace file; jsonl: one JSON event per line")
-          .choices(["text", "jsonl"])
+        new Option(
+          "--format <format>",
+          "text: the ftrace trace file; jsonl: one JSON event per line; perfetto: Chrome JSON for ui.perfetto.dev",
+        )
+          .choices(["text", "jsonl", "perfetto"])
           .default("text"),
       ),
   ).action(async (ref: string, f: MachineFlags & TraceFlags & { until?: number; format: TraceFormat }) => {
