@@ -139,3 +139,4 @@ export { formatJsonl } from "./trace/jsonl.js";
 export { type ChromeEvent, formatPerfetto } from "./trace/perfetto.js";
 export { formatPsEf, formatPsEo, type PsRow, psRow } from "./views/ps.js";
 export { formatPstree, type PstreeOptions } from "./views/pstree.js";
+export { formatTop } from "./views/top.js";

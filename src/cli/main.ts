@@ -216,6 +216,19 @@ export function buildProgram(): Command {
 
   withMachineOptions(
     program
+      .command("top")
+      .description("run a scenario and print a top-style table of CPU use per task at its end (or at --at)")
+      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .option("--at <time>", "at this virtual time", parseTime),
+  ).action(async (ref: string, f: MachineFlags & { at?: number }) => {
+    process.exitCode = await execute(
+      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view: "top" },
+      f,
+    );
+  });
+
+  withMachineOptions(
+    program
       .command("proc")
       .description("run a scenario and print /proc/<pid>/comm, stat, status or stack at its end (or at --at)")
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")

@@ -11,6 +11,7 @@ import type { GraphOptions } from "../trace/function-graph.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { formatPsEf, formatPsEo } from "../views/ps.js";
 import { formatPstree, type PstreeOptions } from "../views/pstree.js";
+import { formatTop } from "../views/top.js";
 import { loadScenario, UsageError } from "./options.js";
 
 export type WorkerJob = {
@@ -19,7 +20,7 @@ export type WorkerJob = {
   /** function_graph display options. */
   graph?: GraphOptions;
   format?: TraceFormat;
-  view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | { pid: number; file: ProcFile } | { pstree: PstreeOptions };
+  view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | "top" | { pid: number; file: ProcFile } | { pstree: PstreeOptions };
 };
 
 export type WorkerMessage =
@@ -49,6 +50,7 @@ function render(r: RunResult, job: WorkerJob): string {
     return PROC_FILES[view.file](t, r.machine.kernel);
   }
   const rows = psRows(r);
+  if (view === "top") return formatTop(rows, r.machine.now);
   if (view === "ps-json") return `${JSON.stringify(rows, null, 2)}\n`;
   return view === "ps-ef" ? formatPsEf(rows) : formatPsEo(rows);
 }
