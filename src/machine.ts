@@ -223,6 +223,7 @@ export class Machine {
       }),
       hotplug_threads: [],
       unbound_percpu_workers: [],
+      warned_once: new Set(),
       percpu_workers: [],
       cpuhp_state: [],
       trace,

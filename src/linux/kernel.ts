@@ -68,6 +68,8 @@ export interface Kernel {
   fail_point: ((name: string) => boolean) | null;
   /** Boot progress: SYSTEM_BOOTING → SYSTEM_SCHEDULING → SYSTEM_RUNNING. */
   system_state: "booting" | "scheduling" | "running";
+  /** The WARN_ON_ONCE sites that have fired (each one's `static bool __warned`). */
+  readonly warned_once: Set<string>;
 }
 
 export let K: Kernel;

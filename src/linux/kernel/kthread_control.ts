@@ -4,7 +4,7 @@
  * thread's own side are in kthread.ts.
  */
 import { kfunc } from "../../sim/functions.js";
-import { WARN_ON } from "../include/bug.js";
+import { WARN_ON, WARN_ON_ONCE } from "../include/bug.js";
 import { current } from "../include/current.js";
 import { type ErrOr, IS_ERR } from "../include/err.js";
 import { EBUSY, ENOSYS } from "../include/errno.js";
@@ -62,13 +62,13 @@ function cpumask_of(cpu: number): cpumask {
  */
 export const kthread_bind_mask = kfunc(function* kthread_bind_mask(p: task_struct, mask: cpumask) {
   yield* __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
-  WARN_ON(to_kthread(p).started, "kernel/kthread.c");
+  WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", "kthread_bind_mask/started");
 });
 
 /** kthread_bind: kthread_bind_mask to one CPU. May sleep. */
 export const kthread_bind = kfunc(function* kthread_bind(p: task_struct, cpu: number) {
   yield* __kthread_bind_mask(p, cpumask_of(cpu), TASK_UNINTERRUPTIBLE);
-  WARN_ON(to_kthread(p).started, "kernel/kthread.c");
+  WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", "kthread_bind/started");
 });
 
 /**
@@ -113,13 +113,14 @@ export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
 export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
   const kt = to_kthread(k);
   if (WARN_ON((k.flags & PF_EXITING) !== 0, "kernel/kthread.c")) return -ENOSYS;
-  if (WARN_ON((kt.flags & KTHREAD_SHOULD_PARK) !== 0, "kernel/kthread.c")) return -EBUSY;
+  if (WARN_ON_ONCE((kt.flags & KTHREAD_SHOULD_PARK) !== 0, "kernel/kthread.c", "kthread_park/should_park"))
+    return -EBUSY;
   kt.flags |= KTHREAD_SHOULD_PARK;
   if (k !== current()) {
     yield* wake_up_process(k);
     // __kthread_parkme completed `parked`: it is in TASK_PARKED and about to switch out.
     yield* wait_for_completion(kt.parked);
-    WARN_ON(!(yield* wait_task_inactive(k, TASK_PARKED)), "kernel/kthread.c");
+    WARN_ON_ONCE(!(yield* wait_task_inactive(k, TASK_PARKED)), "kernel/kthread.c", "kthread_park/inactive");
   }
   return 0;
 });

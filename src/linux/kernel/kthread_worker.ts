@@ -7,7 +7,7 @@
  */
 import type { KGen, Timer } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
-import { WARN_ON } from "../include/bug.js";
+import { WARN_ON, WARN_ON_ONCE } from "../include/bug.js";
 import { current } from "../include/current.js";
 import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
 import { ENOMEM } from "../include/errno.js";
@@ -180,8 +180,8 @@ function queuing_blocked(work: kthread_work): boolean {
 
 /** kthread_insert_work: puts work before `pos`; wakes the worker if it is not busy. */
 function* kthread_insert_work(worker: kthread_worker, work: kthread_work, pos: list_head<kthread_work>) {
-  WARN_ON(!list_empty(work.node), "kernel/kthread.c");
-  WARN_ON(work.worker !== null && work.worker !== worker, "kernel/kthread.c");
+  WARN_ON_ONCE(!list_empty(work.node), "kernel/kthread.c", "insert_work/queued");
+  WARN_ON_ONCE(work.worker !== null && work.worker !== worker, "kernel/kthread.c", "insert_work/worker");
   trace_sched_kthread_work_queue_work(worker, work);
   list_add_tail(work.node, pos);
   work.worker = worker;
@@ -205,8 +205,9 @@ const kthread_delayed_work_timer_fn = kfunc(function* kthread_delayed_work_timer
   const work = dwork.work;
   const worker = work.worker;
   dwork.timer = null;
-  if (WARN_ON(worker === null, "kernel/kthread.c") || worker === null) return;
+  if (WARN_ON_ONCE(worker === null, "kernel/kthread.c", "delayed_work_timer_fn/worker") || worker === null) return;
   yield* spin_lock_irq(worker.lock);
+  WARN_ON_ONCE(list_empty(work.node), "kernel/kthread.c", "delayed_work_timer_fn/queued");
   list_del_init(work.node);
   if (!work.canceling) yield* kthread_insert_work(worker, work, worker.work_list);
   spin_unlock_irq(worker.lock);
