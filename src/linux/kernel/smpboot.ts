@@ -16,7 +16,7 @@ import { K } from "../kernel.js";
 import { kfree, kmalloc, type Tracked } from "../mm/slab.js";
 import { get_task_struct } from "./fork.js";
 import { kthread_parkme, kthread_set_per_cpu, kthread_should_park, kthread_should_stop } from "./kthread.js";
-import { kthread_create_on_cpu, kthread_park, kthread_unpark } from "./kthread_control.js";
+import { kthread_create_on_cpu, kthread_park, kthread_stop_put, kthread_unpark } from "./kthread_control.js";
 import {
   preempt_disable,
   preempt_enable,
@@ -57,6 +57,7 @@ const smpboot_thread_fn = kfunc(function* smpboot_thread_fn(data: unknown) {
     if (kthread_should_stop()) {
       me.__state = TASK_RUNNING;
       preempt_enable();
+      kfree(td); // the thread owns its data from the moment it runs
       return 0;
     }
     if (kthread_should_park()) {
@@ -123,13 +124,36 @@ export const smpboot_park_threads = kfunc(function* smpboot_park_threads(cpu: nu
   }
 });
 
-/** smpboot_register_percpu_thread: registers a type and creates it on the online CPUs. */
+/** smpboot_destroy_threads: stops every CPU's thread of a type (each frees its own data). */
+const smpboot_destroy_threads = kfunc(function* smpboot_destroy_threads(ht: smp_hotplug_thread) {
+  for (const [cpu, tsk] of [...ht.store].sort((a, b) => a[0] - b[0])) {
+    yield* kthread_stop_put(tsk);
+    ht.store.delete(cpu);
+  }
+});
+
+/**
+ * smpboot_register_percpu_thread: creates the type's thread on every online CPU and lets it
+ * run, then registers the type for CPUs that come up later. If one cannot be created, the
+ * ones made so far are stopped and the error returned.
+ */
 export const smpboot_register_percpu_thread = kfunc(function* smpboot_register_percpu_thread(ht: smp_hotplug_thread) {
   for (const cpu of K.cpu_online_mask) {
     const ret = yield* __smpboot_create_thread(ht, cpu);
-    if (ret) return ret;
+    if (ret) {
+      yield* smpboot_destroy_threads(ht);
+      return ret;
+    }
     yield* kthread_unpark(ht.store.get(cpu) as task_struct);
   }
   registry().unshift(ht);
   return 0;
+});
+
+/** smpboot_unregister_percpu_thread: unregisters the type and stops its threads. */
+export const smpboot_unregister_percpu_thread = kfunc(function* smpboot_unregister_percpu_thread(
+  ht: smp_hotplug_thread,
+) {
+  registry().splice(registry().indexOf(ht), 1);
+  yield* smpboot_destroy_threads(ht);
 });
