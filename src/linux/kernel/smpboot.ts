@@ -108,17 +108,23 @@ export const smpboot_create_threads = kfunc(function* smpboot_create_threads(cpu
   return 0;
 });
 
-/** smpboot_unpark_threads (CPUHP_AP_SMPBOOT_THREADS): lets `cpu`'s threads run. */
+/** smpboot_unpark_thread: lets a type's thread on `cpu` run (cpuhp/N is unparked by the hotplug code). */
+function* smpboot_unpark_thread(ht: smp_hotplug_thread, cpu: number) {
+  const tsk = ht.store.get(cpu);
+  if (tsk !== undefined && !ht.selfparking) yield* kthread_unpark(tsk);
+}
+
+/** smpboot_unpark_threads (CPUHP_AP_SMPBOOT_THREADS): lets `cpu`'s threads run, newest type first. */
 export const smpboot_unpark_threads = kfunc(function* smpboot_unpark_threads(cpu: number) {
-  for (const ht of registry()) {
-    const tsk = ht.store.get(cpu);
-    if (tsk !== undefined) yield* kthread_unpark(tsk);
-  }
+  for (const ht of registry()) yield* smpboot_unpark_thread(ht, cpu);
 });
 
-/** smpboot_park_threads (CPU going down): parks `cpu`'s per-CPU threads, cpuhp/N excepted. */
+/**
+ * smpboot_park_threads (CPU going down): parks `cpu`'s per-CPU threads in the reverse order
+ * of unparking (oldest type first), cpuhp/N excepted: it parks itself last.
+ */
 export const smpboot_park_threads = kfunc(function* smpboot_park_threads(cpu: number) {
-  for (const ht of registry()) {
+  for (const ht of [...registry()].reverse()) {
     const tsk = ht.store.get(cpu);
     if (tsk !== undefined && !ht.selfparking) yield* kthread_park(tsk);
   }
@@ -144,7 +150,7 @@ export const smpboot_register_percpu_thread = kfunc(function* smpboot_register_p
       yield* smpboot_destroy_threads(ht);
       return ret;
     }
-    yield* kthread_unpark(ht.store.get(cpu) as task_struct);
+    yield* smpboot_unpark_thread(ht, cpu);
   }
   registry().unshift(ht);
   return 0;
