@@ -108,6 +108,11 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
  * Runs the job in a worker under the watchdog, writes its output and reports; returns the
  * exit code: 0 clean, 1 problems reported (or the watchdog fired), 2 usage error.
  */
+/** Runs a scenario to its end (leaks checked) or to `--at`, and prints `view` of that moment. */
+function executeAt(ref: string, f: MachineFlags & { at?: number }, view: WorkerJob["view"]): Promise<number> {
+  return execute({ ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view }, f);
+}
+
 async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
   const r = await runJob(job, f.watchdog);
   if (r.type === "usage") throw new UsageError(r.message);
@@ -192,10 +197,7 @@ export function buildProgram(): Command {
       .option("--json", "an array of objects instead of a table"),
   ).action(async (ref: string, f: MachineFlags & { at?: number; full?: boolean; json?: boolean }) => {
     const view = f.json ? "ps-json" : f.full ? "ps-ef" : "ps-eo";
-    process.exitCode = await execute(
-      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view },
-      f,
-    );
+    process.exitCode = await executeAt(ref, f, view);
   });
 
   withMachineOptions(
@@ -208,10 +210,7 @@ export function buildProgram(): Command {
       .option("--at <time>", "draw it at this virtual time", parseTime),
   ).action(async (ref: string, pid: number | undefined, f: MachineFlags & { at?: number; numericSort?: boolean }) => {
     const view = { pstree: { root: pid, numeric: f.numericSort } };
-    process.exitCode = await execute(
-      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view },
-      f,
-    );
+    process.exitCode = await executeAt(ref, f, view);
   });
 
   withMachineOptions(
@@ -221,10 +220,7 @@ export function buildProgram(): Command {
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
       .option("--at <time>", "at this virtual time", parseTime),
   ).action(async (ref: string, f: MachineFlags & { at?: number }) => {
-    process.exitCode = await execute(
-      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view: "top" },
-      f,
-    );
+    process.exitCode = await executeAt(ref, f, "top");
   });
 
   withMachineOptions(
@@ -236,10 +232,7 @@ export function buildProgram(): Command {
       .addArgument(new Argument("[file]", "which file").choices(Object.keys(PROC_FILES)).default("status"))
       .option("--at <time>", "read it at this virtual time", parseTime),
   ).action(async (ref: string, pid: number, file: ProcFile, f: MachineFlags & { at?: number }) => {
-    process.exitCode = await execute(
-      { ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view: { pid, file } },
-      f,
-    );
+    process.exitCode = await executeAt(ref, f, { pid, file });
   });
 
   return program;

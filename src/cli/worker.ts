@@ -36,19 +36,21 @@ function post(m: WorkerMessage): void {
   port?.postMessage(m);
 }
 
+/** The task with this pid at the end of the run, or a usage error naming it. */
+function taskOrUsage(r: RunResult, pid: number): task_struct {
+  const t = find_task_by_pid_ns(pid, r.machine.kernel.init_pid_ns);
+  if (t === null) throw new UsageError(`no task with pid ${pid} at that time (see 'tasklab ps')`);
+  return t;
+}
+
 function render(r: RunResult, job: WorkerJob): string {
   const view = job.view;
   if (view === "trace") return traceText(r, job.graph, job.format);
   if (typeof view === "object" && "pstree" in view) {
-    if (view.pstree.root !== undefined && find_task_by_pid_ns(view.pstree.root, r.machine.kernel.init_pid_ns) === null)
-      throw new UsageError(`no task with pid ${view.pstree.root} at that time (see 'tasklab ps')`);
+    if (view.pstree.root !== undefined) taskOrUsage(r, view.pstree.root);
     return formatPstree(psRows(r), view.pstree);
   }
-  if (typeof view === "object") {
-    const t = find_task_by_pid_ns(view.pid, r.machine.kernel.init_pid_ns);
-    if (t === null) throw new UsageError(`no task with pid ${view.pid} at that time (see 'tasklab ps')`);
-    return PROC_FILES[view.file](t, r.machine.kernel);
-  }
+  if (typeof view === "object") return PROC_FILES[view.file](taskOrUsage(r, view.pid), r.machine.kernel);
   const rows = psRows(r);
   if (view === "top") return formatTop(rows, r.machine.now);
   if (view === "ps-json") return `${JSON.stringify(rows, null, 2)}\n`;

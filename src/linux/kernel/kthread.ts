@@ -420,7 +420,7 @@ export function* kthread_run(
   namefmt: string,
   ...args: PrintfArg[]
 ): KGen<ErrOr<task_struct>> {
-  const k = yield* kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
+  const k = yield* kthread_create(threadfn, data, namefmt, ...args);
   if (!IS_ERR(k)) yield* wake_up_process(k);
   return k;
 }
