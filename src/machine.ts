@@ -6,31 +6,39 @@
 
 import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
+import { init_files } from "./linux/fs/file.js";
 import { NICE_TO_PRIO, PF_KTHREAD, SCHED_NORMAL, TASK_RUNNING } from "./linux/include/sched.js";
 import { SIG_DFL, SIGSEGV } from "./linux/include/signal.js";
 import type {
+  cred,
   files_struct,
   fs_struct,
   sighand_struct,
   signal_struct,
   task_struct,
+  user_namespace,
 } from "./linux/include/task_struct.js";
 import { type BootHooks, type InitMain, start_kernel } from "./linux/init/main.js";
+import { CAP_FULL_SET, RLIM_INFINITY } from "./linux/kernel/cred.js";
 import { make_task_dead } from "./linux/kernel/exit.js";
-import { create_pid_namespace, PID_MAX_DEFAULT } from "./linux/kernel/pid.js";
+import { init_nsproxy } from "./linux/kernel/nsproxy.js";
+import { create_pid_namespace, PID_MAX_DEFAULT, type pid_namespace } from "./linux/kernel/pid.js";
 import { init_completion } from "./linux/kernel/sched/completion.js";
 import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/core.js";
 import { fair_sched_class } from "./linux/kernel/sched/fair.js";
 import type { rq } from "./linux/kernel/sched/sched.js";
+import { init_waitqueue_head } from "./linux/kernel/sched/wait.js";
 import { type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import { cpumask } from "./linux/lib/cpumask.js";
-import { list_head } from "./linux/lib/list.js";
+import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { TraceBuffer } from "./trace/buffer.js";
 import { ALL_EVENTS, type EventType } from "./trace/events.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
+import { BIN } from "./user/bin.js";
+import type { UserMain } from "./user/runtime.js";
 
 export interface MachineOptions {
   cpus?: number;
@@ -54,14 +62,16 @@ export interface MachineOptions {
   signals?: readonly (SignalSpec | string)[];
   /** The tracer and its filters (default nop: events only). */
   tracer?: TracerOptions;
+  /** Executables to add to the file system (absolute path → program), besides /bin/true, /bin/sh, … */
+  programs?: Readonly<Record<string, UserMain>>;
 }
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
 
 /** The static structures init_task points at (init_fs, init_files, init_sighand, init_signals). */
-function init_task_struct(possible: cpumask): task_struct {
+function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pid_namespace): task_struct {
   const fs: fs_struct = { users: 1, umask: 0o022, in_exec: false, __slab: null };
-  const files: files_struct = { count: 1, __slab: null };
+  const files: files_struct = init_files();
   const sighand: sighand_struct = { count: 1, action: new Int32Array(64).fill(SIG_DFL), __slab: null };
   const signal: signal_struct = {
     sigcnt: 1,
@@ -69,9 +79,15 @@ function init_task_struct(possible: cpumask): task_struct {
     live: 1,
     oom_score_adj: 0,
     flags: 0,
+    group_exit_code: 0,
+    thread_head: new list_head<task_struct>(),
+    wait_chldexit: init_waitqueue_head(),
     shared_pending: { signal: 0n },
+    rlim_nproc: RLIM_INFINITY,
+    group_exec_task: null,
     __slab: null,
   };
+  const cred: cred = { usage: 1, uid: 0, euid: 0, cap_effective: CAP_FULL_SET, user_ns, __slab: null };
   const t = {
     __state: TASK_RUNNING,
     ti_flags: 0,
@@ -117,17 +133,22 @@ function init_task_struct(possible: cpumask): task_struct {
     files,
     signal,
     sighand,
+    cred,
+    nsproxy: init_nsproxy(pid_ns),
+    user: null,
     blocked: 0n,
     pending: { signal: 0n },
     pref_node_fork: -1,
     usage: 2,
     rcu_users: 2,
     stack: null,
-    thread: { fn: null, fn_arg: null },
+    thread: { fn: null, fn_arg: null, user_mode: false },
     sim: null,
     __slab: null,
   } as unknown as task_struct;
   t.tasks = new list_head(t);
+  t.thread_node = new list_head(t);
+  list_add_tail(t.thread_node, signal.thread_head);
   t.sibling = new list_head(t);
   t.real_parent = t;
   t.parent = t;
@@ -191,7 +212,9 @@ export class Machine {
       cpus,
       Array.from({ length: cpus }, (_, i) => i),
     );
-    const init_task = init_task_struct(possible);
+    const init_user_ns: user_namespace = { count: 1, level: 0, parent: null, owner: 0, __slab: null };
+    const init_pid_ns = create_pid_namespace(cfg.pid_max, init_user_ns);
+    const init_task = init_task_struct(possible, init_user_ns, init_pid_ns);
     const tracer = opts.tracer ?? { tracer: "nop" };
     // With a function tracer the events are off unless asked for, as in ftrace.
     const events = opts.events ?? (tracer.tracer === "nop" ? ALL_EVENTS : []);
@@ -207,7 +230,12 @@ export class Machine {
       runqueues,
       init_task,
       idle_tasks: Array.from({ length: cpus }, (_, i) => (i === 0 ? init_task : null)),
-      init_pid_ns: create_pid_namespace(cfg.pid_max),
+      init_pid_ns,
+      init_user_ns,
+      nproc: new Map(),
+      next_ns_inum: 0xf0000000,
+      tty: [],
+      binaries: new Map(Object.entries({ ...BIN, ...opts.programs })),
       nr_threads: 0,
       total_forks: 0,
       max_threads: 192730,

@@ -48,6 +48,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     init: s.main ?? null,
     faults: [...(s.faults ?? []), ...(opts.faults ?? [])],
     signals: [...(s.signals ?? []), ...(opts.signals ?? [])],
+    programs: { ...s.programs, ...opts.programs },
   });
   machine.engine.onProgress = opts.onProgress ?? null;
   opts.prepare?.(machine);

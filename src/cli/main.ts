@@ -122,6 +122,8 @@ async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
   }
   if (f.output === undefined) process.stdout.write(r.output);
   else writeFileSync(f.output, r.output);
+  // What the user programs wrote to their terminal goes to ours (stderr, so traces stay clean).
+  process.stderr.write(r.tty);
   for (const rep of r.reports) process.stderr.write(`${rep}\n`);
   return r.problems > 0 ? 1 : 0;
 }

@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 
 export type JobResult =
-  | { type: "done"; output: string; reports: string[]; problems: number }
+  | { type: "done"; output: string; tty: string; reports: string[]; problems: number }
   | { type: "usage"; message: string }
   | { type: "hung"; report: string };
 

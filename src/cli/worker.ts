@@ -25,7 +25,7 @@ export type WorkerJob = {
 
 export type WorkerMessage =
   | { type: "progress"; steps: number; time: number; where: string }
-  | { type: "done"; output: string; reports: string[]; problems: number }
+  | { type: "done"; output: string; tty: string; reports: string[]; problems: number }
   | { type: "usage"; message: string };
 
 const port = parentPort;
@@ -70,6 +70,7 @@ try {
   post({
     type: "done",
     output: render(r, job),
+    tty: r.machine.kernel.tty.map((l) => l.text).join(""),
     reports: r.reports.map(formatReport),
     problems: problems(r.reports).length,
   });

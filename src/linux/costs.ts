@@ -63,6 +63,28 @@ export const COSTS: Readonly<Record<string, number>> = {
   do_task_dead: 200,
   delayed_put_task_struct: 2_000,
 
+  // User tasks (real-linux-observations.md §3: pthread_create+join 45 µs, vfork+exit+wait
+  // 31 µs, fork+exit+wait 744 µs with ≈19 page faults of 11–16 µs, fork+exec+wait 2.76 ms).
+  user_step: 150, // user code between two requests
+  do_syscall_64: 250, // entry, exit and the return to user mode
+  copy_pte: 60, // per resident page: copying one page-table entry at fork
+  zap_pte: 40, // per resident page: unmapping at exit or exec
+  dup_mmap: 3_000,
+  exit_mmap: 2_000,
+  do_anonymous_page: 6_000,
+  do_wp_page: 12_000, // copy-on-write: allocate and copy a page
+  handle_mm_fault: 1_000,
+  load_elf_binary: 250_000, // open, read and map the ELF file and ld.so
+  begin_new_exec: 30_000,
+  do_execveat_common: 20_000,
+  futex_wait: 800,
+  futex_wake: 600,
+  do_wait: 1_500,
+  __x64_sys_mmap: 2_500,
+  __x64_sys_munmap: 3_000,
+  __x64_sys_clone3: 400,
+  __x64_sys_clone: 300,
+
   // Synchronisation and time.
   spin_lock: 40,
   spin_lock_irq: 40,

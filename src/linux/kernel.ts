@@ -6,7 +6,8 @@
  */
 import type { Engine } from "../sim/engine.js";
 import type { TraceBuffer } from "../trace/buffer.js";
-import type { completion, spinlock_t, task_struct } from "./include/task_struct.js";
+import type { UserMain } from "../user/runtime.js";
+import type { completion, spinlock_t, task_struct, user_namespace } from "./include/task_struct.js";
 import type { cpuhp_cpu_state } from "./kernel/cpu.js";
 import type { kthread_create_info } from "./kernel/kthread.js";
 import type { pid_namespace } from "./kernel/pid.js";
@@ -42,6 +43,15 @@ export interface Kernel {
   /** Idle task of each CPU (swapper/N), once the CPU is set up. */
   readonly idle_tasks: (task_struct | null)[];
   readonly init_pid_ns: pid_namespace;
+  readonly init_user_ns: user_namespace;
+  /** Tasks per uid, for RLIMIT_NPROC (the ucounts of the initial user namespace). */
+  readonly nproc: Map<number, number>;
+  /** The next /proc inode number a new namespace gets. */
+  next_ns_inum: number;
+  /** What user programs wrote to the terminal (fds 0–2), line by line. */
+  readonly tty: TtyLine[];
+  /** The executables of the file system, by absolute path (what execve can load). */
+  readonly binaries: Map<string, UserMain>;
   nr_threads: number;
   total_forks: number;
   max_threads: number;
@@ -70,6 +80,14 @@ export interface Kernel {
   system_state: "booting" | "scheduling" | "running";
   /** The WARN_ON_ONCE sites that have fired (each one's `static bool __warned`). */
   readonly warned_once: Set<string>;
+}
+
+/** One write to the terminal: when, by whom, what. */
+export interface TtyLine {
+  time: number;
+  pid: number;
+  comm: string;
+  text: string;
 }
 
 export let K: Kernel;

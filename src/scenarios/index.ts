@@ -1,5 +1,8 @@
 /** The built-in scenarios, by name. */
 import boot from "./boot.js";
+import cloneFlags from "./clone-flags.js";
+import fork from "./fork.js";
+import forkVsThread from "./fork-vs-thread.js";
 import { creatorKilled } from "./kthread-creator-killed.js";
 import kthreadEnomem from "./kthread-enomem.js";
 import kthreadLongName from "./kthread-long-name.js";
@@ -7,7 +10,12 @@ import kthreadPark from "./kthread-park.js";
 import kthreadRun from "./kthread-run.js";
 import kthreadStopUnwoken from "./kthread-stop-unwoken.js";
 import kthreadWorker from "./kthread-worker.js";
+import orphans from "./orphans.js";
+import pidNamespace from "./pid-namespace.js";
+import posixSpawn from "./posix-spawn.js";
+import pthreadCreate from "./pthread-create.js";
 import type { Scenario } from "./scenario.js";
+import vfork from "./vfork.js";
 
 export const SCENARIOS: readonly Scenario[] = [
   boot,
@@ -18,6 +26,14 @@ export const SCENARIOS: readonly Scenario[] = [
   kthreadWorker,
   kthreadLongName,
   kthreadEnomem,
+  fork,
+  vfork,
+  pthreadCreate,
+  posixSpawn,
+  cloneFlags,
+  forkVsThread,
+  pidNamespace,
+  orphans,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -4,6 +4,7 @@
  * init function).
  */
 import type { KGen } from "../sim/engine.js";
+import type { UserMain } from "../user/runtime.js";
 
 export interface Scenario {
   name: string;
@@ -15,6 +16,8 @@ export interface Scenario {
   faults?: readonly string[];
   /** Signals to deliver, in the `--signal` syntax (added to the caller's). */
   signals?: readonly string[];
+  /** User programs the scenario installs in the file system (absolute path → program). */
+  programs?: Readonly<Record<string, UserMain>>;
 }
 
 /** Identity, for type checking a scenario module's default export. */

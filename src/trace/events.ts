@@ -38,6 +38,8 @@ export type TraceEvent =
   | { type: "sched_process_fork"; comm: string; tpid: number; child_comm: string; child_pid: number }
   | { type: "sched_process_exit"; comm: string; tpid: number; prio: number; group_dead: boolean }
   | { type: "sched_process_free"; comm: string; tpid: number; prio: number }
+  | { type: "sched_process_wait"; comm: string; tpid: number; prio: number }
+  | { type: "sched_process_exec"; filename: string; tpid: number; old_pid: number }
   | { type: "task_newtask"; tpid: number; comm: string; clone_flags: number; oom_score_adj: number }
   | { type: "task_rename"; tpid: number; oldcomm: string; newcomm: string; oom_score_adj: number }
   | { type: "sched_kthread_stop"; comm: string; tpid: number }
@@ -62,6 +64,8 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
   sched_process_fork: "sched",
   sched_process_exit: "sched",
   sched_process_free: "sched",
+  sched_process_wait: "sched",
+  sched_process_exec: "sched",
   sched_kthread_stop: "sched",
   sched_kthread_stop_ret: "sched",
   sched_kthread_work_queue_work: "sched",

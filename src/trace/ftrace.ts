@@ -50,9 +50,12 @@ export function formatEventText(r: TraceRecord): string {
     case "sched_process_exit":
       return `comm=${r.comm} pid=${r.tpid} prio=${r.prio} group_dead=${r.group_dead}`;
     case "sched_process_free":
+    case "sched_process_wait":
       return `comm=${r.comm} pid=${r.tpid} prio=${r.prio}`;
+    case "sched_process_exec":
+      return `filename=${r.filename} pid=${r.tpid} old_pid=${r.old_pid}`;
     case "task_newtask":
-      return `pid=${r.tpid} comm=${r.comm} clone_flags=${(r.clone_flags >>> 0).toString(16)} oom_score_adj=${r.oom_score_adj}`;
+      return `pid=${r.tpid} comm=${r.comm} clone_flags=${r.clone_flags.toString(16)} oom_score_adj=${r.oom_score_adj}`;
     case "task_rename":
       return `oldcomm=${r.oldcomm} newcomm=${r.newcomm} oom_score_adj=${r.oom_score_adj}`;
     case "sched_kthread_stop":

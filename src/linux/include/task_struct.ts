@@ -23,6 +23,8 @@ export interface sched_entity {
 export interface thread_struct {
   fn: ((arg: unknown) => import("../../sim/engine.js").KGen<number>) | null;
   fn_arg: unknown;
+  /** The CPU is running this task's user code (pt_regs says user mode): preemptible at any tick. */
+  user_mode: boolean;
 }
 
 export interface wait_queue_entry {
@@ -56,9 +58,19 @@ export interface signal_struct extends Tracked {
   sigcnt: number;
   nr_threads: number;
   live: number;
+  /** The threads of the group, leader first (task_struct::thread_node). */
+  thread_head: list_head<task_struct>;
+  /** Where wait4/waitid sleep until a child changes state. */
+  wait_chldexit: wait_queue_head;
   oom_score_adj: number;
   flags: number;
+  /** The status every thread exits with once SIGNAL_GROUP_EXIT is set. */
+  group_exit_code: number;
   shared_pending: sigpending;
+  /** rlimit(RLIMIT_NPROC), soft limit. */
+  rlim_nproc: number;
+  /** A thread in de_thread, waiting for the others to go (woken as each is released). */
+  group_exec_task: task_struct | null;
 }
 
 export interface sighand_struct extends Tracked {
@@ -73,19 +85,74 @@ export interface fs_struct extends Tracked {
   in_exec: boolean;
 }
 
+/** An open file: only the kinds task creation makes (a pidfd, a /proc comm file). */
+export interface file extends Tracked {
+  f_count: number;
+  kind: "tty" | "pidfd" | "proc_comm";
+  /** pidfd: the process it refers to; proc_comm: the thread whose name it sets; tty: none. */
+  pid: pid | null;
+}
+
 export interface files_struct extends Tracked {
   count: number;
+  /** fd → open file; 0, 1 and 2 are the inherited terminal (not modeled). */
+  fd: (file | null)[];
+}
+
+/** One of a pid's numbers: its number in one namespace. */
+export interface upid {
+  nr: number;
+  ns: import("../kernel/pid.js").pid_namespace;
 }
 
 export interface pid extends Tracked {
   count: number;
-  nr: number;
+  /** The depth of the namespace the pid was made in (0: the initial one). */
+  level: number;
+  /** numbers[i]: the number at level i; numbers[0] is the global pid. */
+  numbers: upid[];
   task: task_struct | null;
 }
 
 /** An address space; user tasks have one, kernel threads borrow one (active_mm). */
-export interface mm_struct extends Tracked {
-  mm_users: number;
+export type mm_struct = import("../mm/mm_types.js").mm_struct;
+
+/** The credentials of a task (include/linux/cred.h), reduced to who it is and what it may do. */
+export interface cred extends Tracked {
+  usage: number;
+  uid: number;
+  euid: number;
+  /** Effective capabilities, as a bit set over CAP_* numbers. */
+  cap_effective: bigint;
+  user_ns: user_namespace;
+}
+
+export interface user_namespace extends Tracked {
+  count: number;
+  level: number;
+  parent: user_namespace | null;
+  /** The euid of the creator, who holds every capability in it. */
+  owner: number;
+}
+
+/** A namespace other than pid and user ones: only its identity and references are modeled. */
+export interface ns_common extends Tracked {
+  kind: "mnt" | "uts" | "ipc" | "net" | "cgroup" | "time";
+  /** The inode number /proc/<pid>/ns/<kind> shows. */
+  inum: number;
+  count: number;
+}
+
+export interface nsproxy extends Tracked {
+  count: number;
+  mnt_ns: ns_common;
+  uts_ns: ns_common;
+  ipc_ns: ns_common;
+  net_ns: ns_common;
+  cgroup_ns: ns_common;
+  time_ns: ns_common;
+  /** Where the task's children get their pids (CLONE_NEWPID, unshare). */
+  pid_ns_for_children: import("../kernel/pid.js").pid_namespace;
 }
 
 /** The part of a task's kernel stack we track: it is allocated and freed with the task. */
@@ -127,6 +194,8 @@ export interface task_struct extends Tracked {
   children: list_head<task_struct>;
   sibling: list_head<task_struct>;
   group_leader: task_struct;
+  /** This task's place on its group's signal.thread_head. */
+  thread_node: list_head<task_struct>;
   thread_pid: pid | null;
   vfork_done: completion | null;
   set_child_tid: number;
@@ -142,6 +211,10 @@ export interface task_struct extends Tracked {
   files: files_struct | null;
   signal: signal_struct;
   sighand: sighand_struct | null;
+  cred: cred;
+  nsproxy: nsproxy | null;
+  /** The user program this task runs, for a task that returns to user mode. */
+  user: import("../../user/runtime.js").UserState | null;
   blocked: bigint;
   pending: sigpending;
   pref_node_fork: number;

@@ -8,9 +8,12 @@ import type { KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
 import { current, smp_processor_id } from "../include/current.js";
-import { PF_NO_SETAFFINITY, TASK_INTERRUPTIBLE } from "../include/sched.js";
+import { EXIT_ZOMBIE, PF_NO_SETAFFINITY, TASK_INTERRUPTIBLE } from "../include/sched.js";
+import type { task_struct } from "../include/task_struct.js";
 import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
+import { __WALL, WNOHANG } from "../include/uapi/wait.js";
 import { smp_init } from "../kernel/cpu.js";
+import { kernel_wait4 } from "../kernel/exit_wait.js";
 import { kernel_thread, user_mode_thread } from "../kernel/fork.js";
 import { kthreadd } from "../kernel/kthread.js";
 import { kthread_run_worker } from "../kernel/kthread_worker.js";
@@ -19,6 +22,7 @@ import { rcu_spawn_gp_kthread } from "../kernel/rcu/tree.js";
 import { complete, wait_for_completion } from "../kernel/sched/completion.js";
 import { do_set_cpus_allowed, schedule, schedule_preempt_disabled } from "../kernel/sched/core.js";
 import { cpu_startup_entry } from "../kernel/sched/idle.js";
+import { finish_wait, init_wait_entry, prepare_to_wait } from "../kernel/sched/wait.js";
 import { spawn_ksoftirqd } from "../kernel/softirq.js";
 import { cpu_stop_init } from "../kernel/stop_machine.js";
 import { init_rescuer, workqueue_init } from "../kernel/workqueue.js";
@@ -55,6 +59,27 @@ const kernel_init_freeable = kfunc(function* kernel_init_freeable() {
   yield* do_initcalls();
 });
 
+/** Whether p has a child that exited and waits to be reaped. */
+function has_zombie_child(p: task_struct): boolean {
+  for (const c of p.children) if (c.exit_state === EXIT_ZOMBIE && c.signal.nr_threads <= 1) return true;
+  return false;
+}
+
+/** What /sbin/init does forever: wait for children (orphans are reparented to it) and reap them. */
+function* init_reap_loop(): KGen<never> {
+  const me = current();
+  const w = init_wait_entry(me, false);
+  for (;;) {
+    prepare_to_wait(me.signal.wait_chldexit, w, TASK_INTERRUPTIBLE);
+    if (has_zombie_child(me)) {
+      finish_wait(me.signal.wait_chldexit, w);
+      yield* kernel_wait4(-1, 0, WNOHANG | __WALL, null);
+      continue;
+    }
+    yield* schedule();
+  }
+}
+
 function make_kernel_init(hooks: BootHooks) {
   return kfunc(function* kernel_init(_unused: unknown) {
     yield* wait_for_completion(K.kthreadd_done);
@@ -64,13 +89,8 @@ function make_kernel_init(hooks: BootHooks) {
     set_task_comm(current(), "init");
     hooks.on_booted();
     if (hooks.init_main !== null) yield* kcall(hooks.init_main, undefined, "main");
-    // An init with nothing left to do waits forever, like a shell-less /sbin/init.
-    const me = current();
-    for (;;) {
-      me.__state = TASK_INTERRUPTIBLE;
-      yield* schedule();
-    }
-    // biome-ignore lint/correctness/noUnreachable: init never exits
+    // An init with nothing left to do reaps the orphans given to it, and otherwise sleeps.
+    yield* init_reap_loop();
     return 0;
   });
 }

@@ -1,24 +1,43 @@
 /**
- * Task exit (kernel/exit.c, 6.19): do_exit releases what the task holds, tells its parent
- * (a parent that ignores SIGCHLD, like kthreadd, reaps it at once: EXIT_DEAD, never a
- * zombie), and switches away for good. The task_struct outlives the task: the last
- * reference is dropped after an RCU grace period (sched_process_free).
+ * Task exit (kernel/exit.c, 6.19): do_exit releases what the task holds (its address
+ * space, with the CLONE_CHILD_CLEARTID write and the vfork hand-back; files; fs;
+ * namespaces), gives its children to a new reaper, tells its parent, and switches away for
+ * good. A process leader stays a zombie until its parent waits for it (exit_wait.ts); a
+ * thread, and the child of a parent that ignores SIGCHLD (kthreadd), is reaped at once.
+ * The task_struct outlives the task: the last reference is dropped after an RCU grace
+ * period (sched_process_free).
  */
 import { activeEngine, HALT, type KGen, SWITCH } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { current } from "../include/current.js";
-import { EXIT_DEAD, EXIT_ZOMBIE, PF_EXITING, PF_NOFREEZE, TASK_DEAD } from "../include/sched.js";
-import { SIG_IGN, SIGCHLD } from "../include/signal.js";
+import {
+  EXIT_DEAD,
+  EXIT_ZOMBIE,
+  PF_EXITING,
+  PF_NOFREEZE,
+  TASK_DEAD,
+  TASK_INTERRUPTIBLE,
+  TASK_KILLABLE,
+} from "../include/sched.js";
+import { SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_GROUP_EXIT, valid_signal } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exit, trace_sched_process_free } from "../include/trace/events/sched.js";
+import { __WALL } from "../include/uapi/wait.js";
 import { K } from "../kernel.js";
-import { list_add_tail, list_del_init } from "../lib/list.js";
+import { list_add_tail, list_del_init, list_empty } from "../lib/list.js";
+import { put_user } from "../mm/memory.js";
 import { kfree } from "../mm/slab.js";
-import { __cleanup_sighand, free_fs_struct_ref, mmput, put_files_struct, put_task_struct } from "./fork.js";
-import { free_pid } from "./pid.js";
+import { dec_nproc } from "./cred.js";
+import { kernel_wait4 } from "./exit_wait.js";
+import { put_task_struct } from "./fork.js";
+import { __cleanup_sighand, free_fs_struct_ref, mmput, put_files_struct } from "./fork_copy.js";
+import { futex_wake } from "./futex.js";
+import { put_nsproxy } from "./nsproxy.js";
+import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns } from "./pid.js";
 import { complete } from "./sched/completion.js";
-import { __schedule, preempt_disable } from "./sched/core.js";
-import { send_sig } from "./signal.js";
+import { __schedule, preempt_disable, wake_up_state } from "./sched/core.js";
+import { __wake_up } from "./sched/wait.js";
+import { send_sig, sigaddset_pending, signal_wake_up } from "./signal.js";
 import { run_in_irq } from "./time/timer.js";
 
 /** call_rcu: runs `fn` in softirq context on this CPU after a grace period. */
@@ -45,22 +64,24 @@ export function finish_task_switch_dead(prev: task_struct): void {
   put_task_struct_rcu_user(prev);
 }
 
-function thread_group_leader(p: task_struct): boolean {
+export function thread_group_leader(p: task_struct): boolean {
   return p.group_leader === p;
 }
 
 /** thread_group_empty: the leader is the only task left in its group. */
-function thread_group_empty(p: task_struct): boolean {
+export function thread_group_empty(p: task_struct): boolean {
   return p.signal.nr_threads <= 1;
 }
 
 /**
- * release_task: unhashes a reaped task (pid, task list, parent's children) and drops the
- * parent's RCU reference. When it was the last thread of a group whose leader is already a
- * zombie, the leader's parent is told now (and may reap the leader too).
+ * release_task: unhashes a reaped task (pid, task list, thread list, parent's children),
+ * uncounts it from its user, and drops the parent's RCU reference. When it was the last
+ * thread of a group whose leader is already a zombie, the leader's parent is told now (and
+ * may reap the leader too).
  */
 export const release_task: (p: task_struct) => KGen<void> = kfunc(function* release_task(p: task_struct): KGen<void> {
   K.nr_threads--;
+  dec_nproc(p.cred.uid);
   if (p.sighand !== null) {
     __cleanup_sighand(p.sighand);
     p.sighand = null;
@@ -68,11 +89,12 @@ export const release_task: (p: task_struct) => KGen<void> = kfunc(function* rele
   p.signal.nr_threads--;
   if (p.thread_pid !== null) {
     p.thread_pid.task = null;
-    free_pid(K.init_pid_ns, p.thread_pid);
+    free_pid(p.thread_pid);
     p.thread_pid = null;
   }
   list_del_init(p.tasks);
   list_del_init(p.sibling);
+  list_del_init(p.thread_node);
   const leader = p.group_leader;
   let zap_leader = false;
   if (leader !== p && thread_group_empty(leader) && leader.exit_state === EXIT_ZOMBIE) {
@@ -80,11 +102,25 @@ export const release_task: (p: task_struct) => KGen<void> = kfunc(function* rele
     if (zap_leader) leader.exit_state = EXIT_DEAD;
   }
   put_task_struct_rcu_user(p);
+  const exec_task = p.signal.group_exec_task;
+  if (exec_task !== null) yield* wake_up_state(exec_task, TASK_KILLABLE);
   if (zap_leader) yield* release_task(leader);
 });
 
-/** mm_release: completes vfork_done (a vfork parent, or kthread_stop waiting on `exited`). */
+/**
+ * mm_release: what leaving an address space (exit or exec) owes others: clear the
+ * CLONE_CHILD_CLEARTID word and wake its futex waiter (pthread_join) when others still
+ * use the mm, and complete vfork_done (a vfork parent, or kthread_stop waiting on `exited`).
+ */
 const mm_release = kfunc(function* mm_release(tsk: task_struct) {
+  const mm = tsk.mm;
+  if (tsk.clear_child_tid !== 0 && mm !== null) {
+    if (mm.mm_users > 1) {
+      yield* put_user(0, mm, tsk.clear_child_tid);
+      yield* futex_wake(mm, tsk.clear_child_tid, 1);
+    }
+    tsk.clear_child_tid = 0;
+  }
   const done = tsk.vfork_done;
   if (done !== null) {
     tsk.vfork_done = null;
@@ -92,13 +128,17 @@ const mm_release = kfunc(function* mm_release(tsk: task_struct) {
   }
 });
 
+/** exit_mm_release / exec_mm_release: the same hand-back, at exit and at exec. */
+export { mm_release };
+
 const exit_mm = kfunc(function* exit_mm() {
   const tsk = current();
   yield* mm_release(tsk);
   const mm = tsk.mm;
   if (mm === null) return;
   tsk.mm = null;
-  mmput(mm);
+  tsk.active_mm = null;
+  yield* mmput(mm);
 });
 
 function exit_files(tsk: task_struct): void {
@@ -115,30 +155,74 @@ function exit_fs(tsk: task_struct): void {
   }
 }
 
+function exit_task_namespaces(tsk: task_struct): void {
+  if (tsk.nsproxy !== null) {
+    put_nsproxy(tsk.nsproxy);
+    tsk.nsproxy = null;
+  }
+}
+
 /**
- * do_notify_parent: sends the exit signal; returns true when the parent ignores SIGCHLD,
- * in which case the child is reaped at once.
+ * do_notify_parent: sends the exit signal and wakes a parent waiting in wait4/waitid;
+ * returns true when the parent ignores SIGCHLD, in which case the child is reaped at once.
  */
-const do_notify_parent = kfunc(function* do_notify_parent(tsk: task_struct, sig: number) {
+export const do_notify_parent = kfunc(function* do_notify_parent(tsk: task_struct, sig: number) {
   const parent = tsk.parent;
   const ignores = sig === SIGCHLD && parent.sighand !== null && parent.sighand.action[SIGCHLD - 1] === SIG_IGN;
-  if (!ignores && sig > 0) yield* send_sig(sig, parent, 1);
+  if (!ignores && sig > 0 && valid_signal(sig)) yield* send_sig(sig, parent, 1);
+  yield* __wake_up(parent.signal.wait_chldexit, TASK_INTERRUPTIBLE, 1);
   return ignores;
 });
 
 /**
- * forget_original_parent: the children of an exiting task go to init (the child reaper);
- * those that are already zombies are announced to it.
+ * zap_pid_ns_processes: the init of a pid namespace is exiting: no task may join the
+ * namespace any more (alloc_pid and fork then fail with -ENOMEM), every other task in it
+ * is killed, and the init reaps them all before it goes.
+ */
+const zap_pid_ns_processes = kfunc(function* zap_pid_ns_processes(ns: pid_namespace) {
+  ns.adding = false;
+  const me = current();
+  for (const pid of [...ns.pids.values()]) {
+    const t = pid.task;
+    if (t !== null && t !== me && t.group_leader === t && t.exit_state === 0) {
+      yield* send_sig(SIGKILL, t, 1);
+    }
+  }
+  while ((yield* kernel_wait4(-1, 0, __WALL, null)) > 0);
+});
+
+/**
+ * find_new_reaper: who adopts an exiting task's children: a live thread of its own group
+ * if there is one, else the init of its pid namespace (which, if it is the one exiting,
+ * first kills and reaps the whole namespace).
+ */
+const find_new_reaper = kfunc(function* find_new_reaper(father: task_struct) {
+  for (const t of father.signal.thread_head) {
+    if (t !== father && !(t.flags & PF_EXITING)) return t;
+  }
+  const ns = task_active_pid_ns(father);
+  const reaper = ns === null ? K.child_reaper : ns.child_reaper;
+  if (reaper === father.group_leader && ns !== null && ns.level > 0) {
+    yield* zap_pid_ns_processes(ns);
+    return ns.parent?.child_reaper ?? K.child_reaper;
+  }
+  return reaper;
+});
+
+/**
+ * forget_original_parent: the children of an exiting task go to their new reaper; those
+ * that are already zombies are announced to it.
  */
 const forget_original_parent = kfunc(function* forget_original_parent(father: task_struct) {
-  const reaper = K.child_reaper;
+  if (list_empty(father.children)) return;
+  const reaper = yield* find_new_reaper(father);
   if (reaper === null || reaper === father) return;
-  for (const child of father.children) {
+  for (const child of [...father.children]) {
     list_del_init(child.sibling);
     list_add_tail(child.sibling, reaper.children);
     child.real_parent = reaper;
     child.parent = reaper;
-    if (child.exit_state === EXIT_ZOMBIE && thread_group_empty(child)) {
+    if (child.exit_state === EXIT_ZOMBIE && thread_group_empty(child) && reaper.tgid !== father.tgid) {
       if (yield* do_notify_parent(child, child.exit_signal)) {
         child.exit_state = EXIT_DEAD;
         yield* release_task(child);
@@ -159,6 +243,8 @@ const exit_notify = kfunc(function* exit_notify(tsk: task_struct) {
     autoreap = thread_group_empty(tsk) && (yield* do_notify_parent(tsk, tsk.exit_signal));
   }
   tsk.exit_state = autoreap ? EXIT_DEAD : EXIT_ZOMBIE;
+  const exec_task = tsk.signal.group_exec_task;
+  if (!autoreap && exec_task !== null) yield* wake_up_state(exec_task, TASK_KILLABLE);
   if (autoreap) yield* release_task(tsk);
 });
 
@@ -173,12 +259,12 @@ const do_task_dead = kfunc(function* do_task_dead() {
   throw new Error(`task ${tsk.comm}/${tsk.pid} ran after do_task_dead`);
 });
 
-/** do_exit: ends the current task with `code`. Never returns. */
+/** do_exit: ends the current task with `code` (a wait status: (status << 8) or a signal). Never returns. */
 export const do_exit = kfunc(function* do_exit(code: number) {
   const tsk = current();
   tsk.flags |= PF_EXITING;
   const group_dead = --tsk.signal.live === 0;
-  if (group_dead && tsk.tgid === 1) {
+  if (group_dead && tsk.tgid === 1 && tsk.thread_pid !== null && ns_of_pid(tsk.thread_pid).level === 0) {
     // is_global_init: the machine cannot go on without init. panic() never returns.
     activeEngine().panic(
       `Kernel panic - not syncing: Attempted to kill init! exitcode=0x${(code >>> 0).toString(16).padStart(8, "0")}`,
@@ -191,8 +277,48 @@ export const do_exit = kfunc(function* do_exit(code: number) {
   yield* exit_mm();
   exit_files(tsk);
   exit_fs(tsk);
+  exit_task_namespaces(tsk);
   yield* exit_notify(tsk);
   yield* do_task_dead();
+});
+
+/**
+ * zap_other_threads: every other thread of the group gets SIGKILL and is woken, so each
+ * leaves through do_group_exit as soon as it runs.
+ */
+export function* zap_other_threads(p: task_struct): KGen<void> {
+  for (const t of p.signal.thread_head) {
+    if (t === p || t.exit_state !== 0) continue;
+    sigaddset_pending(t, SIGKILL);
+    yield* signal_wake_up(t, true);
+  }
+}
+
+/**
+ * do_group_exit: the whole thread group exits with `exit_code` (exit_group, or a fatal
+ * signal): the first thread to get here sets it for all and kills the others.
+ */
+export const do_group_exit = kfunc(function* do_group_exit(exit_code: number) {
+  const me = current();
+  const sig = me.signal;
+  let code = exit_code;
+  if (sig.flags & SIGNAL_GROUP_EXIT) code = sig.group_exit_code;
+  else if (sig.nr_threads > 1) {
+    sig.group_exit_code = code;
+    sig.flags |= SIGNAL_GROUP_EXIT;
+    yield* zap_other_threads(me);
+  }
+  yield* do_exit(code);
+});
+
+/** exit(status): this thread only. */
+export const __x64_sys_exit = kfunc(function* __x64_sys_exit(error_code: number) {
+  yield* do_exit(((error_code | 0) & 0xff) << 8);
+});
+
+/** exit_group(status): every thread of the process. */
+export const __x64_sys_exit_group = kfunc(function* __x64_sys_exit_group(error_code: number) {
+  yield* do_group_exit(((error_code | 0) & 0xff) << 8);
 });
 
 /** make_task_dead: how an oopsing task leaves (with its preempt count reset, as the kernel does). */

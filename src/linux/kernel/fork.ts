@@ -1,11 +1,15 @@
 /**
  * Creating tasks (kernel/fork.c, 6.19): kernel_clone → copy_process → wake_up_new_task,
  * and the kernel-thread entry points kernel_thread, user_mode_thread and fork_idle.
- * copy_process undoes every step already done when a later one fails, so a failed fork
- * leaves nothing allocated.
+ * copy_process makes its checks in the kernel's order, so the first failing one decides
+ * the errno, and undoes every step already done when a later one fails, so a failed fork
+ * leaves nothing allocated. The system calls that reach kernel_clone are in fork_syscalls.ts,
+ * the resources it copies in fork_copy.ts.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
-import { kfunc, kleaf, ksync } from "../../sim/functions.js";
+import { kfunc, ksync } from "../../sim/functions.js";
+import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
+import { alloc_file, fd_install, fput, get_unused_fd, put_unused_fd } from "../fs/file.js";
 import { current, local_clock } from "../include/current.js";
 import { EAGAIN, EINTR, EINVAL, ENOMEM, ERESTARTNOINTR } from "../include/errno.js";
 import {
@@ -15,40 +19,54 @@ import {
   PF_NO_SETAFFINITY,
   PF_SUPERPRIV,
   PF_WQ_WORKER,
-  TIF_NEED_RESCHED,
+  TASK_FREEZABLE,
+  TASK_KILLABLE,
   TIF_SIGPENDING,
 } from "../include/sched.js";
 import { SIGNAL_UNKILLABLE } from "../include/signal.js";
-import type {
-  files_struct,
-  fs_struct,
-  mm_struct,
-  sighand_struct,
-  signal_struct,
-  task_struct,
-} from "../include/task_struct.js";
+import type { completion, file, task_struct } from "../include/task_struct.js";
 import { trace_sched_process_fork, trace_task_newtask } from "../include/trace/events/sched.js";
 import {
   CLONE_CHILD_CLEARTID,
   CLONE_CHILD_SETTID,
-  CLONE_FILES,
+  CLONE_DETACHED,
   CLONE_FS,
   CLONE_NEWNS,
   CLONE_NEWPID,
   CLONE_NEWUSER,
   CLONE_PARENT,
+  CLONE_PARENT_SETTID,
+  CLONE_PIDFD,
   CLONE_SIGHAND,
   CLONE_THREAD,
   CLONE_UNTRACED,
+  CLONE_VFORK,
   CLONE_VM,
   CSIGNAL,
 } from "../include/uapi/sched.js";
 import { K } from "../kernel.js";
-import { list_add_tail, list_head } from "../lib/list.js";
-import { kfree, kmem_cache_alloc } from "../mm/slab.js";
+import { list_add_tail } from "../lib/list.js";
+import { put_user } from "../mm/memory.js";
+import { kfree } from "../mm/slab.js";
+import { CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable, copy_creds, dec_nproc, nproc_overlimit, put_cred } from "./cred.js";
 import { do_exit } from "./exit.js";
+import {
+  __cleanup_sighand,
+  copy_files,
+  copy_fs,
+  copy_mm,
+  copy_sighand,
+  copy_signal,
+  dup_task_struct,
+  free_fs_struct_ref,
+  mmput,
+  put_files_struct,
+  put_signal_struct,
+} from "./fork_copy.js";
 import { free_kthread_struct, set_kthread_struct } from "./kthread.js";
-import { alloc_pid, free_pid } from "./pid.js";
+import { copy_namespaces, put_nsproxy } from "./nsproxy.js";
+import { alloc_pid, free_pid, get_pid, ns_of_pid, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
+import { init_completion, wait_for_completion_state } from "./sched/completion.js";
 import { sched_fork, wake_up_new_task } from "./sched/core.js";
 import { fatal_signal_pending } from "./signal.js";
 
@@ -57,36 +75,48 @@ export type ThreadFn = (arg: unknown) => KGen<number>;
 
 /** struct kernel_clone_args: everything a fork is asked to do. */
 export interface kernel_clone_args {
+  /** 64-bit clone flags (bits above 31 only from clone3). */
   flags: number;
   exit_signal: number;
+  /** User addresses: where to store the pidfd, the child's tid (child side), the parent's copy. */
+  pidfd: number;
+  child_tid: number;
+  parent_tid: number;
+  /** The new user stack (its top) and TLS; recorded, not used by the model. */
+  stack: number;
+  stack_size: number;
+  tls: number;
+  /** clone3's requested pid per namespace level, deepest first. */
+  set_tid: number[];
+  cgroup: number;
   fn: ThreadFn | null;
   fn_arg: unknown;
   /** 6.4+: the new task's name, set inside copy_process. */
   name: string | null;
   kthread: boolean;
   idle: boolean;
-  child_tid: number;
-  parent_tid: number;
 }
 
 export function clone_args(partial: Partial<kernel_clone_args>): kernel_clone_args {
   return {
     flags: 0,
     exit_signal: 0,
+    pidfd: 0,
+    child_tid: 0,
+    parent_tid: 0,
+    stack: 0,
+    stack_size: 0,
+    tls: 0,
+    set_tid: [],
+    cgroup: 0,
     fn: null,
     fn_arg: null,
     name: null,
     kthread: false,
     idle: false,
-    child_tid: 0,
-    parent_tid: 0,
     ...partial,
   };
 }
-
-// Sizes of the slab objects, as on x86-64 6.x (task_struct depends on the config).
-const TASK_STRUCT_SIZE = 9856;
-const THREAD_SIZE = 16384;
 
 export function get_task_struct(t: task_struct): task_struct {
   t.usage++;
@@ -99,7 +129,8 @@ export function put_task_struct(t: task_struct): void {
 }
 
 function __put_task_struct(t: task_struct): void {
-  if (--t.signal.sigcnt === 0) kfree(t.signal);
+  put_cred(t.cred);
+  put_signal_struct(t.signal);
   free_task(t);
 }
 
@@ -111,155 +142,30 @@ export const free_task = ksync(function free_task(t: task_struct): void {
   kfree(t);
 });
 
-/**
- * dup_task_struct: a copy of the parent's task_struct and a fresh kernel stack. The copy
- * shares nothing mutable with the parent. Returns null when an allocation fails.
- */
-const dup_task_struct = kleaf(function dup_task_struct(orig: task_struct): task_struct | null {
-  const tsk = kmem_cache_alloc<task_struct>("task_struct", TASK_STRUCT_SIZE, () => ({ ...orig, __slab: null }));
-  if (tsk === null) return null;
-  const stack = kmem_cache_alloc("thread_stack", THREAD_SIZE, () => ({ size: THREAD_SIZE, __slab: null }));
-  if (stack === null) {
-    kfree(tsk);
-    return null;
-  }
-  tsk.stack = stack;
-  tsk.usage = 1;
-  tsk.rcu_users = 2;
-  tsk.worker_private = null;
-  tsk.ti_flags &= ~(TIF_NEED_RESCHED | TIF_SIGPENDING);
-  tsk.pending = { signal: 0n };
-  tsk.se = { ...orig.se };
-  tsk.thread = { fn: null, fn_arg: null };
-  tsk.tasks = new list_head(tsk);
-  tsk.children = new list_head<task_struct>();
-  tsk.sibling = new list_head(tsk);
-  tsk.nvcsw = 0;
-  tsk.nivcsw = 0;
-  return tsk;
-});
-
-const copy_files = kleaf(function copy_files(clone_flags: number, tsk: task_struct): number {
-  const old = current().files;
-  if (old === null) return 0;
-  if (clone_flags & CLONE_FILES) {
-    old.count++;
-    return 0;
-  }
-  const files = kmem_cache_alloc<files_struct>("files_cache", 704, () => ({ count: 1, __slab: null }));
-  if (files === null) return -ENOMEM;
-  tsk.files = files;
-  return 0;
-});
-
-export function put_files_struct(files: files_struct): void {
-  if (--files.count === 0) kfree(files);
-}
-
-const copy_fs = kleaf(function copy_fs(clone_flags: number, tsk: task_struct): number {
-  const fs = current().fs;
-  if (fs === null) return 0;
-  if (clone_flags & CLONE_FS) {
-    if (fs.in_exec) return -EAGAIN;
-    fs.users++;
-    return 0;
-  }
-  const copy = kmem_cache_alloc<fs_struct>("fs_cache", 56, () => ({
-    users: 1,
-    umask: fs.umask,
-    in_exec: false,
-    __slab: null,
-  }));
-  if (copy === null) return -ENOMEM;
-  tsk.fs = copy;
-  return 0;
-});
-
-export function free_fs_struct_ref(fs: fs_struct): void {
-  if (--fs.users === 0) kfree(fs);
-}
-
-const copy_sighand = kleaf(function copy_sighand(clone_flags: number, tsk: task_struct): number {
-  const old = current().sighand;
-  if (old === null) return 0;
-  if (clone_flags & CLONE_SIGHAND) {
-    old.count++;
-    return 0;
-  }
-  const sig = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
-    count: 1,
-    action: Int32Array.from(old.action),
-    __slab: null,
-  }));
-  if (sig === null) return -ENOMEM;
-  tsk.sighand = sig;
-  return 0;
-});
-
-export function __cleanup_sighand(sighand: sighand_struct): void {
-  if (--sighand.count === 0) kfree(sighand);
-}
-
-const copy_signal = kleaf(function copy_signal(clone_flags: number, tsk: task_struct): number {
-  if (clone_flags & CLONE_THREAD) {
-    tsk.signal.sigcnt++;
-    return 0;
-  }
-  const sig = kmem_cache_alloc<signal_struct>("signal_cache", 1136, () => ({
-    sigcnt: 1,
-    nr_threads: 1,
-    live: 1,
-    oom_score_adj: current().signal.oom_score_adj,
-    flags: 0,
-    shared_pending: { signal: 0n },
-    __slab: null,
-  }));
-  if (sig === null) return -ENOMEM;
-  tsk.signal = sig;
-  return 0;
-});
-
-/** copy_mm: a kernel parent has no mm, nor does its child; user address spaces come later. */
-const copy_mm = kleaf(function copy_mm(clone_flags: number, tsk: task_struct): number {
-  tsk.mm = null;
-  tsk.active_mm = null;
-  const oldmm = current().mm;
-  if (oldmm === null) return 0;
-  if (clone_flags & CLONE_VM) {
-    oldmm.mm_users++;
-    tsk.mm = oldmm;
-  } else {
-    const mm = kmem_cache_alloc<mm_struct>("mm_struct", 1408, () => ({ mm_users: 1, __slab: null }));
-    if (mm === null) return -ENOMEM;
-    tsk.mm = mm;
-  }
-  tsk.active_mm = tsk.mm;
-  return 0;
-});
-
-export function mmput(mm: mm_struct): void {
-  if (--mm.mm_users === 0) kfree(mm);
-}
-
-/** copy_thread: the new task starts in ret_from_fork, which calls args.fn for kernel-started tasks. */
-const copy_thread = kleaf(function copy_thread(p: task_struct, args: kernel_clone_args): void {
-  p.thread = { fn: args.fn, fn_arg: args.fn_arg };
+/** copy_thread: the new task starts in ret_from_fork; a user task's registers are its parent's. */
+const copy_thread = kfunc(function* copy_thread(p: task_struct, args: kernel_clone_args) {
+  p.thread = { fn: args.fn, fn_arg: args.fn_arg, user_mode: false };
+  const parent = current().user;
+  if (args.fn === null && parent !== null) p.user = fork_user_state(parent);
   p.sim = activeEngine().spawn(p, ret_from_fork(p), args.idle);
 });
 
 /**
- * ret_from_fork: where every new task begins. schedule_tail's work (finishing the switch)
- * was done when the CPU switched here; a task started in a kernel function runs it and,
- * should it return, exits with its value (kernel threads normally exit from inside).
+ * ret_from_fork: where every new task begins. A task started in a kernel function runs it
+ * and, should it return, exits with its value; a forked user task finishes schedule_tail
+ * (its CLONE_CHILD_SETTID write) and returns to user mode with 0.
  */
 const ret_from_fork = kfunc(function* ret_from_fork(p: task_struct) {
   const fn = p.thread.fn;
-  if (fn === null) throw new Error(`task ${p.pid} has no function to run`);
+  if (fn === null) {
+    yield* schedule_tail_user(p);
+    throw new Error(`task ${p.pid} returned from user mode`);
+  }
   const ret = yield* fn(p.thread.fn_arg);
   yield* do_exit(ret);
 });
 
-/** The clone flag combinations copy_process refuses (the checks every era has). */
+/** The clone flag combinations copy_process refuses before it allocates anything (6.19 order). */
 function check_clone_flags(clone_flags: number, me: task_struct): number {
   if ((clone_flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
   if ((clone_flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
@@ -267,9 +173,21 @@ function check_clone_flags(clone_flags: number, me: task_struct): number {
   if (clone_flags & CLONE_SIGHAND && !(clone_flags & CLONE_VM)) return -EINVAL;
   // An init's siblings would escape its namespace: no CLONE_PARENT from an init.
   if (clone_flags & CLONE_PARENT && me.signal.flags & SIGNAL_UNKILLABLE) return -EINVAL;
-  if (clone_flags & CLONE_THREAD && clone_flags & (CLONE_NEWUSER | CLONE_NEWPID)) return -EINVAL;
+  if (clone_flags & CLONE_THREAD) {
+    if (clone_flags & (CLONE_NEWUSER | CLONE_NEWPID)) return -EINVAL;
+    if (
+      me.nsproxy !== null &&
+      task_active_pid_ns(me) !== null &&
+      task_active_pid_ns(me) !== me.nsproxy.pid_ns_for_children
+    )
+      return -EINVAL;
+  }
+  // 6.9+: CLONE_PIDFD may come with CLONE_THREAD; CLONE_DETACHED stays reserved.
+  if (clone_flags & CLONE_PIDFD && clone_flags & CLONE_DETACHED) return -EINVAL;
   return 0;
 }
+
+type Undo = () => KGen<void> | void;
 
 /**
  * copy_process: builds the new task without starting it. Returns the task (TASK_NEW, on
@@ -285,9 +203,12 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
 
   const p = yield* dup_task_struct(me);
   if (p === null) return -ENOMEM;
-  const undo: (() => void)[] = [() => free_task(p)];
-  const fail = (err: number): number => {
-    for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
+  const undo: Undo[] = [() => free_task(p)];
+  const fail = function* (err: number): KGen<number> {
+    for (let i = undo.length - 1; i >= 0; i--) {
+      const g = (undo[i] as Undo)();
+      if (g !== undefined) yield* g as KGen<void>;
+    }
     return err;
   };
 
@@ -297,59 +218,93 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   p.set_child_tid = clone_flags & CLONE_CHILD_SETTID ? args.child_tid : 0;
   p.clear_child_tid = clone_flags & CLONE_CHILD_CLEARTID ? args.child_tid : 0;
 
-  if (K.nr_threads >= K.max_threads) return fail(-EAGAIN);
+  retval = copy_creds(p, clone_flags);
+  if (retval < 0) return yield* fail(retval);
+  const cred = p.cred;
+  undo.push(() => {
+    dec_nproc(cred.uid);
+    put_cred(cred);
+  });
+  if (nproc_overlimit(cred.uid, p.signal.rlim_nproc)) {
+    if (cred.uid !== 0 && !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN)) return yield* fail(-EAGAIN);
+  }
+  if (K.nr_threads >= K.max_threads) return yield* fail(-EAGAIN);
+
   p.flags &= ~(PF_SUPERPRIV | PF_WQ_WORKER | PF_IDLE | PF_NO_SETAFFINITY);
   p.flags |= PF_FORKNOEXEC;
   p.vfork_done = null;
-  p.start_time = local_clock();
-  if (args.kthread && !set_kthread_struct(p)) return fail(-EAGAIN);
+  if (args.kthread && !set_kthread_struct(p)) return yield* fail(-EAGAIN);
 
   retval = yield* sched_fork(clone_flags, p);
-  if (retval) return fail(retval);
+  if (retval) return yield* fail(retval);
 
   retval = yield* copy_files(clone_flags, p);
-  if (retval) return fail(retval);
+  if (retval) return yield* fail(retval);
   if (p.files !== null) {
     const files = p.files;
     undo.push(() => put_files_struct(files));
   }
   retval = yield* copy_fs(clone_flags, p);
-  if (retval) return fail(retval);
+  if (retval) return yield* fail(retval);
   if (p.fs !== null) {
     const fs = p.fs;
     undo.push(() => free_fs_struct_ref(fs));
   }
   retval = yield* copy_sighand(clone_flags, p);
-  if (retval) return fail(retval);
+  if (retval) return yield* fail(retval);
   if (p.sighand !== null) {
     const sighand = p.sighand;
     undo.push(() => __cleanup_sighand(sighand));
   }
   retval = yield* copy_signal(clone_flags, p);
-  if (retval) return fail(retval);
-  undo.push(() => {
-    if (--p.signal.sigcnt === 0) kfree(p.signal);
-  });
+  if (retval) return yield* fail(retval);
+  undo.push(() => put_signal_struct(p.signal));
   retval = yield* copy_mm(clone_flags, p);
-  if (retval) return fail(retval);
+  if (retval) return yield* fail(retval);
   if (p.mm !== null) {
     const mm = p.mm;
     undo.push(() => mmput(mm));
   }
+  retval = copy_namespaces(clone_flags, p);
+  if (retval) return yield* fail(retval);
+  if (p.nsproxy !== null) {
+    const nsproxy = p.nsproxy;
+    undo.push(() => put_nsproxy(nsproxy));
+  }
   yield* copy_thread(p, args);
 
+  let pid = null;
   if (args.idle) {
     p.pid = 0;
     p.thread_pid = null;
   } else {
-    const pid = yield* alloc_pid(K.init_pid_ns);
-    if (typeof pid === "number") return fail(pid);
-    undo.push(() => free_pid(K.init_pid_ns, pid));
-    p.pid = pid.nr;
+    const ns = p.nsproxy === null ? K.init_pid_ns : p.nsproxy.pid_ns_for_children;
+    const r = yield* alloc_pid(ns, args.set_tid);
+    if (typeof r === "number") return yield* fail(r);
+    pid = r;
+    undo.push(() => free_pid(r));
+    p.pid = pid_nr(pid);
     p.thread_pid = pid;
-    // is_child_reaper: the first task of the namespace becomes its unkillable init.
-    if (pid.nr === 1) p.signal.flags |= SIGNAL_UNKILLABLE;
   }
+
+  let pidfd = -1;
+  let pidfile: file | null = null;
+  if (clone_flags & CLONE_PIDFD && pid !== null && me.files !== null) {
+    const files = me.files;
+    pidfd = get_unused_fd(files);
+    if (pidfd < 0) return yield* fail(pidfd);
+    const fd = pidfd;
+    undo.push(() => put_unused_fd(files, fd));
+    const file = alloc_file("pidfd", get_pid(pid));
+    if (file === null) {
+      pid.count--;
+      return yield* fail(-ENOMEM);
+    }
+    pidfile = file;
+    undo.push(() => fput(file));
+    if ((yield* put_user(pidfd, me.mm, args.pidfd)) < 0) return yield* fail(-14); // -EFAULT
+  }
+
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = me.group_leader;
     p.tgid = me.tgid;
@@ -357,6 +312,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     p.group_leader = p;
     p.tgid = p.pid;
   }
+  p.start_time = local_clock();
 
   // Under tasklist_lock: parent, exit signal, and the last checks.
   if (clone_flags & (CLONE_PARENT | CLONE_THREAD)) {
@@ -367,35 +323,70 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     p.exit_signal = args.exit_signal;
   }
   p.parent = p.real_parent;
-  if (fatal_signal_pending(me)) return fail(-EINTR);
+  if (pid !== null && !ns_of_pid(pid).adding) return yield* fail(-ENOMEM);
+  if (fatal_signal_pending(me)) return yield* fail(-EINTR);
 
-  if (p.pid !== 0) {
-    (p.thread_pid as NonNullable<typeof p.thread_pid>).task = p;
+  if (pid !== null) {
+    pid.task = p;
     if (p.group_leader === p) {
+      // is_child_reaper: the first task of a namespace becomes its unkillable init.
+      const ns = ns_of_pid(pid);
+      if (pid_nr_ns(pid, ns) === 1) {
+        ns.child_reaper = p;
+        p.signal.flags |= SIGNAL_UNKILLABLE;
+      }
       list_add_tail(p.sibling, p.real_parent.children);
       list_add_tail(p.tasks, K.init_task.tasks);
+      list_add_tail(p.thread_node, p.signal.thread_head);
     } else {
       p.signal.nr_threads++;
       p.signal.live++;
+      list_add_tail(p.thread_node, p.signal.thread_head);
     }
     K.nr_threads++;
   }
   K.total_forks++;
+  if (pidfile !== null && me.files !== null) fd_install(me.files, pidfd, pidfile);
   trace_task_newtask(p, clone_flags);
   return p;
 });
 
 /**
+ * wait_for_vfork_done: the vfork parent sleeps (killable, freezable: shown as D) until
+ * the child execs or exits. Killed first, it detaches from the child, which then completes
+ * nothing. Returns 0 when the child released it, -EINTR when killed.
+ */
+const wait_for_vfork_done = kfunc(function* wait_for_vfork_done(child: task_struct, vfork: completion) {
+  const killed = (yield* wait_for_completion_state(vfork, TASK_KILLABLE | TASK_FREEZABLE)) < 0;
+  if (killed) child.vfork_done = null;
+  put_task_struct(child);
+  return killed ? -EINTR : 0;
+});
+
+/**
  * kernel_clone: fork in all its forms. Copies the task, reports sched_process_fork,
- * starts the child (wake_up_new_task) and returns its pid as the caller's namespace
- * sees it, or a negative errno.
+ * writes CLONE_PARENT_SETTID, starts the child (wake_up_new_task), waits for a vfork
+ * child, and returns the child's pid as the caller's namespace sees it, or a negative errno.
  */
 export const kernel_clone = kfunc(function* kernel_clone(args: kernel_clone_args) {
+  const clone_flags = args.flags;
+  if (clone_flags & CLONE_PIDFD && clone_flags & CLONE_PARENT_SETTID && args.pidfd === args.parent_tid) return -EINVAL;
+  // The ptrace event (fork, vfork or clone) would be chosen here; no task is traced in the model.
   const p = yield* copy_process(args);
   if (typeof p === "number") return p;
-  trace_sched_process_fork(current(), p);
-  const nr = p.pid;
+  const me = current();
+  trace_sched_process_fork(me, p);
+  const ns = task_active_pid_ns(me);
+  const nr = ns === null ? p.pid : pid_nr_ns(p.thread_pid, ns);
+  if (clone_flags & CLONE_PARENT_SETTID) yield* put_user(nr, me.mm, args.parent_tid);
+  let vfork: completion | null = null;
+  if (clone_flags & CLONE_VFORK) {
+    vfork = init_completion();
+    p.vfork_done = vfork;
+    get_task_struct(p);
+  }
   yield* wake_up_new_task(p);
+  if (vfork !== null) yield* wait_for_vfork_done(p, vfork);
   return nr;
 });
 

@@ -1,15 +1,35 @@
 /**
- * Signals, as far as task creation needs them (kernel/signal.c): pending sets, the
- * TIF_SIGPENDING flag, whether a sleep may be interrupted, sending with the ignore rules
- * (a kernel thread ignores everything unless it allowed the signal), ignore_signals().
+ * Signals (kernel/signal.c): pending sets per thread and per thread group, the
+ * TIF_SIGPENDING flag, the ignore rules (a kernel thread ignores everything unless it
+ * allowed the signal; a namespace init ignores what it has no handler for), the fatal
+ * signal that takes a whole group down (complete_signal), kill/tgkill, and dequeueing on
+ * the way back to user mode (get_signal). Stop signals are not modeled (treated as ignored);
+ * a handler is a number, "run" by interrupting the system call it arrived during.
  */
-import { activeEngine } from "../../sim/engine.js";
-import { ESRCH } from "../include/errno.js";
+import { activeEngine, type KGen } from "../../sim/engine.js";
+import { kfunc } from "../../sim/functions.js";
+import { current } from "../include/current.js";
+import { EINVAL, EPERM, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
-import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_UNKILLABLE, sigmask } from "../include/signal.js";
+import {
+  _NSIG,
+  SIG_DFL,
+  SIG_IGN,
+  SIGKILL,
+  SIGNAL_GROUP_EXIT,
+  SIGNAL_UNKILLABLE,
+  SIGSTOP,
+  SIGTSTP,
+  sig_kernel_coredump,
+  sig_kernel_ignore,
+  sigmask,
+  valid_signal,
+} from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
-import { find_task_by_pid_ns } from "./pid.js";
+import { put_user } from "../mm/memory.js";
+import { CAP_KILL, has_ns_capability } from "./cred.js";
+import { find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { wake_up_state } from "./sched/core.js";
 
 export function signal_pending(p: task_struct): boolean {
@@ -36,36 +56,78 @@ function handler(p: task_struct, sig: number): number {
   return p.sighand?.action[sig - 1] ?? SIG_DFL;
 }
 
-/** SIGCHLD and a few others are ignored by default (sig_kernel_ignore). */
-function sig_kernel_ignore(sig: number): boolean {
-  return sig === SIGCHLD || sig === 23 || sig === 28; // SIGCHLD, SIGURG, SIGWINCH
+/** Stop signals would stop the task; the model does not stop tasks, so they are ignored. */
+function sig_stop(sig: number): boolean {
+  return sig === SIGSTOP || sig === SIGTSTP || sig === 21 || sig === 22; // SIGTTIN, SIGTTOU
 }
 
 /**
- * sig_task_ignored: dropped at send time because the handler ignores it, or because p
- * is an init (SIGNAL_UNKILLABLE) with no handler for it.
+ * sig_ignored: dropped at send time because the handler ignores it, or because p is an
+ * init (SIGNAL_UNKILLABLE) with no handler for it, unless `force` (SIGKILL from an
+ * ancestor namespace).
  */
-export function sig_ignored(p: task_struct, sig: number): boolean {
+export function sig_ignored(p: task_struct, sig: number, force = false): boolean {
   const h = handler(p, sig);
-  if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL) return true;
-  return h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig));
+  if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL && !(force && sig === SIGKILL)) return true;
+  return h === SIG_IGN || (h === SIG_DFL && (sig_kernel_ignore(sig) || sig_stop(sig)));
+}
+
+/** sig_fatal: delivering it would end the task (default action terminate or core). */
+function sig_fatal(p: task_struct, sig: number): boolean {
+  return handler(p, sig) === SIG_DFL && !sig_kernel_ignore(sig) && !sig_stop(sig);
+}
+
+export function sigaddset_pending(t: task_struct, sig: number): void {
+  t.pending.signal |= sigmask(sig);
+  t.ti_flags |= TIF_SIGPENDING;
+}
+
+/** signal_wake_up: flags t and wakes it from an interruptible sleep (from a killable one too, if fatal). */
+export function* signal_wake_up(t: task_struct, fatal: boolean): KGen<void> {
+  t.ti_flags |= TIF_SIGPENDING;
+  yield* wake_up_state(t, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
 }
 
 /**
- * send_sig: queues `sig` for p unless p ignores it; a fatal signal wakes p from a killable
- * sleep, any signal from an interruptible one. Returns 0, or -ESRCH for a dead task.
+ * complete_signal: a signal for the group wakes a thread to take it; a fatal one sets
+ * SIGNAL_GROUP_EXIT and gives every thread SIGKILL, so all of them exit.
  */
-export function* send_sig(sig: number, p: task_struct, _priv: number) {
+function* complete_signal(sig: number, p: task_struct, group: boolean): KGen<void> {
+  const signal = p.signal;
+  if (sig_fatal(p, sig) && !(signal.flags & SIGNAL_GROUP_EXIT) && p.exit_state === 0) {
+    signal.flags |= SIGNAL_GROUP_EXIT;
+    signal.group_exit_code = sig | (sig_kernel_coredump(sig) ? 0x80 : 0);
+    for (const t of signal.thread_head) {
+      if (t.exit_state !== 0) continue;
+      sigaddset_pending(t, SIGKILL);
+      yield* signal_wake_up(t, true);
+    }
+    return;
+  }
+  const t = group ? (([...signal.thread_head].find((x) => x.exit_state === 0) as task_struct | undefined) ?? p) : p;
+  yield* signal_wake_up(t, sig === SIGKILL);
+}
+
+/**
+ * __send_signal: queues sig for one thread (tkill, or the kernel's own sends) or for its
+ * group (kill), unless ignored, and wakes a thread to take it. Returns 0, or -ESRCH for a
+ * dead task.
+ */
+export function* send_signal(sig: number, p: task_struct, group: boolean, force = false): KGen<number> {
   if (p.exit_state !== 0) return -ESRCH;
-  if (sig_ignored(p, sig)) return 0;
-  p.pending.signal |= sigmask(sig);
-  p.ti_flags |= TIF_SIGPENDING;
-  const fatal = sig === SIGKILL;
-  yield* wake_up_state(p, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
+  if (sig_ignored(p, sig, force)) return 0;
+  if (group) p.signal.shared_pending.signal |= sigmask(sig);
+  else p.pending.signal |= sigmask(sig);
+  yield* complete_signal(sig, p, group);
   return 0;
 }
 
-/** kill_pid: sends `sig` to the task with pid `nr`; -ESRCH if there is none. */
+/** send_sig: a signal to one task from the kernel (kthread_stop, do_notify_parent, fault injection). */
+export function* send_sig(sig: number, p: task_struct, _priv: number) {
+  return yield* send_signal(sig, p, false);
+}
+
+/** kill_pid: sends `sig` to the task with global pid `nr`; -ESRCH if there is none. */
 export function* kill_pid(nr: number, sig: number, priv: number) {
   const p = find_task_by_pid_ns(nr, K.init_pid_ns);
   if (p === null) return -ESRCH;
@@ -87,4 +149,160 @@ export function ignore_signals(p: task_struct): void {
 /** allow_signal: a kernel thread opts in to receiving `sig` (its handler stops being SIG_IGN). */
 export function allow_signal(p: task_struct, sig: number): void {
   if (p.sighand) p.sighand.action[sig - 1] = 2;
+}
+
+/** flush_signal_handlers (exec): caught signals go back to their default; ignored stay ignored. */
+export function flush_signal_handlers(p: task_struct): void {
+  const a = p.sighand?.action;
+  if (a === undefined) return;
+  for (let i = 0; i < a.length; i++) if (a[i] !== SIG_IGN) a[i] = SIG_DFL;
+}
+
+/** kill_ok_by_cred: root (CAP_KILL), or the same user. */
+function kill_ok_by_cred(t: task_struct): boolean {
+  const me = current().cred;
+  const tc = t.cred;
+  if (me.euid === tc.uid || me.uid === tc.uid || me.euid === tc.euid || me.uid === tc.euid) return true;
+  return has_ns_capability(me, tc.user_ns, CAP_KILL);
+}
+
+/** Whether t's pid namespace is below the sender's (a SIGKILL from there reaches a namespace init). */
+function from_ancestor_ns(t: task_struct): boolean {
+  const mine = task_active_pid_ns(current());
+  let ns: pid_namespace | null = task_active_pid_ns(t);
+  if (ns === mine) return false;
+  while (ns !== null && ns !== mine) ns = ns.parent;
+  return ns === mine;
+}
+
+/** group_send_sig_info: permission check, then the signal to t's whole thread group. */
+function* group_send_sig_info(sig: number, t: task_struct): KGen<number> {
+  if (!kill_ok_by_cred(t)) return -EPERM;
+  if (sig === 0) return 0;
+  return yield* send_signal(sig, t.group_leader, true, from_ancestor_ns(t));
+}
+
+/**
+ * kill(pid, sig): pid > 0 one process; 0 the caller's own (process groups are not
+ * modeled); -1 every process the caller may signal except init and itself; a process
+ * group below -1: none exists (-ESRCH).
+ */
+export const __x64_sys_kill = kfunc(function* __x64_sys_kill(pid: number, sig: number) {
+  if (!valid_signal(sig)) return -EINVAL;
+  if (!Number.isInteger(pid)) return -ESRCH;
+  const me = current();
+  const ns = task_active_pid_ns(me) ?? K.init_pid_ns;
+  if (pid > 0) {
+    const t = find_task_by_pid_ns(pid, ns);
+    if (t === null || t.exit_state !== 0) return -ESRCH;
+    return yield* group_send_sig_info(sig, t);
+  }
+  if (pid === 0) return yield* group_send_sig_info(sig, me);
+  if (pid < -1) return -ESRCH;
+  let count = 0;
+  let retval = 0;
+  for (const p of [...ns.pids.values()]) {
+    const t = p.task;
+    if (t === null || t.group_leader !== t || t.exit_state !== 0) continue;
+    if (task_tgid_nr_ns(t, ns) <= 1 || t.tgid === me.tgid || t.flags & 0x00200000) continue; // init, self, kthreads
+    const err = yield* group_send_sig_info(sig, t);
+    count++;
+    if (err !== -EPERM) retval = err;
+  }
+  return count ? retval : -ESRCH;
+});
+
+/** tgkill(tgid, tid, sig): to one thread, which must belong to process tgid. */
+export const __x64_sys_tgkill = kfunc(function* __x64_sys_tgkill(tgid: number, tid: number, sig: number) {
+  if (!Number.isInteger(tgid) || !Number.isInteger(tid) || tgid <= 0 || tid <= 0) return -EINVAL;
+  if (!valid_signal(sig)) return -EINVAL;
+  const ns = task_active_pid_ns(current()) ?? K.init_pid_ns;
+  const t = find_task_by_pid_ns(tid, ns);
+  if (t === null || t.exit_state !== 0 || task_tgid_nr_ns(t, ns) !== tgid) return -ESRCH;
+  if (!kill_ok_by_cred(t)) return -EPERM;
+  if (sig === 0) return 0;
+  return yield* send_signal(sig, t, false, from_ancestor_ns(t));
+});
+
+/**
+ * rt_sigaction(sig, act, oldact): act is { sa_handler } (SIG_DFL, SIG_IGN, or a handler id
+ * from 2 up) or null to only read; the old handler is stored at the address oldact (0:
+ * nowhere). SIGKILL and SIGSTOP cannot be caught or ignored. Setting SIG_IGN discards
+ * what is pending.
+ */
+export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
+  sig: number,
+  act: unknown,
+  oldact: number,
+) {
+  if (!Number.isInteger(sig) || sig < 1 || sig > _NSIG) return -EINVAL;
+  const me = current();
+  const sighand = me.sighand;
+  if (sighand === null) return -EINVAL;
+  let h: number | null = null;
+  if (act !== null && act !== undefined) {
+    if (typeof act !== "object") return -14; // -EFAULT
+    const v = (act as { sa_handler?: unknown }).sa_handler;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) return -14;
+    if (sig === SIGKILL || sig === SIGSTOP) return -EINVAL;
+    h = v;
+  }
+  const old = sighand.action[sig - 1] as number;
+  if (oldact !== 0 && (yield* put_user(old, me.mm, oldact)) < 0) return -14;
+  if (h !== null) {
+    sighand.action[sig - 1] = h;
+    if (h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig))) {
+      for (const t of me.signal.thread_head) t.pending.signal &= ~sigmask(sig);
+      me.signal.shared_pending.signal &= ~sigmask(sig);
+    }
+  }
+  return 0;
+});
+
+/**
+ * What get_signal found for the task returning to user mode: nothing, a caught signal
+ * (its handler runs), or a fatal one (the group exits with this code).
+ */
+export type SignalAction = { kind: "none" } | { kind: "handled"; sig: number } | { kind: "fatal"; code: number };
+
+/**
+ * get_signal: dequeues pending signals, lowest number first, own before the group's.
+ * Ignored ones are dropped; the first caught or fatal one decides. A group already
+ * exiting makes every thread fatal at once.
+ */
+export function get_signal(p: task_struct): SignalAction {
+  const signal = p.signal;
+  for (;;) {
+    if (signal.flags & SIGNAL_GROUP_EXIT || __fatal_signal_pending(p)) {
+      const code = signal.flags & SIGNAL_GROUP_EXIT ? signal.group_exit_code : SIGKILL;
+      p.pending.signal &= ~sigmask(SIGKILL);
+      return { kind: "fatal", code };
+    }
+    const sig = dequeue(p);
+    if (sig === 0) {
+      p.ti_flags &= ~TIF_SIGPENDING;
+      return { kind: "none" };
+    }
+    if (sig_ignored(p, sig) && sig !== SIGKILL) continue;
+    if (handler(p, sig) !== SIG_DFL) return { kind: "handled", sig };
+    return { kind: "fatal", code: sig | (sig_kernel_coredump(sig) ? 0x80 : 0) };
+  }
+}
+
+function lowest(set: bigint): number {
+  if (set === 0n) return 0;
+  let sig = 1;
+  while (!(set & sigmask(sig))) sig++;
+  return sig;
+}
+
+function dequeue(p: task_struct): number {
+  let sig = lowest(p.pending.signal);
+  if (sig !== 0) {
+    p.pending.signal &= ~sigmask(sig);
+    return sig;
+  }
+  sig = lowest(p.signal.shared_pending.signal);
+  if (sig !== 0) p.signal.shared_pending.signal &= ~sigmask(sig);
+  return sig;
 }

@@ -24,3 +24,23 @@ export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 export const CLONE_IO = 0x80000000;
+
+/** clone3 only: flags above the low 32 bits (given here as bits of the high word). */
+export const CLONE_CLEAR_SIGHAND_HI = 0x1; // CLONE_CLEAR_SIGHAND = 0x100000000
+export const CLONE_INTO_CGROUP_HI = 0x2; // CLONE_INTO_CGROUP = 0x200000000
+export const CLONE_CLEAR_SIGHAND = 0x100000000;
+export const CLONE_INTO_CGROUP = 0x200000000;
+/** CLONE_NEWTIME shares its bit with CSIGNAL: clone3 and unshare only. */
+export const CLONE_NEWTIME = 0x00000080;
+/** Every flag the legacy clone() can carry (the low 32 bits). */
+export const CLONE_LEGACY_FLAGS = 0xffffffff;
+
+/** The high 32 bits of a 64-bit clone flag word held in a number. */
+export function clone_flags_hi(flags: number): number {
+  return flags > 0xffffffff ? Math.floor(flags / 0x100000000) : 0;
+}
+
+/** The low 32 bits, unsigned. */
+export function clone_flags_lo(flags: number): number {
+  return flags >>> 0;
+}

@@ -106,3 +106,9 @@ export const wait_for_completion_interruptible = kfunc(function* wait_for_comple
 export const wait_for_completion_timeout = kfunc(function* wait_for_completion_timeout(x: completion, timeout: number) {
   return yield* wait_for_common(x, timeout, TASK_UNINTERRUPTIBLE);
 });
+
+/** Waits in any sleep state (killable and freezable, say): 0, or -ERESTARTSYS on a signal that may wake it. */
+export const wait_for_completion_state = kfunc(function* wait_for_completion_state(x: completion, state: number) {
+  const t = yield* wait_for_common(x, MAX_SCHEDULE_TIMEOUT, state);
+  return t === -ERESTARTSYS ? t : 0;
+});

@@ -607,7 +607,8 @@ export function sched_preempt_hook(cpu: Cpu): void {
   const rq = cpu_rq(cpu.id);
   const curr = rq.curr;
   if (!(curr.ti_flags & TIF_NEED_RESCHED) || curr === rq.idle) return;
-  if (curr.preempt_count !== 0 || K.cfg.preempt !== "full") return;
+  // User mode is preemptible under every preemption model (the return from the tick interrupt).
+  if (curr.preempt_count !== 0 || (K.cfg.preempt !== "full" && !curr.thread.user_mode)) return;
   curr.preempt_count++; // preempt_schedule_irq's preempt_disable
   __schedule(true);
   curr.preempt_count--;

@@ -82,3 +82,19 @@ export const msleep = kfunc(function* msleep(ms: number) {
   let timeout = msecs_to_jiffies(ms) + 1;
   while (timeout > 0) timeout = yield* schedule_timeout_uninterruptible(timeout);
 });
+
+/**
+ * schedule_hrtimeout (kernel/time/sleep_timeout.c): sleeps, in the state the caller set,
+ * for `ns` nanoseconds on a high-resolution timer, or until woken.
+ */
+export const schedule_hrtimeout = kfunc(function* schedule_hrtimeout(ns: number) {
+  const e = activeEngine();
+  const p = current();
+  const timer = e.addTimer(e.runningCpu, local_clock() + ns, () => run_in_irq(hrtimer_wakeup(p)));
+  yield* schedule();
+  del_timer(timer);
+});
+
+const hrtimer_wakeup = kfunc(function* hrtimer_wakeup(p: task_struct) {
+  yield* wake_up_process(p);
+});

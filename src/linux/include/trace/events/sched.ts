@@ -107,9 +107,25 @@ export function trace_sched_process_free(p: task_struct): void {
   if (on("sched_process_free")) emit({ type: "sched_process_free", comm: p.comm, tpid: p.pid, prio: p.prio });
 }
 
+/** sched_process_wait: a wait4/waitid begins; pid is the pid waited for (0: any child). */
+export function trace_sched_process_wait(me: task_struct, pid: number): void {
+  if (on("sched_process_wait")) emit({ type: "sched_process_wait", comm: me.comm, tpid: pid, prio: me.prio });
+}
+
+export function trace_sched_process_exec(p: task_struct, filename: string, old_pid: number): void {
+  if (on("sched_process_exec")) emit({ type: "sched_process_exec", filename, tpid: p.pid, old_pid });
+}
+
 export function trace_task_newtask(p: task_struct, clone_flags: number): void {
   if (on("task_newtask")) {
-    emit({ type: "task_newtask", tpid: p.pid, comm: p.comm, clone_flags, oom_score_adj: p.signal.oom_score_adj });
+    const flags = clone_flags < 0 ? clone_flags + 0x100000000 : clone_flags;
+    emit({
+      type: "task_newtask",
+      tpid: p.pid,
+      comm: p.comm,
+      clone_flags: flags,
+      oom_score_adj: p.signal.oom_score_adj,
+    });
   }
 }
 

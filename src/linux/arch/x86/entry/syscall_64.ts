@@ -1,0 +1,120 @@
+/**
+ * The x86-64 system call table (arch/x86/entry/syscalls/syscall_64.tbl) and its entry
+ * point: do_syscall_64 looks the number up and calls the __x64_sys_ function; a number
+ * the model does not implement returns -ENOSYS, as an unknown one does.
+ */
+import type { KGen } from "../../../../sim/engine.js";
+import { kfunc } from "../../../../sim/functions.js";
+import { __x64_sys_execve } from "../../../fs/exec.js";
+import { ENOSYS } from "../../../include/errno.js";
+import { __x64_sys_exit, __x64_sys_exit_group } from "../../../kernel/exit.js";
+import { __x64_sys_wait4, __x64_sys_waitid } from "../../../kernel/exit_wait.js";
+import {
+  __x64_sys_clone,
+  __x64_sys_clone3,
+  __x64_sys_fork,
+  __x64_sys_set_tid_address,
+  __x64_sys_unshare,
+  __x64_sys_vfork,
+} from "../../../kernel/fork_syscalls.js";
+import { __x64_sys_futex } from "../../../kernel/futex.js";
+import { __x64_sys_kill, __x64_sys_rt_sigaction, __x64_sys_tgkill } from "../../../kernel/signal.js";
+import {
+  __x64_sys_clock_gettime,
+  __x64_sys_close,
+  __x64_sys_getpid,
+  __x64_sys_getppid,
+  __x64_sys_gettid,
+  __x64_sys_nanosleep,
+  __x64_sys_pidfd_open,
+  __x64_sys_prctl,
+  __x64_sys_sched_yield,
+  __x64_sys_setrlimit,
+  __x64_sys_setuid,
+  __x64_sys_umask,
+  __x64_sys_write,
+} from "../../../kernel/sys.js";
+import { __x64_sys_mmap, __x64_sys_munmap } from "../../../mm/mmap.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: the table holds functions of every arity
+type SyscallFn = (...args: any[]) => KGen<unknown>;
+
+/** Syscall numbers (x86-64). */
+export const __NR = {
+  write: 1,
+  close: 3,
+  mmap: 9,
+  munmap: 11,
+  rt_sigaction: 13,
+  sched_yield: 24,
+  nanosleep: 35,
+  getpid: 39,
+  clone: 56,
+  fork: 57,
+  vfork: 58,
+  execve: 59,
+  exit: 60,
+  wait4: 61,
+  kill: 62,
+  setuid: 105,
+  getppid: 110,
+  umask: 95,
+  prctl: 157,
+  setrlimit: 160,
+  gettid: 186,
+  futex: 202,
+  set_tid_address: 218,
+  exit_group: 231,
+  clock_gettime: 228,
+  tgkill: 234,
+  waitid: 247,
+  unshare: 272,
+  pidfd_open: 434,
+  clone3: 435,
+} as const;
+
+export type SyscallName = keyof typeof __NR;
+
+/** Built on first use: the modules it points into import this one (through the user runtime). */
+let sys_call_table: Record<number, SyscallFn> | null = null;
+
+const build_table = (): Record<number, SyscallFn> => ({
+  [__NR.write]: __x64_sys_write,
+  [__NR.close]: __x64_sys_close,
+  [__NR.mmap]: __x64_sys_mmap,
+  [__NR.munmap]: __x64_sys_munmap,
+  [__NR.rt_sigaction]: __x64_sys_rt_sigaction,
+  [__NR.sched_yield]: __x64_sys_sched_yield,
+  [__NR.nanosleep]: __x64_sys_nanosleep,
+  [__NR.getpid]: __x64_sys_getpid,
+  [__NR.clone]: __x64_sys_clone,
+  [__NR.fork]: __x64_sys_fork,
+  [__NR.vfork]: __x64_sys_vfork,
+  [__NR.execve]: __x64_sys_execve,
+  [__NR.exit]: __x64_sys_exit,
+  [__NR.wait4]: __x64_sys_wait4,
+  [__NR.kill]: __x64_sys_kill,
+  [__NR.setuid]: __x64_sys_setuid,
+  [__NR.getppid]: __x64_sys_getppid,
+  [__NR.umask]: __x64_sys_umask,
+  [__NR.clock_gettime]: __x64_sys_clock_gettime,
+  [__NR.prctl]: __x64_sys_prctl,
+  [__NR.setrlimit]: __x64_sys_setrlimit,
+  [__NR.gettid]: __x64_sys_gettid,
+  [__NR.futex]: __x64_sys_futex,
+  [__NR.set_tid_address]: __x64_sys_set_tid_address,
+  [__NR.exit_group]: __x64_sys_exit_group,
+  [__NR.tgkill]: __x64_sys_tgkill,
+  [__NR.waitid]: __x64_sys_waitid,
+  [__NR.unshare]: __x64_sys_unshare,
+  [__NR.pidfd_open]: __x64_sys_pidfd_open,
+  [__NR.clone3]: __x64_sys_clone3,
+});
+
+/** do_syscall_64: the kernel side of the `syscall` instruction. */
+export const do_syscall_64 = kfunc(function* do_syscall_64(nr: number, args: readonly unknown[]) {
+  sys_call_table ??= build_table();
+  const fn = sys_call_table[nr];
+  if (fn === undefined) return -ENOSYS;
+  return ((yield* fn(...args)) as number | undefined) ?? 0;
+});

@@ -1,0 +1,3 @@
+/** prctl options (include/uapi/linux/prctl.h). */
+export const PR_SET_NAME = 15;
+export const PR_GET_NAME = 16;

@@ -1,0 +1,215 @@
+/**
+ * Waiting for children (kernel/exit.c: kernel_wait4, kernel_waitid, do_wait): a parent
+ * sleeps interruptibly on its signal_struct's wait_chldexit until a child it may wait for
+ * is a zombie, reaps it (release_task) and gets its status. By default only children whose
+ * exit signal is SIGCHLD count (__WCLONE: only the others; __WALL: all); a leader whose
+ * threads still run is not reapable yet. Any thread of the group may reap the group's
+ * children (unless __WNOTHREAD). Process groups are not modeled: pid 0 waits like -1 and a
+ * negative process group matches no child.
+ */
+import { kfunc } from "../../sim/functions.js";
+import { fget } from "../fs/file.js";
+import { current } from "../include/current.js";
+import { ECHILD, EINVAL, ERESTARTSYS, ESRCH } from "../include/errno.js";
+import { EXIT_DEAD, EXIT_ZOMBIE, TASK_INTERRUPTIBLE } from "../include/sched.js";
+import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD, SIGNAL_GROUP_EXIT } from "../include/signal.js";
+import type { pid, task_struct } from "../include/task_struct.js";
+import { trace_sched_process_wait } from "../include/trace/events/sched.js";
+import {
+  __WALL,
+  __WCLONE,
+  __WNOTHREAD,
+  P_ALL,
+  P_PGID,
+  P_PID,
+  P_PIDFD,
+  WCONTINUED,
+  WEXITED,
+  WNOHANG,
+  WNOWAIT,
+  WSTOPPED,
+  WUNTRACED,
+} from "../include/uapi/wait.js";
+import { put_user } from "../mm/memory.js";
+import { release_task, thread_group_empty, thread_group_leader } from "./exit.js";
+import { find_pid_ns, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
+import { schedule } from "./sched/core.js";
+import { finish_wait, init_wait_entry, prepare_to_wait } from "./sched/wait.js";
+import { signal_pending } from "./signal.js";
+
+const INT_MIN = -0x80000000;
+
+/** What to wait for (struct wait_opts): any child (pid null), one pid, or nothing (a missing pgrp). */
+interface wait_opts {
+  any: boolean;
+  pid: pid | null;
+  flags: number;
+  /** The reaped child: its pid as the waiter sees it, its status and uid. */
+  stat: number;
+  uid: number;
+}
+
+function eligible_child(wo: wait_opts, p: task_struct): boolean {
+  if (!wo.any && p.thread_pid !== wo.pid) return false;
+  if (wo.flags & __WALL) return true;
+  return (p.exit_signal !== SIGCHLD) === ((wo.flags & __WCLONE) !== 0);
+}
+
+/** delay_group_leader: a zombie leader whose threads still run cannot be reaped yet. */
+function delay_group_leader(p: task_struct): boolean {
+  return thread_group_leader(p) && !thread_group_empty(p);
+}
+
+/**
+ * One pass over the children of every thread of the caller's group: reaps the first
+ * zombie it may (returning its pid), or returns 0 if some eligible child is still alive,
+ * or -ECHILD if there is none.
+ */
+function* wait_children(wo: wait_opts) {
+  const me = current();
+  let notask_error = -ECHILD;
+  const ns = task_active_pid_ns(me);
+  for (const t of wo.flags & __WNOTHREAD ? [me] : [...me.signal.thread_head]) {
+    for (const p of t.children) {
+      if (p.exit_state === EXIT_DEAD || !eligible_child(wo, p)) continue;
+      if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(p) && wo.flags & WEXITED) {
+        wo.stat = p.signal.flags & SIGNAL_GROUP_EXIT ? p.signal.group_exit_code : p.exit_code;
+        wo.uid = p.cred.uid;
+        const nr = ns === null ? p.pid : pid_nr_ns(p.thread_pid, ns);
+        if (!(wo.flags & WNOWAIT)) {
+          p.exit_state = EXIT_DEAD;
+          yield* release_task(p);
+        }
+        return nr;
+      }
+      notask_error = 0;
+    }
+  }
+  return notask_error;
+}
+
+/**
+ * do_wait: traces sched_process_wait, then sleeps (S) until a child can be reaped.
+ * Returns its pid, 0 (WNOHANG and nothing yet), -ECHILD, or -ERESTARTSYS on a signal.
+ */
+const do_wait = kfunc(function* do_wait(wo: wait_opts) {
+  const me = current();
+  trace_sched_process_wait(me, pid_nr(wo.pid));
+  const w = init_wait_entry(me, false);
+  let retval: number;
+  for (;;) {
+    prepare_to_wait(me.signal.wait_chldexit, w, TASK_INTERRUPTIBLE);
+    retval = yield* wait_children(wo);
+    if (retval !== 0 || wo.flags & WNOHANG) break;
+    if (signal_pending(me)) {
+      retval = -ERESTARTSYS;
+      break;
+    }
+    yield* schedule();
+  }
+  finish_wait(me.signal.wait_chldexit, w);
+  return retval;
+});
+
+/** The target of a wait as the caller's namespace names it. */
+function wait_target(upid: number): { any: boolean; pid: pid | null } {
+  if (upid === -1 || upid === 0) return { any: true, pid: null };
+  if (upid < 0) return { any: false, pid: null };
+  const ns = task_active_pid_ns(current());
+  return { any: false, pid: ns === null ? null : find_pid_ns(upid, ns) };
+}
+
+/**
+ * kernel_wait4(upid, stat_addr, options, rusage): waits for a child to exit; stores its
+ * status at stat_addr (0: nowhere) and returns its pid, 0 (WNOHANG), or a negative errno.
+ */
+export const kernel_wait4 = kfunc(function* kernel_wait4(
+  upid: number,
+  stat_addr: number,
+  options: number,
+  _ru: unknown,
+) {
+  if (
+    !Number.isInteger(options) ||
+    (options >>> 0) & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
+  )
+    return -EINVAL;
+  if (!Number.isInteger(upid) || upid === INT_MIN) return -ESRCH;
+  const wo: wait_opts = { ...wait_target(upid), flags: (options | WEXITED) >>> 0, stat: 0, uid: 0 };
+  const ret = yield* do_wait(wo);
+  if (ret > 0 && stat_addr !== 0 && (yield* put_user(wo.stat, current().mm, stat_addr)) < 0) return -14; // -EFAULT
+  return ret;
+});
+
+export const __x64_sys_wait4 = kfunc(function* __x64_sys_wait4(
+  upid: number,
+  stat_addr: number,
+  options: number,
+  ru: unknown,
+) {
+  return yield* kernel_wait4(upid, stat_addr, options, ru);
+});
+
+/**
+ * waitid(which, id, infop, options): like wait4 but says what to wait for by idtype
+ * (P_ALL, P_PID, P_PGID, P_PIDFD), needs WEXITED, and reports in a siginfo at infop
+ * (si_signo, si_code CLD_*, si_pid, si_uid, si_status at their x86-64 offsets). Returns 0.
+ */
+export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
+  which: number,
+  upid: number,
+  infop: number,
+  options: number,
+) {
+  const known = WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL;
+  if (!Number.isInteger(options) || (options >>> 0) & ~known) return -EINVAL;
+  if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
+  let target: { any: boolean; pid: pid | null };
+  const me = current();
+  switch (which) {
+    case P_ALL:
+      target = { any: true, pid: null };
+      break;
+    case P_PID:
+      if (!Number.isInteger(upid) || upid <= 0) return -EINVAL;
+      target = wait_target(upid);
+      break;
+    case P_PGID:
+      if (!Number.isInteger(upid) || upid < 0) return -EINVAL;
+      target = upid === 0 ? { any: true, pid: null } : { any: false, pid: null };
+      break;
+    case P_PIDFD: {
+      if (!Number.isInteger(upid) || upid < 0) return -EINVAL;
+      const f = me.files === null ? null : fget(me.files, upid);
+      if (f === null || f.kind !== "pidfd") return -9; // -EBADF
+      target = { any: false, pid: f.pid };
+      break;
+    }
+    default:
+      return -EINVAL;
+  }
+  const wo: wait_opts = { ...target, flags: options >>> 0, stat: 0, uid: 0 };
+  const ret = yield* do_wait(wo);
+  if (ret < 0) return ret;
+  if (infop !== 0) {
+    const s = wo.stat;
+    const why = ret === 0 ? 0 : s & 0x7f ? (s & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+    const fields: [number, number][] = [
+      [0, ret === 0 ? 0 : SIGCHLD],
+      [4, 0],
+      [8, why],
+      [16, ret],
+      [20, ret === 0 ? 0 : wo.uid],
+      [24, ret === 0 ? 0 : why === CLD_EXITED ? s >> 8 : s & 0x7f],
+    ];
+    for (const [off, v] of fields) if ((yield* put_user(v, me.mm, infop + off)) < 0) return -14; // -EFAULT
+  }
+  return 0;
+});
+
+/** kernel_wait(pid): the kernel's own wait for a child (user-mode helpers): its pid or -errno, and its status. */
+export const kernel_wait = kfunc(function* kernel_wait(upid: number) {
+  const wo: wait_opts = { ...wait_target(upid), flags: WEXITED, stat: 0, uid: 0 };
+  const ret = yield* do_wait(wo);
+  return { pid: ret, status: ret > 0 ? wo.stat : 0 };
+});

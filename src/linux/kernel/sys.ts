@@ -1,0 +1,162 @@
+/**
+ * Small system calls about the calling task (kernel/sys.c, kernel/sched/syscalls.c,
+ * kernel/time/hrtimer.c, kernel/pid.c): its ids as its pid namespace sees them, its name
+ * (prctl), its user (setuid) and RLIMIT_NPROC, yielding the CPU, sleeping, and pidfd_open.
+ */
+import { kfunc } from "../../sim/functions.js";
+import { set_task_comm } from "../fs/exec.js";
+import { alloc_file, close_fd, fd_install, fget, get_unused_fd, put_unused_fd } from "../fs/file.js";
+import { current, local_clock } from "../include/current.js";
+import { EBADF, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOHAND, ESRCH } from "../include/errno.js";
+import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
+import { PR_GET_NAME, PR_SET_NAME } from "../include/uapi/prctl.js";
+import { RLIMIT_NPROC } from "../include/uapi/resource.js";
+import { K } from "../kernel.js";
+import { put_user } from "../mm/memory.js";
+import { CAP_SYS_RESOURCE, commit_setuid, ns_capable } from "./cred.js";
+import { find_pid_ns, get_pid, task_active_pid_ns, task_pid_nr_ns, task_tgid_nr_ns } from "./pid.js";
+import { schedule } from "./sched/core.js";
+import { signal_pending } from "./signal.js";
+import { schedule_hrtimeout } from "./time/timer.js";
+
+export const PIDFD_THREAD = 0o200; // O_EXCL
+export const PIDFD_NONBLOCK = 0o4000; // O_NONBLOCK
+
+function ns_of_current() {
+  return task_active_pid_ns(current()) ?? K.init_pid_ns;
+}
+
+/** getpid: the thread group id (the leader's pid). */
+export const __x64_sys_getpid = kfunc(function* __x64_sys_getpid() {
+  return task_tgid_nr_ns(current(), ns_of_current());
+});
+
+export const __x64_sys_gettid = kfunc(function* __x64_sys_gettid() {
+  return task_pid_nr_ns(current(), ns_of_current());
+});
+
+/** getppid: the parent process's id, or 0 when the parent lives outside the caller's namespace. */
+export const __x64_sys_getppid = kfunc(function* __x64_sys_getppid() {
+  const me = current();
+  return task_tgid_nr_ns(me.group_leader.real_parent, ns_of_current());
+});
+
+/**
+ * prctl(PR_SET_NAME, name) renames the calling thread (15 characters kept, task_rename
+ * traced); prctl(PR_GET_NAME, addr) stores its name at addr. Other options: -EINVAL.
+ */
+export const __x64_sys_prctl = kfunc(function* __x64_sys_prctl(option: number, arg2: unknown) {
+  const me = current();
+  if (option === PR_SET_NAME) {
+    if (typeof arg2 !== "string") return -EFAULT;
+    set_task_comm(me, arg2);
+    return 0;
+  }
+  if (option === PR_GET_NAME) {
+    if (typeof arg2 !== "number") return -EFAULT;
+    return (yield* put_user(me.comm, me.mm, arg2)) < 0 ? -EFAULT : 0;
+  }
+  return -EINVAL;
+});
+
+/** setuid(uid): root becomes uid (losing its capabilities); others may only keep their own. */
+export const __x64_sys_setuid = kfunc(function* __x64_sys_setuid(uid: number) {
+  if (!Number.isInteger(uid) || uid < 0 || uid > 0xfffffffe) return -EINVAL;
+  return commit_setuid(current(), uid);
+});
+
+/** setrlimit(RLIMIT_NPROC, { rlim_cur }): raising it needs CAP_SYS_RESOURCE; other limits are not modeled. */
+export const __x64_sys_setrlimit = kfunc(function* __x64_sys_setrlimit(resource: number, rlim: unknown) {
+  if (resource !== RLIMIT_NPROC) return -EINVAL;
+  if (typeof rlim !== "object" || rlim === null) return -EFAULT;
+  const cur = (rlim as { rlim_cur?: unknown }).rlim_cur;
+  if (typeof cur !== "number" || !(cur >= 0)) return -EINVAL;
+  const me = current();
+  if (cur > me.signal.rlim_nproc && !ns_capable(K.init_user_ns, CAP_SYS_RESOURCE)) return -EPERM;
+  me.signal.rlim_nproc = cur;
+  return 0;
+});
+
+/** sched_yield: gives the CPU to another runnable task, if there is one. */
+export const __x64_sys_sched_yield = kfunc(function* __x64_sys_sched_yield() {
+  current().ti_flags |= TIF_NEED_RESCHED;
+  yield* schedule();
+  return 0;
+});
+
+/**
+ * nanosleep({ tv_sec, tv_nsec }, rem): sleeps (S) that long. -EINVAL for a bad time,
+ * -EFAULT for a missing one; interrupted by a signal, it is restarted once handled.
+ */
+export const __x64_sys_nanosleep = kfunc(function* __x64_sys_nanosleep(req: unknown, _rem: number) {
+  if (typeof req !== "object" || req === null) return -EFAULT;
+  const { tv_sec, tv_nsec } = req as { tv_sec?: unknown; tv_nsec?: unknown };
+  if (typeof tv_sec !== "number" || typeof tv_nsec !== "number") return -EFAULT;
+  if (!Number.isInteger(tv_sec) || tv_sec < 0 || !Number.isInteger(tv_nsec) || tv_nsec < 0 || tv_nsec >= 1e9)
+    return -EINVAL;
+  const me = current();
+  me.__state = TASK_INTERRUPTIBLE;
+  yield* schedule_hrtimeout(tv_sec * 1e9 + tv_nsec);
+  return signal_pending(me) ? -ERESTARTNOHAND : 0;
+});
+
+/** pidfd_open(pid, flags): a file descriptor referring to process pid (or thread, with PIDFD_THREAD). */
+export const __x64_sys_pidfd_open = kfunc(function* __x64_sys_pidfd_open(pid: number, flags: number) {
+  if (!Number.isInteger(flags) || flags & ~(PIDFD_NONBLOCK | PIDFD_THREAD)) return -EINVAL;
+  if (!Number.isInteger(pid) || pid <= 0) return -EINVAL;
+  const me = current();
+  const p = find_pid_ns(pid, ns_of_current());
+  if (p === null || p.task === null || p.task.exit_state !== 0) return -ESRCH;
+  if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task) return -ENOENT_PIDFD;
+  if (me.files === null) return -EBADF;
+  const fd = get_unused_fd(me.files);
+  if (fd < 0) return fd;
+  const file = alloc_file("pidfd", get_pid(p));
+  if (file === null) {
+    p.count--;
+    put_unused_fd(me.files, fd);
+    return -ENOMEM;
+  }
+  fd_install(me.files, fd, file);
+  return fd;
+});
+/** pidfd_open of a thread that is not a leader, without PIDFD_THREAD (pidfd_prepare's -ENOENT). */
+const ENOENT_PIDFD = 2;
+
+/** close(fd). */
+export const __x64_sys_close = kfunc(function* __x64_sys_close(fd: number) {
+  const files = current().files;
+  return files === null ? -EBADF : close_fd(files, fd);
+});
+
+/** write(fd, buf): the terminal (fds 0–2 as inherited) takes the text; other descriptors are not writable here. */
+export const __x64_sys_write = kfunc(function* __x64_sys_write(fd: number, buf: unknown) {
+  const me = current();
+  if (typeof buf !== "string") return -EFAULT;
+  const f = me.files === null ? null : fget(me.files, fd);
+  if (f === null) return -EBADF;
+  if (f.kind !== "tty") return -EINVAL;
+  K.tty.push({ time: local_clock(), pid: me.pid, comm: me.comm, text: buf });
+  return buf.length;
+});
+
+/** umask(mask): sets the file-creation mask of the fs_struct (shared with CLONE_FS) and returns the old one. */
+export const __x64_sys_umask = kfunc(function* __x64_sys_umask(mask: number) {
+  const fs = current().fs;
+  if (fs === null) return 0;
+  const old = fs.umask;
+  fs.umask = (mask | 0) & 0o777;
+  return old;
+});
+
+export const CLOCK_MONOTONIC = 1;
+
+/** clock_gettime(clk, tp): the virtual time since boot at tp (tv_sec) and tp + 8 (tv_nsec). */
+export const __x64_sys_clock_gettime = kfunc(function* __x64_sys_clock_gettime(clk: number, tp: number) {
+  if (clk !== 0 && clk !== CLOCK_MONOTONIC) return -EINVAL;
+  const me = current();
+  const now = local_clock();
+  if ((yield* put_user(Math.floor(now / 1e9), me.mm, tp)) < 0) return -EFAULT;
+  if ((yield* put_user(now % 1e9, me.mm, tp + 8)) < 0) return -EFAULT;
+  return 0;
+});

@@ -1,0 +1,135 @@
+/**
+ * Page faults and user memory access (mm/memory.c, arch/x86/mm/fault.c, the uaccess
+ * helpers). A first write to an anonymous page allocates it (do_anonymous_page); a write
+ * to a page that a fork left mapped in two address spaces copies it (do_wp_page). The
+ * kernel's own accesses to user memory (put_user of a tid, of a wait status) take the same
+ * faults, and fail with -EFAULT where the address is not mapped for that access.
+ */
+import { activeEngine, type KGen } from "../../sim/engine.js";
+import { kfunc, kleaf } from "../../sim/functions.js";
+import { EFAULT } from "../include/errno.js";
+import { type mm_struct, PAGE_SIZE, type page, VM_SHARED, VM_WRITE, type vm_area_struct } from "./mm_types.js";
+import { kfree, kmem_cache_alloc } from "./slab.js";
+
+/** find_vma: the mapping that contains addr, or null. */
+export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
+  const maps = mm.mmap;
+  let lo = 0;
+  let hi = maps.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = maps[mid] as vm_area_struct;
+    if (addr < v.vm_start) hi = mid - 1;
+    else if (addr >= v.vm_end) lo = mid + 1;
+    else return v;
+  }
+  return null;
+}
+
+function page_index(vma: vm_area_struct, addr: number): number {
+  return Math.floor((addr - vma.vm_start) / PAGE_SIZE);
+}
+
+export function alloc_page(words: Map<number, number | string>): page | null {
+  return kmem_cache_alloc<page>("page", PAGE_SIZE, () => ({ mapcount: 1, words, __slab: null }));
+}
+
+/** Unmaps a page from one page table; the last mapping frees it. */
+export function put_page(p: page): void {
+  if (--p.mapcount === 0) kfree(p);
+}
+
+/** do_anonymous_page: the first write to an anonymous page: a zeroed page of its own. */
+const do_anonymous_page = kleaf(function do_anonymous_page(mm: mm_struct, vma: vm_area_struct, idx: number): boolean {
+  const p = alloc_page(new Map());
+  if (p === null) return false;
+  (vma.pages as Map<number, page>).set(idx, p);
+  mm.rss_anon++;
+  return true;
+});
+
+/**
+ * do_wp_page: a write to a page mapped read-only because a fork shares it. The last
+ * sharer takes the page back; others copy it (wp_page_copy) and drop their share.
+ */
+const do_wp_page = kleaf(function do_wp_page(mm: mm_struct, vma: vm_area_struct, idx: number): boolean {
+  const pages = vma.pages as Map<number, page>;
+  const old = pages.get(idx) as page;
+  if (old.mapcount === 1) return true;
+  const copy = alloc_page(new Map(old.words));
+  if (copy === null) return false;
+  put_page(old);
+  pages.set(idx, copy);
+  mm.rss_anon++;
+  return true;
+});
+
+/** What a fault ends in: handled, a bad access (SIGSEGV), or no memory (VM_FAULT_OOM). */
+export type FaultResult = "ok" | "segv" | "oom";
+
+/**
+ * handle_mm_fault: makes addr accessible for a write (reads of a never-touched anonymous
+ * page see zeros and need no page). Called only for an address inside a writable VMA.
+ */
+const handle_mm_fault = kfunc(function* handle_mm_fault(mm: mm_struct, vma: vm_area_struct, addr: number) {
+  const idx = page_index(vma, addr);
+  const pages = vma.pages as Map<number, page>;
+  const p = pages.get(idx);
+  if (p === undefined) return (yield* do_anonymous_page(mm, vma, idx)) ? 0 : -1;
+  if (p.mapcount > 1 && !(vma.vm_flags & VM_SHARED)) return (yield* do_wp_page(mm, vma, idx)) ? 0 : -1;
+  return 0;
+});
+
+/** Whether a write to addr needs no fault (the page is there and not shared copy-on-write). */
+function write_ready(vma: vm_area_struct, addr: number): page | null {
+  const p = vma.pages?.get(page_index(vma, addr));
+  if (p === undefined) return null;
+  return p.mapcount === 1 || vma.vm_flags & VM_SHARED ? p : null;
+}
+
+/** Reads the word at addr; null when the address is not mapped. */
+export function read_user(mm: mm_struct, addr: number): number | string | null {
+  if (!Number.isSafeInteger(addr)) return null;
+  const vma = find_vma(mm, addr);
+  if (vma === null) return null;
+  if (vma.pages === null) return 0;
+  return vma.pages.get(page_index(vma, addr))?.words.get(addr % PAGE_SIZE) ?? 0;
+}
+
+/**
+ * Writes the word at addr, faulting the page in or copying it first if needed. Returns
+ * "segv" for an address not mapped writable, "oom" when the page cannot be allocated.
+ */
+export function* write_user(mm: mm_struct, addr: number, val: number | string): KGen<FaultResult> {
+  if (!Number.isSafeInteger(addr)) return "segv";
+  const vma = find_vma(mm, addr);
+  if (vma === null || !(vma.vm_flags & VM_WRITE) || vma.pages === null) return "segv";
+  let p = write_ready(vma, addr);
+  if (p === null) {
+    if ((yield* handle_mm_fault(mm, vma, addr)) < 0) return "oom";
+    p = (vma.pages as Map<number, page>).get(page_index(vma, addr)) as page;
+  }
+  p.words.set(addr % PAGE_SIZE, val);
+  return "ok";
+}
+
+/** put_user: the kernel writes an int to user memory: 0, or -EFAULT. */
+export function* put_user(val: number | string, mm: mm_struct | null, addr: number): KGen<number> {
+  if (mm === null) return -EFAULT;
+  return (yield* write_user(mm, addr, val)) === "ok" ? 0 : -EFAULT;
+}
+
+/** get_user: the kernel reads an int from user memory: the value, or null for a fault. */
+export function get_user(mm: mm_struct | null, addr: number): number | string | null {
+  return mm === null ? null : read_user(mm, addr);
+}
+
+/** Pages of a range, rounded out (for the cost of copying or zapping page tables). */
+export function range_pages(start: number, end: number): number {
+  return Math.ceil((end - start) / PAGE_SIZE);
+}
+
+/** Spends `ns` of CPU time on the running task (a cost that grows with the work done). */
+export function* spend(ns: number): KGen<void> {
+  if (ns > 0 && !activeEngine().advance(ns)) yield ns;
+}

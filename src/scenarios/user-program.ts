@@ -1,0 +1,26 @@
+/**
+ * A scenario that runs one user program: pid 1 starts it (as an init starts a program)
+ * and waits for it; the program is installed at /usr/bin/<name>.
+ */
+import type { UserMain } from "../user/runtime.js";
+import { spawn_program, wait_program } from "../user/spawn.js";
+import { defineScenario, type Scenario } from "./scenario.js";
+
+export function userScenario(s: { name: string; description: string; cpus?: number; program: UserMain }): Scenario {
+  const path = `/usr/bin/${s.name}`;
+  return defineScenario({
+    name: s.name,
+    description: s.description,
+    ...(s.cpus === undefined ? {} : { cpus: s.cpus }),
+    programs: { [path]: s.program },
+    *main() {
+      const pid = yield* spawn_program(path, [s.name]);
+      if (pid > 0) yield* wait_program(pid);
+    },
+  });
+}
+
+/** WEXITSTATUS and friends, for reading a wait status. */
+export const WEXITSTATUS = (s: number): number => (s >> 8) & 0xff;
+export const WIFEXITED = (s: number): boolean => (s & 0x7f) === 0;
+export const WTERMSIG = (s: number): number => s & 0x7f;

@@ -1,0 +1,292 @@
+/**
+ * User mode: how a task runs its user program. A user program is a generator function;
+ * it does nothing to the machine itself, it yields requests (a system call, a load or
+ * store of user memory, a stretch of computation) and the CPU, here, carries them out:
+ * system calls through do_syscall_64, memory accesses through the page tables (with
+ * page faults), and on every return from the kernel the exit-to-user work (reschedule,
+ * signals, restarting an interrupted call).
+ *
+ * fork() copies a running program, and a JS generator cannot be copied. The child is
+ * rebuilt instead by replay: every request's result is logged, and the child runs the
+ * parent's program from its start, fed the logged results without carrying the requests
+ * out, up to the fork, which returns 0 to it. Locals are thus the child's own copy (its
+ * stack), as in C; what tasks share lives in user memory. Programs must be deterministic
+ * (the model is) and keep their state in locals and user memory, not in outer variables.
+ * A thread started by the C library (pthread_create, posix_spawn's child) begins at its
+ * start routine on its own stack, with nothing to replay.
+ */
+
+import { do_syscall_64 } from "../linux/arch/x86/entry/syscall_64.js";
+import { EINTR, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS } from "../linux/include/errno.js";
+import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../linux/include/sched.js";
+import { SIG_DFL, SIG_IGN, SIGKILL, SIGSEGV } from "../linux/include/signal.js";
+import type { task_struct } from "../linux/include/task_struct.js";
+import { do_group_exit } from "../linux/kernel/exit.js";
+import { task_active_pid_ns, task_pid_nr_ns } from "../linux/kernel/pid.js";
+import { schedule } from "../linux/kernel/sched/core.js";
+import { get_signal, send_signal } from "../linux/kernel/signal.js";
+import { put_user, read_user, spend, write_user } from "../linux/mm/memory.js";
+import { activeEngine, type KGen } from "../sim/engine.js";
+import { libc_start_main } from "./libc.js";
+import { User } from "./user.js";
+
+/** What a user program asks of the CPU. */
+export type UserOp =
+  | { op: "syscall"; nr: number; args: readonly unknown[]; entry?: Entry }
+  | { op: "load"; addr: number }
+  | { op: "store"; addr: number; val: number | string }
+  | { op: "compute"; ns: number };
+
+export type UGen<R = unknown> = Generator<UserOp, R, unknown>;
+
+/** A program's main: argv in, exit status out (returning from main is exit(status)). */
+export type UserMain = (u: User, argv: string[]) => UGen<number | undefined>;
+
+/** Where a task's user code starts: a function and its argument. */
+export interface Entry {
+  fn: (u: User, arg: never) => UGen<unknown>;
+  arg: unknown;
+  /** The top of the stack it runs on (where its locals, u.alloca, go). */
+  stack_top: number;
+  /** The thread pointer (TLS): the C library's struct pthread of this thread. */
+  tp: number;
+}
+
+/** The logged results of a program's requests, sharing the prefix it was forked from. */
+class ReplayLog {
+  private readonly own: unknown[] = [];
+  private readonly kinds: number[] = [];
+  constructor(
+    private readonly base: ReplayLog | null,
+    private readonly baseLen: number,
+  ) {}
+
+  get length(): number {
+    return this.baseLen + this.own.length;
+  }
+
+  push(kind: number, v: unknown): void {
+    this.own.push(v);
+    this.kinds.push(kind);
+  }
+
+  value(i: number): unknown {
+    return i < this.baseLen ? (this.base as ReplayLog).value(i) : this.own[i - this.baseLen];
+  }
+
+  kind(i: number): number {
+    return i < this.baseLen ? (this.base as ReplayLog).kind(i) : (this.kinds[i - this.baseLen] as number);
+  }
+}
+
+/** A task's user-mode state: its program, where it is, and what is left to replay. */
+export interface UserState {
+  entry: Entry;
+  log: ReplayLog;
+  /** Requests answered from the log before the program runs live. */
+  replay: number;
+  gen: UGen<unknown> | null;
+  /** The next result to feed the program. */
+  input: unknown;
+  /** Set for the duration of a clone made by the C library's stub: where the child starts. */
+  childEntry: Entry | null;
+  /** The kind of the request being carried out (the clone a child is forked at). */
+  kind: number;
+}
+
+function kindOf(op: UserOp): number {
+  switch (op.op) {
+    case "syscall":
+      return op.nr;
+    case "load":
+      return -1;
+    case "store":
+      return -2;
+    case "compute":
+      return -3;
+  }
+}
+
+function newState(entry: Entry, log: ReplayLog, replay: number): UserState {
+  return { entry, log, replay, gen: null, input: undefined, childEntry: null, kind: 0 };
+}
+
+/**
+ * copy_thread's user half: the child of a clone from user mode starts where the C
+ * library's stub said, or else is the parent's program replayed up to the clone (which
+ * returns 0 to it).
+ */
+export function fork_user_state(parent: UserState): UserState {
+  if (parent.childEntry !== null) return newState(parent.childEntry, new ReplayLog(null, 0), 0);
+  const at = parent.log.length;
+  const log = new ReplayLog(parent.log, at);
+  log.push(parent.kind, 0);
+  return newState(parent.entry, log, at + 1);
+}
+
+/** The new program of an execve: libc's start-up, then main(argv). */
+export function exec_user_state(tsk: task_struct, main: UserMain, argv: string[], stack_top: number, tp: number): void {
+  tsk.user = newState(
+    { fn: libc_start_main as Entry["fn"], arg: { main, argv }, stack_top, tp },
+    new ReplayLog(null, 0),
+    0,
+  );
+}
+
+// The user-side cost of the code between two requests, and how long a compute runs before
+// the CPU checks for interrupts.
+const USER_STEP = "user_step";
+const COMPUTE_SLICE = 100_000;
+
+/** Runs user code for `ns`: preemptible at every tick, as user mode is. */
+function* user_time(p: task_struct, ns: number): KGen<void> {
+  let left = ns;
+  p.thread.user_mode = true;
+  while (left > 0) {
+    const slice = left > COMPUTE_SLICE ? COMPUTE_SLICE : left;
+    yield* spend(slice);
+    left -= slice;
+  }
+  p.thread.user_mode = false;
+}
+
+/**
+ * exit_to_user_mode: on the way out of the kernel, reschedule if asked, then take
+ * pending signals (a fatal one ends the group here; a caught one interrupts the call).
+ * Returns the call's final result, or RESTART when it is to be made again.
+ */
+const RESTART = Symbol("restart");
+function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
+  let handled = false;
+  for (;;) {
+    if (p.ti_flags & TIF_NEED_RESCHED) {
+      yield* schedule();
+      continue;
+    }
+    if (p.ti_flags & TIF_SIGPENDING) {
+      const a = get_signal(p);
+      if (a.kind === "fatal") yield* do_group_exit(a.code);
+      if (a.kind === "handled") handled = true;
+      continue;
+    }
+    break;
+  }
+  if (res === -ERESTARTNOINTR) return RESTART;
+  if (res === -ERESTARTSYS || res === -ERESTARTNOHAND) return handled ? -EINTR : RESTART;
+  return res;
+}
+
+/** force_sig: a fault the program caused; an ignored signal is made deadly again. */
+function* force_sig(p: task_struct, sig: number): KGen<void> {
+  if (p.sighand !== null && p.sighand.action[sig - 1] === SIG_IGN) p.sighand.action[sig - 1] = SIG_DFL;
+  yield* send_signal(sig, p, false);
+}
+
+/** Carries out one request. */
+function* perform(p: task_struct, st: UserState, op: UserOp): KGen<unknown> {
+  switch (op.op) {
+    case "syscall": {
+      st.childEntry = op.entry ?? null;
+      const r = yield* do_syscall_64(op.nr, op.args);
+      st.childEntry = null;
+      return r;
+    }
+    case "load": {
+      const v = p.mm === null ? null : read_user(p.mm, op.addr);
+      if (v === null) {
+        segfault(p, op.addr, "read");
+        yield* force_sig(p, SIGSEGV);
+        return 0;
+      }
+      return v;
+    }
+    case "store": {
+      const r = p.mm === null ? "segv" : yield* write_user(p.mm, op.addr, op.val);
+      if (r === "segv") {
+        segfault(p, op.addr, "write");
+        yield* force_sig(p, SIGSEGV);
+      } else if (r === "oom") {
+        yield* force_sig(p, SIGKILL);
+      }
+      return undefined;
+    }
+    case "compute":
+      yield* user_time(p, Number.isFinite(op.ns) && op.ns > 0 ? op.ns : 0);
+      return undefined;
+  }
+}
+
+/** show_signal_msg: the line the kernel logs for a user segfault. */
+function segfault(p: task_struct, addr: number, access: string): void {
+  activeEngine().report({
+    kind: "segfault",
+    title: `${p.comm}[${p.pid}]: segfault at ${Number.isSafeInteger(addr) ? addr.toString(16) : String(addr)} (${access})`,
+    lines: [],
+  });
+}
+
+/** A program that breaks the model's rules (throws, or differs on replay) gets a report and a SIGSEGV. */
+function* program_bug(p: task_struct, why: string): KGen<void> {
+  activeEngine().report({ kind: "segfault", title: `${p.comm}[${p.pid}]: ${why}`, lines: [] });
+  yield* force_sig(p, SIGSEGV);
+  yield* exit_to_user_mode(p, 0);
+}
+
+/**
+ * The CPU in user mode for task p: runs the program between requests, carries each
+ * request out (or answers it from the replay log), and goes through exit_to_user_mode
+ * after each. Never returns: the program leaves through exit or exit_group.
+ */
+export function* run_user(p: task_struct): KGen<never> {
+  for (;;) {
+    const st = p.user as UserState;
+    if (st.gen === null) st.gen = st.entry.fn(new User(st.entry.stack_top, st.entry.tp), st.entry.arg as never);
+    const live = st.replay === 0;
+    if (live) yield* user_time(p, activeEngine().costOfName(USER_STEP));
+    let r: IteratorResult<UserOp, unknown>;
+    try {
+      r = st.gen.next(st.input);
+    } catch (err) {
+      yield* program_bug(p, `program threw: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    if (r.done) {
+      yield* program_bug(p, "returned from its entry function without exiting");
+      continue;
+    }
+    const op = r.value;
+    if (!live) {
+      const i = st.log.length - st.replay;
+      if (st.log.kind(i) !== kindOf(op)) {
+        yield* program_bug(p, "replay of the forked program diverged (it is not deterministic)");
+        continue;
+      }
+      st.input = st.log.value(i);
+      st.replay--;
+      continue;
+    }
+    st.kind = kindOf(op);
+    let res: unknown;
+    do {
+      res = yield* perform(p, st, op);
+      if (p.user !== st) break; // execve: a new program, nothing to log
+      res = yield* exit_to_user_mode(p, res);
+    } while (res === RESTART);
+    if (p.user !== st) continue;
+    st.log.push(kindOf(op), res);
+    st.input = res;
+  }
+}
+
+/**
+ * schedule_tail's user half, then user mode: a forked task first writes its own tid
+ * where CLONE_CHILD_SETTID asked, then returns to its program with the result 0.
+ */
+export function* schedule_tail_user(p: task_struct): KGen<never> {
+  if (p.set_child_tid !== 0) {
+    const ns = task_active_pid_ns(p);
+    yield* put_user(ns === null ? p.pid : task_pid_nr_ns(p, ns), p.mm, p.set_child_tid);
+  }
+  yield* exit_to_user_mode(p, 0);
+  return yield* run_user(p);
+}

@@ -1,0 +1,46 @@
+/**
+ * What a user program is handed: its two faces, `sys` (raw system calls) and `libc` (the
+ * C library on top), its memory (load and store of words at user addresses), and a way
+ * to spend CPU time. One per task; `errno` is this thread's.
+ */
+import { Libc } from "./libc.js";
+import type { UGen } from "./runtime.js";
+import { Sys } from "./sys.js";
+
+export class User {
+  readonly sys = new Sys();
+  readonly libc: Libc;
+  /** The C library's errno of this thread (set when a libc call fails). */
+  errno = 0;
+  private sp: number;
+
+  constructor(
+    stack_top: number,
+    /** This thread's struct pthread (pthread_self()). */
+    readonly self: number,
+  ) {
+    this.sp = stack_top;
+    this.libc = new Libc(this);
+  }
+
+  /** Reads the word at addr (0 if never written); a bad address is a segfault. */
+  *load(addr: number): UGen<number | string> {
+    return (yield { op: "load", addr }) as number | string;
+  }
+
+  /** Writes a word (a number, or a string standing for a C string) at addr; copy-on-write applies. */
+  *store(addr: number, val: number | string): UGen<void> {
+    yield { op: "store", addr, val };
+  }
+
+  /** Runs for `ns` nanoseconds of CPU time in user mode (preemptible). */
+  *compute(ns: number): UGen<void> {
+    yield { op: "compute", ns };
+  }
+
+  /** Room for a local variable of `bytes` on this thread's stack (like alloca); its address. */
+  alloca(bytes: number): number {
+    this.sp -= Math.ceil(Math.max(bytes, 1) / 8) * 8;
+    return this.sp;
+  }
+}
