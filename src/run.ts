@@ -84,8 +84,14 @@ export function traceText(r: RunResult, graph: GraphOptions = {}, format: TraceF
 
 export type TraceFormat = "text" | "jsonl" | "perfetto";
 
-export function psRows(r: RunResult): PsRow[] {
-  return r.machine.tasks().map(psRow);
+/** The task table: one row per process (leaders), or per thread with `threads` (ps -L, pstree). */
+export function psRows(r: RunResult, threads = false): PsRow[] {
+  const out: PsRow[] = [];
+  for (const p of r.machine.tasks()) {
+    out.push(psRow(p));
+    if (threads) for (const t of p.signal.thread_head) if (t !== p) out.push(psRow(t));
+  }
+  return out;
 }
 
 /** A report as dmesg would print it: "[    1.234567] title" and its lines. */

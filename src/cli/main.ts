@@ -196,11 +196,14 @@ export function buildProgram(): Command {
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
       .option("--at <time>", "show the table at this virtual time", parseTime)
       .option("-f, --full", "ps -ef format (kernel threads in brackets)")
+      .option("-L, --threads", "one row per thread, with its LWP (thread id) and NLWP (ps -eLo)")
       .option("--json", "an array of objects instead of a table"),
-  ).action(async (ref: string, f: MachineFlags & { at?: number; full?: boolean; json?: boolean }) => {
-    const view = f.json ? "ps-json" : f.full ? "ps-ef" : "ps-eo";
-    process.exitCode = await executeAt(ref, f, view);
-  });
+  ).action(
+    async (ref: string, f: MachineFlags & { at?: number; full?: boolean; json?: boolean; threads?: boolean }) => {
+      const view = f.json ? "ps-json" : f.full ? "ps-ef" : f.threads ? "ps-L" : "ps-eo";
+      process.exitCode = await executeAt(ref, f, view);
+    },
+  );
 
   withMachineOptions(
     program

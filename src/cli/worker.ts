@@ -9,7 +9,7 @@ import type { RunOptions, RunResult, TraceFormat } from "../run.js";
 import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
-import { formatPsEf, formatPsEo } from "../views/ps.js";
+import { formatPsEf, formatPsEo, formatPsL } from "../views/ps.js";
 import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { formatTop } from "../views/top.js";
 import { loadScenario, UsageError } from "./options.js";
@@ -20,7 +20,15 @@ export type WorkerJob = {
   /** function_graph display options. */
   graph?: GraphOptions;
   format?: TraceFormat;
-  view: "trace" | "ps-eo" | "ps-ef" | "ps-json" | "top" | { pid: number; file: ProcFile } | { pstree: PstreeOptions };
+  view:
+    | "trace"
+    | "ps-eo"
+    | "ps-ef"
+    | "ps-L"
+    | "ps-json"
+    | "top"
+    | { pid: number; file: ProcFile }
+    | { pstree: PstreeOptions };
 };
 
 export type WorkerMessage =
@@ -48,10 +56,11 @@ function render(r: RunResult, job: WorkerJob): string {
   if (view === "trace") return traceText(r, job.graph, job.format);
   if (typeof view === "object" && "pstree" in view) {
     if (view.pstree.root !== undefined) taskOrUsage(r, view.pstree.root);
-    return formatPstree(psRows(r), view.pstree);
+    return formatPstree(psRows(r, true), view.pstree);
   }
   if (typeof view === "object") return PROC_FILES[view.file](taskOrUsage(r, view.pid), r.machine.kernel);
-  const rows = psRows(r);
+  const rows = psRows(r, view === "ps-L");
+  if (view === "ps-L") return formatPsL(rows);
   if (view === "top") return formatTop(rows, r.machine.now);
   if (view === "ps-json") return `${JSON.stringify(rows, null, 2)}\n`;
   return view === "ps-ef" ? formatPsEf(rows) : formatPsEo(rows);

@@ -4,9 +4,10 @@
  * (up to 63 characters); user tasks their 15-character comm.
  */
 import { __task_state_index, PF_KTHREAD, SCHED_FIFO, TASK_STATE_LETTERS } from "../linux/include/sched.js";
-import type { task_struct } from "../linux/include/task_struct.js";
+import type { mm_struct, task_struct } from "../linux/include/task_struct.js";
 import { get_kthread_comm } from "../linux/kernel/kthread.js";
 import type { Kernel } from "../linux/kernel.js";
+import { VM_EXEC } from "../linux/mm/mm_types.js";
 import { functionName } from "../sim/functions.js";
 
 const STATE_NAMES: Record<string, string> = {
@@ -176,11 +177,54 @@ function cpumask_hex(p: task_struct, nr_cpu_ids: number): string {
   return words.join(",");
 }
 
-/** /proc/<pid>/status, for a task without an address space (no Vm* lines). */
+/** A pid's number at every level, outermost first (NSpid:, NStgid:). */
+function ns_numbers(pid: task_struct["thread_pid"], fallback: number): string {
+  return pid === null ? String(fallback) : pid.numbers.map((u) => u.nr).join("\t");
+}
+
+/** task_mem: the Vm* lines of a task with an address space, in kB. */
+function task_mem(mm: mm_struct): string[] {
+  const kb = (pages: number) => `${String(pages * 4).padStart(8)} kB`;
+  let file = 0;
+  let stack = 0;
+  let exec = 0;
+  let lib = 0;
+  for (const v of mm.mmap) {
+    const pages = (v.vm_end - v.vm_start) / 4096;
+    if (v.pages === null) file += v.file_pages;
+    if (v.name === "[stack]") stack += pages;
+    else if (v.vm_flags & VM_EXEC) {
+      if (v.name.includes(".so")) lib += pages;
+      else exec += pages;
+    }
+  }
+  const rss = mm.rss_anon + file;
+  const data = mm.total_vm - stack - exec - lib;
+  return [
+    `VmPeak:\t${kb(mm.total_vm)}`,
+    `VmSize:\t${kb(mm.total_vm)}`,
+    `VmLck:\t${kb(0)}`,
+    `VmPin:\t${kb(0)}`,
+    `VmHWM:\t${kb(rss)}`,
+    `VmRSS:\t${kb(rss)}`,
+    `RssAnon:\t${kb(mm.rss_anon)}`,
+    `RssFile:\t${kb(file)}`,
+    `RssShmem:\t${kb(0)}`,
+    `VmData:\t${kb(data)}`,
+    `VmStk:\t${kb(stack)}`,
+    `VmExe:\t${kb(exec)}`,
+    `VmLib:\t${kb(lib)}`,
+    `VmPTE:\t${kb(Math.ceil(rss / 512) + 1)}`,
+    `VmSwap:\t${kb(0)}`,
+  ];
+}
+
+/** /proc/<pid>/status (Vm* lines only for a task with an address space). */
 export function proc_status(p: task_struct, k: Kernel): string {
   const kthread = (p.flags & PF_KTHREAD) !== 0;
   const ppid = p.pid === 0 ? 0 : p.real_parent.tgid;
-  const caps = kthread || p.pid === 1 ? "000001ffffffffff" : "0000000000000000";
+  const caps = (p.cred.cap_effective & ((1n << 41n) - 1n)).toString(16).padStart(16, "0");
+  const uid = `${p.cred.uid}\t${p.cred.euid}\t${p.cred.euid}\t${p.cred.euid}`;
   const nodes = `${Array.from({ length: 31 }, () => "00000000").join(",")},00000001`;
   const lines = [
     `Name:\t${proc_task_name(p)}`,
@@ -191,15 +235,16 @@ export function proc_status(p: task_struct, k: Kernel): string {
     `Pid:\t${p.pid}`,
     `PPid:\t${ppid}`,
     "TracerPid:\t0",
-    "Uid:\t0\t0\t0\t0",
+    `Uid:\t${uid}`,
     "Gid:\t0\t0\t0\t0",
     `FDSize:\t${p.files === null ? 0 : 64}`,
     "Groups:\t ",
-    `NStgid:\t${p.tgid}`,
-    `NSpid:\t${p.pid}`,
+    `NStgid:\t${ns_numbers(p.group_leader.thread_pid, p.tgid)}`,
+    `NSpid:\t${ns_numbers(p.thread_pid, p.pid)}`,
     `NSpgid:\t${kthread ? 0 : p.tgid}`,
     `NSsid:\t${kthread ? 0 : p.tgid}`,
     `Kthread:\t${kthread ? 1 : 0}`,
+    ...(p.mm === null ? [] : task_mem(p.mm)),
     `Threads:\t${p.signal.nr_threads}`,
     `SigQ:\t0/${Math.floor(k.max_threads / 2)}`,
     `SigPnd:\t${hex16(p.pending.signal)}`,

@@ -11,6 +11,8 @@ export interface PsRow {
   pid: number;
   ppid: number;
   tgid: number;
+  /** Threads in the task's group (ps's NLWP). */
+  nlwp: number;
   /** The state letter /proc/<pid>/stat shows (R S D T t X Z P I). */
   state: string;
   /** ps's STAT column: the state letter plus '<' (nice < 0) or 'N' (nice > 0). */
@@ -38,8 +40,9 @@ export function psRow(p: task_struct): PsRow {
   const rt = p.policy === SCHED_FIFO;
   return {
     pid: p.pid,
-    ppid: p.pid === 0 ? 0 : p.real_parent.tgid,
+    ppid: p.pid === 0 ? 0 : p.group_leader.real_parent.tgid,
     tgid: p.tgid,
+    nlwp: p.signal.nr_threads,
     state,
     stat: state + (!rt && nice < 0 ? "<" : !rt && nice > 0 ? "N" : ""),
     pri: 139 - p.prio,
@@ -91,6 +94,25 @@ export function formatPsEo(rows: readonly PsRow[]): string {
     ]),
     [true, true, false, true, true, true, false],
     [5, 5, 4, 3, 3, 3],
+  )}\n`;
+}
+
+/** `ps -eLo pid,lwp,nlwp,stat,pri,ni,psr,comm`: one row per thread, PID the process's. */
+export function formatPsL(rows: readonly PsRow[]): string {
+  return `${table(
+    ["PID", "LWP", "NLWP", "STAT", "PRI", "NI", "PSR", "COMMAND"],
+    rows.map((r) => [
+      String(r.tgid),
+      String(r.pid),
+      String(r.nlwp),
+      r.stat,
+      String(r.pri),
+      r.policy === SCHED_FIFO ? "-" : String(r.nice),
+      String(r.cpu),
+      r.name,
+    ]),
+    [true, true, true, false, true, true, true, false],
+    [5, 5, 4, 4, 3, 3, 3],
   )}\n`;
 }
 
