@@ -11,7 +11,12 @@ export * from "./linux/include/errno.js";
 export * from "./linux/include/sched.js";
 export * from "./linux/include/signal.js";
 export type { completion, spinlock_t, task_struct } from "./linux/include/task_struct.js";
+export * from "./linux/include/uapi/futex.js";
+export * from "./linux/include/uapi/mman.js";
+export * from "./linux/include/uapi/prctl.js";
+export * from "./linux/include/uapi/resource.js";
 export * from "./linux/include/uapi/sched.js";
+export * from "./linux/include/uapi/wait.js";
 export { do_exit } from "./linux/kernel/exit.js";
 export { get_task_struct, kernel_clone, kernel_thread, put_task_struct } from "./linux/kernel/fork.js";
 export { freeze_kernel_threads, set_freezable, thaw_kernel_threads, try_to_freeze } from "./linux/kernel/freezer.js";
@@ -104,6 +109,7 @@ export {
 export { jiffies, msecs_to_jiffies, msleep, schedule_timeout } from "./linux/kernel/time/timer.js";
 export { K, type Kernel } from "./linux/kernel.js";
 export { cpu_relax, mdelay, udelay } from "./linux/lib/delay.js";
+export { EXEC_LAYOUT, PAGE_SIZE } from "./linux/mm/mm_types.js";
 export { kfree, kmalloc, kzalloc } from "./linux/mm/slab.js";
 export { DEFAULTS, Machine, type MachineOptions } from "./machine.js";
 export {
@@ -118,6 +124,7 @@ export {
 } from "./run.js";
 export { findScenario, SCENARIOS } from "./scenarios/index.js";
 export { defineScenario, type Scenario } from "./scenarios/scenario.js";
+export { userScenario, WEXITSTATUS, WIFEXITED, WTERMSIG } from "./scenarios/user-program.js";
 // The engine.
 export {
   type ChoiceKind,
@@ -130,13 +137,16 @@ export {
 } from "./sim/chooser.js";
 export type { KGen, Report, RunLimits, StopReason } from "./sim/engine.js";
 export { kcall, kfunc } from "./sim/functions.js";
-
 // Output.
 export { TraceBuffer } from "./trace/buffer.js";
 export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";
 export { formatFtrace, formatLine } from "./trace/ftrace.js";
 export { formatJsonl } from "./trace/jsonl.js";
 export { type ChromeEvent, formatPerfetto } from "./trace/perfetto.js";
-export { formatPsEf, formatPsEo, type PsRow, psRow } from "./views/ps.js";
+export { PTHREAD_CLONE_FLAGS, type pthread_attr_t } from "./user/libc.js";
+export type { UGen, UserMain, UserOp } from "./user/runtime.js";
+export { spawn_program, wait_program } from "./user/spawn.js";
+export { User } from "./user/user.js";
+export { formatPsEf, formatPsEo, formatPsL, type PsRow, psRow } from "./views/ps.js";
 export { formatPstree, type PstreeOptions } from "./views/pstree.js";
 export { formatTop } from "./views/top.js";

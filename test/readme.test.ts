@@ -33,7 +33,7 @@ afterEach(() => {
 describe("README", () => {
   it("shows the example files verbatim", () => {
     const ts = blocks("ts");
-    for (const file of ["examples/two-workers.ts", "examples/library.ts"]) {
+    for (const file of ["examples/two-workers.ts", "examples/library.ts", "examples/fork-and-threads.ts"]) {
       expect(ts).toContain(readFileSync(new URL(`../${file}`, import.meta.url), "utf8"));
     }
   });
