@@ -76,6 +76,7 @@ function do_mmap_now(mm: mm_struct, addr: number, len: number, flags: number, na
 const de_thread = kfunc(function* de_thread(tsk: task_struct) {
   const sig = tsk.signal;
   if (sig.nr_threads <= 1) return 0;
+  sig.group_exec_task = tsk;
   yield* zap_other_threads(tsk);
   const leader = tsk.group_leader;
   const alone = () => {

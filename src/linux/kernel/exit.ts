@@ -303,6 +303,8 @@ export const do_group_exit = kfunc(function* do_group_exit(exit_code: number) {
   const sig = me.signal;
   let code = exit_code;
   if (sig.flags & SIGNAL_GROUP_EXIT) code = sig.group_exit_code;
+  else if (sig.group_exec_task !== null)
+    code = 0; // killed by a thread's execve (de_thread)
   else if (sig.nr_threads > 1) {
     sig.group_exit_code = code;
     sig.flags |= SIGNAL_GROUP_EXIT;
