@@ -269,12 +269,23 @@ export class Libc {
     return yield* thread_exit(this.u);
   }
 
-  /** pthread_setname_np(thread, name): ERANGE above 15 characters; this thread's own name via prctl. */
+  /**
+   * pthread_setname_np(thread, name): ERANGE above 15 characters; the calling thread renames
+   * itself with prctl, another thread is renamed through /proc/self/task/<tid>/comm.
+   */
   *pthread_setname_np(thread: number, name: string): UGen<number> {
+    const u = this.u;
     if (name.length > 15) return ERANGE;
-    if (thread !== this.u.self) return ENOSYS; // glibc writes /proc/self/task/TID/comm, which the model has no file for
-    const r = yield* this.u.sys.prctl(PR_SET_NAME, name);
-    return r < 0 ? -r : 0;
+    if (thread === u.self) {
+      const r = yield* u.sys.prctl(PR_SET_NAME, name);
+      return r < 0 ? -r : 0;
+    }
+    const tid = (yield* u.load(thread + PD_TID)) as number;
+    const fd = yield* u.sys.openat(-100, `/proc/self/task/${tid}/comm`, 1); // AT_FDCWD, O_WRONLY
+    if (fd < 0) return -fd;
+    const w = yield* u.sys.write(fd, name);
+    yield* u.sys.close(fd);
+    return w < 0 ? -w : 0;
   }
 }
 

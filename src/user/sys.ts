@@ -25,6 +25,11 @@ export class Sys {
     return syscall(__NR.write, [fd, buf]);
   }
 
+  /** openat(dirfd, path, flags): only /proc/<pid>/task/<tid>/comm exists in the model. */
+  openat(dirfd: number, path: string, flags = 0): UGen<number> {
+    return syscall(__NR.openat, [dirfd, path, flags]);
+  }
+
   fork(): UGen<number> {
     return syscall(__NR.fork, []);
   }

@@ -5,6 +5,7 @@
  */
 import { kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
+import { comm_write } from "../fs/proc_comm.js";
 import { alloc_file, close_fd, fd_install, fget, get_unused_fd, put_unused_fd } from "../fs/file.js";
 import { current, local_clock } from "../include/current.js";
 import { EBADF, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOHAND, ESRCH } from "../include/errno.js";
@@ -135,6 +136,7 @@ export const __x64_sys_write = kfunc(function* __x64_sys_write(fd: number, buf: 
   if (typeof buf !== "string") return -EFAULT;
   const f = me.files === null ? null : fget(me.files, fd);
   if (f === null) return -EBADF;
+  if (f.kind === "proc_comm") return comm_write(f, buf);
   if (f.kind !== "tty") return -EINVAL;
   K.tty.push({ time: local_clock(), pid: me.pid, comm: me.comm, text: buf });
   return buf.length;

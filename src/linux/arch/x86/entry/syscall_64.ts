@@ -6,6 +6,7 @@
 import type { KGen } from "../../../../sim/engine.js";
 import { kfunc } from "../../../../sim/functions.js";
 import { __x64_sys_execve } from "../../../fs/exec.js";
+import { __x64_sys_openat } from "../../../fs/proc_comm.js";
 import { ENOSYS } from "../../../include/errno.js";
 import { __x64_sys_exit, __x64_sys_exit_group } from "../../../kernel/exit.js";
 import { __x64_sys_wait4, __x64_sys_waitid } from "../../../kernel/exit_wait.js";
@@ -70,6 +71,7 @@ export const __NR = {
   waitid: 247,
   unshare: 272,
   pidfd_open: 434,
+  openat: 257,
   clone3: 435,
 } as const;
 
@@ -108,6 +110,7 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.waitid]: __x64_sys_waitid,
   [__NR.unshare]: __x64_sys_unshare,
   [__NR.pidfd_open]: __x64_sys_pidfd_open,
+  [__NR.openat]: __x64_sys_openat,
   [__NR.clone3]: __x64_sys_clone3,
 });
 
