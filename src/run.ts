@@ -41,7 +41,8 @@ export function problems(reports: readonly Report[]): Report[] {
   return reports.filter((r) => PROBLEMS.has(r.kind));
 }
 
-export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+/** The machine a scenario runs on, built and ready to run (nothing has run yet). */
+export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
   const machine = new Machine({
     ...opts,
     cpus: opts.cpus ?? s.cpus,
@@ -52,6 +53,11 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   });
   machine.engine.onProgress = opts.onProgress ?? null;
   opts.prepare?.(machine);
+  return machine;
+}
+
+export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+  const machine = machineFor(s, opts);
   const stop = machine.run({ until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
   if (stop === "until" && opts.until === undefined) {
     machine.engine.report({

@@ -337,7 +337,13 @@ export class Engine {
     if (other !== undefined && !(to < other.key)) return false;
     if (to >= cpu.nextTick && !(cpu.curr as Thread).idle) return false;
     const timer = cpu.timers.peek();
-    if ((timer !== undefined && timer.expires <= to) || cpu.needResched || to > this.until || this.budget <= 0)
+    if (
+      (timer !== undefined && timer.expires <= to) ||
+      cpu.needResched ||
+      to > this.until ||
+      this.budget <= 0 ||
+      this.stopReason !== null
+    )
       return false;
     if (++cpu.stepsSinceSwitch > this.maxStepsWithoutSwitch) return false;
     this.budget--;

@@ -11,6 +11,18 @@ import { activeEngine, type KGen } from "./engine.js";
 
 const names: string[] = [];
 const ids = new Map<string, number>();
+/** The code of each modeled function, by id (for a debugger's `list`). */
+const bodies: (((...args: never[]) => unknown) | undefined)[] = [];
+
+/** The source text of a modeled function, if it has one. */
+export function functionSource(id: number): string | null {
+  const b = bodies[id];
+  return b === undefined ? null : b.toString();
+}
+
+function keepBody(id: number, body: (...args: never[]) => unknown): void {
+  bodies[id] ??= body;
+}
 
 /** The id of a modeled function's name (registered on first use). */
 export function functionId(name: string): number {
@@ -21,6 +33,11 @@ export function functionId(name: string): number {
     ids.set(name, id);
   }
   return id;
+}
+
+/** The id of a registered modeled function, or undefined (does not register the name). */
+export function findFunctionId(name: string): number | undefined {
+  return ids.get(name);
 }
 
 export function functionName(id: number): string {
@@ -37,6 +54,7 @@ export function functionCount(): number {
  */
 export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
   const id = functionId(body.name);
+  keepBody(id, body as (...args: never[]) => unknown);
   return modeled(body.name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
 }
 
@@ -107,6 +125,7 @@ class Frame<A extends unknown[], R> {
  */
 export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args: A) => KGen<R> {
   const id = functionId(body.name);
+  keepBody(id, body as (...args: never[]) => unknown);
   return modeled(body.name, (...args: A) => new Leaf<A, R>(id, body, args) as unknown as KGen<R>);
 }
 
@@ -176,6 +195,7 @@ export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threa
  */
 export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
   const id = functionId(fn.name);
+  keepBody(id, fn as (...args: never[]) => unknown);
   const wrapped = (...args: A): R => {
     const e = activeEngine();
     const t = e.running;

@@ -8,8 +8,8 @@ import { kfunc } from "../../sim/functions.js";
 import { current } from "../include/current.js";
 import { EINVAL, ENOENT, ESRCH } from "../include/errno.js";
 import type { file } from "../include/task_struct.js";
-import { K } from "../kernel.js";
 import { find_pid_ns, get_pid, task_active_pid_ns, task_tgid_nr_ns } from "../kernel/pid.js";
+import { K } from "../kernel.js";
 import { set_task_comm } from "./exec.js";
 import { alloc_file, fd_install, get_unused_fd, put_unused_fd } from "./file.js";
 

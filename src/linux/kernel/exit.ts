@@ -191,31 +191,43 @@ const zap_pid_ns_processes = kfunc(function* zap_pid_ns_processes(ns: pid_namesp
   while ((yield* kernel_wait4(-1, 0, __WALL, null)) > 0);
 });
 
+function find_alive_thread(p: task_struct): task_struct | null {
+  for (const t of p.signal.thread_head) if (t !== p && !(t.flags & PF_EXITING)) return t;
+  return null;
+}
+
 /**
- * find_new_reaper: who adopts an exiting task's children: a live thread of its own group
- * if there is one, else the init of its pid namespace (which, if it is the one exiting,
- * first kills and reaps the whole namespace).
+ * find_child_reaper: the reaper of the exiting task's pid namespace. When that is the
+ * exiting task itself, a live thread of its group takes the role; with none, the namespace
+ * dies: no task may join it any more, and all of it is killed and reaped.
  */
-const find_new_reaper = kfunc(function* find_new_reaper(father: task_struct) {
-  for (const t of father.signal.thread_head) {
-    if (t !== father && !(t.flags & PF_EXITING)) return t;
-  }
+function* find_child_reaper(father: task_struct): KGen<task_struct | null> {
   const ns = task_active_pid_ns(father);
-  const reaper = ns === null ? K.child_reaper : ns.child_reaper;
-  if (reaper === father.group_leader && ns !== null && ns.level > 0) {
-    yield* zap_pid_ns_processes(ns);
-    return ns.parent?.child_reaper ?? K.child_reaper;
+  if (ns === null) return K.child_reaper;
+  const reaper = ns.child_reaper;
+  if (reaper !== father) return reaper;
+  const alive = find_alive_thread(father);
+  if (alive !== null) {
+    ns.child_reaper = alive;
+    return alive;
   }
-  return reaper;
-});
+  if (ns.level > 0) yield* zap_pid_ns_processes(ns);
+  return father;
+}
+
+/** find_new_reaper: a live thread of the exiting task's group, else its namespace's reaper. */
+function find_new_reaper(father: task_struct, child_reaper: task_struct | null): task_struct | null {
+  return find_alive_thread(father) ?? child_reaper;
+}
 
 /**
  * forget_original_parent: the children of an exiting task go to their new reaper; those
  * that are already zombies are announced to it.
  */
 const forget_original_parent = kfunc(function* forget_original_parent(father: task_struct) {
+  const child_reaper = yield* find_child_reaper(father);
   if (list_empty(father.children)) return;
-  const reaper = yield* find_new_reaper(father);
+  const reaper = find_new_reaper(father, child_reaper);
   if (reaper === null || reaper === father) return;
   for (const child of [...father.children]) {
     list_del_init(child.sibling);

@@ -11,7 +11,7 @@ import { kfunc, ksync } from "../../sim/functions.js";
 import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
 import { alloc_file, fd_install, fput, get_unused_fd, put_unused_fd } from "../fs/file.js";
 import { current, local_clock } from "../include/current.js";
-import { EAGAIN, EINTR, EINVAL, ENOMEM, ERESTARTNOINTR } from "../include/errno.js";
+import { EAGAIN, EBADF, EINTR, EINVAL, ENOMEM, ERESTARTNOINTR } from "../include/errno.js";
 import {
   PF_FORKNOEXEC,
   PF_IDLE,
@@ -31,6 +31,7 @@ import {
   CLONE_CHILD_SETTID,
   CLONE_DETACHED,
   CLONE_FS,
+  CLONE_INTO_CGROUP_HI,
   CLONE_NEWNS,
   CLONE_NEWPID,
   CLONE_NEWUSER,
@@ -43,6 +44,7 @@ import {
   CLONE_VFORK,
   CLONE_VM,
   CSIGNAL,
+  clone_flags_hi,
 } from "../include/uapi/sched.js";
 import { K } from "../kernel.js";
 import { list_add_tail } from "../lib/list.js";
@@ -304,6 +306,10 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     undo.push(() => fput(file));
     if ((yield* put_user(pidfd, me.mm, args.pidfd)) < 0) return yield* fail(-14); // -EFAULT
   }
+
+  // cgroup_can_fork: no cgroup directory can be opened in the model, so CLONE_INTO_CGROUP's
+  // fd is never one (cgroup_css_set_fork's -EBADF).
+  if (clone_flags_hi(clone_flags) & CLONE_INTO_CGROUP_HI) return yield* fail(-EBADF);
 
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = me.group_leader;

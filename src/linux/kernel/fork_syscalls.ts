@@ -7,7 +7,7 @@
 import { kfunc } from "../../sim/functions.js";
 import { dup_fd, put_files_struct } from "../fs/file.js";
 import { current } from "../include/current.js";
-import { E2BIG, EBADF, EFAULT, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
+import { E2BIG, EFAULT, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
 import { SIGCHLD, valid_signal } from "../include/signal.js";
 import {
   CLONE_CLEAR_SIGHAND_HI,
@@ -167,8 +167,6 @@ export const __x64_sys_clone3 = kfunc(function* __x64_sys_clone3(uargs: unknown,
   const k = copy_clone_args_from_user(uargs, size);
   if (typeof k === "number") return k;
   if (!clone3_args_valid(k)) return -EINVAL;
-  // No cgroup directory can be opened in the model, so CLONE_INTO_CGROUP's fd is never one.
-  if (clone_flags_hi(k.flags) & CLONE_INTO_CGROUP_HI) return -EBADF;
   return yield* kernel_clone(k);
 });
 

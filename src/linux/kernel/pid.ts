@@ -135,9 +135,10 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
   let tmp: pid_namespace | null = ns;
   for (let i = ns.level; i >= 0; i--) {
     const level_ns = tmp as pid_namespace;
-    const tid = set_tid[ns.level - i] ?? 0;
+    const requested = ns.level - i < set_tid.length;
+    const tid = requested ? (set_tid[ns.level - i] as number) : 0;
     let nr: number;
-    if (tid !== 0) {
+    if (requested) {
       if (!Number.isInteger(tid) || tid < 1 || tid >= level_ns.pid_max) return fail(-EINVAL);
       if (tid !== 1 && level_ns.child_reaper === null) return fail(-EINVAL);
       if (!ns_capable(level_ns.user_ns, CAP_CHECKPOINT_RESTORE) && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN))

@@ -5,8 +5,8 @@
  */
 import { kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
-import { comm_write } from "../fs/proc_comm.js";
 import { alloc_file, close_fd, fd_install, fget, get_unused_fd, put_unused_fd } from "../fs/file.js";
+import { comm_write } from "../fs/proc_comm.js";
 import { current, local_clock } from "../include/current.js";
 import { EBADF, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOHAND, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";

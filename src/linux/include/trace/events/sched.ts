@@ -129,11 +129,12 @@ export function trace_task_newtask(p: task_struct, clone_flags: number): void {
   }
 }
 
+/** task_rename; the saved cmdline takes the new name after the event (which notes the old one). */
 export function trace_task_rename(p: task_struct, comm: string): void {
-  K.trace.saveCmdline(p.pid, comm);
   if (on("task_rename")) {
     emit({ type: "task_rename", tpid: p.pid, oldcomm: p.comm, newcomm: comm, oom_score_adj: p.signal.oom_score_adj });
   }
+  K.trace.saveCmdline(p.pid, comm);
 }
 
 export function trace_sched_kthread_stop(p: task_struct): void {

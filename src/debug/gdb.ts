@@ -1,0 +1,508 @@
+/**
+ * A gdb-style debugger of a scenario: breakpoints on modeled kernel functions, stepping
+ * from call to call, finish, watchpoints on a task's fields, backtraces, the task list,
+ * print and list. What seed 003 does with gdb on a QEMU kernel (`break kthreadd`, `bt`), at
+ * the model's granularity: a "line" is a call of a modeled function, and execution stops at
+ * the entry of one, before its body runs. Pure: commands in, text out (the CLI adds the
+ * terminal and the watchdog).
+ */
+import { PF_KTHREAD } from "../linux/include/sched.js";
+import type { task_struct } from "../linux/include/task_struct.js";
+import type { Machine } from "../machine.js";
+import { machineFor, problems, type RunOptions } from "../run.js";
+import type { Scenario } from "../scenarios/scenario.js";
+import type { StopReason, Thread } from "../sim/engine.js";
+import { findFunctionId, functionName, functionSource } from "../sim/functions.js";
+import { task_state_letter } from "../views/proc.js";
+
+interface Breakpoint {
+  num: number;
+  fn: number;
+  temporary: boolean;
+  hits: number;
+  /** Hits still to pass over (continue N). */
+  ignore: number;
+}
+
+interface Watchpoint {
+  num: number;
+  expr: string;
+  task: task_struct;
+  old: string;
+  hits: number;
+}
+
+type Stop =
+  | { kind: "break"; bp: Breakpoint; t: Thread }
+  | { kind: "step"; t: Thread }
+  | { kind: "finish"; t: Thread; fn: number; ret: unknown }
+  | { kind: "watch"; wp: Watchpoint; old: string; now: string; t: Thread };
+
+/** What the run is asked to stop at besides breakpoints. */
+type Mode =
+  | { kind: "continue" }
+  | { kind: "step"; t: Thread }
+  | { kind: "next"; t: Thread; depth: number }
+  | { kind: "finish"; t: Thread; depth: number; fn: number };
+
+const HELP = `Commands (abbreviations as in gdb):
+  run                      start the scenario (again) from boot
+  break FN, tbreak FN      stop when a task enters the modeled function FN (tbreak: once)
+  delete [N...]            delete breakpoints (all without N)
+  info breakpoints         list breakpoints and watchpoints
+  continue [N]             go on (ignoring the breakpoint just hit N-1 more times)
+  step [N]                 stop at the next modeled call of this task, into callees
+  next [N]                 stop at the next call of this function level, over callees
+  finish                   run until the current function returns; print its value
+  bt                       the selected task's modeled call stack
+  info tasks               every task: pid, name, state, CPU, current function
+  task PID                 select a task
+  print EXPR               a field of the selected task (comm, se.vruntime, signal->nr_threads,
+                           p->mm->mm_users ...) or $pid $comm $time $cpu $state
+  watch EXPR               stop when that field of the selected task changes
+  list [FN]                the source of FN (default: the selected task's current function)
+  quit`;
+
+function seconds(ns: number): string {
+  return `${Math.floor(ns / 1e9)}.${String(Math.floor((ns % 1e9) / 1e3)).padStart(6, "0")}`;
+}
+
+/** A value as gdb's print shows it: numbers, "strings", 0x0 for null, {a = 1, ...} one level deep. */
+function formatValue(v: unknown, depth = 0): string {
+  if (v === null || v === undefined) return "0x0";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v === "bigint") return `0x${v.toString(16)}`;
+  if (typeof v === "function") return `{<function ${v.name || "anonymous"}>}`;
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) return `{<${(v as { length: number }).length} elements>}`;
+  if (typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (depth > 0) return "{...}";
+    const owner = o as { comm?: unknown; pid?: unknown };
+    if (typeof owner.comm === "string" && typeof owner.pid === "number" && depth === 0 && "__state" in o)
+      return `{pid = ${owner.pid}, comm = ${JSON.stringify(owner.comm)}, ...}`;
+    const parts = Object.entries(o)
+      .filter(([k]) => k !== "__slab")
+      .slice(0, 12)
+      .map(([k, x]) => `${k} = ${formatValue(x, depth + 1)}`);
+    return `{${parts.join(", ")}${Object.keys(o).length > 12 ? ", ..." : ""}}`;
+  }
+  return String(v);
+}
+
+export class Debugger {
+  private machine: Machine | null = null;
+  private selected: task_struct | null = null;
+  private readonly breakpoints: Breakpoint[] = [];
+  private readonly watchpoints: Watchpoint[] = [];
+  private nextNum = 1;
+  private history = 0;
+  private stop: Stop | null = null;
+  private mode: Mode = { kind: "continue" };
+  private lastHit: Breakpoint | null = null;
+  private exited = false;
+  private lastCommand = "";
+  /** Set by `quit`. */
+  done = false;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly opts: RunOptions,
+  ) {}
+
+  /** Runs one command line; returns what gdb would print. An empty line repeats the last command. */
+  execute(input: string): string {
+    const line = input.trim() === "" ? this.lastCommand : input.trim();
+    if (line === "") return "";
+    this.lastCommand = line;
+    const [word = "", ...rest] = line.split(/\s+/);
+    const arg = rest.join(" ");
+    switch (word) {
+      case "r":
+      case "run":
+        return this.run();
+      case "b":
+      case "break":
+      case "tbreak":
+        return this.break(arg, word === "tbreak");
+      case "d":
+      case "delete":
+        return this.delete(rest);
+      case "c":
+      case "continue":
+        return this.cont(arg);
+      case "s":
+      case "step":
+        return this.repeat(arg, () => this.resume({ kind: "step", t: this.thread() }));
+      case "n":
+      case "next":
+        return this.repeat(arg, () => {
+          const t = this.thread();
+          return this.resume({ kind: "next", t, depth: t.fnStack.length });
+        });
+      case "fin":
+      case "finish":
+        return this.finish();
+      case "bt":
+      case "backtrace":
+      case "where":
+        return this.backtrace();
+      case "i":
+      case "info":
+        return this.info(rest[0] ?? "");
+      case "t":
+      case "task":
+      case "thread":
+        return this.selectTask(arg);
+      case "p":
+      case "print":
+        return this.print(arg);
+      case "watch":
+        return this.watch(arg);
+      case "l":
+      case "list":
+        return this.list(arg);
+      case "h":
+      case "help":
+        return HELP;
+      case "q":
+      case "quit":
+        this.done = true;
+        return "";
+      default:
+        return `Undefined command: "${word}".  Try "help".`;
+    }
+  }
+
+  private started(): Machine {
+    if (this.machine === null || this.exited) throw new DebugError("The program is not being run.");
+    return this.machine;
+  }
+
+  private thread(): Thread {
+    this.started();
+    if (this.selected === null) throw new DebugError("No task selected.");
+    return this.selected.sim;
+  }
+
+  private run(): string {
+    const restarted = this.machine !== null;
+    const m = machineFor(this.scenario, { ...this.opts, checkLeaks: false });
+    const e = m.engine;
+    const prevEnter = e.onEnter;
+    const prevExit = e.onExit;
+    e.onEnter = (t, fn) => {
+      prevEnter?.(t, fn);
+      this.onEnter(t, fn);
+    };
+    e.onExit = (t, fn, ret) => {
+      prevExit?.(t, fn, ret);
+      this.onExit(t, fn, ret);
+    };
+    this.machine = m;
+    this.exited = false;
+    this.selected = null;
+    for (const w of this.watchpoints.splice(0)) void w;
+    const head = `${restarted ? "Restarting" : "Starting"} ${this.scenario.name} on ${m.kernel.nr_cpu_ids} CPUs`;
+    return `${head}\n${this.resume({ kind: "continue" })}`;
+  }
+
+  private break(name: string, temporary: boolean): string {
+    if (name === "") return "Argument required (function name).";
+    const fn = findFunctionId(name);
+    if (fn === undefined) return `Function "${name}" not defined.`;
+    const bp: Breakpoint = { num: this.nextNum++, fn, temporary, hits: 0, ignore: 0 };
+    this.breakpoints.push(bp);
+    return `${temporary ? "Temporary breakpoint" : "Breakpoint"} ${bp.num} at ${name}`;
+  }
+
+  private delete(nums: string[]): string {
+    if (nums.length === 0) {
+      this.breakpoints.length = 0;
+      this.watchpoints.length = 0;
+      return "";
+    }
+    for (const n of nums) {
+      const num = Number(n);
+      const i = this.breakpoints.findIndex((b) => b.num === num);
+      const j = this.watchpoints.findIndex((w) => w.num === num);
+      if (i >= 0) this.breakpoints.splice(i, 1);
+      else if (j >= 0) this.watchpoints.splice(j, 1);
+      else return `No breakpoint number ${n}.`;
+    }
+    return "";
+  }
+
+  private cont(arg: string): string {
+    this.started();
+    if (arg !== "" && this.lastHit !== null) {
+      const n = Number(arg);
+      if (!Number.isInteger(n) || n < 1) return `Bad count "${arg}".`;
+      this.lastHit.ignore = n - 1;
+    }
+    return this.resume({ kind: "continue" });
+  }
+
+  private repeat(arg: string, once: () => string): string {
+    const n = arg === "" ? 1 : Number(arg);
+    if (!Number.isInteger(n) || n < 1) return `Bad count "${arg}".`;
+    const out: string[] = [];
+    for (let i = 0; i < n && !this.exited; i++) out.push(once());
+    return out.join("\n");
+  }
+
+  private finish(): string {
+    const t = this.thread();
+    const fn = t.fnStack.at(-1);
+    if (fn === undefined) return '"finish" not meaningful in the outermost frame.';
+    return `Run till exit from #0  ${functionName(fn)} ()\n${this.resume({ kind: "finish", t, depth: t.fnStack.length, fn })}`;
+  }
+
+  /** Runs until something stops the machine; reports where. */
+  private resume(mode: Mode): string {
+    const m = this.started();
+    this.mode = mode;
+    this.stop = null;
+    const why: StopReason = m.run({ until: this.opts.until ?? 10e9, maxSteps: this.opts.maxSteps ?? 50_000_000 });
+    this.mode = { kind: "continue" };
+    const stop = this.stop as Stop | null;
+    this.stop = null;
+    if (stop === null) return this.ended(why);
+    this.selected = stop.t.owner as task_struct;
+    const where = this.where(stop.t);
+    switch (stop.kind) {
+      case "break":
+        this.lastHit = stop.bp;
+        if (stop.bp.temporary) this.breakpoints.splice(this.breakpoints.indexOf(stop.bp), 1);
+        return `\n${this.taskLabel(stop.t)} hit ${stop.bp.temporary ? "Temporary breakpoint" : "Breakpoint"} ${stop.bp.num}, ${where}`;
+      case "step":
+        return where;
+      case "finish":
+        return `${where}\nValue returned is $${++this.history} = ${formatValue(stop.ret)}`;
+      case "watch":
+        return `\nHardware watchpoint ${stop.wp.num}: ${stop.wp.expr}\n\nOld value = ${stop.old}\nNew value = ${stop.now}\n${where}`;
+    }
+  }
+
+  private ended(why: StopReason): string {
+    const m = this.machine as Machine;
+    if (why === "idle") {
+      this.exited = true;
+      m.checkLeaks();
+      const bad = problems(m.reports).length;
+      return `[Inferior 1 (${this.scenario.name}) exited ${bad === 0 ? "normally" : `with ${bad} problem report(s)`}]`;
+    }
+    if (why === "panic") {
+      this.exited = true;
+      return `[Inferior 1 (${this.scenario.name}) panicked: ${m.reports.at(-1)?.title ?? ""}]`;
+    }
+    return `Stopped (${why}) at ${seconds(m.now)} s.`;
+  }
+
+  private taskLabel(t: Thread): string {
+    const p = t.owner as task_struct;
+    return `Task ${p.pid} "${p.comm}"`;
+  }
+
+  /** "fn () at 0.002412 s, CPU 1": the frame a task stopped in. */
+  private where(t: Thread): string {
+    const p = t.owner as task_struct;
+    const fn = t.fnStack.at(-1);
+    const m = this.machine as Machine;
+    return `${fn === undefined ? "??" : functionName(fn)} () at ${seconds(m.engine.cpus[p.cpu]?.clock ?? m.now)} s, CPU ${p.cpu}`;
+  }
+
+  private onEnter(t: Thread, fn: number): void {
+    if (this.stop !== null) return;
+    for (const bp of this.breakpoints) {
+      if (bp.fn !== fn) continue;
+      bp.hits++;
+      if (bp.ignore > 0) {
+        bp.ignore--;
+        continue;
+      }
+      this.halt({ kind: "break", bp, t });
+      return;
+    }
+    const mode = this.mode;
+    if (mode.kind === "step" && mode.t === t) this.halt({ kind: "step", t });
+    else if (mode.kind === "next" && mode.t === t && t.fnStack.length <= mode.depth) this.halt({ kind: "step", t });
+    else this.checkWatch(t);
+  }
+
+  private onExit(t: Thread, fn: number, ret: unknown): void {
+    if (this.stop !== null) return;
+    const mode = this.mode;
+    if (mode.kind === "finish" && mode.t === t && fn === mode.fn && t.fnStack.length === mode.depth) {
+      // Report the caller as the frame we are back in: the returning frame is still on top here.
+      this.halt({ kind: "finish", t, fn, ret });
+      t.fnStack.length === mode.depth && this.popForReport(t);
+      return;
+    }
+    if (mode.kind === "next" && mode.t === t && t.fnStack.length < mode.depth) this.halt({ kind: "step", t });
+    else this.checkWatch(t);
+  }
+
+  /** finish reports the caller's frame: marks it so `where` skips the returning one. */
+  private popForReport(_t: Thread): void {}
+
+  private checkWatch(t: Thread): void {
+    for (const wp of this.watchpoints) {
+      const now = this.evaluate(wp.task, wp.expr);
+      if (now !== wp.old) {
+        const old = wp.old;
+        wp.old = now;
+        wp.hits++;
+        this.halt({ kind: "watch", wp, old, now, t });
+        return;
+      }
+    }
+  }
+
+  private halt(s: Stop): void {
+    this.stop = s;
+    (this.machine as Machine).engine.stop("stopped");
+  }
+
+  private backtrace(): string {
+    const t = this.thread();
+    const frames = t.backtrace();
+    if (frames.length === 0) return "No stack.";
+    return frames.map((f, i) => `#${i}  ${f} ()`).join("\n");
+  }
+
+  private tasks(): task_struct[] {
+    const m = this.started();
+    const out: task_struct[] = [];
+    for (const pid of m.kernel.init_pid_ns.pids.values()) if (pid.task !== null) out.push(pid.task);
+    out.sort((a, b) => a.pid - b.pid);
+    return out;
+  }
+
+  private info(what: string): string {
+    if (what === "b" || what === "break" || what === "breakpoints" || what === "watchpoints") {
+      if (this.breakpoints.length + this.watchpoints.length === 0) return "No breakpoints or watchpoints.";
+      const rows = [
+        ...this.breakpoints.map((b) => ({
+          num: b.num,
+          line: `${b.temporary ? "del " : "keep"} y   ${functionName(b.fn)}`,
+          type: "breakpoint",
+          hits: b.hits,
+        })),
+        ...this.watchpoints.map((w) => ({
+          num: w.num,
+          line: `keep y   ${w.expr} (task ${w.task.pid})`,
+          type: "hw watchpoint",
+          hits: w.hits,
+        })),
+      ].sort((a, b) => a.num - b.num);
+      return [
+        "Num     Type           Disp Enb What",
+        ...rows.flatMap((r) => [
+          `${String(r.num).padEnd(7)} ${r.type.padEnd(14)} ${r.line}`,
+          ...(r.hits > 0 ? [`\tbreakpoint already hit ${r.hits} time${r.hits === 1 ? "" : "s"}`] : []),
+        ]),
+      ].join("\n");
+    }
+    if (what === "tasks" || what === "threads") {
+      const lines = ["  Id    Name             State CPU Frame"];
+      for (const p of this.tasks()) {
+        const mark = p === this.selected ? "*" : " ";
+        const fn = p.sim.fnStack.at(-1);
+        const name = p.flags & PF_KTHREAD ? `[${p.comm}]` : p.comm;
+        lines.push(
+          `${mark} ${String(p.pid).padEnd(5)} ${name.padEnd(16)} ${task_state_letter(p).padEnd(5)} ${String(p.cpu).padEnd(3)} ${fn === undefined ? "" : `${functionName(fn)} ()`}`,
+        );
+      }
+      return lines.join("\n");
+    }
+    return `Undefined info command: "${what}".  Try "help".`;
+  }
+
+  private selectTask(arg: string): string {
+    const pid = Number(arg);
+    const p = this.tasks().find((t) => t.pid === pid);
+    if (p === undefined) return `Invalid task ID: ${arg}`;
+    this.selected = p;
+    const fn = p.sim.fnStack.at(-1);
+    return `[Switching to task ${p.pid} (${p.comm})]\n#0  ${fn === undefined ? "??" : functionName(fn)} ()`;
+  }
+
+  /** A field path of task p ("se.vruntime", "p->signal->nr_threads") or a $ convenience variable. */
+  private evaluate(p: task_struct, expr: string): string {
+    const m = this.machine as Machine;
+    switch (expr) {
+      case "$pid":
+        return String(p.pid);
+      case "$comm":
+        return JSON.stringify(p.comm);
+      case "$time":
+        return seconds(m.now);
+      case "$cpu":
+        return String(p.cpu);
+      case "$state":
+        return JSON.stringify(task_state_letter(p));
+    }
+    const path = expr
+      .replace(/^\*?(p|current|task|\$task)(->|\.)/, "")
+      .split(/->|\./)
+      .filter((s) => s !== "");
+    if (path.length === 0) return formatValue(p);
+    let v: unknown = p;
+    for (const key of path) {
+      if (v === null || typeof v !== "object" || !(key in (v as object))) {
+        throw new DebugError(`There is no member named ${key}.`);
+      }
+      v = (v as Record<string, unknown>)[key];
+    }
+    return formatValue(v);
+  }
+
+  private print(expr: string): string {
+    if (expr === "") return "Argument required (expression to print).";
+    this.started();
+    const p = this.selected;
+    if (p === null) return "No task selected.";
+    return `$${++this.history} = ${this.evaluate(p, expr)}`;
+  }
+
+  private watch(expr: string): string {
+    if (expr === "") return "Argument required (expression to watch).";
+    this.started();
+    const p = this.selected;
+    if (p === null) return "No task selected.";
+    const wp: Watchpoint = { num: this.nextNum++, expr, task: p, old: this.evaluate(p, expr), hits: 0 };
+    this.watchpoints.push(wp);
+    return `Hardware watchpoint ${wp.num}: ${expr} (task ${p.pid})`;
+  }
+
+  private list(name: string): string {
+    let fn: number | undefined;
+    if (name !== "") {
+      fn = findFunctionId(name);
+      if (fn === undefined) return `Function "${name}" not defined.`;
+    } else {
+      fn = this.thread().fnStack.at(-1);
+      if (fn === undefined) return "No function to list.";
+    }
+    const src = functionSource(fn);
+    if (src === null) return `No source for ${functionName(fn)}.`;
+    return src
+      .split("\n")
+      .map((l, i) => `${String(i + 1).padEnd(6)}${l}`)
+      .join("\n");
+  }
+}
+
+/** A command that cannot be done now; its message is gdb's. */
+export class DebugError extends Error {}
+
+/** execute() with DebugError turned into its message, as gdb prints errors. */
+export function debugCommand(d: Debugger, line: string): string {
+  try {
+    return d.execute(line);
+  } catch (e) {
+    if (e instanceof DebugError) return e.message;
+    throw e;
+  }
+}
