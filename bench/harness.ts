@@ -9,6 +9,16 @@ export interface Sample {
   min: number;
   max: number;
   runs: number;
+  /** For a model row: the modeled (virtual) time per operation, by the machine's own clock. */
+  modeledNsPerOp?: number;
+  /** A model row compared with the real kernel's same operation, measured in the same run. */
+  vs?: { name: string; median: number; ratio: number };
+}
+
+/** `model` with its median compared with `real`'s (model / real). */
+export function compared(model: Sample, real: Sample | null): Sample {
+  if (real === null) return model;
+  return { ...model, vs: { name: real.name, median: real.median, ratio: model.median / real.median } };
 }
 
 export function median(xs: readonly number[]): number {
@@ -41,8 +51,15 @@ export function measureRate(name: string, fn: () => number, runs = 5, warmup = 1
 }
 
 export function formatTable(samples: readonly Sample[]): string {
-  const rows = samples.map((s) => [s.name, fmt(s.median), `${fmt(s.min)} – ${fmt(s.max)}`, s.unit, String(s.runs)]);
-  const head = ["benchmark", "median", "min – max", "unit", "runs"];
+  const rows = samples.map((s) => [
+    s.name,
+    fmt(s.median),
+    `${fmt(s.min)} – ${fmt(s.max)}`,
+    s.unit,
+    String(s.runs),
+    s.vs === undefined ? "" : `${fmtRatio(s.vs.ratio)}×`,
+  ]);
+  const head = ["benchmark", "median", "min – max", "unit", "runs", "model/real"];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (r: string[]) =>
     r.map((c, i) => (i === 0 ? c.padEnd(w[i] as number) : c.padStart(w[i] as number))).join("  ");
@@ -51,4 +68,8 @@ export function formatTable(samples: readonly Sample[]): string {
 
 function fmt(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2);
+}
+
+function fmtRatio(r: number): string {
+  return r >= 0.1 ? r.toFixed(2) : r.toPrecision(2);
 }

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: tasklab's benchmarks, with the real kernel's equivalent measured in the
- * same run where one exists. `--json` prints the samples as JSON; `--quick` does fewer runs.
+ * same run where one exists (bench/native, built with gcc at bench time); model rows that
+ * have one carry the ratio model / real. `--json` prints the samples as JSON; `--quick` does
+ * fewer runs and shorter loops.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IS_ERR } from "../src/linux/include/err.js";
@@ -18,11 +20,20 @@ import {
 } from "../src/linux/kernel/kthread_worker.js";
 import { Machine } from "../src/machine.js";
 import { kthreadCycleMachine } from "./cycle.js";
-import { formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
+import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
+import { runUserBench, type UserBench } from "./user.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const runs = quick ? 3 : 7;
+/** The loop lengths of the fork-wait and vfork-exec rows (their cost per iteration grows with the length). */
+const REPLAY_LENGTHS = [200, 1_000, 3_000];
+
+/** A rate sample of `n` operations per run, with `bootSeconds` of each run taken out. */
+function lessBoot(s: Sample, n: number, bootSeconds: number): Sample {
+  const perRun = (r: number) => n / (n / r - bootSeconds);
+  return { ...s, median: perRun(s.median), min: perRun(s.min), max: perRun(s.max) };
+}
 
 /** Boots a machine and runs `cycles` kthread_run + kthread_stop cycles after boot. */
 function kthreadCycles(cycles: number, events: boolean): number {
@@ -35,10 +46,11 @@ function kthreadCycles(cycles: number, events: boolean): number {
 function kthreadCycleRate(name: string, events: boolean): Sample {
   const n = quick ? 2_000 : 10_000;
   const boot = measureRate("boot", () => kthreadCycles(0, events) || 1, runs);
-  const bootSeconds = 1 / boot.median;
-  const s = measureRate(name, () => kthreadCycles(n, events), runs);
-  const perRun = (r: number) => n / (n / r - bootSeconds);
-  return { ...s, median: perRun(s.median), min: perRun(s.min), max: perRun(s.max) };
+  return lessBoot(
+    measureRate(name, () => kthreadCycles(n, events), runs),
+    n,
+    1 / boot.median,
+  );
 }
 
 /** Works executed per second by a kthread worker: queue one, wait for it, repeat. */
@@ -64,10 +76,11 @@ function workerQueueRate(): Sample {
     return Math.max(works, 1);
   };
   const boot = measureRate("boot", () => runFor(0), runs);
-  const bootSeconds = 1 / boot.median;
-  const s = measureRate("kthread-worker-queue", () => runFor(n), runs);
-  const perRun = (r: number) => n / (n / r - bootSeconds);
-  return { ...s, median: perRun(s.median), min: perRun(s.min), max: perRun(s.max) };
+  return lessBoot(
+    measureRate("kthread-worker-queue", () => runFor(n), runs),
+    n,
+    1 / boot.median,
+  );
 }
 
 /** Heap bytes per live kernel thread: N sleeping kthreads, heap measured after a full GC. */
@@ -109,26 +122,64 @@ function heapPerTask(n: number): Sample {
   return sampleOf(`heap per live kthread (${n})`, "bytes", sizes);
 }
 
-/** The real kernel: pthread_create + pthread_join on this machine (bench/native). */
-function nativePthread(): Sample | null {
-  try {
+/** Where the native programs are built, once per run; removed when the run ends. */
+let nativeDir: string | null = null;
+
+/** Builds bench/native/<program>.c with gcc -O2 (and `flags`); returns the executable's path. */
+function buildNative(program: string, flags: readonly string[]): string {
+  if (nativeDir === null) {
     const dir = mkdtempSync(join(tmpdir(), "tasklab-bench-"));
-    const exe = join(dir, "pthread_cycle");
-    execFileSync("gcc", ["-O2", "-pthread", "-o", exe, new URL("native/pthread_cycle.c", import.meta.url).pathname]);
-    // The rate by the program's own clock, so that its start-up is not counted.
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    nativeDir = dir;
+  }
+  const exe = join(nativeDir, program);
+  execFileSync("gcc", ["-O2", ...flags, "-o", exe, new URL(`native/${program}.c`, import.meta.url).pathname]);
+  return exe;
+}
+
+/**
+ * The real kernel on this machine: bench/native/<program>.c doing `n` iterations, run once
+ * to warm up and then `runs` times; each rate by the program's own clock, so that its
+ * start-up is not counted. Null (and a note on stderr) if it cannot be built or run.
+ */
+function native(name: string, program: string, n: number, flags: readonly string[] = []): Sample | null {
+  try {
+    const exe = buildNative(program, flags);
     const once = () => {
-      const [n, secs] = execFileSync(exe, [quick ? "5000" : "20000"], { encoding: "utf8" })
+      const [ops, secs] = execFileSync(exe, [String(n)], { encoding: "utf8" })
         .trim()
         .split(" ")
         .map(Number);
-      return (n as number) / (secs as number);
+      return (ops as number) / (secs as number);
     };
     once();
-    return sampleOf("real pthread_create+join", "ops/s", Array.from({ length: runs }, once));
+    return sampleOf(name, "ops/s", Array.from({ length: runs }, once));
   } catch (e) {
-    process.stderr.write(`bench: native pthread benchmark skipped (${e instanceof Error ? e.message : String(e)})\n`);
+    process.stderr.write(`bench: native ${program} skipped (${e instanceof Error ? e.message : String(e)})\n`);
     return null;
   }
+}
+
+/**
+ * Iterations per second of a user program's loop (bench/user.ts), in host wall time: the
+ * machine with a 0-iteration program (boot, the program's spawn, exec, start-up and exit)
+ * is measured apart and its time removed. Compared with `real`, measured in the same run.
+ * Also the modeled time per iteration (the machine's clock, the same removal; deterministic).
+ */
+function userRate(bench: UserBench, n: number, real: Sample | null, name: string = bench): Sample {
+  let modeled = 0;
+  const runFor = (k: number) => {
+    modeled = runUserBench(bench, k).engine.now();
+    return Math.max(k, 1);
+  };
+  const boot = measureRate("boot", () => runFor(0), runs);
+  const modeledBoot = modeled;
+  const s = lessBoot(
+    measureRate(name, () => runFor(n), runs),
+    n,
+    1 / boot.median,
+  );
+  return compared({ ...s, modeledNsPerOp: (modeled - modeledBoot) / n }, real);
 }
 
 const samples: Sample[] = [];
@@ -139,9 +190,31 @@ progress("kthread-cycle, every event into the ring buffer");
 samples.push(kthreadCycleRate("kthread-cycle-traced", true));
 progress("kthread-worker-queue");
 samples.push(workerQueueRate());
-progress("real pthread");
-const native = nativePthread();
-if (native) samples.push({ ...native, median: native.median, unit: "ops/s" });
+progress("real pthread_create+join");
+const realPthread = native("real pthread_create+join", "pthread_cycle", quick ? 5_000 : 20_000, ["-pthread"]);
+if (realPthread) {
+  samples.push(realPthread);
+  // The kthread cycle's nearest real equivalent is the thread cycle too.
+  for (const i of [0, 1]) samples[i] = compared(samples[i] as Sample, realPthread);
+}
+progress("pthread-cycle (user program)");
+samples.push(userRate("pthread-cycle", quick ? 2_000 : 10_000, realPthread));
+// fork and vfork children are rebuilt by replaying the parent's program up to the clone, so
+// the i-th child costs O(i): the loop is measured at several lengths to show it.
+progress("real fork+_exit+waitpid");
+const realFork = native("real fork+_exit+waitpid", "fork_wait", quick ? 2_000 : 5_000);
+if (realFork) samples.push(realFork);
+for (const n of REPLAY_LENGTHS) {
+  progress(`fork-wait, ${n} iterations (user program)`);
+  samples.push(userRate("fork-wait", n, realFork, `fork-wait (n=${n})`));
+}
+progress("real vfork+execve+waitpid");
+const realVfork = native("real vfork+execve(/bin/true)+waitpid", "vfork_exec", quick ? 500 : 2_000);
+if (realVfork) samples.push(realVfork);
+for (const n of REPLAY_LENGTHS) {
+  progress(`vfork-exec, ${n} iterations (user program)`);
+  samples.push(userRate("vfork-exec", n, realVfork, `vfork-exec (n=${n})`));
+}
 progress("heap per task");
 samples.push(heapPerTask(quick ? 2_000 : 10_000));
 
@@ -149,11 +222,23 @@ if (args.has("--json")) {
   process.stdout.write(`${JSON.stringify(samples, null, 2)}\n`);
 } else {
   process.stdout.write(`${formatTable(samples)}\n`);
-  if (native) {
-    const off = (samples[0] as Sample).median / native.median;
-    const on = (samples[1] as Sample).median / native.median;
+  if (realPthread) {
+    const off = (samples[0] as Sample).median / realPthread.median;
+    const on = (samples[1] as Sample).median / realPthread.median;
     process.stdout.write(
       `\nmodel / real pthread_create+join: kthread-cycle ${off.toFixed(2)}×, kthread-cycle-traced ${on.toFixed(2)}×\n`,
     );
   }
+  // What the model says these operations take, by its own clock and cost table, next to the
+  // real time: the same at every loop length (replay costs the machine no modeled time).
+  const us = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 1 : 0);
+  const lines = new Set<string>();
+  for (const s of samples) {
+    if (s.modeledNsPerOp === undefined) continue;
+    const real = s.vs === undefined ? "" : ` (real ${us(1e9 / s.vs.median)} µs)`;
+    lines.add(`  ${s.name.replace(/ \(n=\d+\)$/, "")}: ${us(s.modeledNsPerOp)} µs${real}`);
+  }
+  process.stdout.write(
+    `\nmodeled time per iteration (the machine's own clock, boot removed; real: 1 / the real row's median):\n${[...lines].join("\n")}\n`,
+  );
 }
