@@ -53,9 +53,7 @@ describe("README", () => {
       .filter((l) => l.startsWith("npx tasklab "));
     expect(commands.length).toBeGreaterThanOrEqual(7);
     for (const c of commands) {
-      const args = c
-        .slice("npx tasklab ".length)
-        .split(/\s+/)
+      const args = (c.slice("npx tasklab ".length).match(/"[^"]*"|\S+/g) ?? [])
         .filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o") // no files written by the test
         .map((a) => a.replace(/^"(.*)"$/, "$1")); // the shell's quotes
       expect(await main(args), c).toBe(0);

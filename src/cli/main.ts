@@ -10,6 +10,8 @@ import type { RunOptions, TraceFormat } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
+import { batchCommands, debugSession } from "./debug.js";
+import type { DebugJob } from "./debug-worker.js";
 import { intIn, parseTime, UsageError } from "./options.js";
 import { runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
@@ -239,6 +241,42 @@ export function buildProgram(): Command {
   ).action(async (ref: string, pid: number, file: ProcFile, f: MachineFlags & { at?: number }) => {
     process.exitCode = await executeAt(ref, f, { pid, file });
   });
+
+  withMachineOptions(
+    program
+      .command("debug")
+      .description(
+        "debug a scenario as gdb debugs a kernel: break, step, next, finish, bt, info tasks, print, watch, list",
+      )
+      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .option(
+        "-x, --command <file>",
+        "read commands from FILE, then exit (repeatable)",
+        (v: string, p: string[]) => [...p, v],
+        [],
+      )
+      .option(
+        "--ex <command>",
+        "run COMMAND, then exit unless -i (repeatable)",
+        (v: string, p: string[]) => [...p, v],
+        [],
+      )
+      .option("-i, --interactive", "after the -x and --ex commands, go on reading commands")
+      .option("--until <time>", "a run stops at this virtual time at the latest", parseTime),
+  ).action(
+    async (
+      ref: string,
+      f: MachineFlags & { command: string[]; ex: string[]; interactive?: boolean; until?: number },
+    ) => {
+      const commands = batchCommands(f.command, f.ex);
+      const job: DebugJob = { entry: "debug", ref: scenarioRef(ref), opts: runOptions(f, f.until) };
+      process.exitCode = await debugSession(
+        job,
+        { commands, batch: commands.length > 0 && f.interactive !== true },
+        f.watchdog,
+      );
+    },
+  );
 
   return program;
 }

@@ -35,7 +35,7 @@ interface Watchpoint {
 type Stop =
   | { kind: "break"; bp: Breakpoint; t: Thread }
   | { kind: "step"; t: Thread }
-  | { kind: "finish"; t: Thread; fn: number; ret: unknown }
+  | { kind: "finish"; t: Thread; fn: number; ret: unknown; caller: number | undefined }
   | { kind: "watch"; wp: Watchpoint; old: string; now: string; t: Thread };
 
 /** What the run is asked to stop at besides breakpoints. */
@@ -174,6 +174,11 @@ export class Debugger {
     }
   }
 
+  /** The machine of the current run (null before `run`), and whether it restarted since. */
+  machineNow(): Machine | null {
+    return this.machine;
+  }
+
   private started(): Machine {
     if (this.machine === null || this.exited) throw new DebugError("The program is not being run.");
     return this.machine;
@@ -202,7 +207,7 @@ export class Debugger {
     this.machine = m;
     this.exited = false;
     this.selected = null;
-    for (const w of this.watchpoints.splice(0)) void w;
+    this.watchpoints.length = 0; // they watched tasks of the previous run
     const head = `${restarted ? "Restarting" : "Starting"} ${this.scenario.name} on ${m.kernel.nr_cpu_ids} CPUs`;
     return `${head}\n${this.resume({ kind: "continue" })}`;
   }
@@ -277,8 +282,10 @@ export class Debugger {
         return `\n${this.taskLabel(stop.t)} hit ${stop.bp.temporary ? "Temporary breakpoint" : "Breakpoint"} ${stop.bp.num}, ${where}`;
       case "step":
         return where;
-      case "finish":
-        return `${where}\nValue returned is $${++this.history} = ${formatValue(stop.ret)}`;
+      case "finish": {
+        const caller = stop.caller === undefined ? "??" : functionName(stop.caller);
+        return `${caller} () at ${seconds((this.machine as Machine).now)} s\nValue returned is $${++this.history} = ${formatValue(stop.ret)}`;
+      }
       case "watch":
         return `\nHardware watchpoint ${stop.wp.num}: ${stop.wp.expr}\n\nOld value = ${stop.old}\nNew value = ${stop.now}\n${where}`;
     }
@@ -334,17 +341,13 @@ export class Debugger {
     if (this.stop !== null) return;
     const mode = this.mode;
     if (mode.kind === "finish" && mode.t === t && fn === mode.fn && t.fnStack.length === mode.depth) {
-      // Report the caller as the frame we are back in: the returning frame is still on top here.
-      this.halt({ kind: "finish", t, fn, ret });
-      t.fnStack.length === mode.depth && this.popForReport(t);
+      // The returning frame is popped right after this; the stop is reported in the caller.
+      this.halt({ kind: "finish", t, fn, ret, caller: t.fnStack[t.fnStack.length - 2] });
       return;
     }
     if (mode.kind === "next" && mode.t === t && t.fnStack.length < mode.depth) this.halt({ kind: "step", t });
     else this.checkWatch(t);
   }
-
-  /** finish reports the caller's frame: marks it so `where` skips the returning one. */
-  private popForReport(_t: Thread): void {}
 
   private checkWatch(t: Thread): void {
     for (const wp of this.watchpoints) {
@@ -450,7 +453,8 @@ export class Debugger {
     if (path.length === 0) return formatValue(p);
     let v: unknown = p;
     for (const key of path) {
-      if (v === null || typeof v !== "object" || !(key in (v as object))) {
+      if (v === null || v === undefined) throw new DebugError("Cannot access memory at address 0x0");
+      if (typeof v !== "object" || !(key in (v as object))) {
         throw new DebugError(`There is no member named ${key}.`);
       }
       v = (v as Record<string, unknown>)[key];

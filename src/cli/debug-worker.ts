@@ -1,0 +1,61 @@
+/**
+ * The debugger's worker thread: holds the machine and runs each command line the main
+ * thread sends, replying with gdb's output. Progress goes out while a command runs, so the
+ * main thread's watchdog can end a scenario that loops without yielding.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { Debugger, debugCommand } from "../debug/gdb.js";
+import type { task_struct } from "../linux/include/task_struct.js";
+import { formatReport, type RunOptions } from "../run.js";
+import { loadScenario, UsageError } from "./options.js";
+
+export interface DebugJob {
+  entry: "debug";
+  ref: string;
+  opts: RunOptions;
+}
+
+export type DebugReply =
+  | { type: "progress"; steps: number; time: number; where: string }
+  | { type: "ready" }
+  | { type: "out"; text: string; tty: string; reports: string[]; done: boolean }
+  | { type: "usage"; message: string };
+
+const port = parentPort;
+if (port === null) throw new Error("cli/debug-worker.ts must run as a worker");
+const job = workerData as DebugJob;
+const post = (m: DebugReply) => port.postMessage(m);
+
+try {
+  const scenario = await loadScenario(job.ref);
+  const d = new Debugger(scenario, {
+    ...job.opts,
+    onProgress: (e) => {
+      const t = e.running?.owner as task_struct | undefined;
+      const where = t ? `${t.comm}/${t.pid} on CPU ${e.runningCpu.id}: ${e.running.backtrace().join(" <- ")}` : "boot";
+      post({ type: "progress", steps: e.steps, time: e.now(), where });
+    },
+  });
+  let ttySeen = 0;
+  let reportsSeen = 0;
+  let shown: unknown = null;
+  port.on("message", (line: string) => {
+    const text = debugCommand(d, line);
+    const m = d.machineNow();
+    if (m !== shown) {
+      // A new run (run or a restart): its terminal and reports start from the beginning.
+      shown = m;
+      ttySeen = 0;
+      reportsSeen = 0;
+    }
+    const tty = m === null ? [] : m.kernel.tty.slice(ttySeen).map((l) => l.text);
+    const reports = m === null ? [] : m.reports.slice(reportsSeen).map(formatReport);
+    ttySeen = m === null ? 0 : m.kernel.tty.length;
+    reportsSeen = m === null ? 0 : m.reports.length;
+    post({ type: "out", text, tty: tty.join(""), reports, done: d.done });
+  });
+  post({ type: "ready" });
+} catch (e) {
+  if (e instanceof UsageError) post({ type: "usage", message: e.message });
+  else throw e;
+}

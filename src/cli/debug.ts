@@ -1,0 +1,139 @@
+/**
+ * `tasklab debug`: the debugger's terminal. Commands come from --ex options and -x files
+ * (then it exits, as gdb -batch does), else from the terminal with line editing and
+ * history (readline), else from piped stdin. The machine lives in a worker thread (see
+ * debug-worker.ts) under the same watchdog as every other command.
+ */
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { Worker } from "node:worker_threads";
+import type { DebugJob, DebugReply } from "./debug-worker.js";
+import { UsageError } from "./options.js";
+
+const PROMPT = "(tasklab) ";
+
+export interface DebugInput {
+  /** Commands of -x files and --ex options, in order. */
+  commands: string[];
+  /** Exit after them instead of reading more (gdb -batch). */
+  batch: boolean;
+}
+
+/** Commands from -x files (one per line, # comments skipped) then --ex options. */
+export function batchCommands(files: readonly string[], ex: readonly string[]): string[] {
+  const fromFiles = files.flatMap((f) => {
+    let text: string;
+    try {
+      text = readFileSync(f, "utf8");
+    } catch {
+      throw new UsageError(`cannot read command file '${f}'`);
+    }
+    return text.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+  });
+  return [...fromFiles, ...ex];
+}
+
+class Session {
+  private readonly w: Worker;
+  private pending: ((r: DebugReply | { type: "hung"; report: string }) => void) | null = null;
+  private last = "nowhere yet";
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    job: DebugJob,
+    private readonly seconds: number,
+  ) {
+    this.w = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: job });
+    this.w.on("message", (m: DebugReply) => {
+      if (m.type === "progress") {
+        this.last = `${m.where}, at ${(m.time / 1e9).toFixed(6)} s of virtual time, step ${m.steps}`;
+        this.arm();
+        return;
+      }
+      this.deliver(m);
+    });
+    this.w.on("error", (e) => {
+      throw e;
+    });
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      void this.w.terminate();
+      this.deliver({
+        type: "hung",
+        report:
+          `tasklab: watchdog: the scenario ran ${this.seconds} s of wall time without returning to the engine ` +
+          `(a JavaScript loop in scenario code that never yields?). Last seen: ${this.last}`,
+      });
+    }, this.seconds * 1000);
+  }
+
+  private deliver(r: DebugReply | { type: "hung"; report: string }): void {
+    clearTimeout(this.timer);
+    const p = this.pending;
+    this.pending = null;
+    p?.(r);
+  }
+
+  /** The next reply (ready, or a command's output). */
+  next(line: string | null): Promise<DebugReply | { type: "hung"; report: string }> {
+    return new Promise((resolve) => {
+      this.pending = resolve;
+      this.arm();
+      if (line !== null) this.w.postMessage(line);
+    });
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    void this.w.terminate();
+  }
+}
+
+/** Runs a debugging session; returns the exit code (0, 1 if the watchdog fired). */
+export async function debugSession(job: DebugJob, input: DebugInput, watchdog: number): Promise<number> {
+  const s = new Session(job, watchdog);
+  const ready = await s.next(null);
+  if (ready.type === "usage") {
+    s.close();
+    throw new UsageError(ready.message);
+  }
+  const interactive = !input.batch && input.commands.length === 0 && process.stdin.isTTY === true;
+  const run = async (line: string): Promise<"go" | "quit" | "hung"> => {
+    const r = await s.next(line);
+    if (r.type === "hung") {
+      process.stderr.write(`${r.report}\n`);
+      return "hung";
+    }
+    if (r.type !== "out") return "go";
+    process.stderr.write(r.tty);
+    for (const rep of r.reports) process.stderr.write(`${rep}\n`);
+    if (r.text !== "") process.stdout.write(`${r.text}\n`);
+    return r.done ? "quit" : "go";
+  };
+  try {
+    for (const c of input.commands) {
+      const v = await run(c);
+      if (v !== "go") return v === "hung" ? 1 : 0;
+    }
+    if (input.batch) return 0;
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
+    if (interactive) {
+      rl.setPrompt(PROMPT);
+      rl.prompt();
+    }
+    for await (const line of rl) {
+      const v = await run(line);
+      if (v !== "go") {
+        rl.close();
+        return v === "hung" ? 1 : 0;
+      }
+      if (interactive) rl.prompt();
+    }
+    return 0;
+  } finally {
+    s.close();
+  }
+}
