@@ -8,6 +8,7 @@ import { Debugger, debugCommand } from "../debug/gdb.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { formatReport, type RunOptions } from "../run.js";
 import { loadScenario, UsageError } from "./options.js";
+import { scanSources } from "./sources.js";
 
 export interface DebugJob {
   entry: "debug";
@@ -28,14 +29,20 @@ const post = (m: DebugReply) => port.postMessage(m);
 
 try {
   const scenario = await loadScenario(job.ref);
-  const d = new Debugger(scenario, {
-    ...job.opts,
-    onProgress: (e) => {
-      const t = e.running?.owner as task_struct | undefined;
-      const where = t ? `${t.comm}/${t.pid} on CPU ${e.runningCpu.id}: ${e.running.backtrace().join(" <- ")}` : "boot";
-      post({ type: "progress", steps: e.steps, time: e.now(), where });
+  const d = new Debugger(
+    scenario,
+    {
+      ...job.opts,
+      onProgress: (e) => {
+        const t = e.running?.owner as task_struct | undefined;
+        const where = t
+          ? `${t.comm}/${t.pid} on CPU ${e.runningCpu.id}: ${e.running.backtrace().join(" <- ")}`
+          : "boot";
+        post({ type: "progress", steps: e.steps, time: e.now(), where });
+      },
     },
-  });
+    scanSources(),
+  );
   let ttySeen = 0;
   let reportsSeen = 0;
   let shown: unknown = null;

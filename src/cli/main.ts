@@ -255,6 +255,7 @@ export function buildProgram(): Command {
         (v: string, p: string[]) => [...p, v],
         [],
       )
+      .option("--batch <file>", "the same as -x FILE", (v: string, p: string[]) => [...p, v], [])
       .option(
         "--ex <command>",
         "run COMMAND, then exit unless -i (repeatable)",
@@ -266,9 +267,9 @@ export function buildProgram(): Command {
   ).action(
     async (
       ref: string,
-      f: MachineFlags & { command: string[]; ex: string[]; interactive?: boolean; until?: number },
+      f: MachineFlags & { command: string[]; batch: string[]; ex: string[]; interactive?: boolean; until?: number },
     ) => {
-      const commands = batchCommands(f.command, f.ex);
+      const commands = batchCommands([...f.command, ...f.batch], f.ex);
       const job: DebugJob = { entry: "debug", ref: scenarioRef(ref), opts: runOptions(f, f.until) };
       process.exitCode = await debugSession(
         job,

@@ -12,12 +12,14 @@ import type { Machine } from "../machine.js";
 import { machineFor, problems, type RunOptions } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { StopReason, Thread } from "../sim/engine.js";
-import { findFunctionId, functionName, functionSource } from "../sim/functions.js";
+import { canStopAt, findFunctionId, functionName, functionSource } from "../sim/functions.js";
 import { task_state_letter } from "../views/proc.js";
 
 interface Breakpoint {
   num: number;
   fn: number;
+  /** `break FN if COND`: stop only when it holds in the hitting task's new frame. */
+  cond: Condition | null;
   temporary: boolean;
   hits: number;
   /** Hits still to pass over (continue N). */
@@ -30,6 +32,20 @@ interface Watchpoint {
   task: task_struct;
   old: string;
   hits: number;
+}
+
+/** A condition: an expression compared with a literal (number, "string" or 0x0). */
+interface Condition {
+  text: string;
+  lhs: string;
+  op: "==" | "!=" | "<" | "<=" | ">" | ">=";
+  rhs: number | string | null;
+}
+
+/** The arguments a frame was called with, by stack depth (a mirror of the thread's fnStack). */
+interface FrameArgs {
+  fn: number;
+  args: readonly unknown[];
 }
 
 type Stop =
@@ -90,6 +106,21 @@ function formatValue(v: unknown, depth = 0): string {
   return String(v);
 }
 
+/** Where a modeled function is written: its file (under src/linux/), first line, lines, parameters. */
+export interface SourceOf {
+  file: string;
+  line: number;
+  text: string[];
+  params: string[];
+}
+
+/** The model's source by function name (the CLI scans src/; without it, the running code is shown). */
+export type SourceIndex = ReadonlyMap<string, SourceOf>;
+
+function isTask(v: object): boolean {
+  return "__state" in v && "comm" in v && "pid" in v;
+}
+
 export class Debugger {
   private machine: Machine | null = null;
   private selected: task_struct | null = null;
@@ -102,13 +133,40 @@ export class Debugger {
   private lastHit: Breakpoint | null = null;
   private exited = false;
   private lastCommand = "";
+  /** Each thread's frames' arguments, as seen entered. */
+  private frames = new Map<Thread, FrameArgs[]>();
   /** Set by `quit`. */
   done = false;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly opts: RunOptions,
+    private readonly sources: SourceIndex = new Map(),
   ) {}
+
+  /** "kernel/kthread.ts:712", when the source index knows the function. */
+  private location(fn: number): string | null {
+    const s = this.sources.get(functionName(fn));
+    return s === undefined ? null : `${s.file}:${s.line}`;
+  }
+
+  /** The parameter names of a modeled function (from the source index, else from its code). */
+  private paramNames(fn: number): string[] {
+    const s = this.sources.get(functionName(fn));
+    if (s !== undefined) return s.params;
+    const src = functionSource(fn);
+    const m = src === null ? null : /^[^(]*\(([^)]*)\)/.exec(src);
+    if (m === null) return [];
+    return (m[1] as string)
+      .split(",")
+      .map((p) =>
+        p
+          .trim()
+          .replace(/^\.\.\./, "")
+          .replace(/\s*=.*$/, ""),
+      )
+      .filter((p) => p !== "");
+  }
 
   /** Runs one command line; returns what gdb would print. An empty line repeats the last command. */
   execute(input: string): string {
@@ -196,9 +254,9 @@ export class Debugger {
     const e = m.engine;
     const prevEnter = e.onEnter;
     const prevExit = e.onExit;
-    e.onEnter = (t, fn) => {
-      prevEnter?.(t, fn);
-      this.onEnter(t, fn);
+    e.onEnter = (t, fn, args) => {
+      prevEnter?.(t, fn, args);
+      this.onEnter(t, fn, args);
     };
     e.onExit = (t, fn, ret) => {
       prevExit?.(t, fn, ret);
@@ -207,18 +265,30 @@ export class Debugger {
     this.machine = m;
     this.exited = false;
     this.selected = null;
+    this.frames = new Map();
     this.watchpoints.length = 0; // they watched tasks of the previous run
     const head = `${restarted ? "Restarting" : "Starting"} ${this.scenario.name} on ${m.kernel.nr_cpu_ids} CPUs`;
     return `${head}\n${this.resume({ kind: "continue" })}`;
   }
 
-  private break(name: string, temporary: boolean): string {
+  private break(spec: string, temporary: boolean): string {
+    const [name = "", condText] = spec.split(/\s+if\s+/, 2);
     if (name === "") return "Argument required (function name).";
     const fn = findFunctionId(name);
     if (fn === undefined) return `Function "${name}" not defined.`;
-    const bp: Breakpoint = { num: this.nextNum++, fn, temporary, hits: 0, ignore: 0 };
+    let cond: Condition | null = null;
+    if (condText !== undefined) {
+      const m = /^(.+?)\s*(==|!=|<=|>=|<|>)\s*(.+)$/.exec(condText.trim());
+      if (m === null) return `Bad condition "${condText}": use EXPR OP VALUE (OP one of == != < <= > >=).`;
+      const raw = (m[3] as string).trim();
+      const rhs = /^".*"$/.test(raw) ? raw.slice(1, -1) : raw === "0x0" || raw === "NULL" ? null : Number(raw);
+      if (typeof rhs === "number" && Number.isNaN(rhs)) return `Bad value "${raw}": a number, "a string" or NULL.`;
+      cond = { text: condText.trim(), lhs: (m[1] as string).trim(), op: m[2] as Condition["op"], rhs };
+    }
+    const bp: Breakpoint = { num: this.nextNum++, fn, cond, temporary, hits: 0, ignore: 0 };
     this.breakpoints.push(bp);
-    return `${temporary ? "Temporary breakpoint" : "Breakpoint"} ${bp.num} at ${name}`;
+    const at = this.location(fn);
+    return `${temporary ? "Temporary breakpoint" : "Breakpoint"} ${bp.num} at ${name}${at === null ? "" : `: file ${at.replace(/:(\d+)$/, ", line $1")}`}.`;
   }
 
   private delete(nums: string[]): string {
@@ -279,12 +349,18 @@ export class Debugger {
       case "break":
         this.lastHit = stop.bp;
         if (stop.bp.temporary) this.breakpoints.splice(this.breakpoints.indexOf(stop.bp), 1);
-        return `\n${this.taskLabel(stop.t)} hit ${stop.bp.temporary ? "Temporary breakpoint" : "Breakpoint"} ${stop.bp.num}, ${where}`;
+        return `\n${this.taskLabel(stop.t)} hit ${stop.bp.temporary ? "Temporary breakpoint" : "Breakpoint"} ${stop.bp.num}, ${
+          canStopAt(stop.bp.fn)
+            ? where
+            : `${functionName(stop.bp.fn)} () ran atomically (in a critical section); stopped after it in ${where}`
+        }`;
       case "step":
         return where;
       case "finish": {
-        const caller = stop.caller === undefined ? "??" : functionName(stop.caller);
-        return `${caller} () at ${seconds((this.machine as Machine).now)} s\nValue returned is $${++this.history} = ${formatValue(stop.ret)}`;
+        const t = stop.t;
+        const depth = t.fnStack.lastIndexOf(stop.caller ?? -1);
+        const caller = depth < 0 ? "?? ()" : this.frameText(t, depth);
+        return `${caller}\nValue returned is $${++this.history} = ${formatValue(stop.ret)}`;
       }
       case "watch":
         return `\nHardware watchpoint ${stop.wp.num}: ${stop.wp.expr}\n\nOld value = ${stop.old}\nNew value = ${stop.now}\n${where}`;
@@ -314,15 +390,22 @@ export class Debugger {
   /** "fn () at 0.002412 s, CPU 1": the frame a task stopped in. */
   private where(t: Thread): string {
     const p = t.owner as task_struct;
-    const fn = t.fnStack.at(-1);
     const m = this.machine as Machine;
-    return `${fn === undefined ? "??" : functionName(fn)} () at ${seconds(m.engine.cpus[p.cpu]?.clock ?? m.now)} s, CPU ${p.cpu}`;
+    const frame = t.fnStack.length === 0 ? "?? ()" : this.frameText(t, t.fnStack.length - 1);
+    return `${frame} [${seconds(m.engine.cpus[p.cpu]?.clock ?? m.now)} s, CPU ${p.cpu}]`;
   }
 
-  private onEnter(t: Thread, fn: number): void {
+  private onEnter(t: Thread, fn: number, args: readonly unknown[]): void {
+    let frames = this.frames.get(t);
+    if (frames === undefined) {
+      frames = [];
+      this.frames.set(t, frames);
+    }
+    frames[t.fnStack.length - 1] = { fn, args };
     if (this.stop !== null) return;
     for (const bp of this.breakpoints) {
       if (bp.fn !== fn) continue;
+      if (bp.cond !== null && !this.holds(t, bp.cond)) continue;
       bp.hits++;
       if (bp.ignore > 0) {
         bp.ignore--;
@@ -332,7 +415,8 @@ export class Debugger {
       return;
     }
     const mode = this.mode;
-    if (mode.kind === "step" && mode.t === t) this.halt({ kind: "step", t });
+    if (!canStopAt(fn)) this.checkWatch(t);
+    else if (mode.kind === "step" && mode.t === t) this.halt({ kind: "step", t });
     else if (mode.kind === "next" && mode.t === t && t.fnStack.length <= mode.depth) this.halt({ kind: "step", t });
     else this.checkWatch(t);
   }
@@ -367,11 +451,39 @@ export class Debugger {
     (this.machine as Machine).engine.stop("stopped");
   }
 
+  /** The arguments of the frame at `depth` of t, when the debugger saw it entered. */
+  private frameArgs(t: Thread, depth: number): FrameArgs | null {
+    const f = this.frames.get(t)?.[depth];
+    return f !== undefined && f.fn === t.fnStack[depth] ? f : null;
+  }
+
+  /** "kthreadd (unused=0x0) at kernel/kthread.ts:712": a frame as bt shows it. */
+  private frameText(t: Thread, depth: number): string {
+    const fn = t.fnStack[depth] as number;
+    const f = this.frameArgs(t, depth);
+    const names = this.paramNames(fn);
+    const args = f === null ? "" : f.args.map((a, i) => `${names[i] ?? `arg${i}`}=${this.pointerish(a)}`).join(", ");
+    const at = this.location(fn);
+    return `${functionName(fn)} (${args})${at === null ? "" : ` at ${at}`}`;
+  }
+
+  /** An argument as gdb shows one: numbers and strings as they are, objects as kernel pointers. */
+  private pointerish(v: unknown): string {
+    if (v !== null && typeof v === "object") {
+      const h = (this.machine as Machine).kernel.trace.hashedPointer(v);
+      return `0xffff8880${h.toString(16).padStart(8, "0")}`;
+    }
+    if (typeof v === "function") return `<${v.name || "anonymous"}>`;
+    return formatValue(v, 1);
+  }
+
   private backtrace(): string {
     const t = this.thread();
-    const frames = t.backtrace();
-    if (frames.length === 0) return "No stack.";
-    return frames.map((f, i) => `#${i}  ${f} ()`).join("\n");
+    const n = t.fnStack.length;
+    if (n === 0) return "No stack.";
+    const out: string[] = [];
+    for (let d = n - 1; d >= 0; d--) out.push(`#${n - 1 - d}  ${this.frameText(t, d)}`);
+    return out.join("\n");
   }
 
   private tasks(): task_struct[] {
@@ -431,27 +543,31 @@ export class Debugger {
     return `[Switching to task ${p.pid} (${p.comm})]\n#0  ${fn === undefined ? "??" : functionName(fn)} ()`;
   }
 
-  /** A field path of task p ("se.vruntime", "p->signal->nr_threads") or a $ convenience variable. */
-  private evaluate(p: task_struct, expr: string): string {
+  /** The value of EXPR for task p: a $variable, an argument of its current frame, or a field path. */
+  private resolve(p: task_struct, expr: string): unknown {
     const m = this.machine as Machine;
     switch (expr) {
       case "$pid":
-        return String(p.pid);
+        return p.pid;
       case "$comm":
-        return JSON.stringify(p.comm);
+        return p.comm;
       case "$time":
         return seconds(m.now);
       case "$cpu":
-        return String(p.cpu);
+        return p.cpu;
       case "$state":
-        return JSON.stringify(task_state_letter(p));
+        return task_state_letter(p);
     }
-    const path = expr
-      .replace(/^\*?(p|current|task|\$task)(->|\.)/, "")
-      .split(/->|\./)
-      .filter((s) => s !== "");
-    if (path.length === 0) return formatValue(p);
+    const path = expr.split(/->|\./).filter((s) => s !== "");
     let v: unknown = p;
+    const head = path[0];
+    const t = p.sim;
+    const f = t.fnStack.length > 0 ? this.frameArgs(t, t.fnStack.length - 1) : null;
+    const arg = f === null || head === undefined ? -1 : this.paramNames(f.fn).indexOf(head);
+    if (arg >= 0 && f !== null) {
+      v = f.args[arg];
+      path.shift();
+    } else if (head === "p" || head === "current" || head === "task" || head === "$task") path.shift();
     for (const key of path) {
       if (v === null || v === undefined) throw new DebugError("Cannot access memory at address 0x0");
       if (typeof v !== "object" || !(key in (v as object))) {
@@ -459,7 +575,39 @@ export class Debugger {
       }
       v = (v as Record<string, unknown>)[key];
     }
-    return formatValue(v);
+    return v;
+  }
+
+  /** EXPR printed: `*EXPR` shows the object's fields, EXPR alone a pointer for an object. */
+  private evaluate(p: task_struct, expr: string): string {
+    const deref = expr.startsWith("*");
+    const v = this.resolve(p, deref ? expr.slice(1) : expr);
+    if (deref) {
+      if (v === null || v === undefined) throw new DebugError("Cannot access memory at address 0x0");
+      return formatValue(v);
+    }
+    return v !== null && typeof v === "object" && !isTask(v) ? this.pointerish(v) : formatValue(v);
+  }
+
+  private holds(t: Thread, c: Condition): boolean {
+    let v: unknown;
+    try {
+      v = this.resolve(t.owner as task_struct, c.lhs);
+    } catch {
+      return false;
+    }
+    const a = v === undefined ? null : v;
+    const b = c.rhs;
+    switch (c.op) {
+      case "==":
+        return a === b;
+      case "!=":
+        return a !== b;
+      default: {
+        if (typeof a !== "number" || typeof b !== "number") return false;
+        return c.op === "<" ? a < b : c.op === "<=" ? a <= b : c.op === ">" ? a > b : a >= b;
+      }
+    }
   }
 
   private print(expr: string): string {
@@ -488,6 +636,10 @@ export class Debugger {
     } else {
       fn = this.thread().fnStack.at(-1);
       if (fn === undefined) return "No function to list.";
+    }
+    const known = this.sources.get(functionName(fn));
+    if (known !== undefined) {
+      return [`${known.file}:`, ...known.text.map((l, i) => `${String(known.line + i).padEnd(6)}${l}`)].join("\n");
     }
     const src = functionSource(fn);
     if (src === null) return `No source for ${functionName(fn)}.`;

@@ -232,8 +232,8 @@ export function installInjection(
     const armed = onEntry.map((s) => ({ s, countdown: -1, done: false }));
     const previous = engine.onEnter;
     let delivering = false;
-    engine.onEnter = (t: Thread, fn: number) => {
-      previous?.(t, fn);
+    engine.onEnter = (t: Thread, fn: number, args: readonly unknown[]) => {
+      previous?.(t, fn, args);
       if (delivering) return; // the calls the delivery itself makes
       const task = t.owner as task_struct;
       for (const a of armed) {

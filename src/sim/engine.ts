@@ -149,7 +149,7 @@ export class Engine {
   /** Called every 4096 passes of the run loop (a host-side watchdog listens). */
   onProgress: ((e: Engine) => void) | null = null;
   /** Observers of modeled function entry and exit (tracers, fault injection); null: none. */
-  onEnter: ((t: Thread, fn: number) => void) | null = null;
+  onEnter: ((t: Thread, fn: number, args: readonly unknown[]) => void) | null = null;
   /** Called as a modeled function returns, with its return value. */
   onExit: ((t: Thread, fn: number, ret: unknown) => void) | null = null;
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));

@@ -20,6 +20,14 @@ export function functionSource(id: number): string | null {
   return b === undefined ? null : b.toString();
 }
 
+/** Functions that run inside a critical section (ksync): nothing can stop in them. */
+const atomic = new Set<number>();
+
+/** Whether execution can stop at this function's entry (a kfunc or kleaf), or only after it (ksync). */
+export function canStopAt(id: number): boolean {
+  return !atomic.has(id);
+}
+
 function keepBody(id: number, body: (...args: never[]) => unknown): void {
   bodies[id] ??= body;
 }
@@ -86,7 +94,7 @@ class Frame<A extends unknown[], R> {
       const t = e.running;
       t.fnStack.push(this.id);
       t.entryStack.push(e.runningCpu.clock);
-      e.onEnter?.(t, this.id);
+      e.onEnter?.(t, this.id, this.args);
       inner = this.body(...this.args);
       this.inner = inner;
       const cost = e.costOf(this.id);
@@ -145,7 +153,7 @@ class Leaf<A extends unknown[], R> {
       this.entered = true;
       t.fnStack.push(this.id);
       t.entryStack.push(e.runningCpu.clock);
-      e.onEnter?.(t, this.id);
+      e.onEnter?.(t, this.id, this.args);
       const cost = e.costOf(this.id);
       if (!e.advance(cost)) return { value: cost, done: false };
     }
@@ -195,13 +203,14 @@ export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threa
  */
 export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
   const id = functionId(fn.name);
+  atomic.add(id);
   keepBody(id, fn as (...args: never[]) => unknown);
   const wrapped = (...args: A): R => {
     const e = activeEngine();
     const t = e.running;
     t.fnStack.push(id);
     t.entryStack.push(e.runningCpu.clock);
-    e.onEnter?.(t, id);
+    e.onEnter?.(t, id, args);
     const r = fn(...args);
     e.onExit?.(t, id, r);
     t.fnStack.pop();

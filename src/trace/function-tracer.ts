@@ -79,16 +79,16 @@ export function installFunctionTracer(engine: Engine, buf: TraceBuffer, o: Trace
   const prevEnter = engine.onEnter;
   const prevExit = engine.onExit;
   if (o.tracer === "function") {
-    engine.onEnter = (t, fn) => {
-      prevEnter?.(t, fn);
+    engine.onEnter = (t, fn, args) => {
+      prevEnter?.(t, fn, args);
       if (!wanted(t)) return;
       const parent = t.fnStack.length >= 2 ? (t.fnStack[t.fnStack.length - 2] as number) : -1;
       buf.push({ ...header(t), type: "function", fn, parent });
     };
     return;
   }
-  engine.onEnter = (t, fn) => {
-    prevEnter?.(t, fn);
+  engine.onEnter = (t, fn, args) => {
+    prevEnter?.(t, fn, args);
     if (!wanted(t)) return;
     const depth = depthOf(t, true);
     if (depth >= 0) buf.push({ ...header(t), type: "funcgraph_entry", fn, depth });

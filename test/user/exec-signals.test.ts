@@ -90,9 +90,9 @@ describe("execve and signals", () => {
       {
         prepare: (m) => {
           const traced = m.engine.onEnter;
-          m.engine.onEnter = (t, id) => {
+          m.engine.onEnter = (t, id, args) => {
             if (functionName(id) === "copy_process" && (t.owner as { comm: string }).comm === "t") copies++;
-            traced?.(t, id);
+            traced?.(t, id, args);
           };
         },
       },
