@@ -3,26 +3,15 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main.js";
+import { codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
 /** The fenced code blocks of the README in language `lang` ("" for unlabeled ones). */
 function blocks(lang: string): string[] {
-  const out: string[] = [];
-  let current: string[] | null = null;
-  let currentLang = "";
-  for (const line of readme.split("\n")) {
-    if (current === null && line.startsWith("```")) {
-      current = [];
-      currentLang = line.slice(3).trim();
-    } else if (current !== null && line === "```") {
-      if (currentLang === lang) out.push(`${current.join("\n")}\n`);
-      current = null;
-    } else if (current !== null) {
-      current.push(line);
-    }
-  }
-  return out;
+  return codeBlocks(readme)
+    .filter((b) => b.lang === lang)
+    .map((b) => b.text);
 }
 
 afterEach(() => {
@@ -47,15 +36,10 @@ describe("README", () => {
   it("documents tasklab commands that all succeed", async () => {
     vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const commands = blocks("sh")
-      .flatMap((b) => b.split("\n"))
-      .map((l) => l.replace(/#.*$/, "").trim())
-      .filter((l) => l.startsWith("npx tasklab "));
+    const commands = blocks("sh").flatMap(tasklabLines);
     expect(commands.length).toBeGreaterThanOrEqual(7);
     for (const c of commands) {
-      const args = (c.slice("npx tasklab ".length).match(/"[^"]*"|\S+/g) ?? [])
-        .filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o") // no files written by the test
-        .map((a) => a.replace(/^"(.*)"$/, "$1")); // the shell's quotes
+      const args = tasklabArgs(c).filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o"); // no files written
       expect(await main(args), c).toBe(0);
     }
   });

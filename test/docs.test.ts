@@ -1,0 +1,53 @@
+/**
+ * The walkthroughs in docs/walkthroughs/ stay true: every `npx tasklab` command in them
+ * runs and succeeds, and every line of a `text` block is a line of what the command before
+ * it printed (stdout and stderr).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli/main.js";
+import { codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
+
+const dir = new URL("../docs/walkthroughs/", import.meta.url);
+const docs = readdirSync(dir).filter((f) => f.endsWith(".md"));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+async function capture(args: string[]): Promise<{ code: number; lines: string[] }> {
+  let out = "";
+  const grab = (s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(grab);
+  vi.spyOn(process.stderr, "write").mockImplementation(grab);
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, lines: out.split("\n").map((l) => l.trimEnd()) };
+}
+
+describe.each(docs)("docs/walkthroughs/%s", (file) => {
+  it("runs every command and shows what they print", async () => {
+    const md = readFileSync(new URL(file, dir), "utf8");
+    let last: string[] | null = null;
+    let commands = 0;
+    for (const b of codeBlocks(md)) {
+      if (b.lang === "sh") {
+        for (const line of tasklabLines(b.text)) {
+          const args = tasklabArgs(line).filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o");
+          const r = await capture(args);
+          expect(r.code, line).toBe(0);
+          last = r.lines;
+          commands++;
+        }
+      } else if (b.lang === "text") {
+        expect(last, "a text block follows a command").not.toBeNull();
+        for (const l of b.text.trimEnd().split("\n")) expect(last, l).toContain(l.trimEnd());
+      }
+    }
+    expect(commands).toBeGreaterThan(0);
+  });
+});
