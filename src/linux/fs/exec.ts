@@ -194,12 +194,20 @@ const load_elf_binary = kfunc(function* load_elf_binary(tsk: task_struct, filena
  * strings, -ENOENT for a file the file system does not have; then the new image, and on
  * success the task returns to user mode in the new program (never to the caller's code).
  */
-export const do_execveat_common = kfunc(function* do_execveat_common(filename: unknown, argv: unknown): KGen<number> {
+export const do_execveat_common = kfunc(function* do_execveat_common(
+  filename: unknown,
+  argv: unknown,
+  envp: unknown,
+): KGen<number> {
+  // The file is opened first, then the argument and environment strings are copied.
   if (typeof filename !== "string") return -EFAULT;
-  if (!Array.isArray(argv) || argv.some((a) => typeof a !== "string")) return -EFAULT;
   if (filename === "") return -ENOENT;
   const program = K.binaries.get(filename);
   if (program === undefined) return -ENOENT;
+  const strings = (v: unknown) => v === null || (Array.isArray(v) && v.every((a) => typeof a === "string"));
+  if (!strings(argv) || !strings(envp)) return -EFAULT;
+  // 5.18+: an empty argv gets an empty argv[0] (with a warning), so argc is never 0.
+  const args = argv === null || (argv as string[]).length === 0 ? [""] : (argv as string[]);
   const tsk = current();
   const ns = task_active_pid_ns(tsk);
   const old_pid = ns === null ? tsk.pid : task_pid_nr_ns(tsk, ns);
@@ -208,16 +216,16 @@ export const do_execveat_common = kfunc(function* do_execveat_common(filename: u
   const ret = yield* load_elf_binary(tsk, filename);
   if (fs !== null) fs.in_exec = false;
   if (ret < 0) return ret;
-  exec_user_state(tsk, program, argv as string[], EXEC_LAYOUT.stack_top - 0x1000, EXEC_LAYOUT.main_tp);
+  exec_user_state(tsk, program, args, EXEC_LAYOUT.stack_top - 0x1000, EXEC_LAYOUT.main_tp);
   trace_sched_process_exec(tsk, filename, old_pid);
   return 0;
 });
 
-export const __x64_sys_execve = kfunc(function* __x64_sys_execve(filename: unknown, argv: unknown, _envp: unknown) {
-  return yield* do_execveat_common(filename, argv);
+export const __x64_sys_execve = kfunc(function* __x64_sys_execve(filename: unknown, argv: unknown, envp: unknown) {
+  return yield* do_execveat_common(filename, argv, envp);
 });
 
 /** kernel_execve: a kernel thread (pid 1, a user-mode helper) becomes a user program. */
 export const kernel_execve = kfunc(function* kernel_execve(filename: string, argv: string[]) {
-  return yield* do_execveat_common(filename, argv);
+  return yield* do_execveat_common(filename, argv, []);
 });

@@ -232,6 +232,11 @@ const forget_original_parent = kfunc(function* forget_original_parent(father: ta
   for (const child of [...father.children]) {
     list_del_init(child.sibling);
     list_add_tail(child.sibling, reaper.children);
+    // Every thread of the child's group gets the new parent (a thread's CLONE_PARENT uses it).
+    for (const t of child.signal.thread_head) {
+      t.real_parent = reaper;
+      t.parent = reaper;
+    }
     child.real_parent = reaper;
     child.parent = reaper;
     if (child.exit_state === EXIT_ZOMBIE && thread_group_empty(child) && reaper.tgid !== father.tgid) {

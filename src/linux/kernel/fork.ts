@@ -11,7 +11,7 @@ import { kfunc, ksync } from "../../sim/functions.js";
 import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
 import { alloc_file, fd_install, fput, get_unused_fd, put_unused_fd } from "../fs/file.js";
 import { current, local_clock } from "../include/current.js";
-import { EAGAIN, EBADF, EINTR, EINVAL, ENOMEM, ERESTARTNOINTR } from "../include/errno.js";
+import { EAGAIN, EBADF, EINTR, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR } from "../include/errno.js";
 import {
   PF_FORKNOEXEC,
   PF_IDLE,
@@ -38,6 +38,7 @@ import {
   CLONE_PARENT,
   CLONE_PARENT_SETTID,
   CLONE_PIDFD,
+  CLONE_SETTLS,
   CLONE_SIGHAND,
   CLONE_THREAD,
   CLONE_UNTRACED,
@@ -49,6 +50,7 @@ import {
 import { K } from "../kernel.js";
 import { list_add_tail } from "../lib/list.js";
 import { put_user } from "../mm/memory.js";
+import { TASK_SIZE } from "../mm/mm_types.js";
 import { kfree } from "../mm/slab.js";
 import { CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable, copy_creds, dec_nproc, nproc_overlimit, put_cred } from "./cred.js";
 import { do_exit } from "./exit.js";
@@ -146,10 +148,13 @@ export const free_task = ksync(function free_task(t: task_struct): void {
 
 /** copy_thread: the new task starts in ret_from_fork; a user task's registers are its parent's. */
 const copy_thread = kfunc(function* copy_thread(p: task_struct, args: kernel_clone_args) {
+  // x86's new TLS (do_arch_prctl_64 ARCH_SET_FS): a base outside user space is refused.
+  if (args.fn === null && args.flags & CLONE_SETTLS && args.tls >= TASK_SIZE) return -EPERM;
   p.thread = { fn: args.fn, fn_arg: args.fn_arg, user_mode: false };
   const parent = current().user;
   if (args.fn === null && parent !== null) p.user = fork_user_state(parent);
   p.sim = activeEngine().spawn(p, ret_from_fork(p), args.idle);
+  return 0;
 });
 
 /**
@@ -273,7 +278,8 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     const nsproxy = p.nsproxy;
     undo.push(() => put_nsproxy(nsproxy));
   }
-  yield* copy_thread(p, args);
+  retval = yield* copy_thread(p, args);
+  if (retval) return yield* fail(retval);
 
   let pid = null;
   if (args.idle) {

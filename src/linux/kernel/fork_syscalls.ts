@@ -84,7 +84,8 @@ export const __x64_sys_clone = kfunc(function* __x64_sys_clone(
   child_tid: number,
   tls: number,
 ) {
-  const lo = clone_flags_lo(u64(flags));
+  // unsigned long, of which the kernel keeps the low 32 bits (a negative int is its two's complement).
+  const lo = Number.isInteger(flags) ? clone_flags_lo(flags) : 0xffffffff;
   return yield* kernel_clone(
     clone_args({
       flags: (lo & ~CSIGNAL) >>> 0,
@@ -104,7 +105,8 @@ export const __x64_sys_clone = kfunc(function* __x64_sys_clone(
  * then the set_tid array from user memory. Returns the arguments or a negative errno.
  */
 function copy_clone_args_from_user(uargs: unknown, usize: number) {
-  if (!Number.isSafeInteger(usize) || usize > PAGE_SIZE) return -E2BIG;
+  // size_t: a negative size is a huge one.
+  if (!Number.isSafeInteger(usize) || usize < 0 || usize > PAGE_SIZE) return -E2BIG;
   if (usize < CLONE_ARGS_SIZE_VER0) return -EINVAL;
   if (typeof uargs !== "object" || uargs === null) return -EFAULT;
   const a = uargs as clone_args_user;

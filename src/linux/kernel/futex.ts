@@ -9,8 +9,9 @@ import { current } from "../include/current.js";
 import { EAGAIN, EFAULT, EINVAL, ENOSYS, ERESTARTSYS } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE } from "../include/uapi/futex.js";
-import { read_user } from "../mm/memory.js";
+import { find_vma, read_user } from "../mm/memory.js";
 import type { futex_q, mm_struct } from "../mm/mm_types.js";
+import { TASK_SIZE } from "../mm/mm_types.js";
 import { schedule, wake_up_state } from "./sched/core.js";
 import { signal_pending } from "./signal.js";
 
@@ -75,9 +76,14 @@ export const __x64_sys_futex = kfunc(function* __x64_sys_futex(
 ) {
   const mm = current().mm;
   if (mm === null) return -EFAULT;
-  if (!Number.isSafeInteger(uaddr) || uaddr % 4 !== 0) return -EINVAL;
+  const cmd = (op | 0) & ~FUTEX_PRIVATE_FLAG;
+  if (cmd !== FUTEX_WAIT && cmd !== FUTEX_WAKE) return -ENOSYS; // the operation is checked first
   if (timeout !== null && timeout !== undefined && timeout !== 0) return -EINVAL;
-  switch ((op | 0) & ~FUTEX_PRIVATE_FLAG) {
+  // get_futex_key: an aligned user address; a shared futex must also be mapped.
+  if (!Number.isSafeInteger(uaddr) || uaddr % 4 !== 0) return -EINVAL;
+  if (uaddr < 0 || uaddr + 4 > TASK_SIZE) return -EFAULT;
+  if (!(op & FUTEX_PRIVATE_FLAG) && find_vma(mm, uaddr) === null) return -EFAULT;
+  switch (cmd) {
     case FUTEX_WAIT:
       return yield* futex_wait(mm, uaddr, val | 0);
     case FUTEX_WAKE:

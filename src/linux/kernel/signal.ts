@@ -114,7 +114,8 @@ function* complete_signal(sig: number, p: task_struct, group: boolean): KGen<voi
  * dead task.
  */
 export function* send_signal(sig: number, p: task_struct, group: boolean, force = false): KGen<number> {
-  if (p.exit_state !== 0) return -ESRCH;
+  // A task that has exited (a zombie, still hashed) takes nothing; the send still succeeds.
+  if (p.exit_state !== 0) return 0;
   if (sig_ignored(p, sig, force)) return 0;
   if (group) p.signal.shared_pending.signal |= sigmask(sig);
   else p.pending.signal |= sigmask(sig);
@@ -175,8 +176,9 @@ function from_ancestor_ns(t: task_struct): boolean {
   return ns === mine;
 }
 
-/** group_send_sig_info: permission check, then the signal to t's whole thread group. */
+/** group_send_sig_info: check_kill_permission (a valid signal, the right to send it), then the group's signal. */
 function* group_send_sig_info(sig: number, t: task_struct): KGen<number> {
+  if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
   return yield* send_signal(sig, t.group_leader, true, from_ancestor_ns(t));
@@ -188,23 +190,22 @@ function* group_send_sig_info(sig: number, t: task_struct): KGen<number> {
  * group below -1: none exists (-ESRCH).
  */
 export const __x64_sys_kill = kfunc(function* __x64_sys_kill(pid: number, sig: number) {
-  if (!valid_signal(sig)) return -EINVAL;
   if (!Number.isInteger(pid)) return -ESRCH;
   const me = current();
   const ns = task_active_pid_ns(me) ?? K.init_pid_ns;
   if (pid > 0) {
     const t = find_task_by_pid_ns(pid, ns);
-    if (t === null || t.exit_state !== 0) return -ESRCH;
+    if (t === null) return -ESRCH;
     return yield* group_send_sig_info(sig, t);
   }
   if (pid === 0) return yield* group_send_sig_info(sig, me);
-  if (pid < -1) return -ESRCH;
+  if (pid < -1) return -ESRCH; // the pid of a process group that does not exist
   let count = 0;
   let retval = 0;
   for (const p of [...ns.pids.values()]) {
     const t = p.task;
-    if (t === null || t.group_leader !== t || t.exit_state !== 0) continue;
-    if (task_tgid_nr_ns(t, ns) <= 1 || t.tgid === me.tgid || t.flags & 0x00200000) continue; // init, self, kthreads
+    if (t === null || t.group_leader !== t) continue;
+    if (task_tgid_nr_ns(t, ns) <= 1 || t.tgid === me.tgid) continue; // init and the caller's own group
     const err = yield* group_send_sig_info(sig, t);
     count++;
     if (err !== -EPERM) retval = err;
@@ -215,10 +216,10 @@ export const __x64_sys_kill = kfunc(function* __x64_sys_kill(pid: number, sig: n
 /** tgkill(tgid, tid, sig): to one thread, which must belong to process tgid. */
 export const __x64_sys_tgkill = kfunc(function* __x64_sys_tgkill(tgid: number, tid: number, sig: number) {
   if (!Number.isInteger(tgid) || !Number.isInteger(tid) || tgid <= 0 || tid <= 0) return -EINVAL;
-  if (!valid_signal(sig)) return -EINVAL;
   const ns = task_active_pid_ns(current()) ?? K.init_pid_ns;
   const t = find_task_by_pid_ns(tid, ns);
-  if (t === null || t.exit_state !== 0 || task_tgid_nr_ns(t, ns) !== tgid) return -ESRCH;
+  if (t === null || task_tgid_nr_ns(t, ns) !== tgid) return -ESRCH;
+  if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
   return yield* send_signal(sig, t, false, from_ancestor_ns(t));

@@ -41,6 +41,8 @@ export function put_page(p: page): void {
 
 /** do_anonymous_page: the first write to an anonymous page: a zeroed page of its own. */
 const do_anonymous_page = kleaf(function do_anonymous_page(mm: mm_struct, vma: vm_area_struct, idx: number): boolean {
+  // Under the page-table lock: another thread of this mm may have faulted it in meanwhile.
+  if ((vma.pages as Map<number, page>).has(idx)) return true;
   const p = alloc_page(new Map());
   if (p === null) return false;
   (vma.pages as Map<number, page>).set(idx, p);
@@ -54,8 +56,8 @@ const do_anonymous_page = kleaf(function do_anonymous_page(mm: mm_struct, vma: v
  */
 const do_wp_page = kleaf(function do_wp_page(mm: mm_struct, vma: vm_area_struct, idx: number): boolean {
   const pages = vma.pages as Map<number, page>;
-  const old = pages.get(idx) as page;
-  if (old.mapcount === 1) return true;
+  const old = pages.get(idx);
+  if (old === undefined || old.mapcount === 1) return true;
   const copy = alloc_page(new Map(old.words));
   if (copy === null) return false;
   put_page(old);

@@ -105,11 +105,15 @@ export const do_mmap = kleaf(function do_mmap(
   name: string,
   file_pages: number,
 ): number {
-  if (!Number.isSafeInteger(len) || len <= 0 || len > TASK_SIZE) return -EINVAL;
+  if (len === 0) return -EINVAL;
+  // size_t: a negative length is a huge one; either is more than user space holds.
+  if (!Number.isSafeInteger(len) || len < 0 || len > TASK_SIZE) return -ENOMEM;
   const size = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   let start = addr;
   if (start === 0) start = get_unmapped_area(mm, size);
-  else if (start % PAGE_SIZE !== 0 || start + size > TASK_SIZE || overlaps(mm, start, start + size)) return -EINVAL;
+  else if (start % PAGE_SIZE !== 0) return -EINVAL;
+  else if (start > TASK_SIZE - size) return -ENOMEM;
+  else if (overlaps(mm, start, start + size)) return -EINVAL;
   if (start < 0) return start;
   const vma = vm_area_alloc(start, start + size, vm_flags, name, file_pages < 0);
   if (vma === null) return -ENOMEM;
@@ -218,14 +222,17 @@ export const __x64_sys_mmap = kfunc(function* __x64_sys_mmap(
   prot: number,
   flags: number,
   _fd: number,
-  _off: number,
+  off: number,
 ) {
   const mm = current().mm;
   if (mm === null) return -ENOMEM;
-  if (!Number.isSafeInteger(addr) || !Number.isInteger(prot) || !Number.isInteger(flags)) return -EINVAL;
+  // x86's sys_mmap: the offset first; then ksys_mmap_pgoff: the file (none can be mapped
+  // here); then do_mmap: the mapping type.
+  if (!Number.isSafeInteger(off) || off % PAGE_SIZE !== 0) return -EINVAL;
+  if (!Number.isInteger(flags) || !(flags & MAP_ANONYMOUS)) return -EBADF;
+  if (!Number.isSafeInteger(addr) || !Number.isInteger(prot)) return -EINVAL;
   const type = flags & (MAP_SHARED | MAP_PRIVATE);
   if (type !== MAP_SHARED && type !== MAP_PRIVATE) return -EINVAL;
-  if (!(flags & MAP_ANONYMOUS)) return -EBADF;
   let vm_flags = 0;
   if (prot & PROT_READ) vm_flags |= VM_READ;
   if (prot & PROT_WRITE) vm_flags |= VM_WRITE;
@@ -235,6 +242,9 @@ export const __x64_sys_mmap = kfunc(function* __x64_sys_mmap(
   let hint = 0;
   if (flags & MAP_FIXED) {
     if (addr % PAGE_SIZE !== 0) return -EINVAL;
+    // A bad length or a range past user space fails before anything is unmapped.
+    if (!Number.isSafeInteger(len) || len <= 0) return yield* do_mmap(mm, addr, len, vm_flags, "", -1);
+    if (addr > TASK_SIZE - Math.ceil(len / PAGE_SIZE) * PAGE_SIZE) return -ENOMEM;
     const r = yield* do_munmap(mm, addr, len);
     if (r < 0) return r;
     hint = addr;
