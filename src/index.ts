@@ -147,6 +147,15 @@ export { PTHREAD_CLONE_FLAGS, type pthread_attr_t } from "./user/libc.js";
 export type { UGen, UserMain, UserOp } from "./user/runtime.js";
 export { spawn_program, wait_program } from "./user/spawn.js";
 export { User } from "./user/user.js";
-export { formatPsEf, formatPsEo, formatPsL, type PsRow, psRow } from "./views/ps.js";
+export {
+  formatPsColumns,
+  formatPsEf,
+  formatPsEo,
+  formatPsL,
+  PS_COLUMNS,
+  type PsRow,
+  parsePsColumns,
+  psRow,
+} from "./views/ps.js";
 export { formatPstree, type PstreeOptions } from "./views/pstree.js";
 export { formatTop } from "./views/top.js";

@@ -10,6 +10,7 @@ import type { RunOptions, TraceFormat } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
+import { parsePsColumns } from "../views/ps.js";
 import { batchCommands, debugSession } from "./debug.js";
 import type { DebugJob } from "./debug-worker.js";
 import { intIn, parseTime, UsageError } from "./options.js";
@@ -111,6 +112,15 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
  * exit code: 0 clean, 1 problems reported (or the watchdog fired), 2 usage error.
  */
 /** Runs a scenario to its end (leaks checked) or to `--at`, and prints `view` of that moment. */
+/** A --eo column list, checked (an unknown column is a usage error). */
+function cols(v: string): string[] {
+  try {
+    return parsePsColumns(v);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 function executeAt(ref: string, f: MachineFlags & { at?: number }, view: WorkerJob["view"]): Promise<number> {
   return execute({ ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view }, f);
 }
@@ -199,10 +209,15 @@ export function buildProgram(): Command {
       .option("--at <time>", "show the table at this virtual time", parseTime)
       .option("-f, --full", "ps -ef format (kernel threads in brackets)")
       .option("-L, --threads", "one row per thread, with its LWP (thread id) and NLWP (ps -eLo)")
+      .option("--eo <columns>", "these columns, as ps -eo does (e.g. pid,lwp,stat,cls,rtprio,wchan,vsz,rss,comm)", cols)
       .option("--json", "an array of objects instead of a table"),
   ).action(
-    async (ref: string, f: MachineFlags & { at?: number; full?: boolean; json?: boolean; threads?: boolean }) => {
-      const view = f.json ? "ps-json" : f.full ? "ps-ef" : f.threads ? "ps-L" : "ps-eo";
+    async (
+      ref: string,
+      f: MachineFlags & { at?: number; full?: boolean; json?: boolean; threads?: boolean; eo?: string[] },
+    ) => {
+      const plain = f.json ? "ps-json" : f.full ? "ps-ef" : f.threads ? "ps-L" : "ps-eo";
+      const view: WorkerJob["view"] = f.eo ? { ps: f.eo, threads: f.threads === true } : plain;
       process.exitCode = await executeAt(ref, f, view);
     },
   );

@@ -9,7 +9,7 @@ import type { RunOptions, RunResult, TraceFormat } from "../run.js";
 import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
-import { formatPsEf, formatPsEo, formatPsL } from "../views/ps.js";
+import { formatPsColumns, formatPsEf, formatPsEo, formatPsL } from "../views/ps.js";
 import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { formatTop } from "../views/top.js";
 import { loadScenario, UsageError } from "./options.js";
@@ -28,6 +28,7 @@ export type WorkerJob = {
     | "ps-json"
     | "top"
     | { pid: number; file: ProcFile }
+    | { ps: string[]; threads: boolean }
     | { pstree: PstreeOptions };
 };
 
@@ -58,6 +59,7 @@ function render(r: RunResult, job: WorkerJob): string {
     if (view.pstree.root !== undefined) taskOrUsage(r, view.pstree.root);
     return formatPstree(psRows(r, true), view.pstree);
   }
+  if (typeof view === "object" && "ps" in view) return formatPsColumns(psRows(r, view.threads), view.ps);
   if (typeof view === "object") return PROC_FILES[view.file](taskOrUsage(r, view.pid), r.machine.kernel);
   const rows = psRows(r, view === "ps-L");
   if (view === "ps-L") return formatPsL(rows);

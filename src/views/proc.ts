@@ -41,13 +41,15 @@ export function proc_task_name(p: task_struct): string {
  * functions: the unwinder behind /proc/<pid>/stack skips them (in_sched_functions), so a
  * sleeping task's stack starts at the function that went to sleep.
  */
-const SCHED_TEXT = new Set([
+export const SCHED_TEXT = new Set([
   "schedule",
+  "schedule_hrtimeout",
   "schedule_idle",
   "schedule_preempt_disabled",
   "schedule_timeout",
   "schedule_timeout_uninterruptible",
   "cond_resched",
+  "do_idle",
   "wait_for_common",
   "wait_for_completion",
   "wait_for_completion_killable",
