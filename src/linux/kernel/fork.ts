@@ -7,7 +7,7 @@
  * the resources it copies in fork_copy.ts.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
-import { kfunc, ksync } from "../../sim/functions.js";
+import { kfunc, kleaf, ksync } from "../../sim/functions.js";
 import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
 import { alloc_file, fd_install, fput, get_unused_fd, put_unused_fd } from "../fs/file.js";
 import { current, local_clock } from "../include/current.js";
@@ -147,7 +147,7 @@ export const free_task = ksync(function free_task(t: task_struct): void {
 });
 
 /** copy_thread: the new task starts in ret_from_fork; a user task's registers are its parent's. */
-const copy_thread = kfunc(function* copy_thread(p: task_struct, args: kernel_clone_args) {
+const copy_thread = kleaf(function copy_thread(p: task_struct, args: kernel_clone_args): number {
   // x86's new TLS (do_arch_prctl_64 ARCH_SET_FS): a base outside user space is refused.
   if (args.fn === null && args.flags & CLONE_SETTLS && args.tls >= TASK_SIZE) return -EPERM;
   p.thread = { fn: args.fn, fn_arg: args.fn_arg, user_mode: false };
