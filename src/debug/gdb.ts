@@ -435,7 +435,15 @@ export class Debugger {
 
   private checkWatch(t: Thread): void {
     for (const wp of this.watchpoints) {
-      const now = this.evaluate(wp.task, wp.expr);
+      let now: string;
+      try {
+        now = this.evaluate(wp.task, wp.expr);
+      } catch (e) {
+        // The path went through a pointer that is gone (a freed mm, say): as gdb does when a
+        // watched expression leaves its scope, the watchpoint is deleted and the run stops.
+        now = e instanceof DebugError ? `<${e.message}>` : "<error>";
+        this.watchpoints.splice(this.watchpoints.indexOf(wp), 1);
+      }
       if (now !== wp.old) {
         const old = wp.old;
         wp.old = now;

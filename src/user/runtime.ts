@@ -19,7 +19,7 @@
 import { do_syscall_64 } from "../linux/arch/x86/entry/syscall_64.js";
 import { EINTR, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS } from "../linux/include/errno.js";
 import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../linux/include/sched.js";
-import { SIG_DFL, SIG_IGN, SIGKILL, SIGSEGV } from "../linux/include/signal.js";
+import { SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { do_group_exit } from "../linux/kernel/exit.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../linux/kernel/pid.js";
@@ -141,13 +141,15 @@ const COMPUTE_SLICE = 100_000;
 /** Runs user code for `ns`: preemptible at every tick, as user mode is. */
 function* user_time(p: task_struct, ns: number): KGen<void> {
   let left = ns;
-  p.thread.user_mode = true;
   while (left > 0) {
     const slice = left > COMPUTE_SLICE ? COMPUTE_SLICE : left;
+    p.thread.user_mode = true;
     yield* spend(slice);
+    p.thread.user_mode = false;
     left -= slice;
+    // The return from an interrupt: a signal (a fatal one ends the task here) or a reschedule.
+    if (left > 0 && p.ti_flags & (TIF_SIGPENDING | TIF_NEED_RESCHED)) yield* exit_to_user_mode(p, 0);
   }
-  p.thread.user_mode = false;
 }
 
 /**
@@ -179,7 +181,9 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
 /** force_sig: a fault the program caused; an ignored signal is made deadly again. */
 function* force_sig(p: task_struct, sig: number): KGen<void> {
   if (p.sighand !== null && p.sighand.action[sig - 1] === SIG_IGN) p.sighand.action[sig - 1] = SIG_DFL;
-  yield* send_signal(sig, p, false);
+  // force_sig_info_to_task: a namespace init gets no protection from its own faults.
+  if (p.sighand?.action[sig - 1] === SIG_DFL) p.signal.flags &= ~SIGNAL_UNKILLABLE;
+  yield* send_signal(sig, p, false, true);
 }
 
 /** Carries out one request. */
@@ -226,10 +230,12 @@ function segfault(p: task_struct, addr: number, access: string): void {
 }
 
 /** A program that breaks the model's rules (throws, or differs on replay) gets a report and a SIGSEGV. */
-function* program_bug(p: task_struct, why: string): KGen<void> {
+function* program_bug(p: task_struct, why: string): KGen<never> {
   activeEngine().report({ kind: "segfault", title: `${p.comm}[${p.pid}]: ${why}`, lines: [] });
-  yield* force_sig(p, SIGSEGV);
-  yield* exit_to_user_mode(p, 0);
+  // force_fatal_sig: the program cannot go on (its generator is finished or lost), whatever
+  // handler SIGSEGV has.
+  yield* do_group_exit(SIGSEGV);
+  throw new Error("do_group_exit returned");
 }
 
 /**

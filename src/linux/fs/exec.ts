@@ -13,10 +13,10 @@ import { exec_user_state } from "../../user/runtime.js";
 import { current } from "../include/current.js";
 import { EFAULT, ENOENT, ENOMEM } from "../include/errno.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, PF_FORKNOEXEC, TASK_KILLABLE } from "../include/sched.js";
-import { SIGCHLD } from "../include/signal.js";
+import { SIGCHLD, SIGSEGV } from "../include/signal.js";
 import type { sighand_struct, task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exec, trace_task_rename } from "../include/trace/events/sched.js";
-import { mm_release, release_task, zap_other_threads } from "../kernel/exit.js";
+import { do_group_exit, mm_release, release_task, zap_other_threads } from "../kernel/exit.js";
 import { __cleanup_sighand, mmput } from "../kernel/fork_copy.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../kernel/pid.js";
 import { schedule } from "../kernel/sched/core.js";
@@ -75,7 +75,10 @@ function do_mmap_now(mm: mm_struct, addr: number, len: number, flags: number, na
  */
 const de_thread = kfunc(function* de_thread(tsk: task_struct) {
   const sig = tsk.signal;
-  if (sig.nr_threads <= 1) return 0;
+  if (sig.nr_threads <= 1) {
+    tsk.exit_signal = SIGCHLD; // no_thread_group: an exec'd program tells its parent with SIGCHLD
+    return 0;
+  }
   sig.group_exec_task = tsk;
   yield* zap_other_threads(tsk);
   const leader = tsk.group_leader;
@@ -168,9 +171,13 @@ const exec_mmap = kfunc(function* exec_mmap(mm: mm_struct) {
  * file; from here the old program is gone.
  */
 const begin_new_exec = kfunc(function* begin_new_exec(tsk: task_struct, mm: mm_struct, filename: string) {
-  if ((yield* de_thread(tsk)) < 0) return -11;
+  if ((yield* de_thread(tsk)) < 0) {
+    yield* mmput(mm); // free_bprm: the new image was never used
+    return -11;
+  }
   yield* exec_mmap(mm);
-  if (!unshare_sighand(tsk) || !exec_files(tsk)) return -ENOMEM;
+  // Past the point of no return the old program is gone: a failure now is fatal (bprm_execve).
+  if (!unshare_sighand(tsk) || !exec_files(tsk)) yield* do_group_exit(SIGSEGV);
   tsk.flags &= ~PF_FORKNOEXEC;
   const base = filename.slice(filename.lastIndexOf("/") + 1);
   set_task_comm(tsk, base);

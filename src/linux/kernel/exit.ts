@@ -10,6 +10,7 @@
 import { activeEngine, HALT, type KGen, SWITCH } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { current } from "../include/current.js";
+import { ECHILD } from "../include/errno.js";
 import {
   EXIT_DEAD,
   EXIT_ZOMBIE,
@@ -18,11 +19,12 @@ import {
   TASK_DEAD,
   TASK_INTERRUPTIBLE,
   TASK_KILLABLE,
+  TASK_UNINTERRUPTIBLE,
 } from "../include/sched.js";
 import { SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_GROUP_EXIT, valid_signal } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exit, trace_sched_process_free } from "../include/trace/events/sched.js";
-import { __WALL } from "../include/uapi/wait.js";
+import { __WALL, WNOHANG } from "../include/uapi/wait.js";
 import { K } from "../kernel.js";
 import { list_add_tail, list_del_init, list_empty } from "../lib/list.js";
 import { put_user } from "../mm/memory.js";
@@ -37,8 +39,8 @@ import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns } from "./p
 import { complete } from "./sched/completion.js";
 import { __schedule, preempt_disable, wake_up_state } from "./sched/core.js";
 import { __wake_up } from "./sched/wait.js";
-import { send_sig, sigaddset_pending, signal_wake_up } from "./signal.js";
-import { run_in_irq } from "./time/timer.js";
+import { flush_signals, send_sig, send_signal, sigaddset_pending, signal_wake_up } from "./signal.js";
+import { run_in_irq, schedule_timeout } from "./time/timer.js";
 
 /** call_rcu: runs `fn` in softirq context on this CPU after a grace period. */
 export function call_rcu(fn: () => Generator<number, void, unknown>): void {
@@ -182,13 +184,27 @@ export const do_notify_parent = kfunc(function* do_notify_parent(tsk: task_struc
 const zap_pid_ns_processes = kfunc(function* zap_pid_ns_processes(ns: pid_namespace) {
   ns.adding = false;
   const me = current();
+  // Forced: a nested namespace's init is killed too.
   for (const pid of [...ns.pids.values()]) {
     const t = pid.task;
     if (t !== null && t !== me && t.group_leader === t && t.exit_state === 0) {
-      yield* send_sig(SIGKILL, t, 1);
+      yield* send_signal(SIGKILL, t, true, true);
     }
   }
-  while ((yield* kernel_wait4(-1, 0, __WALL, null)) > 0);
+  // Reap every child, the dying init's own pending signals cleared each time so that the
+  // waits sleep; then wait until only the init's own pids are left (children of others
+  // are reaped by the tasks they are reparented to, or by this loop once they get here).
+  const init_pids = me.group_leader === me ? 1 : 2;
+  for (;;) {
+    flush_signals(me);
+    const r = yield* kernel_wait4(-1, 0, __WALL | (ns.nr_allocated > init_pids ? 0 : WNOHANG), null);
+    if (r > 0) continue;
+    if (ns.nr_allocated <= init_pids) break;
+    if (r === -ECHILD) {
+      me.__state = TASK_UNINTERRUPTIBLE;
+      yield* schedule_timeout(1);
+    }
+  }
 });
 
 function find_alive_thread(p: task_struct): task_struct | null {
@@ -239,7 +255,11 @@ const forget_original_parent = kfunc(function* forget_original_parent(father: ta
     }
     child.real_parent = reaper;
     child.parent = reaper;
-    if (child.exit_state === EXIT_ZOMBIE && thread_group_empty(child) && reaper.tgid !== father.tgid) {
+    // A sibling thread adopts: nothing to tell; a child being released by its waiter: neither.
+    if (reaper.tgid === father.tgid || child.exit_state === EXIT_DEAD) continue;
+    // reparent_leader: the new parent is told with SIGCHLD, whatever the old exit signal was.
+    child.exit_signal = SIGCHLD;
+    if (child.exit_state === EXIT_ZOMBIE && thread_group_empty(child)) {
       if (yield* do_notify_parent(child, child.exit_signal)) {
         child.exit_state = EXIT_DEAD;
         yield* release_task(child);

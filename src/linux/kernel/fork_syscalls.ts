@@ -200,9 +200,10 @@ export const __x64_sys_unshare = kfunc(function* __x64_sys_unshare(unshare_flags
   const flags = u64(unshare_flags);
   if (clone_flags_hi(flags) || flags & ~UNSHARE_KNOWN) return -EINVAL;
   const me = current();
-  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) {
-    if (me.signal.nr_threads > 1 || (me.mm !== null && me.mm.mm_users > 1 && flags & CLONE_VM)) return -EINVAL;
-  }
+  // check_unshare_flags: nothing shared may be "unshared" this way.
+  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) && me.signal.nr_threads > 1) return -EINVAL;
+  if (flags & (CLONE_SIGHAND | CLONE_VM) && me.sighand !== null && me.sighand.count > 1) return -EINVAL;
+  if (flags & CLONE_VM && me.mm !== null && me.mm.mm_users > 1) return -EINVAL;
   if (flags & CLONE_NEWUSER) return -EINVAL; // a new user namespace by unshare is not modeled
   if (flags & CLONE_NAMESPACES) {
     if (!ns_capable(me.cred.user_ns, CAP_SYS_ADMIN)) return -EPERM;

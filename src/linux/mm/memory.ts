@@ -54,15 +54,14 @@ const do_anonymous_page = kleaf(function do_anonymous_page(mm: mm_struct, vma: v
  * do_wp_page: a write to a page mapped read-only because a fork shares it. The last
  * sharer takes the page back; others copy it (wp_page_copy) and drop their share.
  */
-const do_wp_page = kleaf(function do_wp_page(mm: mm_struct, vma: vm_area_struct, idx: number): boolean {
+const do_wp_page = kleaf(function do_wp_page(_mm: mm_struct, vma: vm_area_struct, idx: number): boolean {
   const pages = vma.pages as Map<number, page>;
   const old = pages.get(idx);
   if (old === undefined || old.mapcount === 1) return true;
   const copy = alloc_page(new Map(old.words));
   if (copy === null) return false;
   put_page(old);
-  pages.set(idx, copy);
-  mm.rss_anon++;
+  pages.set(idx, copy); // one anonymous page for another: the RSS count does not change
   return true;
 });
 
