@@ -8,7 +8,9 @@
 import { describe, expect, it } from "vitest";
 import { Debugger, debugCommand } from "../../src/debug/gdb.js";
 import { SIGCHLD, SIGKILL, SIGSEGV } from "../../src/linux/include/signal.js";
+import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
 import { CLONE_NEWPID } from "../../src/linux/include/uapi/sched.js";
+import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
 import { problems, runScenario } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import type { UserMain } from "../../src/user/runtime.js";
@@ -149,6 +151,30 @@ describe("exit, exec and faults", () => {
       return 0;
     });
     expect(tty).toEqual([`status ${SIGSEGV}`, `status ${SIGSEGV}`]);
+  });
+
+  it("MAP_SHARED anonymous memory is shared with a forked child, MAP_PRIVATE is copied; both freed", () => {
+    const tty = runProgram(function* (u) {
+      const out: string[] = [];
+      for (const [name, type] of [
+        ["MAP_SHARED", MAP_SHARED],
+        ["MAP_PRIVATE", MAP_PRIVATE],
+      ] as const) {
+        const buf = yield* u.sys.mmap(0, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE, type | MAP_ANONYMOUS);
+        const c = yield* u.sys.fork();
+        if (c === 0) {
+          yield* u.store(buf + PAGE_SIZE, 42); // a page neither side touched before the fork
+          yield* u.sys.munmap(buf, PAGE_SIZE); // the child's view splits; the object stays whole
+          return yield* u.libc._exit(0);
+        }
+        yield* u.sys.wait4(c, 0, 0);
+        out.push(`${name} ${yield* u.load(buf + PAGE_SIZE)}`);
+        yield* u.sys.munmap(buf, 3 * PAGE_SIZE);
+      }
+      yield* u.libc.puts(out.join(", "));
+      return 0;
+    });
+    expect(tty).toEqual(["MAP_SHARED 42, MAP_PRIVATE 0"]);
   });
 
   it("a watchpoint whose path goes through a freed pointer is deleted, and the run goes on", () => {

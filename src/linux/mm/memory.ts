@@ -27,7 +27,7 @@ export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
 }
 
 function page_index(vma: vm_area_struct, addr: number): number {
-  return Math.floor((addr - vma.vm_start) / PAGE_SIZE);
+  return vma.pgoff + Math.floor((addr - vma.vm_start) / PAGE_SIZE);
 }
 
 export function alloc_page(words: Map<number, number | string>): page | null {
@@ -46,7 +46,7 @@ const do_anonymous_page = kleaf(function do_anonymous_page(mm: mm_struct, vma: v
   const p = alloc_page(new Map());
   if (p === null) return false;
   (vma.pages as Map<number, page>).set(idx, p);
-  mm.rss_anon++;
+  if (vma.shmem === null) mm.rss_anon++; // a shared page is the shmem object's (RssShmem)
   return true;
 });
 

@@ -43,6 +43,16 @@ export interface page extends Tracked {
   words: Map<number, number | string>;
 }
 
+/**
+ * The memory object behind a shared anonymous mapping (shmem): its pages, by page offset,
+ * belong to it, not to any one mapping, so every mapping of it (a fork's copies included)
+ * sees every write. Freed with its last mapping.
+ */
+export interface shmem_object extends Tracked {
+  users: number;
+  pages: Map<number, page>;
+}
+
 export interface vm_area_struct extends Tracked {
   vm_start: number;
   vm_end: number;
@@ -51,6 +61,9 @@ export interface vm_area_struct extends Tracked {
   name: string;
   /** Anonymous pages by page index; a missing one was never touched. File mappings have none. */
   pages: Map<number, page> | null;
+  /** MAP_SHARED|MAP_ANONYMOUS: the object whose pages `pages` is, and this mapping's first page in it. */
+  shmem: shmem_object | null;
+  pgoff: number;
   /** File mappings: how many of their pages are resident (page tables to copy at fork). */
   file_pages: number;
 }

@@ -24,6 +24,7 @@ import {
   type mm_struct,
   PAGE_SIZE,
   type page,
+  type shmem_object,
   TASK_SIZE,
   VM_DONTCOPY,
   VM_EXEC,
@@ -59,13 +60,21 @@ function vm_area_alloc(start: number, end: number, flags: number, name: string, 
     vm_flags: flags,
     name,
     pages: anon ? new Map() : null,
+    shmem: null,
+    pgoff: 0,
     file_pages: 0,
     __slab: null,
   }));
 }
 
 function vm_area_free(vma: vm_area_struct): void {
-  if (vma.pages !== null) for (const p of vma.pages.values()) put_page(p);
+  const shmem = vma.shmem;
+  if (shmem !== null) {
+    if (--shmem.users === 0) {
+      for (const p of shmem.pages.values()) put_page(p);
+      kfree(shmem);
+    }
+  } else if (vma.pages !== null) for (const p of vma.pages.values()) put_page(p);
   kfree(vma);
 }
 
@@ -118,6 +127,19 @@ export const do_mmap = kleaf(function do_mmap(
   const vma = vm_area_alloc(start, start + size, vm_flags, name, file_pages < 0);
   if (vma === null) return -ENOMEM;
   if (file_pages >= 0) vma.file_pages = Math.min(file_pages, size / PAGE_SIZE);
+  else if (vm_flags & VM_SHARED) {
+    // shmem_zero_setup: a shared anonymous mapping is backed by a memory object of its own.
+    const shmem = kmem_cache_alloc<shmem_object>("shmem_inode_cache", 760, () => ({
+      users: 1,
+      pages: vma.pages as Map<number, page>,
+      __slab: null,
+    }));
+    if (shmem === null) {
+      kfree(vma);
+      return -ENOMEM;
+    }
+    vma.shmem = shmem;
+  }
   insert_vma(mm, vma);
   return start;
 });
@@ -127,7 +149,13 @@ function split_vma(mm: mm_struct, vma: vm_area_struct, at: number): vm_area_stru
   const tail = vm_area_alloc(at, vma.vm_end, vma.vm_flags, vma.name, vma.pages !== null);
   if (tail === null) return null;
   const first = (at - vma.vm_start) / PAGE_SIZE;
-  if (vma.pages !== null) {
+  if (vma.shmem !== null) {
+    // Both halves map the same object, the tail from further in.
+    tail.pages = vma.shmem.pages;
+    tail.shmem = vma.shmem;
+    tail.pgoff = vma.pgoff + first;
+    vma.shmem.users++;
+  } else if (vma.pages !== null) {
     for (const [i, p] of [...vma.pages]) {
       if (i < first) continue;
       vma.pages.delete(i);
@@ -160,7 +188,7 @@ export const do_munmap = kleaf(function do_munmap(mm: mm_struct, start: number, 
     if (v.vm_start >= start && v.vm_end <= end) {
       mm.mmap.splice(mm.mmap.indexOf(v), 1);
       mm.total_vm -= range_pages(v.vm_start, v.vm_end);
-      if (v.pages !== null) mm.rss_anon -= v.pages.size;
+      if (v.pages !== null && v.shmem === null) mm.rss_anon -= v.pages.size;
       vm_area_free(v);
     }
   }
@@ -185,7 +213,13 @@ export const dup_mmap = kfunc(function* dup_mmap(mm: mm_struct, oldmm: mm_struct
     const copy = vm_area_alloc(v.vm_start, v.vm_end, v.vm_flags, v.name, v.pages !== null);
     if (copy === null) return -ENOMEM;
     copy.file_pages = v.file_pages;
-    if (v.pages !== null && !(v.vm_flags & VM_WIPEONFORK)) {
+    if (v.shmem !== null) {
+      // A shared mapping stays shared: the child maps the same object.
+      copy.pages = v.shmem.pages;
+      copy.shmem = v.shmem;
+      copy.pgoff = v.pgoff;
+      v.shmem.users++;
+    } else if (v.pages !== null && !(v.vm_flags & VM_WIPEONFORK)) {
       for (const [i, p] of v.pages) {
         p.mapcount++;
         (copy.pages as Map<number, page>).set(i, p);
