@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { Debugger, debugCommand } from "../../src/debug/gdb.js";
 import { SIGCHLD, SIGKILL, SIGSEGV } from "../../src/linux/include/signal.js";
+import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE } from "../../src/linux/include/uapi/futex.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
 import { CLONE_NEWPID } from "../../src/linux/include/uapi/sched.js";
 import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
@@ -175,6 +176,34 @@ describe("exit, exec and faults", () => {
       return 0;
     });
     expect(tty).toEqual(["MAP_SHARED 42, MAP_PRIVATE 0"]);
+  });
+
+  it("a shared futex in MAP_SHARED memory wakes a waiter in another process; a private one does not", () => {
+    const tty = runProgram(function* (u) {
+      const out: string[] = [];
+      for (const [name, op] of [
+        ["shared", FUTEX_WAKE],
+        ["private", FUTEX_WAKE | FUTEX_PRIVATE_FLAG],
+      ] as const) {
+        const word = yield* u.sys.mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+        const c = yield* u.sys.fork();
+        if (c === 0) {
+          // Sleeps until woken (shared: by the parent) or until the parent kills it.
+          yield* u.sys.futex(word, op === FUTEX_WAKE ? FUTEX_WAIT : FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0);
+          return yield* u.libc._exit(3);
+        }
+        yield* u.libc.usleep(1000);
+        const woken = yield* u.sys.futex(word, op, 1);
+        if (woken === 0) yield* u.sys.kill(c, SIGKILL);
+        const st = u.alloca(8);
+        yield* u.sys.wait4(c, st, 0);
+        out.push(`${name}: woke ${woken}, status ${yield* u.load(st)}`);
+        yield* u.sys.munmap(word, PAGE_SIZE);
+      }
+      yield* u.libc.puts(out.join("; "));
+      return 0;
+    });
+    expect(tty).toEqual([`shared: woke 1, status ${3 << 8}; private: woke 0, status ${SIGKILL}`]);
   });
 
   it("a watchpoint whose path goes through a freed pointer is deleted, and the run goes on", () => {

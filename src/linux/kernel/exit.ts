@@ -33,7 +33,7 @@ import { dec_nproc } from "./cred.js";
 import { kernel_wait4 } from "./exit_wait.js";
 import { put_task_struct } from "./fork.js";
 import { __cleanup_sighand, free_fs_struct_ref, mmput, put_files_struct } from "./fork_copy.js";
-import { futex_wake } from "./futex.js";
+import { futex_wake, get_futex_key } from "./futex.js";
 import { put_nsproxy } from "./nsproxy.js";
 import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns } from "./pid.js";
 import { complete } from "./sched/completion.js";
@@ -119,7 +119,7 @@ const mm_release = kfunc(function* mm_release(tsk: task_struct) {
   if (tsk.clear_child_tid !== 0 && mm !== null) {
     if (mm.mm_users > 1) {
       yield* put_user(0, mm, tsk.clear_child_tid);
-      yield* futex_wake(mm, tsk.clear_child_tid, 1);
+      yield* futex_wake(get_futex_key(mm, tsk.clear_child_tid, true), 1);
     }
     tsk.clear_child_tid = 0;
   }

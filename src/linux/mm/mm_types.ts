@@ -51,6 +51,8 @@ export interface page extends Tracked {
 export interface shmem_object extends Tracked {
   users: number;
   pages: Map<number, page>;
+  /** Waiters of shared futexes in it, keyed by offset (what every process mapping it agrees on). */
+  futex_queue: futex_q[];
 }
 
 export interface vm_area_struct extends Tracked {
@@ -68,7 +70,7 @@ export interface vm_area_struct extends Tracked {
   file_pages: number;
 }
 
-/** A futex waiter: a task sleeping on a word of this address space. */
+/** A futex waiter: a task sleeping on a word (an address of its mm, or an offset in a shmem object). */
 export interface futex_q {
   task: import("../include/task_struct.js").task_struct;
   addr: number;

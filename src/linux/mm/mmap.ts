@@ -132,6 +132,7 @@ export const do_mmap = kleaf(function do_mmap(
     const shmem = kmem_cache_alloc<shmem_object>("shmem_inode_cache", 760, () => ({
       users: 1,
       pages: vma.pages as Map<number, page>,
+      futex_queue: [],
       __slab: null,
     }));
     if (shmem === null) {
