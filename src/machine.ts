@@ -136,6 +136,7 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
     cred,
     nsproxy: init_nsproxy(pid_ns),
     user: null,
+    restart_expires: 0,
     blocked: 0n,
     pending: { signal: 0n },
     pref_node_fork: -1,

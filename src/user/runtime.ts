@@ -16,8 +16,8 @@
  * start routine on its own stack, with nothing to replay.
  */
 
-import { do_syscall_64 } from "../linux/arch/x86/entry/syscall_64.js";
-import { EINTR, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS } from "../linux/include/errno.js";
+import { __NR, do_syscall_64 } from "../linux/arch/x86/entry/syscall_64.js";
+import { EINTR, ERESTART_RESTARTBLOCK, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS } from "../linux/include/errno.js";
 import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../linux/include/sched.js";
 import { SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
 import type { task_struct } from "../linux/include/task_struct.js";
@@ -158,6 +158,9 @@ function* user_time(p: task_struct, ns: number): KGen<void> {
  * Returns the call's final result, or RESTART when it is to be made again.
  */
 const RESTART = Symbol("restart");
+/** Made again as restart_syscall(), which resumes from the task's restart_block. */
+const RESTART_BLOCK = Symbol("restart_syscall");
+const RESTART_SYSCALL: UserOp = { op: "syscall", nr: __NR.restart_syscall, args: [] };
 function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
   let handled = false;
   for (;;) {
@@ -175,6 +178,7 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
   }
   if (res === -ERESTARTNOINTR) return RESTART;
   if (res === -ERESTARTSYS || res === -ERESTARTNOHAND) return handled ? -EINTR : RESTART;
+  if (res === -ERESTART_RESTARTBLOCK) return handled ? -EINTR : RESTART_BLOCK;
   return res;
 }
 
@@ -273,11 +277,14 @@ export function* run_user(p: task_struct): KGen<never> {
     }
     st.kind = kindOf(op);
     let res: unknown;
-    do {
-      res = yield* perform(p, st, op);
+    let call = op;
+    for (;;) {
+      res = yield* perform(p, st, call);
       if (p.user !== st) break; // execve: a new program, nothing to log
       res = yield* exit_to_user_mode(p, res);
-    } while (res === RESTART);
+      if (res === RESTART_BLOCK) call = RESTART_SYSCALL;
+      else if (res !== RESTART) break;
+    }
     if (p.user !== st) continue;
     st.log.push(kindOf(op), res);
     st.input = res;

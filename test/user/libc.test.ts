@@ -4,7 +4,8 @@
  * through prctl or /proc, posix_spawn's error reported through shared memory.
  */
 import { describe, expect, it } from "vitest";
-import { EAGAIN, EDEADLK, ENOENT, ERANGE, ESRCH } from "../../src/linux/include/errno.js";
+import { EAGAIN, EDEADLK, EINTR, ENOENT, ERANGE, ESRCH } from "../../src/linux/include/errno.js";
+import { SIGUSR1 } from "../../src/linux/include/signal.js";
 import { problems, runScenario } from "../../src/run.js";
 import type { UserMain } from "../../src/user/runtime.js";
 import { spawn_program, wait_program } from "../../src/user/spawn.js";
@@ -97,6 +98,25 @@ describe("libc", () => {
     expect(spawned).toBeDefined();
     const child = spawned?.type === "task_newtask" ? spawned.tpid : 0;
     expect(records(r).some((e) => e.type === "sched_process_free" && e.tpid === child)).toBe(true);
+  });
+
+  it("a caught signal cuts a nanosleep short with EINTR", () => {
+    const { tty } = runProgram(function* (u) {
+      const c = yield* u.libc.fork();
+      if (c === 0) {
+        yield* u.sys.rt_sigaction(SIGUSR1, { sa_handler: 2 });
+        const t0 = yield* u.libc.now();
+        const r = yield* u.libc.usleep(100_000);
+        const slept = (yield* u.libc.now()) - t0;
+        yield* u.libc.puts(`usleep ${r} errno ${u.errno} after ${slept < 50e6 ? "<50ms" : ">=50ms"}`);
+        return yield* u.libc.exit(0);
+      }
+      yield* u.libc.usleep(10_000);
+      yield* u.sys.kill(c, SIGUSR1);
+      yield* u.libc.waitpid(c, 0, 0);
+      return 0;
+    });
+    expect(tty).toEqual([`usleep -1 errno ${EINTR} after <50ms`]);
   });
 
   it("the last thread to exit ends the process with status 0 (glibc's exit(0) in start_thread)", () => {

@@ -22,6 +22,8 @@ export const ENOSYS = 38;
 export const ERESTARTSYS = 512;
 export const ERESTARTNOINTR = 513;
 export const ERESTARTNOHAND = 514;
+/** Restart through restart_syscall(), which resumes from the task's restart_block. */
+export const ERESTART_RESTARTBLOCK = 516;
 
 const NAMES: Record<number, string> = {
   [EPERM]: "EPERM",
@@ -46,6 +48,7 @@ const NAMES: Record<number, string> = {
   [ERESTARTSYS]: "ERESTARTSYS",
   [ERESTARTNOINTR]: "ERESTARTNOINTR",
   [ERESTARTNOHAND]: "ERESTARTNOHAND",
+  [ERESTART_RESTARTBLOCK]: "ERESTART_RESTARTBLOCK",
 };
 
 /** "-ENOMEM" for -12, or the number itself when it is not a known errno. */

@@ -213,6 +213,8 @@ export interface task_struct extends Tracked {
   sighand: sighand_struct | null;
   cred: cred;
   nsproxy: nsproxy | null;
+  /** restart_block of an interrupted nanosleep: when it was to end (0: none). */
+  restart_expires: number;
   /** The user program this task runs, for a task that returns to user mode. */
   user: import("../../user/runtime.js").UserState | null;
   blocked: bigint;

@@ -3,12 +3,13 @@
  * kernel/time/hrtimer.c, kernel/pid.c): its ids as its pid namespace sees them, its name
  * (prctl), its user (setuid) and RLIMIT_NPROC, yielding the CPU, sleeping, and pidfd_open.
  */
+import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
 import { alloc_file, close_fd, fd_install, fget, get_unused_fd, put_unused_fd } from "../fs/file.js";
 import { comm_write } from "../fs/proc_comm.js";
 import { current, local_clock } from "../include/current.js";
-import { EBADF, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOHAND, ESRCH } from "../include/errno.js";
+import { EBADF, EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
 import { PR_GET_NAME, PR_SET_NAME } from "../include/uapi/prctl.js";
 import { RLIMIT_NPROC } from "../include/uapi/resource.js";
@@ -86,8 +87,24 @@ export const __x64_sys_sched_yield = kfunc(function* __x64_sys_sched_yield() {
 });
 
 /**
+ * hrtimer_nanosleep's sleep until `expires`: 0 when it is over; interrupted by a signal,
+ * -ERESTART_RESTARTBLOCK with the end time kept in the restart_block, so that the restarted
+ * call (restart_syscall) sleeps only what is left.
+ */
+function* do_nanosleep(expires: number): KGen<number> {
+  const me = current();
+  const left = expires - local_clock();
+  if (left <= 0) return 0;
+  me.__state = TASK_INTERRUPTIBLE;
+  yield* schedule_hrtimeout(left);
+  if (!signal_pending(me) || local_clock() >= expires) return 0;
+  me.restart_expires = expires;
+  return -ERESTART_RESTARTBLOCK;
+}
+
+/**
  * nanosleep({ tv_sec, tv_nsec }, rem): sleeps (S) that long. -EINVAL for a bad time,
- * -EFAULT for a missing one; interrupted by a signal, it is restarted once handled.
+ * -EFAULT for a missing one; a caught signal makes it -EINTR, any other goes on sleeping.
  */
 export const __x64_sys_nanosleep = kfunc(function* __x64_sys_nanosleep(req: unknown, _rem: number) {
   if (typeof req !== "object" || req === null) return -EFAULT;
@@ -95,10 +112,15 @@ export const __x64_sys_nanosleep = kfunc(function* __x64_sys_nanosleep(req: unkn
   if (typeof tv_sec !== "number" || typeof tv_nsec !== "number") return -EFAULT;
   if (!Number.isInteger(tv_sec) || tv_sec < 0 || !Number.isInteger(tv_nsec) || tv_nsec < 0 || tv_nsec >= 1e9)
     return -EINVAL;
+  return yield* do_nanosleep(local_clock() + tv_sec * 1e9 + tv_nsec);
+});
+
+/** restart_syscall: resumes the interrupted call from the task's restart_block (a nanosleep here). */
+export const __x64_sys_restart_syscall = kfunc(function* __x64_sys_restart_syscall() {
   const me = current();
-  me.__state = TASK_INTERRUPTIBLE;
-  yield* schedule_hrtimeout(tv_sec * 1e9 + tv_nsec);
-  return signal_pending(me) ? -ERESTARTNOHAND : 0;
+  const expires = me.restart_expires;
+  me.restart_expires = 0;
+  return expires === 0 ? -EINTR : yield* do_nanosleep(expires);
 });
 
 /** pidfd_open(pid, flags): a file descriptor referring to process pid (or thread, with PIDFD_THREAD). */
