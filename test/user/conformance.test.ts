@@ -11,6 +11,7 @@
  * Part 2 has one row per sharing rule of §5.4 (and §5.2 for the tid words) that a program
  * can observe: memory, fd table, umask, handlers, thread ids, parent, pid namespace.
  */
+
 import { describe, expect, it } from "vitest";
 import { E2BIG, EAGAIN, EBADF, ECHILD, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM } from "../../src/linux/include/errno.js";
 import { SIG_DFL, SIG_IGN, SIGCHLD, SIGUSR1, SIGUSR2 } from "../../src/linux/include/signal.js";
@@ -46,10 +47,10 @@ import { __WALL, __WCLONE } from "../../src/linux/include/uapi/wait.js";
 import type { clone_args_user } from "../../src/linux/kernel/fork_syscalls.js";
 import { PID_MAX_DEFAULT } from "../../src/linux/kernel/pid.js";
 import { EXEC_LAYOUT, PAGE_SIZE, TASK_SIZE } from "../../src/linux/mm/mm_types.js";
-import { problems, runScenario } from "../../src/run.js";
-import type { UGen, UserMain } from "../../src/user/runtime.js";
-import { spawn_program, wait_program } from "../../src/user/spawn.js";
+import { problems } from "../../src/run.js";
+import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
+import { runProgram } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------
 // Harness
@@ -73,23 +74,6 @@ interface Ctx {
   u: User;
   /** A MAP_SHARED page (touched before any fork): how a child without CLONE_VM reports back. */
   shared: number;
-}
-
-function runProgram(program: UserMain) {
-  return runScenario({
-    name: "conformance",
-    description: "",
-    programs: {
-      "/bin/t": program,
-      "/bin/true": function* () {
-        return 0;
-      },
-    },
-    *main() {
-      const pid = yield* spawn_program("/bin/t");
-      if (pid > 0) yield* wait_program(pid);
-    },
-  });
 }
 
 /**

@@ -12,21 +12,12 @@ import { functionName } from "../../src/sim/functions.js";
 import type { UGen, UserMain } from "../../src/user/runtime.js";
 import { spawn_program, wait_program } from "../../src/user/spawn.js";
 import type { User } from "../../src/user/user.js";
-import { records } from "../helpers.js";
+import { records, runProgram } from "../helpers.js";
 
-function runProgram(program: UserMain, programs: Record<string, UserMain> = {}) {
-  let status = -1;
-  const r = runScenario({
-    name: "t",
-    description: "",
-    programs: { "/bin/t": program, ...programs },
-    *main() {
-      const pid = yield* spawn_program("/bin/t");
-      if (pid > 0) status = yield* wait_program(pid);
-    },
-  });
+function run(program: UserMain, programs: Record<string, UserMain> = {}) {
+  const r = runProgram(program, { programs });
   expect(problems(r.reports)).toEqual([]);
-  return { r, status, tty: r.machine.kernel.tty.map((l) => l.text.trimEnd()) };
+  return { r, status: r.status, tty: r.tty };
 }
 
 function userTasksLeft(r: RunResult) {
@@ -47,7 +38,7 @@ describe("execve and signals", () => {
       yield* u.libc.usleep(100_000);
       return 0;
     }
-    const { r, status, tty } = runProgram(
+    const { r, status, tty } = run(
       function* (u) {
         const ids = u.alloca(16);
         yield* u.libc.pthread_create(ids, null, sleeper, null);
@@ -67,27 +58,17 @@ describe("execve and signals", () => {
   it("a signal arriving as fork starts makes copy_process return -ERESTARTNOINTR; the fork is made again", () => {
     const forks: number[] = [];
     let copies = 0;
-    const r = runScenario(
-      {
-        name: "t",
-        description: "",
-        programs: {
-          "/bin/t": function* (u) {
-            yield* u.sys.rt_sigaction(SIGUSR1, { sa_handler: 2 }); // caught
-            const pid = yield* u.sys.fork();
-            if (pid === 0) return yield* u.libc.exit(0);
-            forks.push(pid);
-            yield* u.libc.waitpid(pid, 0, 0);
-            return 0;
-          },
-        },
-        signals: ["USR1:t@t:copy_process"],
-        *main() {
-          const pid = yield* spawn_program("/bin/t");
-          if (pid > 0) yield* wait_program(pid);
-        },
+    const r = runProgram(
+      function* (u) {
+        yield* u.sys.rt_sigaction(SIGUSR1, { sa_handler: 2 }); // caught
+        const pid = yield* u.sys.fork();
+        if (pid === 0) return yield* u.libc.exit(0);
+        forks.push(pid);
+        yield* u.libc.waitpid(pid, 0, 0);
+        return 0;
       },
       {
+        signals: ["USR1:t@t:copy_process"],
         prepare: (m) => {
           const traced = m.engine.onEnter;
           m.engine.onEnter = (t, id, args) => {
@@ -143,7 +124,7 @@ describe("execve and signals", () => {
   });
 
   it("tgkill reaches one thread; a wrong tgid is -ESRCH, a bad tid -EINVAL", () => {
-    const { tty } = runProgram(function* (u) {
+    const { tty } = run(function* (u) {
       const me = yield* u.sys.getpid();
       const r1 = yield* u.sys.tgkill(me + 100, me, SIGTERM);
       const r2 = yield* u.sys.tgkill(me, 0, SIGTERM);
@@ -155,33 +136,27 @@ describe("execve and signals", () => {
   });
 
   it("a vfork parent killed while it waits dies; its child runs on and is reparented", () => {
-    let childPid = 0;
     const child: (u: User) => UGen<never> = function* (u) {
       yield* u.libc.usleep(3000);
       return yield* u.libc._exit(0);
     };
-    const r = runScenario({
-      name: "t",
-      description: "",
-      programs: {
-        "/bin/t": function* (u) {
-          const pid = yield* u.libc.vfork();
-          if (pid === 0) return yield* child(u);
-          return 0;
-        },
+    const r = runProgram(
+      function* (u) {
+        const pid = yield* u.libc.vfork();
+        if (pid === 0) return yield* child(u);
+        return 0;
       },
-      signals: ["KILL:t@3600us"], // while the parent waits for its vfork child
-      *main() {
-        childPid = (yield* spawn_program("/bin/t")) + 1;
-        yield* wait_program(childPid - 1);
-      },
-    });
+      { signals: ["KILL:t@3600us"] }, // while the parent (39) waits for its vfork child (40)
+    );
     expect(problems(r.reports)).toEqual([]);
+    expect(r.status).toBe(SIGKILL);
     const rs = records(r);
-    const parentExit = rs.findIndex((e) => e.type === "sched_process_exit" && e.tpid === childPid - 1);
-    const childExit = rs.findIndex((e) => e.type === "sched_process_exit" && e.tpid === childPid);
+    const parentExit = rs.findIndex((e) => e.type === "sched_process_exit" && e.tpid === 39);
+    const childExit = rs.findIndex((e) => e.type === "sched_process_exit" && e.tpid === 40);
     expect(parentExit).toBeGreaterThan(0);
     expect(childExit).toBeGreaterThan(parentExit);
+    // The orphan went to init, which reaped it.
+    expect(rs.slice(childExit).some((e) => e.type === "sched_process_wait" && e.pid === 1)).toBe(true);
     expect(userTasksLeft(r)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  * program that breaks the model's rules ends even with SIGSEGV caught or as a namespace init;
  * copy-on-write does not inflate RSS; a watchpoint whose pointer goes away does not hang.
  */
+
 import { describe, expect, it } from "vitest";
 import { Debugger, debugCommand } from "../../src/debug/gdb.js";
 import { SIGCHLD, SIGKILL, SIGSEGV } from "../../src/linux/include/signal.js";
@@ -12,24 +13,13 @@ import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE } from "../../src/linux/incl
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
 import { CLONE_NEWPID } from "../../src/linux/include/uapi/sched.js";
 import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
-import { problems, runScenario } from "../../src/run.js";
+import { problems } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import type { UserMain } from "../../src/user/runtime.js";
-import { spawn_program, wait_program } from "../../src/user/spawn.js";
+import { runProgram } from "../helpers.js";
 
-function runProgram(program: UserMain) {
-  const r = runScenario(
-    {
-      name: "t",
-      description: "",
-      programs: { "/bin/t": program },
-      *main() {
-        const pid = yield* spawn_program("/bin/t");
-        if (pid > 0) yield* wait_program(pid);
-      },
-    },
-    { until: 5e9 },
-  );
+function run(program: UserMain) {
+  const r = runProgram(program, { until: 5e9 });
   expect(problems(r.reports)).toEqual([]);
   expect(r.stop).toBe("idle");
   expect(r.machine.tasks().filter((t) => t.mm !== null || t.exit_state !== 0)).toEqual([]);
@@ -38,7 +28,7 @@ function runProgram(program: UserMain) {
 
 describe("exit, exec and faults", () => {
   it("SIGKILL to a pid namespace's init kills and reaps the namespace at once", () => {
-    const tty = runProgram(function* (u) {
+    const tty = run(function* (u) {
       const init = yield* u.sys.clone(CLONE_NEWPID | SIGCHLD);
       if (init === 0) {
         const c = yield* u.sys.clone(SIGCHLD);
@@ -61,7 +51,7 @@ describe("exit, exec and faults", () => {
   });
 
   it("an exec'd child and a reparented child are waited for as SIGCHLD children", () => {
-    const tty = runProgram(function* (u) {
+    const tty = run(function* (u) {
       const c = yield* u.sys.clone(0); // exit signal 0: only __WCLONE would wait for it...
       if (c === 0) {
         yield* u.sys.execve("/bin/true", ["true"]); // ...until its exec makes it SIGCHLD
@@ -97,7 +87,7 @@ describe("exit, exec and faults", () => {
   });
 
   it("a fatal signal ends a long computation within a tick, not after it", () => {
-    const tty = runProgram(function* (u) {
+    const tty = run(function* (u) {
       const c = yield* u.sys.fork();
       if (c === 0) {
         yield* u.compute(3e9);
@@ -114,7 +104,7 @@ describe("exit, exec and faults", () => {
   });
 
   it("a process killed while a thread waits in de_thread leaks nothing (the new image is freed)", () => {
-    runProgram(function* (u) {
+    run(function* (u) {
       const c = yield* u.sys.fork();
       if (c === 0) {
         yield* u.libc.pthread_create(
@@ -138,7 +128,7 @@ describe("exit, exec and faults", () => {
   });
 
   it("a program that throws ends with SIGSEGV even if it catches SIGSEGV, and as a namespace init", () => {
-    const tty = runProgram(function* (u) {
+    const tty = run(function* (u) {
       const st = u.alloca(8);
       for (const flags of [SIGCHLD, CLONE_NEWPID | SIGCHLD]) {
         const c = yield* u.sys.clone(flags);
@@ -155,7 +145,7 @@ describe("exit, exec and faults", () => {
   });
 
   it("MAP_SHARED anonymous memory is shared with a forked child, MAP_PRIVATE is copied; both freed", () => {
-    const tty = runProgram(function* (u) {
+    const tty = run(function* (u) {
       const out: string[] = [];
       for (const [name, type] of [
         ["MAP_SHARED", MAP_SHARED],
@@ -179,7 +169,7 @@ describe("exit, exec and faults", () => {
   });
 
   it("a shared futex in MAP_SHARED memory wakes a waiter in another process; a private one does not", () => {
-    const tty = runProgram(function* (u) {
+    const tty = run(function* (u) {
       const out: string[] = [];
       for (const [name, op] of [
         ["shared", FUTEX_WAKE],

@@ -6,25 +6,15 @@
 import { describe, expect, it } from "vitest";
 import { EAGAIN, EDEADLK, EINTR, ENOENT, ERANGE, ESRCH } from "../../src/linux/include/errno.js";
 import { SIGUSR1 } from "../../src/linux/include/signal.js";
-import { problems, runScenario } from "../../src/run.js";
+import { problems } from "../../src/run.js";
 import type { UserMain } from "../../src/user/runtime.js";
-import { spawn_program, wait_program } from "../../src/user/spawn.js";
 import type { User } from "../../src/user/user.js";
-import { records } from "../helpers.js";
+import { records, runProgram } from "../helpers.js";
 
-function runProgram(program: UserMain, faults: string[] = []) {
-  const r = runScenario({
-    name: "t",
-    description: "",
-    programs: { "/bin/t": program },
-    faults,
-    *main() {
-      const pid = yield* spawn_program("/bin/t");
-      if (pid > 0) yield* wait_program(pid);
-    },
-  });
+function run(program: UserMain, faults: string[] = []) {
+  const r = runProgram(program, { faults });
   expect(problems(r.reports)).toEqual([]);
-  return { r, tty: r.machine.kernel.tty.map((l) => l.text.trimEnd()) };
+  return { r, tty: r.tty };
 }
 
 function* idle(u: User) {
@@ -34,7 +24,7 @@ function* idle(u: User) {
 
 describe("libc", () => {
   it("system-call wrappers return -1 and set errno; raw calls return -errno", () => {
-    const { tty } = runProgram(function* (u) {
+    const { tty } = run(function* (u) {
       const raw = yield* u.sys.kill(99999, 0);
       const wrapped = yield* u.libc.kill(99999, 0);
       yield* u.libc.puts(`${raw} ${wrapped} ${u.errno}`);
@@ -44,7 +34,7 @@ describe("libc", () => {
   });
 
   it("pthread_create returns EAGAIN when its stack cannot be mapped (ENOMEM)", () => {
-    const { tty, r } = runProgram(
+    const { tty, r } = run(
       function* (u) {
         const th = u.alloca(8);
         const err = yield* u.libc.pthread_create(th, null, idle, null);
@@ -58,7 +48,7 @@ describe("libc", () => {
   });
 
   it("pthread_join of oneself is EDEADLK", () => {
-    const { tty } = runProgram(function* (u) {
+    const { tty } = run(function* (u) {
       yield* u.libc.puts(`${yield* u.libc.pthread_join(u.libc.pthread_self())}`);
       return 0;
     });
@@ -66,7 +56,7 @@ describe("libc", () => {
   });
 
   it("pthread_setname_np: ERANGE above 15 characters; self through prctl, another thread through /proc", () => {
-    const { tty, r } = runProgram(function* (u) {
+    const { tty, r } = run(function* (u) {
       const th = u.alloca(8);
       yield* u.libc.pthread_create(th, null, idle, null);
       const other = (yield* u.load(th)) as number;
@@ -87,7 +77,7 @@ describe("libc", () => {
   });
 
   it("posix_spawn of a missing file returns ENOENT (the child's errno through shared memory) and reaps the child", () => {
-    const { tty, r } = runProgram(function* (u) {
+    const { tty, r } = run(function* (u) {
       const pidp = u.alloca(8);
       const err = yield* u.libc.posix_spawn(pidp, "/bin/nope", ["nope"]);
       yield* u.libc.puts(`posix_spawn: ${err}`);
@@ -101,7 +91,7 @@ describe("libc", () => {
   });
 
   it("a caught signal cuts a nanosleep short with EINTR", () => {
-    const { tty } = runProgram(function* (u) {
+    const { tty } = run(function* (u) {
       const c = yield* u.libc.fork();
       if (c === 0) {
         yield* u.sys.rt_sigaction(SIGUSR1, { sa_handler: 2 });
@@ -120,23 +110,13 @@ describe("libc", () => {
   });
 
   it("the last thread to exit ends the process with status 0 (glibc's exit(0) in start_thread)", () => {
-    let status = -1;
-    const r = runScenario({
-      name: "t",
-      description: "",
-      programs: {
-        "/bin/t": function* (u) {
-          const th = u.alloca(8);
-          yield* u.libc.pthread_create(th, null, idle, null);
-          return yield* u.libc.pthread_exit(0); // the main thread leaves first
-        },
-      },
-      *main() {
-        status = yield* wait_program(yield* spawn_program("/bin/t"));
-      },
+    const r = runProgram(function* (u) {
+      const th = u.alloca(8);
+      yield* u.libc.pthread_create(th, null, idle, null);
+      return yield* u.libc.pthread_exit(0); // the main thread leaves first
     });
     expect(problems(r.reports)).toEqual([]);
-    expect(status).toBe(0);
+    expect(r.status).toBe(0);
     const exits = records(r).filter((e) => e.type === "sched_process_exit");
     expect(exits.map((e) => e.type === "sched_process_exit" && [e.tpid, e.group_dead])).toEqual([
       [39, false],

@@ -13,6 +13,7 @@
  *    kernel/signal.c, kernel/futex/, mm/mmap.c, fs/exec.c); random integers thrown at clone
  *    and clone3 give a pid or a known errno, and exactly the errno of the kernel's own checks.
  */
+
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -66,37 +67,14 @@ import {
 import { __WALL, __WCLONE, WEXITED, WNOHANG, WNOWAIT } from "../../src/linux/include/uapi/wait.js";
 import { EXEC_LAYOUT, TASK_SIZE } from "../../src/linux/mm/mm_types.js";
 import type { Machine } from "../../src/machine.js";
-import { problems, type RunOptions, type RunResult, runScenario } from "../../src/run.js";
+import { problems, type RunOptions, type RunResult } from "../../src/run.js";
 import type { TraceRecord } from "../../src/trace/events.js";
 import type { UGen, UserMain } from "../../src/user/runtime.js";
-import { spawn_program, wait_program } from "../../src/user/spawn.js";
 import type { User } from "../../src/user/user.js";
+import { type ProgramRun, runProgram } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------
 // Running a program
-
-interface ProgramRun extends RunResult {
-  /** The wait status pid 1 got for the program (null: not started). */
-  status: number | null;
-}
-
-/** Runs `program` as /bin/t, a child of pid 1, which waits for it. */
-function runProgram(program: UserMain, opts: RunOptions = {}): ProgramRun {
-  let status: number | null = null;
-  const r = runScenario(
-    {
-      name: "t",
-      description: "",
-      programs: { "/bin/t": program },
-      *main() {
-        const pid = yield* spawn_program("/bin/t");
-        if (pid > 0) status = yield* wait_program(pid);
-      },
-    },
-    opts,
-  );
-  return { ...r, status };
-}
 
 /** Reports that mean the run or the program went wrong: problems, and segfaults (a program the model could not run). */
 function badReports(r: RunResult) {
@@ -630,19 +608,7 @@ describe("random process trees, stopped every few microseconds", () => {
       fc.property(treeArb, fc.integer({ min: 5_000, max: 40_000 }), (t, step) => {
         const root = buildTree(t.specs, { delay: t.rootDelay, leaderExit: t.rootLeaderExit });
         const program = treeProgram(root);
-        let status: number | null = null;
-        const r = runScenario(
-          {
-            name: "t",
-            description: "",
-            programs: { "/bin/t": program },
-            *main() {
-              const pid = yield* spawn_program("/bin/t");
-              if (pid > 0) status = yield* wait_program(pid);
-            },
-          },
-          { cpus: t.cpus, seed: t.seed, until: START },
-        );
+        const r = runProgram(program, { cpus: t.cpus, seed: t.seed, until: START });
         const m = r.machine;
         let stop = r.stop;
         try {
@@ -654,7 +620,7 @@ describe("random process trees, stopped every few microseconds", () => {
           checkSnapshot(m, stats);
           expect(stop).toBe("idle");
           m.checkLeaks();
-          checkFinished({ ...r, stop, reports: m.reports, status }, root);
+          checkFinished({ ...r, stop, reports: m.reports, status: r.status, tty: r.tty }, root);
         } catch (e) {
           throw new Error(`${describeTree(root)}\n${(e as Error).message}`);
         }
