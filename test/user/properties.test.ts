@@ -69,6 +69,7 @@ import { EXEC_LAYOUT, TASK_SIZE } from "../../src/linux/mm/mm_types.js";
 import type { Machine } from "../../src/machine.js";
 import { problems, type RunOptions, type RunResult } from "../../src/run.js";
 import type { TraceRecord } from "../../src/trace/events.js";
+import { PTHREAD_CLONE_FLAGS } from "../../src/user/libc.js";
 import type { UGen, UserMain } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
 import { type ProgramRun, runProgram } from "../helpers.js";
@@ -152,15 +153,7 @@ interface NodeSpec {
 const SHARE_FLAGS = [CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PARENT, CLONE_SYSVSEM, CLONE_IO];
 
 /** The flags of a raw thread: glibc's set without CLONE_SETTLS (tid word set and cleared by the kernel). */
-const RAW_THREAD_FLAGS =
-  CLONE_VM |
-  CLONE_FS |
-  CLONE_FILES |
-  CLONE_SIGHAND |
-  CLONE_THREAD |
-  CLONE_SYSVSEM |
-  CLONE_PARENT_SETTID |
-  CLONE_CHILD_CLEARTID;
+const RAW_THREAD_FLAGS = (PTHREAD_CLONE_FLAGS & ~CLONE_SETTLS) >>> 0;
 
 const nodeSpec: fc.Arbitrary<NodeSpec> = fc.record({
   parent: fc.nat(6),

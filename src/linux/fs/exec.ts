@@ -14,10 +14,10 @@ import { current } from "../include/current.js";
 import { EFAULT, ENOENT, ENOMEM } from "../include/errno.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, PF_FORKNOEXEC, TASK_KILLABLE } from "../include/sched.js";
 import { SIGCHLD, SIGSEGV } from "../include/signal.js";
-import type { sighand_struct, task_struct } from "../include/task_struct.js";
+import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exec, trace_task_rename } from "../include/trace/events/sched.js";
 import { do_group_exit, mm_release, release_task, zap_other_threads } from "../kernel/exit.js";
-import { __cleanup_sighand, mmput } from "../kernel/fork_copy.js";
+import { __cleanup_sighand, dup_sighand, mmput } from "../kernel/fork_copy.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../kernel/pid.js";
 import { schedule } from "../kernel/sched/core.js";
 import { flush_signal_handlers, signal_pending } from "../kernel/signal.js";
@@ -25,7 +25,6 @@ import { K } from "../kernel.js";
 import { list_add_tail, list_del_init } from "../lib/list.js";
 import { EXEC_LAYOUT, type mm_struct, PAGE_SIZE, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from "../mm/mm_types.js";
 import { do_mmap, mm_alloc } from "../mm/mmap.js";
-import { kmem_cache_alloc } from "../mm/slab.js";
 import { dup_fd, fput, put_files_struct } from "./file.js";
 
 /** Emits task_rename (with the old name), then stores the truncated new name. */
@@ -125,11 +124,7 @@ const de_thread = kfunc(function* de_thread(tsk: task_struct) {
 function unshare_sighand(tsk: task_struct): boolean {
   const old = tsk.sighand;
   if (old === null || old.count === 1) return true;
-  const copy = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
-    count: 1,
-    action: Int32Array.from(old.action),
-    __slab: null,
-  }));
+  const copy = dup_sighand(old);
   if (copy === null) return false;
   __cleanup_sighand(old);
   tsk.sighand = copy;

@@ -4,9 +4,9 @@
  * first; a file goes away with its last reference. Descriptors 0–2 are the terminal every
  * task inherits (a static file, not modeled further).
  */
-import { EBADF } from "../include/errno.js";
-import type { file, files_struct } from "../include/task_struct.js";
-import { put_pid } from "../kernel/pid.js";
+import { EBADF, ENOMEM } from "../include/errno.js";
+import type { file, files_struct, pid } from "../include/task_struct.js";
+import { get_pid, put_pid } from "../kernel/pid.js";
 import { kfree, kmem_cache_alloc } from "../mm/slab.js";
 
 /** The terminal on fds 0, 1 and 2 (static: never freed). */
@@ -34,9 +34,24 @@ export function fput(f: file): void {
   kfree(f);
 }
 
-/** alloc_file: a new open file of `kind` referring to `pid` (whose reference it takes over). */
-export function alloc_file(kind: file["kind"], pid: file["pid"]): file | null {
-  return kmem_cache_alloc<file>("filp", 232, () => ({ f_count: 1, kind, pid, __slab: null }));
+/** alloc_file: a new open file of `kind` referring to `pid` (it takes a reference to it). */
+export function alloc_file(kind: file["kind"], pid: pid | null): file | null {
+  const f = kmem_cache_alloc<file>("filp", 232, () => ({ f_count: 1, kind, pid, __slab: null }));
+  if (f !== null && pid !== null) get_pid(pid);
+  return f;
+}
+
+/** A new file installed at the lowest free descriptor: the descriptor, or -EMFILE / -ENOMEM. */
+export function open_file(files: files_struct, kind: file["kind"], pid: pid | null): number {
+  const fd = get_unused_fd(files);
+  if (fd < 0) return fd;
+  const f = alloc_file(kind, pid);
+  if (f === null) {
+    put_unused_fd(files, fd);
+    return -ENOMEM;
+  }
+  fd_install(files, fd, f);
+  return fd;
 }
 
 /** dup_fd: a copy of the table; each open file gains a reference. Null when out of memory. */

@@ -8,10 +8,10 @@ import { kfunc } from "../../sim/functions.js";
 import { current } from "../include/current.js";
 import { EINVAL, ENOENT, ESRCH } from "../include/errno.js";
 import type { file } from "../include/task_struct.js";
-import { find_pid_ns, get_pid, task_active_pid_ns, task_tgid_nr_ns } from "../kernel/pid.js";
+import { find_pid_ns, task_active_pid_ns, task_tgid_nr_ns } from "../kernel/pid.js";
 import { K } from "../kernel.js";
 import { set_task_comm } from "./exec.js";
-import { alloc_file, fd_install, get_unused_fd, put_unused_fd } from "./file.js";
+import { open_file } from "./file.js";
 
 const PROC_COMM = /^\/proc\/(self|\d+)\/task\/(\d+)\/comm$/;
 
@@ -27,16 +27,7 @@ export const __x64_sys_openat = kfunc(function* __x64_sys_openat(_dfd: number, f
   const t = pid?.task ?? null;
   if (pid === null || t === null || t.exit_state !== 0 || task_tgid_nr_ns(t, ns) !== tgid) return -ENOENT;
   if (me.files === null) return -ESRCH;
-  const fd = get_unused_fd(me.files);
-  if (fd < 0) return fd;
-  const f = alloc_file("proc_comm", get_pid(pid));
-  if (f === null) {
-    pid.count--;
-    put_unused_fd(me.files, fd);
-    return -12; // -ENOMEM
-  }
-  fd_install(me.files, fd, f);
-  return fd;
+  return open_file(me.files, "proc_comm", pid);
 });
 
 /** comm_write: renames the thread the file refers to, if it is in the writer's group. */

@@ -9,6 +9,7 @@
  */
 import { activeEngine, HALT, type KGen, SWITCH } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
+import { put_files_struct } from "../fs/file.js";
 import { current } from "../include/current.js";
 import { ECHILD } from "../include/errno.js";
 import {
@@ -32,7 +33,7 @@ import { kfree } from "../mm/slab.js";
 import { dec_nproc } from "./cred.js";
 import { kernel_wait4 } from "./exit_wait.js";
 import { put_task_struct } from "./fork.js";
-import { __cleanup_sighand, free_fs_struct_ref, mmput, put_files_struct } from "./fork_copy.js";
+import { __cleanup_sighand, free_fs_struct_ref, mmput } from "./fork_copy.js";
 import { futex_wake, get_futex_key } from "./futex.js";
 import { put_nsproxy } from "./nsproxy.js";
 import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns } from "./pid.js";

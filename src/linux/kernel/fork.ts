@@ -9,7 +9,7 @@
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../sim/functions.js";
 import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
-import { alloc_file, fd_install, fput, get_unused_fd, put_unused_fd } from "../fs/file.js";
+import { alloc_file, fd_install, fput, get_unused_fd, put_files_struct, put_unused_fd } from "../fs/file.js";
 import { current, local_clock } from "../include/current.js";
 import { EAGAIN, EBADF, EINTR, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR } from "../include/errno.js";
 import {
@@ -64,12 +64,11 @@ import {
   dup_task_struct,
   free_fs_struct_ref,
   mmput,
-  put_files_struct,
   put_signal_struct,
 } from "./fork_copy.js";
 import { free_kthread_struct, set_kthread_struct } from "./kthread.js";
 import { copy_namespaces, put_nsproxy } from "./nsproxy.js";
-import { alloc_pid, free_pid, get_pid, ns_of_pid, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
+import { alloc_pid, free_pid, ns_of_pid, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
 import { init_completion, wait_for_completion_state } from "./sched/completion.js";
 import { sched_fork, wake_up_new_task } from "./sched/core.js";
 import { fatal_signal_pending } from "./signal.js";
@@ -303,11 +302,8 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     if (pidfd < 0) return yield* fail(pidfd);
     const fd = pidfd;
     undo.push(() => put_unused_fd(files, fd));
-    const file = alloc_file("pidfd", get_pid(pid));
-    if (file === null) {
-      pid.count--;
-      return yield* fail(-ENOMEM);
-    }
+    const file = alloc_file("pidfd", pid);
+    if (file === null) return yield* fail(-ENOMEM);
     pidfile = file;
     undo.push(() => fput(file));
     if ((yield* put_user(pidfd, me.mm, args.pidfd)) < 0) return yield* fail(-14); // -EFAULT

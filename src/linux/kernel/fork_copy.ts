@@ -5,11 +5,10 @@
  * 0 or a negative errno; the matching put undoes it.
  */
 import { kfunc, kleaf } from "../../sim/functions.js";
-import { dup_fd, put_files_struct } from "../fs/file.js";
+import { dup_fd } from "../fs/file.js";
 import { current } from "../include/current.js";
 import { EAGAIN, ENOMEM } from "../include/errno.js";
 import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../include/sched.js";
-import { SIG_IGN } from "../include/signal.js";
 import type { fs_struct, sighand_struct, signal_struct, task_struct } from "../include/task_struct.js";
 import {
   CLONE_CLEAR_SIGHAND_HI,
@@ -25,6 +24,7 @@ import type { mm_struct } from "../mm/mm_types.js";
 import { dup_mmap, exit_mmap, mm_alloc } from "../mm/mmap.js";
 import { kfree, kmem_cache_alloc } from "../mm/slab.js";
 import { init_waitqueue_head } from "./sched/wait.js";
+import { flush_signal_handlers } from "./signal.js";
 
 // Sizes of the slab objects, as on x86-64 6.x (task_struct depends on the config).
 const TASK_STRUCT_SIZE = 9856;
@@ -75,8 +75,6 @@ export const copy_files = kleaf(function copy_files(clone_flags: number, tsk: ta
   return 0;
 });
 
-export { put_files_struct };
-
 /** copy_fs: CLONE_FS shares root, cwd and umask (-EAGAIN while the fs_struct is in an exec). */
 export const copy_fs = kleaf(function copy_fs(clone_flags: number, tsk: task_struct): number {
   const fs = current().fs;
@@ -112,18 +110,21 @@ export const copy_sighand = kleaf(function copy_sighand(clone_flags: number, tsk
     old.count++;
     return 0;
   }
-  const sig = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
+  const sig = dup_sighand(old);
+  if (sig === null) return -ENOMEM;
+  tsk.sighand = sig;
+  if (clone_flags_hi(clone_flags) & CLONE_CLEAR_SIGHAND_HI) flush_signal_handlers(tsk);
+  return 0;
+});
+
+/** A private copy of a handler table (copy_sighand, and exec's unshare_sighand). */
+export function dup_sighand(old: sighand_struct): sighand_struct | null {
+  return kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
     count: 1,
     action: Int32Array.from(old.action),
     __slab: null,
   }));
-  if (sig === null) return -ENOMEM;
-  if (clone_flags_hi(clone_flags) & CLONE_CLEAR_SIGHAND_HI) {
-    for (let i = 0; i < sig.action.length; i++) if (sig.action[i] !== SIG_IGN) sig.action[i] = 0;
-  }
-  tsk.sighand = sig;
-  return 0;
-});
+}
 
 export function __cleanup_sighand(sighand: sighand_struct): void {
   if (--sighand.count === 0) kfree(sighand);

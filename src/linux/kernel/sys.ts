@@ -6,17 +6,17 @@
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
-import { alloc_file, close_fd, fd_install, fget, get_unused_fd, put_unused_fd } from "../fs/file.js";
+import { close_fd, fget, open_file } from "../fs/file.js";
 import { comm_write } from "../fs/proc_comm.js";
 import { current, local_clock } from "../include/current.js";
-import { EBADF, EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
+import { EBADF, EFAULT, EINTR, EINVAL, ENOENT, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
 import { PR_GET_NAME, PR_SET_NAME } from "../include/uapi/prctl.js";
 import { RLIMIT_NPROC } from "../include/uapi/resource.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
 import { CAP_SYS_RESOURCE, commit_setuid, ns_capable } from "./cred.js";
-import { find_pid_ns, get_pid, task_active_pid_ns, task_pid_nr_ns, task_tgid_nr_ns } from "./pid.js";
+import { find_pid_ns, task_active_pid_ns, task_pid_nr_ns, task_tgid_nr_ns } from "./pid.js";
 import { schedule } from "./sched/core.js";
 import { signal_pending } from "./signal.js";
 import { schedule_hrtimeout } from "./time/timer.js";
@@ -130,21 +130,11 @@ export const __x64_sys_pidfd_open = kfunc(function* __x64_sys_pidfd_open(pid: nu
   const me = current();
   const p = find_pid_ns(pid, ns_of_current());
   if (p === null || p.task === null || p.task.exit_state !== 0) return -ESRCH;
-  if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task) return -ENOENT_PIDFD;
+  // A thread that is not a leader, without PIDFD_THREAD: pidfd_prepare's -ENOENT.
+  if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task) return -ENOENT;
   if (me.files === null) return -EBADF;
-  const fd = get_unused_fd(me.files);
-  if (fd < 0) return fd;
-  const file = alloc_file("pidfd", get_pid(p));
-  if (file === null) {
-    p.count--;
-    put_unused_fd(me.files, fd);
-    return -ENOMEM;
-  }
-  fd_install(me.files, fd, file);
-  return fd;
+  return open_file(me.files, "pidfd", p);
 });
-/** pidfd_open of a thread that is not a leader, without PIDFD_THREAD (pidfd_prepare's -ENOENT). */
-const ENOENT_PIDFD = 2;
 
 /** close(fd). */
 export const __x64_sys_close = kfunc(function* __x64_sys_close(fd: number) {
