@@ -44,7 +44,7 @@ const TEXT_PAGES = 16;
 const LIBC_PAGES = 350;
 
 /** setup_new_mm (load_elf_binary's mappings): text, heap, libc text and data, stack. */
-function map_program(mm: mm_struct, filename: string): boolean {
+function* map_program(mm: mm_struct, filename: string): KGen<boolean> {
   const L = EXEC_LAYOUT;
   const maps: [number, number, number, string, number][] = [
     [L.text, TEXT_PAGES * PAGE_SIZE, VM_READ | VM_EXEC, filename, TEXT_PAGES],
@@ -54,18 +54,11 @@ function map_program(mm: mm_struct, filename: string): boolean {
     [L.stack_top - L.stack_size, L.stack_size, VM_READ | VM_WRITE | VM_GROWSDOWN, "[stack]", -1],
   ];
   for (const [addr, len, flags, name, pages] of maps) {
-    if (do_mmap_now(mm, addr, len, flags, name, pages) < 0) return false;
+    if ((yield* do_mmap(mm, addr, len, flags, name, pages)) < 0) return false;
   }
   return true;
 }
 
-/** do_mmap's body without its frame cost: the ELF loader's mappings are paid for by load_elf_binary. */
-function do_mmap_now(mm: mm_struct, addr: number, len: number, flags: number, name: string, pages: number): number {
-  const g = do_mmap(mm, addr, len, flags, name, pages);
-  let r = g.next();
-  while (!r.done) r = g.next();
-  return r.value;
-}
 
 /**
  * de_thread: the exec'ing thread must be alone in its group. The others are killed and
@@ -184,7 +177,7 @@ const begin_new_exec = kfunc(function* begin_new_exec(tsk: task_struct, mm: mm_s
 const load_elf_binary = kfunc(function* load_elf_binary(tsk: task_struct, filename: string) {
   const mm = mm_alloc();
   if (mm === null) return -ENOMEM;
-  if (!map_program(mm, filename)) {
+  if (!(yield* map_program(mm, filename))) {
     yield* mmput(mm);
     return -ENOMEM;
   }
