@@ -59,7 +59,6 @@ function* map_program(mm: mm_struct, filename: string): KGen<boolean> {
   return true;
 }
 
-
 /**
  * de_thread: the exec'ing thread must be alone in its group. The others are killed and
  * waited for (D, killable); a non-leader then takes the leader's pid and place, and the
