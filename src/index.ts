@@ -123,7 +123,7 @@ export {
   traceText,
 } from "./run.js";
 export { findScenario, SCENARIOS } from "./scenarios/index.js";
-export { defineScenario, type Scenario } from "./scenarios/scenario.js";
+export { defineScenario, type Invariant, type Scenario } from "./scenarios/scenario.js";
 export { userScenario, WEXITSTATUS, WIFEXITED, WTERMSIG } from "./scenarios/user-program.js";
 // The engine.
 export {

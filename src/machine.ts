@@ -21,6 +21,9 @@ import type {
 import { type BootHooks, type InitMain, start_kernel } from "./linux/init/main.js";
 import { CAP_FULL_SET, RLIM_INFINITY } from "./linux/kernel/cred.js";
 import { make_task_dead } from "./linux/kernel/exit.js";
+import { DEFAULT_HUNG_TASK_TIMEOUT } from "./linux/kernel/hung_task.js";
+import { lockdep_init } from "./linux/kernel/locking/lockdep.js";
+import { isMutant, MUTANTS } from "./linux/kernel/mutants.js";
 import { init_nsproxy } from "./linux/kernel/nsproxy.js";
 import { create_pid_namespace, PID_MAX_DEFAULT, type pid_namespace } from "./linux/kernel/pid.js";
 import { init_completion } from "./linux/kernel/sched/completion.js";
@@ -62,8 +65,26 @@ export interface MachineOptions {
   signals?: readonly (SignalSpec | string)[];
   /** The tracer and its filters (default nop: events only). */
   tracer?: TracerOptions;
+  /** A deliberately broken variant of the kthread protocol (see linux/kernel/mutants.ts). */
+  mutant?: string;
+  /** "minimal": boot only pid 1, kthreadd and the CPUs, no boot kthreads (default "full"). */
+  boot?: "full" | "minimal";
   /** Executables to add to the file system (absolute path → program), besides /bin/true, /bin/sh, … */
   programs?: Readonly<Record<string, UserMain>>;
+  /** Which detectors run (each is on by default). */
+  detectors?: DetectorOptions;
+}
+
+/** The detectors and their switches (see debug/detectors.ts). */
+export interface DetectorOptions {
+  /** Lock-order validation of spinlocks (linux/kernel/locking/lockdep.ts). */
+  lockdep?: boolean;
+  /** hung_task_timeout_secs: report a task in D longer than this (default 120); 0 or false: off. */
+  hungTask?: number | false;
+  /** Report a run that went idle with a task blocked for good, or pid 1 still in the scenario. */
+  deadlock?: boolean;
+  /** Check the scenario's invariants. */
+  invariants?: boolean;
 }
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
@@ -127,6 +148,9 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
     worker_private: null,
     nvcsw: 0,
     nivcsw: 0,
+    last_switch_time: 0,
+    held_locks: [],
+    blocker: null,
     start_time: 0,
     comm: "swapper",
     fs,
@@ -176,10 +200,12 @@ function new_rq(cpu: number, idle: task_struct): rq {
 export class Machine {
   readonly kernel: Kernel;
   readonly engine: Engine;
+  readonly detectors: DetectorOptions;
   private leakReportsDone = false;
 
   constructor(opts: MachineOptions = {}) {
     const cpus = opts.cpus ?? DEFAULTS.cpus;
+    const hung = opts.detectors?.hungTask ?? DEFAULT_HUNG_TASK_TIMEOUT;
     const cfg: KernelConfig = {
       cpus,
       hz: opts.hz ?? DEFAULTS.hz,
@@ -188,7 +214,14 @@ export class Machine {
       preempt: opts.preempt ?? "none",
       softlockup_thresh: 20e9,
       rcu_gp_delay: 10e6,
+      mutant: opts.mutant ?? null,
+      hung_task_timeout_secs: hung === false ? 0 : hung,
     };
+    if (!(cfg.hung_task_timeout_secs >= 0 && cfg.hung_task_timeout_secs < Number.POSITIVE_INFINITY))
+      throw new RangeError(`the hung task timeout must be a number of seconds >= 0, got ${hung}`);
+    this.detectors = opts.detectors ?? {};
+    if (cfg.mutant !== null && !isMutant(cfg.mutant))
+      throw new RangeError(`unknown mutant '${cfg.mutant}': ${Object.keys(MUTANTS).join(", ")}`);
     if (!Number.isInteger(cfg.hz) || cfg.hz < 24 || cfg.hz > 10000)
       throw new RangeError(`hz must be an integer from 24 to 10000, got ${cfg.hz}`);
     this.engine = new Engine(
@@ -253,6 +286,8 @@ export class Machine {
       hotplug_threads: [],
       unbound_percpu_workers: [],
       warned_once: new Set(),
+      lockdep: opts.detectors?.lockdep === false ? null : lockdep_init(),
+      hung_task_last_checked: 0,
       percpu_workers: [],
       cpuhp_state: [],
       trace,
@@ -273,6 +308,7 @@ export class Machine {
     init_idle(init_task, 0);
     const hooks: BootHooks = {
       init_main: opts.init ?? null,
+      minimal: opts.boot === "minimal",
       on_booted: () => {
         tracingOn = true;
         if (!opts.traceBoot) for (const e of events) trace.enabled[e] = true;

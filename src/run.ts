@@ -3,6 +3,7 @@
  * CLI, the tests and the benchmarks.
  */
 
+import { endOfRunChecks, installInvariants } from "./debug/detectors.js";
 import { Machine, type MachineOptions } from "./machine.js";
 import type { Scenario } from "./scenarios/scenario.js";
 import type { Engine, Report, StopReason } from "./sim/engine.js";
@@ -35,7 +36,20 @@ export interface RunResult {
 }
 
 /** Report kinds that mean something went wrong (a clean run has none). */
-const PROBLEMS = new Set(["oops", "kasan", "kmemleak", "stall", "softlockup", "atomic-sleep", "panic", "warn"]);
+const PROBLEMS = new Set([
+  "oops",
+  "kasan",
+  "kmemleak",
+  "stall",
+  "softlockup",
+  "atomic-sleep",
+  "panic",
+  "warn",
+  "lockdep",
+  "hung-task",
+  "deadlock",
+  "invariant",
+]);
 
 export function problems(reports: readonly Report[]): Report[] {
   return reports.filter((r) => PROBLEMS.has(r.kind));
@@ -52,6 +66,7 @@ export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
     programs: { ...s.programs, ...opts.programs },
   });
   machine.engine.onProgress = opts.onProgress ?? null;
+  installInvariants(machine, s.invariants ?? []);
   opts.prepare?.(machine);
   return machine;
 }
@@ -73,6 +88,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       lines: ["Use --until to bound the run in virtual time."],
     });
   }
+  endOfRunChecks(machine, s, stop);
   if (stop === "idle" && opts.checkLeaks !== false) machine.checkLeaks();
   return { machine, stop, reports: machine.reports };
 }

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseFault, parseSignal } from "../debug/inject.js";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
-import { DEFAULTS } from "../machine.js";
+import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { type EventType, parseEvents } from "../trace/events.js";
@@ -13,6 +13,7 @@ import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { parsePsColumns } from "../views/ps.js";
 import { batchCommands, debugSession } from "./debug.js";
 import type { DebugJob } from "./debug-worker.js";
+import { addExploreCommands } from "./explore.js";
 import { intIn, parseTime, UsageError } from "./options.js";
 import { runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
@@ -54,6 +55,20 @@ interface MachineFlags {
   fail: string[];
   signal: string[];
   kill: string[];
+}
+
+/** `tasklab run`'s own options, the detectors' switches among them (see debug/detectors.ts). */
+interface RunFlags {
+  until?: number;
+  format: TraceFormat;
+  lockdep: boolean;
+  hungTaskTimeout?: number;
+  deadlockCheck: boolean;
+  invariants: boolean;
+}
+
+function detectorOptions(f: RunFlags): DetectorOptions {
+  return { lockdep: f.lockdep, hungTask: f.hungTaskTimeout, deadlock: f.deadlockCheck, invariants: f.invariants };
 }
 
 /** Collects a repeatable option after checking it parses (a bad spec is a usage error). */
@@ -184,10 +199,15 @@ export function buildProgram(): Command {
         )
           .choices(["text", "jsonl", "perfetto"])
           .default("text"),
-      ),
-  ).action(async (ref: string, f: MachineFlags & TraceFlags & { until?: number; format: TraceFormat }) => {
+      )
+      .option("--no-lockdep", "do not check the order spinlocks are taken in (lockdep)")
+      .option("--hung-task-timeout <secs>", "report a task in D this long (default 120; 0: never)", intIn(0, 1e6))
+      .option("--no-deadlock-check", "do not report a run that ends with tasks blocked for good")
+      .option("--no-invariants", "do not check the scenario's invariants"),
+  ).action(async (ref: string, f: MachineFlags & TraceFlags & RunFlags) => {
     const opts: RunOptions = {
       ...runOptions(f, f.until),
+      detectors: detectorOptions(f),
       events: f.events,
       tracer: {
         tracer: f.tracer,
@@ -294,6 +314,7 @@ export function buildProgram(): Command {
     },
   );
 
+  addExploreCommands(program);
   return program;
 }
 

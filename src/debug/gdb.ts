@@ -14,6 +14,7 @@ import type { Scenario } from "../scenarios/scenario.js";
 import type { StopReason, Thread } from "../sim/engine.js";
 import { canStopAt, findFunctionId, functionName, functionSource } from "../sim/functions.js";
 import { task_state_letter } from "../views/proc.js";
+import { endOfRunChecks } from "./detectors.js";
 
 interface Breakpoint {
   num: number;
@@ -371,6 +372,7 @@ export class Debugger {
     const m = this.machine as Machine;
     if (why === "idle") {
       this.exited = true;
+      endOfRunChecks(m, this.scenario, why);
       m.checkLeaks();
       const bad = problems(m.reports).length;
       return `[Inferior 1 (${this.scenario.name}) exited ${bad === 0 ? "normally" : `with ${bad} problem report(s)`}]`;

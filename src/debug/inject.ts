@@ -13,8 +13,12 @@
  *   --signal KILL:creator@kthreadd:create_kthread   when kthreadd enters create_kthread
  *   --signal KILL:creator@__kthread_create_on_node+5   at creator's 5th modeled call
  *                                               after it entered __kthread_create_on_node
+ *   --signal KILL:creator@any                   at whichever step the chooser picks (the
+ *                                               explorer tries every one; a plain run never
+ *                                               sends it)
  */
 
+import { PF_EXITING } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import { send_sig } from "../linux/kernel/signal.js";
@@ -55,6 +59,8 @@ export interface SignalSpec {
   target: string;
   /** Deliver at this virtual time (ns)... */
   at: number | null;
+  /** ...or at a step the chooser picks ("signal" choices, one before each step)... */
+  any?: boolean;
   /** ...or when `who` (default: the target) enters `func`, `plus` modeled calls later. */
   who: string | null;
   func: string | null;
@@ -144,6 +150,7 @@ export function parseSignal(text: string, defaultSig = 9): SignalSpec {
   if (!target) throw new SpecError(`'${text}' names no target task`);
   const t = parseTimeSpec(when);
   if (t !== null) return { sig, target, at: t, who: null, func: null, plus: 0 };
+  if (when === "any") return { sig, target, at: null, any: true, who: null, func: null, plus: 0 };
   const [whoFunc = "", plusText] = when.split("+");
   const parts = whoFunc.split(":");
   const func = parts.pop() as string;
@@ -223,6 +230,8 @@ export function installInjection(
     k.fail_point = (name) =>
       pointFaults.some(({ f, test }) => f.point === name && test(activeEngine().running.fnStack));
   }
+  const chosen = signals.filter((s) => s.any === true);
+  if (chosen.length > 0) armChosenSignals(engine, chosen);
   const timed = signals.filter((s) => s.at !== null);
   const onEntry = signals.filter((s) => s.func !== null);
   for (const s of timed) {
@@ -256,4 +265,26 @@ export function installInjection(
       }
     };
   }
+}
+
+/**
+ * Signals sent at a step the chooser picks: before each step, while the target is alive
+ * and the CPU takes interrupts, one "signal" choice (0 = not now). Each is sent once; when
+ * all are, the hook is gone (and the engine's fast path is back).
+ */
+function armChosenSignals(engine: Engine, specs: readonly SignalSpec[]): void {
+  const pending = [...specs];
+  engine.beforeStep = (cpu) => {
+    if (cpu.irqsOff > 0 || K.system_state !== "running") return;
+    for (let i = 0; i < pending.length; i++) {
+      const s = pending[i] as SignalSpec;
+      const p = find_task(s.target);
+      if (p === null || p.exit_state !== 0 || p.flags & PF_EXITING) continue;
+      engine.choiceSubject = p;
+      if (engine.choose("signal", 2) === 0) continue;
+      deliver(s);
+      pending.splice(i--, 1);
+    }
+    if (pending.length === 0) engine.beforeStep = null;
+  };
 }

@@ -10,6 +10,7 @@ import type { UserMain } from "../user/runtime.js";
 import type { completion, spinlock_t, task_struct, user_namespace } from "./include/task_struct.js";
 import type { cpuhp_cpu_state } from "./kernel/cpu.js";
 import type { kthread_create_info } from "./kernel/kthread.js";
+import type { lockdep_state } from "./kernel/locking/lockdep.js";
 import type { pid_namespace } from "./kernel/pid.js";
 import type { rq } from "./kernel/sched/sched.js";
 import type { smp_hotplug_thread } from "./kernel/smpboot.js";
@@ -30,6 +31,10 @@ export interface KernelConfig {
   softlockup_thresh: number;
   /** How long an RCU grace period takes before call_rcu callbacks run (ns). */
   rcu_gp_delay: number;
+  /** A task in D this long (seconds) is reported (kernel/hung_task.c); 0: never. */
+  hung_task_timeout_secs: number;
+  /** A deliberately broken protocol variant (kernel/mutants.ts), or null: the real kernel. */
+  mutant: string | null;
 }
 
 export interface Kernel {
@@ -80,6 +85,10 @@ export interface Kernel {
   system_state: "booting" | "scheduling" | "running";
   /** The WARN_ON_ONCE sites that have fired (each one's `static bool __warned`). */
   readonly warned_once: Set<string>;
+  /** Lock dependency validation's state; null when lockdep is off. */
+  readonly lockdep: lockdep_state | null;
+  /** When the hung task check last ran (ns). */
+  hung_task_last_checked: number;
 }
 
 /** One write to the terminal: when, by whom, what. */

@@ -11,17 +11,22 @@
  * 3b  as 3a, and the fork in kthreadd fails: kthreadd finds the token gone and frees both.
  * 4t  killed after the new thread took the token: the creator waits (D) and gets the task.
  * 4k  the fork fails and kthreadd took the token before the kill: the creator gets the error.
+ * any, any-enomem  the kill comes at a step the chooser picks: for `tasklab explore`, which
+ *     tries every step (a plain run sends no signal).
  */
 import { current } from "../linux/include/current.js";
 import { type ErrOr, IS_ERR, PTR_ERR } from "../linux/include/err.js";
+import { TASK_UNINTERRUPTIBLE } from "../linux/include/sched.js";
 import { SIGKILL } from "../linux/include/signal.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { kthread_create, kthread_run } from "../linux/kernel/kthread.js";
 import { kthread_stop } from "../linux/kernel/kthread_control.js";
 import { printk } from "../linux/kernel/printk/printk.js";
-import { allow_signal } from "../linux/kernel/signal.js";
+import { allow_signal, fatal_signal_pending } from "../linux/kernel/signal.js";
 import { msleep } from "../linux/kernel/time/timer.js";
-import { defineScenario, type Scenario } from "./scenario.js";
+import { list_empty } from "../linux/lib/list.js";
+import type { Machine } from "../machine.js";
+import { defineScenario, type Invariant, type Scenario } from "./scenario.js";
 
 function* victim_fn() {
   printk("victim: threadfn ran");
@@ -41,12 +46,39 @@ function* creator(): Generator<number, number, unknown> {
   return 0;
 }
 
+function task_named(m: Machine, comm: string): task_struct | undefined {
+  return m.tasks().find((p) => p.comm === comm);
+}
+
+/** What must hold whenever and wherever the kill comes (what `tasklab explore` checks). */
+const protocol: readonly Invariant[] = [
+  {
+    // Whatever the creator got, the new thread goes away: it exits by itself when the
+    // creator gave up, or the creator stops it. A thread left behind is stuck forever.
+    name: "victim-gone",
+    check: (m) => (task_named(m, "victim") === undefined ? null : "the new thread is still there at the end"),
+  },
+  {
+    // A killed creator must be able to leave while kthreadd has not even taken its
+    // request (the OOM killer relies on it: kthreadd may be waiting for memory).
+    name: "killable-wait",
+    always: true,
+    check: (m) => {
+      if (list_empty(m.kernel.kthread_create_list)) return null;
+      const c = task_named(m, "creator");
+      if (c === undefined || c.__state !== TASK_UNINTERRUPTIBLE || !fatal_signal_pending(c)) return null;
+      return "the creator sleeps uninterruptibly with SIGKILL pending while its request is still queued";
+    },
+  },
+];
+
 export function variant(row: string, description: string, signals: string[], faults: string[] = []): Scenario {
   return defineScenario({
     name: `kthread-creator-killed-${row}`,
     description: `creator killed, spec §2.2 row ${row}: ${description}`,
     signals,
     faults,
+    invariants: protocol,
     *main() {
       yield* kthread_run(creator, null, "creator");
       yield* msleep(20);
@@ -66,6 +98,15 @@ export const creatorKilled: readonly Scenario[] = [
     "before kthreadd took it, and the fork fails (-EINTR; kthreadd frees it)",
     ["KILL:creator@wait_for_completion_killable"],
     ["alloc_pid,nth=2"], // the victim's pid (the first after boot is the creator's)
+  ),
+  variant("any", "at a step the explorer chooses (a plain run sends none: the creator gets the task)", [
+    "KILL:creator@any",
+  ]),
+  variant(
+    "any-enomem",
+    "at a step the explorer chooses, and the fork fails (a plain run sends none: the creator gets -EAGAIN)",
+    ["KILL:creator@any"],
+    ["alloc_pid,nth=2"],
   ),
   variant("4t", "after the new thread took the token (the creator gets the task)", ["KILL:creator@victim:complete"]),
   variant(

@@ -3,6 +3,7 @@
  * code pid 1 runs once the kernel has booted (in kernel context, like a built-in module's
  * init function).
  */
+import type { Machine } from "../machine.js";
 import type { KGen } from "../sim/engine.js";
 import type { UserMain } from "../user/runtime.js";
 
@@ -18,6 +19,17 @@ export interface Scenario {
   signals?: readonly string[];
   /** User programs the scenario installs in the file system (absolute path → program). */
   programs?: Readonly<Record<string, UserMain>>;
+  /** What must hold of the machine: checked when the run ends idle, or all along (`always`). */
+  invariants?: readonly Invariant[];
+}
+
+/** A property of the machine; a failure is reported as "tasklab: invariant NAME violated: …". */
+export interface Invariant {
+  name: string;
+  /** null when it holds, else what is wrong. */
+  check(m: Machine): string | null;
+  /** Also check while the machine runs, at every modeled call and return (default: at the end only). */
+  always?: boolean;
 }
 
 /** Identity, for type checking a scenario module's default export. */

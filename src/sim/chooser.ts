@@ -13,14 +13,21 @@ export type ChoiceKind =
   | "pick_next_task" // which runnable task a CPU runs next (0 = leftmost / highest class)
   | "wake_cpu" // where a wakeup lands when several CPUs are equally good (0 = first)
   | "tick_preempt" // whether a tick that found the slice used up preempts (0 = yes)
-  | "cpu_order"; // which of several CPUs whose clocks tie steps first (0 = lowest id)
+  | "cpu_order" // which CPU steps next when the chooser orders them (0 = the earliest, lowest id)
+  | "signal" // whether an injected signal is delivered now (0 = not yet)
+  | "fault"; // whether an injectable allocation fails here (0 = it succeeds)
 
 export interface Chooser {
   /** Returns an index in [0, n). Only called with n >= 2. */
   choose(kind: ChoiceKind, n: number): number;
   /**
-   * Whether CPUs whose clocks tie are ordered by `choose("cpu_order")`. When false they
-   * step lowest id first, which is what the default chooser would pick anyway.
+   * Whether the chooser orders the CPUs: then at every step where more than one CPU has a
+   * thread to run, `choose("cpu_order", n)` picks which steps next among them, earliest
+   * clock first (0: the earliest, which is what time order alone does). Picking another is
+   * a preemption: the chosen CPU then runs alone (it comes first, as 0, at the choices
+   * that follow) until it goes idle, or another preemption; the CPUs
+   * passed over are delayed, their clocks moved up to its time, as if stalled meanwhile.
+   * When false, CPUs step in time order, ties lowest id first.
    */
   readonly ordersCpus: boolean;
 }

@@ -4,9 +4,11 @@
  * and what an interrupt does are decided by the model through `EngineHooks`. The engine
  * never imports the model, and uses no Node-only API.
  *
- * Time: each CPU has a clock in ns. The run loop always steps the CPU whose next event
- * is earliest (ties: lowest id, or the chooser's pick), so effects happen in global time
- * order; clocks only advance when a thread yields a cost, never inside a step.
+ * Time: each CPU has a clock in ns. The run loop steps the CPU whose next event is
+ * earliest (ties: lowest id), so effects happen in global time order; clocks only advance
+ * when a thread yields a cost, never inside a step. A chooser that orders CPUs (the
+ * explorer) may pick a later CPU instead: the earlier ones are delayed to its time, so the
+ * order stays a global time order.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
 import { functionCount, functionName } from "./functions.js";
@@ -92,6 +94,8 @@ export interface Report {
   lines: string[];
   cpu: number;
   time: number;
+  /** The engine step during which it was made. */
+  step?: number;
 }
 
 export interface EngineHooks {
@@ -130,6 +134,9 @@ export type StopReason = "idle" | "until" | "steps" | "stopped" | "stall" | "pan
 /** Thrown out of a thread's code when it runs away without yielding. */
 export class EngineStall extends Error {}
 
+/** A preempting CPU runs alone for at most this many steps. */
+const FAVOR_STEPS = 256;
+
 let active: Engine | null = null;
 
 /** The engine currently running (model code runs only inside `Engine.run`). */
@@ -152,6 +159,25 @@ export class Engine {
   onEnter: ((t: Thread, fn: number, args: readonly unknown[]) => void) | null = null;
   /** Called as a modeled function returns, with its return value. */
   onExit: ((t: Thread, fn: number, ret: unknown) => void) | null = null;
+  /**
+   * Shared-state tracking (the explorer's reduction), or null: off. The ids of modeled
+   * functions whose code touches no shared state; a step that runs code of any other
+   * function, takes an interrupt or calls `shared()` touched shared state.
+   */
+  localFns: ReadonlySet<number> | null = null;
+  /** Whether the current (or last) step touched shared state (only while tracking). */
+  stepShared = false;
+  /** Called after each step (while tracking). */
+  afterStep: ((cpu: Cpu) => void) | null = null;
+  /** The CPU a preemption chose (it runs alone meanwhile), and its steps since. */
+  private favored: Cpu | null = null;
+  private favoredSteps = 0;
+  /** What a "signal" choice is about (the task that would get the signal), while it is asked. */
+  choiceSubject: unknown = null;
+  /** The CPUs a "cpu_order" choice is between, earliest first (while it is asked). */
+  candidates: readonly Cpu[] = [];
+  /** Called before each step of a CPU's thread, as it is about to resume (injection points). */
+  beforeStep: ((cpu: Cpu) => void) | null = null;
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
   private readonly costById: number[] = [];
   private nextThreadId = 0;
@@ -235,6 +261,11 @@ export class Engine {
     if (cpu.halted) this.rekeyHalted(cpu);
   }
 
+  /** Model code at a plain access to shared state (what KCSAN would instrument): marks the step. */
+  shared(): void {
+    this.stepShared = true;
+  }
+
   /** Counts one synchronous kernel helper call; a runaway loop of them is a stall. */
   touch(): void {
     if (++this.ops > this.maxOpsPerStep) {
@@ -243,7 +274,7 @@ export class Engine {
   }
 
   report(r: Omit<Report, "cpu" | "time"> & Partial<Pick<Report, "cpu" | "time">>): void {
-    this.reports.push({ cpu: this.runningCpu?.id ?? 0, time: this.runningCpu?.clock ?? 0, ...r });
+    this.reports.push({ cpu: this.runningCpu?.id ?? 0, time: this.runningCpu?.clock ?? 0, step: this.steps, ...r });
   }
 
   /** Asks the run loop to stop after the current step. */
@@ -317,6 +348,7 @@ export class Engine {
       if (cpu.key > until) return "until";
       if (this.budget-- <= 0) return "steps";
       this.step(cpu);
+      this.afterStep?.(cpu);
       if (this.stopReason !== null) return this.stopReason;
     }
   }
@@ -335,6 +367,7 @@ export class Engine {
     const first = this.ready.peek();
     const other = first === cpu ? this.ready.peekSecond() : first;
     if (other !== undefined && !(to < other.key)) return false;
+    if (this.beforeStep !== null || (this.opts.chooser.ordersCpus && this.otherBusy(cpu))) return false; // a choice point
     if (to >= cpu.nextTick && !(cpu.curr as Thread).idle) return false;
     const timer = cpu.timers.peek();
     if (
@@ -354,19 +387,51 @@ export class Engine {
     return true;
   }
 
+  /** Whether a CPU other than `cpu` has a thread to run (it is in the ready heap, not halted). */
+  private otherBusy(cpu: Cpu): boolean {
+    for (const c of this.cpus) if (c !== cpu && !c.halted && c.heapIndex >= 0) return true;
+    return false;
+  }
+
   private pickCpu(): Cpu | undefined {
     const first = this.ready.peek();
-    if (first === undefined || !this.opts.chooser.ordersCpus) return first;
-    // Several CPUs at the same instant: their order is a choice (0 = lowest id).
-    const tied: Cpu[] = [];
-    while (this.ready.size > 0 && (this.ready.peek() as Cpu).key === first.key) tied.push(this.ready.pop() as Cpu);
-    const pick = this.choose("cpu_order", tied.length);
-    for (const c of tied) this.ready.push(c);
-    return tied[pick];
+    if (first === undefined || !this.opts.chooser.ordersCpus || first.halted) return first;
+    // Every CPU with a thread to run is a candidate, earliest first, but none whose step
+    // would come after a halted CPU's timer (that wakeup is due first, whatever the order).
+    const ready: Cpu[] = [];
+    let timer = Number.POSITIVE_INFINITY;
+    for (const c of this.cpus) if (c.heapIndex >= 0 && c.halted) timer = Math.min(timer, c.key);
+    for (const c of this.cpus) if (c.heapIndex >= 0 && !c.halted && (c.key < timer || c === first)) ready.push(c);
+    const fav = this.favored;
+    if (fav !== null && (!ready.includes(fav) || ++this.favoredSteps > FAVOR_STEPS)) {
+      this.favored = null;
+    }
+    if (ready.length < 2) return first;
+    ready.sort((a, b) => (a === this.favored ? -1 : b === this.favored ? 1 : a.key - b.key || a.id - b.id));
+    this.candidates = ready;
+    const i = this.choose("cpu_order", ready.length);
+    const pick = ready[i] as Cpu;
+    if (i !== 0) {
+      // A preemption: the chosen CPU runs alone from here (the others stall) until it
+      // goes idle, or the next preemption.
+      this.favored = pick;
+      this.favoredSteps = 0;
+    }
+    for (const c of ready) {
+      if (c.key >= pick.key) continue;
+      c.clock = pick.key; // delayed: its pending step ends later
+      c.key = pick.key;
+      this.ready.update(c);
+    }
+    return pick;
   }
 
   private step(cpu: Cpu): void {
     this.runningCpu = cpu;
+    if (this.beforeStep !== null) {
+      this.running = cpu.curr as Thread; // what an interrupt arriving now interrupts
+      this.beforeStep(cpu);
+    }
     if (cpu.halted) {
       // Woken from idle by a due timer.
       cpu.halted = false;
@@ -374,6 +439,7 @@ export class Engine {
       cpu.nextTick = this.nextTickAfter(cpu.clock);
     }
     const irqCost = cpu.irqsOff > 0 ? 0 : this.runIrqWork(cpu);
+    if (this.localFns !== null) this.stepShared = irqCost > 0;
     if (irqCost > 0) {
       // The interrupt took the CPU for a while; the thread resumes in a later step.
       cpu.clock += irqCost;
@@ -384,11 +450,16 @@ export class Engine {
     if (cpu.needResched && cpu.irqsOff === 0) {
       this.running = cpu.curr as Thread;
       this.hooks.preempt(cpu);
+      this.stepShared = true; // the scheduler ran
     }
     const t = cpu.curr as Thread;
     this.running = t;
     this.ops = 0;
     this.steps++;
+    if (this.localFns !== null) {
+      const top = t.fnStack[t.fnStack.length - 1];
+      if (top === undefined || !this.localFns.has(top)) this.stepShared = true;
+    }
     let r: IteratorResult<Step, unknown>;
     try {
       r = t.gen.next();

@@ -204,6 +204,15 @@ export interface task_struct extends Tracked {
   worker_private: import("../kernel/kthread.js").kthread | null;
   nvcsw: number;
   nivcsw: number;
+  /** When it last switched out (the hung task check's last_switch_time, exact here: set at the switch). */
+  last_switch_time: number;
+  /** The spinlocks it holds or is spinning on, outermost first (lockdep's held_locks). */
+  held_locks: import("../kernel/locking/lockdep.js").held_lock[];
+  /**
+   * What it sleeps on: the completion or wait queue its wait passed (task_struct::blocker
+   * records a mutex or semaphore the same way); null while it does not wait on one.
+   */
+  blocker: completion | wait_queue_head | null;
   start_time: number;
   /** Executable name without path, at most TASK_COMM_LEN-1 characters. */
   comm: string;

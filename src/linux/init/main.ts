@@ -36,6 +36,12 @@ export type InitMain = (() => KGen<unknown>) | null;
 /** Hook run at the moment boot is over and the scenario starts (e.g. to start tracing). */
 export interface BootHooks {
   init_main: InitMain;
+  /**
+   * Boot only what task creation needs: pid 1, kthreadd and the other CPUs (their idle
+   * tasks), none of the boot's kernel threads. The explorer runs a scenario thousands of
+   * times; this keeps each run to the tasks the scenario is about.
+   */
+  minimal: boolean;
   on_booted: () => void;
 }
 
@@ -46,17 +52,19 @@ const do_pre_smp_initcalls = kfunc(function* do_pre_smp_initcalls() {
   yield* cpu_stop_init();
 });
 
-const kernel_init_freeable = kfunc(function* kernel_init_freeable() {
-  yield* kthread_run_worker(0, "pool_workqueue_release"); // workqueue_init's pwq_release_worker
-  yield* workqueue_init();
-  yield* init_rescuer("mm_percpu_wq"); // init_mm_internals
-  yield* do_pre_smp_initcalls();
-  yield* smp_init();
+const kernel_init_freeable = kfunc(function* kernel_init_freeable(minimal: boolean) {
+  if (!minimal) {
+    yield* kthread_run_worker(0, "pool_workqueue_release"); // workqueue_init's pwq_release_worker
+    yield* workqueue_init();
+    yield* init_rescuer("mm_percpu_wq"); // init_mm_internals
+    yield* do_pre_smp_initcalls();
+  }
+  yield* smp_init(minimal);
   // sched_init_smp: init may now run anywhere.
   const init = current();
   init.flags &= ~PF_NO_SETAFFINITY;
   do_set_cpus_allowed(init, K.cpu_possible_mask);
-  yield* do_initcalls();
+  if (!minimal) yield* do_initcalls();
 });
 
 /** Whether p has a child that exited and waits to be reaped. */
@@ -83,7 +91,7 @@ function* init_reap_loop(): KGen<never> {
 function make_kernel_init(hooks: BootHooks) {
   return kfunc(function* kernel_init(_unused: unknown) {
     yield* wait_for_completion(K.kthreadd_done);
-    yield* kernel_init_freeable();
+    yield* kernel_init_freeable(hooks.minimal);
     K.system_state = "running";
     // run_init_process: exec of the init program renames pid 1 (it was "swapper/0").
     set_task_comm(current(), "init");

@@ -172,9 +172,9 @@ export const cpu_down = kfunc(function* cpu_down(cpu: number) {
   return 0;
 });
 
-/** smp_init: idle tasks, cpuhp threads, then every secondary CPU in order. */
-export const smp_init = kfunc(function* smp_init() {
+/** smp_init: idle tasks, cpuhp threads (not in a minimal boot), then every secondary CPU in order. */
+export const smp_init = kfunc(function* smp_init(minimal: boolean) {
   yield* idle_threads_init();
-  yield* cpuhp_threads_init();
+  if (!minimal) yield* cpuhp_threads_init();
   for (let cpu = 1; cpu < K.nr_cpu_ids; cpu++) yield* cpu_up(cpu);
 });

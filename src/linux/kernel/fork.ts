@@ -234,6 +234,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   if (nproc_overlimit(cred.uid, p.signal.rlim_nproc)) {
     if (cred.uid !== 0 && !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN)) return yield* fail(-EAGAIN);
   }
+  activeEngine().shared(); // nr_threads: every fork and exit changes it
   if (K.nr_threads >= K.max_threads) return yield* fail(-EAGAIN);
 
   p.flags &= ~(PF_SUPERPRIV | PF_WQ_WORKER | PF_IDLE | PF_NO_SETAFFINITY);
@@ -323,6 +324,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   p.start_time = local_clock();
 
   // Under tasklist_lock: parent, exit signal, and the last checks.
+  activeEngine().shared();
   if (clone_flags & (CLONE_PARENT | CLONE_THREAD)) {
     p.real_parent = me.real_parent;
     p.exit_signal = clone_flags & CLONE_THREAD ? -1 : me.group_leader.exit_signal;

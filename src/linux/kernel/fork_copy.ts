@@ -58,6 +58,9 @@ export const dup_task_struct = kleaf(function dup_task_struct(orig: task_struct)
   tsk.thread_node = new list_head(tsk);
   tsk.nvcsw = 0;
   tsk.nivcsw = 0;
+  tsk.last_switch_time = 0;
+  tsk.held_locks = [];
+  tsk.blocker = null;
   return tsk;
 });
 

@@ -35,6 +35,7 @@ import { do_exit } from "./exit.js";
 import { kernel_thread } from "./fork.js";
 import { __refrigerator, freezing } from "./freezer.js";
 import { spin_lock, spin_unlock } from "./locking/spinlock.js";
+import { mutated } from "./mutants.js";
 import { complete, init_completion, wait_for_completion, wait_for_completion_killable } from "./sched/completion.js";
 import {
   do_set_cpus_allowed,
@@ -298,6 +299,11 @@ const create_kthread = kfunc(function* create_kthread(create: kthread_create_inf
   current().pref_node_fork = create.node;
   const pid = yield* kernel_thread(kthread, create, create.full_name?.s ?? null, CLONE_FS | CLONE_FILES | SIGCHLD);
   if (pid < 0) {
+    if (mutated("kthreadd-free-unchecked")) {
+      kfree(create.full_name);
+      kfree(create);
+      return;
+    }
     const done = create.done;
     create.done = null;
     kfree(create.full_name);
@@ -375,16 +381,19 @@ export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node
     return ERR_PTR(-ENOMEM);
   }
 
+  if (mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
   yield* spin_lock(K.kthread_create_lock);
   list_add_tail(create.list, K.kthread_create_list);
   spin_unlock(K.kthread_create_lock);
-  yield* wake_up_process(K.kthreadd_task as task_struct);
+  if (!mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
 
-  if ((yield* wait_for_completion_killable(done)) !== 0) {
+  if (mutated("unkillable-wait")) yield* wait_for_completion(done);
+  else if ((yield* wait_for_completion_killable(done)) !== 0) {
     // Killed. Take the token: non-null means nobody claimed the request yet, so we leave
     // and kthreadd or the new thread frees it. null means one of them already claimed it
     // and is about to complete: wait (uninterruptibly) and carry on as normal.
     const token = create.done;
+    if (mutated("split-xchg")) yield activeEngine().costOfName("READ_ONCE"); // the read and the write apart
     create.done = null;
     if (token !== null) return ERR_PTR(-EINTR);
     yield* wait_for_completion(done);

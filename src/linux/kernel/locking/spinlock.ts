@@ -2,13 +2,16 @@
  * Spinlocks (kernel/locking/spinlock.c): taking one disables preemption (the _irq and
  * _irqsave forms also mask interrupts on this CPU); a CPU that finds it held spins,
  * burning virtual time, until the holder releases it. Sleeping while holding one is
- * reported by schedule() as "scheduling while atomic".
+ * reported by schedule() as "scheduling while atomic". With lockdep on, each lock taken
+ * and released is told to it (lockdep.ts).
  */
 import { activeEngine } from "../../../sim/engine.js";
 import { kfunc } from "../../../sim/functions.js";
 import { current } from "../../include/current.js";
 import type { spinlock_t } from "../../include/task_struct.js";
+import { K } from "../../kernel.js";
 import { local_irq_disable, local_irq_enable, preempt_disable, preempt_enable } from "../sched/core.js";
+import { lock_acquire, lock_release } from "./lockdep.js";
 
 export function DEFINE_SPINLOCK(name: string): spinlock_t {
   return { name, owner: null };
@@ -16,6 +19,7 @@ export function DEFINE_SPINLOCK(name: string): spinlock_t {
 
 /** Spins (in virtual time) until the lock is free, then takes it. Preemption is off. */
 function* do_raw_spin_lock(lock: spinlock_t) {
+  if (K.lockdep !== null) lock_acquire(K.lockdep, lock);
   const cost = activeEngine().costOfName("spin_relax");
   while (lock.owner !== null) yield cost;
   lock.owner = current();
@@ -27,6 +31,7 @@ export const spin_lock = kfunc(function* spin_lock(lock: spinlock_t) {
 });
 
 export function spin_unlock(lock: spinlock_t): void {
+  if (K.lockdep !== null) lock_release(lock);
   lock.owner = null;
   preempt_enable();
 }
@@ -39,6 +44,7 @@ export const spin_lock_irq = kfunc(function* spin_lock_irq(lock: spinlock_t) {
 });
 
 export function spin_unlock_irq(lock: spinlock_t): void {
+  if (K.lockdep !== null) lock_release(lock);
   lock.owner = null;
   local_irq_enable();
   preempt_enable();

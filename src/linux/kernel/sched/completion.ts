@@ -70,8 +70,10 @@ const wait_for_common = kfunc(function* wait_for_common(x: completion, timeout: 
       }
       if (list_empty(w.node)) list_add_tail(w.node, x.wait.head);
       me.__state = state;
+      me.blocker = x;
       spin_unlock_irq(lock);
       timeout = yield* schedule_timeout(timeout);
+      me.blocker = null;
       yield* spin_lock_irq(lock);
     } while (!x.done && timeout > 0);
     if (!list_empty(w.node)) list_del_init(w.node);

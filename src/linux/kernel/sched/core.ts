@@ -10,6 +10,7 @@ import { activeEngine, type Cpu, SWITCH } from "../../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../../sim/functions.js";
 import { current, local_clock, smp_processor_id } from "../../include/current.js";
 import {
+  __task_state_index,
   MAX_RT_PRIO,
   NICE_TO_PRIO,
   PF_IDLE,
@@ -21,6 +22,7 @@ import {
   TASK_NEW,
   TASK_NORMAL,
   TASK_RUNNING,
+  TASK_STATE_LETTERS,
   TASK_UNINTERRUPTIBLE,
   TASK_WAKING,
   TIF_NEED_RESCHED,
@@ -35,6 +37,7 @@ import {
 import { K } from "../../kernel.js";
 import type { cpumask } from "../../lib/cpumask.js";
 import { finish_task_switch_dead } from "../exit.js";
+import { check_hung_uninterruptible_tasks } from "../hung_task.js";
 import { signal_pending_state } from "../signal.js";
 import { schedule_timeout } from "../time/timer.js";
 import { fair_sched_class } from "./fair.js";
@@ -526,6 +529,7 @@ export function __schedule(preempt: boolean): task_struct {
   if (next !== prev) {
     if (!preempt && prev_state !== TASK_RUNNING) prev.nvcsw++;
     else prev.nivcsw++;
+    prev.last_switch_time = local_clock();
     rq.curr = next;
     trace_sched_switch(preempt, prev, next, prev_state);
     context_switch(rq, prev, next);
@@ -616,7 +620,8 @@ export function sched_preempt_hook(cpu: Cpu): void {
 
 /**
  * sched_tick: the periodic tick on a busy CPU: account the running task, preempt it if
- * its slice is used up, and run the soft-lockup watchdog. Returns the tick's cost.
+ * its slice is used up, and run the soft-lockup watchdog and, every hung_task_timeout_secs,
+ * the hung task check (khungtaskd's, without its thread). Returns the tick's cost.
  */
 export function sched_tick(cpu: Cpu): number {
   const rq = cpu_rq(cpu.id);
@@ -631,7 +636,20 @@ export function sched_tick(cpu: Cpu): number {
       lines: ["Call Trace:", ...curr.sim.backtrace().map((f) => ` ${f}`)],
     });
   }
+  const timeout = K.cfg.hung_task_timeout_secs * 1e9;
+  if (timeout > 0 && cpu.clock - K.hung_task_last_checked >= timeout) check_hung_uninterruptible_tasks(cpu.clock);
   return activeEngine().costOfName("sched_tick");
+}
+
+/** sched_show_task: a task's line of scheduler facts, then its call trace. */
+export function sched_show_task(p: task_struct): string[] {
+  const state = TASK_STATE_LETTERS[__task_state_index(p.__state, p.exit_state)];
+  const hex = (n: number, w: number) => n.toString(16).padStart(w, "0");
+  return [
+    `task:${p.comm.padEnd(15)} state:${state}${p.__state === TASK_RUNNING ? "  running task    " : ""} stack:0     pid:${String(p.pid).padEnd(5)} tgid:${String(p.tgid).padEnd(5)} ppid:${String(p.real_parent.pid).padEnd(6)} task_flags:0x${hex(p.flags, 4)} flags:0x${hex(p.ti_flags, 8)}`,
+    "Call Trace:",
+    ...p.sim.backtrace().map((f) => ` ${f}`),
+  ];
 }
 
 /** init_idle: makes `idle` the idle task of `cpu` (swapper/N, idle class, pid 0). */

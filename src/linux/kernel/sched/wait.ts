@@ -21,14 +21,18 @@ export function init_wait_entry(task: task_struct, exclusive: boolean): wait_que
   return w;
 }
 
-/** Queues `w` (if not queued yet) and sets the caller's state. */
+/** Queues `w` (if not queued yet) and sets the caller's state (and what it waits on). */
 export function prepare_to_wait(wq: wait_queue_head, w: wait_queue_entry, state: number): void {
   if (list_empty(w.node)) list_add_tail(w.node, wq.head);
-  current().__state = state;
+  const me = current();
+  me.__state = state;
+  me.blocker = wq;
 }
 
 export function finish_wait(_wq: wait_queue_head, w: wait_queue_entry): void {
-  current().__state = TASK_RUNNING;
+  const me = current();
+  me.__state = TASK_RUNNING;
+  me.blocker = null;
   if (!list_empty(w.node)) list_del_init(w.node);
 }
 

@@ -1,0 +1,100 @@
+/**
+ * Systematic exploration: every schedule up to a preemption bound, fewest preemptions first
+ * (iterative context bounding).
+ *
+ * The schedules form a tree. The root is the run in which every choice takes alternative 0
+ * (time order, the kernel's own policy, no signal). A node's children are its run with one
+ * more deviation, at a choice point after the node's last one: so each schedule is
+ * enumerated exactly once, as its list of deviations in increasing order. A deviation that
+ * overrules time order or the scheduler (`isPreemption`) spends one of the bound's
+ * preemptions; sending an injected signal at a chosen step and picking among tied CPUs
+ * spend none (a signal is sent once, so it is one deviation per schedule at most).
+ *
+ * Reduction: a deviation at a choice point only reorders what the two alternatives do next.
+ * When the step the default alternative takes there touched no shared state (`Choice.local`,
+ * see reduce.ts), swapping it with the other's step gives an equivalent schedule (the same
+ * order of every pair of steps that touch shared state, hence the same terminal state), so
+ * that deviation is skipped: this is the sleep-set argument for a step that is independent
+ * of every other.
+ */
+import { isPreemption, type Outcome, picksScript, runSchedule, type Target } from "./schedule.js";
+import { addOutcome, type Stats } from "./stats.js";
+
+export interface DfsBounds {
+  /** At most this many preemptions per schedule. */
+  preemptions: number;
+  /** Deviate only at the first `depth` choice points of a run. */
+  depth: number;
+  /** Skip deviations that only swap a step that touches no shared state (reduce.ts). */
+  reduce: boolean;
+}
+
+/** A schedule of the tree: its deviations (choice index → alternative), the last one's index, the preemptions spent. */
+export interface TreeNode {
+  picks: [number, number][];
+  last: number;
+  used: number;
+}
+
+export const ROOT: TreeNode = { picks: [], last: -1, used: 0 };
+
+/** The node's children, given the run of the node itself. */
+export function childrenOf(node: TreeNode, o: Outcome, b: DfsBounds): TreeNode[] {
+  const out: TreeNode[] = [];
+  const end = Math.min(o.choices.length, b.depth);
+  for (let i = node.last + 1; i < end; i++) {
+    const c = o.choices[i];
+    if (c === undefined) break;
+    const cost = isPreemption(c.kind) ? 1 : 0;
+    if (node.used + cost > b.preemptions) continue;
+    if (b.reduce && c.local) continue;
+    for (let alt = 1; alt < c.n; alt++) out.push({ picks: [...node.picks, [i, alt]], last: i, used: node.used + cost });
+  }
+  return out;
+}
+
+export interface SubtreeControl {
+  stopOnViolation: boolean;
+  /** Called after each schedule (progress). */
+  onSchedule?: (s: Stats) => void;
+  /** Asked before each schedule: false stops the walk (another task found a violation first). */
+  keepGoing?: () => boolean;
+}
+
+/**
+ * Explores the subtree under `root` (root included unless `skipRoot`), fewest preemptions
+ * first, adding to `stats`. `order` places this subtree in the whole enumeration.
+ */
+export function exploreSubtree(
+  t: Target,
+  root: TreeNode,
+  b: DfsBounds,
+  order: number,
+  stats: Stats,
+  ctl: SubtreeControl,
+): void {
+  // One stack per preemption count: always continue from the lowest non-empty one.
+  const levels: TreeNode[][] = Array.from({ length: b.preemptions + 1 }, () => []);
+  levels[root.used]?.push(root);
+  let seq = 0;
+  for (;;) {
+    const level = levels.find((l) => l.length > 0);
+    if (level === undefined || (ctl.keepGoing !== undefined && !ctl.keepGoing())) return;
+    const node = level.pop() as TreeNode;
+    const { outcome } = runSchedule(t, picksScript(new Map(node.picks)));
+    addOutcome(stats, outcome, node.last);
+    if (outcome.violation !== null) {
+      if (stats.counterexample === null)
+        stats.counterexample = { picks: node.picks, violation: outcome.violation, order: [order, seq] };
+      if (ctl.stopOnViolation) return;
+    } else {
+      const kids = childrenOf(node, outcome, b);
+      for (let j = kids.length - 1; j >= 0; j--) {
+        const k = kids[j] as TreeNode;
+        levels[k.used]?.push(k);
+      }
+    }
+    seq++;
+    ctl.onSchedule?.(stats);
+  }
+}

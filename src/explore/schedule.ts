@@ -1,0 +1,196 @@
+/**
+ * One schedule: a run of a scenario in which every choice point (which CPU steps next,
+ * which task a CPU picks, whether an injected signal is sent now, …) is answered by a
+ * script, recorded with where it was asked, and the run's terminal state and first
+ * violation summed up. Everything the strategies do is built from this.
+ */
+
+import { type RunResult, runScenario } from "../run.js";
+import { findScenario } from "../scenarios/index.js";
+import type { Scenario } from "../scenarios/scenario.js";
+import type { ChoiceKind, Chooser } from "../sim/chooser.js";
+import { activeEngine, type Cpu, type Engine, type Report } from "../sim/engine.js";
+import { functionName } from "../sim/functions.js";
+import { psRow } from "../views/ps.js";
+import { stepWoke, trackShared } from "./reduce.js";
+
+/** What is explored: a scenario on a machine (minimal boot, see MachineOptions.boot). */
+export interface Target {
+  scenario: string;
+  cpus: number;
+  seed: number;
+  /** A broken protocol variant (linux/kernel/mutants.ts), or null. */
+  mutant: string | null;
+}
+
+/** A choice point as the run met it. */
+export interface Choice {
+  kind: ChoiceKind;
+  n: number;
+  pick: number;
+  /** Where: the kind and the modeled function each alternative is in (for coverage). */
+  site: string;
+  /**
+   * Whether the step that alternative 0 led to touched no shared state (see reduce.ts);
+   * only for choices made before a step (which CPU steps, whether a signal is sent now).
+   */
+  local: boolean;
+}
+
+export interface Violation {
+  kind: string;
+  title: string;
+  /** The engine step at which it was found. */
+  step: number;
+}
+
+export interface Outcome {
+  choices: Choice[];
+  /** Engine steps the run took. */
+  steps: number;
+  /** A hash of the terminal state (see terminalState). */
+  state: string;
+  violation: Violation | null;
+}
+
+/** Decides choice point number `index` (0-based, in the order the run meets them). */
+export type Script = (index: number, kind: ChoiceKind, n: number) => number;
+
+/** Report kinds that are findings, not violations. */
+const BENIGN = new Set(["printk", "info"]);
+
+export function targetScenario(t: Target): Scenario {
+  const s = findScenario(t.scenario);
+  if (s === undefined) throw new RangeError(`no scenario named '${t.scenario}'`);
+  return s;
+}
+
+/** The function the thread on `cpu` is in (its innermost modeled call). */
+function where(cpu: Cpu): string {
+  const st = cpu.curr?.fnStack;
+  return st === undefined || st.length === 0 ? "-" : functionName(st[st.length - 1] as number);
+}
+
+function site(kind: ChoiceKind): string {
+  const e = activeEngine();
+  if (kind === "cpu_order") return `${kind}:${e.candidates.map(where).join("|")}`;
+  return `${kind}:${where(e.runningCpu)}`;
+}
+
+/** Choices made just before a step: their `local` is that step's. */
+const BEFORE_STEP: ReadonlySet<ChoiceKind> = new Set<ChoiceKind>(["cpu_order", "signal"]);
+
+/**
+ * A chooser that asks `script` and records each choice; with `engine`'s shared-state
+ * tracking on, it also records whether the step after a choice was local.
+ */
+export function scriptedChooser(script: Script, log: Choice[]): Chooser & { track(engine: Engine): void } {
+  let pending: { c: Choice; subject: unknown }[] = [];
+  return {
+    ordersCpus: true,
+    choose(kind, n) {
+      const raw = script(log.length, kind, n);
+      const pick = raw >= 0 && raw < n ? raw : 0;
+      const c: Choice = { kind, n, pick, site: site(kind), local: false };
+      log.push(c);
+      if (BEFORE_STEP.has(kind)) pending.push({ c, subject: kind === "signal" ? activeEngine().choiceSubject : null });
+      return pick;
+    },
+    track(engine) {
+      trackShared(engine);
+      engine.afterStep = (cpu) => {
+        if (pending.length > 0) {
+          const runner = cpu.curr?.owner;
+          for (const { c, subject } of pending) {
+            // A signal to `subject` commutes with any step `subject` does not run and that does not wake it.
+            c.local = subject !== null ? runner !== subject && !stepWoke.has(subject) : !engine.stepShared;
+          }
+          pending = [];
+        }
+        stepWoke.clear();
+      };
+    },
+  };
+}
+
+/**
+ * The terminal state, as text: what the scenario printed (sorted: the order of lines from
+ * different tasks is history, not state), every task left with its state, the findings,
+ * and the live slab objects by cache. Clocks are not part of it.
+ */
+export function terminalState(r: RunResult): string {
+  const lines: string[] = [];
+  for (const rep of r.reports) if (rep.kind === "printk") lines.push(`printk ${rep.title}`);
+  lines.sort();
+  for (const p of r.machine.tasks()) {
+    const row = psRow(p);
+    lines.push(`task ${row.pid} ${row.comm} ${row.stat}`);
+  }
+  for (const rep of r.reports) if (!BENIGN.has(rep.kind)) lines.push(`report ${rep.kind}`);
+  const caches = new Map<string, number>();
+  for (const rec of r.machine.kernel.slab.live.values()) caches.set(rec.cache, (caches.get(rec.cache) ?? 0) + 1);
+  for (const [c, n] of [...caches].sort()) lines.push(`slab ${c} ${n}`);
+  return lines.join("\n");
+}
+
+/** A 64-bit FNV-1a hash of a string, as 16 hex digits. */
+export function hash64(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < s.length; i++) {
+    h ^= BigInt(s.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
+}
+
+export function firstViolation(reports: readonly Report[]): Violation | null {
+  for (const r of reports) if (!BENIGN.has(r.kind)) return { kind: r.kind, title: r.title, step: r.step ?? 0 };
+  return null;
+}
+
+/** Runs the target once under `script`; `events` records the trace (off when exploring). */
+export function runSchedule(t: Target, script: Script, events = false): { outcome: Outcome; result: RunResult } {
+  const choices: Choice[] = [];
+  const chooser = scriptedChooser(script, choices);
+  const result = runScenario(targetScenario(t), {
+    cpus: t.cpus,
+    seed: t.seed,
+    boot: "minimal",
+    ...(t.mutant === null ? {} : { mutant: t.mutant }),
+    ...(events ? {} : { events: [] }),
+    chooser,
+    prepare: (m) => chooser.track(m.engine),
+  });
+  const outcome: Outcome = {
+    choices,
+    steps: result.machine.engine.steps,
+    state: hash64(terminalState(result)),
+    violation: firstViolation(result.reports),
+  };
+  return { outcome, result };
+}
+
+/** A script that follows `picks` (choice index → alternative) and takes 0 elsewhere. */
+export function picksScript(picks: ReadonlyMap<number, number>): Script {
+  return (i) => picks.get(i) ?? 0;
+}
+
+/** The non-default picks of a run, by choice index. */
+export function deviations(choices: readonly Choice[]): Map<number, number> {
+  const m = new Map<number, number>();
+  choices.forEach((c, i) => {
+    if (c.pick !== 0) m.set(i, c.pick);
+  });
+  return m;
+}
+
+/** Choices that count against the preemption bound: the ones that overrule the kernel's policy or time order. */
+export function isPreemption(kind: ChoiceKind): boolean {
+  return kind === "cpu_order" || kind === "pick_next_task" || kind === "tick_preempt";
+}
+
+export function preemptions(choices: readonly Choice[]): number {
+  let n = 0;
+  for (const c of choices) if (c.pick !== 0 && isPreemption(c.kind)) n++;
+  return n;
+}
