@@ -20,6 +20,7 @@ import {
 } from "../src/linux/kernel/kthread_worker.js";
 import { Machine } from "../src/machine.js";
 import { kthreadCycleMachine } from "./cycle.js";
+import { exploreRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 import { runUserBench, type UserBench } from "./user.js";
 
@@ -217,6 +218,10 @@ for (const n of REPLAY_LENGTHS) {
 }
 progress("heap per task");
 samples.push(heapPerTask(quick ? 2_000 : 10_000));
+for (const workers of [1, 2]) {
+  progress(`explore-kthread, ${workers} worker(s)`);
+  samples.push(await exploreRate(workers, quick ? 1 : 3));
+}
 
 if (args.has("--json")) {
   process.stdout.write(`${JSON.stringify(samples, null, 2)}\n`);

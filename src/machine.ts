@@ -87,6 +87,9 @@ export interface DetectorOptions {
   invariants?: boolean;
 }
 
+/** What the leak scan looks at: every live object, or those allocated after boot. */
+export type LeakScope = "all" | "scenario";
+
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
 
 /** The static structures init_task points at (init_fs, init_files, init_sighand, init_signals). */
@@ -202,6 +205,8 @@ export class Machine {
   readonly engine: Engine;
   readonly detectors: DetectorOptions;
   private leakReportsDone = false;
+  /** When boot ended and the scenario started (virtual ns). */
+  bootedAt = Number.POSITIVE_INFINITY;
 
   constructor(opts: MachineOptions = {}) {
     const cpus = opts.cpus ?? DEFAULTS.cpus;
@@ -262,6 +267,7 @@ export class Machine {
       cpu_possible_mask: possible,
       cpu_online_mask: cpumask.of(cpus, [0]),
       runqueues,
+      wq_online: false,
       init_task,
       idle_tasks: Array.from({ length: cpus }, (_, i) => (i === 0 ? init_task : null)),
       init_pid_ns,
@@ -310,6 +316,7 @@ export class Machine {
       init_main: opts.init ?? null,
       minimal: opts.boot === "minimal",
       on_booted: () => {
+        this.bootedAt = this.engine.runningCpu.clock;
         tracingOn = true;
         if (!opts.traceBoot) for (const e of events) trace.enabled[e] = true;
       },
@@ -337,9 +344,10 @@ export class Machine {
 
   /**
    * The kmemleak-style scan: live slab objects that nothing in the kernel references.
-   * Adds a report per leak (once) and returns them.
+   * Adds a report per leak (once) and returns them. Scope "scenario": only objects the
+   * scenario allocated (boot is the same in every run; the explorer checks it once).
    */
-  checkLeaks(): Report[] {
+  checkLeaks(scope: LeakScope = "all"): Report[] {
     this.activate();
     const k = this.kernel;
     const roots: unknown[] = [
@@ -350,7 +358,7 @@ export class Machine {
       k.init_pid_ns,
       k.hotplug_threads,
     ];
-    const leaks = find_leaks(roots).map((rec) => ({
+    const leaks = find_leaks(roots, scope === "scenario" ? this.bootedAt : 0).map((rec) => ({
       kind: "kmemleak",
       title: `kmemleak: unreferenced object (cache ${rec.cache}, size ${rec.size})`,
       lines: formatLeak(rec),

@@ -4,7 +4,7 @@
  */
 
 import { endOfRunChecks, installInvariants } from "./debug/detectors.js";
-import { Machine, type MachineOptions } from "./machine.js";
+import { type LeakScope, Machine, type MachineOptions } from "./machine.js";
 import type { Scenario } from "./scenarios/scenario.js";
 import type { Engine, Report, StopReason } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
@@ -23,6 +23,8 @@ export interface RunOptions extends Omit<MachineOptions, "init"> {
   maxSteps?: number;
   /** Run the kmemleak-style scan when the machine went idle (default true). */
   checkLeaks?: boolean;
+  /** What the leak scan looks at (default "all"; the explorer: "scenario"). */
+  leakScope?: LeakScope;
   /** Called now and then while the machine runs (for progress displays and watchdogs). */
   onProgress?: (e: Engine) => void;
   /** Called with the machine before it runs (to attach observers). */
@@ -89,7 +91,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     });
   }
   endOfRunChecks(machine, s, stop);
-  if (stop === "idle" && opts.checkLeaks !== false) machine.checkLeaks();
+  if (stop === "idle" && opts.checkLeaks !== false) machine.checkLeaks(opts.leakScope);
   return { machine, stop, reports: machine.reports };
 }
 

@@ -182,7 +182,11 @@ function mergeCommand(files: string[], f: { out?: string }): number {
 function replayCommand(file: string): number {
   const r = parseReplay(readFileSync(file, "utf8"));
   const res = replay(r);
-  process.stdout.write(`${res.trace}\n`);
+  const head = [
+    `# replay of ${r.target.scenario}${r.target.mutant === null ? "" : ` (mutant ${r.target.mutant})`}: ${r.violation.title}`,
+  ];
+  for (const d of r.deviations ?? []) head.push(`#   ${d}`);
+  process.stdout.write(`${head.join("\n")}\n${res.trace}\n`);
   for (const l of res.reports) process.stderr.write(`${l}\n`);
   if (!res.reproduced) {
     process.stderr.write(

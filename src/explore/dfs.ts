@@ -1,6 +1,6 @@
 /**
  * Systematic exploration: every schedule up to a preemption bound, fewest preemptions first
- * (iterative context bounding).
+ * (iterative context bounding: one pass per number of preemptions, 0, 1, … K).
  *
  * The schedules form a tree. The root is the run in which every choice takes alternative 0
  * (time order, the kernel's own policy, no signal). A node's children are its run with one
@@ -55,15 +55,17 @@ export function childrenOf(node: TreeNode, o: Outcome, b: DfsBounds): TreeNode[]
 
 export interface SubtreeControl {
   stopOnViolation: boolean;
-  /** Called after each schedule (progress). */
-  onSchedule?: (s: Stats) => void;
+  /** Called after each schedule (progress), with the schedule's node. */
+  onSchedule?: (s: Stats, node: TreeNode) => void;
   /** Asked before each schedule: false stops the walk (another task found a violation first). */
   keepGoing?: () => boolean;
 }
 
 /**
- * Explores the subtree under `root` (root included unless `skipRoot`), fewest preemptions
- * first, adding to `stats`. `order` places this subtree in the whole enumeration.
+ * Explores the subtree under `root` with up to `b.preemptions` preemptions, counting into
+ * `stats` only the schedules with exactly `exactly` of them (the ones with fewer were
+ * counted by an earlier pass; they are run again only to reach their children). `order`
+ * places this subtree in the whole enumeration.
  */
 export function exploreSubtree(
   t: Target,
@@ -72,29 +74,25 @@ export function exploreSubtree(
   order: number,
   stats: Stats,
   ctl: SubtreeControl,
+  exactly: number = b.preemptions,
 ): void {
-  // One stack per preemption count: always continue from the lowest non-empty one.
-  const levels: TreeNode[][] = Array.from({ length: b.preemptions + 1 }, () => []);
-  levels[root.used]?.push(root);
+  const stack: TreeNode[] = [root];
   let seq = 0;
-  for (;;) {
-    const level = levels.find((l) => l.length > 0);
-    if (level === undefined || (ctl.keepGoing !== undefined && !ctl.keepGoing())) return;
-    const node = level.pop() as TreeNode;
+  while (stack.length > 0) {
+    if (ctl.keepGoing !== undefined && !ctl.keepGoing()) return;
+    const node = stack.pop() as TreeNode;
     const { outcome } = runSchedule(t, picksScript(new Map(node.picks)));
-    addOutcome(stats, outcome, node.last);
-    if (outcome.violation !== null) {
-      if (stats.counterexample === null)
+    if (node.used === exactly) {
+      addOutcome(stats, outcome, node.last);
+      if (outcome.violation !== null && stats.counterexample === null) {
         stats.counterexample = { picks: node.picks, violation: outcome.violation, order: [order, seq] };
-      if (ctl.stopOnViolation) return;
-    } else {
-      const kids = childrenOf(node, outcome, b);
-      for (let j = kids.length - 1; j >= 0; j--) {
-        const k = kids[j] as TreeNode;
-        levels[k.used]?.push(k);
       }
+      seq++;
+      ctl.onSchedule?.(stats, node);
+      if (outcome.violation !== null && ctl.stopOnViolation) return;
     }
-    seq++;
-    ctl.onSchedule?.(stats);
+    if (outcome.violation !== null) continue; // what follows a violation is not explored
+    const kids = childrenOf(node, outcome, b);
+    for (let j = kids.length - 1; j >= 0; j--) stack.push(kids[j] as TreeNode);
   }
 }

@@ -13,7 +13,7 @@ import { Piscina } from "piscina";
 import { childrenOf, type DfsBounds, ROOT } from "./dfs.js";
 import { type Minimized, minimize } from "./minimize.js";
 import type { Sampler, Shape } from "./sampling.js";
-import { picksScript, runSchedule, type Target } from "./schedule.js";
+import { type Outcome, picksScript, runSchedule, type Target } from "./schedule.js";
 import { addOutcome, emptyStats, mergeStats, type Stats, type StatsJson, statsFromJson } from "./stats.js";
 import { type Job, runJob } from "./task.js";
 
@@ -82,6 +82,32 @@ function sampleJobs(t: Target, o: ExploreOptions, shape: Shape): Job[] {
   return jobs;
 }
 
+/**
+ * The work of this shard, in job order, and the default run (the dfs root, counted by
+ * shard 0; the shape the samplers draw from). For dfs, pass `pass` of iterative context
+ * bounding: the schedules with exactly `pass` preemptions.
+ */
+export function planJobs(
+  t: Target,
+  o: ExploreOptions,
+  pass = o.preemptions,
+  root?: Outcome,
+): { root: Outcome; jobs: Job[] } {
+  const def = root ?? runSchedule(t, picksScript(new Map())).outcome;
+  if (o.strategy !== "dfs") {
+    const shape: Shape = {
+      cpuOrderPoints: def.choices.filter((c) => c.kind === "cpu_order").length,
+      signalPoints: def.choices.filter((c) => c.kind === "signal").length,
+    };
+    return { root: def, jobs: sampleJobs(t, o, shape) };
+  }
+  const bounds: DfsBounds = { preemptions: pass, depth: o.depth, reduce: o.reduce };
+  const jobs = childrenOf(ROOT, def, bounds)
+    .map((node, order): Job => ({ kind: "dfs", target: t, node, bounds, order }))
+    .filter((_, j) => j % o.shard.count === o.shard.index);
+  return { root: def, jobs };
+}
+
 export async function explore(
   t: Target,
   o: ExploreOptions,
@@ -89,25 +115,17 @@ export async function explore(
 ): Promise<ExploreResult> {
   const start = performance.now();
   const stats = emptyStats();
-  // The default run: the root of the dfs tree, and the shape the samplers draw from.
-  const root = runSchedule(t, picksScript(new Map())).outcome;
-  const bounds: DfsBounds = { preemptions: o.preemptions, depth: o.depth, reduce: o.reduce };
-  let jobs: Job[];
+  const plan = planJobs(t, o, 0);
+  const passes: Job[][] = [plan.jobs];
   if (o.strategy === "dfs") {
     if (o.shard.index === 0) {
-      addOutcome(stats, root, -1);
-      if (root.violation !== null) stats.counterexample = { picks: [], violation: root.violation, order: [-1] };
+      addOutcome(stats, plan.root, -1);
+      if (plan.root.violation !== null)
+        stats.counterexample = { picks: [], violation: plan.root.violation, order: [-1] };
     }
-    jobs = childrenOf(ROOT, root, bounds)
-      .map((node, order): Job => ({ kind: "dfs", target: t, node, bounds, order }))
-      .filter((_, j) => j % o.shard.count === o.shard.index);
-  } else {
-    const shape: Shape = {
-      cpuOrderPoints: root.choices.filter((c) => c.kind === "cpu_order").length,
-      signalPoints: root.choices.filter((c) => c.kind === "signal").length,
-    };
-    jobs = sampleJobs(t, o, shape);
+    for (let k = 1; k <= o.preemptions; k++) passes.push(planJobs(t, o, k, plan.root).jobs);
   }
+  const jobs = passes.flat();
   const progress = (done: number, extra: number) =>
     onProgress({
       schedules: stats.schedules + extra,
@@ -115,9 +133,13 @@ export async function explore(
       jobs: jobs.length,
       elapsedMs: performance.now() - start,
     });
-  if (stats.counterexample === null) {
-    if (o.workers <= 1) runHere(jobs, stats, progress);
-    else await runPooled(jobs, stats, o.workers, progress);
+  // One pass after the other: a violation with fewer preemptions is found first.
+  let done = 0;
+  for (const pass of passes) {
+    if (stats.counterexample !== null) break;
+    if (o.workers <= 1) runHere(pass, stats, (d, extra) => progress(done + d, extra));
+    else await runPooled(pass, stats, o.workers, (d, extra) => progress(done + d, extra));
+    done += pass.length;
   }
   return { target: t, options: o, stats, elapsedMs: performance.now() - start };
 }

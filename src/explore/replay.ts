@@ -7,7 +7,7 @@
  * does not end in the same violation says so: the model changed since the file was written.
  */
 import { formatReport, traceText } from "../run.js";
-import { type Outcome, picksScript, runSchedule, type Target, type Violation } from "./schedule.js";
+import { type Choice, type Outcome, picksScript, runSchedule, type Target, type Violation } from "./schedule.js";
 
 export interface ReplayFile {
   tasklab: "replay";
@@ -15,6 +15,8 @@ export interface ReplayFile {
   target: Target;
   /** Deviations from the default run: [choice index, alternative]. */
   picks: [number, number][];
+  /** The same, for a reader: each deviation's choice point and what was picked there. */
+  deviations: string[];
   /** Choice points the run met, and its engine steps. */
   choices: number;
   steps: number;
@@ -30,6 +32,7 @@ export function makeReplay(t: Target, picks: [number, number][], o: Outcome, fou
     version: 1,
     target: t,
     picks,
+    deviations: picks.map(([i, alt]) => describeDeviation(o.choices[i], i, alt)),
     choices: o.choices.length,
     steps: o.steps,
     violation: o.violation,
@@ -37,8 +40,21 @@ export function makeReplay(t: Target, picks: [number, number][], o: Outcome, fou
   };
 }
 
+/** "choice 52, signal before a step of kthreadd in create_kthread: sent". */
+function describeDeviation(c: Choice | undefined, i: number, alt: number): string {
+  if (c === undefined) return `choice ${i}: alternative ${alt}`;
+  const [kind, where = ""] = c.site.split(/:(.*)/s);
+  if (kind === "signal") return `choice ${i}: the signal is sent before a step in ${where}`;
+  if (kind === "cpu_order") {
+    const cpus = where.split("|");
+    return `choice ${i}: preemption: the CPU in ${cpus[alt]} runs instead of the one in ${cpus[0]}`;
+  }
+  return `choice ${i}: ${kind} alternative ${alt} of ${c.n} (in ${where})`;
+}
+
+/** The file's text: JSON, with each pair of `picks` on one line. */
 export function formatReplay(r: ReplayFile): string {
-  return `${JSON.stringify(r, null, 2)}\n`;
+  return `${JSON.stringify(r, null, 2).replace(/\[\n\s+(\d+),\n\s+(\d+)\n\s+\]/g, "[$1, $2]")}\n`;
 }
 
 export function parseReplay(text: string): ReplayFile {

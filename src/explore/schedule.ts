@@ -5,6 +5,7 @@
  * violation summed up. Everything the strategies do is built from this.
  */
 
+import { K } from "../linux/kernel.js";
 import { type RunResult, runScenario } from "../run.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
@@ -89,6 +90,7 @@ export function scriptedChooser(script: Script, log: Choice[]): Chooser & { trac
   return {
     ordersCpus: true,
     choose(kind, n) {
+      if (K.system_state !== "running") return 0; // boot is not explored: it is the same in every run
       const raw = script(log.length, kind, n);
       const pick = raw >= 0 && raw < n ? raw : 0;
       const c: Choice = { kind, n, pick, site: site(kind), local: false };
@@ -156,6 +158,7 @@ export function runSchedule(t: Target, script: Script, events = false): { outcom
     cpus: t.cpus,
     seed: t.seed,
     boot: "minimal",
+    leakScope: "scenario",
     ...(t.mutant === null ? {} : { mutant: t.mutant }),
     ...(events ? {} : { events: [] }),
     chooser,

@@ -44,6 +44,8 @@ export interface Kernel {
   readonly cpu_possible_mask: cpumask;
   cpu_online_mask: cpumask;
   readonly runqueues: rq[];
+  /** Whether workqueue_init ran: CPUs coming up get their pools' workers from then on. */
+  wq_online: boolean;
   readonly init_task: task_struct;
   /** Idle task of each CPU (swapper/N), once the CPU is set up. */
   readonly idle_tasks: (task_struct | null)[];

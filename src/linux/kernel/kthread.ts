@@ -387,8 +387,11 @@ export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node
   spin_unlock(K.kthread_create_lock);
   if (!mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
 
+  let killed = false;
   if (mutated("unkillable-wait")) yield* wait_for_completion(done);
-  else if ((yield* wait_for_completion_killable(done)) !== 0) {
+  else killed = (yield* wait_for_completion_killable(done)) !== 0;
+  kasan_check(create, "read");
+  if (killed) {
     // Killed. Take the token: non-null means nobody claimed the request yet, so we leave
     // and kthreadd or the new thread frees it. null means one of them already claimed it
     // and is about to complete: wait (uninterruptibly) and carry on as normal.

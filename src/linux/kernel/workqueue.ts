@@ -96,6 +96,7 @@ function unbound_pool_id(highpri: boolean): number {
 
 /** workqueue_prepare_cpu (CPUHP_WORKQUEUE_PREP): the first workers of `cpu`'s pools, if they have none. */
 export const workqueue_prepare_cpu = kfunc(function* workqueue_prepare_cpu(cpu: number) {
+  if (!K.wq_online) return; // no workqueues yet (or none at all: a minimal boot)
   if (K.percpu_workers.some((t) => to_kthread(t).cpu === cpu)) return;
   const mask = cpumask.of(K.nr_cpu_ids, [cpu]);
   yield* create_worker(`${cpu}:0`, 0, mask, cpu);
@@ -107,6 +108,7 @@ export const workqueue_prepare_cpu = kfunc(function* workqueue_prepare_cpu(cpu: 
  * the online CPUs' pools and of the unbound pools.
  */
 export const workqueue_init = kfunc(function* workqueue_init() {
+  K.wq_online = true;
   for (const wq of EARLY_RECLAIM_WORKQUEUES) yield* init_rescuer(wq);
   for (const cpu of K.cpu_online_mask) yield* workqueue_prepare_cpu(cpu);
   yield* create_worker(`u${unbound_pool_id(false)}:0`, 0, K.cpu_possible_mask, -1);

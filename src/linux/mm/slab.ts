@@ -204,9 +204,13 @@ export function kasan_check(obj: Tracked, access: "read" | "write"): void {
 
 /**
  * The leak scan (kmemleak's idea): every live object that cannot be reached from
- * `roots` by following references is unreferenced, hence leaked.
+ * `roots` by following references is unreferenced, hence leaked. Only objects allocated
+ * at or after `since` (virtual ns) are candidates; with none live, nothing is scanned.
  */
-export function find_leaks(roots: readonly unknown[]): SlabRecord[] {
+export function find_leaks(roots: readonly unknown[], since = 0): SlabRecord[] {
+  let candidates = 0;
+  for (const rec of slab.live.values()) if (rec.object !== null && rec.allocTime >= since) candidates++;
+  if (candidates === 0) return [];
   const seen = new Set<object>();
   const stack: unknown[] = [...roots];
   while (stack.length > 0) {
@@ -224,7 +228,9 @@ export function find_leaks(roots: readonly unknown[]): SlabRecord[] {
     }
   }
   const leaks: SlabRecord[] = [];
-  for (const rec of slab.live.values()) if (rec.object !== null && !seen.has(rec.object)) leaks.push(rec);
+  for (const rec of slab.live.values()) {
+    if (rec.object !== null && rec.allocTime >= since && !seen.has(rec.object)) leaks.push(rec);
+  }
   return leaks;
 }
 

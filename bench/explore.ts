@@ -1,0 +1,20 @@
+/**
+ * explore-kthread: schedules per second of the explorer on the creator-killed scenario
+ * (creator + kthreadd + new thread, a SIGKILL at every step), dfs with at most two
+ * preemptions (~80,000 schedules), on this thread and on a pool of worker threads (their
+ * start-up included, as in a `tasklab explore --workers N` run).
+ */
+import { EXPLORE_DEFAULTS, explore } from "../src/explore/explore.js";
+import { type Sample, sampleOf } from "./harness.js";
+
+export async function exploreRate(workers: number, runs: number): Promise<Sample> {
+  const target = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, mutant: null };
+  const once = async () => {
+    const r = await explore(target, { ...EXPLORE_DEFAULTS, preemptions: 2, workers });
+    if (r.stats.counterexample !== null) throw new Error("explore-kthread found a violation");
+    return (r.stats.schedules * 1000) / r.elapsedMs;
+  };
+  const rates: number[] = [];
+  for (let i = 0; i < runs; i++) rates.push(await once());
+  return sampleOf(`explore-kthread (${workers} worker${workers === 1 ? "" : "s"})`, "schedules/s", rates);
+}

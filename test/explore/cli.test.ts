@@ -1,0 +1,121 @@
+/** `tasklab explore`, `explore merge`, `replay` and `mutants` from the command line. */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { progressLine } from "../../src/cli/explore.js";
+import { main } from "../../src/cli/main.js";
+import { MUTANTS } from "../../src/linux/kernel/mutants.js";
+
+let out = "";
+let err = "";
+const dir = mkdtempSync(join(tmpdir(), "tasklab-explore-"));
+
+beforeEach(() => {
+  out = "";
+  err = "";
+  process.exitCode = undefined;
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+/** The lines of a summary without the timing (schedules per second vary). */
+const steady = (text: string) => text.replace(/ in [\d.]+ s \([\d,]+\/s\)/, "");
+
+describe("tasklab explore", () => {
+  it("explores the real protocol and finds nothing (exit 0)", async () => {
+    const code = await main(["explore", "kthread-creator-killed-any", "--preemptions", "0", "--no-progress"]);
+    expect(code).toBe(0);
+    expect(steady(out)).toBe(
+      [
+        "explore kthread-creator-killed-any on 2 CPUs: dfs, at most 0 preemptions, reduction on (sleep sets over local steps)",
+        "schedules: 37",
+        "terminal states: 2",
+        "choice points: 70 sites seen, 21 with an alternative tried (30 %)",
+        "no violation",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("finds a mutant's bug, minimizes it, writes a replay file that `tasklab replay` reproduces (exit 1)", async () => {
+    const file = join(dir, "wbq.json");
+    const code = await main([
+      "explore",
+      "kthread-creator-killed-any",
+      "--mutant",
+      "wake-before-queue",
+      "--replay-file",
+      file,
+      "--no-progress",
+    ]);
+    expect(code).toBe(1);
+    expect(out).toContain("VIOLATION: tasklab: deadlock: all tasks blocked, none runnable\n");
+    expect(out).toContain("  minimized in 2 runs: 1 deviation(s), 1 preemption(s), found at step 98\n");
+    const replayFile = JSON.parse(readFileSync(file, "utf8"));
+    expect(replayFile.picks).toEqual([[0, 1]]);
+    out = "";
+    err = "";
+    expect(await main(["replay", file])).toBe(1);
+    expect(out.split("\n")[0]).toBe(
+      "# replay of kthread-creator-killed-any (mutant wake-before-queue): tasklab: deadlock: all tasks blocked, none runnable",
+    );
+    expect(out).toContain(">>>>> step 98, CPU 0: tasklab: deadlock: all tasks blocked, none runnable\n");
+    expect(err).toContain('waits on: the creation of "creator", queued on kthread_create_list');
+  });
+
+  it("runs shards that `explore merge` adds up to the whole", async () => {
+    const files = [0, 1].map((i) => join(dir, `shard${i}.json`));
+    for (const [i, f] of files.entries()) {
+      expect(
+        await main([
+          "explore",
+          "kthread-creator-killed-any",
+          "--preemptions",
+          "1",
+          "--shard",
+          `${i}/2`,
+          "--out",
+          f,
+          "--no-progress",
+        ]),
+      ).toBe(0);
+    }
+    out = "";
+    expect(await main(["explore", "kthread-creator-killed-any", "--preemptions", "1", "--no-progress"])).toBe(0);
+    const whole = steady(out).split("\n").slice(1, 4);
+    out = "";
+    expect(await main(["explore", "merge", ...files])).toBe(0);
+    const merged = steady(out).split("\n");
+    expect(merged[0]).toBe("merged 2 of 2 shards");
+    expect(merged.slice(1, 4)).toEqual(whole);
+  }, 60_000);
+
+  it("refuses what it cannot do", async () => {
+    expect(await main(["explore", "no-such-scenario"])).toBe(2);
+    expect(await main(["explore", "kthread-run", "--shard", "2/2"])).not.toBe(0);
+    expect(await main(["explore", "kthread-run", "--mutant", "nope"])).not.toBe(0);
+  });
+
+  it("lists the mutants", async () => {
+    expect(await main(["mutants"])).toBe(0);
+    for (const name of Object.keys(MUTANTS)) expect(out).toMatch(new RegExp(`^${name} `, "m"));
+  });
+
+  it("draws a progress line with an estimate of the time left", () => {
+    expect(progressLine({ schedules: 1500, jobsDone: 3, jobs: 12, elapsedMs: 2000 })).toBe(
+      "[######------------------]  25%  1,500 schedules  750/s  ETA 0:06",
+    );
+  });
+});
