@@ -4,6 +4,7 @@
  * identical to the byte.
  */
 
+import { type HotplugSpec, parseHotplug, withHotplug } from "./debug/hotplug.js";
 import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { init_files } from "./linux/fs/file.js";
@@ -65,6 +66,8 @@ export interface MachineOptions {
   signals?: readonly (SignalSpec | string)[];
   /** The tracer and its filters (default nop: events only). */
   tracer?: TracerOptions;
+  /** CPUs to take offline or bring online at given times (`--hotplug` syntax, or parsed): see debug/hotplug.ts. */
+  hotplug?: readonly (HotplugSpec | string)[];
   /** A deliberately broken variant of the kthread protocol (see linux/kernel/mutants.ts). */
   mutant?: string;
   /** "minimal": boot only pid 1, kthreadd and the CPUs, no boot kthreads (default "full"). */
@@ -313,7 +316,10 @@ export class Machine {
     installFunctionTracer(this.engine, trace, tracer, () => tracingOn);
     init_idle(init_task, 0);
     const hooks: BootHooks = {
-      init_main: opts.init ?? null,
+      init_main: withHotplug(
+        (opts.hotplug ?? []).map((h) => (typeof h === "string" ? parseHotplug(h) : h)),
+        opts.init ?? null,
+      ),
       minimal: opts.boot === "minimal",
       on_booted: () => {
         this.bootedAt = this.engine.runningCpu.clock;

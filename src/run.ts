@@ -50,6 +50,7 @@ const PROBLEMS = new Set([
   "lockdep",
   "hung-task",
   "deadlock",
+  "lost-wakeup",
   "invariant",
 ]);
 

@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { parseHotplug } from "../debug/hotplug.js";
 import { parseFault, parseSignal } from "../debug/inject.js";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
@@ -55,6 +56,7 @@ interface MachineFlags {
   fail: string[];
   signal: string[];
   kill: string[];
+  hotplug: string[];
 }
 
 /** `tasklab run`'s own options, the detectors' switches among them (see debug/detectors.ts). */
@@ -105,6 +107,12 @@ function withMachineOptions(cmd: Command): Command {
       [],
     )
     .option("--kill <spec>", "send SIGKILL: TASK@TIME or TASK@[WHO:]FUNC[+N] (repeatable)", spec(parseSignal), [])
+    .option(
+      "--hotplug <spec>",
+      "take a CPU offline or online: down:CPU@TIME or up:CPU@TIME (repeatable)",
+      spec(parseHotplug),
+      [],
+    )
     .option("-o, --output <file>", "write the output to FILE");
 }
 
@@ -119,6 +127,7 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
     traceBoot: f.traceBoot,
     faults: f.fail,
     signals: [...f.signal, ...f.kill.map((k) => (k.includes(":") && !k.includes("@") ? k : `KILL:${k}`))],
+    hotplug: f.hotplug,
   };
 }
 

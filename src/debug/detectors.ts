@@ -5,7 +5,14 @@
  * runScenario calls it; so does any other caller that runs a machine itself.
  */
 
-import { PF_KTHREAD, TASK_FROZEN, TASK_NOLOAD, TASK_UNINTERRUPTIBLE } from "../linux/include/sched.js";
+import {
+  PF_IDLE,
+  PF_KTHREAD,
+  TASK_FROZEN,
+  TASK_NOLOAD,
+  TASK_RUNNING,
+  TASK_UNINTERRUPTIBLE,
+} from "../linux/include/sched.js";
 import type { completion, task_struct, wait_queue_head } from "../linux/include/task_struct.js";
 import { check_hung_uninterruptible_tasks } from "../linux/kernel/hung_task.js";
 import { lockdep_print_held_locks } from "../linux/kernel/locking/lockdep.js";
@@ -29,7 +36,10 @@ export function endOfRunChecks(m: Machine, s: Scenario, stop: StopReason): Repor
   setKernel(m.kernel);
   check_hung_uninterruptible_tasks(m.now);
   if (stop !== "idle") return m.reports.slice(before);
-  if (m.detectors.deadlock !== false) check_deadlock(m, s);
+  if (m.detectors.deadlock !== false) {
+    check_lost_tasks(m);
+    check_deadlock(m, s);
+  }
   if (m.detectors.invariants !== false) for (const inv of s.invariants ?? []) checkInvariant(m, inv, null);
   return m.reports.slice(before);
 }
@@ -93,6 +103,26 @@ function check_deadlock(m: Machine, s: Scenario): void {
     }),
     time: m.now,
   });
+}
+
+/**
+ * Lost wakeups of the other kind: a task set running (its wakeup happened) that is on no
+ * run queue and on no CPU, so nothing will ever run it. Idle tasks are never queued.
+ */
+function check_lost_tasks(m: Machine): void {
+  const k = m.kernel;
+  const running = new Set(k.runqueues.map((rq) => rq.curr));
+  for (const t of threads(k)) {
+    if (t.__state !== TASK_RUNNING || t.exit_state !== 0 || t.on_rq !== 0 || running.has(t)) continue;
+    if (k.idle_tasks.includes(t) || t.flags & PF_IDLE) continue;
+    const [task, ...trace] = sched_show_task(t);
+    m.engine.report({
+      kind: "lost-wakeup",
+      title: `tasklab: lost wakeup: ${t.comm}/${t.pid} is runnable but on no run queue and no CPU`,
+      lines: [task as string, ...trace],
+      time: m.now,
+    });
+  }
 }
 
 /** What t sleeps on, and who would end that sleep (null: not knowable from here). */

@@ -8,6 +8,8 @@
  *   --fail cache:task_struct,nth=3,times=2      the 3rd and 4th task_struct allocations
  *   --fail slab,probability=10,times=-1         any allocation, 10 % of the time
  *   --fail alloc_pid,caller=create_kthread      pid allocation, only under create_kthread
+ *   --fail slab,any                             the allocation the chooser picks (the explorer
+ *                                               tries each; a plain run fails none)
  *   --signal KILL:creator@5ms                   SIGKILL to the task named creator at 5 ms
  *                                               (virtual time since boot, which takes ~3 ms)
  *   --signal KILL:creator@kthreadd:create_kthread   when kthreadd enters create_kthread
@@ -51,6 +53,8 @@ export interface FaultSpec {
   task: string | null;
   /** Count calls during boot too (default: only once the scenario runs). */
   boot: boolean;
+  /** Whether an eligible call fails is a "fault" choice (up to `times`), not nth/probability. */
+  any?: boolean;
 }
 
 export interface SignalSpec {
@@ -112,13 +116,14 @@ export function parseFault(text: string): FaultSpec {
     else if (k === "caller") f.caller = v;
     else if (k === "task") f.task = v;
     else if (k === "boot") f.boot = true;
+    else if (k === "any") f.any = true;
     else if (k === "after") {
       const t = parseTimeSpec(v);
       if (t === null) throw new SpecError(`after takes a time such as 2ms, got '${v}'`);
       f.after = t;
     } else
       throw new SpecError(
-        `unknown option '${k}' in '${text}': nth, times, probability, interval, after, caller, task, boot`,
+        `unknown option '${k}' in '${text}': nth, times, probability, interval, after, caller, task, boot, any`,
       );
   }
   if (f.nth < 1 || f.interval < 1 || f.probability < 0 || f.probability > 100) {
@@ -182,6 +187,11 @@ function faultFilter(f: FaultSpec, rng: Prng) {
     if (e.runningCpu.clock < f.after) return false;
     if (f.caller !== null && !stack.some((id) => functionName(id) === f.caller)) return false;
     if (f.task !== null && !matchesTask(e.running.owner as task_struct, f.task)) return false;
+    if (f.any === true) {
+      if (e.choose("fault", 2) === 0) return false;
+      failed++;
+      return true;
+    }
     if (++matched < f.nth) return false;
     if (++eligible % f.interval !== 0) return false;
     if (f.probability < 100 && rng.below(100) >= f.probability) return false;

@@ -98,6 +98,7 @@ export function planJobs(
     const shape: Shape = {
       cpuOrderPoints: def.choices.filter((c) => c.kind === "cpu_order").length,
       signalPoints: def.choices.filter((c) => c.kind === "signal").length,
+      faultPoints: def.choices.filter((c) => c.kind === "fault").length,
     };
     return { root: def, jobs: sampleJobs(t, o, shape) };
   }

@@ -12,8 +12,9 @@
  *   probability at least 1 / (n k^(depth-1)).
  *
  * In both, an injected signal goes out at one step drawn uniformly among the signal choice
- * points of the default run (or never, one chance in that many plus one), and the kernel's
- * own ties and policy choices take alternative 0.
+ * points of the default run (or never, one chance in that many plus one), an injectable
+ * allocation failure likewise among the fault points, and the kernel's own ties take
+ * alternative 0.
  */
 import type { ChoiceKind } from "../sim/chooser.js";
 import { activeEngine } from "../sim/engine.js";
@@ -26,6 +27,7 @@ export type Sampler = "random" | "pct";
 export interface Shape {
   cpuOrderPoints: number;
   signalPoints: number;
+  faultPoints: number;
 }
 
 /** The PRNG of run `index`: independent of every other run and of how runs are split. */
@@ -37,12 +39,15 @@ export function runPrng(seed: number, index: number): Prng {
 export function samplingScript(kind: Sampler, seed: number, index: number, depth: number, shape: Shape): Script {
   const rng = runPrng(seed, index);
   const signalAt = rng.below(shape.signalPoints + 1);
+  const faultAt = shape.faultPoints > 0 ? rng.below(shape.faultPoints + 1) : -1;
   let signals = 0;
+  let faults = 0;
   const schedule = kind === "random" ? randomPick(rng) : pctPick(rng, depth, shape.cpuOrderPoints);
   return (_i: number, k: ChoiceKind, n: number) => {
     if (k === "signal") return signals++ === signalAt ? 1 : 0;
+    if (k === "fault") return faults++ === faultAt ? 1 : 0;
     if (k === "cpu_order") return schedule(n);
-    return k === "wake_cpu" || k === "fault" ? 0 : kind === "random" ? rng.below(n) : 0;
+    return k === "wake_cpu" ? 0 : kind === "random" ? rng.below(n) : 0;
   };
 }
 

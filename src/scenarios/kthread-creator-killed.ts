@@ -11,8 +11,9 @@
  * 3b  as 3a, and the fork in kthreadd fails: kthreadd finds the token gone and frees both.
  * 4t  killed after the new thread took the token: the creator waits (D) and gets the task.
  * 4k  the fork fails and kthreadd took the token before the kill: the creator gets the error.
- * any, any-enomem  the kill comes at a step the chooser picks: for `tasklab explore`, which
- *     tries every step (a plain run sends no signal).
+ * any, any-enomem, any-fault  the kill comes at a step the chooser picks (and, any-fault,
+ *     one allocation the chooser picks fails): for `tasklab explore`, which tries every
+ *     step and every allocation (a plain run sends no signal and fails nothing).
  */
 import { current } from "../linux/include/current.js";
 import { type ErrOr, IS_ERR, PTR_ERR } from "../linux/include/err.js";
@@ -107,6 +108,12 @@ export const creatorKilled: readonly Scenario[] = [
     "at a step the explorer chooses, and the fork fails (a plain run sends none: the creator gets -EAGAIN)",
     ["KILL:creator@any"],
     ["alloc_pid,nth=2"],
+  ),
+  variant(
+    "any-fault",
+    "at a step the explorer chooses, and one allocation it chooses fails (a plain run does neither)",
+    ["KILL:creator@any"],
+    ["slab,any"],
   ),
   variant("4t", "after the new thread took the token (the creator gets the task)", ["KILL:creator@victim:complete"]),
   variant(

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { endOfRunChecks } from "../../src/debug/detectors.js";
 import { machineFor, problems, runScenario } from "../../src/run.js";
+import kthreadRun from "../../src/scenarios/kthread-run.js";
 import { createOnly, neverCompleted, stopSleeper } from "./broken.js";
 import { ofKind, pidOf } from "./detect.js";
 
@@ -72,5 +73,20 @@ describe("the detectors' switches on the command line", () => {
     expect(err).toBe("");
     expect(await main(["run", "test/fixtures/blocked.ts", "--no-deadlock-check", "--hung-task-timeout", "1"])).toBe(1);
     expect(err).toMatch(/^\[ +1\.\d{6}\] INFO: task waiter:\d+ blocked for more than 1 seconds\.$/m);
+  });
+});
+
+describe("the lost-task check", () => {
+  it("reports a task set running that is on no run queue and no CPU (its wakeup lost)", () => {
+    const r = runScenario(kthreadRun);
+    expect(ofKind(r, "lost-wakeup")).toEqual([]);
+    // kthreadd sleeps (S) at the end: make it look woken without being queued.
+    const kthreadd = r.machine.kernel.kthreadd_task as NonNullable<typeof r.machine.kernel.kthreadd_task>;
+    kthreadd.__state = 0;
+    const found = endOfRunChecks(r.machine, kthreadRun, "idle").filter((x) => x.kind === "lost-wakeup");
+    expect(found.map((x) => x.title)).toEqual([
+      "tasklab: lost wakeup: kthreadd/2 is runnable but on no run queue and no CPU",
+    ]);
+    expect(problems(found)).toEqual(found);
   });
 });

@@ -3,7 +3,7 @@ import type { RunResult } from "../../src/run.js";
 import type { Report } from "../../src/sim/engine.js";
 import { records } from "../helpers.js";
 
-export const NEW_KINDS = ["lockdep", "hung-task", "deadlock", "invariant"];
+export const NEW_KINDS = ["lockdep", "hung-task", "deadlock", "lost-wakeup", "invariant"];
 
 export function ofKind(r: RunResult, kind: string): Report[] {
   return r.reports.filter((x) => x.kind === kind);

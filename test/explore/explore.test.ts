@@ -36,6 +36,14 @@ describe("the real protocol", () => {
     expect(r.stats.states.size).toBe(2);
   }, 600_000);
 
+  it("with one allocation failing, each in turn, and the kill at every step (≤ 1 preemption): no violation", async () => {
+    const r = await explore({ ...killed(), scenario: "kthread-creator-killed-any-fault" }, dfs(1, { workers: 2 }));
+    expect(r.stats.counterexample).toBeNull();
+    // The creator gets -EINTR, the task, -ENOMEM (its request or name) or -EAGAIN (the fork);
+    // or there is no creator (its own creation failed).
+    expect(r.stats.states.size).toBe(5);
+  }, 300_000);
+
   it("with a failed fork too (≤ 1 preemption): no violation", async () => {
     const r = await explore({ ...killed(), scenario: "kthread-creator-killed-any-enomem" }, dfs(1));
     expect(r.stats.counterexample).toBeNull();
@@ -164,7 +172,11 @@ describe("replay", () => {
   it("run → record → replay gives a byte-identical trace", () => {
     const t = killed();
     for (let i = 0; i < 5; i++) {
-      const first = runSchedule(t, samplingScript("random", 7, i, 3, { cpuOrderPoints: 60, signalPoints: 100 }), true);
+      const first = runSchedule(
+        t,
+        samplingScript("random", 7, i, 3, { cpuOrderPoints: 60, signalPoints: 100, faultPoints: 0 }),
+        true,
+      );
       const picks = deviations(first.outcome.choices);
       const again = runSchedule(t, picksScript(picks), true);
       expect(traceText(again.result)).toBe(traceText(first.result));
@@ -174,7 +186,10 @@ describe("replay", () => {
 
   it("a replay file marks the step where the violation was found", () => {
     const t = killed("wake-before-queue");
-    const found = runSchedule(t, samplingScript("random", 1, 7, 3, { cpuOrderPoints: 60, signalPoints: 100 }));
+    const found = runSchedule(
+      t,
+      samplingScript("random", 1, 7, 3, { cpuOrderPoints: 60, signalPoints: 100, faultPoints: 0 }),
+    );
     expect(found.outcome.violation?.kind).toBe("deadlock");
     const picks = [...deviations(found.outcome.choices)];
     const r = replay(parseReplay(formatReplay(makeReplay(t, picks, found.outcome, "test"))));

@@ -1,0 +1,55 @@
+/**
+ * CPU offline/online injection (`--hotplug down:1@5ms --hotplug up:1@8ms`): as a test module
+ * would do it, a kernel thread, "hotplug_inject", started just before the scenario, sleeps
+ * until each time and calls cpu_down or cpu_up (kernel/cpu.c), logging what it returned.
+ * Only runs that ask for it have the thread.
+ */
+
+import { current, local_clock } from "../linux/include/current.js";
+import { TASK_UNINTERRUPTIBLE } from "../linux/include/sched.js";
+import { cpu_down, cpu_up } from "../linux/kernel/cpu.js";
+import { kthread_run } from "../linux/kernel/kthread.js";
+import { printk } from "../linux/kernel/printk/printk.js";
+import { schedule_hrtimeout } from "../linux/kernel/time/timer.js";
+import type { KGen } from "../sim/engine.js";
+import { kfunc } from "../sim/functions.js";
+import { parseTimeSpec, SpecError } from "./inject.js";
+
+export interface HotplugSpec {
+  op: "down" | "up";
+  cpu: number;
+  /** Virtual time since boot began (ns). */
+  at: number;
+}
+
+/** Parses down:CPU@TIME or up:CPU@TIME. */
+export function parseHotplug(text: string): HotplugSpec {
+  const m = /^(down|up):(\d+)@(.+)$/.exec(text);
+  const at = m === null ? null : parseTimeSpec(m[3] as string);
+  if (m === null || at === null)
+    throw new SpecError(`'${text}': expected down:CPU@TIME or up:CPU@TIME, e.g. down:1@5ms`);
+  return { op: m[1] as HotplugSpec["op"], cpu: Number(m[2]), at };
+}
+
+const hotplug_inject = kfunc(function* hotplug_inject(data: unknown) {
+  const specs = [...(data as HotplugSpec[])].sort((a, b) => a.at - b.at);
+  for (const s of specs) {
+    const wait = s.at - local_clock();
+    if (wait > 0) {
+      current().__state = TASK_UNINTERRUPTIBLE;
+      yield* schedule_hrtimeout(wait);
+    }
+    const ret = s.op === "down" ? yield* cpu_down(s.cpu) : yield* cpu_up(s.cpu);
+    printk("hotplug_inject: cpu_%s(%d) returned %d", s.op, s.cpu, ret);
+  }
+  return 0;
+});
+
+/** The scenario's main, preceded by starting the injector (when there is anything to inject). */
+export function withHotplug(specs: readonly HotplugSpec[], main: (() => KGen<unknown>) | null) {
+  if (specs.length === 0) return main;
+  return function* main_with_hotplug(): KGen<unknown> {
+    yield* kthread_run(hotplug_inject, specs, "hotplug_inject");
+    return main === null ? 0 : yield* main();
+  };
+}
