@@ -1,29 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
-
-let out = "";
-let err = "";
-
-beforeEach(() => {
-  out = "";
-  err = "";
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+import { clearOutput, err, out } from "./stdio.js";
 
 describe("tasklab CLI", () => {
   it("lists the scenarios with a description each", async () => {
@@ -64,7 +43,7 @@ describe("tasklab CLI", () => {
       nice: 0,
     });
     expect([0, 1]).toContain(rows[1].cpu);
-    out = "";
+    clearOutput();
     await main(["ps", "boot", "-f"]);
     expect(out).toMatch(/^root +2 +0 +0 00:00 \? +00:00:00 \[kthreadd\]$/m);
   });
@@ -78,20 +57,20 @@ describe("tasklab CLI", () => {
   it("says what was wrong, with exit code 2, for bad input", async () => {
     expect(await main(["run", "no-such"])).toBe(2);
     expect(err).toMatch(/unknown scenario 'no-such': built-in ones are boot, kthread-run/);
-    err = "";
+    clearOutput();
     expect(await main(["run", "boot", "--cpus", "2000"])).toBe(2);
     expect(err).toMatch(/expected an integer from 1 to 1024, got '2000'/);
-    err = "";
+    clearOutput();
     expect(await main(["run", "boot", "--until", "soon"])).toBe(2);
     expect(err).toMatch(/expected a time such as 10ms/);
-    err = "";
+    clearOutput();
     expect(await main(["frobnicate"])).toBe(2);
     expect(err).toMatch(/unknown command 'frobnicate'/);
   });
 
   it("has --help on every subcommand", async () => {
     for (const cmd of ["run", "ps", "scenarios"]) {
-      out = "";
+      clearOutput();
       expect(await main([cmd, "--help"])).toBe(0);
       expect(out).toMatch(new RegExp(`^Usage: tasklab ${cmd}`));
     }
@@ -131,7 +110,7 @@ describe("fault and signal injection from the command line", () => {
   it("--kill kills a task when another reaches a function", async () => {
     expect(await main(["run", "kthread-creator-killed-4t"])).toBe(0);
     expect(err).toMatch(/creator: kthread_create returned task \d+/);
-    err = "";
+    clearOutput();
     // Killed earlier, while kthreadd creates the thread: the creator gets -EINTR.
     expect(await main(["run", "kthread-creator-killed-4t", "--kill", "creator@kthreadd:create_kthread"])).toBe(0);
     expect(err).toMatch(/creator: kthread_create returned -4/);
@@ -140,7 +119,7 @@ describe("fault and signal injection from the command line", () => {
   it("rejects a malformed spec with a message", async () => {
     expect(await main(["run", "boot", "--fail", "kmalloc"])).toBe(2);
     expect(err).toMatch(/'kmalloc' needs a name: kmalloc:NAME/);
-    err = "";
+    clearOutput();
     expect(await main(["run", "boot", "--signal", "KILL:init"])).toBe(2);
     expect(err).toMatch(/needs @WHEN/);
   });
@@ -148,21 +127,21 @@ describe("fault and signal injection from the command line", () => {
   it("prints /proc files", async () => {
     expect(await main(["proc", "boot", "2", "stat"])).toBe(0);
     expect(out).toMatch(/^2 \(kthreadd\) S 0 0 0 0 -1 2129984 /);
-    out = "";
+    clearOutput();
     expect(await main(["proc", "kthread-long-name", "40", "comm"])).toBe(0);
     expect(out).toBe("long_kthread_name_for_the_proc_view/5678\n");
-    out = "";
+    clearOutput();
     expect(await main(["proc", "boot", "2"])).toBe(0);
     expect(out).toMatch(/^Name:\tkthreadd\n/);
     expect(out).toMatch(/\nKthread:\t1\n/);
-    out = "";
+    clearOutput();
     // Sleeping: the scheduler's frames (schedule, wait_for_common, ...) are not shown.
     expect(await main(["proc", "kthread-run", "2", "stack"])).toBe(0);
     expect(out).toBe("[<0>] kthreadd\n[<0>] ret_from_fork\n");
-    out = "";
+    clearOutput();
     expect(await main(["proc", "kthread-run", "39", "stack", "--at", "3ms"])).toBe(0);
     expect(out).toBe("[<0>] msleep\n[<0>] my_kthread\n[<0>] kthread\n[<0>] ret_from_fork\n");
-    out = "";
+    clearOutput();
     expect(await main(["proc", "kthread-run", "2", "sched"])).toBe(0);
     const sched = out.split("\n");
     expect(sched.slice(0, 2)).toEqual(["kthreadd (2, #threads: 1)", "-".repeat(67)]);
@@ -172,11 +151,11 @@ describe("fault and signal injection from the command line", () => {
     const switches = (name: string) =>
       Number(/: +(\d+)$/.exec(sched.find((l) => l.startsWith(`${name} `)) as string)?.[1]);
     expect(switches("nr_switches")).toBe(switches("nr_voluntary_switches") + switches("nr_involuntary_switches"));
-    out = "";
+    clearOutput();
     // Created by kthreadd on CPU 1, placed on CPU 0 by wake_up_new_task: not a migration.
     expect(await main(["proc", "kthread-run", "39", "sched", "--at", "3ms"])).toBe(0);
     expect(out).toContain(`\nse.nr_migrations${" ".repeat(29)}:${"0".padStart(21)}\n`);
-    out = "";
+    clearOutput();
     expect(await main(["proc", "kthread-run", "39", "stat", "--at", "3ms"])).toBe(0);
     expect(out.trimEnd().split(" ")[38]).toBe("0"); // stat field 39: the CPU it ran on
     expect(await main(["proc", "boot", "4242", "comm"])).toBe(2);

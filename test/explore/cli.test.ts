@@ -2,33 +2,14 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { progressLine } from "../../src/cli/explore.js";
 import { main } from "../../src/cli/main.js";
 import { MUTANTS } from "../../src/linux/kernel/mutants.js";
 
-let out = "";
-let err = "";
 const dir = mkdtempSync(join(tmpdir(), "tasklab-explore-"));
 
-beforeEach(() => {
-  out = "";
-  err = "";
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+import { clearOutput, err, out } from "../stdio.js";
 
 /** The lines of a summary without the timing (schedules per second vary). */
 const steady = (text: string) => text.replace(/ in [\d.]+ s \([\d,]+\/s\)/, "");
@@ -65,8 +46,7 @@ describe("tasklab explore", () => {
     expect(out).toContain("  minimized in 2 runs: 1 deviation(s), 1 preemption(s), found at step 98\n");
     const replayFile = JSON.parse(readFileSync(file, "utf8"));
     expect(replayFile.picks).toEqual([[0, 1]]);
-    out = "";
-    err = "";
+    clearOutput();
     expect(await main(["replay", file])).toBe(1);
     expect(out.split("\n")[0]).toBe(
       "# replay of kthread-creator-killed-any (mutant wake-before-queue): tasklab: deadlock: all tasks blocked, none runnable",
@@ -92,10 +72,10 @@ describe("tasklab explore", () => {
         ]),
       ).toBe(0);
     }
-    out = "";
+    clearOutput();
     expect(await main(["explore", "kthread-creator-killed-any", "--preemptions", "1", "--no-progress"])).toBe(0);
     const whole = steady(out).split("\n").slice(1, 4);
-    out = "";
+    clearOutput();
     expect(await main(["explore", "merge", ...files])).toBe(0);
     const merged = steady(out).split("\n");
     expect(merged[0]).toBe("merged 2 of 2 shards");
