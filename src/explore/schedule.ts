@@ -12,7 +12,7 @@ import type { Scenario } from "../scenarios/scenario.js";
 import type { ChoiceKind, Chooser } from "../sim/chooser.js";
 import { activeEngine, type Cpu, type Engine, type Report } from "../sim/engine.js";
 import { functionName } from "../sim/functions.js";
-import { psRow } from "../views/ps.js";
+import { task_state_letter } from "../views/proc.js";
 import { stepWoke, trackShared } from "./reduce.js";
 
 /** What is explored: a scenario on a machine (minimal boot, see MachineOptions.boot). */
@@ -67,15 +67,32 @@ export function targetScenario(t: Target): Scenario {
 }
 
 /** The function the thread on `cpu` is in (its innermost modeled call). */
-function where(cpu: Cpu): string {
+/** The id of the function the thread on `cpu` is in (its innermost modeled call), or -1. */
+function where(cpu: Cpu): number {
   const st = cpu.curr?.fnStack;
-  return st === undefined || st.length === 0 ? "-" : functionName(st[st.length - 1] as number);
+  return st === undefined || st.length === 0 ? -1 : (st[st.length - 1] as number);
 }
 
+const KINDS: readonly ChoiceKind[] = ["cpu_order", "signal", "fault", "pick_next_task", "tick_preempt", "wake_cpu"];
+/** Site texts, made once each (a run meets the same few hundred sites again and again). */
+const sites = new Map<number, string>();
+
+function siteText(kind: ChoiceKind, fns: readonly number[]): string {
+  return `${kind}:${fns.map((f) => (f < 0 ? "-" : functionName(f))).join("|")}`;
+}
+
+/** "kind:function" (for cpu_order, each candidate's function, "|" between). */
 function site(kind: ChoiceKind): string {
   const e = activeEngine();
-  if (kind === "cpu_order") return `${kind}:${e.candidates.map(where).join("|")}`;
-  return `${kind}:${where(e.runningCpu)}`;
+  const fns = kind === "cpu_order" ? e.candidates.map(where) : [where(e.runningCpu)];
+  if (fns.length > 2) return siteText(kind, fns);
+  const key = KINDS.indexOf(kind) + 8 * ((fns[0] as number) + 1 + 65536 * ((fns[1] ?? -1) + 1));
+  let text = sites.get(key);
+  if (text === undefined) {
+    text = siteText(kind, fns);
+    sites.set(key, text);
+  }
+  return text;
 }
 
 /** Choices made just before a step: their `local` is that step's. */
@@ -124,10 +141,7 @@ export function terminalState(r: RunResult): string {
   const lines: string[] = [];
   for (const rep of r.reports) if (rep.kind === "printk") lines.push(`printk ${rep.title}`);
   lines.sort();
-  for (const p of r.machine.tasks()) {
-    const row = psRow(p);
-    lines.push(`task ${row.pid} ${row.comm} ${row.stat}`);
-  }
+  for (const p of r.machine.tasks()) lines.push(`task ${p.pid} ${p.comm} ${task_state_letter(p)}`);
   for (const rep of r.reports) if (!BENIGN.has(rep.kind)) lines.push(`report ${rep.kind}`);
   const caches = new Map<string, number>();
   for (const rec of r.machine.kernel.slab.live.values()) caches.set(rec.cache, (caches.get(rec.cache) ?? 0) + 1);
@@ -135,14 +149,16 @@ export function terminalState(r: RunResult): string {
   return lines.join("\n");
 }
 
-/** A 64-bit FNV-1a hash of a string, as 16 hex digits. */
+/** A 64-bit hash of a string (two 32-bit FNV-1a lanes with different offsets), as 16 hex digits. */
 export function hash64(s: string): string {
-  let h = 0xcbf29ce484222325n;
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
   for (let i = 0; i < s.length; i++) {
-    h ^= BigInt(s.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 13);
   }
-  return h.toString(16).padStart(16, "0");
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }
 
 export function firstViolation(reports: readonly Report[]): Violation | null {

@@ -134,6 +134,22 @@ export type StopReason = "idle" | "until" | "steps" | "stopped" | "stall" | "pan
 /** Thrown out of a thread's code when it runs away without yielding. */
 export class EngineStall extends Error {}
 
+const costTables = new WeakMap<object, Map<number, number[]>>();
+
+function costTable(costs: Readonly<Record<string, number>>, defaultCost: number): number[] {
+  let byDefault = costTables.get(costs);
+  if (byDefault === undefined) {
+    byDefault = new Map();
+    costTables.set(costs, byDefault);
+  }
+  let t = byDefault.get(defaultCost);
+  if (t === undefined) {
+    t = [];
+    byDefault.set(defaultCost, t);
+  }
+  return t;
+}
+
 /** A preempting CPU runs alone for at most this many steps. */
 const FAVOR_STEPS = 256;
 
@@ -169,6 +185,8 @@ export class Engine {
   stepShared = false;
   /** Called after each step (while tracking). */
   afterStep: ((cpu: Cpu) => void) | null = null;
+  /** The candidates of the current "cpu_order" choice (reused). */
+  private readonly readyCpus: Cpu[] = [];
   /** The CPU a preemption chose (it runs alone meanwhile), and its steps since. */
   private favored: Cpu | null = null;
   private favoredSteps = 0;
@@ -179,7 +197,8 @@ export class Engine {
   /** Called before each step of a CPU's thread, as it is about to resume (injection points). */
   beforeStep: ((cpu: Cpu) => void) | null = null;
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
-  private readonly costById: number[] = [];
+  /** Cost by function id: one table per cost table and default, shared by the engines using them. */
+  private readonly costById: number[];
   private nextThreadId = 0;
   private timerSeq = 0;
   private ops = 0;
@@ -198,6 +217,7 @@ export class Engine {
       throw new RangeError(`cpus must be an integer from 1 to 1024, got ${opts.cpus}`);
     }
     this.cpus = Array.from({ length: opts.cpus }, (_, i) => new Cpu(i));
+    this.costById = costTable(opts.costs, opts.defaultCost);
     this.tickPeriod = Math.round(1e9 / opts.hz);
     this.maxStepsWithoutSwitch = opts.maxStepsWithoutSwitch ?? 5_000_000;
     this.maxOpsPerStep = opts.maxOpsPerStep ?? 10_000_000;
@@ -398,16 +418,41 @@ export class Engine {
     if (first === undefined || !this.opts.chooser.ordersCpus || first.halted) return first;
     // Every CPU with a thread to run is a candidate, earliest first, but none whose step
     // would come after a halted CPU's timer (that wakeup is due first, whatever the order).
-    const ready: Cpu[] = [];
     let timer = Number.POSITIVE_INFINITY;
-    for (const c of this.cpus) if (c.heapIndex >= 0 && c.halted) timer = Math.min(timer, c.key);
-    for (const c of this.cpus) if (c.heapIndex >= 0 && !c.halted && (c.key < timer || c === first)) ready.push(c);
+    let busy = 0;
+    for (const c of this.cpus) {
+      if (c.heapIndex < 0) continue;
+      if (!c.halted) busy++;
+      else if (c.key < timer) timer = c.key;
+    }
+    if (busy < 2) {
+      // No choice; the favored CPU, if it is the one running, goes on counting its steps.
+      const fav = this.favored;
+      if (
+        fav !== null &&
+        (fav.heapIndex < 0 || fav.halted || !(fav.key < timer || fav === first) || ++this.favoredSteps > FAVOR_STEPS)
+      )
+        this.favored = null;
+      return first;
+    }
+    const ready = this.readyCpus;
+    ready.length = 0;
+    for (const c of this.cpus) {
+      if (c.heapIndex < 0 || c.halted || !(c.key < timer || c === first)) continue;
+      // Insertion in order: the favored CPU first, then by clock, then by id.
+      let i = ready.length;
+      while (i > 0 && this.before(c, ready[i - 1] as Cpu)) {
+        ready[i] = ready[i - 1] as Cpu;
+        i--;
+      }
+      ready[i] = c;
+    }
     const fav = this.favored;
     if (fav !== null && (!ready.includes(fav) || ++this.favoredSteps > FAVOR_STEPS)) {
       this.favored = null;
+      ready.sort((a, b) => a.key - b.key || a.id - b.id);
     }
     if (ready.length < 2) return first;
-    ready.sort((a, b) => (a === this.favored ? -1 : b === this.favored ? 1 : a.key - b.key || a.id - b.id));
     this.candidates = ready;
     const i = this.choose("cpu_order", ready.length);
     const pick = ready[i] as Cpu;
@@ -424,6 +469,13 @@ export class Engine {
       this.ready.update(c);
     }
     return pick;
+  }
+
+  /** The order of candidates: the favored CPU first, then by clock, then by id. */
+  private before(a: Cpu, b: Cpu): boolean {
+    if (a === this.favored) return true;
+    if (b === this.favored) return false;
+    return a.key < b.key || (a.key === b.key && a.id < b.id);
   }
 
   private step(cpu: Cpu): void {
