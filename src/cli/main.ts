@@ -16,6 +16,7 @@ import { batchCommands, debugSession } from "./debug.js";
 import type { DebugJob } from "./debug-worker.js";
 import { addExploreCommands } from "./explore.js";
 import { intIn, parseTime, UsageError } from "./options.js";
+import { addServeCommand } from "./serve.js";
 import { runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
 
@@ -324,6 +325,7 @@ export function buildProgram(): Command {
   );
 
   addExploreCommands(program);
+  addServeCommand(program);
   return program;
 }
 

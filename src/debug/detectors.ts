@@ -126,7 +126,7 @@ function check_lost_tasks(m: Machine): void {
 }
 
 /** What t sleeps on, and who would end that sleep (null: not knowable from here). */
-function waits_on(k: Kernel, t: task_struct): [string, string | null] {
+export function waits_on(k: Kernel, t: task_struct): [string, string | null] {
   const b = t.blocker;
   if (b !== null) return "done" in b ? completion_of(k, b) : wait_queue_of(k, b);
   if (unwoken_kthread(t)) return ["its first wakeup (created by kthread_create, never woken)", "its creator"];

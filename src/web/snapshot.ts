@@ -1,0 +1,215 @@
+/**
+ * The visualizer's view models: what each pane shows of a machine at one moment, as plain
+ * data (types.ts). Pure reads of the machine; nothing here changes it.
+ */
+
+import { waits_on } from "../debug/detectors.js";
+import type { SourceIndex } from "../debug/gdb.js";
+import { IS_ERR } from "../linux/include/err.js";
+import { PF_KTHREAD } from "../linux/include/sched.js";
+import type { completion, task_struct } from "../linux/include/task_struct.js";
+import type { kthread_create_info } from "../linux/kernel/kthread.js";
+import { list_empty } from "../linux/lib/list.js";
+import type { Machine } from "../machine.js";
+import { formatReport } from "../run.js";
+import { functionName } from "../sim/functions.js";
+import type { TraceRecord } from "../trace/events.js";
+import { formatLine } from "../trace/ftrace.js";
+import { task_state_letter } from "../views/proc.js";
+import { psRow } from "../views/ps.js";
+import type {
+  CompletionView,
+  Marker,
+  RequestView,
+  RunQueueView,
+  SlabObjectView,
+  Slice,
+  SourceView,
+  TaskView,
+  WakeArrow,
+} from "./types.js";
+
+const who = (p: task_struct | null | undefined): string => (p ? `${p.comm}/${p.pid}` : "?");
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+
+/** Every thread of every process, parents before children (the task list's order). */
+export function allThreads(m: Machine): task_struct[] {
+  const out: task_struct[] = [];
+  for (const g of m.tasks()) for (const t of g.signal.thread_head) out.push(t);
+  return out;
+}
+
+function taskView(m: Machine, p: task_struct): TaskView {
+  const rq = m.kernel.runqueues[p.cpu];
+  return {
+    pid: p.pid,
+    tgid: p.tgid,
+    ppid: psRow(p).ppid,
+    comm: psRow(p).comm,
+    state: task_state_letter(p),
+    kthread: (p.flags & PF_KTHREAD) !== 0,
+    cpu: p.cpu,
+    running: rq?.curr === p,
+    stack: p.sim?.backtrace() ?? [],
+    fields: [
+      ["comm", p.comm],
+      ["pid", String(p.pid)],
+      ["tgid", String(p.tgid)],
+      ["__state", hex(p.__state)],
+      ["flags", hex(p.flags)],
+      ["prio", String(p.prio)],
+      ["static_prio", String(p.static_prio)],
+      ["policy", String(p.policy)],
+      ["on_rq", String(p.on_rq)],
+      ["on_cpu", String(p.on_cpu)],
+      ["cpu", String(p.cpu)],
+      ["nr_cpus_allowed", String(p.nr_cpus_allowed)],
+      ["se.vruntime", String(Math.round(p.se.vruntime))],
+      ["se.sum_exec_runtime", String(Math.round(p.se.sum_exec_runtime))],
+      ["nvcsw", String(p.nvcsw)],
+      ["nivcsw", String(p.nivcsw)],
+      ["real_parent", who(p.real_parent)],
+      ["mm", p.mm === null ? "NULL" : "set"],
+      ["exit_state", String(p.exit_state)],
+      ["exit_code", String(p.exit_code)],
+      ["usage", String(p.usage)],
+    ],
+  };
+}
+
+export function taskViews(m: Machine): TaskView[] {
+  return allThreads(m).map((p) => taskView(m, p));
+}
+
+/**
+ * Every kthread creation request alive (queued or being created): its `done` token and who
+ * owns it by the protocol's rules (spec §2.2).
+ */
+export function requestViews(m: Machine): RequestView[] {
+  const out: RequestView[] = [];
+  for (const rec of m.kernel.slab.live.values()) {
+    if (rec.type !== "kthread_create_info" || rec.object === null) continue;
+    const c = rec.object as kthread_create_info;
+    const queued = !list_empty(c.list);
+    const creator = rec.allocTask;
+    const result = c.result;
+    let owner: string;
+    if (c.done !== null) owner = queued ? `${creator} (queued for kthreadd)` : `kthreadd (forking it for ${creator})`;
+    else if (result !== null && !IS_ERR(result)) owner = `${creator} (${who(result as task_struct)} handed it back)`;
+    else if (result !== null) owner = `${creator} (kthreadd handed back the error)`;
+    else owner = "kthreadd or the new thread (the creator gave up)";
+    out.push({ name: c.full_name?.s ?? "?", done: c.done === null ? "null" : "set", owner, queued });
+  }
+  return out;
+}
+
+/** The completions tasks wait on, with what they are and who waits. */
+export function completionViews(m: Machine): CompletionView[] {
+  const k = m.kernel;
+  const seen = new Map<completion, CompletionView>();
+  for (const t of allThreads(m)) {
+    const b = t.blocker;
+    if (b === null || !("done" in b)) continue;
+    let v = seen.get(b);
+    if (v === undefined) {
+      v = { what: waits_on(k, t)[0], done: b.done, waiters: [] };
+      seen.set(b, v);
+    }
+    v.waiters.push(who(t));
+  }
+  return [...seen.values()];
+}
+
+export function runQueueViews(m: Machine): RunQueueView[] {
+  const k = m.kernel;
+  return k.runqueues.map((rq) => ({
+    cpu: rq.cpu,
+    online: k.cpu_online_mask.test(rq.cpu),
+    curr: who(rq.curr),
+    queued: rq.cfs.queue.map(who),
+  }));
+}
+
+export function slabViews(m: Machine): SlabObjectView[] {
+  const out: SlabObjectView[] = [];
+  for (const rec of m.kernel.slab.live.values()) {
+    const top = rec.allocStack[rec.allocStack.length - 1];
+    out.push({
+      id: rec.id,
+      cache: rec.cache,
+      type: rec.type,
+      size: rec.size,
+      site: top === undefined ? "?" : functionName(top),
+      task: rec.allocTask,
+    });
+  }
+  return out;
+}
+
+export interface TraceViews {
+  trace: string[];
+  traceTimes: number[];
+  slices: Slice[];
+  markers: Marker[];
+  wakeups: WakeArrow[];
+}
+
+/**
+ * The trace as lines, and what the timeline draws from it: who ran where (from
+ * sched_switch), the other events as markers, and an arrow from each wakeup to the woken
+ * task's next switch-in. `now` ends the slices still running.
+ */
+export function traceViews(
+  records: readonly TraceRecord[],
+  cmdlines: ReadonlyMap<number, string>,
+  now: number,
+): TraceViews {
+  const trace: string[] = [];
+  const traceTimes: number[] = [];
+  const slices: Slice[] = [];
+  const markers: Marker[] = [];
+  const wakeups: WakeArrow[] = [];
+  const running = new Map<number, Slice>();
+  const woken = new Map<number, { cpu: number; time: number }>();
+  records.forEach((r, line) => {
+    trace.push(formatLine(r, cmdlines));
+    traceTimes.push(r.ts);
+    if (r.type === "sched_switch") {
+      const prev = running.get(r.cpu);
+      if (prev !== undefined) prev.end = r.ts;
+      const s: Slice = { cpu: r.cpu, pid: r.next_pid, comm: r.next_comm, start: r.ts, end: now };
+      running.set(r.cpu, s);
+      slices.push(s);
+      const w = woken.get(r.next_pid);
+      if (w !== undefined) {
+        wakeups.push({ pid: r.next_pid, from: w, to: { cpu: r.cpu, time: r.ts } });
+        woken.delete(r.next_pid);
+      }
+      return;
+    }
+    markers.push({ cpu: r.cpu, time: r.ts, event: r.type, line });
+    if (r.type === "sched_wakeup" || r.type === "sched_wakeup_new") woken.set(r.tpid, { cpu: r.cpu, time: r.ts });
+  });
+  return { trace, traceTimes, slices, markers, wakeups };
+}
+
+export function reportLines(m: Machine): string[] {
+  return m.reports.map(formatReport);
+}
+
+/**
+ * The source of the function task `p` is in, with the line of the call it is making (the
+ * next frame down its stack) or, for the innermost frame, the definition line.
+ */
+export function sourceView(p: task_struct, index: SourceIndex): SourceView | null {
+  const stack = p.sim?.backtrace() ?? [];
+  for (let i = 0; i < stack.length; i++) {
+    const fn = stack[i] as string;
+    const src = index.get(fn);
+    if (src === undefined) continue;
+    const callee = i > 0 ? stack[i - 1] : undefined;
+    const at = callee === undefined ? -1 : src.text.findIndex((l, j) => j > 0 && l.includes(`${callee}(`));
+    return { fn, file: src.file, text: src.text.join("\n"), line: at < 0 ? 1 : at + 1 };
+  }
+  return null;
+}

@@ -1,0 +1,105 @@
+/** The visualizer's session and view models (src/web): what each pane shows at a position. */
+import { describe, expect, it } from "vitest";
+import { scanSources } from "../../src/cli/sources.js";
+import { compileScenario, SCENARIO_TEMPLATE, ScenarioSyntaxError } from "../../src/web/compile.js";
+import { Session } from "../../src/web/session.js";
+import type { RunSpec } from "../../src/web/types.js";
+
+const spec: RunSpec = { scenario: "kthread-run", cpus: 2, seed: 1, era: "6.19" };
+
+describe("Session", () => {
+  it("steps event by event until kthread_create's request is queued, and shows its owner", () => {
+    const s = new Session(spec);
+    let snap = s.snapshot();
+    expect(snap.position.step).toBe(snap.start); // where the scenario starts, after boot
+    expect(snap.start).toBeGreaterThan(0);
+    for (let i = 0; i < 200 && !snap.requests.some((r) => r.queued); i++) snap = s.step("event");
+    const [req, ...more] = snap.requests;
+    expect(more).toEqual([]);
+    expect(req).toEqual({ name: "my_kthread/0", done: "set", owner: "init/1 (queued for kthreadd)", queued: true });
+    // The creator waits for it: a completion with init as its waiter.
+    snap = s.step("event");
+    expect(snap.completions.map((c) => c.waiters)).toContainEqual(["init/1"]);
+  });
+
+  it("runs to a breakpoint: kthreadd in create_kthread, on the timeline of its CPU", () => {
+    const s = new Session(spec);
+    const snap = s.run({ breakpoint: "create_kthread" });
+    const kthreadd = snap.tasks.find((t) => t.pid === 2);
+    expect(kthreadd?.stack.slice(0, 2)).toEqual(["create_kthread", "kthreadd"]);
+    expect(kthreadd?.running).toBe(true);
+    const lane = snap.slices.filter((x) => x.cpu === kthreadd?.cpu);
+    expect(lane.at(-1)?.comm).toBe("kthreadd");
+    expect(snap.requests[0]?.owner).toBe("kthreadd (forking it for init/1)");
+  });
+
+  it("goes back by replaying: the same snapshot as when it was there", () => {
+    const s = new Session(spec);
+    const at = s.run({ maxSteps: 60 }).position.step;
+    const there = JSON.stringify(s.snapshot());
+    s.run({ maxSteps: 40 });
+    expect(s.snapshot().position.step).toBe(at + 40);
+    expect(JSON.stringify(s.goto(at))).toBe(there);
+    expect(s.back().position.step).toBe(at - 1);
+  });
+
+  it("runs to the end: the new thread's stack had kthread, the run is done, nothing reported", () => {
+    const s = new Session(spec);
+    const mid = s.run({ breakpoint: "kthread_stop" });
+    const t = mid.tasks.find((x) => x.comm === "my_kthread/0");
+    expect(t?.stack).toContain("kthread");
+    const end = s.run();
+    expect(end.done).toBe(true);
+    expect(end.end).toBe(end.position.step);
+    expect(end.reports.filter((l) => !l.includes("] ") || l.includes("BUG"))).toEqual([]);
+    expect(end.wakeups.length).toBeGreaterThan(0);
+    expect(end.trace.length).toBe(end.traceTimes.length);
+  });
+
+  it("shows the source of the function a task is in, at the call it is making", () => {
+    const s = new Session(spec, scanSources());
+    s.run({ breakpoint: "create_kthread" });
+    const src = s.source(2);
+    expect(src?.fn).toBe("create_kthread");
+    expect(src?.file).toBe("kernel/kthread.ts");
+    expect(src?.text.split("\n")[(src?.line ?? 0) - 1]).toContain("create_kthread");
+    s.run({ breakpoint: "copy_process" });
+    const inKthreadd = s.source(2);
+    expect(inKthreadd?.fn).toBe("copy_process");
+  });
+
+  it("finds the step of a moment of the trace", () => {
+    const s = new Session(spec);
+    const snap = s.run({ maxSteps: 100 });
+    const t = snap.traceTimes[5] as number;
+    const step = s.stepAt(t);
+    expect(s.goto(step).position.time).toBeLessThanOrEqual(t);
+    expect(s.goto(step + 1).position.time).toBeGreaterThan(t);
+  });
+});
+
+describe("compileScenario", () => {
+  it("compiles the editor's template, which runs cleanly", () => {
+    const sc = compileScenario(SCENARIO_TEMPLATE);
+    expect(sc.name).toBe("custom");
+    const end = new Session({ ...spec, scenario: "custom", source: SCENARIO_TEMPLATE }).run();
+    expect(end.done).toBe(true);
+    expect(end.reports.some((l) => l.includes("kthread_stop returned 0"))).toBe(true);
+  });
+
+  it("reports a syntax error with its line and column", () => {
+    const bad = SCENARIO_TEMPLATE.replace("yield* msleep(5);", "yield* msleep(5;");
+    try {
+      compileScenario(bad);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ScenarioSyntaxError);
+      const line = bad.split("\n").findIndex((l) => l.includes("msleep(5;")) + 1;
+      expect((e as ScenarioSyntaxError).line).toBe(line);
+    }
+  });
+
+  it("refuses source that exports no scenario", () => {
+    expect(() => compileScenario("const x = 1;")).toThrow(ScenarioSyntaxError);
+  });
+});
