@@ -1,6 +1,7 @@
 /** The `tasklab explore`, `tasklab explore merge`, `tasklab replay` and `tasklab mutants` commands. */
 
 import { readFileSync, writeFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   EXPLORE_DEFAULTS,
@@ -11,11 +12,11 @@ import {
   type Progress,
 } from "../explore/explore.js";
 import { formatReplay, makeReplay, parseReplay, replay } from "../explore/replay.js";
-import { preemptions, type Target } from "../explore/schedule.js";
+import { preemptions, registerScenario, type Target } from "../explore/schedule.js";
 import { mergeStats, type Stats, type StatsJson, statsFromJson, statsToJson } from "../explore/stats.js";
 import { MUTANTS } from "../linux/kernel/mutants.js";
 import { findScenario } from "../scenarios/index.js";
-import { intIn, UsageError } from "./options.js";
+import { intIn, loadScenario, UsageError } from "./options.js";
 
 interface ExploreFlags {
   strategy: ExploreOptions["strategy"];
@@ -101,8 +102,11 @@ function resultFile(r: ExploreResult): ResultFile {
 }
 
 async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
-  if (findScenario(ref) === undefined) throw new UsageError(`unknown scenario '${ref}' (see 'tasklab scenarios')`);
-  const target: Target = { scenario: ref, cpus: f.cpus, seed: f.seed, mutant: f.mutant ?? null };
+  // A scenario file is loaded here, and again by each pool worker, under its absolute path.
+  const builtin = findScenario(ref) !== undefined;
+  const name = builtin ? ref : resolve(ref);
+  if (!builtin) registerScenario(name, await loadScenario(ref));
+  const target: Target = { scenario: name, cpus: f.cpus, seed: f.seed, mutant: f.mutant ?? null };
   const o: ExploreOptions = {
     ...EXPLORE_DEFAULTS,
     strategy: f.strategy,
@@ -134,7 +138,8 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
   out.write(`VIOLATION: ${c.violation.title}\n  found with ${c.picks.length} deviation(s) from the default run\n`);
   const m = minimizeResult(r);
   if (m !== null) {
-    const file = f.replayFile ?? `${ref}${target.mutant === null ? "" : `.${target.mutant}`}.replay.json`;
+    const stem = builtin ? ref : basename(ref).replace(/\.(m?[jt]s)$/, "");
+    const file = f.replayFile ?? `${stem}${target.mutant === null ? "" : `.${target.mutant}`}.replay.json`;
     const rep = makeReplay(target, m.picks, m.outcome, describe(target, o));
     writeFileSync(file, formatReplay(rep));
     out.write(
@@ -179,8 +184,10 @@ function mergeCommand(files: string[], f: { out?: string }): number {
   return stats.counterexample === null ? 0 : 1;
 }
 
-function replayCommand(file: string): number {
+async function replayCommand(file: string): Promise<number> {
   const r = parseReplay(readFileSync(file, "utf8"));
+  const ref = r.target.scenario;
+  if (findScenario(ref) === undefined) registerScenario(ref, await loadScenario(ref));
   const res = replay(r);
   const head = [
     `# replay of ${r.target.scenario}${r.target.mutant === null ? "" : ` (mutant ${r.target.mutant})`}: ${r.violation.title}`,
@@ -203,7 +210,7 @@ export function addExploreCommands(program: Command): void {
     .description(
       "re-run a scenario under every (dfs) or sampled (random, pct) schedule; stop at a violation, minimize it, write a replay file. 'explore merge FILES' combines shard results",
     )
-    .argument("<scenario>", "a built-in scenario (or 'merge')")
+    .argument("<scenario>", "a built-in scenario, a .ts/.js file exporting one, or 'merge'")
     .argument("[files...]", "with 'merge': the result files of the shards")
     .addOption(new Option("--strategy <s>", "how to choose schedules").choices(["dfs", "random", "pct"]).default("dfs"))
     .option("--runs <n>", "random, pct: how many runs", intIn(1, 1e9), EXPLORE_DEFAULTS.runs)
@@ -237,8 +244,8 @@ export function addExploreCommands(program: Command): void {
       "run a replay file written by 'tasklab explore': the trace, with the step where the violation was found marked",
     )
     .argument("<file>", "the replay file")
-    .action((file: string) => {
-      process.exitCode = replayCommand(file);
+    .action(async (file: string) => {
+      process.exitCode = await replayCommand(file);
     });
 
   program

@@ -1,9 +1,8 @@
 /** Parsing of the CLI's option values, with errors that say what was expected. */
 
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { InvalidArgumentError } from "commander";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
+import { loadScenarioFile, ScenarioFileError } from "../scenarios/load.js";
 import type { Scenario } from "../scenarios/scenario.js";
 
 const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
@@ -36,22 +35,10 @@ export async function loadScenario(ref: string): Promise<Scenario> {
       `unknown scenario '${ref}': built-in ones are ${SCENARIOS.map((s) => s.name).join(", ")} (see 'tasklab scenarios'), or give a .ts/.js file`,
     );
   }
-  let mod: { default?: unknown };
   try {
-    mod = await import(pathToFileURL(resolve(ref)).href);
+    return await loadScenarioFile(ref);
   } catch (e) {
-    throw new UsageError(`cannot load scenario file '${ref}': ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof ScenarioFileError) throw new UsageError(e.message);
+    throw e;
   }
-  const s = mod.default as Partial<Scenario> | undefined;
-  if (
-    typeof s !== "object" ||
-    s === null ||
-    typeof s.name !== "string" ||
-    (s.main !== undefined && typeof s.main !== "function")
-  ) {
-    throw new UsageError(
-      `'${ref}' must export default a scenario: { name: string, description: string, main?: function* () {...} }`,
-    );
-  }
-  return { description: "", ...s } as Scenario;
 }

@@ -17,6 +17,7 @@ import { stepWoke, trackShared } from "./reduce.js";
 
 /** What is explored: a scenario on a machine (minimal boot, see MachineOptions.boot). */
 export interface Target {
+  /** A built-in scenario's name, or the absolute path of a scenario file (registerScenario). */
   scenario: string;
   cpus: number;
   seed: number;
@@ -60,8 +61,16 @@ export type Script = (index: number, kind: ChoiceKind, n: number) => number;
 /** Report kinds that are findings, not violations. */
 const BENIGN = new Set(["printk", "info"]);
 
+/** Scenarios loaded from files (`tasklab explore my.ts`), by the path the target names. */
+const loaded = new Map<string, Scenario>();
+
+/** Makes a scenario loaded from a file known to targets that name its path. */
+export function registerScenario(path: string, s: Scenario): void {
+  loaded.set(path, s);
+}
+
 export function targetScenario(t: Target): Scenario {
-  const s = findScenario(t.scenario);
+  const s = findScenario(t.scenario) ?? loaded.get(t.scenario);
   if (s === undefined) throw new RangeError(`no scenario named '${t.scenario}'`);
   return s;
 }

@@ -2,9 +2,12 @@
  * A unit of exploration work, the same in the main thread and in a pool worker: a subtree
  * of the systematic search, or a batch of sampled runs. Plain data in, plain data out.
  */
+
+import { findScenario } from "../scenarios/index.js";
+import { loadScenarioFile } from "../scenarios/load.js";
 import { type DfsBounds, exploreSubtree, type TreeNode } from "./dfs.js";
 import { type Sampler, type Shape, samplingScript } from "./sampling.js";
-import { runSchedule, type Target } from "./schedule.js";
+import { registerScenario, runSchedule, type Target } from "./schedule.js";
 import { addOutcome, emptyStats, type Stats, type StatsJson, statsToJson } from "./stats.js";
 
 export type Job =
@@ -37,7 +40,9 @@ export function runJob(job: Job, onSchedule?: (s: Stats) => void): Stats {
   return stats;
 }
 
-/** The pool worker's entry: a job in, its stats as JSON out. */
-export default function poolTask(job: Job): StatsJson {
+/** The pool worker's entry: a job in, its stats as JSON out (a scenario file is loaded once per worker). */
+export default async function poolTask(job: Job): Promise<StatsJson> {
+  const ref = job.target.scenario;
+  if (findScenario(ref) === undefined && /\.(m?[jt]s)$/.test(ref)) registerScenario(ref, await loadScenarioFile(ref));
   return statsToJson(runJob(job));
 }

@@ -55,6 +55,18 @@ describe("tasklab explore", () => {
     expect(err).toContain('waits on: the creation of "creator", queued on kthread_create_list');
   });
 
+  it("explores a scenario file, and replays its counterexample", async () => {
+    const file = join(dir, "lost-update.json");
+    const scenario = "test/fixtures/lost-update.ts";
+    expect(await main(["explore", scenario, "--preemptions", "1", "--replay-file", file, "--no-progress"])).toBe(1);
+    expect(out).toContain("VIOLATION: tasklab: invariant count violated: count is 1, not 2\n");
+    expect(out).toContain("minimized in 38 runs: 1 deviation(s), 1 preemption(s)");
+    clearOutput();
+    expect(await main(["replay", file])).toBe(1);
+    expect(out).toContain("#   choice 36: preemption: the CPU in do_idle runs instead of the one in racer\n");
+    expect(out).toMatch(/^>>>>> step \d+, CPU \d: tasklab: invariant count violated: count is 1, not 2$/m);
+  });
+
   it("runs shards that `explore merge` adds up to the whole", async () => {
     const files = [0, 1].map((i) => join(dir, `shard${i}.json`));
     for (const [i, f] of files.entries()) {
