@@ -12,6 +12,14 @@ describe("tasklab CLI", () => {
     expect(out).toMatch(/^kthread-creator-killed-3a +creator killed/m);
   });
 
+  it("keeps only the last --buffer-size entries, as ftrace's ring buffer overwrites", async () => {
+    const golden = readFileSync(new URL("golden/kthread-run.2cpu.seed1.trace", import.meta.url), "utf8");
+    const all = golden.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    expect(await main(["run", "kthread-run", "--buffer-size", "5"])).toBe(0);
+    expect(out).toContain(`# entries-in-buffer/entries-written: 5/${all.length}   #P:2\n`);
+    expect(out.split("\n").filter((l) => l !== "" && !l.startsWith("#"))).toEqual(all.slice(-5));
+  });
+
   it("runs a scenario and prints the ftrace text", async () => {
     expect(await main(["run", "kthread-run", "--cpus", "2", "--seed", "1"])).toBe(0);
     expect(out.split("\n")[0]).toBe("# tracer: nop");

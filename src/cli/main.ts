@@ -52,6 +52,7 @@ interface MachineFlags {
   pidMax: number;
   preempt: "none" | "full";
   traceBoot?: boolean;
+  bufferSize: number;
   watchdog: number;
   output?: string;
   fail: string[];
@@ -94,6 +95,12 @@ function withMachineOptions(cmd: Command): Command {
     .option("--pid-max <n>", "pid_max", intIn(301, PID_MAX_LIMIT), 32768)
     .addOption(new Option("--preempt <model>", "preemption model").choices(["none", "full"]).default("none"))
     .option("--trace-boot", "record events from the start of boot, not from when the scenario starts")
+    .option(
+      "--buffer-size <entries>",
+      "the trace ring buffer's size in entries; older ones are overwritten, as ftrace's are",
+      intIn(1, 1 << 26),
+      DEFAULTS.bufferSize,
+    )
     .option("--watchdog <seconds>", "end a scenario whose code runs this long without yielding", intIn(1, 3600), 10)
     .option(
       "--fail <spec>",
@@ -126,6 +133,7 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
     preempt: f.preempt,
     until,
     traceBoot: f.traceBoot,
+    bufferSize: f.bufferSize,
     faults: f.fail,
     signals: [...f.signal, ...f.kill.map((k) => (k.includes(":") && !k.includes("@") ? k : `KILL:${k}`))],
     hotplug: f.hotplug,
