@@ -27,6 +27,15 @@ const TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
+/**
+ * What the page may do: only its own scripts, workers and requests. 'unsafe-eval' because a
+ * scenario typed in the editor is compiled with `new Function` in the engine's worker;
+ * 'unsafe-inline' styles because CodeMirror adds <style> elements.
+ */
+export const CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "worker-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
 /** Builds web/dist with Vite (web/vite.config.ts). */
 export async function buildSite(): Promise<void> {
   const { build } = await import("vite");
@@ -48,7 +57,11 @@ export function serveStatic(dir: string, port: number): Promise<Server> {
       res.writeHead(404).end("not built: run npm run build:web");
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "content-security-policy": CSP,
+      "x-content-type-options": "nosniff",
+    });
     res.end(readFileSync(file));
   });
   return new Promise((ok, fail) => {

@@ -15,6 +15,7 @@ import {
 } from "../linux/include/sched.js";
 import type { completion, task_struct, wait_queue_head } from "../linux/include/task_struct.js";
 import { check_hung_uninterruptible_tasks } from "../linux/kernel/hung_task.js";
+import type { kthread_create_info } from "../linux/kernel/kthread.js";
 import { lockdep_print_held_locks } from "../linux/kernel/locking/lockdep.js";
 import { sched_show_task } from "../linux/kernel/sched/core.js";
 import { type Kernel, setKernel } from "../linux/kernel.js";
@@ -140,6 +141,16 @@ function completion_of(k: Kernel, x: completion): [string, string | null] {
       const by = k.kthreadd_task === null ? null : who(k.kthreadd_task);
       return [`the creation of "${req.full_name?.s}", queued on kthread_create_list`, by];
     }
+  }
+  // A request kthreadd has taken off the list: it is forking the thread, or the thread runs.
+  for (const rec of k.slab.live.values()) {
+    const req = rec.object as kthread_create_info | null;
+    if (rec.type !== "kthread_create_info" || req === null || req.done !== x) continue;
+    const thread = threads(k).find((t) => t.worker_private !== null && t.comm === req.full_name?.s.slice(0, 15));
+    return [
+      `the creation of "${req.full_name?.s}" (taken by kthreadd)`,
+      thread !== undefined ? who(thread) : k.kthreadd_task === null ? null : who(k.kthreadd_task),
+    ];
   }
   for (const p of threads(k)) {
     const kt = p.worker_private;

@@ -3,12 +3,10 @@
  * of the systematic search, or a batch of sampled runs. Plain data in, plain data out.
  */
 
-import { findScenario } from "../scenarios/index.js";
-import { loadScenarioFile } from "../scenarios/load.js";
 import { type DfsBounds, exploreSubtree, type TreeNode } from "./dfs.js";
 import { type Sampler, type Shape, samplingScript } from "./sampling.js";
-import { registerScenario, runSchedule, type Target } from "./schedule.js";
-import { addOutcome, emptyStats, type Stats, type StatsJson, statsToJson } from "./stats.js";
+import { runSchedule, type Target } from "./schedule.js";
+import { addOutcome, emptyStats, type Stats } from "./stats.js";
 
 export type Job =
   | { kind: "dfs"; target: Target; node: TreeNode; bounds: DfsBounds; order: number }
@@ -38,11 +36,4 @@ export function runJob(job: Job, onSchedule?: (s: Stats) => void): Stats {
     }
   }
   return stats;
-}
-
-/** The pool worker's entry: a job in, its stats as JSON out (a scenario file is loaded once per worker). */
-export default async function poolTask(job: Job): Promise<StatsJson> {
-  const ref = job.target.scenario;
-  if (findScenario(ref) === undefined && /\.(m?[jt]s)$/.test(ref)) registerScenario(ref, await loadScenarioFile(ref));
-  return statsToJson(runJob(job));
 }

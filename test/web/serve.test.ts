@@ -20,6 +20,7 @@ describe("serveStatic", () => {
       expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
       expect(await js.text()).toBe("export {};");
       const page = await fetch(`${base}/?scenario=kthread-run&step=10`);
+      expect(page.headers.get("content-security-policy")).toContain("script-src 'self' 'unsafe-eval'");
       expect(await page.text()).toContain("<title>tasklab</title>");
       const out = await fetch(`${base}/..%2f..%2fetc/passwd`);
       expect([403, 200]).toContain(out.status);

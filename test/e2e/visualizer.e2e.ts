@@ -1,0 +1,212 @@
+/**
+ * The visualizer end to end: the site `tasklab serve` serves, in headless Chromium, driven
+ * as a user drives it (controls found by their accessible names). One page goes through
+ * the kthread_run story; each test leaves a screenshot in test/e2e/artifacts/.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SCENARIO_TEMPLATE } from "../../src/web/compile.js";
+import { Session } from "../../src/web/session.js";
+import { type Browser, launch, screenshot } from "./browser.js";
+import { button, idle, move, open, position, rows, stepUntil } from "./page.js";
+
+const chromium = inject("chromium");
+const base = inject("baseURL");
+
+describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launch(chromium as string);
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("loads kthread-run and steps until its request is on kthread_create_list, shown with its owner", async () => {
+    await open(page, base, "?scenario=kthread-run&cpus=2&seed=1");
+    const start = await position(page);
+    // Keyboard: s steps one scheduling decision, b goes back.
+    expect(await move(page, () => page.keyboard.press("s"))).toBe(start + 1);
+    expect(await move(page, () => page.keyboard.press("b"))).toBe(start);
+
+    await stepUntil(page, async () => (await rows(page, "kthread_create_list requests")).length > 0);
+    expect(await rows(page, "kthread_create_list requests")).toEqual([
+      ["my_kthread/0", "set", "init/1 (queued for kthreadd)", "yes"],
+    ]);
+    await screenshot(page, "request-queued");
+  });
+
+  it("continues until kthreadd runs, and the timeline lane of its CPU shows kthreadd", async () => {
+    const kthreaddCpu = async () =>
+      (await rows(page, "Run queues")).find((r) => r[1] === "kthreadd/2")?.[0]?.trim() ?? null;
+    await stepUntil(page, async () => (await kthreaddCpu()) !== null);
+    const cpu = await kthreaddCpu();
+    const lane = page.getByRole("list", { name: `CPU ${cpu} lane`, exact: true });
+    expect(await lane.getAttribute("data-running")).toBe("kthreadd/2");
+    expect(await lane.locator("li").allTextContents()).toContainEqual(expect.stringMatching(/^kthreadd\/2 from /));
+    await screenshot(page, "kthreadd-runs");
+  });
+
+  it("runs to a breakpoint in the new thread; clicking it shows its stack with kthread and its source", async () => {
+    await page.getByRole("textbox", { name: "Breakpoint function" }).fill("kthread");
+    await move(page, () => button(page, "Run to the breakpoint").click());
+    await expect.poll(() => page.locator("p.status").textContent()).toContain("entered kthread");
+    await page.getByRole("button", { name: /^my_kthread\/0 pid \d+/ }).click();
+    const stack = page.getByRole("list", { name: "Call stack" });
+    await stack.waitFor();
+    expect(await stack.locator("li").allTextContents()).toContainEqual(expect.stringMatching(/^#\d+ kthread$/));
+    const source = page.getByRole("figure", { name: /^Source of / });
+    await source.waitFor();
+    expect(await source.locator('[aria-current="true"]').count()).toBe(1);
+    await screenshot(page, "new-thread-stack");
+  });
+
+  it("opens a shared link in the same state", async () => {
+    const url = page.url();
+    expect(url).toMatch(/[?&]step=\d+/);
+    expect(url).toMatch(/[?&]task=\d+/);
+    const state = async (p: Page) => ({
+      position: await p.locator('output[aria-label="Position"]').textContent(),
+      requests: await rows(p, "kthread_create_list requests"),
+      runqueues: await rows(p, "Run queues"),
+      selected: await p.locator('.task[aria-pressed="true"]').getAttribute("aria-label"),
+      stack: await p.getByRole("list", { name: "Call stack" }).locator("li").allTextContents(),
+      trace: await p.locator(".trace .pane-head .muted").textContent(),
+    });
+    const there = await state(page);
+    const other = await browser.newPage();
+    await open(other, url);
+    await other.getByRole("list", { name: "Call stack" }).waitFor();
+    expect(await state(other)).toEqual(there);
+    await screenshot(other, "shared-link");
+    await other.close();
+  });
+
+  it("moves to the instant of a trace line that is clicked", async () => {
+    const lines = page.locator(".trace-lines button");
+    const third = lines.nth(2);
+    const text = await third.textContent();
+    await move(page, () => third.click());
+    expect(await page.locator('.trace-lines li[aria-current="true"] button').textContent()).toBe(text);
+    await screenshot(page, "trace-click");
+  });
+
+  it("zooms the timeline with the wheel, and fits it again", async () => {
+    const range = page.locator(".timeline .pane-head .muted");
+    const before = await range.textContent();
+    const canvas = page.getByRole("img", { name: /^Timeline of 2 CPUs/ });
+    const box = await canvas.boundingBox();
+    await page.mouse.move((box?.x ?? 0) + (box?.width ?? 0) / 2, (box?.y ?? 0) + 30);
+    await page.mouse.wheel(0, -400);
+    await expect.poll(() => range.textContent()).not.toBe(before);
+    await screenshot(page, "timeline-zoomed");
+    await button(page, "Fit the timeline to the run").click();
+    await expect.poll(() => range.textContent()).toBe(before);
+  });
+
+  it("shows a custom scenario's syntax error at its line in the editor", async () => {
+    await page.getByRole("combobox", { name: "Scenario", exact: true }).selectOption("custom");
+    const editor = page.getByRole("textbox", { name: "Custom scenario source" });
+    await editor.waitFor();
+    await editor.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.insertText("const broken = ;");
+    const line = SCENARIO_TEMPLATE.split("\n").length + 1;
+    await page.locator(".cm-lintRange-error").waitFor({ timeout: 10_000 });
+    expect(await page.locator(".cm-lint-marker-error").count()).toBe(1);
+    expect(await page.locator(".editor-error").textContent()).toMatch(new RegExp(`^line ${line}, column \\d+: `));
+    await screenshot(page, "custom-syntax-error");
+  });
+
+  it("stops a scenario whose thread never yields to the engine, and reports it", async () => {
+    const editor = page.getByRole("textbox", { name: "Custom scenario source" });
+    await editor.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(
+      [
+        "const { kthread_run, kthread_should_stop, msleep } = tasklab;",
+        "function* spin() {",
+        "  while (!kthread_should_stop()) {} // polls without ever yielding",
+        "  return 0;",
+        "}",
+        "export default {",
+        '  name: "spin",',
+        '  description: "a kthread that never yields",',
+        "  *main() {",
+        '    yield* kthread_run(spin, null, "spinner");',
+        "    yield* msleep(10);",
+        "  },",
+        "};",
+      ].join("\n"),
+    );
+    await page.locator(".editor-error").waitFor({ state: "detached" });
+    await button(page, "Run the custom scenario").click();
+    await idle(page);
+    expect(await page.locator('output[aria-label="Position"]').textContent()).toMatch(/^step \d+ \(\+0\)/);
+    await button(page, "Run").click();
+    const reports = page.getByRole("log", { name: "Reports" });
+    await reports.waitFor({ timeout: 60_000 });
+    expect(await reports.textContent()).toContain("soft lockup");
+    await screenshot(page, "runaway-stopped");
+  });
+
+  it("ends a scenario that never returns to the engine at all, and stays usable", async () => {
+    const before = await page.locator('output[aria-label="Position"]').textContent();
+    const editor = page.getByRole("textbox", { name: "Custom scenario source" });
+    await editor.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(
+      'export default { name: "hang", description: "a JavaScript loop", *main() { for (;;) {} } };',
+    );
+    await button(page, "Run the custom scenario").click();
+    const alert = page.locator("p.error[role=alert]");
+    await alert.waitFor({ timeout: 40_000 });
+    expect(await alert.textContent()).toMatch(/^the engine did not answer for \d+ s .*: stopped it$/);
+    await idle(page);
+    await screenshot(page, "hang-stopped");
+    // A fresh worker has the last run shown again, where it was: going back works.
+    expect(await page.locator('output[aria-label="Position"]').textContent()).toBe(before);
+    const at = await position(page);
+    await move(page, () => button(page, "Step back").click());
+    expect(await position(page)).toBe(at - 1);
+  }, 60_000);
+
+  it("explores kthread-run: progress, then no violation", async () => {
+    await open(page, base, "?scenario=kthread-run&cpus=2&seed=1");
+    await page.getByRole("spinbutton", { name: "Preemption bound" }).fill("1");
+    await button(page, "Explore the scenario").click();
+    const result = page.locator(".explore-result");
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.textContent()).toMatch(/^\d+ schedules, 1 terminal state: no violation/);
+    await screenshot(page, "explorer");
+  });
+
+  it("runs to the end exactly as the same run in Node", async () => {
+    await page.getByRole("textbox", { name: "Breakpoint function" }).fill("no_such_function");
+    await move(page, () => button(page, "Run to the breakpoint").click());
+    const node = new Session({ scenario: "kthread-run", cpus: 2, seed: 1, era: "6.19" }).run({});
+    expect(await position(page)).toBe(node.position.step);
+    expect(await page.locator(".trace .pane-head .muted").textContent()).toBe(`${node.trace.length} lines`);
+    expect(await page.locator('.trace-lines li[aria-current="true"] button').textContent()).toBe(node.trace.at(-1));
+    await screenshot(page, "run-to-end");
+  });
+
+  it("shows one column on a narrow screen", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const tasks = await page.locator(".pane.tasks").boundingBox();
+    const trace = await page.locator(".pane.trace").boundingBox();
+    expect(Math.abs((tasks?.x ?? 0) - (trace?.x ?? 1))).toBeLessThan(2);
+    expect(trace?.y ?? 0).toBeGreaterThan(tasks?.y ?? 0);
+    await screenshot(page, "narrow", true);
+    await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  it("had no page errors", () => {
+    expect(browser.errors).toEqual([]);
+  });
+});

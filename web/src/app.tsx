@@ -1,0 +1,156 @@
+/** The visualizer's one screen: the scenario bar, the timeline, the tasks, kernel objects, trace and explorer panes. */
+import { useCallback, useEffect, useState } from "preact/hooks";
+import type { RunSpec } from "../../src/web/types.js";
+import type { EngineWorker } from "./engine-client.js";
+import { errorText } from "./error-range.js";
+import { ExplorerPane } from "./panes/explorer-pane.js";
+import { ObjectsPane } from "./panes/objects-pane.js";
+import { ScenarioBar } from "./panes/scenario-bar.js";
+import type { ScenarioEditor } from "./panes/scenario-editor.js";
+import { TasksPane } from "./panes/tasks-pane.js";
+import { TracePane } from "./panes/trace-pane.js";
+import type { Catalog } from "./protocol.js";
+import { type Command, commandFor } from "./shortcuts.js";
+import { Timeline } from "./timeline/timeline.js";
+import type { View } from "./timeline/viewport.js";
+import { lineAtOrBefore } from "./trace-window.js";
+import type { UrlState } from "./url-state.js";
+import { type EngineError, useRun } from "./use-run.js";
+
+interface Props {
+  engine: EngineWorker;
+  catalog: Catalog;
+  initial: UrlState;
+}
+
+/** Whether a key press goes to something that handles it itself: text, or Space on a button. */
+function typing(e: KeyboardEvent): boolean {
+  const el = e.target as HTMLElement | null;
+  if (el === null) return false;
+  if (e.key === " " && (el.tagName === "BUTTON" || el.tagName === "A")) return true;
+  return ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName) || el.isContentEditable;
+}
+
+export function App({ engine, catalog, initial }: Props) {
+  const run = useRun(engine, initial);
+  const { snap } = run;
+  const [spec, setSpec] = useState<RunSpec>(initial.spec);
+  const [source, setSource] = useState(initial.spec.source ?? catalog.template);
+  const [compileError, setCompileError] = useState<EngineError | null>(null);
+  const [breakpoint, setBreakpoint] = useState("create_kthread");
+  const [view, setView] = useState<View | null>(null);
+  // The editor (CodeMirror) is loaded the first time a custom scenario is shown.
+  const [Editor, setEditor] = useState<typeof ScenarioEditor | null>(null);
+  const custom = spec.scenario === "custom";
+  useEffect(() => {
+    if (custom && Editor === null)
+      void import("./panes/scenario-editor.js").then((m) => setEditor(() => m.ScenarioEditor));
+  }, [custom, Editor]);
+
+  const load = (next: RunSpec) => {
+    const s = next.scenario === "custom" ? { ...next, source } : { ...next, source: undefined };
+    setSpec(s);
+    setView(null);
+    void run.load(s);
+  };
+
+  const command = (c: Command) => {
+    if (snap === null) return;
+    if (c === "pause") return run.setPlaying((p) => !p);
+    if (c === "fit") return setView(null);
+    if (run.busy) return; // one move at a time: a held key does not pile requests up
+    if (c === "run") return run.setPlaying(true);
+    if (c === "step-decision") return run.step("decision");
+    if (c === "step-call") return run.step("call");
+    if (c === "step-event") return run.step("event");
+    if (c === "back") return void run.send({ type: "back" });
+    if (c === "start") return void run.send({ type: "goto", step: snap.start });
+    if (c === "breakpoint") return void run.runToBreakpoint(breakpoint.trim());
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const c = commandFor({
+        key: e.key,
+        ctrlKey: e.ctrlKey,
+        metaKey: e.metaKey,
+        altKey: e.altKey,
+        typing: typing(e),
+      });
+      if (c === null) return;
+      e.preventDefault();
+      command(c);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  const compile = useCallback(
+    async (text: string) => {
+      const r = await engine.request({ type: "compile", source: text }).catch(() => null);
+      const e = r?.type === "error" ? r : null;
+      setCompileError(e);
+      return e;
+    },
+    [engine],
+  );
+
+  const seekTime = useCallback((t: number) => void run.send({ type: "gotoTime", time: t }), [run.send]);
+  const traceFocus =
+    snap === null
+      ? -1
+      : view === null
+        ? snap.trace.length - 1
+        : lineAtOrBefore(snap.traceTimes, (view.t0 + view.t1) / 2);
+
+  return (
+    <div class="app" aria-busy={run.busy} data-busy={run.busy ? "true" : "false"}>
+      <ScenarioBar
+        catalog={catalog}
+        spec={spec}
+        onSpec={load}
+        snap={snap}
+        playing={run.playing}
+        speed={run.speed}
+        onSpeed={run.setSpeed}
+        breakpoint={breakpoint}
+        onBreakpoint={setBreakpoint}
+        onCommand={command}
+        onGoto={(step) => void run.send({ type: "goto", step })}
+      />
+      {custom && Editor !== null && (
+        <Editor
+          source={source}
+          onChange={setSource}
+          onLoad={() => load({ ...spec, scenario: "custom" })}
+          compile={compile}
+          error={compileError}
+        />
+      )}
+      <p class="status" role="status">
+        {run.busy ? "working… " : ""}
+        {run.status}
+      </p>
+      {run.error !== null && (
+        <p class="error" role="alert">
+          {errorText(run.error)}
+        </p>
+      )}
+      {snap !== null && (
+        <>
+          <Timeline snap={snap} view={view} onView={setView} selected={run.selected} onSeekTime={seekTime} />
+          <main class="panes">
+            <TasksPane tasks={snap.tasks} selected={run.selected} onSelect={run.setSelected} source={run.source} />
+            <ObjectsPane snap={snap} />
+            <ExplorerPane spec={snap.spec} />
+            <TracePane
+              lines={snap.trace}
+              focus={traceFocus}
+              current={snap.trace.length - 1}
+              onPick={(line) => void run.send({ type: "gotoLine", line })}
+            />
+          </main>
+        </>
+      )}
+    </div>
+  );
+}

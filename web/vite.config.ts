@@ -1,0 +1,18 @@
+/**
+ * The visualizer's build: a static site in web/dist (relative URLs, so it can be opened
+ * from any path of any static server). The engine's worker bundles the model from src/,
+ * keeping function names: the model names its kernel functions by them (costs, stacks),
+ * so a renamed function would change the run.
+ */
+import { fileURLToPath } from "node:url";
+import preact from "@preact/preset-vite";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  base: "./",
+  plugins: [preact()],
+  worker: { format: "es", rolldownOptions: { output: { keepNames: true } } },
+  build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 4096 },
+  server: { fs: { allow: [fileURLToPath(new URL("..", import.meta.url))] } },
+});
