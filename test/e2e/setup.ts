@@ -43,6 +43,8 @@ function serve(): Promise<{ child: ChildProcess; url: string }> {
 export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
   const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(chromium)) {
+    // In CI a missing browser is a failed install, never a quiet skip.
+    if (process.env.CI) throw new Error(`test/e2e: no Chromium at ${chromium} (CI must install it: see .ci/run)`);
     process.stderr.write(
       `\ntest/e2e: no Chromium at ${chromium}, so the visualizer's end-to-end tests are skipped.\n` +
         "  Install it with: apt-get install -y chromium   (Debian/Ubuntu; CI does this)\n" +
