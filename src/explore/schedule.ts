@@ -6,7 +6,7 @@
  */
 
 import { K } from "../linux/kernel.js";
-import { type RunResult, runScenario } from "../run.js";
+import { type RunOptions, type RunResult, runScenario } from "../run.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { ChoiceKind, Chooser } from "../sim/chooser.js";
@@ -175,11 +175,13 @@ export function firstViolation(reports: readonly Report[]): Violation | null {
   return null;
 }
 
-/** Runs the target once under `script`; `events` records the trace (off when exploring). */
-export function runSchedule(t: Target, script: Script, events = false): { outcome: Outcome; result: RunResult } {
-  const choices: Choice[] = [];
+/**
+ * The machine a schedule runs on: the target's, booted minimally, its choices answered by
+ * `script` and recorded into `choices`; `events` records the trace (off when exploring).
+ */
+export function scheduleOptions(t: Target, script: Script, choices: Choice[], events: boolean): RunOptions {
   const chooser = scriptedChooser(script, choices);
-  const result = runScenario(targetScenario(t), {
+  return {
     cpus: t.cpus,
     seed: t.seed,
     boot: "minimal",
@@ -188,7 +190,13 @@ export function runSchedule(t: Target, script: Script, events = false): { outcom
     ...(events ? {} : { events: [] }),
     chooser,
     prepare: (m) => chooser.track(m.engine),
-  });
+  };
+}
+
+/** Runs the target once under `script`. */
+export function runSchedule(t: Target, script: Script, events = false): { outcome: Outcome; result: RunResult } {
+  const choices: Choice[] = [];
+  const result = runScenario(targetScenario(t), scheduleOptions(t, script, choices, events));
   const outcome: Outcome = {
     choices,
     steps: result.machine.engine.steps,

@@ -187,9 +187,9 @@ export class Engine {
   afterStep: ((cpu: Cpu) => void) | null = null;
   /** The candidates of the current "cpu_order" choice (reused). */
   private readonly readyCpus: Cpu[] = [];
-  /** The CPU a preemption chose (it runs alone meanwhile), and its steps since. */
+  /** The CPU a preemption chose (it runs alone meanwhile), and the step count when it was chosen. */
   private favored: Cpu | null = null;
-  private favoredSteps = 0;
+  private favoredSince = 0;
   /** What a "signal" choice is about (the task that would get the signal), while it is asked. */
   choiceSubject: unknown = null;
   /** The CPUs a "cpu_order" choice is between, earliest first (while it is asked). */
@@ -363,10 +363,13 @@ export class Engine {
     this.budget = maxSteps;
     for (let n = 1; ; n++) {
       if ((n & 0xfff) === 0) this.onProgress?.(this);
-      const cpu = this.pickCpu();
-      if (cpu === undefined) return "idle";
-      if (cpu.key > until) return "until";
+      // The limits first: picking a CPU may be a recorded choice, which a run that then
+      // stopped here would make twice (once now, again when it goes on).
+      const first = this.ready.peek();
+      if (first === undefined) return "idle";
+      if (first.key > until) return "until";
       if (this.budget-- <= 0) return "steps";
+      const cpu = this.pickCpu() as Cpu;
       this.step(cpu);
       this.afterStep?.(cpu);
       if (this.stopReason !== null) return this.stopReason;
@@ -430,7 +433,10 @@ export class Engine {
       const fav = this.favored;
       if (
         fav !== null &&
-        (fav.heapIndex < 0 || fav.halted || !(fav.key < timer || fav === first) || ++this.favoredSteps > FAVOR_STEPS)
+        (fav.heapIndex < 0 ||
+          fav.halted ||
+          !(fav.key < timer || fav === first) ||
+          this.steps - this.favoredSince > FAVOR_STEPS)
       )
         this.favored = null;
       return first;
@@ -448,7 +454,7 @@ export class Engine {
       ready[i] = c;
     }
     const fav = this.favored;
-    if (fav !== null && (!ready.includes(fav) || ++this.favoredSteps > FAVOR_STEPS)) {
+    if (fav !== null && (!ready.includes(fav) || this.steps - this.favoredSince > FAVOR_STEPS)) {
       this.favored = null;
       ready.sort((a, b) => a.key - b.key || a.id - b.id);
     }
@@ -460,7 +466,7 @@ export class Engine {
       // A preemption: the chosen CPU runs alone from here (the others stall) until it
       // goes idle, or the next preemption.
       this.favored = pick;
-      this.favoredSteps = 0;
+      this.favoredSince = this.steps;
     }
     for (const c of ready) {
       if (c.key >= pick.key) continue;

@@ -10,13 +10,25 @@ import { formatReplay, makeReplay } from "../explore/replay.js";
 import type { Target } from "../explore/schedule.js";
 import type { FromWorker, RunSpec } from "./types.js";
 
-export type ExploreRequest = { strategy: ExploreOptions["strategy"]; preemptions: number; runs: number };
+export type ExploreRequest = {
+  strategy: ExploreOptions["strategy"];
+  preemptions: number;
+  runs: number;
+  /** A broken variant of the protocol to explore instead of the real one. */
+  mutant?: string | null;
+};
 
 /** Explores the built-in scenario of `spec`; `post` gets progress and the result. */
 export async function exploreSpec(spec: RunSpec, req: ExploreRequest, post: (m: FromWorker) => void): Promise<void> {
   if (spec.scenario === "custom") throw new RangeError("the explorer runs built-in scenarios only");
-  const target: Target = { scenario: spec.scenario, cpus: spec.cpus, seed: spec.seed, mutant: null };
-  const o: ExploreOptions = { ...EXPLORE_DEFAULTS, ...req, seed: spec.seed };
+  const target: Target = { scenario: spec.scenario, cpus: spec.cpus, seed: spec.seed, mutant: req.mutant ?? null };
+  const o: ExploreOptions = {
+    ...EXPLORE_DEFAULTS,
+    strategy: req.strategy,
+    preemptions: req.preemptions,
+    runs: req.runs,
+    seed: spec.seed,
+  };
   const r = await explorePasses(target, o, runHere, (p) =>
     post({ type: "explore-progress", schedules: p.schedules, done: p.jobsDone, total: p.jobs }),
   );

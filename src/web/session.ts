@@ -7,7 +7,8 @@
 
 import { endOfRunChecks } from "../debug/detectors.js";
 import type { SourceIndex } from "../debug/gdb.js";
-import type { Machine } from "../machine.js";
+import { picksScript, scheduleOptions } from "../explore/schedule.js";
+import type { LeakScope, Machine } from "../machine.js";
 import { machineFor } from "../run.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
@@ -63,8 +64,20 @@ export class Session {
    * "boot" scenario starts at power-on and traces it).
    */
   private reset(): void {
-    const boot = this.spec.scenario === "boot";
-    this.machine = machineFor(this.scenario, { cpus: this.spec.cpus, seed: this.spec.seed, traceBoot: boot });
+    const spec = this.spec;
+    const boot = spec.scenario === "boot" && spec.picks === undefined;
+    this.machine = machineFor(
+      this.scenario,
+      spec.picks === undefined && (spec.mutant ?? null) === null
+        ? { cpus: spec.cpus, seed: spec.seed, traceBoot: boot }
+        : scheduleOptions(
+            { scenario: spec.scenario, cpus: spec.cpus, seed: spec.seed, mutant: spec.mutant ?? null },
+            picksScript(new Map(spec.picks ?? [])),
+            [],
+            true,
+          ),
+    );
+    this.leakScope = spec.picks === undefined && (spec.mutant ?? null) === null ? "all" : "scenario";
     this.stop = null;
     if (!boot) this.advanceUntil(() => Number.isFinite(this.machine.bootedAt));
     this.start = this.steps;
@@ -72,6 +85,8 @@ export class Session {
 
   /** The position where the scenario starts (after boot). */
   start = 0;
+  /** Explorer schedules check only what the scenario allocated, as the explorer does. */
+  private leakScope: LeakScope = "all";
 
   /** Engine steps taken: the position. */
   get steps(): number {
@@ -97,7 +112,7 @@ export class Session {
     }
     if (this.done) {
       this.end = this.steps;
-      if (this.stop === "idle") this.machine.checkLeaks();
+      if (this.stop === "idle") this.machine.checkLeaks(this.leakScope);
       endOfRunChecks(this.machine, this.scenario, this.stop as StopReason);
     }
   }

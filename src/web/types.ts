@@ -14,6 +14,13 @@ export interface RunSpec {
   seed: number;
   /** The kernel era (only "6.19" until eras exist). */
   era: string;
+  /** A broken protocol variant (`tasklab mutants`), for the explorer and its replays. */
+  mutant?: string | null;
+  /**
+   * A schedule of the explorer, as a replay file has it ([choice index, alternative]): the
+   * run is the explorer's (minimal boot, these choices), e.g. a counterexample opened here.
+   */
+  picks?: [number, number][];
 }
 
 /** How far a step goes. */
@@ -149,7 +156,7 @@ export type ToWorker =
   | { type: "goto"; step: number }
   | { type: "run"; breakpoint?: string; maxSteps?: number }
   | { type: "source"; pid: number }
-  | { type: "explore"; strategy: "dfs" | "random" | "pct"; preemptions: number; runs: number };
+  | { type: "explore"; strategy: "dfs" | "random" | "pct"; preemptions: number; runs: number; mutant?: string | null };
 
 /** Messages from the engine worker. */
 export type FromWorker =

@@ -1,6 +1,8 @@
 /** The visualizer's session and view models (src/web): what each pane shows at a position. */
 import { describe, expect, it } from "vitest";
 import { scanSources } from "../../src/cli/sources.js";
+import { EXPLORE_DEFAULTS, explore, minimizeResult } from "../../src/explore/explore.js";
+import { makeReplay, replay } from "../../src/explore/replay.js";
 import { compileScenario, SCENARIO_TEMPLATE, ScenarioSyntaxError } from "../../src/web/compile.js";
 import { Session } from "../../src/web/session.js";
 import type { RunSpec } from "../../src/web/types.js";
@@ -75,6 +77,27 @@ describe("Session", () => {
     const step = s.stepAt(t);
     expect(s.goto(step).position.time).toBeLessThanOrEqual(t);
     expect(s.goto(step + 1).position.time).toBeGreaterThan(t);
+  });
+});
+
+describe("a Session of an explorer schedule", () => {
+  it("opens a counterexample: the same run as `tasklab replay`, its violation among the reports", async () => {
+    const target = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, mutant: "split-xchg" };
+    const m = minimizeResult(await explore(target, EXPLORE_DEFAULTS));
+    if (m === null) throw new Error("split-xchg not caught");
+    const file = makeReplay(target, m.picks, m.outcome, "test");
+    const s = new Session({ ...target, era: "6.19", picks: file.picks });
+    const end = s.run();
+    expect(end.done).toBe(true);
+    expect(end.reports.some((l) => l.includes(file.violation.title))).toBe(true);
+    const replayed = replay(file)
+      .trace.split("\n")
+      .filter((l) => l !== "" && !l.startsWith("#") && !l.startsWith(">>>>>"));
+    expect(end.trace).toEqual(replayed);
+    // Going back and forth replays the same schedule.
+    const mid = JSON.stringify(s.goto(end.start + 50));
+    s.run();
+    expect(JSON.stringify(s.goto(end.start + 50))).toBe(mid);
   });
 });
 
