@@ -20,6 +20,12 @@ export async function position(page: Page): Promise<number> {
   return Number(await page.locator(POSITION).getAttribute("data-step"));
 }
 
+/** Waits until the run is at its end and the engine idle. */
+export async function atEnd(page: Page): Promise<void> {
+  await page.locator(POSITION, { hasText: "end of the run" }).waitFor({ timeout: 30_000 });
+  await idle(page);
+}
+
 /** Does `act` and waits until the position has moved and the engine is idle again. */
 export async function move(page: Page, act: () => Promise<unknown>): Promise<number> {
   const before = await position(page);

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SCENARIO_TEMPLATE } from "../../src/web/compile.js";
 import { Session } from "../../src/web/session.js";
 import { type Browser, launch, screenshot } from "./browser.js";
-import { button, idle, move, open, position, rows, stepUntil } from "./page.js";
+import { atEnd, button, idle, move, open, position, rows, stepUntil } from "./page.js";
 
 const chromium = inject("chromium");
+const DEADLOCK = "tasklab: deadlock: all tasks blocked, none runnable";
 const base = inject("baseURL");
 
 describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
@@ -204,6 +205,36 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     expect(trace?.y ?? 0).toBeGreaterThan(tasks?.y ?? 0);
     await screenshot(page, "narrow", true);
     await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  it("explores a mutant and opens its counterexample in the views; a link to it reproduces it", async () => {
+    await open(page, base, "?scenario=kthread-creator-killed-any&cpus=2&seed=1");
+    await page.getByRole("combobox", { name: "Mutant" }).selectOption("wake-before-queue");
+    await page.getByRole("spinbutton", { name: "Preemption bound" }).fill("1");
+    await button(page, "Explore the scenario").click();
+    const result = page.locator(".explore-result");
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.textContent()).toContain(DEADLOCK);
+    await button(page, "Open the counterexample in the views").click();
+    await atEnd(page);
+    const failing = async () => {
+      expect(await page.getByRole("log", { name: "Reports" }).textContent()).toContain(DEADLOCK);
+      await page.getByRole("button", { name: /^init pid 1, state D / }).waitFor();
+      expect(await page.locator(".schedule-note").textContent()).toMatch(
+        /^explorer schedule: mutant wake-before-queue, 1 deviation/,
+      );
+      expect(page.url()).toMatch(/[?&]mutant=wake-before-queue&picks=0\.1&/);
+      return { url: page.url(), position: await page.locator('output[aria-label="Position"]').textContent() };
+    };
+    const there = await failing();
+    await screenshot(page, "counterexample-in-views");
+    await page.reload();
+    await atEnd(page);
+    expect(await failing()).toEqual(there);
+    // Back to the plain scenario: no schedule, and a URL without it.
+    await move(page, () => button(page, "Back to the plain scenario").click());
+    expect(await page.locator(".schedule-note").count()).toBe(0);
+    expect(page.url()).not.toMatch(/mutant|picks/);
   });
 
   it("had no page errors", () => {

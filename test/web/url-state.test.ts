@@ -1,6 +1,14 @@
 /** The page's URL: a link opens the same run at the same position (web/src/url-state.ts). */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SPEC, decodeSource, encodeSource, formatUrl, parseUrl } from "../../web/src/url-state.js";
+import {
+  DEFAULT_SPEC,
+  decodeSource,
+  encodeSource,
+  formatPicks,
+  formatUrl,
+  parsePicks,
+  parseUrl,
+} from "../../web/src/url-state.js";
 
 describe("the URL state", () => {
   it("writes scenario, era, CPUs, seed, step and task, and reads them back", () => {
@@ -25,5 +33,57 @@ describe("the URL state", () => {
     expect(parseUrl("?cpus=65").spec.cpus).toBe(DEFAULT_SPEC.cpus);
     // A custom scenario without a readable source gets none (the page gives it the template).
     expect(parseUrl("?scenario=custom&source=%%%").spec.source).toBeUndefined();
+  });
+
+  it("carries an explorer schedule: its mutant and picks", () => {
+    const spec = {
+      scenario: "kthread-creator-killed-any",
+      era: "6.19",
+      cpus: 2,
+      seed: 1,
+      mutant: "split-xchg",
+      picks: [
+        [52, 1],
+        [56, 1],
+      ] as [number, number][],
+    };
+    const url = formatUrl({ spec, step: 400, task: 1 });
+    expect(url).toBe(
+      "?scenario=kthread-creator-killed-any&era=6.19&cpus=2&seed=1&mutant=split-xchg&picks=52.1,56.1&step=400&task=1",
+    );
+    expect(parseUrl(url)).toEqual({ spec, step: 400, task: 1 });
+    // No deviation (the explorer's default run) is not the plain run: "picks=" stays.
+    const none = { ...spec, mutant: null, picks: [] };
+    expect(formatUrl({ spec: none, step: null, task: null })).toMatch(/&picks=$/);
+    expect(parseUrl(formatUrl({ spec: none, step: null, task: null })).spec).toEqual({ ...none, mutant: undefined });
+    expect(formatUrl({ spec: DEFAULT_SPEC, step: null, task: null })).not.toMatch(/mutant|picks/);
+  });
+
+  it("drops a malformed mutant or picks, and both for a custom scenario", () => {
+    const spec = (q: string) => parseUrl(`?scenario=fork${q}`).spec;
+    expect(spec("&mutant=&picks=1.2.3")).toEqual({ ...DEFAULT_SPEC, scenario: "fork" });
+    expect(spec("&mutant=Bad Name&picks=52.1,x")).toEqual({ ...DEFAULT_SPEC, scenario: "fork" });
+    expect(spec("&mutant=split-xchg&picks=52.1,,56.1").picks).toBeUndefined();
+    expect(spec("&picks=-1.0").picks).toBeUndefined();
+    expect(spec("&picks=1.99999").picks).toBeUndefined();
+    expect(spec("&picks=52.1%2C56.1").picks).toEqual([
+      [52, 1],
+      [56, 1],
+    ]);
+    const custom = parseUrl("?scenario=custom&mutant=split-xchg&picks=1.1").spec;
+    expect(custom.mutant).toBeUndefined();
+    expect(custom.picks).toBeUndefined();
+    expect(parsePicks("")).toEqual([]);
+    expect(
+      parsePicks(
+        formatPicks([
+          [3, 0],
+          [9, 2],
+        ]),
+      ),
+    ).toEqual([
+      [3, 0],
+      [9, 2],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import type { ScenarioEditor } from "./panes/scenario-editor.js";
 import { TasksPane } from "./panes/tasks-pane.js";
 import { TracePane } from "./panes/trace-pane.js";
 import type { Catalog } from "./protocol.js";
+import { plainSpec } from "./schedule.js";
 import { type Command, commandFor } from "./shortcuts.js";
 import { Timeline } from "./timeline/timeline.js";
 import type { View } from "./timeline/viewport.js";
@@ -51,7 +52,11 @@ export function App({ engine, catalog, initial }: Props) {
     const s = next.scenario === "custom" ? { ...next, source } : { ...next, source: undefined };
     setSpec(s);
     setView(null);
-    void run.load(s);
+    return run.load(s);
+  };
+  /** An explorer schedule (a counterexample), shown at the end of its run. */
+  const openSchedule = async (next: RunSpec) => {
+    if ((await load(next))?.type === "snapshot") await run.send({ type: "run" });
   };
 
   const command = (c: Command) => {
@@ -107,7 +112,7 @@ export function App({ engine, catalog, initial }: Props) {
       <ScenarioBar
         catalog={catalog}
         spec={spec}
-        onSpec={load}
+        onSpec={(s) => void load(plainSpec(s))}
         snap={snap}
         playing={run.playing}
         speed={run.speed}
@@ -121,7 +126,7 @@ export function App({ engine, catalog, initial }: Props) {
         <Editor
           source={source}
           onChange={setSource}
-          onLoad={() => load({ ...spec, scenario: "custom" })}
+          onLoad={() => void load({ ...plainSpec(spec), scenario: "custom" })}
           compile={compile}
           error={compileError}
         />
@@ -141,7 +146,7 @@ export function App({ engine, catalog, initial }: Props) {
           <main class="panes">
             <TasksPane tasks={snap.tasks} selected={run.selected} onSelect={run.setSelected} source={run.source} />
             <ObjectsPane snap={snap} />
-            <ExplorerPane spec={snap.spec} />
+            <ExplorerPane spec={snap.spec} mutants={catalog.mutants} onOpen={(s) => void openSchedule(s)} />
             <TracePane
               lines={snap.trace}
               focus={traceFocus}

@@ -3,6 +3,7 @@
  * one reply per request (an exploration posts its progress first). User-written scenarios
  * run here only, never on a server.
  */
+import { MUTANTS } from "../../src/linux/kernel/mutants.js";
 import { SCENARIOS } from "../../src/scenarios/index.js";
 import { compileScenario, SCENARIO_TEMPLATE, ScenarioSyntaxError } from "../../src/web/compile.js";
 import { exploreSpec } from "../../src/web/explore.js";
@@ -30,6 +31,7 @@ async function handle(req: Request): Promise<Reply | null> {
         type: "catalog",
         catalog: {
           scenarios: SCENARIOS.map((s) => ({ name: s.name, description: s.description })),
+          mutants: Object.entries(MUTANTS).map(([name, description]) => ({ name, description })),
           template: SCENARIO_TEMPLATE,
         },
       };
@@ -54,7 +56,7 @@ async function handle(req: Request): Promise<Reply | null> {
     case "source":
       return { type: "source", pid: req.pid, source: current().source(req.pid) };
     case "explore":
-      await exploreSpec(current().spec, { strategy: req.strategy, preemptions: req.preemptions, runs: req.runs }, post);
+      await exploreSpec(current().spec, req, post);
       return null; // exploreSpec posted the result
     case "replay":
       return replayReply(req.replay);

@@ -7,6 +7,8 @@ import type { FromWorker, ToWorker } from "../../src/web/types.js";
 
 export interface Catalog {
   scenarios: { name: string; description: string }[];
+  /** The broken protocol variants the explorer can explore (`tasklab mutants`). */
+  mutants: { name: string; description: string }[];
   /** What the editor starts with. */
   template: string;
 }

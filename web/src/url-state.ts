@@ -1,7 +1,7 @@
 /**
  * The page's state in its URL: the run (scenario, era, CPUs, seed; a custom scenario's
- * source), the position (engine step) and the selected task, so that a link opens exactly
- * what its sender saw. Pure: no DOM.
+ * source; an explorer schedule's mutant and picks), the position (engine step) and the
+ * selected task, so that a link opens exactly what its sender saw. Pure: no DOM.
  */
 import type { RunSpec } from "../../src/web/types.js";
 
@@ -38,6 +38,27 @@ export function decodeSource(code: string): string | null {
   }
 }
 
+/** A mutant's name as `tasklab mutants` spells them (the engine says which exist). */
+const MUTANT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** An explorer schedule's picks, "52.1,56.1" ("" for none); null when malformed. */
+export function parsePicks(text: string): [number, number][] | null {
+  if (text === "") return [];
+  const picks: [number, number][] = [];
+  for (const pair of text.split(",")) {
+    const m = /^(\d+)\.(\d+)$/.exec(pair);
+    const choice = int(m?.[1] ?? null, 0, Number.MAX_SAFE_INTEGER);
+    const alt = int(m?.[2] ?? null, 0, 2 ** 16);
+    if (choice === null || alt === null) return null;
+    picks.push([choice, alt]);
+  }
+  return picks;
+}
+
+export function formatPicks(picks: [number, number][]): string {
+  return picks.map(([choice, alt]) => `${choice}.${alt}`).join(",");
+}
+
 /** Reads a query string ("?scenario=…"); what is missing or malformed takes its default. */
 export function parseUrl(search: string): UrlState {
   const q = new URLSearchParams(search);
@@ -50,6 +71,13 @@ export function parseUrl(search: string): UrlState {
   const source = q.get("source");
   const text = spec.scenario === "custom" && source !== null ? decodeSource(source) : null;
   if (text !== null) spec.source = text;
+  if (spec.scenario !== "custom") {
+    const mutant = q.get("mutant");
+    if (mutant !== null && MUTANT_NAME.test(mutant)) spec.mutant = mutant;
+    const picks = q.get("picks");
+    const parsed = picks === null ? null : parsePicks(picks);
+    if (parsed !== null) spec.picks = parsed;
+  }
   return { spec, step: int(q.get("step"), 0, Number.MAX_SAFE_INTEGER), task: int(q.get("task"), 0, 2 ** 22) };
 }
 
@@ -62,7 +90,13 @@ export function formatUrl(s: UrlState): string {
     seed: String(s.spec.seed),
   });
   if (s.spec.scenario === "custom") q.set("source", encodeSource(s.spec.source ?? ""));
+  else {
+    const mutant = s.spec.mutant ?? null;
+    if (mutant !== null) q.set("mutant", mutant);
+    if (s.spec.picks !== undefined) q.set("picks", formatPicks(s.spec.picks));
+  }
   if (s.step !== null) q.set("step", String(s.step));
   if (s.task !== null) q.set("task", String(s.task));
-  return `?${q}`;
+  // Commas separate nothing in a query string: picks read "52.1,56.1", not "52.1%2C56.1".
+  return `?${q}`.replace(/%2C/g, ",");
 }

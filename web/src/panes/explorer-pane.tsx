@@ -2,12 +2,14 @@
  * The explorer pane: runs the explorer on the current scenario in a worker of its own (the
  * views stay live meanwhile; Stop ends that worker), shows its progress and what it found:
  * the violation, the minimized counterexample's replay file, and that replay's trace with
- * the point of the violation marked.
+ * the point of the violation marked. It explores the real protocol or a mutant; a
+ * counterexample opens in the main views too, as the explorer's schedule.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { RunSpec } from "../../../src/web/types.js";
 import { EngineStopped, EngineWorker, type Progress } from "../engine-client.js";
-import type { ExploreStrategy, Reply } from "../protocol.js";
+import type { Catalog, ExploreStrategy, Reply } from "../protocol.js";
+import { plainSpec, replaySpec } from "../schedule.js";
 
 /** An exploration may be silent this long between two progress reports. */
 const EXPLORE_TIMEOUT_MS = 60_000;
@@ -15,9 +17,17 @@ const EXPLORE_TIMEOUT_MS = 60_000;
 type Done = Extract<Reply, { type: "explore-done" }>;
 type Replayed = Extract<Reply, { type: "replayed" }>;
 
-export function ExplorerPane({ spec }: { spec: RunSpec }) {
+interface Props {
+  spec: RunSpec;
+  mutants: Catalog["mutants"];
+  /** Loads a run (a counterexample's schedule) into the main views, at its end. */
+  onOpen(spec: RunSpec): void;
+}
+
+export function ExplorerPane({ spec, mutants, onOpen }: Props) {
   const worker = useRef<EngineWorker | null>(null);
   const [strategy, setStrategy] = useState<ExploreStrategy>("dfs");
+  const [mutant, setMutant] = useState(spec.mutant ?? "");
   const [preemptions, setPreemptions] = useState(2);
   const [runs, setRuns] = useState(200);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -38,11 +48,11 @@ export function ExplorerPane({ spec }: { spec: RunSpec }) {
     setError(null);
     setProgress(null);
     try {
-      const loaded = await w.request({ type: "load", spec });
+      const loaded = await w.request({ type: "load", spec: plainSpec(spec) });
       const r =
         loaded.type === "error"
           ? loaded
-          : await w.request({ type: "explore", strategy, preemptions, runs }, setProgress);
+          : await w.request({ type: "explore", strategy, preemptions, runs, mutant: mutant || null }, setProgress);
       if (r.type === "explore-done") setDone(r);
       else if (r.type === "error") setError(r.message);
     } catch (e) {
@@ -58,6 +68,14 @@ export function ExplorerPane({ spec }: { spec: RunSpec }) {
     const r = await w.request({ type: "replay", replay });
     if (r.type === "replayed") setReplayed(r);
     else if (r.type === "error") setError(r.message);
+  };
+
+  const openInViews = (replay: string) => {
+    try {
+      onOpen(replaySpec(replay));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
   };
 
   return (
@@ -83,6 +101,17 @@ export function ExplorerPane({ spec }: { spec: RunSpec }) {
             <option value="dfs">dfs (systematic)</option>
             <option value="random">random</option>
             <option value="pct">pct</option>
+          </select>
+        </label>
+        <label>
+          Mutant{" "}
+          <select aria-label="Mutant" value={mutant} onChange={(e) => setMutant(e.currentTarget.value)}>
+            <option value="">none (the real protocol)</option>
+            {mutants.map((m) => (
+              <option key={m.name} value={m.name} title={m.description}>
+                {m.name}
+              </option>
+            ))}
           </select>
         </label>
         {strategy === "dfs" ? (
@@ -131,7 +160,9 @@ export function ExplorerPane({ spec }: { spec: RunSpec }) {
             {done.schedules} schedules, {done.states} terminal state{done.states === 1 ? "" : "s"}:{" "}
             {done.violation === null ? <strong>no violation</strong> : <strong class="bad">{done.violation}</strong>}
           </p>
-          {done.replay !== null && <Counterexample replay={done.replay} onOpen={openReplay} />}
+          {done.replay !== null && (
+            <Counterexample replay={done.replay} onReplay={openReplay} onOpenInViews={openInViews} />
+          )}
         </div>
       )}
       {replayed !== null && (
@@ -147,11 +178,20 @@ export function ExplorerPane({ spec }: { spec: RunSpec }) {
   );
 }
 
-function Counterexample({ replay, onOpen }: { replay: string; onOpen(replay: string): void }) {
+function Counterexample(p: { replay: string; onReplay(replay: string): void; onOpenInViews(replay: string): void }) {
+  const { replay } = p;
   return (
     <>
       <p>
-        <button type="button" aria-label="Open the counterexample's replay" onClick={() => onOpen(replay)}>
+        <button
+          type="button"
+          aria-label="Open the counterexample in the views"
+          title="Load its schedule into every pane, at the end of the run"
+          onClick={() => p.onOpenInViews(replay)}
+        >
+          Open in the views
+        </button>{" "}
+        <button type="button" aria-label="Open the counterexample's replay" onClick={() => p.onReplay(replay)}>
           Open replay
         </button>{" "}
         <a

@@ -5,6 +5,7 @@
  */
 import type { RunSpec, Snapshot } from "../../../src/web/types.js";
 import type { Catalog } from "../protocol.js";
+import { scheduleNote } from "../schedule.js";
 import { type Command, keyOf } from "../shortcuts.js";
 import { formatTime } from "../timeline/viewport.js";
 import { MAX_CPUS } from "../url-state.js";
@@ -15,6 +16,7 @@ const ERAS = ["6.19"];
 interface Props {
   catalog: Catalog;
   spec: RunSpec;
+  /** Loads a run; what the bar changes is the plain scenario (no explorer schedule). */
   onSpec(spec: RunSpec): void;
   snap: Snapshot | null;
   playing: boolean;
@@ -61,6 +63,7 @@ export function ScenarioBar(p: Props) {
     spec.scenario === "custom"
       ? "your own scenario, written below"
       : (p.catalog.scenarios.find((s) => s.name === spec.scenario)?.description ?? "");
+  const note = scheduleNote(spec);
   const number = (text: string, min: number, max: number, fallback: number) => {
     const n = Math.trunc(Number(text));
     return Number.isFinite(n) ? Math.min(Math.max(n, min), max) : fallback;
@@ -120,6 +123,19 @@ export function ScenarioBar(p: Props) {
             onChange={(e) => p.onSpec({ ...spec, seed: number(e.currentTarget.value, 0, 2 ** 32 - 1, spec.seed) })}
           />
         </label>
+        {note !== null && (
+          <span class="schedule-note">
+            {note}{" "}
+            <button
+              type="button"
+              aria-label="Back to the plain scenario"
+              title="The same scenario, CPUs and seed, without the explorer's mutant and schedule"
+              onClick={() => p.onSpec(spec)}
+            >
+              plain scenario
+            </button>
+          </span>
+        )}
         <span class="muted description">{description}</span>
       </fieldset>
       <div class="bar-row" role="toolbar" aria-label="Run controls">

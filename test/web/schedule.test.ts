@@ -1,0 +1,45 @@
+/** Explorer schedules in the main views (web/src/schedule.ts): a replay file's run, the bar's note, the plain run. */
+import { describe, expect, it } from "vitest";
+import { formatReplay, makeReplay } from "../../src/explore/replay.js";
+import { picksScript, runSchedule } from "../../src/explore/schedule.js";
+import { isSchedule, plainSpec, replaySpec, scheduleNote } from "../../web/src/schedule.js";
+
+describe("an explorer schedule in the views", () => {
+  it("is the run of a replay file: its target and picks, era 6.19", () => {
+    const target = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, mutant: "wake-before-queue" };
+    const picks: [number, number][] = [[0, 1]];
+    const { outcome } = runSchedule(target, picksScript(new Map(picks)));
+    const file = formatReplay(makeReplay(target, picks, outcome, "test"));
+    expect(replaySpec(file)).toEqual({ ...target, era: "6.19", picks });
+  });
+
+  it("refuses what is not a replay file", () => {
+    expect(() => replaySpec("{}")).toThrow("not a tasklab replay file");
+    const target = { scenario: "fork", cpus: 2, seed: 1, mutant: null };
+    expect(() => replaySpec(JSON.stringify({ tasklab: "replay", target, picks: [[1]] }))).toThrow();
+    expect(() =>
+      replaySpec(JSON.stringify({ tasklab: "replay", target: { ...target, cpus: "2" }, picks: [] })),
+    ).toThrow();
+  });
+
+  it("is noted in the scenario bar, and the plain run is the same without mutant and picks", () => {
+    const plain = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, era: "6.19" };
+    const spec = {
+      ...plain,
+      mutant: "split-xchg",
+      picks: [
+        [52, 1],
+        [56, 1],
+      ] as [number, number][],
+    };
+    expect(scheduleNote(spec)).toBe("explorer schedule: mutant split-xchg, 2 deviations");
+    expect(scheduleNote({ ...plain, mutant: null, picks: [[0, 1]] })).toBe("explorer schedule: 1 deviation");
+    expect(scheduleNote({ ...plain, mutant: "unkillable-wait" })).toBe(
+      "explorer schedule: mutant unkillable-wait, no deviations",
+    );
+    expect(scheduleNote({ ...plain, mutant: null })).toBeNull();
+    expect(isSchedule(plain)).toBe(false);
+    expect(plainSpec(spec)).toEqual(plain);
+    expect(scheduleNote(plainSpec(spec))).toBeNull();
+  });
+});
