@@ -19,6 +19,7 @@ import {
   kthread_run_worker,
 } from "../src/linux/kernel/kthread_worker.js";
 import { Machine } from "../src/machine.js";
+import { bootTime } from "./boot.js";
 import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
@@ -218,6 +219,10 @@ for (const n of REPLAY_LENGTHS) {
 }
 progress("heap per task");
 samples.push(heapPerTask(quick ? 2_000 : 10_000));
+for (const cpus of [2, 64, 256, 1024]) {
+  progress(`boot-${cpus}`);
+  samples.push(bootTime(cpus, quick || cpus >= 256 ? 3 : 5));
+}
 for (const workers of [1, 2]) {
   progress(`explore-kthread, ${workers} worker(s)`);
   samples.push(await exploreRate(workers, quick ? 1 : 3));

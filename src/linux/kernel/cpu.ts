@@ -123,9 +123,7 @@ const bringup_cpu = kfunc(function* bringup_cpu(cpu: number) {
 });
 
 function set_cpu_online(cpu: number, online: boolean): void {
-  const cpus = [...K.cpu_online_mask].filter((c) => c !== cpu);
-  if (online) cpus.push(cpu);
-  K.cpu_online_mask = cpumask.of(K.nr_cpu_ids, cpus);
+  K.cpu_online_mask = K.cpu_online_mask.with(cpu, online);
 }
 
 /** cpuhp_kick_ap: lets cpuhp/N run the CPU's states towards `target`, and waits for them. */

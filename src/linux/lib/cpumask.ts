@@ -22,6 +22,14 @@ export class cpumask {
     return new cpumask(bits, weight);
   }
 
+  /** This mask with `cpu` set (or cleared): a new mask, as masks are immutable. */
+  with(cpu: number, set: boolean): cpumask {
+    if (this.test(cpu) === set) return this;
+    const bits = this.bits.slice();
+    bits[cpu >>> 5] = ((bits[cpu >>> 5] as number) ^ (1 << (cpu & 31))) >>> 0;
+    return new cpumask(bits, this.weight + (set ? 1 : -1));
+  }
+
   test(cpu: number): boolean {
     return (((this.bits[cpu >>> 5] ?? 0) >>> (cpu & 31)) & 1) === 1;
   }

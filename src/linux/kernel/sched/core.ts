@@ -297,6 +297,11 @@ export const select_task_rq = ksync(function select_task_rq(
   prev_cpu: number,
   wake_flags: number,
 ): number {
+  // A task bound to one online CPU goes there (no scan: most kernel threads are bound).
+  if (p.cpus_mask.weight === 1) {
+    const c = p.cpus_mask.first();
+    if (K.cpu_online_mask.test(c)) return c;
+  }
   let cpus = allowed_online(p, prev_cpu);
   if (cpus.length === 0) {
     // select_fallback_rq: none of its CPUs is up (a per-CPU thread parked before its CPU
@@ -307,9 +312,18 @@ export const select_task_rq = ksync(function select_task_rq(
   if (cpus.length === 1) return cpus[0] as number;
   const e = activeEngine();
   if (wake_flags & WF_FORK) {
+    // The least loaded, in scan order (one pass).
     let min = Number.POSITIVE_INFINITY;
-    for (const c of cpus) min = Math.min(min, cpu_rq(c).nr_running);
-    const best = cpus.filter((c) => cpu_rq(c).nr_running === min);
+    const best: number[] = [];
+    for (const c of cpus) {
+      const r = cpu_rq(c).nr_running;
+      if (r > min) continue;
+      if (r < min) {
+        min = r;
+        best.length = 0;
+      }
+      best.push(c);
+    }
     return best[e.choose("wake_cpu", best.length)] as number;
   }
   if (cpus[0] === prev_cpu && is_idle_cpu(prev_cpu)) return prev_cpu;
