@@ -9,8 +9,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IS_ERR } from "../src/linux/include/err.js";
-import { kthread_create } from "../src/linux/kernel/kthread.js";
-import { sleep_until_stopped } from "../src/linux/kernel/kthread_daemon.js";
 import {
   kthread_destroy_worker,
   kthread_flush_work,
@@ -23,6 +21,7 @@ import { bootTime } from "./boot.js";
 import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
+import { liveTasks } from "./live.js";
 import { runUserBench, type UserBench } from "./user.js";
 
 const args = new Set(process.argv.slice(2));
@@ -83,45 +82,6 @@ function workerQueueRate(): Sample {
     n,
     1 / boot.median,
   );
-}
-
-/** Heap bytes per live kernel thread: N sleeping kthreads, heap measured after a full GC. */
-function heapPerTask(n: number): Sample {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error("run with --expose-gc");
-  const machineWith = (count: number) => {
-    const m = new Machine({
-      cpus: 2,
-      events: [],
-      init: function* () {
-        for (let i = 0; i < count; i++) {
-          const t = yield* kthread_create(sleep_until_stopped, null, "live/%d", i);
-          if (IS_ERR(t)) throw new Error("kthread_create failed");
-        }
-      },
-      pid_max: 4_194_304,
-    });
-    m.run({ maxSteps: 1e9 });
-    return m;
-  };
-  const sizes: number[] = [];
-  // Held here, and dropped before each baseline, so that no earlier machine is counted.
-  let base: Machine | null = null;
-  let big: Machine | null = null;
-  for (let i = 0; i < (quick ? 1 : 3); i++) {
-    base = null;
-    big = null;
-    gc();
-    base = machineWith(0);
-    gc();
-    const h0 = process.memoryUsage().heapUsed;
-    big = machineWith(n);
-    gc();
-    const h1 = process.memoryUsage().heapUsed;
-    if (big.tasks().length !== base.tasks().length + n) throw new Error("heap bench: tasks missing");
-    sizes.push((h1 - h0) / n);
-  }
-  return sampleOf(`heap per live kthread (${n})`, "bytes", sizes);
 }
 
 /** Where the native programs are built, once per run; removed when the run ends. */
@@ -217,8 +177,15 @@ for (const n of REPLAY_LENGTHS) {
   progress(`vfork-exec, ${n} iterations (user program)`);
   samples.push(userRate("vfork-exec", n, realVfork, `vfork-exec (n=${n})`));
 }
-progress("heap per task");
-samples.push(heapPerTask(quick ? 2_000 : 10_000));
+// live-tasks: N sleeping kthreads (1e6 with --full: give node ~10 GB, --max-old-space-size=10240).
+liveTasks(1_000); // warm-up
+for (const n of [1_000, 10_000, 100_000, ...(args.has("--full") ? [1_000_000] : [])]) {
+  if (quick && n > 10_000) break;
+  progress(`live-tasks, ${n}`);
+  const r = liveTasks(n);
+  samples.push(sampleOf(`live-tasks (${n}): creation rate`, "tasks/s", [r.rate]));
+  samples.push(sampleOf(`live-tasks (${n}): heap per task`, "bytes", [r.bytesPerTask]));
+}
 for (const cpus of [2, 64, 256, 1024]) {
   progress(`boot-${cpus}`);
   samples.push(bootTime(cpus, quick || cpus >= 256 ? 3 : 5));
