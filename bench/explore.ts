@@ -10,9 +10,11 @@ import { type Sample, sampleOf } from "./harness.js";
 export async function exploreRate(workers: number, runs: number): Promise<Sample> {
   const target = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, mutant: null };
   const once = async () => {
+    const t0 = performance.now();
     const r = await explore(target, { ...EXPLORE_DEFAULTS, preemptions: 2, workers });
+    const ms = performance.now() - t0;
     if (r.stats.counterexample !== null) throw new Error("explore-kthread found a violation");
-    return (r.stats.schedules * 1000) / r.elapsedMs;
+    return (r.stats.schedules * 1000) / ms;
   };
   const rates: number[] = [];
   for (let i = 0; i < runs; i++) rates.push(await once());

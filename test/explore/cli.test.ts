@@ -106,7 +106,7 @@ describe("tasklab explore", () => {
   });
 
   it("draws a progress line with an estimate of the time left", () => {
-    expect(progressLine({ schedules: 1500, jobsDone: 3, jobs: 12, elapsedMs: 2000 })).toBe(
+    expect(progressLine({ schedules: 1500, jobsDone: 3, jobs: 12 }, 2000)).toBe(
       "[######------------------]  25%  1,500 schedules  750/s  ETA 0:06",
     );
   });
