@@ -41,11 +41,12 @@ export function allThreads(m: Machine): task_struct[] {
 
 function taskView(m: Machine, p: task_struct): TaskView {
   const rq = m.kernel.runqueues[p.cpu];
+  const row = psRow(p);
   return {
     pid: p.pid,
     tgid: p.tgid,
-    ppid: psRow(p).ppid,
-    comm: psRow(p).comm,
+    ppid: row.ppid,
+    comm: row.comm,
     state: task_state_letter(p),
     kthread: (p.flags & PF_KTHREAD) !== 0,
     cpu: p.cpu,

@@ -32,6 +32,42 @@ function Section({ title, count, children }: { title: string; count: number; chi
   );
 }
 
+/** A cell: its text, and optionally a tooltip. */
+type Cell = string | number | { text: string; title: string };
+
+/** One section's table: a row per object, keyed by its content (a changed row is new, so it flashes). */
+function ObjectTable(p: { label: string; head: string[]; rows: Cell[][]; keys: string[]; fresh: Set<string> }) {
+  return (
+    <table aria-label={p.label}>
+      <thead>
+        <tr>
+          {p.head.map((h) => (
+            <th key={h}>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {p.rows.map((cells, i) => {
+          const key = p.keys[i] as string;
+          return (
+            <tr key={`${i}:${key}`} class={p.fresh.has(key) ? "fresh" : undefined}>
+              {cells.map((c, j) =>
+                typeof c === "object" ? (
+                  <td key={j} title={c.title}>
+                    {c.text}
+                  </td>
+                ) : (
+                  <td key={j}>{c}</td>
+                ),
+              )}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 export function ObjectsPane({ snap }: { snap: Snapshot }) {
   const rows = {
     requests: snap.requests.map(rowKey),
@@ -40,8 +76,6 @@ export function ObjectsPane({ snap }: { snap: Snapshot }) {
     slab: snap.slab.map(rowKey),
   };
   const fresh = useFresh(snap, [...rows.requests, ...rows.completions, ...rows.runqueues, ...rows.slab]);
-  const flash = (key: string | undefined) => (key !== undefined && fresh.has(key) ? "fresh" : undefined);
-  // Keyed by content: a row that changes is a new element, so its flash starts again.
   return (
     <section class="pane objects" aria-labelledby="objects-title">
       <header class="pane-head">
@@ -56,93 +90,40 @@ export function ObjectsPane({ snap }: { snap: Snapshot }) {
           </Section>
         )}
         <Section title="kthread_create_list" count={snap.requests.length}>
-          <table aria-label="kthread_create_list requests">
-            <thead>
-              <tr>
-                <th>name</th>
-                <th>done</th>
-                <th>owner</th>
-                <th>queued</th>
-              </tr>
-            </thead>
-            <tbody>
-              {snap.requests.map((r, i) => (
-                <tr key={`${i}:${rows.requests[i]}`} class={flash(rows.requests[i])}>
-                  <td>{r.name}</td>
-                  <td>{r.done}</td>
-                  <td>{r.owner}</td>
-                  <td>{r.queued ? "yes" : "no"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ObjectTable
+            label="kthread_create_list requests"
+            head={["name", "done", "owner", "queued"]}
+            rows={snap.requests.map((r) => [r.name, r.done, r.owner, r.queued ? "yes" : "no"])}
+            keys={rows.requests}
+            fresh={fresh}
+          />
         </Section>
         <Section title="Completions" count={snap.completions.length}>
-          <table aria-label="Completions">
-            <thead>
-              <tr>
-                <th>completion</th>
-                <th>done</th>
-                <th>waiters</th>
-              </tr>
-            </thead>
-            <tbody>
-              {snap.completions.map((c, i) => (
-                <tr key={`${i}:${rows.completions[i]}`} class={flash(rows.completions[i])}>
-                  <td>{c.what}</td>
-                  <td>{c.done}</td>
-                  <td>{c.waiters.join(", ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ObjectTable
+            label="Completions"
+            head={["completion", "done", "waiters"]}
+            rows={snap.completions.map((c) => [c.what, c.done, c.waiters.join(", ")])}
+            keys={rows.completions}
+            fresh={fresh}
+          />
         </Section>
         <Section title="Run queues" count={snap.runqueues.length}>
-          <table aria-label="Run queues">
-            <thead>
-              <tr>
-                <th>CPU</th>
-                <th>curr</th>
-                <th>queued</th>
-              </tr>
-            </thead>
-            <tbody>
-              {snap.runqueues.map((q, i) => (
-                <tr key={`${i}:${rows.runqueues[i]}`} class={flash(rows.runqueues[i])}>
-                  <td>
-                    {q.cpu}
-                    {q.online ? "" : " (offline)"}
-                  </td>
-                  <td>{q.curr}</td>
-                  <td>{q.queued.join(", ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ObjectTable
+            label="Run queues"
+            head={["CPU", "curr", "queued"]}
+            rows={snap.runqueues.map((q) => [`${q.cpu}${q.online ? "" : " (offline)"}`, q.curr, q.queued.join(", ")])}
+            keys={rows.runqueues}
+            fresh={fresh}
+          />
         </Section>
         <Section title="Slab objects" count={snap.slab.length}>
-          <table aria-label="Live slab objects">
-            <thead>
-              <tr>
-                <th>id</th>
-                <th>type</th>
-                <th>size</th>
-                <th>allocated in</th>
-                <th>by</th>
-              </tr>
-            </thead>
-            <tbody>
-              {snap.slab.map((o, i) => (
-                <tr key={`${i}:${rows.slab[i]}`} class={flash(rows.slab[i])}>
-                  <td>{o.id}</td>
-                  <td title={o.cache}>{o.type}</td>
-                  <td>{o.size}</td>
-                  <td>{o.site}</td>
-                  <td>{o.task}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ObjectTable
+            label="Live slab objects"
+            head={["id", "type", "size", "allocated in", "by"]}
+            rows={snap.slab.map((o) => [o.id, { text: o.type, title: o.cache }, o.size, o.site, o.task])}
+            keys={rows.slab}
+            fresh={fresh}
+          />
         </Section>
       </div>
     </section>
