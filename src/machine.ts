@@ -7,6 +7,7 @@
 import { type HotplugSpec, parseHotplug, withHotplug } from "./debug/hotplug.js";
 import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
+import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { init_files } from "./linux/fs/file.js";
 import { NICE_TO_PRIO, PF_KTHREAD, SCHED_NORMAL, TASK_RUNNING } from "./linux/include/sched.js";
 import { SIG_DFL, SIGSEGV } from "./linux/include/signal.js";
@@ -70,6 +71,8 @@ export interface MachineOptions {
   hotplug?: readonly (HotplugSpec | string)[];
   /** A deliberately broken variant of the kthread protocol (see linux/kernel/mutants.ts). */
   mutant?: string;
+  /** The kernel release to model (`--kernel`; see linux/eras/profiles.ts): default 6.19. */
+  kernel?: string;
   /** "minimal": boot only pid 1, kthreadd and the CPUs, no boot kthreads (default "full"). */
   boot?: "full" | "minimal";
   /** Executables to add to the file system (absolute path → program), besides /bin/true, /bin/sh, … */
@@ -265,6 +268,7 @@ export class Machine {
     const runqueues: rq[] = Array.from({ length: cpus }, (_, i) => new_rq(i, init_task));
     this.kernel = {
       cfg,
+      era: era(opts.kernel ?? DEFAULT_ERA),
       engine: this.engine,
       nr_cpu_ids: cpus,
       cpu_possible_mask: possible,

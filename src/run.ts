@@ -4,8 +4,9 @@
  */
 
 import { endOfRunChecks, installInvariants } from "./debug/detectors.js";
+import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { type LeakScope, Machine, type MachineOptions } from "./machine.js";
-import type { Scenario } from "./scenarios/scenario.js";
+import { checkEra, type Scenario } from "./scenarios/scenario.js";
 import type { Engine, Report, StopReason } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
 import { formatFunctionGraph, type GraphOptions } from "./trace/function-graph.js";
@@ -60,6 +61,7 @@ export function problems(reports: readonly Report[]): Report[] {
 
 /** The machine a scenario runs on, built and ready to run (nothing has run yet). */
 export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
+  checkEra(s, era(opts.kernel ?? DEFAULT_ERA));
   const machine = new Machine({
     ...opts,
     cpus: opts.cpus ?? s.cpus,

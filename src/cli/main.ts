@@ -5,11 +5,13 @@ import { resolve } from "node:path";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseHotplug } from "../debug/hotplug.js";
 import { parseFault, parseSignal } from "../debug/inject.js";
+import { DEFAULT_ERA, ERA_NAMES, type EraName } from "../linux/eras/profiles.js";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { type EventType, parseEvents } from "../trace/events.js";
+import { formatEras, formatErasJson } from "../views/eras.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { parsePsColumns } from "../views/ps.js";
 import { batchCommands, debugSession } from "./debug.js";
@@ -51,6 +53,7 @@ interface MachineFlags {
   hz: number;
   pidMax: number;
   preempt: "none" | "full";
+  kernel: EraName;
   traceBoot?: boolean;
   bufferSize: number;
   watchdog: number;
@@ -93,6 +96,11 @@ function withMachineOptions(cmd: Command): Command {
     .option("--seed <n>", "seed of the run's random choices", intIn(0, 2 ** 32 - 1), DEFAULTS.seed)
     .option("--hz <n>", "timer frequency (CONFIG_HZ)", intIn(24, 10000), DEFAULTS.hz)
     .option("--pid-max <n>", "pid_max", intIn(301, PID_MAX_LIMIT), 32768)
+    .addOption(
+      new Option("--kernel <version>", "the Linux release to model (see 'tasklab eras')")
+        .choices(ERA_NAMES)
+        .default(DEFAULT_ERA),
+    )
     .addOption(new Option("--preempt <model>", "preemption model").choices(["none", "full"]).default("none"))
     .option("--trace-boot", "record events from the start of boot, not from when the scenario starts")
     .option(
@@ -131,6 +139,7 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
     hz: f.hz,
     pid_max: f.pidMax,
     preempt: f.preempt,
+    kernel: f.kernel,
     until,
     traceBoot: f.traceBoot,
     bufferSize: f.bufferSize,
@@ -185,6 +194,14 @@ export function buildProgram(): Command {
     .action(() => {
       const w = Math.max(...SCENARIOS.map((s) => s.name.length));
       for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(w)}  ${s.description}\n`);
+    });
+
+  program
+    .command("eras")
+    .description("list the kernel releases the model can run (--kernel), with what each changed")
+    .option("--json", "the profiles as JSON (every field of each)")
+    .action((f: { json?: boolean }) => {
+      process.stdout.write(f.json ? formatErasJson() : formatEras());
     });
 
   withMachineOptions(

@@ -2,11 +2,13 @@
  * Runs a scenario for the CLI in a worker thread, so that the main thread can end it if
  * the scenario's own JavaScript never gives control back (see watchdog.ts).
  */
+
 import { parentPort, workerData } from "node:worker_threads";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import type { RunOptions, RunResult, TraceFormat } from "../run.js";
 import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
+import { EraMismatchError } from "../scenarios/scenario.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { formatPsColumns, formatPsEf, formatPsEo, formatPsL } from "../views/ps.js";
@@ -86,6 +88,6 @@ try {
     problems: problems(r.reports).length,
   });
 } catch (e) {
-  if (e instanceof UsageError) post({ type: "usage", message: e.message });
+  if (e instanceof UsageError || e instanceof EraMismatchError) post({ type: "usage", message: e.message });
   else throw e;
 }

@@ -7,6 +7,7 @@
 import type { Engine } from "../sim/engine.js";
 import type { TraceBuffer } from "../trace/buffer.js";
 import type { UserMain } from "../user/runtime.js";
+import type { Era } from "./eras/profiles.js";
 import type { completion, spinlock_t, task_struct, user_namespace } from "./include/task_struct.js";
 import type { cpuhp_cpu_state } from "./kernel/cpu.js";
 import type { kthread_create_info } from "./kernel/kthread.js";
@@ -39,6 +40,8 @@ export interface KernelConfig {
 
 export interface Kernel {
   readonly cfg: KernelConfig;
+  /** The release being modeled: every behaviour that differs between releases is read here. */
+  readonly era: Era;
   readonly engine: Engine;
   readonly nr_cpu_ids: number;
   readonly cpu_possible_mask: cpumask;

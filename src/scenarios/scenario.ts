@@ -3,6 +3,7 @@
  * code pid 1 runs once the kernel has booted (in kernel context, like a built-in module's
  * init function).
  */
+import { ERA_NAMES, type Era, type EraName, since } from "../linux/eras/profiles.js";
 import type { Machine } from "../machine.js";
 import type { KGen } from "../sim/engine.js";
 import type { UserMain } from "../user/runtime.js";
@@ -21,6 +22,46 @@ export interface Scenario {
   programs?: Readonly<Record<string, UserMain>>;
   /** What must hold of the machine: checked when the run ends idle, or all along (`always`). */
   invariants?: readonly Invariant[];
+  /** The releases the scenario applies to (default: every modeled one). */
+  eras?: EraRange;
+}
+
+/** A range of releases, with why the scenario needs it. */
+export interface EraRange {
+  /** The first release that has what the scenario uses. */
+  since?: EraName;
+  /** The last release that has it. */
+  until?: EraName;
+  /** What the scenario needs, e.g. "clone3 (5.3+)". */
+  why: string;
+}
+
+/** Thrown when a scenario is run on a release it does not apply to. */
+export class EraMismatchError extends Error {}
+
+/** Whether scenario `s` applies to release `e`. */
+export function appliesTo(s: Scenario, e: Era): boolean {
+  const r = s.eras;
+  return (
+    r === undefined ||
+    ((r.since === undefined || since(e, r.since)) && (r.until === undefined || !since(e, nextAfter(r.until))))
+  );
+}
+
+/** The release right after `v` in version order (for an inclusive `until`). */
+function nextAfter(v: EraName): string {
+  const i = ERA_NAMES.indexOf(v);
+  return ERA_NAMES[i + 1] ?? "99.0";
+}
+
+/** Refuses, with a message that says why and where it applies, to run `s` on `e`. */
+export function checkEra(s: Scenario, e: Era): void {
+  if (appliesTo(s, e)) return;
+  const r = s.eras as EraRange;
+  const range = r.since && r.until ? `${r.since} to ${r.until}` : r.since ? `${r.since} and later` : `up to ${r.until}`;
+  throw new EraMismatchError(
+    `scenario ${s.name} does not apply to Linux ${e.name}: it needs ${r.why}, so it runs on ${range} (see tasklab eras)`,
+  );
 }
 
 /** A property of the machine; a failure is reported as "tasklab: invariant NAME violated: …". */

@@ -1,0 +1,296 @@
+/**
+ * Kernel eras: one profile per modeled release, 2.6.24 to 6.19. A profile is data: every
+ * behaviour that changed between releases is a named field, derived below from the release
+ * number by one rule each, so a reader sees each boundary once. The model's functions read
+ * `K.era` at the one place a behaviour differs; what did not change is written once.
+ *
+ * Boundaries come from the trees listed in ../shared/reference/linux-task-creation.md §0;
+ * where the spec only brackets a change (§7), the comment says which two trees were read,
+ * and the boundary sits at the first modeled release that has it.
+ */
+
+/** The releases that can be selected (`--kernel`). */
+export const ERA_NAMES = [
+  "2.6.24",
+  "2.6.32",
+  "3.10",
+  "3.13",
+  "4.4",
+  "4.9",
+  "4.14",
+  "4.19",
+  "5.4",
+  "5.10",
+  "5.17",
+  "6.1",
+  "6.4",
+  "6.8",
+  "6.19",
+] as const;
+
+export type EraName = (typeof ERA_NAMES)[number];
+
+/** The kthread creation eras of the spec's §1.1. */
+export type KthreadEra = 1 | 2 | 3 | 4 | 5 | 6;
+
+export interface Era {
+  readonly name: EraName;
+  /** major·10000 + minor·100 + patch (2.6.24 → 20624): for ordering. */
+  readonly code: number;
+  /** What this release changed, in one line (relative to the previous profile). */
+  readonly summary: string;
+
+  // ---- kthread creation (spec §1.1, §2.1, §2.2, §3)
+  /** E1 on-stack request + two completions; E2 one completion; E3 heap request, killable wait, xchg; E4 struct kthread by the thread; E5 by copy_process; E6 name passed to copy_process. */
+  readonly kthread: KthreadEra;
+  /** kthreadd's nice level, inherited by every kthread it forks (2.6.24: −5). */
+  readonly kthreadd_nice: number;
+  /** What a creator killed before its request was claimed returns (null: the wait is not killable). */
+  readonly kthread_killed_errno: "ENOMEM" | "EINTR" | null;
+  /** Where struct kthread lives: nowhere (2.6.24: one global stop info), on the thread's stack, allocated by the thread, by copy_process. */
+  readonly kthread_struct: "none" | "stack" | "thread" | "copy_process";
+  /** How the thread gets its name: creator writes comm (≤4.9), creator calls set_task_comm (4.14–6.3, task_rename), copy_process (6.4+). */
+  readonly kthread_naming: "comm" | "set_task_comm" | "copy_process";
+  /** Which kthreads keep the full formatted name: none (≤5.16), those of 16+ characters (5.17–6.3), all (6.4+). */
+  readonly kthread_full_name: "none" | "long" | "always";
+  /** Who resets policy and CPU mask after creation: nobody (2.6.24), the creator (E2–E4), the thread itself (E5+). */
+  readonly kthread_reset_by: "none" | "creator" | "thread";
+  /** kthread_stop sets TIF_NOTIFY_SIGNAL before waking (between 5.17 and 6.1). */
+  readonly kthread_stop_notify_signal: boolean;
+  /** An unbound kthread affines itself to its node when first woken (6.14+). */
+  readonly kthread_affine_node: boolean;
+  /** kthread_create_worker* wake the worker (until 6.13; 6.14+ leave it asleep). */
+  readonly kthread_worker_wakes: boolean;
+  /** kthread_park WARNs and returns −EBUSY when a park is already asked (4.19+). */
+  readonly kthread_park_ebusy: boolean;
+  /** The kthread API calls this release has (by their Linux names). */
+  readonly kthread_api: ReadonlySet<string>;
+
+  // ---- fork (spec §1.3, §1.4, §2.3, §5)
+  /** The function that does the fork: do_fork (≤3.x), _do_fork (4.x–5.9), kernel_clone (5.10+). */
+  readonly fork_fn: "do_fork" | "_do_fork" | "kernel_clone";
+  /** struct kernel_clone_args carries the request (5.3+); before, flags hold the exit signal. */
+  readonly clone_args: boolean;
+  /** The clone3 system call exists (5.3+). */
+  readonly clone3: boolean;
+  /** kernel_thread: a pt_regs frame for kernel_thread_helper (2.6.x x86), fn/arg in the stack arguments (3.x–6.0), fn/fn_arg/kthread in kernel_clone_args (6.1–6.3), plus the name (6.4+). */
+  readonly kernel_thread: "pt_regs" | "stack_args" | "args_fn" | "args_name";
+  /** The state sched_fork leaves the child in: R (before 4.9) or TASK_NEW. */
+  readonly sched_fork_state: "R" | "NEW";
+  /** wake_up_new_task: activate on the CPU sched_fork chose (2.6.24); TASK_WAKING then select (2.6.32); select under pi_lock (3.10+). */
+  readonly wake_up_new_task: "activate" | "waking" | "pi_lock";
+  /** The vfork parent's wait: uninterruptible (≤2.6.32), killable (3.x–5.x), +uninterruptible+freezable (6.1–6.4), killable+freezable (6.8+). */
+  readonly vfork_wait: "D" | "KILLABLE" | "D|KILLABLE|FREEZABLE" | "KILLABLE|FREEZABLE";
+  /** errno when the pid space is exhausted: ENOMEM (≤3.13, alloc_pid returned NULL), EAGAIN (4.1+). */
+  readonly pid_exhausted_errno: "ENOMEM" | "EAGAIN";
+  /** The pending-signal check (−ERESTARTNOINTR): late, under the locks (≤4.14); early, before allocating (4.19+), which also adds the late fatal-signal −EINTR. */
+  readonly fork_signal_check: "late" | "early";
+  /** pid 1 is forked by kernel_thread with CLONE_FS|CLONE_SIGHAND (≤3.13), with CLONE_FS (4.x–5.x), by user_mode_thread (6.1+). */
+  readonly init_thread: "kernel_thread_sighand" | "kernel_thread" | "user_mode_thread";
+  /** pid 1 is pinned to the boot CPU at creation (present 4.14, absent 4.4). */
+  readonly init_pinned: boolean;
+  /** The flag-combination rows of §2.3 that exist in this release. */
+  readonly clone_checks: {
+    /** CLONE_NEWUSER with CLONE_FS → EINVAL (3.10+). */
+    readonly newuser_fs: boolean;
+    /** CLONE_PARENT from an unkillable init → EINVAL (2.6.32+). */
+    readonly parent_from_init: boolean;
+    /** Which flag may not meet NEWUSER/NEWPID or a foreign pid ns: none (≤3.10's own rules aside), SIGHAND (3.13–4.1), THREAD (4.4+). */
+    readonly ns_vs: "none" | "sighand" | "thread";
+    /** CLONE_PIDFD exists (5.2+). */
+    readonly pidfd: boolean;
+    /** CLONE_PIDFD together with CLONE_THREAD is allowed (6.9+). */
+    readonly pidfd_thread: boolean;
+    /** clone3's set_tid (5.5+, rules of 5.10). */
+    readonly set_tid: boolean;
+  };
+
+  // ---- tracing (spec §6)
+  /** The sched/task tracepoints exist (2.6.24 predates ftrace). */
+  readonly tracepoints: boolean;
+  /** Width of the pid in the line prefix: 5 (≤4.19) or 7 (5.10+). */
+  readonly trace_pid_width: 5 | 7;
+  /** Characters of the irq-info column: 4, or 5 with the migrate-disable digit (5.17+). */
+  readonly trace_irq_chars: 4 | 5;
+  /** 2.6.32's own event formats (`task %s:%d [%d] …`, `parent %s:%d  child %s:%d`). */
+  readonly trace_legacy_formats: boolean;
+  /** Wakeup events print success= (2.6.32–4.1). */
+  readonly trace_wakeup_success: boolean;
+  /** sched_waking exists (4.4+). */
+  readonly trace_sched_waking: boolean;
+  /** task_newtask and task_rename exist (3.10+). */
+  readonly trace_task_events: boolean;
+  /** task_rename prints pid= (3.10–6.8). */
+  readonly trace_rename_pid: boolean;
+  /** sched_process_exit prints group_dead= (between 6.8 and 6.19). */
+  readonly trace_exit_group_dead: boolean;
+  /** task_newtask's clone_flags keep the exit signal in the low byte (before 5.3). */
+  readonly trace_flags_with_signal: boolean;
+  /** The sched_kthread_work_* events exist (present 5.17, absent 5.10). */
+  readonly trace_kthread_work: boolean;
+  /** function_graph's duration marks: + ! only (before 4.19), or + ! # * @ $. */
+  readonly funcgraph_marks: "+!" | "+!#*@$";
+
+  // ---- boot (spec §4)
+  /** Idle tasks are all "swapper" (≤2.6.32) or "swapper/N". */
+  readonly idle_comm: "swapper" | "swapper/N";
+  /** Workqueue threads: one per workqueue and CPU ("events/0", ≤2.6.32) or pools of kworkers (3.x+). */
+  readonly workqueue_threads: "per_wq" | "kworker";
+  /** A rescuer is named after its workqueue (≤6.4) or "kworker/R-<wq>" (6.8+). */
+  readonly rescuer_prefix: "" | "kworker/R-";
+  /** Per-CPU softlockup watchdog threads "watchdog/N" (2.6.32–4.14). */
+  readonly watchdog_threads: boolean;
+  /** Per-CPU hotplug threads "cpuhp/N" (present 4.9, absent 4.4). */
+  readonly cpuhp_threads: boolean;
+}
+
+/** "4.19" → 41900, "2.6.24" → 20624. */
+export function versionCode(v: string): number {
+  const [a = 0, b = 0, c = 0] = v.split(".").map(Number);
+  return a * 10000 + b * 100 + c;
+}
+
+const SUMMARIES: Readonly<Record<EraName, string>> = {
+  "2.6.24": "E1: on-stack request, kthreadd waits for each new thread (started), kthreads at nice −5, no tracepoints",
+  "2.6.32":
+    "E2: one completion, struct kthread on the thread's stack, the creator resets policy and mask; sched tracepoints",
+  "3.10": "smpboot per-CPU threads, kworker pools, kthread_park, task_newtask/task_rename, swapper/N, killable vfork",
+  "3.13": "E3: heap request, killable creator wait with the xchg hand-off (a killed creator gets −ENOMEM)",
+  "4.4": "_do_fork with tls; sched_waking; pid exhaustion −EAGAIN; a killed creator gets −EINTR; THREAD vs new pid ns",
+  "4.9": "E4: struct kthread allocated by the thread; TASK_NEW after sched_fork; cpuhp/N; kthread_create_worker",
+  "4.14": "the creator names the thread with set_task_comm (task_rename); pid 1 pinned to the boot CPU",
+  "4.19": "early −ERESTARTNOINTR, late fatal −EINTR; kthread_park −EBUSY; watchdog/N gone; more function_graph marks",
+  "5.4": "struct kernel_clone_args, clone3, exit signal out of clone_flags, CLONE_PIDFD",
+  "5.10": "_do_fork renamed kernel_clone; pid column 7 wide; clone3 set_tid",
+  "5.17":
+    "E5: copy_process allocates struct kthread, the thread resets itself, kthread_exit, long names kept; 5-char irq column",
+  "6.1": "kernel_thread passes fn/fn_arg/kthread; pid 1 a user_mode_thread; kthread_stop sets TIF_NOTIFY_SIGNAL",
+  "6.4": "E6: the name is formatted up front and set in copy_process (no task_rename for kthreads)",
+  "6.8": "kworker/R- rescuers; kthread_stop_put; kthread_should_stop_or_park; killable+freezable vfork wait",
+  "6.19":
+    "kthreads affine to their node when first woken; workers created asleep; CLONE_PIDFD with CLONE_THREAD; group_dead=",
+};
+
+/** kthread API calls by the first modeled release that has them. */
+const KTHREAD_API_SINCE: Readonly<Record<string, EraName>> = {
+  kthread_create: "2.6.24",
+  kthread_create_on_node: "3.10",
+  kthread_run: "2.6.24",
+  kthread_bind: "2.6.24",
+  kthread_stop: "2.6.24",
+  kthread_should_stop: "2.6.24",
+  kthread_create_on_cpu: "3.10",
+  kthread_park: "3.10",
+  kthread_unpark: "3.10",
+  kthread_parkme: "3.10",
+  kthread_should_park: "3.10",
+  kthread_bind_mask: "4.4",
+  kthread_freezable_should_stop: "3.10",
+  kthread_create_worker: "4.9",
+  kthread_create_worker_on_cpu: "4.9",
+  kthread_queue_delayed_work: "4.9",
+  kthread_cancel_delayed_work_sync: "4.9",
+  kthread_destroy_worker: "4.9",
+  kthread_exit: "5.17",
+  kthread_complete_and_exit: "5.17",
+  kthread_run_on_cpu: "6.1",
+  kthread_stop_put: "6.8",
+  kthread_should_stop_or_park: "6.8",
+  kthread_run_worker: "6.19",
+};
+
+/** The profile of one release: every field by its one rule. */
+function profile(name: EraName): Era {
+  const code = versionCode(name);
+  const since = (v: string) => code >= versionCode(v);
+  const kthread: KthreadEra = since("6.4")
+    ? 6
+    : since("5.17")
+      ? 5
+      : since("4.9")
+        ? 4
+        : since("3.13")
+          ? 3
+          : since("2.6.29")
+            ? 2
+            : 1;
+  return {
+    name,
+    code,
+    summary: SUMMARIES[name],
+    kthread,
+    kthreadd_nice: since("2.6.25") ? 0 : -5,
+    kthread_killed_errno: kthread < 3 ? null : since("4.1") ? "EINTR" : "ENOMEM",
+    kthread_struct: kthread === 1 ? "none" : kthread <= 3 ? "stack" : kthread === 4 ? "thread" : "copy_process",
+    kthread_naming: kthread === 6 ? "copy_process" : since("4.14") ? "set_task_comm" : "comm",
+    kthread_full_name: kthread === 6 ? "always" : kthread === 5 ? "long" : "none",
+    kthread_reset_by: kthread === 1 ? "none" : kthread <= 4 ? "creator" : "thread",
+    kthread_stop_notify_signal: since("6.1"),
+    kthread_affine_node: since("6.14"),
+    kthread_worker_wakes: !since("6.14"),
+    kthread_park_ebusy: since("4.19"),
+    kthread_api: new Set(Object.keys(KTHREAD_API_SINCE).filter((f) => since(KTHREAD_API_SINCE[f] as string))),
+    fork_fn: since("5.10") ? "kernel_clone" : since("4.2") ? "_do_fork" : "do_fork",
+    clone_args: since("5.3"),
+    clone3: since("5.3"),
+    kernel_thread: since("6.4") ? "args_name" : since("6.1") ? "args_fn" : since("3.0") ? "stack_args" : "pt_regs",
+    sched_fork_state: since("4.9") ? "NEW" : "R",
+    wake_up_new_task: since("3.0") ? "pi_lock" : since("2.6.25") ? "waking" : "activate",
+    vfork_wait: since("6.8")
+      ? "KILLABLE|FREEZABLE"
+      : since("6.1")
+        ? "D|KILLABLE|FREEZABLE"
+        : since("3.0")
+          ? "KILLABLE"
+          : "D",
+    pid_exhausted_errno: since("4.1") ? "EAGAIN" : "ENOMEM",
+    fork_signal_check: since("4.19") ? "early" : "late",
+    init_thread: since("6.1") ? "user_mode_thread" : since("4.1") ? "kernel_thread" : "kernel_thread_sighand",
+    init_pinned: since("4.14"),
+    clone_checks: {
+      newuser_fs: since("3.10"),
+      parent_from_init: since("2.6.25"),
+      ns_vs: since("4.4") ? "thread" : since("3.13") ? "sighand" : "none",
+      pidfd: since("5.2"),
+      pidfd_thread: since("6.9"),
+      set_tid: since("5.10"),
+    },
+    tracepoints: since("2.6.25"),
+    trace_pid_width: since("5.10") ? 7 : 5,
+    trace_irq_chars: since("5.17") ? 5 : 4,
+    trace_legacy_formats: !since("3.0"),
+    trace_wakeup_success: !since("4.4"),
+    trace_sched_waking: since("4.4"),
+    trace_task_events: since("3.0"),
+    trace_rename_pid: !since("6.9"),
+    trace_exit_group_dead: since("6.9"),
+    trace_flags_with_signal: !since("5.3"),
+    trace_kthread_work: since("5.17"),
+    funcgraph_marks: since("4.19") ? "+!#*@$" : "+!",
+    idle_comm: since("3.0") ? "swapper/N" : "swapper",
+    workqueue_threads: since("3.0") ? "kworker" : "per_wq",
+    rescuer_prefix: since("6.8") ? "kworker/R-" : "",
+    watchdog_threads: since("2.6.25") && !since("4.19"),
+    cpuhp_threads: since("4.9"),
+  };
+}
+
+export const ERAS: ReadonlyMap<EraName, Era> = new Map(ERA_NAMES.map((n) => [n, profile(n)]));
+
+/** The era a run uses unless told otherwise: the newest modeled. */
+export const DEFAULT_ERA: EraName = "6.19";
+
+export function isEraName(v: string): v is EraName {
+  return (ERA_NAMES as readonly string[]).includes(v);
+}
+
+/** The profile of `name`, or a RangeError that lists the choices. */
+export function era(name: string): Era {
+  if (!isEraName(name)) throw new RangeError(`unknown kernel '${name}': one of ${ERA_NAMES.join(", ")}`);
+  return ERAS.get(name) as Era;
+}
+
+/** Whether `e` is release `v` or later. */
+export function since(e: Era, v: string): boolean {
+  return e.code >= versionCode(v);
+}
