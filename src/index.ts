@@ -3,6 +3,8 @@
  * code calls them with `yield*` from generator functions (see README, "Your own scenario").
  */
 
+// Kernel releases (`kernel` option of a machine or run).
+export { DEFAULT_ERA, ERA_NAMES, ERAS, type Era, type EraName, era, since } from "./linux/eras/profiles.js";
 export { __get_task_comm, set_task_comm } from "./linux/fs/exec.js";
 // The modeled kernel.
 export { current, smp_processor_id } from "./linux/include/current.js";
@@ -123,7 +125,14 @@ export {
   traceText,
 } from "./run.js";
 export { findScenario, SCENARIOS } from "./scenarios/index.js";
-export { defineScenario, type Invariant, type Scenario } from "./scenarios/scenario.js";
+export {
+  appliesTo,
+  defineScenario,
+  EraMismatchError,
+  type EraRange,
+  type Invariant,
+  type Scenario,
+} from "./scenarios/scenario.js";
 export { userScenario, WEXITSTATUS, WIFEXITED, WTERMSIG } from "./scenarios/user-program.js";
 // The engine.
 export {

@@ -14,8 +14,10 @@ import {
 import { formatReplay, makeReplay, parseReplay, replay } from "../explore/replay.js";
 import { preemptions, registerScenario, type Target } from "../explore/schedule.js";
 import { mergeStats, type Stats, type StatsJson, statsFromJson, statsToJson } from "../explore/stats.js";
+import { DEFAULT_ERA, ERA_NAMES, era } from "../linux/eras/profiles.js";
 import { MUTANTS } from "../linux/kernel/mutants.js";
 import { findScenario } from "../scenarios/index.js";
+import { checkEra } from "../scenarios/scenario.js";
 import { intIn, loadScenario, UsageError } from "./options.js";
 
 interface ExploreFlags {
@@ -26,6 +28,7 @@ interface ExploreFlags {
   seed: number;
   cpus: number;
   mutant?: string;
+  kernel: string;
   workers: number;
   shard: { index: number; count: number };
   reduce: boolean;
@@ -106,7 +109,14 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
   const builtin = findScenario(ref) !== undefined;
   const name = builtin ? ref : resolve(ref);
   if (!builtin) registerScenario(name, await loadScenario(ref));
-  const target: Target = { scenario: name, cpus: f.cpus, seed: f.seed, mutant: f.mutant ?? null };
+  const target: Target = {
+    scenario: name,
+    cpus: f.cpus,
+    seed: f.seed,
+    mutant: f.mutant ?? null,
+    ...(f.kernel === DEFAULT_ERA ? {} : { kernel: f.kernel }),
+  };
+  checkEra(findScenario(name) ?? (await loadScenario(ref)), era(f.kernel));
   const o: ExploreOptions = {
     ...EXPLORE_DEFAULTS,
     strategy: f.strategy,
@@ -230,6 +240,11 @@ export function addExploreCommands(program: Command): void {
       new Option("--mutant <name>", "a broken variant of the kthread protocol (see 'tasklab mutants')").choices(
         Object.keys(MUTANTS),
       ),
+    )
+    .addOption(
+      new Option("--kernel <version>", "the Linux release to model (see 'tasklab eras')")
+        .choices(ERA_NAMES)
+        .default(DEFAULT_ERA),
     )
     .option("--workers <n>", "worker threads", intIn(1, 256), 1)
     .option("--shard <I/N>", "explore only shard I of N (0-based)", shardArg, { index: 0, count: 1 })

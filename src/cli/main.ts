@@ -10,6 +10,7 @@ import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
+import { EraMismatchError } from "../scenarios/scenario.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { formatEras, formatErasJson } from "../views/eras.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
@@ -360,7 +361,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof EraMismatchError) {
       process.stderr.write(`tasklab: ${e.message}\n`);
       return 2;
     }

@@ -23,6 +23,8 @@ export interface Target {
   seed: number;
   /** A broken protocol variant (linux/kernel/mutants.ts), or null. */
   mutant: string | null;
+  /** The release to model (linux/eras/profiles.ts); absent: the default, 6.19. */
+  kernel?: string;
 }
 
 /** A choice point as the run met it. */
@@ -187,6 +189,7 @@ export function scheduleOptions(t: Target, script: Script, choices: Choice[], ev
     boot: "minimal",
     leakScope: "scenario",
     ...(t.mutant === null ? {} : { mutant: t.mutant }),
+    ...(t.kernel === undefined ? {} : { kernel: t.kernel }),
     ...(events ? {} : { events: [] }),
     chooser,
     prepare: (m) => chooser.track(m.engine),

@@ -21,7 +21,13 @@ export type ExploreRequest = {
 /** Explores the built-in scenario of `spec`; `post` gets progress and the result. */
 export async function exploreSpec(spec: RunSpec, req: ExploreRequest, post: (m: FromWorker) => void): Promise<void> {
   if (spec.scenario === "custom") throw new RangeError("the explorer runs built-in scenarios only");
-  const target: Target = { scenario: spec.scenario, cpus: spec.cpus, seed: spec.seed, mutant: req.mutant ?? null };
+  const target: Target = {
+    scenario: spec.scenario,
+    cpus: spec.cpus,
+    seed: spec.seed,
+    mutant: req.mutant ?? null,
+    kernel: spec.era,
+  };
   const o: ExploreOptions = {
     ...EXPLORE_DEFAULTS,
     strategy: req.strategy,

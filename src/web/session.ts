@@ -54,7 +54,6 @@ export class Session {
     readonly spec: RunSpec,
     private readonly sources: SourceIndex | null = null,
   ) {
-    if (spec.era !== "6.19") throw new RangeError(`kernel era ${spec.era} is not modeled yet (only 6.19)`);
     this.scenario = resolveScenario(spec);
     this.reset();
   }
@@ -69,9 +68,15 @@ export class Session {
     this.machine = machineFor(
       this.scenario,
       spec.picks === undefined && (spec.mutant ?? null) === null
-        ? { cpus: spec.cpus, seed: spec.seed, traceBoot: boot }
+        ? { cpus: spec.cpus, seed: spec.seed, traceBoot: boot, kernel: spec.era }
         : scheduleOptions(
-            { scenario: spec.scenario, cpus: spec.cpus, seed: spec.seed, mutant: spec.mutant ?? null },
+            {
+              scenario: spec.scenario,
+              cpus: spec.cpus,
+              seed: spec.seed,
+              mutant: spec.mutant ?? null,
+              kernel: spec.era,
+            },
             picksScript(new Map(spec.picks ?? [])),
             [],
             true,

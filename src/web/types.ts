@@ -12,7 +12,7 @@ export interface RunSpec {
   source?: string;
   cpus: number;
   seed: number;
-  /** The kernel era (only "6.19" until eras exist). */
+  /** The kernel release to model (linux/eras/profiles.ts ERA_NAMES). */
   era: string;
   /** A broken protocol variant (`tasklab mutants`), for the explorer and its replays. */
   mutant?: string | null;

@@ -3,6 +3,7 @@
  * pause, step by decision / call / event, back, to the start, run to a breakpoint, speed,
  * a position slider). Every control has an accessible name and, where it has one, its key.
  */
+import { ERA_NAMES } from "../../../src/linux/eras/profiles.js";
 import type { RunSpec, Snapshot } from "../../../src/web/types.js";
 import type { Catalog } from "../protocol.js";
 import { scheduleNote } from "../schedule.js";
@@ -10,8 +11,6 @@ import { type Command, keyOf } from "../shortcuts.js";
 import { formatTime } from "../timeline/viewport.js";
 import { MAX_CPUS } from "../url-state.js";
 import { SPEEDS } from "../use-run.js";
-
-const ERAS = ["6.19"];
 
 interface Props {
   catalog: Catalog;
@@ -95,7 +94,7 @@ export function ScenarioBar(p: Props) {
             value={spec.era}
             onChange={(e) => p.onSpec({ ...spec, era: e.currentTarget.value })}
           >
-            {ERAS.map((era) => (
+            {ERA_NAMES.map((era) => (
               <option key={era} value={era}>
                 {era}
               </option>
