@@ -13,6 +13,17 @@ describe("an explorer schedule in the views", () => {
     expect(replaySpec(file)).toEqual({ ...target, era: "6.19", picks });
   });
 
+  it("runs on the release the exploration modeled (kernel in the target), and refuses an unknown one", () => {
+    const target = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, mutant: "wake-before-queue" };
+    const picks: [number, number][] = [[0, 1]];
+    const { outcome } = runSchedule(target, picksScript(new Map(picks)));
+    const file = JSON.parse(formatReplay(makeReplay(target, picks, outcome, "test")));
+    file.target.kernel = "3.13";
+    expect(replaySpec(JSON.stringify(file))).toEqual({ ...target, era: "3.13", picks });
+    file.target.kernel = "9.99";
+    expect(() => replaySpec(JSON.stringify(file))).toThrow("not a tasklab replay file");
+  });
+
   it("refuses what is not a replay file", () => {
     expect(() => replaySpec("{}")).toThrow("not a tasklab replay file");
     const target = { scenario: "fork", cpus: 2, seed: 1, mutant: null };

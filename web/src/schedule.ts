@@ -3,13 +3,14 @@
  * target and picks, as `tasklab replay` runs it), what the scenario bar says about such a
  * run, and the plain scenario it came from. Pure: no DOM.
  */
+import { DEFAULT_ERA, isEraName } from "../../src/linux/eras/profiles.js";
 import type { RunSpec } from "../../src/web/types.js";
 
 /** The run a replay file (src/explore/replay.ts, JSON text) describes. */
 export function replaySpec(json: string): RunSpec {
   const r = JSON.parse(json) as {
     tasklab?: unknown;
-    target?: { scenario?: unknown; cpus?: unknown; seed?: unknown; mutant?: unknown };
+    target?: { scenario?: unknown; cpus?: unknown; seed?: unknown; mutant?: unknown; kernel?: unknown };
     picks?: unknown;
   };
   const t = r.target;
@@ -20,6 +21,7 @@ export function replaySpec(json: string): RunSpec {
     !Number.isInteger(t.cpus) ||
     !Number.isInteger(t.seed) ||
     !(t.mutant === null || typeof t.mutant === "string") ||
+    !(t.kernel === undefined || (typeof t.kernel === "string" && isEraName(t.kernel))) ||
     !Array.isArray(r.picks) ||
     !r.picks.every(pair)
   )
@@ -28,7 +30,7 @@ export function replaySpec(json: string): RunSpec {
     scenario: t.scenario,
     cpus: t.cpus as number,
     seed: t.seed as number,
-    era: "6.19",
+    era: typeof t.kernel === "string" ? t.kernel : DEFAULT_ERA,
     mutant: t.mutant,
     picks: r.picks as [number, number][],
   };
