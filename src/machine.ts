@@ -264,11 +264,12 @@ export class Machine {
     // With a function tracer the events are off unless asked for, as in ftrace.
     const events = opts.events ?? (tracer.tracer === "nop" ? ALL_EVENTS : []);
     let tracingOn = opts.traceBoot === true;
-    const trace = new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : []);
+    const kernelEra = era(opts.kernel ?? DEFAULT_ERA);
+    const trace = new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : [], kernelEra);
     const runqueues: rq[] = Array.from({ length: cpus }, (_, i) => new_rq(i, init_task));
     this.kernel = {
       cfg,
-      era: era(opts.kernel ?? DEFAULT_ERA),
+      era: kernelEra,
       engine: this.engine,
       nr_cpu_ids: cpus,
       cpu_possible_mask: possible,
@@ -328,7 +329,7 @@ export class Machine {
       on_booted: () => {
         this.bootedAt = this.engine.runningCpu.clock;
         tracingOn = true;
-        if (!opts.traceBoot) for (const e of events) trace.enabled[e] = true;
+        if (!opts.traceBoot) trace.enable(events);
       },
     };
     init_task.sim = this.engine.spawn(init_task, start_kernel(hooks), true);

@@ -17,6 +17,7 @@ import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { parsePsColumns } from "../views/ps.js";
 import { batchCommands, debugSession } from "./debug.js";
 import type { DebugJob } from "./debug-worker.js";
+import { addDiffCommand } from "./diff.js";
 import { addExploreCommands } from "./explore.js";
 import { intIn, parseTime, UsageError } from "./options.js";
 import { addServeCommand } from "./serve.js";
@@ -352,6 +353,7 @@ export function buildProgram(): Command {
 
   addExploreCommands(program);
   addServeCommand(program);
+  addDiffCommand(program);
   return program;
 }
 

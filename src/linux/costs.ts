@@ -29,6 +29,8 @@ export const COSTS: Readonly<Record<string, number>> = {
 
   // Fork.
   kernel_clone: 1_500,
+  _do_fork: 1_500, // kernel_clone under its older names: _do_fork (4.2–5.9), do_fork (before)
+  do_fork: 1_500,
   // copy_process and its steps add up to ≈20 µs (kthreadd's fork: 21–112 µs observed).
   copy_process: 6_800,
   dup_task_struct: 7_000, // task_struct + vmalloc'd stack
@@ -42,6 +44,7 @@ export const COSTS: Readonly<Record<string, number>> = {
   alloc_pid: 1_000,
   ret_from_fork: 1_000,
   kernel_thread: 100,
+  kernel_thread_helper: 100, // 2.6.x: where a kernel thread starts (fn(arg), then do_exit)
   user_mode_thread: 100,
 
   // kthread layer.

@@ -3,12 +3,16 @@
  * memory, CLONE_FILES the fd table, CLONE_FS the umask, CLONE_SIGHAND the handlers,
  * CLONE_PARENT the parent, CLONE_THREAD the process id. Without the flag each is a copy.
  */
+import { ENOSYS } from "../linux/include/errno.js";
 import { SIG_DFL, SIG_IGN, SIGCHLD, SIGUSR1 } from "../linux/include/signal.js";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_SIGHAND, CLONE_VM } from "../linux/include/uapi/sched.js";
 import { EXEC_LAYOUT } from "../linux/mm/mm_types.js";
 import type { UGen } from "../user/runtime.js";
 import type { User } from "../user/user.js";
 import { userScenario } from "./user-program.js";
+
+/** openat's "relative to the working directory". */
+const AT_FDCWD = -100;
 
 /** Runs `child` in a clone(flags | SIGCHLD) child, waits for it, and returns what `after` reports. */
 function* withChild(u: User, flags: number, child: () => UGen<unknown>, after: () => UGen<string>): UGen<string> {
@@ -58,7 +62,10 @@ export default userScenario({
         u,
         flags,
         function* () {
-          return yield* u.sys.pidfd_open(yield* u.sys.getppid());
+          // A pidfd (5.3+); before, any file will do: the thread's /proc comm file.
+          const fd = yield* u.sys.pidfd_open(yield* u.sys.getppid());
+          if (fd !== -ENOSYS) return fd;
+          return yield* u.sys.openat(AT_FDCWD, `/proc/self/task/${yield* u.libc.gettid()}/comm`);
         },
         function* () {
           return (yield* u.sys.close(3)) === 0 ? "is open in the parent too" : "is not in the parent's table";

@@ -80,6 +80,7 @@ export function variant(row: string, description: string, signals: string[], fau
     signals,
     faults,
     invariants: protocol,
+    eras: { since: "3.13", why: "a killable kthread_create wait and the xchg hand-off of the request (3.13+)" },
     *main() {
       yield* kthread_run(creator, null, "creator");
       yield* msleep(20);

@@ -19,6 +19,7 @@ export default defineScenario({
   // Each fails the first such allocation after boot: the request of the 1st call, the name of the
   // 2nd (the 1st never got that far), the task_struct of the 3rd (the first to reach kthreadd).
   faults: ["kmalloc:kthread_create_info", "kmalloc:full_name", "cache:task_struct"],
+  eras: { since: "6.4", why: "the request and the name allocated by the creator before queuing (6.4+)" },
   *main() {
     for (const what of ["no request", "no name", "no task_struct", "enough memory"]) {
       const t = yield* kthread_create(fn, null, "enomem");

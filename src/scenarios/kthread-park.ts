@@ -39,6 +39,7 @@ export default defineScenario({
   name: "kthread-park",
   description: "park a per-CPU kthread, take its CPU offline and back, unpark it: it stays bound to its CPU",
   cpus: 2,
+  eras: { since: "3.10", why: "kthread_park and kthread_create_on_cpu (3.10+)" },
   *main() {
     const t = yield* kthread_create_on_cpu(percpu_fn, null, 1, "percpu_thread/%u");
     if (IS_ERR(t)) return;

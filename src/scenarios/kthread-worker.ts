@@ -7,6 +7,7 @@
 import { IS_ERR } from "../linux/include/err.js";
 import {
   kthread_cancel_delayed_work_sync,
+  kthread_create_worker,
   kthread_destroy_worker,
   kthread_flush_work,
   kthread_flush_worker,
@@ -19,6 +20,7 @@ import {
 } from "../linux/kernel/kthread_worker.js";
 import { printk } from "../linux/kernel/printk/printk.js";
 import { msleep } from "../linux/kernel/time/timer.js";
+import { K } from "../linux/kernel.js";
 import { mdelay } from "../linux/lib/delay.js";
 import { defineScenario } from "./scenario.js";
 
@@ -42,8 +44,13 @@ function* work_cancelled(_w: kthread_work) {
 export default defineScenario({
   name: "kthread-worker",
   description: "a kthread worker: queue, a refused requeue, delayed and cancelled work, flush, destroy",
+  eras: { since: "4.9", why: "kthread workers (kthread_create_worker, 4.9+)" },
   *main() {
-    const worker = yield* kthread_run_worker(0, "my_worker");
+    // As a module built for both sides of 6.14 would: kthread_run_worker where it exists;
+    // before, kthread_create_worker wakes the worker itself.
+    const worker = K.era.kthread_api.has("kthread_run_worker")
+      ? yield* kthread_run_worker(0, "my_worker")
+      : yield* kthread_create_worker(0, "my_worker");
     if (IS_ERR(worker)) return;
     const a = kthread_init_work(work_a);
     const b = kthread_init_work(work_b);

@@ -35,6 +35,10 @@ function* namespace_init(u: User) {
 export default userScenario({
   name: "pid-namespace",
   description: "clone(CLONE_NEWPID): pid 1 inside, another pid outside; orphans go to the namespace's init",
+  eras: {
+    since: "3.10",
+    why: "an unprivileged CLONE_NEWUSER|CLONE_NEWPID (user namespaces for every user came in 3.8; 2.6.x wants CAP_SYS_ADMIN)",
+  },
   *program(u) {
     const pid = yield* u.sys.clone(CLONE_NEWPID | SIGCHLD);
     if (pid === 0) {

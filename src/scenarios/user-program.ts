@@ -4,14 +4,22 @@
  */
 import type { UserMain } from "../user/runtime.js";
 import { spawn_program, wait_program } from "../user/spawn.js";
-import { defineScenario, type Scenario } from "./scenario.js";
+import { defineScenario, type EraRange, type Scenario } from "./scenario.js";
 
-export function userScenario(s: { name: string; description: string; cpus?: number; program: UserMain }): Scenario {
+export function userScenario(s: {
+  name: string;
+  description: string;
+  cpus?: number;
+  /** The releases the program's behaviour exists in (default: all). */
+  eras?: EraRange;
+  program: UserMain;
+}): Scenario {
   const path = `/usr/bin/${s.name}`;
   return defineScenario({
     name: s.name,
     description: s.description,
     ...(s.cpus === undefined ? {} : { cpus: s.cpus }),
+    ...(s.eras === undefined ? {} : { eras: s.eras }),
     programs: { [path]: s.program },
     *main() {
       const pid = yield* spawn_program(path, [s.name]);

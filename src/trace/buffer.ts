@@ -3,7 +3,8 @@
  * when full, as ftrace's does, plus the saved-cmdlines cache that the TASK-PID column is
  * resolved from when the trace is read.
  */
-import { ALL_EVENTS, type EventType, type TraceRecord } from "./events.js";
+import { DEFAULT_ERA, type Era, era as eraProfile } from "../linux/eras/profiles.js";
+import { ALL_EVENTS, type EventType, eventExists, type TraceRecord } from "./events.js";
 
 export type Tracer = "nop" | "function" | "function_graph";
 
@@ -14,18 +15,29 @@ export class TraceBuffer {
   written = 0;
   /** pid → comm, as ftrace's saved_cmdlines: the last name seen for each pid. */
   readonly cmdlines = new Map<number, string>();
-  /** One flag per event type: a tracepoint that is off costs one branch. */
-  readonly enabled: Record<EventType, boolean>;
+  /**
+   * One flag per event type: a tracepoint that is off costs one branch. Set through `enable`,
+   * which leaves off the events the release does not have, so they are never recorded.
+   */
+  readonly enabled: Readonly<Record<EventType, boolean>>;
   /** The current tracer (current_tracer): nop, function or function_graph. */
   tracer: Tracer = "nop";
 
   constructor(
     readonly capacity: number,
     events: Iterable<EventType> = ALL_EVENTS,
+    /** The release traced: which events exist, and the formats the formatters write. */
+    readonly era: Era = eraProfile(DEFAULT_ERA),
   ) {
     if (!(capacity >= 1)) throw new RangeError("trace buffer capacity must be at least 1");
     this.enabled = Object.fromEntries(ALL_EVENTS.map((e) => [e, false])) as Record<EventType, boolean>;
-    for (const e of events) this.enabled[e] = true;
+    this.enable(events);
+  }
+
+  /** Turns events on (set_event), those of them that this release has. */
+  enable(events: Iterable<EventType>): void {
+    const on = this.enabled as Record<EventType, boolean>;
+    for (const e of events) if (eventExists(this.era, e)) on[e] = true;
   }
 
   get anyEnabled(): boolean {

@@ -2,6 +2,7 @@
  * Typed trace events: what each tracepoint records (its TP_STRUCT__entry), without any
  * text. Formatters turn them into ftrace text or other formats.
  */
+import type { Era } from "../linux/eras/profiles.js";
 
 export interface EventHeader {
   /** Virtual time, ns. */
@@ -20,6 +21,8 @@ export type WakeupEvent = {
   tpid: number;
   prio: number;
   target_cpu: number;
+  /** Recorded only by the releases whose event has it (2.6.32–4.1): 0 when 2.6.32 found the task still queued. */
+  success?: number;
 };
 
 export type TraceEvent =
@@ -76,6 +79,30 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
 };
 
 export const ALL_EVENTS = Object.keys(EVENT_SYSTEMS) as EventType[];
+
+/**
+ * Whether release `era` has tracepoint `e` (include/trace/events/sched.h and task.h of the
+ * trees): none in 2.6.24; sched_process_exec and the task events from 3.x; sched_waking from
+ * 4.4; the kthread_work events from 5.17. An event a release lacks is never recorded.
+ */
+export function eventExists(era: Era, e: EventType): boolean {
+  if (!era.tracepoints) return false;
+  switch (e) {
+    case "sched_waking":
+      return era.trace_sched_waking;
+    case "task_newtask":
+    case "task_rename":
+      return era.trace_task_events;
+    case "sched_process_exec":
+      return era.trace_process_exec;
+    case "sched_kthread_work_queue_work":
+    case "sched_kthread_work_execute_start":
+    case "sched_kthread_work_execute_end":
+      return era.trace_kthread_work;
+    default:
+      return true;
+  }
+}
 
 /**
  * The events named by a comma-separated list, as set_event takes them: `sched:*`,

@@ -4,10 +4,11 @@
  * `func() {` / `}` / `leaf();`, the separator block when a CPU switches tasks, and the other
  * events as comments. A call whose return is the next record of its CPU prints as a leaf.
  */
+import type { Era } from "../linux/eras/profiles.js";
 import { functionName } from "../sim/functions.js";
 import { type TraceBuffer, trace_find_cmdline } from "./buffer.js";
 import type { TraceRecord } from "./events.js";
-import { formatEventText } from "./ftrace.js";
+import { formatEventText, noTracepointsNote } from "./ftrace.js";
 
 export interface GraphOptions {
   /** funcgraph-proc: the TASK/PID column. */
@@ -18,23 +19,28 @@ export interface GraphOptions {
   tail?: boolean;
 }
 
-/** trace_find_mark: the overhead mark of a duration (ns). */
-function mark(ns: number): string {
-  if (ns > 1e9) return "$";
-  if (ns > 1e8) return "@";
-  if (ns > 1e7) return "*";
-  if (ns > 1e6) return "#";
+/**
+ * trace_find_mark: the overhead mark of a duration (ns). Before 4.1 only "!" and "+"
+ * (Era.funcgraph_marks): a call of over 1 ms is marked "!" there.
+ */
+function mark(ns: number, all: boolean): string {
+  if (all) {
+    if (ns > 1e9) return "$";
+    if (ns > 1e8) return "@";
+    if (ns > 1e7) return "*";
+    if (ns > 1e6) return "#";
+  }
   if (ns > 1e5) return "!";
   if (ns > 1e4) return "+";
   return " ";
 }
 
 /** trace_print_graph_duration plus the column around it: "+ 15.729 us   |  ". */
-function duration(ns: number): string {
+function duration(ns: number, era: Era): string {
   const us = String(Math.floor(ns / 1000));
   let text = us;
   if (us.length < 7) text += `.${String(ns % 1000).padStart(3, "0")}`.slice(0, 8 - us.length);
-  return `${mark(ns)} ${`${text} us `.padEnd(12)}|  `;
+  return `${mark(ns, era.funcgraph_marks === "+!#*@$")} ${`${text} us `.padEnd(12)}|  `;
 }
 
 const FILL = "              |  ";
@@ -47,10 +53,11 @@ function procInfo(pid: number, cmdlines: ReadonlyMap<number, string>): string {
   return " ".repeat(spaces >> 1) + s + " ".repeat(spaces - (spaces >> 1));
 }
 
-function header(o: GraphOptions): string[] {
+function header(o: GraphOptions, era: Era): string[] {
   return [
     "# tracer: function_graph",
     "#",
+    ...noTracepointsNote(era),
     `# CPU${o.proc ? "  TASK/PID       " : ""}  DURATION                  FUNCTION CALLS`,
     `# |  ${o.proc ? "   |    |        " : ""}   |   |                     |   |   |   |`,
   ];
@@ -68,7 +75,8 @@ export function formatFunctionGraph(buf: TraceBuffer, cpus: number, o: GraphOpti
   const recs = buf.records();
   const width = String(Math.max(0, cpus - 1)).length;
   const cpuCol = (cpu: number) => `${" ".repeat(width - String(cpu).length)} ${cpu}) `;
-  const out = header(o);
+  const era = buf.era;
+  const out = header(o, era);
   const lastPid = new Map<number, number>();
   const skip = new Set<number>();
   // The next record index of each CPU, to see whether a call returns at once (a leaf).
@@ -101,7 +109,7 @@ export function formatFunctionGraph(buf: TraceBuffer, cpus: number, o: GraphOpti
       if (next?.type === "funcgraph_exit" && next.fn === r.fn && next.pid === r.pid && next.depth === r.depth) {
         skip.add(n);
         const value = o.retval && next.retval !== null ? ` /* = ${ret(next.retval)} */` : "";
-        out.push(`${lead}${duration(next.ts - next.calltime)}${indent}${functionName(r.fn)}();${value}`);
+        out.push(`${lead}${duration(next.ts - next.calltime, era)}${indent}${functionName(r.fn)}();${value}`);
       } else {
         out.push(`${lead}${FILL}${indent}${functionName(r.fn)}() {`);
       }
@@ -109,9 +117,9 @@ export function formatFunctionGraph(buf: TraceBuffer, cpus: number, o: GraphOpti
       const indent = "  ".repeat(r.depth);
       const name = functionName(r.fn);
       const tail = o.retval && r.retval !== null ? ` /* ${name} = ${ret(r.retval)} */` : o.tail ? ` /* ${name} */` : "";
-      out.push(`${lead}${duration(r.ts - r.calltime)}${indent}}${tail}`);
+      out.push(`${lead}${duration(r.ts - r.calltime, era)}${indent}}${tail}`);
     } else {
-      out.push(`${lead}${FILL}/* ${r.type}: ${formatEventText(r)} */`);
+      out.push(`${lead}${FILL}/* ${r.type}: ${formatEventText(r, era)} */`);
     }
   }
   return `${out.join("\n")}\n`;

@@ -152,7 +152,7 @@ export class Libc {
 
   /**
    * posix_spawn(pid_addr, path, argv): clone3(CLONE_VM|CLONE_VFORK, SIGCHLD) on a 36 KiB
-   * stack; the child execs and, failing, reports errno through the memory it shares with
+   * stack (clone when clone3 is ENOSYS); the child execs and, failing, reports errno through the memory it shares with
    * the parent and exits 127. Returns 0 (pid stored at pid_addr) or an error number.
    */
   *posix_spawn(pid_addr: number, path: string, argv: readonly string[]): UGen<number> {
@@ -168,7 +168,10 @@ export class Libc {
       tp: u.self,
     };
     const args = { flags: CLONE_VM | CLONE_VFORK, exit_signal: SIGCHLD, stack, stack_size: SPAWN_STACK };
-    const pid = yield* u.sys.clone3_entry(args, 88, entry);
+    let pid = yield* u.sys.clone3_entry(args, 88, entry);
+    // __clone_internal: a kernel without clone3 (before 5.3) gets the same request by clone.
+    if (pid === -ENOSYS)
+      pid = yield* u.sys.clone_entry(CLONE_VM | CLONE_VFORK | SIGCHLD, stack + SPAWN_STACK, 0, 0, 0, entry);
     let ec = 0;
     if (pid > 0) {
       ec = (yield* u.load(err)) as number;
@@ -196,7 +199,8 @@ export class Libc {
   /**
    * pthread_create(thread_addr, attr, start_routine, arg): maps the thread's stack (ENOMEM
    * becomes EAGAIN), then clone3 with the nine flags (0x3d0f00), exit_signal 0, parent_tid =
-   * child_tid = &pd->tid, tls = pd. Returns 0 (the thread id stored at thread_addr) or an error number.
+   * child_tid = &pd->tid, tls = pd, or, when the kernel has no clone3 (-ENOSYS, before 5.3),
+   * clone with the same flags. Returns 0 (the thread id stored at thread_addr) or an error number.
    */
   *pthread_create<A>(
     thread_addr: number,

@@ -1,7 +1,8 @@
 /**
  * How a scenario starts a user program: as init starts one, a child of the calling kernel
  * task (pid 1, where a scenario's main runs) that execs the file. The kernel side is
- * user_mode_thread + kernel_execve, as the kernel's own user-mode helpers do.
+ * user_mode_thread (before 6.1: kernel_thread) + kernel_execve, as the kernel's own
+ * user-mode helpers do.
  */
 
 import { kernel_execve } from "../linux/fs/exec.js";
@@ -9,7 +10,7 @@ import { current } from "../linux/include/current.js";
 import { SIGCHLD } from "../linux/include/signal.js";
 import { do_exit } from "../linux/kernel/exit.js";
 import { kernel_wait } from "../linux/kernel/exit_wait.js";
-import { user_mode_thread } from "../linux/kernel/fork.js";
+import { user_thread } from "../linux/kernel/fork.js";
 import type { KGen } from "../sim/engine.js";
 import { kfunc } from "../sim/functions.js";
 import { run_user } from "./runtime.js";
@@ -28,7 +29,7 @@ const call_usermodehelper_exec_async = kfunc(function* call_usermodehelper_exec_
 
 /** Starts `path` with `argv` (default: just the path) as a child process; returns its pid or a negative errno. */
 export function* spawn_program(path: string, argv: readonly string[] = [path]): KGen<number> {
-  return yield* user_mode_thread(
+  return yield* user_thread(
     call_usermodehelper_exec_async as (arg: unknown) => KGen<number>,
     { path, argv: [...argv] },
     SIGCHLD,

@@ -209,7 +209,7 @@ export class Session {
       completions: completionViews(m),
       runqueues: runQueueViews(m),
       slab: slabViews(m),
-      ...traceViews(trace.records(), trace.cmdlines, m.now),
+      ...traceViews(trace.records(), trace.cmdlines, m.now, trace.era),
       reports: reportLines(m),
     };
   }

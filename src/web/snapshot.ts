@@ -5,6 +5,7 @@
 
 import { waits_on } from "../debug/detectors.js";
 import type { SourceIndex } from "../debug/gdb.js";
+import type { Era } from "../linux/eras/profiles.js";
 import { IS_ERR } from "../linux/include/err.js";
 import { PF_KTHREAD } from "../linux/include/sched.js";
 import type { completion, task_struct } from "../linux/include/task_struct.js";
@@ -158,12 +159,14 @@ export interface TraceViews {
 /**
  * The trace as lines, and what the timeline draws from it: who ran where (from
  * sched_switch), the other events as markers, and an arrow from each wakeup to the woken
- * task's next switch-in. `now` ends the slices still running.
+ * task's next switch-in. `now` ends the slices still running; `era` is the release whose
+ * formats the lines take (the machine's, TraceBuffer.era; 6.19 when not given).
  */
 export function traceViews(
   records: readonly TraceRecord[],
   cmdlines: ReadonlyMap<number, string>,
   now: number,
+  era?: Era,
 ): TraceViews {
   const trace: string[] = [];
   const traceTimes: number[] = [];
@@ -173,7 +176,7 @@ export function traceViews(
   const running = new Map<number, Slice>();
   const woken = new Map<number, { cpu: number; time: number }>();
   records.forEach((r, line) => {
-    trace.push(formatLine(r, cmdlines));
+    trace.push(formatLine(r, cmdlines, era));
     traceTimes.push(r.ts);
     if (r.type === "sched_switch") {
       const prev = running.get(r.cpu);

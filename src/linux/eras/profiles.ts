@@ -75,6 +75,13 @@ export interface Era {
   readonly clone3: boolean;
   /** kernel_thread: a pt_regs frame for kernel_thread_helper (2.6.x x86), fn/arg in the stack arguments (3.x–6.0), fn/fn_arg/kthread in kernel_clone_args (6.1–6.3), plus the name (6.4+). */
   readonly kernel_thread: "pt_regs" | "stack_args" | "args_fn" | "args_name";
+  /**
+   * Where a new task's PF_KTHREAD comes from: the parent (copied with the task_struct, ≤6.0;
+   * 2.6.24 has no such flag, a kernel thread is one without an mm, and the model keeps the
+   * flag as that mark) or kernel_clone_args.kthread (6.1+: user_mode_thread makes none).
+   * Read: kernel/fork.c of 5.17 (set_kthread_struct when the inherited flag is set) and 6.1.
+   */
+  readonly pf_kthread: "inherited" | "args";
   /** The state sched_fork leaves the child in: R (before 4.9) or TASK_NEW. */
   readonly sched_fork_state: "R" | "NEW";
   /** wake_up_new_task: activate on the CPU sched_fork chose (2.6.24); TASK_WAKING then select (2.6.32); select under pi_lock (3.10+). */
@@ -89,6 +96,8 @@ export interface Era {
   readonly init_thread: "kernel_thread_sighand" | "kernel_thread" | "user_mode_thread";
   /** pid 1 is pinned to the boot CPU at creation (present 4.14, absent 4.4). */
   readonly init_pinned: boolean;
+  /** pid 1 is also marked PF_NO_SETAFFINITY while pinned (init/main.c: present 5.17, absent 5.10). */
+  readonly init_no_setaffinity: boolean;
   /** The flag-combination rows of §2.3 that exist in this release. */
   readonly clone_checks: {
     /** CLONE_NEWUSER with CLONE_FS → EINVAL (3.10+). */
@@ -101,6 +110,12 @@ export interface Era {
     readonly pidfd: boolean;
     /** CLONE_PIDFD together with CLONE_THREAD is allowed (6.9+). */
     readonly pidfd_thread: boolean;
+    /**
+     * do_fork's own namespace rows: 2.6.32 (CLONE_NEWUSER with CLONE_THREAD → EINVAL, without
+     * CAP_SYS_ADMIN → EPERM), 3.10.105 (NEWUSER or NEWPID with THREAD or PARENT → EINVAL; in
+     * copy_process SIGHAND or NEWPID from a foreign pid ns → EINVAL); none elsewhere.
+     */
+    readonly do_fork_newuser: "none" | "2.6.32" | "3.10";
     /** clone3's set_tid (5.5+, rules of 5.10). */
     readonly set_tid: boolean;
   };
@@ -128,8 +143,35 @@ export interface Era {
   readonly trace_flags_with_signal: boolean;
   /** The sched_kthread_work_* events exist (present 5.17, absent 5.10). */
   readonly trace_kthread_work: boolean;
-  /** function_graph's duration marks: + ! only (before 4.19), or + ! # * @ $. */
+  /**
+   * function_graph's duration marks: + ! only, or + ! # * @ $ (trace_find_mark's table). Read:
+   * kernel/trace/trace_functions_graph.c of 3.13 (two marks) and 4.1 (the table, as in 4.4–6.19).
+   */
   readonly funcgraph_marks: "+!" | "+!#*@$";
+  /** The trace line has the irq-info column (3.x+; 2.6.32's trace_print_context prints none). */
+  readonly trace_irq_info: boolean;
+  /**
+   * The header prints "# entries-in-buffer/entries-written" (3.x+). 4.19.0 (the tree read) does
+   * not: its print_func_help_header_irq lost the print_event_info call that 4.14.177 and 5.4.286 have.
+   */
+  readonly trace_header_entries: boolean;
+  /** sched_process_exec exists (absent 2.6.32, present 3.10). */
+  readonly trace_process_exec: boolean;
+  /**
+   * sched_switch's prev_state as TP_fast_assign stores it and TP_printk prints it (include/trace/
+   * events/sched.h of 2.6.32, 3.10, 3.13, 4.1, 4.4, 4.10, 4.14, 4.19, 5.17, 6.1): `raw` the task's
+   * state bits (before 4.14) or 1 << task_state_index; `letters` the __print_flags table, bit i ↔
+   * letter i; `max` the bit that marks a preempted task "R+" (TASK_STATE_MAX, TASK_REPORT_MAX; 0:
+   * 2.6.32 has none); `plus_needs_preempt` the mark only under CONFIG_PREEMPT (≤4.1); `reread` the
+   * state read in the tracepoint, after a pending signal set it running (≤5.17), not passed in.
+   */
+  readonly trace_prev_state: {
+    readonly raw: boolean;
+    readonly letters: string;
+    readonly max: number;
+    readonly plus_needs_preempt: boolean;
+    readonly reread: boolean;
+  };
 
   // ---- boot (spec §4)
   /** Idle tasks are all "swapper" (≤2.6.32) or "swapper/N". */
@@ -138,10 +180,23 @@ export interface Era {
   readonly workqueue_threads: "per_wq" | "kworker";
   /** A rescuer is named after its workqueue (≤6.4) or "kworker/R-<wq>" (6.8+). */
   readonly rescuer_prefix: "" | "kworker/R-";
-  /** Per-CPU softlockup watchdog threads "watchdog/N" (2.6.32–4.14). */
+  /** Per-CPU softlockup watchdog threads "watchdog/N" (2.6.24–4.14: 2.6.24's kernel/softlockup.c has them; present 4.14, absent 4.19). */
   readonly watchdog_threads: boolean;
   /** Per-CPU hotplug threads "cpuhp/N" (present 4.9, absent 4.4). */
   readonly cpuhp_threads: boolean;
+  /**
+   * How per-CPU kthreads (migration/N, ksoftirqd/N, watchdog/N) are made: by each subsystem's
+   * CPU notifier with kthread_create + kthread_bind, woken at CPU_ONLINE (≤2.6.32: read
+   * kernel/softirq.c, kernel/sched.c, kernel/softlockup.c of 2.6.24 and 2.6.32), or by
+   * smpboot, created parked and unparked (3.10: kernel/smpboot.c).
+   */
+  readonly percpu_threads: "notifier" | "smpboot";
+  /**
+   * The RCU grace-period kthreads, in spawn order: none (≤2.6.32, grace periods ran in
+   * softirq), one per flavour (3.10: preempt, bh, sched; 3.13–4.19: preempt, sched, bh — the
+   * flavour list is head-inserted, read in kernel/rcu/tree.c's rcu_init), one (5.4+).
+   */
+  readonly rcu_gp_threads: readonly string[];
 }
 
 /** "4.19" → 41900, "2.6.24" → 20624. */
@@ -156,10 +211,11 @@ const SUMMARIES: Readonly<Record<EraName, string>> = {
     "E2: one completion, struct kthread on the thread's stack, the creator resets policy and mask; sched tracepoints",
   "3.10": "smpboot per-CPU threads, kworker pools, kthread_park, task_newtask/task_rename, swapper/N, killable vfork",
   "3.13": "E3: heap request, killable creator wait with the xchg hand-off (a killed creator gets −ENOMEM)",
-  "4.4": "_do_fork with tls; sched_waking; pid exhaustion −EAGAIN; a killed creator gets −EINTR; THREAD vs new pid ns",
+  "4.4":
+    "_do_fork with tls; sched_waking; six function_graph marks; pid exhaustion −EAGAIN; a killed creator gets −EINTR; THREAD vs new pid ns",
   "4.9": "E4: struct kthread allocated by the thread; TASK_NEW after sched_fork; cpuhp/N; kthread_create_worker",
   "4.14": "the creator names the thread with set_task_comm (task_rename); pid 1 pinned to the boot CPU",
-  "4.19": "early −ERESTARTNOINTR, late fatal −EINTR; kthread_park −EBUSY; watchdog/N gone; more function_graph marks",
+  "4.19": "early −ERESTARTNOINTR, late fatal −EINTR; kthread_park −EBUSY; watchdog/N gone",
   "5.4": "struct kernel_clone_args, clone3, exit signal out of clone_flags, CLONE_PIDFD",
   "5.10": "_do_fork renamed kernel_clone; pid column 7 wide; clone3 set_tid",
   "5.17":
@@ -234,6 +290,7 @@ function profile(name: EraName): Era {
     clone_args: since("5.3"),
     clone3: since("5.3"),
     kernel_thread: since("6.4") ? "args_name" : since("6.1") ? "args_fn" : since("3.0") ? "stack_args" : "pt_regs",
+    pf_kthread: since("6.1") ? "args" : "inherited",
     sched_fork_state: since("4.9") ? "NEW" : "R",
     wake_up_new_task: since("3.0") ? "pi_lock" : since("2.6.25") ? "waking" : "activate",
     vfork_wait: since("6.8")
@@ -247,12 +304,14 @@ function profile(name: EraName): Era {
     fork_signal_check: since("4.19") ? "early" : "late",
     init_thread: since("6.1") ? "user_mode_thread" : since("4.1") ? "kernel_thread" : "kernel_thread_sighand",
     init_pinned: since("4.14"),
+    init_no_setaffinity: since("5.17"),
     clone_checks: {
       newuser_fs: since("3.10"),
       parent_from_init: since("2.6.25"),
       ns_vs: since("4.4") ? "thread" : since("3.13") ? "sighand" : "none",
       pidfd: since("5.2"),
       pidfd_thread: since("6.9"),
+      do_fork_newuser: since("3.13") ? "none" : since("3.0") ? "3.10" : since("2.6.25") ? "2.6.32" : "none",
       set_tid: since("5.10"),
     },
     tracepoints: since("2.6.25"),
@@ -266,12 +325,30 @@ function profile(name: EraName): Era {
     trace_exit_group_dead: since("6.9"),
     trace_flags_with_signal: !since("5.3"),
     trace_kthread_work: since("5.17"),
-    funcgraph_marks: since("4.19") ? "+!#*@$" : "+!",
+    funcgraph_marks: since("4.1") ? "+!#*@$" : "+!",
+    trace_irq_info: since("3.0"),
+    trace_header_entries: since("3.0") && name !== "4.19",
+    trace_process_exec: since("3.0"),
+    trace_prev_state: {
+      raw: !since("4.14"),
+      letters: since("4.14") ? "SDTtXZPI" : since("4.2") ? "SDTtZXxKWPN" : since("3.0") ? "SDTtZXxKWP" : "SDTtZXxW",
+      max: since("4.14") ? 0x100 : since("4.9") ? 4096 : since("4.2") ? 2048 : since("3.0") ? 1024 : 0,
+      plus_needs_preempt: !since("4.4"),
+      reread: !since("5.18"),
+    },
     idle_comm: since("3.0") ? "swapper/N" : "swapper",
     workqueue_threads: since("3.0") ? "kworker" : "per_wq",
     rescuer_prefix: since("6.8") ? "kworker/R-" : "",
-    watchdog_threads: since("2.6.25") && !since("4.19"),
+    watchdog_threads: !since("4.19"),
     cpuhp_threads: since("4.9"),
+    percpu_threads: since("3.0") ? "smpboot" : "notifier",
+    rcu_gp_threads: since("4.20")
+      ? ["rcu_preempt"]
+      : since("3.13")
+        ? ["rcu_preempt", "rcu_sched", "rcu_bh"]
+        : since("3.0")
+          ? ["rcu_preempt", "rcu_bh", "rcu_sched"]
+          : [],
   };
 }
 

@@ -8,27 +8,22 @@ import type { KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
 import { current, smp_processor_id } from "../include/current.js";
-import { EXIT_ZOMBIE, PF_NO_SETAFFINITY, TASK_INTERRUPTIBLE } from "../include/sched.js";
+import { EXIT_ZOMBIE, PF_KTHREAD, PF_NO_SETAFFINITY, TASK_INTERRUPTIBLE } from "../include/sched.js";
 import type { task_struct } from "../include/task_struct.js";
-import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
+import { CLONE_FILES, CLONE_FS, CLONE_SIGHAND } from "../include/uapi/sched.js";
 import { __WALL, WNOHANG } from "../include/uapi/wait.js";
 import { smp_init } from "../kernel/cpu.js";
 import { kernel_wait4 } from "../kernel/exit_wait.js";
 import { kernel_thread, user_mode_thread } from "../kernel/fork.js";
-import { kthreadd } from "../kernel/kthread.js";
-import { kthread_run_worker } from "../kernel/kthread_worker.js";
+import { free_kthread_struct, kthreadd } from "../kernel/kthread.js";
 import { find_task_by_pid_ns } from "../kernel/pid.js";
-import { rcu_spawn_gp_kthread } from "../kernel/rcu/tree.js";
 import { complete, wait_for_completion } from "../kernel/sched/completion.js";
 import { do_set_cpus_allowed, schedule, schedule_preempt_disabled } from "../kernel/sched/core.js";
 import { cpu_startup_entry } from "../kernel/sched/idle.js";
 import { finish_wait, init_wait_entry, prepare_to_wait } from "../kernel/sched/wait.js";
-import { spawn_ksoftirqd } from "../kernel/softirq.js";
-import { cpu_stop_init } from "../kernel/stop_machine.js";
-import { init_rescuer, workqueue_init } from "../kernel/workqueue.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
-import { do_initcalls } from "./initcalls.js";
+import { before_smp_init, do_initcalls } from "./initcalls.js";
 
 /** What pid 1 runs once the kernel is up: the scenario (null: just boot). */
 export type InitMain = (() => KGen<unknown>) | null;
@@ -45,20 +40,8 @@ export interface BootHooks {
   on_booted: () => void;
 }
 
-/** do_pre_smp_initcalls: the early initcalls that start per-CPU and RCU threads. */
-const do_pre_smp_initcalls = kfunc(function* do_pre_smp_initcalls() {
-  yield* spawn_ksoftirqd();
-  yield* rcu_spawn_gp_kthread();
-  yield* cpu_stop_init();
-});
-
 const kernel_init_freeable = kfunc(function* kernel_init_freeable(minimal: boolean) {
-  if (!minimal) {
-    yield* kthread_run_worker(0, "pool_workqueue_release"); // workqueue_init's pwq_release_worker
-    yield* workqueue_init();
-    yield* init_rescuer("mm_percpu_wq"); // init_mm_internals
-    yield* do_pre_smp_initcalls();
-  }
+  if (!minimal) yield* before_smp_init(); // workqueues, do_pre_smp_initcalls (initcalls.ts, per era)
   yield* smp_init(minimal);
   // sched_init_smp: init may now run anywhere.
   const init = current();
@@ -94,7 +77,7 @@ function make_kernel_init(hooks: BootHooks) {
     yield* kernel_init_freeable(hooks.minimal);
     K.system_state = "running";
     // run_init_process: exec of the init program renames pid 1 (it was "swapper/0").
-    set_task_comm(current(), "init");
+    init_exec(current());
     hooks.on_booted();
     if (hooks.init_main !== null) yield* kcall(hooks.init_main, undefined, "main");
     // An init with nothing left to do reaps the orphans given to it, and otherwise sleeps.
@@ -103,13 +86,37 @@ function make_kernel_init(hooks: BootHooks) {
   });
 }
 
+/**
+ * pid 1 per release (§4.1 step 3): kernel_thread(kernel_init, CLONE_FS|CLONE_SIGHAND)
+ * ≤3.13, kernel_thread(kernel_init, CLONE_FS) 4.x–6.0 (a kernel thread by inheritance until
+ * its exec), user_mode_thread(kernel_init, CLONE_FS) 6.1+ (never a kthread).
+ */
+function* create_init(kernel_init: (arg: unknown) => KGen<number>): KGen<number> {
+  const how = K.era.init_thread;
+  if (how === "user_mode_thread") return yield* user_mode_thread(kernel_init, null, CLONE_FS);
+  const flags = how === "kernel_thread_sighand" ? CLONE_FS | CLONE_SIGHAND : CLONE_FS;
+  return yield* kernel_thread(kernel_init, null, null, flags);
+}
+
+/**
+ * run_init_process's exec, as far as pid 1's task is concerned: the new name, and (≤6.0,
+ * where pid 1 was forked as a kernel thread) the flush that ends that: its struct kthread
+ * (5.17–6.0) is freed and PF_KTHREAD cleared, so its children are user processes.
+ */
+function init_exec(init: task_struct): void {
+  set_task_comm(init, "init");
+  if (K.era.pf_kthread === "args" || !(init.flags & PF_KTHREAD)) return;
+  free_kthread_struct(init);
+  init.flags &= ~PF_KTHREAD;
+}
+
 const rest_init = kfunc(function* rest_init(hooks: BootHooks) {
-  // pid 1 first, so that it gets pid 1; pinned to the boot CPU until SMP is up.
-  const pid = yield* user_mode_thread(make_kernel_init(hooks), null, CLONE_FS);
+  // pid 1 first, so that it gets pid 1; pinned to the boot CPU until SMP is up (4.14+).
+  const pid = yield* create_init(make_kernel_init(hooks));
   const init = find_task_by_pid_ns(pid, K.init_pid_ns);
   K.child_reaper = init;
-  if (init !== null) {
-    init.flags |= PF_NO_SETAFFINITY;
+  if (init !== null && K.era.init_pinned) {
+    if (K.era.init_no_setaffinity) init.flags |= PF_NO_SETAFFINITY;
     do_set_cpus_allowed(init, cpumask.of(K.nr_cpu_ids, [smp_processor_id()]));
   }
   const kpid = yield* kernel_thread(kthreadd, null, null, CLONE_FS | CLONE_FILES);

@@ -4,7 +4,8 @@
  * CPU runs the "prepare" states (create the smpboot threads and the pool workers), starts
  * the CPU and waits until it has marked itself online; then it kicks cpuhp/N, which runs
  * the CPU's own states on that CPU (unpark its per-CPU threads, bind its pool workers)
- * while the boot CPU waits for it to finish.
+ * while the boot CPU waits for it to finish. Before cpuhp/N (≤4.4) the boot CPU runs the
+ * CPU's notifiers itself (cpu_notify).
  */
 import { activeEngine, type Cpu } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
@@ -25,7 +26,12 @@ import {
   smpboot_unpark_threads,
 } from "./smpboot.js";
 import { msleep } from "./time/timer.js";
-import { workqueue_offline_cpu, workqueue_online_cpu, workqueue_prepare_cpu } from "./workqueue.js";
+import {
+  workqueue_cpu_online_legacy,
+  workqueue_offline_cpu,
+  workqueue_online_cpu,
+  workqueue_prepare_cpu,
+} from "./workqueue.js";
 
 /** Per-CPU hotplug state (struct cpuhp_cpu_state), as far as bring-up needs it. */
 export interface cpuhp_cpu_state {
@@ -90,6 +96,23 @@ const cpuhp_thread_fun = kfunc(function* cpuhp_thread_fun(cpu: number) {
   yield* complete(st.done_up);
 });
 
+/**
+ * cpu_notify (before cpuhp/N, ≤4.4: read kernel/cpu.c of 3.10 and 4.4; 2.6.32 calls the
+ * notifier chain directly): the CPU's notifiers run on the CPU that brings it up or down.
+ * CPU_ONLINE starts its per-CPU threads (unparks them; ≤2.6.32 wakes them) and binds its
+ * workqueue threads; CPU_DOWN_PREPARE unbinds the workers and parks the per-CPU threads.
+ */
+const cpu_notify = kfunc(function* cpu_notify(action: "CPU_ONLINE" | "CPU_DOWN_PREPARE", cpu: number) {
+  if (action === "CPU_ONLINE") {
+    yield* smpboot_unpark_threads(cpu);
+    if (K.era.workqueue_threads === "per_wq") yield* workqueue_cpu_online_legacy(cpu);
+    else workqueue_online_cpu(cpu);
+  } else {
+    workqueue_offline_cpu(cpu);
+    yield* smpboot_park_threads(cpu);
+  }
+});
+
 /** cpuhp_threads_init: registers cpuhp/N, the thread that runs each CPU's hotplug states. */
 export const cpuhp_threads_init = kfunc(function* cpuhp_threads_init() {
   return yield* smpboot_register_percpu_thread({
@@ -144,7 +167,8 @@ export const cpu_up = kfunc(function* cpu_up(cpu: number) {
   if (ret) return ret;
   yield* workqueue_prepare_cpu(cpu); // CPUHP_WORKQUEUE_PREP
   yield* bringup_cpu(cpu); // CPUHP_BRINGUP_CPU
-  yield* cpuhp_kick_ap(cpu, "up");
+  if (K.era.cpuhp_threads) yield* cpuhp_kick_ap(cpu, "up");
+  else yield* cpu_notify("CPU_ONLINE", cpu);
   return 0;
 });
 
@@ -157,7 +181,8 @@ export const cpu_up = kfunc(function* cpu_up(cpu: number) {
 export const cpu_down = kfunc(function* cpu_down(cpu: number) {
   if (cpu === 0 || !K.cpu_possible_mask.test(cpu)) return -EINVAL;
   if (!K.cpu_online_mask.test(cpu)) return 0;
-  yield* cpuhp_kick_ap(cpu, "down");
+  if (K.era.cpuhp_threads) yield* cpuhp_kick_ap(cpu, "down");
+  else yield* cpu_notify("CPU_DOWN_PREPARE", cpu);
   const st = cpuhp_state(cpu);
   if (st.thread !== null) yield* kthread_park(st.thread);
   set_cpu_online(cpu, false); // take_cpu_down: nothing new is placed there from now on
@@ -173,6 +198,6 @@ export const cpu_down = kfunc(function* cpu_down(cpu: number) {
 /** smp_init: idle tasks, cpuhp threads (not in a minimal boot), then every secondary CPU in order. */
 export const smp_init = kfunc(function* smp_init(minimal: boolean) {
   yield* idle_threads_init();
-  if (!minimal) yield* cpuhp_threads_init();
+  if (!minimal && K.era.cpuhp_threads) yield* cpuhp_threads_init();
   for (let cpu = 1; cpu < K.nr_cpu_ids; cpu++) yield* cpu_up(cpu);
 });

@@ -9,6 +9,7 @@
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../sim/functions.js";
 import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
+import { kernel_thread_helper, kernel_thread_regs, type pt_regs } from "../arch/x86/kernel/process_32.js";
 import { alloc_file, fd_install, fput, get_unused_fd, put_files_struct, put_unused_fd } from "../fs/file.js";
 import { current, local_clock } from "../include/current.js";
 import { EAGAIN, EBADF, EINTR, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR } from "../include/errno.js";
@@ -21,6 +22,7 @@ import {
   PF_WQ_WORKER,
   TASK_FREEZABLE,
   TASK_KILLABLE,
+  TASK_UNINTERRUPTIBLE,
   TIF_SIGPENDING,
 } from "../include/sched.js";
 import { SIGNAL_UNKILLABLE } from "../include/signal.js";
@@ -52,7 +54,16 @@ import { list_add_tail } from "../lib/list.js";
 import { put_user } from "../mm/memory.js";
 import { TASK_SIZE } from "../mm/mm_types.js";
 import { kfree } from "../mm/slab.js";
-import { CAP_SYS_ADMIN, CAP_SYS_RESOURCE, capable, copy_creds, dec_nproc, nproc_overlimit, put_cred } from "./cred.js";
+import {
+  CAP_SETUID,
+  CAP_SYS_ADMIN,
+  CAP_SYS_RESOURCE,
+  capable,
+  copy_creds,
+  dec_nproc,
+  nproc_overlimit,
+  put_cred,
+} from "./cred.js";
 import { do_exit } from "./exit.js";
 import {
   __cleanup_sighand,
@@ -69,9 +80,17 @@ import {
 import { free_kthread_struct, set_kthread_struct } from "./kthread.js";
 import { copy_namespaces, put_nsproxy } from "./nsproxy.js";
 import { alloc_pid, free_pid, ns_of_pid, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
-import { init_completion, wait_for_completion_state } from "./sched/completion.js";
+import {
+  init_completion,
+  wait_for_completion,
+  wait_for_completion_killable,
+  wait_for_completion_state,
+} from "./sched/completion.js";
 import { sched_fork, wake_up_new_task } from "./sched/core.js";
-import { fatal_signal_pending } from "./signal.js";
+import { fatal_signal_pending, signal_pending } from "./signal.js";
+
+/** CAP_SETGID (include/uapi/linux/capability.h): 2.6.32's do_fork asks it for CLONE_NEWUSER. */
+const CAP_SETGID = 6;
 
 /** A function a new task starts in (a kernel thread's body, or kernel_init). */
 export type ThreadFn = (arg: unknown) => KGen<number>;
@@ -98,6 +117,8 @@ export interface kernel_clone_args {
   name: string | null;
   kthread: boolean;
   idle: boolean;
+  /** 2.6.x: the frame a kernel thread starts from (its ip: kernel_thread_helper); null otherwise. */
+  regs: pt_regs | null;
 }
 
 export function clone_args(partial: Partial<kernel_clone_args>): kernel_clone_args {
@@ -117,6 +138,7 @@ export function clone_args(partial: Partial<kernel_clone_args>): kernel_clone_ar
     name: null,
     kthread: false,
     idle: false,
+    regs: null,
     ...partial,
   };
 }
@@ -152,7 +174,9 @@ const copy_thread = kleaf(function copy_thread(p: task_struct, args: kernel_clon
   p.thread = { fn: args.fn, fn_arg: args.fn_arg, user_mode: false };
   const parent = current().user;
   if (args.fn === null && parent !== null) p.user = fork_user_state(parent);
-  p.sim = activeEngine().spawn(p, ret_from_fork(p), args.idle);
+  const regs = args.regs;
+  const start = regs?.ip ? ret_from_fork_to(p, regs) : ret_from_fork(p);
+  p.sim = activeEngine().spawn(p, start, args.idle);
   return 0;
 });
 
@@ -171,26 +195,55 @@ const ret_from_fork = kfunc(function* ret_from_fork(p: task_struct) {
   yield* do_exit(ret);
 });
 
-/** The clone flag combinations copy_process refuses before it allocates anything (6.19 order). */
+/** 2.6.x's ret_from_fork for a kernel thread: it returns through the saved frame (no call of fn). */
+const ret_from_fork_iret = kfunc(function* ret_from_fork(_p: task_struct) {});
+
+/** 2.6.x: ret_from_fork, then the iret to the frame's ip (its frame is gone: the helper is the outermost). */
+function* ret_from_fork_to(p: task_struct, regs: pt_regs): KGen<number> {
+  yield* ret_from_fork_iret(p);
+  return yield* kernel_thread_helper(regs);
+}
+
+/**
+ * The clone flag combinations copy_process refuses before it allocates anything, in the
+ * kernel's order; which rows exist is the era's (K.era.clone_checks, §2.3 of the spec).
+ */
 function check_clone_flags(clone_flags: number, me: task_struct): number {
+  const c = K.era.clone_checks;
   if ((clone_flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
-  if ((clone_flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
+  if (c.newuser_fs && (clone_flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
   if (clone_flags & CLONE_THREAD && !(clone_flags & CLONE_SIGHAND)) return -EINVAL;
   if (clone_flags & CLONE_SIGHAND && !(clone_flags & CLONE_VM)) return -EINVAL;
   // An init's siblings would escape its namespace: no CLONE_PARENT from an init.
-  if (clone_flags & CLONE_PARENT && me.signal.flags & SIGNAL_UNKILLABLE) return -EINVAL;
-  if (clone_flags & CLONE_THREAD) {
+  if (c.parent_from_init && clone_flags & CLONE_PARENT && me.signal.flags & SIGNAL_UNKILLABLE) return -EINVAL;
+  // A thread (4.4+; a shared sighand 3.13–4.1; in 3.10 a sighand or new pid ns) must stay in its pid namespace.
+  const ns_flag = c.ns_vs === "thread" ? CLONE_THREAD : c.ns_vs === "sighand" ? CLONE_SIGHAND : 0;
+  const foreign =
+    me.nsproxy !== null && task_active_pid_ns(me) !== null && task_active_pid_ns(me) !== me.nsproxy.pid_ns_for_children;
+  if (clone_flags & ns_flag) {
     if (clone_flags & (CLONE_NEWUSER | CLONE_NEWPID)) return -EINVAL;
-    if (
-      me.nsproxy !== null &&
-      task_active_pid_ns(me) !== null &&
-      task_active_pid_ns(me) !== me.nsproxy.pid_ns_for_children
-    )
-      return -EINVAL;
+    if (foreign) return -EINVAL;
   }
-  // 6.9+: CLONE_PIDFD may come with CLONE_THREAD; CLONE_DETACHED stays reserved.
-  if (clone_flags & CLONE_PIDFD && clone_flags & CLONE_DETACHED) return -EINVAL;
+  if (c.do_fork_newuser === "3.10" && clone_flags & (CLONE_SIGHAND | CLONE_NEWPID) && foreign) return -EINVAL;
+  if (c.pidfd && clone_flags & CLONE_PIDFD) {
+    // CLONE_DETACHED stays reserved; CLONE_THREAD is refused until 6.9.
+    if (clone_flags & CLONE_DETACHED) return -EINVAL;
+    if (!c.pidfd_thread && clone_flags & CLONE_THREAD) return -EINVAL;
+  }
   return 0;
+}
+
+/**
+ * The signal check: a pending signal restarts the fork (−ERESTARTNOINTR: user space never
+ * sees it). 4.19+ checks first, before allocating, and again at the commit point only for a
+ * fatal signal (−EINTR); ≤4.14 checks once, late, under the tasklist lock.
+ */
+function fork_signal_check(me: task_struct, at: "early" | "commit"): number {
+  if (K.era.fork_signal_check === "early") {
+    if (at === "early") return me.ti_flags & TIF_SIGPENDING ? -ERESTARTNOINTR : 0;
+    return fatal_signal_pending(me) ? -EINTR : 0;
+  }
+  return at === "commit" && signal_pending(me) ? -ERESTARTNOINTR : 0;
 }
 
 type Undo = () => KGen<void> | void;
@@ -204,8 +257,8 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   const me = current();
   let retval = check_clone_flags(clone_flags, me);
   if (retval) return retval;
-  // A signal that arrives during the fork restarts the syscall instead (user space never sees it).
-  if (me.ti_flags & TIF_SIGPENDING) return -ERESTARTNOINTR;
+  retval = fork_signal_check(me, "early");
+  if (retval) return retval;
 
   const p = yield* dup_task_struct(me);
   if (p === null) return -ENOMEM;
@@ -218,8 +271,11 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     return err;
   };
 
-  p.flags &= ~PF_KTHREAD;
-  if (args.kthread) p.flags |= PF_KTHREAD;
+  // 6.1+: a kernel thread because the caller says so; before, PF_KTHREAD is the parent's.
+  if (K.era.pf_kthread === "args") {
+    p.flags &= ~PF_KTHREAD;
+    if (args.kthread) p.flags |= PF_KTHREAD;
+  }
   if (args.name !== null) p.comm = args.name.slice(0, 15);
   p.set_child_tid = clone_flags & CLONE_CHILD_SETTID ? args.child_tid : 0;
   p.clear_child_tid = clone_flags & CLONE_CHILD_CLEARTID ? args.child_tid : 0;
@@ -240,7 +296,9 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   p.flags &= ~(PF_SUPERPRIV | PF_WQ_WORKER | PF_IDLE | PF_NO_SETAFFINITY);
   p.flags |= PF_FORKNOEXEC;
   p.vfork_done = null;
-  if (args.kthread && !set_kthread_struct(p)) return yield* fail(-EAGAIN);
+  // struct kthread: copy_process makes it for a kernel thread from 5.17 (the kthread helper decides).
+  const is_kthread = K.era.pf_kthread === "args" ? args.kthread : (p.flags & PF_KTHREAD) !== 0;
+  if (is_kthread && !set_kthread_struct(p)) return yield* fail(-EAGAIN);
 
   retval = yield* sched_fork(clone_flags, p);
   if (retval) return yield* fail(retval);
@@ -297,7 +355,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
 
   let pidfd = -1;
   let pidfile: file | null = null;
-  if (clone_flags & CLONE_PIDFD && pid !== null && me.files !== null) {
+  if (clone_flags & CLONE_PIDFD && K.era.clone_checks.pidfd && pid !== null && me.files !== null) {
     const files = me.files;
     pidfd = get_unused_fd(files);
     if (pidfd < 0) return yield* fail(pidfd);
@@ -333,8 +391,13 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     p.exit_signal = args.exit_signal;
   }
   p.parent = p.real_parent;
+  // ≤4.14 tests for any signal before the dying namespace; 4.19+ for a fatal one after it.
+  const late = K.era.fork_signal_check === "late";
+  retval = late ? fork_signal_check(me, "commit") : 0;
+  if (retval) return yield* fail(retval);
   if (pid !== null && !ns_of_pid(pid).adding) return yield* fail(-ENOMEM);
-  if (fatal_signal_pending(me)) return yield* fail(-EINTR);
+  retval = late ? 0 : fork_signal_check(me, "commit");
+  if (retval) return yield* fail(retval);
 
   if (pid !== null) {
     pid.task = p;
@@ -357,30 +420,45 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   }
   K.total_forks++;
   if (pidfile !== null && me.files !== null) fd_install(me.files, pidfd, pidfile);
-  trace_task_newtask(p, clone_flags);
+  // Before 5.3 the flags word copy_process was given still holds the exit signal.
+  trace_task_newtask(p, K.era.clone_args ? clone_flags : (clone_flags | args.exit_signal) >>> 0);
   return p;
 });
 
 /**
- * wait_for_vfork_done: the vfork parent sleeps (killable, freezable: shown as D) until
- * the child execs or exits. Killed first, it detaches from the child, which then completes
- * nothing. Returns 0 when the child released it, -EINTR when killed.
+ * wait_for_vfork_done: the vfork parent sleeps until the child execs or exits. ≤2.6.32 it
+ * is an uninterruptible wait_for_completion (a SIGKILL does not end it); 3.x–5.x killable
+ * (wait_for_completion_killable, outside the freezer's count); 6.1+ in
+ * TASK_KILLABLE|TASK_FREEZABLE (6.1–6.4 spell it with TASK_UNINTERRUPTIBLE, the same bits).
+ * Killed first, it detaches from the child, which then completes nothing. Returns 0 when the
+ * child released it, -EINTR when killed.
  */
 const wait_for_vfork_done = kfunc(function* wait_for_vfork_done(child: task_struct, vfork: completion) {
-  const killed = (yield* wait_for_completion_state(vfork, TASK_KILLABLE | TASK_FREEZABLE)) < 0;
+  const how = K.era.vfork_wait;
+  let killed = false;
+  if (how === "D") yield* wait_for_completion(vfork);
+  else if (how === "KILLABLE") killed = (yield* wait_for_completion_killable(vfork)) < 0;
+  else {
+    const state = (how === "D|KILLABLE|FREEZABLE" ? TASK_UNINTERRUPTIBLE : 0) | TASK_KILLABLE | TASK_FREEZABLE;
+    killed = (yield* wait_for_completion_state(vfork, state)) < 0;
+  }
   if (killed) child.vfork_done = null;
   put_task_struct(child);
   return killed ? -EINTR : 0;
 });
 
 /**
- * kernel_clone: fork in all its forms. Copies the task, reports sched_process_fork,
- * writes CLONE_PARENT_SETTID, starts the child (wake_up_new_task), waits for a vfork
- * child, and returns the child's pid as the caller's namespace sees it, or a negative errno.
+ * The body every release's fork entry shares (do_fork, _do_fork, kernel_clone): copies the
+ * task, reports sched_process_fork, writes CLONE_PARENT_SETTID, starts the child
+ * (wake_up_new_task), waits for a vfork child, and returns the child's pid as the caller's
+ * namespace sees it, or a negative errno.
  */
-export const kernel_clone = kfunc(function* kernel_clone(args: kernel_clone_args) {
+function* fork_common(args: kernel_clone_args): KGen<number> {
   const clone_flags = args.flags;
-  if (clone_flags & CLONE_PIDFD && clone_flags & CLONE_PARENT_SETTID && args.pidfd === args.parent_tid) return -EINVAL;
+  // 5.10+ refuses a pidfd and a parent tid in one word here (5.4: legacy clone's own check).
+  if (K.era.fork_fn === "kernel_clone" && clone_flags & CLONE_PIDFD && clone_flags & CLONE_PARENT_SETTID) {
+    if (args.pidfd === args.parent_tid) return -EINVAL;
+  }
   // The ptrace event (fork, vfork or clone) would be chosen here; no task is traced in the model.
   const p = yield* copy_process(args);
   if (typeof p === "number") return p;
@@ -398,11 +476,68 @@ export const kernel_clone = kfunc(function* kernel_clone(args: kernel_clone_args
   yield* wake_up_new_task(p);
   if (vfork !== null) yield* wait_for_vfork_done(p, vfork);
   return nr;
+}
+
+/** kernel_clone (5.10+): fork in all its forms, from struct kernel_clone_args. */
+export const kernel_clone = kfunc(function* kernel_clone(args: kernel_clone_args) {
+  return yield* fork_common(args);
 });
 
 /**
- * kernel_thread: starts a kernel thread running fn(arg), named `name` (6.4+) or
- * inheriting the caller's name when null. Returns its pid or a negative errno.
+ * _do_fork: 4.2–5.2 `_do_fork(clone_flags, stack_start, stack_size, parent_tidptr,
+ * child_tidptr, tls)` with the exit signal in the flags' low byte (`legacy` set); 5.3–5.9
+ * `_do_fork(&kernel_clone_args)`.
+ */
+export const _do_fork = kfunc(function* _do_fork(args: kernel_clone_args, legacy: number | null) {
+  return yield* fork_common(legacy === null ? args : from_legacy_flags(args, legacy));
+});
+
+/**
+ * do_fork (≤4.1): `do_fork(clone_flags, stack_start, regs, stack_size, parent_tidptr,
+ * child_tidptr)` in 2.6.x (regs: for a kernel thread the frame it starts from; a user
+ * clone's TLS is in its saved registers, here args.tls), without regs from 3.x; the exit
+ * signal is the flags' low byte. 2.6.32 and 3.10 also check CLONE_NEWUSER here.
+ */
+export const do_fork = kfunc(function* do_fork(args: kernel_clone_args, clone_flags: number) {
+  const rows = K.era.clone_checks.do_fork_newuser;
+  if (rows === "2.6.32" && clone_flags & CLONE_NEWUSER) {
+    if (clone_flags & CLONE_THREAD) return -EINVAL;
+    if (!capable(CAP_SYS_ADMIN) || !capable(CAP_SETUID) || !capable(CAP_SETGID)) return -EPERM;
+  }
+  if (rows === "3.10" && clone_flags & (CLONE_NEWUSER | CLONE_NEWPID) && clone_flags & (CLONE_THREAD | CLONE_PARENT))
+    return -EINVAL;
+  return yield* fork_common(from_legacy_flags(args, clone_flags));
+});
+
+/** Before 5.3 the request is one flags word, the exit signal in its low byte. */
+function legacy_flags(args: kernel_clone_args): number {
+  return (args.flags | args.exit_signal) >>> 0;
+}
+
+function from_legacy_flags(args: kernel_clone_args, clone_flags: number): kernel_clone_args {
+  return { ...args, flags: (clone_flags & ~CSIGNAL) >>> 0, exit_signal: clone_flags & CSIGNAL };
+}
+
+/**
+ * The release's fork entry, called with the request as kernel_clone_args (what the system
+ * calls and kernel_thread build): kernel_clone (5.10+), _do_fork (4.2–5.9), do_fork (≤4.1),
+ * each given the request in its own shape.
+ */
+export function fork_entry(args: kernel_clone_args): KGen<number> {
+  const e = K.era;
+  if (e.fork_fn === "kernel_clone") return kernel_clone(args);
+  if (e.fork_fn === "_do_fork") return _do_fork(args, e.clone_args ? null : legacy_flags(args));
+  return do_fork(args, legacy_flags(args));
+}
+
+/**
+ * kernel_thread: starts a kernel thread running fn(arg). Returns its pid or a negative errno.
+ * Per release (§1.4): 2.6.x builds a pt_regs whose ip is kernel_thread_helper and passes it
+ * to do_fork; 3.x–5.x pass fn and arg as the fork's stack arguments (stack_start,
+ * stack_size), the child a kernel thread because it inherits PF_KTHREAD; 6.1+ pass
+ * fn/fn_arg/kthread in kernel_clone_args, and 6.4+ also the name (null: inherit the
+ * caller's), which copy_process sets. Before 6.4 `name` is not passed: the child is named
+ * by whoever created it.
  */
 export const kernel_thread = kfunc(function* kernel_thread(
   fn: ThreadFn,
@@ -410,16 +545,16 @@ export const kernel_thread = kfunc(function* kernel_thread(
   name: string | null,
   flags: number,
 ) {
-  return yield* kernel_clone(
-    clone_args({
-      flags: (flags | CLONE_VM | CLONE_UNTRACED) & ~CSIGNAL,
-      exit_signal: flags & CSIGNAL,
-      fn,
-      fn_arg: arg,
-      name,
-      kthread: true,
-    }),
-  );
+  const kind = K.era.kernel_thread;
+  const base = {
+    flags: (flags | CLONE_VM | CLONE_UNTRACED) & ~CSIGNAL,
+    exit_signal: flags & CSIGNAL,
+    fn,
+    fn_arg: arg,
+  };
+  if (kind === "pt_regs") return yield* fork_entry(clone_args({ ...base, regs: kernel_thread_regs(fn, arg) }));
+  if (kind === "stack_args") return yield* fork_entry(clone_args(base));
+  return yield* kernel_clone(clone_args({ ...base, name: kind === "args_name" ? name : null, kthread: true }));
 });
 
 /** user_mode_thread (6.1+): like kernel_thread but not a kthread (pid 1 starts this way). */
@@ -433,6 +568,15 @@ export const user_mode_thread = kfunc(function* user_mode_thread(fn: ThreadFn, a
     }),
   );
 });
+
+/**
+ * A task that starts in fn(arg) but is meant to become a user process (a spawned program):
+ * user_mode_thread from 6.1; before, kernel_thread, whose child inherits its creator's
+ * PF_KTHREAD (none from pid 1, whose exec cleared it).
+ */
+export function user_thread(fn: ThreadFn, arg: unknown, flags: number): KGen<number> {
+  return K.era.pf_kthread === "args" ? user_mode_thread(fn, arg, flags) : kernel_thread(fn, arg, null, flags);
+}
 
 /** fork_idle: the idle task of a secondary CPU: a copy of init_task with pid 0, on no list. */
 export function* fork_idle(cpu: number, idle_fn: ThreadFn): KGen<task_struct | number> {

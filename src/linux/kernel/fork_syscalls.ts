@@ -19,6 +19,8 @@ import {
   CLONE_NEWTIME,
   CLONE_NEWUSER,
   CLONE_PARENT,
+  CLONE_PARENT_SETTID,
+  CLONE_PIDFD,
   CLONE_SIGHAND,
   CLONE_SYSVSEM,
   CLONE_THREAD,
@@ -28,10 +30,11 @@ import {
   clone_flags_hi,
   clone_flags_lo,
 } from "../include/uapi/sched.js";
+import { K } from "../kernel.js";
 import { get_user } from "../mm/memory.js";
 import { PAGE_SIZE, TASK_SIZE } from "../mm/mm_types.js";
 import { CAP_SYS_ADMIN, ns_capable } from "./cred.js";
-import { clone_args, kernel_clone } from "./fork.js";
+import { clone_args, fork_entry } from "./fork.js";
 import { CLONE_NAMESPACES, create_new_namespaces, put_nsproxy } from "./nsproxy.js";
 import { MAX_PID_NS_LEVEL, task_active_pid_ns, task_pid_nr_ns } from "./pid.js";
 
@@ -65,11 +68,11 @@ function u64(v: unknown): number {
 }
 
 export const __x64_sys_fork = kfunc(function* __x64_sys_fork() {
-  return yield* kernel_clone(clone_args({ exit_signal: SIGCHLD }));
+  return yield* fork_entry(clone_args({ exit_signal: SIGCHLD }));
 });
 
 export const __x64_sys_vfork = kfunc(function* __x64_sys_vfork() {
-  return yield* kernel_clone(clone_args({ flags: CLONE_VFORK | CLONE_VM, exit_signal: SIGCHLD }));
+  return yield* fork_entry(clone_args({ flags: CLONE_VFORK | CLONE_VM, exit_signal: SIGCHLD }));
 });
 
 /**
@@ -86,7 +89,11 @@ export const __x64_sys_clone = kfunc(function* __x64_sys_clone(
 ) {
   // unsigned long, of which the kernel keeps the low 32 bits (a negative int is its two's complement).
   const lo = Number.isInteger(flags) ? clone_flags_lo(flags) : 0xffffffff;
-  return yield* kernel_clone(
+  // 5.2–5.9: the one pointer cannot be both the pidfd's and the parent tid's (5.10+: kernel_clone checks).
+  const e = K.era;
+  if (e.clone_checks.pidfd && e.fork_fn !== "kernel_clone" && lo & CLONE_PIDFD && lo & CLONE_PARENT_SETTID)
+    return -EINVAL;
+  return yield* fork_entry(
     clone_args({
       flags: (lo & ~CSIGNAL) >>> 0,
       pidfd: u64(parent_tid),
@@ -112,7 +119,14 @@ function copy_clone_args_from_user(uargs: unknown, usize: number) {
   const a = uargs as clone_args_user;
   if (usize > CLONE_ARGS_SIZE_VER2 && (a.tail ?? []).slice(0, usize - CLONE_ARGS_SIZE_VER2).some((b) => b !== 0))
     return -E2BIG;
-  const has = (size: number) => usize >= size;
+  // 5.4 knows only the first 64 bytes (no set_tid, no cgroup): what follows must be zero.
+  const known = K.era.clone_checks.set_tid ? CLONE_ARGS_SIZE_VER2 : CLONE_ARGS_SIZE_VER0;
+  if (
+    known < CLONE_ARGS_SIZE_VER2 &&
+    [a.set_tid, a.set_tid_size, a.cgroup].some((v, i) => usize >= 72 + 8 * i && u64(v))
+  )
+    return -E2BIG;
+  const has = (size: number) => usize >= size && known >= size;
   const set_tid = has(CLONE_ARGS_SIZE_VER1) ? u64(a.set_tid) : 0;
   const set_tid_size = has(CLONE_ARGS_SIZE_VER1) ? u64(a.set_tid_size) : 0;
   const cgroup = has(CLONE_ARGS_SIZE_VER2) ? u64(a.cgroup) : 0;
@@ -157,7 +171,9 @@ function clone3_stack_valid(k: ReturnType<typeof clone_args>): boolean {
 /** clone3_args_valid: only known flags, no CSIGNAL or CLONE_DETACHED bits, sane combinations. */
 function clone3_args_valid(k: ReturnType<typeof clone_args>): boolean {
   const hi = clone_flags_hi(k.flags);
-  if (hi & ~(CLONE_CLEAR_SIGHAND_HI | CLONE_INTO_CGROUP_HI)) return false;
+  // CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP came after 5.4 (present 5.10).
+  const known_hi = K.era.clone_checks.set_tid ? CLONE_CLEAR_SIGHAND_HI | CLONE_INTO_CGROUP_HI : 0;
+  if (hi & ~known_hi) return false;
   if (k.flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) return false;
   if (k.flags & CLONE_SIGHAND && hi & CLONE_CLEAR_SIGHAND_HI) return false;
   if (k.flags & (CLONE_THREAD | CLONE_PARENT) && k.exit_signal) return false;
@@ -169,7 +185,7 @@ export const __x64_sys_clone3 = kfunc(function* __x64_sys_clone3(uargs: unknown,
   const k = copy_clone_args_from_user(uargs, size);
   if (typeof k === "number") return k;
   if (!clone3_args_valid(k)) return -EINVAL;
-  return yield* kernel_clone(k);
+  return yield* fork_entry(k);
 });
 
 /** set_tid_address: where the kernel clears the tid (and wakes a futex) when this thread exits. */

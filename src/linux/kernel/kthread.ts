@@ -1,18 +1,29 @@
 /**
- * Kernel threads (kernel/kthread.c), as 6.4 and later do it: the creator queues a
- * kthread_create_info and wakes kthreadd; kthreadd forks the thread with its name
- * already set; the thread, in kthread(), hands the creator its task_struct and sleeps
- * until first woken; then it runs threadfn unless told to stop first.
+ * Kernel threads (kernel/kthread.c): the creator queues a kthread_create_info and wakes
+ * kthreadd; kthreadd forks the thread; the thread, in kthread(), hands the creator its
+ * task_struct and sleeps until first woken; then it runs threadfn unless told to stop first.
  *
- * Ownership of the request (see the comments at each xchg): the pointer `done` is the
+ * The six creation eras of the spec (§1.1, `K.era.kthread`) differ at a few places, each
+ * marked where it happens:
+ *  E1 2.6.24     the request on the creator's stack with two completions; kthreadd waits
+ *                for each new thread (`started`); no struct kthread (one global stop info);
+ *  E2 2.6.32–3.12 the request on the stack, one completion; struct kthread on the thread's
+ *                stack; the creator names the thread and resets its policy and mask;
+ *  E3 3.13–4.8   the request on the heap, a killable wait and the xchg hand-off below;
+ *  E4 4.9–5.16   the thread allocates its struct kthread;
+ *  E5 5.17–6.3   copy_process allocates it; the thread resets itself; long names kept;
+ *  E6 6.4+       the name is formatted up front and set by copy_process.
+ *
+ * Ownership of the request (E3+, see the comments at each xchg): the pointer `done` is the
  * token. Whoever swaps it to null and gets the old value owns completing it; whoever gets
  * null knows the other side has given up and frees the request itself.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
+import { since } from "../eras/profiles.js";
 import { set_task_comm } from "../fs/exec.js";
 import { current } from "../include/current.js";
-import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
+import { ERR_PTR, type ErrOr } from "../include/err.js";
 import { EINTR, ENOMEM } from "../include/errno.js";
 import {
   NUMA_NO_NODE,
@@ -27,16 +38,16 @@ import {
 import { SIGCHLD } from "../include/signal.js";
 import type { completion, task_struct } from "../include/task_struct.js";
 import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
-import { K } from "../kernel.js";
-import { list_add_tail, list_del_init, list_empty, list_first_entry, list_head } from "../lib/list.js";
-import { type PrintfArg, vsprintf } from "../lib/vsprintf.js";
+import { K, type Kernel } from "../kernel.js";
+import { list_del_init, list_empty, list_first_entry, type list_head } from "../lib/list.js";
 import { kasan_check, kfree, kmalloc, type Tracked } from "../mm/slab.js";
 import { do_exit } from "./exit.js";
 import { kernel_thread } from "./fork.js";
 import { __refrigerator, freezing } from "./freezer.js";
 import { spin_lock, spin_unlock } from "./locking/spinlock.js";
 import { mutated } from "./mutants.js";
-import { complete, init_completion, wait_for_completion, wait_for_completion_killable } from "./sched/completion.js";
+import { find_task_by_pid_ns } from "./pid.js";
+import { complete, init_completion, wait_for_completion } from "./sched/completion.js";
 import {
   do_set_cpus_allowed,
   preempt_disable,
@@ -44,7 +55,8 @@ import {
   sched_setscheduler_nocheck,
   schedule,
   schedule_preempt_disabled,
-  wake_up_process,
+  set_cpus_allowed_ptr,
+  set_user_nice,
 } from "./sched/core.js";
 import { ignore_signals } from "./signal.js";
 
@@ -58,8 +70,10 @@ export interface kthread_create_info extends Tracked {
   node: number;
   /** Result for the creator: the new task or an error. */
   result: ErrOr<task_struct> | null;
-  /** The creator's on-stack completion; null once someone has taken the token. */
+  /** The creator's on-stack completion; null once someone has taken the token (E3+). */
   done: completion | null;
+  /** E1 (2.6.24) only: completed by the new thread when it exists; kthreadd waits on it. */
+  started?: completion;
   full_name: (Tracked & { s: string }) | null;
   list: list_head<kthread_create_info>;
 }
@@ -90,12 +104,9 @@ export function to_kthread(k: task_struct): kthread {
   return k.worker_private as kthread;
 }
 
-/**
- * set_kthread_struct (called by copy_process for kernel threads): allocates struct
- * kthread; its `exited` completion becomes vfork_done, completed when the thread exits.
- */
-export function set_kthread_struct(p: task_struct): boolean {
-  const kt = kmalloc<kthread>("kthread", 184, () => ({
+/** A struct kthread for p: from the slab (E4+), or a plain object on the thread's stack (E2, E3). */
+function new_kthread(p: task_struct, on_stack: boolean): kthread | null {
+  const init = (): kthread => ({
     flags: 0,
     cpu: 0,
     node: tsk_fork_get_node(current()),
@@ -108,7 +119,18 @@ export function set_kthread_struct(p: task_struct): boolean {
     started: false,
     full_name: null,
     __slab: null,
-  }));
+  });
+  return on_stack ? init() : kmalloc<kthread>("kthread", 184, init);
+}
+
+/**
+ * set_kthread_struct (called by copy_process for kernel threads, 5.17+): allocates struct
+ * kthread; its `exited` completion becomes vfork_done, completed when the thread exits.
+ * Before 5.17 copy_process has no such step (the thread makes its own in kthread()): true.
+ */
+export function set_kthread_struct(p: task_struct): boolean {
+  if (K.era.kthread_struct !== "copy_process") return true;
+  const kt = new_kthread(p, false);
   if (kt === null) return false;
   p.vfork_done = kt.exited;
   p.worker_private = kt;
@@ -120,13 +142,52 @@ export function tsk_fork_get_node(tsk: task_struct): number {
   return tsk === K.kthreadd_task ? tsk.pref_node_fork : NUMA_NO_NODE;
 }
 
-/** free_kthread_struct (from free_task): the struct and the full name go with the task. */
+/**
+ * free_kthread_struct (from free_task): the struct and the full name go with the task. One
+ * on the thread's stack (E2, E3) went with the stack: only the pointer is dropped.
+ */
 export function free_kthread_struct(p: task_struct): void {
   const kt = p.worker_private;
   if (kt === null) return;
   p.worker_private = null;
+  if (kt.__slab === null) return;
   kfree(kt.full_name);
   kfree(kt);
+}
+
+/**
+ * 2.6.24's struct kthread_stop_info: one for the whole kernel, serialised by a mutex
+ * (kthread_stop_lock, modeled by `locked` and the wait queue in kthread_control.ts).
+ * kthread_should_stop() compares `k` with current; the stopped thread stores its result in
+ * `err` and completes `done` itself.
+ */
+export interface kthread_stop_info {
+  k: task_struct | null;
+  err: number;
+  done: completion;
+  locked: task_struct | null;
+}
+
+const stop_infos = new WeakMap<Kernel, kthread_stop_info>();
+
+/** The machine's global stop info (E1). */
+export function kthread_stop_info(): kthread_stop_info {
+  let si = stop_infos.get(K);
+  if (si === undefined) {
+    si = { k: null, err: 0, done: init_completion(), locked: null };
+    stop_infos.set(K, si);
+  }
+  return si;
+}
+
+/**
+ * A kthread API call a scenario makes must exist in the modeled release: one that does not
+ * is reported as an oops-style BUG naming the call and the release (a module using it would
+ * not load there). Scenarios declare `eras` so they are refused before running.
+ */
+export function kthread_api(name: string): void {
+  if (K.system_state !== "running" || K.era.kthread_api.has(name)) return;
+  throw new Error(`${name}() does not exist in Linux ${K.era.name} (see tasklab eras)`);
 }
 
 /** The name /proc shows for a kernel thread: the full name, cut at 63 characters. */
@@ -138,12 +199,14 @@ export function get_kthread_comm(p: task_struct): string {
 /** kthread_should_stop: whether kthread_stop() has been called on the current thread. */
 export function kthread_should_stop(): boolean {
   activeEngine().touch();
+  if (K.era.kthread_struct === "none") return kthread_stop_info().k === current();
   return (to_kthread(current()).flags & KTHREAD_SHOULD_STOP) !== 0;
 }
 
 /** kthread_should_park: whether kthread_park() asks the current thread to park. */
 export function kthread_should_park(): boolean {
   activeEngine().touch();
+  kthread_api("kthread_should_park");
   return (to_kthread(current()).flags & KTHREAD_SHOULD_PARK) !== 0;
 }
 
@@ -160,6 +223,7 @@ export function kthread_set_per_cpu(k: task_struct, cpu: number): void {
 /** kthread_should_stop_or_park: either request is pending (false for a task that is not a kthread). */
 export function kthread_should_stop_or_park(): boolean {
   activeEngine().touch();
+  kthread_api("kthread_should_stop_or_park");
   const kt = current().worker_private;
   return kt !== null && (kt.flags & (KTHREAD_SHOULD_STOP | KTHREAD_SHOULD_PARK)) !== 0;
 }
@@ -196,11 +260,13 @@ const __kthread_parkme = kfunc(function* __kthread_parkme(self: kthread) {
 });
 
 export const kthread_parkme = kfunc(function* kthread_parkme() {
+  kthread_api("kthread_parkme");
   yield* __kthread_parkme(to_kthread(current()));
 });
 
 /** kthread_exit: stores `result` for kthread_stop and exits. Never returns. */
 export const kthread_exit = kfunc(function* kthread_exit(result: number) {
+  kthread_api("kthread_exit");
   to_kthread(current()).result = result;
   yield* do_exit(0);
 });
@@ -213,6 +279,7 @@ export const kthread_complete_and_exit = kfunc(function* kthread_complete_and_ex
   comp: completion | null,
   code: number,
 ) {
+  kthread_api("kthread_complete_and_exit");
   if (comp !== null) yield* complete(comp);
   yield* kthread_exit(code);
 });
@@ -225,6 +292,7 @@ export const kthread_complete_and_exit = kfunc(function* kthread_complete_and_ex
 export const kthread_freezable_should_stop = kfunc(function* kthread_freezable_should_stop(was_frozen?: {
   value: boolean;
 }) {
+  kthread_api("kthread_freezable_should_stop");
   let frozen = false;
   if (freezing(current())) frozen = yield* __refrigerator(true);
   if (was_frozen) was_frozen.value = frozen;
@@ -240,6 +308,12 @@ function kthread_affine_node(): void {
   do_set_cpus_allowed(current(), K.cpu_possible_mask);
 }
 
+/** The thread's end: kthread_exit(ret) from 5.17; before, do_exit(ret), whose exit code kthread_stop returns. */
+function* kthread_end(ret: number): KGen<void> {
+  if (K.era.kthread >= 5) yield* kthread_exit(ret);
+  else yield* do_exit(ret);
+}
+
 /**
  * kthread: the trampoline every kernel thread starts in. Takes the request token; if the
  * creator gave up, frees the request and exits -EINTR. Otherwise it tells the creator it
@@ -250,54 +324,116 @@ const kthread = kfunc(function* kthread(_create: unknown) {
   kasan_check(create, "read");
   const threadfn = create.threadfn;
   const data = create.data;
-  const self = to_kthread(current());
+  const e = K.era;
+  if (e.kthread === 1) return yield* kthread_e1(create, threadfn, data);
+  const me = current();
 
-  // Take the token. null: the creator was killed and left; the request is ours to free.
+  // Where struct kthread comes from: copy_process made it (E5+); the thread's own stack,
+  // found through vfork_done (E2, E3); or the thread allocates it before the xchg (E4).
+  let self: kthread | null;
+  if (e.kthread_struct === "copy_process") self = to_kthread(me);
+  else {
+    self = new_kthread(me, e.kthread_struct === "stack");
+    me.worker_private = self;
+    if (self !== null && e.kthread_struct === "stack") me.vfork_done = self.exited;
+  }
+
+  // Take the token (E3+; in E2 the creator cannot leave). null: the creator was killed and
+  // left; the request is ours to free.
   const done = create.done;
-  create.done = null;
+  if (e.kthread >= 3) create.done = null;
   if (done === null) {
     kfree(create.full_name);
     kfree(create);
-    yield* kthread_exit(-EINTR);
+    yield* kthread_end(-EINTR);
     return 0;
   }
+  if (self === null) {
+    // E4: no memory for struct kthread; the creator still waits: tell it, and go.
+    create.result = ERR_PTR(-ENOMEM);
+    yield* complete(done);
+    yield* do_exit(-ENOMEM);
+    return 0;
+  }
+  if (e.kthread_struct === "thread") me.vfork_done = self.exited;
   // From here the creator owns the request again; the name moves into struct kthread.
-  self.full_name = create.full_name;
+  if (e.kthread === 6) self.full_name = create.full_name;
   self.threadfn = threadfn;
   self.data = data;
 
-  // Back to SCHED_NORMAL in case kthreadd's policy was changed (its nice level is kept).
-  sched_setscheduler_nocheck(current(), SCHED_NORMAL, 0);
+  if (e.kthread_reset_by === "thread") {
+    // Back to SCHED_NORMAL in case kthreadd's policy was changed (its nice level is kept);
+    // until 6.13 also back to every housekeeping CPU (6.14+: kthread_affine_node below).
+    sched_setscheduler_nocheck(me, SCHED_NORMAL, 0);
+    if (!e.kthread_affine_node) set_cpus_allowed_ptr(me, K.cpu_possible_mask);
+  }
 
-  current().__state = TASK_UNINTERRUPTIBLE;
-  create.result = current();
-  // No preemption between waking the creator and sleeping: the creator may be about to
-  // bind us, which waits until we are off the CPU.
-  preempt_disable();
-  yield* complete(done);
-  yield* schedule_preempt_disabled();
-  preempt_enable();
+  me.__state = TASK_UNINTERRUPTIBLE;
+  create.result = me;
+  if (since(e, "5.4")) {
+    // No preemption between waking the creator and sleeping: the creator may be about to
+    // bind us, which waits until we are off the CPU. (4.19 and before: a plain schedule.)
+    preempt_disable();
+    yield* complete(done);
+    yield* schedule_preempt_disabled();
+    preempt_enable();
+  } else {
+    yield* complete(done);
+    yield* schedule();
+  }
 
   self.started = true;
-  if (!(current().flags & PF_NO_SETAFFINITY)) kthread_affine_node();
+  if (e.kthread_affine_node && !(me.flags & PF_NO_SETAFFINITY)) kthread_affine_node();
   let ret = -EINTR;
   if (!(self.flags & KTHREAD_SHOULD_STOP)) {
-    // cgroup_kthread_ready(): nothing to model without cgroups.
-    yield* __kthread_parkme(self);
+    // cgroup_kthread_ready(): nothing to model without cgroups. Parking exists from 3.10.
+    if (e.kthread_api.has("kthread_parkme")) yield* __kthread_parkme(self);
     ret = yield* kcall(threadfn, data);
   }
-  yield* kthread_exit(ret);
+  yield* kthread_end(ret);
   return 0;
 });
 
 /**
- * create_kthread (kthreadd's side): forks the thread. If that fails, takes the token:
- * a non-null value means the creator still waits, so report the error to it; null means
- * the creator gave up, and the request is freed here.
+ * kthread() of 2.6.24: no struct kthread. Tells kthreadd it exists (`started`) and sleeps
+ * (D); once woken runs threadfn unless kthread_stop() named it in the global stop info, and
+ * if it was stopped hands its result over there. Returns 0 (kernel_thread_helper exits).
+ */
+function* kthread_e1(create: kthread_create_info, threadfn: threadfn_t, data: unknown): KGen<number> {
+  current().__state = TASK_UNINTERRUPTIBLE;
+  yield* complete(create.started as completion);
+  yield* schedule();
+  let ret = -EINTR;
+  if (!kthread_should_stop()) ret = yield* kcall(threadfn, data);
+  // It might have returned on its own, without kthread_stop: then nobody waits.
+  if (kthread_should_stop()) {
+    const si = kthread_stop_info();
+    si.err = ret;
+    yield* complete(si.done);
+  }
+  return 0;
+}
+
+/**
+ * create_kthread (kthreadd's side): forks the thread. 2.6.24: then waits (D) until the
+ * thread completes `started`, finds it by pid and completes the creator's `done` itself,
+ * so kthreadd makes one thread at a time. 2.6.32–3.12: on a failed fork, reports the error.
+ * 3.13+: if the fork fails, takes the token: a non-null value means the creator still
+ * waits, so report the error to it; null means the creator gave up, and the request is
+ * freed here.
  */
 const create_kthread = kfunc(function* create_kthread(create: kthread_create_info) {
   current().pref_node_fork = create.node;
   const pid = yield* kernel_thread(kthread, create, create.full_name?.s ?? null, CLONE_FS | CLONE_FILES | SIGCHLD);
+  if (K.era.kthread <= 2) {
+    if (pid < 0) create.result = ERR_PTR(pid);
+    else if (K.era.kthread === 1) {
+      yield* wait_for_completion(create.started as completion);
+      create.result = find_task_by_pid_ns(pid, K.init_pid_ns);
+    }
+    if (pid < 0 || K.era.kthread === 1) yield* complete(create.done as completion);
+    return;
+  }
   if (pid < 0) {
     if (mutated("kthreadd-free-unchecked")) {
       kfree(create.full_name);
@@ -319,13 +455,14 @@ const create_kthread = kfunc(function* create_kthread(create: kthread_create_inf
 
 /**
  * kthreadd: pid 2, the parent of every kernel thread. Sets up the context its children
- * inherit (name, all signals ignored, PF_NOFREEZE), then forever: sleep until the
- * request list is non-empty, and create one thread per request.
+ * inherit (name, all signals ignored, 2.6.24's nice −5, PF_NOFREEZE), then forever: sleep
+ * until the request list is non-empty, and create one thread per request.
  */
 export const kthreadd = kfunc(function* kthreadd(_unused: unknown) {
   const tsk = current();
   set_task_comm(tsk, "kthreadd");
   ignore_signals(tsk);
+  if (K.era.kthreadd_nice !== 0) set_user_nice(tsk, K.era.kthreadd_nice);
   do_set_cpus_allowed(tsk, K.cpu_possible_mask);
   tsk.flags |= PF_NOFREEZE;
   for (;;) {
@@ -344,95 +481,11 @@ export const kthreadd = kfunc(function* kthreadd(_unused: unknown) {
   }
 });
 
-/**
- * __kthread_create_on_node: queues a request for kthreadd and waits (killable) for the
- * new thread. Returns it (asleep in D, not yet run) or ERR_PTR(-ENOMEM) when the request
- * or the name cannot be allocated, ERR_PTR(-EINTR) when the creator is killed before the
- * thread was created, or the error kthreadd got from the fork. May sleep.
- */
-export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node(
-  threadfn: threadfn_t,
-  data: unknown,
-  node: number,
-  namefmt: string,
-  args: readonly PrintfArg[],
-): KGen<ErrOr<task_struct>> {
-  const done = init_completion();
-  const create = kmalloc<kthread_create_info>("kthread_create_info", 64, () => ({
-    threadfn,
-    data,
-    node,
-    result: null,
-    done,
-    full_name: null,
-    list: null as unknown as list_head<kthread_create_info>,
-    __slab: null,
-  }));
-  if (create === null) return ERR_PTR(-ENOMEM);
-  create.list = new list_head(create);
-  const name = vsprintf(namefmt, args);
-  // kvasprintf: the whole name, however long, on the heap.
-  create.full_name = kmalloc("full_name", name.length + 1, () => ({
-    s: name,
-    __slab: null,
-  }));
-  if (create.full_name === null) {
-    kfree(create);
-    return ERR_PTR(-ENOMEM);
-  }
-
-  if (mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
-  yield* spin_lock(K.kthread_create_lock);
-  list_add_tail(create.list, K.kthread_create_list);
-  spin_unlock(K.kthread_create_lock);
-  if (!mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
-
-  let killed = false;
-  if (mutated("unkillable-wait")) yield* wait_for_completion(done);
-  else killed = (yield* wait_for_completion_killable(done)) !== 0;
-  kasan_check(create, "read");
-  if (killed) {
-    // Killed. Take the token: non-null means nobody claimed the request yet, so we leave
-    // and kthreadd or the new thread frees it. null means one of them already claimed it
-    // and is about to complete: wait (uninterruptibly) and carry on as normal.
-    const token = create.done;
-    if (mutated("split-xchg")) yield activeEngine().costOfName("READ_ONCE"); // the read and the write apart
-    create.done = null;
-    if (token !== null) return ERR_PTR(-EINTR);
-    yield* wait_for_completion(done);
-  }
-  const task = create.result as ErrOr<task_struct>;
-  kfree(create);
-  return task;
-});
-
-/**
- * kthread_create_on_node(threadfn, data, node, namefmt, ...args): creates a kernel thread
- * (asleep, not yet run) for NUMA node `node`. Returns it or an ERR_PTR. May sleep.
- */
-export const kthread_create_on_node = kfunc(function* kthread_create_on_node(
-  threadfn: threadfn_t,
-  data: unknown,
-  node: number,
-  namefmt: string,
-  ...args: PrintfArg[]
-): KGen<ErrOr<task_struct>> {
-  return yield* __kthread_create_on_node(threadfn, data, node, namefmt, args);
-});
-
-/** kthread_create(threadfn, data, namefmt, ...args): on any node (a macro in C). */
-export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: string, ...args: PrintfArg[]) {
-  return kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
-}
-
-/** kthread_run: kthread_create, then wake the thread if it was created. */
-export function* kthread_run(
-  threadfn: threadfn_t,
-  data: unknown,
-  namefmt: string,
-  ...args: PrintfArg[]
-): KGen<ErrOr<task_struct>> {
-  const k = yield* kthread_create(threadfn, data, namefmt, ...args);
-  if (!IS_ERR(k)) yield* wake_up_process(k);
-  return k;
-}
+// The creator's side lives in kthread_create.ts; its calls are reached from here too.
+export {
+  __kthread_create_on_node,
+  create_on_node,
+  kthread_create,
+  kthread_create_on_node,
+  kthread_run,
+} from "./kthread_create.js";

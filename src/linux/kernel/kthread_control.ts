@@ -1,9 +1,11 @@
 /**
- * The part of kernel/kthread.c (6.19) that acts on another kernel thread: binding a new
- * thread to CPUs, per-CPU creation, parking and unparking, stopping. Creation and the
- * thread's own side are in kthread.ts.
+ * The part of kernel/kthread.c that acts on another kernel thread: binding a new thread to
+ * CPUs, per-CPU creation, parking and unparking, stopping (each with the differences of
+ * the releases it changed in, read from K.era). Creation and the thread's own side are in
+ * kthread.ts.
  */
 import { kfunc } from "../../sim/functions.js";
+import { since } from "../eras/profiles.js";
 import { WARN_ON, WARN_ON_ONCE } from "../include/bug.js";
 import { current } from "../include/current.js";
 import { type ErrOr, IS_ERR } from "../include/err.js";
@@ -19,18 +21,22 @@ import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_kthread_stop, trace_sched_kthread_stop_ret } from "../include/trace/events/sched.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
+import { list_empty } from "../lib/list.js";
 import { kasan_check } from "../mm/slab.js";
 import { get_task_struct, put_task_struct } from "./fork.js";
 import {
-  __kthread_create_on_node,
+  create_on_node,
   KTHREAD_IS_PER_CPU,
   KTHREAD_SHOULD_PARK,
   KTHREAD_SHOULD_STOP,
+  kthread_api,
+  kthread_stop_info,
   type threadfn_t,
   to_kthread,
 } from "./kthread.js";
-import { wait_for_completion } from "./sched/completion.js";
+import { init_completion, wait_for_completion } from "./sched/completion.js";
 import { do_set_cpus_allowed, wait_task_inactive, wake_up_process, wake_up_state } from "./sched/core.js";
+import { __wake_up, init_waitqueue_head, wait_event } from "./sched/wait.js";
 
 /** cpu_to_node: the model has one memory node. */
 export function cpu_to_node(_cpu: number): number {
@@ -48,8 +54,13 @@ const __kthread_bind_mask = kfunc(function* __kthread_bind_mask(p: task_struct, 
     return;
   }
   do_set_cpus_allowed(p, mask);
-  p.flags |= PF_NO_SETAFFINITY;
+  if (K.era.kthread > 1) p.flags |= PF_NO_SETAFFINITY; // 2.6.24 set only the mask (PF_THREAD_BOUND from 2.6.32)
 });
+
+/** 6.14+: binding a thread that has already started WARNs (present 6.19, absent 6.8). */
+function warn_if_started(p: task_struct, what: string): void {
+  if (since(K.era, "6.14")) WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", what);
+}
 
 function cpumask_of(cpu: number): cpumask {
   return cpumask.of(K.nr_cpu_ids, [cpu]);
@@ -61,31 +72,39 @@ function cpumask_of(cpu: number): cpumask {
  * May sleep.
  */
 export const kthread_bind_mask = kfunc(function* kthread_bind_mask(p: task_struct, mask: cpumask) {
+  kthread_api("kthread_bind_mask");
   yield* __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
-  WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", "kthread_bind_mask/started");
+  warn_if_started(p, "kthread_bind_mask/started");
 });
 
 /** kthread_bind: kthread_bind_mask to one CPU. May sleep. */
 export const kthread_bind = kfunc(function* kthread_bind(p: task_struct, cpu: number) {
   yield* __kthread_bind_mask(p, cpumask_of(cpu), TASK_UNINTERRUPTIBLE);
-  WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", "kthread_bind/started");
+  warn_if_started(p, "kthread_bind/started");
 });
 
 /**
- * kthread_create_on_cpu: a thread bound to `cpu`, created on its node, its name formatted
- * with the cpu number (`namefmt` takes exactly one unsigned conversion), the cpu kept for
- * re-binding at unpark. Returns the task or an ERR_PTR as kthread_create does.
+ * kthread_create_on_cpu (3.10+): a thread for `cpu`, created on its node, its name
+ * formatted with the cpu number (`namefmt` takes exactly one unsigned conversion), the cpu
+ * kept for re-binding at unpark. 4.9+ bind it now; 3.10–4.8 park it instead (the unpark
+ * binds it). Up to 5.16 it is also marked per-CPU here (5.17+: kthread_set_per_cpu, by
+ * smpboot). Returns the task or an ERR_PTR as kthread_create does.
  */
 export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
-  const p: ErrOr<task_struct> = yield* __kthread_create_on_node(threadfn, data, cpu_to_node(cpu), namefmt, [cpu]);
+  kthread_api("kthread_create_on_cpu");
+  const p: ErrOr<task_struct> = yield* create_on_node(threadfn, data, cpu_to_node(cpu), namefmt, [cpu]);
   if (IS_ERR(p)) return p;
-  yield* kthread_bind(p, cpu);
-  to_kthread(p).cpu = cpu;
+  const kt = to_kthread(p);
+  if (K.era.kthread >= 4) yield* kthread_bind(p, cpu);
+  if (K.era.kthread < 5) kt.flags |= KTHREAD_IS_PER_CPU;
+  kt.cpu = cpu;
+  if (K.era.kthread < 4) yield* kthread_park(p);
   return p;
 }
 
 /** kthread_run_on_cpu: kthread_create_on_cpu, then wake it if it was created. */
 export function* kthread_run_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
+  kthread_api("kthread_run_on_cpu");
   const p: ErrOr<task_struct> = yield* kthread_create_on_cpu(threadfn, data, cpu, namefmt);
   if (!IS_ERR(p)) yield* wake_up_process(p);
   return p;
@@ -97,6 +116,7 @@ export function* kthread_run_on_cpu(threadfn: threadfn_t, data: unknown, cpu: nu
  * binding if it was parked while that CPU was down).
  */
 export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
+  kthread_api("kthread_unpark");
   const kt = to_kthread(k);
   if (!(kt.flags & KTHREAD_SHOULD_PARK)) return;
   if (kt.flags & KTHREAD_IS_PER_CPU) yield* __kthread_bind_mask(k, cpumask_of(kt.cpu), TASK_PARKED);
@@ -107,12 +127,15 @@ export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
 /**
  * kthread_park: asks k to park and waits until it sleeps in TASK_PARKED, off its CPU.
  * Works on a never-woken thread: it wakes, parks before threadfn, and runs threadfn after
- * kthread_unpark. Returns 0; -ENOSYS (WARN) if k is exiting; -EBUSY (WARN) if a park is
- * already pending. May sleep.
+ * kthread_unpark. Returns 0; -ENOSYS (WARN) if k is exiting; if a park is already pending,
+ * -EBUSY with a WARN (4.19+), else 0 without waiting (before 4.19 the thread was taken as
+ * parked already: KTHREAD_IS_PARKED). May sleep.
  */
 export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
+  kthread_api("kthread_park");
   const kt = to_kthread(k);
   if (WARN_ON((k.flags & PF_EXITING) !== 0, "kernel/kthread.c")) return -ENOSYS;
+  if (!K.era.kthread_park_ebusy && kt.flags & KTHREAD_SHOULD_PARK) return 0;
   if (WARN_ON_ONCE((kt.flags & KTHREAD_SHOULD_PARK) !== 0, "kernel/kthread.c", "kthread_park/should_park"))
     return -EBUSY;
   kt.flags |= KTHREAD_SHOULD_PARK;
@@ -126,29 +149,62 @@ export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
 });
 
 /**
- * kthread_stop: tells k to stop, wakes it (unparking it first) and waits until it has
- * exited; returns threadfn's result, or -EINTR if k was never woken (threadfn never ran).
- * k must still exist: the caller holds a reference, or k only exits when told to.
- * May sleep.
+ * kthread_stop: tells k to stop, wakes it (unparking it first, 3.10+; with
+ * TIF_NOTIFY_SIGNAL set, 6.1+) and waits until it has exited; returns threadfn's result
+ * (kthread_exit's, 5.17+; the exit code before), or -EINTR if k was never woken (threadfn
+ * never ran). k must still exist: the caller holds a reference, or k only exits when told
+ * to. May sleep.
  */
 export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
+  if (K.era.kthread_struct === "none") return yield* kthread_stop_e1(k);
   kasan_check(k, "read");
   trace_sched_kthread_stop(k);
   get_task_struct(k);
   const kt = to_kthread(k);
   kt.flags |= KTHREAD_SHOULD_STOP;
-  yield* kthread_unpark(k);
-  k.ti_flags |= TIF_NOTIFY_SIGNAL;
+  if (K.era.kthread_api.has("kthread_unpark")) yield* kthread_unpark(k);
+  if (K.era.kthread_stop_notify_signal) k.ti_flags |= TIF_NOTIFY_SIGNAL;
   yield* wake_up_process(k);
   yield* wait_for_completion(kt.exited);
-  const ret = kt.result;
+  const ret = K.era.kthread >= 5 ? kt.result : k.exit_code;
   put_task_struct(k);
   trace_sched_kthread_stop_ret(ret);
   return ret;
 });
 
+/** kthread_stop_lock of 2.6.24: a mutex (the sleepers queue here, in D). */
+const stop_lock_wait = new WeakMap<object, ReturnType<typeof init_waitqueue_head>>();
+
+/**
+ * kthread_stop of 2.6.24: under the global kthread_stop_lock, names k in the global stop
+ * info, wakes it and waits for the completion k itself signals with its result (it may
+ * still be exiting when this returns). No tracepoints in this release.
+ */
+function* kthread_stop_e1(k: task_struct): Generator<number, number, unknown> {
+  const si = kthread_stop_info();
+  let wq = stop_lock_wait.get(si);
+  if (wq === undefined) {
+    wq = init_waitqueue_head();
+    stop_lock_wait.set(si, wq);
+  }
+  yield* wait_event(wq, TASK_UNINTERRUPTIBLE, () => si.locked === null);
+  si.locked = current();
+  get_task_struct(k);
+  si.done = init_completion();
+  si.k = k;
+  yield* wake_up_process(k);
+  put_task_struct(k);
+  yield* wait_for_completion(si.done);
+  si.k = null;
+  const ret = si.err;
+  si.locked = null;
+  if (!list_empty(wq.head)) yield* __wake_up(wq, TASK_UNINTERRUPTIBLE, 1);
+  return ret;
+}
+
 /** kthread_stop_put: kthread_stop, then drop the reference the caller took. May sleep. */
 export const kthread_stop_put = kfunc(function* kthread_stop_put(k: task_struct) {
+  kthread_api("kthread_stop_put");
   const ret = yield* kthread_stop(k);
   put_task_struct(k);
   return ret;

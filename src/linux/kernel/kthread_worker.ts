@@ -1,5 +1,5 @@
 /**
- * Kthread workers (kernel/kthread.c, 6.19): a kernel thread that runs queued work items
+ * Kthread workers (kernel/kthread.c, 4.9+; as 6.19 has them, creation as each release): a kernel thread that runs queued work items
  * one at a time. A work item is on at most one list at a time (the worker's queue, its
  * delayed list while the timer runs, or none); `current_work` is the item being run.
  * flush waits for a private marker item queued behind the one flushed; destroy flushes,
@@ -18,11 +18,12 @@ import {
   trace_sched_kthread_work_execute_start,
   trace_sched_kthread_work_queue_work,
 } from "../include/trace/events/sched.js";
+import { K } from "../kernel.js";
 import { list_add, list_add_tail, list_del_init, list_empty, list_first_entry, list_head } from "../lib/list.js";
 import type { PrintfArg } from "../lib/vsprintf.js";
 import { kfree, kzalloc, type Tracked } from "../mm/slab.js";
 import { freezing, try_to_freeze } from "./freezer.js";
-import { __kthread_create_on_node, kthread_should_stop } from "./kthread.js";
+import { __kthread_create_on_node, kthread_api, kthread_should_stop } from "./kthread.js";
 import { cpu_to_node, kthread_bind, kthread_stop } from "./kthread_control.js";
 import { spin_lock_irq, spin_unlock_irq } from "./locking/spinlock.js";
 import { complete, init_completion, wait_for_completion } from "./sched/completion.js";
@@ -126,15 +127,18 @@ function new_worker(): kthread_worker | null {
 }
 
 /**
- * kthread_create_worker_on_node: a worker and its thread (not woken, since 6.14: use
- * kthread_run_worker or wake_up_process(worker.task)). Returns it, ERR_PTR(-ENOMEM) when
- * the worker cannot be allocated, or the thread's creation error (the worker freed).
+ * __kthread_create_worker: a worker and its thread, bound to `cpu` unless it is -1, on
+ * `node`. Until 6.13 the thread is then woken; 6.14+ leave it asleep (use
+ * kthread_run_worker or wake_up_process(worker.task)). Returns the worker,
+ * ERR_PTR(-ENOMEM) when it cannot be allocated, or the thread's creation error (the worker
+ * freed).
  */
-export function* kthread_create_worker_on_node(
+function* __kthread_create_worker(
+  cpu: number,
   flags: number,
   node: number,
   namefmt: string,
-  ...args: PrintfArg[]
+  args: readonly PrintfArg[],
 ): KGen<ErrOr<kthread_worker>> {
   const worker = new_worker();
   if (worker === null) return ERR_PTR(-ENOMEM);
@@ -143,9 +147,17 @@ export function* kthread_create_worker_on_node(
     kfree(worker);
     return task;
   }
+  if (cpu >= 0) yield* kthread_bind(task, cpu);
   worker.flags = flags;
   worker.task = task;
+  if (K.era.kthread_worker_wakes) yield* wake_up_process(task);
   return worker;
+}
+
+/** kthread_create_worker_on_node: a worker for `node` (see __kthread_create_worker). */
+export function kthread_create_worker_on_node(flags: number, node: number, namefmt: string, ...args: PrintfArg[]) {
+  kthread_api("kthread_create_worker");
+  return __kthread_create_worker(-1, flags, node, namefmt, args);
 }
 
 export function kthread_create_worker(flags: number, namefmt: string, ...args: PrintfArg[]) {
@@ -153,21 +165,22 @@ export function kthread_create_worker(flags: number, namefmt: string, ...args: P
 }
 
 /** kthread_create_worker_on_cpu: a worker bound to `cpu`; `namefmt` takes the cpu number. */
-export function* kthread_create_worker_on_cpu(cpu: number, flags: number, namefmt: string) {
-  const worker: ErrOr<kthread_worker> = yield* kthread_create_worker_on_node(flags, cpu_to_node(cpu), namefmt, cpu);
-  if (!IS_ERR(worker)) yield* kthread_bind(worker.task as task_struct, cpu);
-  return worker;
+export function kthread_create_worker_on_cpu(cpu: number, flags: number, namefmt: string) {
+  kthread_api("kthread_create_worker_on_cpu");
+  return __kthread_create_worker(cpu, flags, cpu_to_node(cpu), namefmt, [cpu]);
 }
 
-/** kthread_run_worker: kthread_create_worker, then wake its thread. */
+/** kthread_run_worker (6.14+): kthread_create_worker, then wake its thread. */
 export function* kthread_run_worker(flags: number, namefmt: string, ...args: PrintfArg[]) {
+  kthread_api("kthread_run_worker");
   const worker: ErrOr<kthread_worker> = yield* kthread_create_worker(flags, namefmt, ...args);
   if (!IS_ERR(worker)) yield* wake_up_process(worker.task as task_struct);
   return worker;
 }
 
-/** kthread_run_worker_on_cpu: kthread_create_worker_on_cpu, then wake its thread. */
+/** kthread_run_worker_on_cpu (6.14+): kthread_create_worker_on_cpu, then wake its thread. */
 export function* kthread_run_worker_on_cpu(cpu: number, flags: number, namefmt: string) {
+  kthread_api("kthread_run_worker");
   const worker: ErrOr<kthread_worker> = yield* kthread_create_worker_on_cpu(cpu, flags, namefmt);
   if (!IS_ERR(worker)) yield* wake_up_process(worker.task as task_struct);
   return worker;

@@ -9,6 +9,7 @@
 import { kleaf } from "../../sim/functions.js";
 import { EAGAIN, EEXIST, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
 import type { pid, task_struct, user_namespace } from "../include/task_struct.js";
+import { K } from "../kernel.js";
 import { should_fail_point } from "../lib/fault-inject.js";
 import { kfree, kmem_cache_alloc, type Tracked } from "../mm/slab.js";
 import { CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN, ns_capable } from "./cred.js";
@@ -112,7 +113,7 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
  * taken from set_tid when given (clone3). Errors, in the kernel's order: more set_tid
  * entries than levels -EINVAL; no memory -ENOMEM; a requested number out of range, or other
  * than 1 in a namespace without an init, -EINVAL; no CAP_CHECKPOINT_RESTORE over that
- * namespace -EPERM; a requested number in use -EEXIST; a full namespace -EAGAIN; a
+ * namespace -EPERM; a requested number in use -EEXIST; a full namespace -EAGAIN (≤3.13 -ENOMEM); a
  * namespace whose init has died -ENOMEM.
  */
 export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: readonly number[]): pid | number {
@@ -149,7 +150,8 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
       const min = level_ns.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
       // The "alloc_pid" fault point behaves as an exhausted pid space.
       nr = should_fail_point("alloc_pid") ? -1 : idr_alloc_cyclic(level_ns, min);
-      if (nr < 0) return fail(-EAGAIN);
+      // A full namespace: -EAGAIN from 4.1; ≤3.13 alloc_pid returned NULL, which copy_process made -ENOMEM.
+      if (nr < 0) return fail(K.era.pid_exhausted_errno === "EAGAIN" ? -EAGAIN : -ENOMEM);
       level_ns.cursor = nr + 1;
     }
     level_ns.used[nr] = 1;

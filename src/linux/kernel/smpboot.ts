@@ -3,6 +3,14 @@
  * (ksoftirqd, migration, cpuhp); one thread per CPU is created bound and parked, and
  * unparked when its CPU comes online. Each runs smpboot_thread_fn, which sleeps until the
  * type's thread_should_run() says there is work.
+ *
+ * Before smpboot (≤2.6.32, K.era.percpu_threads "notifier"; read: 2.6.32 kernel/softirq.c
+ * cpu_callback, kernel/sched.c migration_call, kernel/softlockup.c cpu_callback) each
+ * subsystem's CPU notifier made its thread with kthread_create + kthread_bind at
+ * CPU_UP_PREPARE and woke it at CPU_ONLINE; there was no parking. The model keeps this
+ * file's registry for those eras and only swaps the creation and the start: the same
+ * threads, made and woken at the same hotplug steps (the thread function keeps the name
+ * smpboot_thread_fn).
  */
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
@@ -15,14 +23,27 @@ import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { kfree, kmalloc, type Tracked } from "../mm/slab.js";
 import { get_task_struct } from "./fork.js";
-import { kthread_parkme, kthread_set_per_cpu, kthread_should_park, kthread_should_stop } from "./kthread.js";
-import { kthread_create_on_cpu, kthread_park, kthread_stop_put, kthread_unpark } from "./kthread_control.js";
+import {
+  kthread_create,
+  kthread_parkme,
+  kthread_set_per_cpu,
+  kthread_should_park,
+  kthread_should_stop,
+} from "./kthread.js";
+import {
+  kthread_bind,
+  kthread_create_on_cpu,
+  kthread_park,
+  kthread_stop_put,
+  kthread_unpark,
+} from "./kthread_control.js";
 import {
   preempt_disable,
   preempt_enable,
   preempt_enable_no_resched,
   schedule,
   wait_task_inactive,
+  wake_up_process,
 } from "./sched/core.js";
 
 export interface smp_hotplug_thread {
@@ -36,6 +57,11 @@ export interface smp_hotplug_thread {
   store: Map<number, task_struct>;
   /** cpuhp/N parks itself last, from the hotplug code, not with the others. */
   selfparking?: boolean;
+}
+
+/** A type whose thread has no modeled work (ksoftirqd, migration, watchdog): it only sleeps. */
+export function sleeping_percpu_thread(thread_comm: string): smp_hotplug_thread {
+  return { thread_comm, thread_should_run: () => false, *thread_fn() {}, store: new Map() };
 }
 
 interface smpboot_thread_data extends Tracked {
@@ -60,7 +86,7 @@ const smpboot_thread_fn = kfunc(function* smpboot_thread_fn(data: unknown) {
       kfree(td); // the thread owns its data from the moment it runs
       return 0;
     }
-    if (kthread_should_park()) {
+    if (K.era.percpu_threads === "smpboot" && kthread_should_park()) {
       me.__state = TASK_RUNNING;
       preempt_enable();
       yield* kthread_parkme();
@@ -81,6 +107,7 @@ const __smpboot_create_thread = kfunc(function* __smpboot_create_thread(ht: smp_
   if (ht.store.has(cpu)) return 0;
   const td = kmalloc<smpboot_thread_data>("smpboot_thread_data", 48, () => ({ cpu, ht, __slab: null }));
   if (td === null) return -ENOMEM;
+  if (K.era.percpu_threads === "notifier") return yield* notifier_create_thread(ht, td, cpu);
   const tsk = yield* kthread_create_on_cpu(smpboot_thread_fn, td, cpu, ht.thread_comm);
   if (IS_ERR(tsk)) {
     kfree(td);
@@ -99,9 +126,26 @@ const __smpboot_create_thread = kfunc(function* __smpboot_create_thread(ht: smp_
   return 0;
 });
 
+/** ≤2.6.32's CPU_UP_PREPARE: kthread_create, kthread_bind; woken at CPU_ONLINE, never parked. */
+function* notifier_create_thread(ht: smp_hotplug_thread, td: smpboot_thread_data, cpu: number) {
+  const tsk = yield* kthread_create(smpboot_thread_fn, td, ht.thread_comm, cpu);
+  if (IS_ERR(tsk)) {
+    kfree(td);
+    return tsk.errno;
+  }
+  yield* kthread_bind(tsk, cpu);
+  get_task_struct(tsk);
+  ht.store.set(cpu, tsk);
+  ht.create?.(cpu, tsk);
+  return 0;
+}
+
 /** smpboot_create_threads (CPUHP_CREATE_THREADS): every registered type, for `cpu`. */
 export const smpboot_create_threads = kfunc(function* smpboot_create_threads(cpu: number) {
-  for (const ht of registry()) {
+  // ≤2.6.32 the CPU_UP_PREPARE notifiers run by priority, then registration: migration
+  // (priority 10), ksoftirqd, watchdog: the registration order.
+  const types = K.era.percpu_threads === "notifier" ? [...registry()].reverse() : registry();
+  for (const ht of types) {
     const ret = yield* __smpboot_create_thread(ht, cpu);
     if (ret) return ret;
   }
@@ -111,12 +155,16 @@ export const smpboot_create_threads = kfunc(function* smpboot_create_threads(cpu
 /** smpboot_unpark_thread: lets a type's thread on `cpu` run (cpuhp/N is unparked by the hotplug code). */
 function* smpboot_unpark_thread(ht: smp_hotplug_thread, cpu: number) {
   const tsk = ht.store.get(cpu);
-  if (tsk !== undefined && !ht.selfparking) yield* kthread_unpark(tsk);
+  if (tsk === undefined || ht.selfparking) return;
+  if (K.era.percpu_threads === "notifier")
+    yield* wake_up_process(tsk); // CPU_ONLINE
+  else yield* kthread_unpark(tsk);
 }
 
 /** smpboot_unpark_threads (CPUHP_AP_SMPBOOT_THREADS): lets `cpu`'s threads run, newest type first. */
 export const smpboot_unpark_threads = kfunc(function* smpboot_unpark_threads(cpu: number) {
-  for (const ht of registry()) yield* smpboot_unpark_thread(ht, cpu);
+  const types = K.era.percpu_threads === "notifier" ? [...registry()].reverse() : registry();
+  for (const ht of types) yield* smpboot_unpark_thread(ht, cpu);
 });
 
 /**
@@ -124,6 +172,7 @@ export const smpboot_unpark_threads = kfunc(function* smpboot_unpark_threads(cpu
  * of unparking (oldest type first), cpuhp/N excepted: it parks itself last.
  */
 export const smpboot_park_threads = kfunc(function* smpboot_park_threads(cpu: number) {
+  if (K.era.percpu_threads === "notifier") return; // no parking before 3.x: they sleep on
   for (const ht of [...registry()].reverse()) {
     const tsk = ht.store.get(cpu);
     if (tsk !== undefined && !ht.selfparking) yield* kthread_park(tsk);

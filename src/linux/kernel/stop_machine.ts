@@ -1,15 +1,23 @@
 /** migration/N (kernel/stop_machine.c): the per-CPU stopper thread, made the CPU's stop-class task. */
 import { kfunc } from "../../sim/functions.js";
+import type { task_struct } from "../include/task_struct.js";
 import { sched_set_stop_task } from "./sched/core.js";
-import { smpboot_register_percpu_thread } from "./smpboot.js";
+import { sleeping_percpu_thread, smpboot_register_percpu_thread } from "./smpboot.js";
+
+const cpu_stop_threads = () => ({
+  ...sleeping_percpu_thread("migration/%u"),
+  create: (cpu: number, tsk: task_struct) => sched_set_stop_task(cpu, tsk),
+});
 
 /** cpu_stop_init (an early initcall). No stop work is queued in the model, so the threads sleep. */
 export const cpu_stop_init = kfunc(function* cpu_stop_init() {
-  return yield* smpboot_register_percpu_thread({
-    thread_comm: "migration/%u",
-    thread_should_run: () => false,
-    *thread_fn() {},
-    create: (cpu, tsk) => sched_set_stop_task(cpu, tsk),
-    store: new Map(),
-  });
+  return yield* smpboot_register_percpu_thread(cpu_stop_threads());
+});
+
+/**
+ * migration_init (≤2.6.32, kernel/sched.c): migration_call's CPU_UP_PREPARE made
+ * "migration/%d" (SCHED_FIFO; the stop class came later, the model uses it for every era).
+ */
+export const migration_init = kfunc(function* migration_init() {
+  return yield* smpboot_register_percpu_thread(cpu_stop_threads());
 });

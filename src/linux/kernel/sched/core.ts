@@ -346,7 +346,7 @@ export const try_to_wake_up = kfunc(function* try_to_wake_up(p: task_struct, sta
     if (!(p.__state & state)) return 0;
     trace_sched_waking(p);
     p.__state = TASK_RUNNING;
-    trace_sched_wakeup(p);
+    trace_sched_wakeup(p, true);
     return 1;
   }
   preempt_disable();
@@ -361,7 +361,7 @@ export const try_to_wake_up = kfunc(function* try_to_wake_up(p: task_struct, sta
       me.preempt_count++;
       if (!p.on_cpu) wakeup_preempt(cpu_rq(p.cpu), p, wake_flags);
       p.__state = TASK_RUNNING;
-      trace_sched_wakeup(p);
+      trace_sched_wakeup(p, true);
       me.preempt_count--;
     } else {
       p.__state = TASK_WAKING;
@@ -459,15 +459,26 @@ export function wake_up_state(p: task_struct, state: number) {
 /**
  * wake_up_new_task: the first wakeup of a forked task: NEW → R, a CPU chosen with fork
  * balancing within its allowed CPUs, enqueued as a new entity, sched_wakeup_new traced,
- * and the CPU's current task checked for preemption.
+ * and the CPU's current task checked for preemption. Per release (§5.3): 3.10+ choose the
+ * CPU here under p->pi_lock (3.x–4.8 find the task already R: sched_fork left it so);
+ * 2.6.32 marks it TASK_WAKING, chooses, sets it R, then activates; 2.6.24 chooses nothing:
+ * it activates the task on the CPU sched_fork picked.
  */
 export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct) {
   const me = current();
+  const how = K.era.wake_up_new_task;
   local_irq_disable();
-  me.preempt_count++; // p->pi_lock
-  p.__state = TASK_RUNNING;
-  p.recent_used_cpu = p.cpu;
-  __set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+  me.preempt_count++; // p->pi_lock (2.6.x: the task's rq lock)
+  if (how === "pi_lock") {
+    p.__state = TASK_RUNNING;
+    p.recent_used_cpu = p.cpu;
+    __set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+  } else if (how === "waking") {
+    // TASK_WAKING keeps the mask still while the CPU is chosen with the rq lock dropped.
+    p.__state = TASK_WAKING;
+    set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+    p.__state = TASK_RUNNING;
+  }
   const rq = cpu_rq(p.cpu);
   me.preempt_count++; // rq lock
   activate_task(rq, p, ENQUEUE_INITIAL);
@@ -480,18 +491,21 @@ export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct)
 // ---- fork ------------------------------------------------------------------------------
 
 /**
- * sched_fork: the child's scheduler state. It is TASK_NEW (no wakeup can reach it) until
- * wake_up_new_task; it inherits the parent's normal priority, not a boosted one.
+ * sched_fork: the child's scheduler state. From 4.9 it is TASK_NEW (no wakeup can reach
+ * it) until wake_up_new_task; before, it is already TASK_RUNNING though on no run queue
+ * (K.era.sched_fork_state), and 2.6.24 also chooses its CPU here (balance on fork). It
+ * inherits the parent's normal priority, not a boosted one.
  */
 export const sched_fork = kleaf(function sched_fork(_clone_flags: number, p: task_struct): number {
   p.on_rq = 0;
   p.se = { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0, nr_migrations: 0 };
-  p.__state = TASK_NEW;
+  p.__state = K.era.sched_fork_state === "NEW" ? TASK_NEW : TASK_RUNNING;
   p.prio = current().normal_prio;
   set_load_weight(p);
   p.sched_class = fair_sched_class;
   if (p.policy !== SCHED_NORMAL && p.policy !== SCHED_FIFO) p.policy = SCHED_NORMAL;
   if (p.policy === SCHED_FIFO) p.prio = p.normal_prio;
+  if (K.era.wake_up_new_task === "activate") __set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
   p.sched_class.task_fork(p);
   p.on_cpu = 0;
   p.preempt_count = 0;
@@ -677,7 +691,7 @@ export function init_idle(idle: task_struct, cpu: number): void {
   idle.on_rq = TASK_ON_RQ_QUEUED;
   idle.sched_class = idle_sched_class;
   idle.preempt_count = 1;
-  idle.comm = `swapper/${cpu}`;
+  idle.comm = K.era.idle_comm === "swapper" ? "swapper" : `swapper/${cpu}`; // ≤2.6.32: all "swapper"
   const rq = cpu_rq(cpu);
   rq.idle = idle;
   rq.curr = idle;

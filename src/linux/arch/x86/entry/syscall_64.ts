@@ -36,6 +36,7 @@ import {
   __x64_sys_umask,
   __x64_sys_write,
 } from "../../../kernel/sys.js";
+import { K } from "../../../kernel.js";
 import { __x64_sys_mmap, __x64_sys_munmap } from "../../../mm/mmap.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the table holds functions of every arity
@@ -117,10 +118,18 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.clone3]: __x64_sys_clone3,
 });
 
+/**
+ * Whether this release has system call nr: clone3 and pidfd_open came in 5.3 (both present
+ * 5.4, absent 4.19); before, their slots are sys_ni_syscall (-ENOSYS).
+ */
+function in_this_release(nr: number): boolean {
+  return (nr !== __NR.clone3 && nr !== __NR.pidfd_open) || K.era.clone3;
+}
+
 /** do_syscall_64: the kernel side of the `syscall` instruction. */
 export const do_syscall_64 = kfunc(function* do_syscall_64(nr: number, args: readonly unknown[]) {
   sys_call_table ??= build_table();
   const fn = sys_call_table[nr];
-  if (fn === undefined) return -ENOSYS;
+  if (fn === undefined || !in_this_release(nr)) return -ENOSYS;
   return ((yield* fn(...args)) as number | undefined) ?? 0;
 });

@@ -3,27 +3,45 @@
  * typed event with the context header ftrace adds. Off, a tracepoint is one branch.
  */
 import { activeEngine } from "../../../../sim/engine.js";
-import type { EventType, TraceEvent, TraceRecord } from "../../../../trace/events.js";
+import type { EventType, TraceEvent, TraceRecord, WakeupEvent } from "../../../../trace/events.js";
 import { K } from "../../../kernel.js";
 import { current, local_clock, smp_processor_id } from "../../current.js";
-import { __task_state_index, TASK_REPORT_MAX, TIF_NEED_RESCHED } from "../../sched.js";
+import {
+  __TASK_STOPPED,
+  __TASK_TRACED,
+  __task_state_index,
+  TASK_DEAD,
+  TASK_FROZEN,
+  TASK_INTERRUPTIBLE,
+  TASK_NEW,
+  TASK_NOLOAD,
+  TASK_PARKED,
+  TASK_UNINTERRUPTIBLE,
+  TASK_WAKEKILL,
+  TASK_WAKING,
+  TIF_NEED_RESCHED,
+} from "../../sched.js";
 import type { task_struct } from "../../task_struct.js";
 
-/** Every value of the five context flags, indexed by irqs-off, need-resched, irq context and depth. */
-const FLAGS: string[] = [];
+/**
+ * Every value of the context flags, indexed by irqs-off, need-resched, irq context and depth:
+ * four characters, and a fifth, migrate-disable, from 5.17 (K.era.trace_irq_chars).
+ */
+const FLAGS4: string[] = [];
 for (let off = 0; off < 2; off++)
   for (let nr = 0; nr < 2; nr++)
     for (let ctx = 0; ctx < 3; ctx++)
       for (let depth = 0; depth < 16; depth++) {
-        FLAGS.push((off ? "d" : ".") + (nr ? "N" : ".") + ".hs"[ctx] + (depth === 0 ? "." : depth.toString(16)) + ".");
+        FLAGS4.push((off ? "d" : ".") + (nr ? "N" : ".") + ".hs"[ctx] + (depth === 0 ? "." : depth.toString(16)));
       }
+const FLAGS5 = FLAGS4.map((f) => `${f}.`);
 
-/** irqs-off, need-resched, hardirq/softirq, preempt depth, migrate-disable: one table lookup. */
+/** irqs-off, need-resched, hardirq/softirq, preempt depth[, migrate-disable]: one table lookup. */
 export function irqflags(t: task_struct): string {
   const cpu = activeEngine().runningCpu;
   const ctx = cpu.inIrq > 0 ? 1 : cpu.inSoftirq > 0 ? 2 : 0;
   const depth = t.preempt_count > 15 ? 15 : t.preempt_count;
-  return FLAGS[
+  return (K.era.trace_irq_chars === 5 ? FLAGS5 : FLAGS4)[
     (((cpu.irqsOff > 0 ? 2 : 0) + (t.ti_flags & TIF_NEED_RESCHED ? 1 : 0)) * 3 + ctx) * 16 + depth
   ] as string;
 }
@@ -43,31 +61,62 @@ function emit(ev: TraceEvent): void {
   K.trace.push(r);
 }
 
+/** Whether the event is on; an event the release lacks never is (TraceBuffer.enable). */
 function on(e: EventType): boolean {
   return K.trace.enabled[e];
 }
 
-function wakeup(type: "sched_waking" | "sched_wakeup" | "sched_wakeup_new", p: task_struct): void {
-  emit({ type, comm: p.comm, tpid: p.pid, prio: p.prio, target_cpu: p.cpu });
+/** `queued`: try_to_wake_up found the task still queued (2.6.32 then records success=0). */
+function wakeup(type: "sched_waking" | "sched_wakeup" | "sched_wakeup_new", p: task_struct, queued: boolean): void {
+  const ev: WakeupEvent = { type, comm: p.comm, tpid: p.pid, prio: p.prio, target_cpu: p.cpu };
+  // 2.6.32–4.1 record success: 3.x always true, 2.6.32 the outcome of its try_to_wake_up.
+  if (K.era.trace_wakeup_success) ev.success = queued && K.era.trace_legacy_formats ? 0 : 1;
+  emit(ev);
 }
 
 export function trace_sched_waking(p: task_struct): void {
-  if (on("sched_waking")) wakeup("sched_waking", p);
+  if (on("sched_waking")) wakeup("sched_waking", p, false);
 }
 
-export function trace_sched_wakeup(p: task_struct): void {
-  if (on("sched_wakeup")) wakeup("sched_wakeup", p);
+export function trace_sched_wakeup(p: task_struct, queued = false): void {
+  if (on("sched_wakeup")) wakeup("sched_wakeup", p, queued);
 }
 
 export function trace_sched_wakeup_new(p: task_struct): void {
-  if (on("sched_wakeup_new")) wakeup("sched_wakeup_new", p);
+  if (on("sched_wakeup_new")) wakeup("sched_wakeup_new", p, false);
 }
 
-/** __trace_sched_switch_state: one TASK_REPORT bit for the state prev left in. */
+/** The model's state bits (6.19 values) as the raw p->state of 2.6.32–4.13 (same bits there). */
+const RAW_STATE: readonly [number, number][] = [
+  [TASK_INTERRUPTIBLE, 1],
+  [TASK_UNINTERRUPTIBLE, 2],
+  [__TASK_STOPPED, 4],
+  [__TASK_TRACED, 8],
+  [TASK_DEAD, 64],
+  [TASK_WAKEKILL, 128],
+  [TASK_WAKING, 256],
+  [TASK_PARKED, 512],
+  [TASK_NOLOAD, 1024],
+  [TASK_NEW, 2048],
+  [TASK_FROZEN, 2], // a frozen task sleeps uninterruptibly in the older refrigerator
+];
+
+/**
+ * __trace_sched_switch_state as the running release computes it (K.era.trace_prev_state):
+ * one TASK_REPORT bit (4.14+) or the raw state bits the release has, or the preempted mark.
+ * Up to 5.17 the state is read here, after a pending signal may have set it running.
+ */
 function switch_state(preempt: boolean, prev_state: number, p: task_struct): number {
-  if (preempt) return TASK_REPORT_MAX;
-  const idx = __task_state_index(prev_state, p.exit_state);
-  return idx === 0 ? 0 : 1 << (idx - 1);
+  const how = K.era.trace_prev_state;
+  if (preempt && how.max !== 0 && !(how.plus_needs_preempt && K.cfg.preempt !== "full")) return how.max;
+  const state = how.reread ? p.__state : prev_state;
+  if (!how.raw) {
+    const idx = __task_state_index(state, p.exit_state);
+    return idx === 0 ? 0 : 1 << (idx - 1);
+  }
+  let raw = 0;
+  for (const [model, bit] of RAW_STATE) if (state & model) raw |= bit;
+  return raw & ((1 << how.letters.length) - 1);
 }
 
 export function trace_sched_switch(preempt: boolean, prev: task_struct, next: task_struct, prev_state: number): void {
@@ -116,6 +165,7 @@ export function trace_sched_process_exec(p: task_struct, filename: string, old_p
   if (on("sched_process_exec")) emit({ type: "sched_process_exec", filename, tpid: p.pid, old_pid });
 }
 
+/** `clone_flags` as copy_process got them: before 5.3 with the exit signal in the low byte (fork.ts). */
 export function trace_task_newtask(p: task_struct, clone_flags: number): void {
   if (on("task_newtask")) {
     const flags = clone_flags < 0 ? clone_flags + 0x100000000 : clone_flags;

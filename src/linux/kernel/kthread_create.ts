@@ -1,0 +1,173 @@
+/**
+ * The creator's side of kernel/kthread.c: kthread_create and its relatives queue a request
+ * for kthreadd (kthread.ts) and wait for the new thread, then (before 6.4) name it and
+ * reset what it inherited. Each era's difference is marked where it happens (the eras are
+ * listed at the top of kthread.ts).
+ */
+import { activeEngine, type KGen } from "../../sim/engine.js";
+import { kfunc } from "../../sim/functions.js";
+import { set_task_comm } from "../fs/exec.js";
+import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
+import { EINTR, ENOMEM } from "../include/errno.js";
+import { NUMA_NO_NODE, SCHED_NORMAL } from "../include/sched.js";
+import type { task_struct } from "../include/task_struct.js";
+import { K } from "../kernel.js";
+import { list_add_tail, list_head } from "../lib/list.js";
+import { type PrintfArg, vsprintf } from "../lib/vsprintf.js";
+import { kasan_check, kfree, kmalloc } from "../mm/slab.js";
+import { kthread_api, type kthread_create_info, type threadfn_t, to_kthread } from "./kthread.js";
+import { spin_lock, spin_unlock } from "./locking/spinlock.js";
+import { mutated } from "./mutants.js";
+import { init_completion, wait_for_completion, wait_for_completion_killable } from "./sched/completion.js";
+import { sched_setscheduler_nocheck, set_cpus_allowed_ptr, wake_up_process } from "./sched/core.js";
+
+/**
+ * The creator's side before 6.4, once it has its thread: names it (vsnprintf into comm up
+ * to 4.9, set_task_comm from 4.14; 5.17–6.3 also keep a name of 16+ characters whole, an
+ * allocation whose failure leaves it cut) and, 2.6.32–5.16, resets the policy and CPU mask
+ * the thread inherited from kthreadd.
+ */
+function kthread_name_and_reset(task: task_struct, name: string): void {
+  const e = K.era;
+  if (e.kthread_naming === "comm") task.comm = name.slice(0, 15);
+  else {
+    if (e.kthread_full_name === "long" && name.length >= 16)
+      to_kthread(task).full_name = kmalloc("full_name", name.length + 1, () => ({ s: name, __slab: null }));
+    set_task_comm(task, name);
+  }
+  if (e.kthread_reset_by === "creator") {
+    sched_setscheduler_nocheck(task, SCHED_NORMAL, 0);
+    set_cpus_allowed_ptr(task, K.cpu_possible_mask);
+  }
+}
+
+/**
+ * The creator's side: queues a request for kthreadd and waits for the new thread. Returns
+ * it (asleep in D, not yet run) or ERR_PTR(-ENOMEM) when the request (3.13+) or the name
+ * (6.4+) cannot be allocated, ERR_PTR(-EINTR) (3.13: -ENOMEM) when the creator is killed
+ * before the thread was created (the wait is killable from 3.13), or the error kthreadd
+ * got from the fork. May sleep.
+ */
+function* kthread_create_request(
+  what: Pick<kthread_create_info, "threadfn" | "data" | "node">,
+  namefmt: string,
+  args: readonly PrintfArg[],
+): KGen<ErrOr<task_struct>> {
+  const e = K.era;
+  const done = init_completion();
+  const fields = (): kthread_create_info => ({
+    ...what,
+    result: null,
+    done,
+    full_name: null,
+    list: null as unknown as list_head<kthread_create_info>,
+    __slab: null,
+    ...(e.kthread === 1 ? { started: init_completion() } : {}),
+  });
+  // Up to 3.12 the request is a local variable of the creator: nothing allocated or freed.
+  const create = e.kthread <= 2 ? fields() : kmalloc<kthread_create_info>("kthread_create_info", 64, fields);
+  if (create === null) return ERR_PTR(-ENOMEM);
+  create.list = new list_head(create);
+  const name = vsprintf(namefmt, args);
+  if (e.kthread === 6) {
+    // kvasprintf: the whole name, however long, on the heap.
+    create.full_name = kmalloc("full_name", name.length + 1, () => ({
+      s: name,
+      __slab: null,
+    }));
+    if (create.full_name === null) {
+      kfree(create);
+      return ERR_PTR(-ENOMEM);
+    }
+  }
+
+  if (mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
+  yield* spin_lock(K.kthread_create_lock);
+  list_add_tail(create.list, K.kthread_create_list);
+  // 2.6.24 wakes kthreadd with the lock still held.
+  if (e.kthread === 1) yield* wake_up_process(K.kthreadd_task as task_struct);
+  spin_unlock(K.kthread_create_lock);
+  if (e.kthread !== 1 && !mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
+
+  let killed = false;
+  // Up to 3.12 the wait is uninterruptible: a fatal signal does not end it.
+  if (e.kthread_killed_errno === null || mutated("unkillable-wait")) yield* wait_for_completion(done);
+  else killed = (yield* wait_for_completion_killable(done)) !== 0;
+  kasan_check(create, "read");
+  if (killed) {
+    // Killed. Take the token: non-null means nobody claimed the request yet, so we leave
+    // and kthreadd or the new thread frees it. null means one of them already claimed it
+    // and is about to complete: wait (uninterruptibly) and carry on as normal.
+    const token = create.done;
+    if (mutated("split-xchg")) yield activeEngine().costOfName("READ_ONCE"); // the read and the write apart
+    create.done = null;
+    if (token !== null) return ERR_PTR(e.kthread_killed_errno === "EINTR" ? -EINTR : -ENOMEM);
+    yield* wait_for_completion(done);
+  }
+  const task = create.result as ErrOr<task_struct>;
+  if (e.kthread < 6 && !IS_ERR(task)) kthread_name_and_reset(task, name);
+  if (e.kthread >= 3) kfree(create);
+  return task;
+}
+
+/** __kthread_create_on_node (4.9+): the creation that the create and worker calls share. May sleep. */
+export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node(
+  threadfn: threadfn_t,
+  data: unknown,
+  node: number,
+  namefmt: string,
+  args: readonly PrintfArg[],
+): KGen<ErrOr<task_struct>> {
+  return yield* kthread_create_request({ threadfn, data, node }, namefmt, args);
+});
+
+/**
+ * kthread_create_on_node(threadfn, data, node, namefmt, ...args) (3.10+): creates a kernel
+ * thread (asleep, not yet run) for NUMA node `node`. Returns it or an ERR_PTR. May sleep.
+ * Until 4.8 it does the creation itself.
+ */
+export const kthread_create_on_node = kfunc(function* kthread_create_on_node(
+  threadfn: threadfn_t,
+  data: unknown,
+  node: number,
+  namefmt: string,
+  ...args: PrintfArg[]
+): KGen<ErrOr<task_struct>> {
+  kthread_api("kthread_create_on_node");
+  if (K.era.kthread < 4) return yield* kthread_create_request({ threadfn, data, node }, namefmt, args);
+  return yield* __kthread_create_on_node(threadfn, data, node, namefmt, args);
+});
+
+/** kthread_create as a function (2.6.24, 2.6.32: before kthread_create_on_node existed). */
+const kthread_create_fn = kfunc(function* kthread_create(
+  threadfn: threadfn_t,
+  data: unknown,
+  namefmt: string,
+  args: readonly PrintfArg[],
+): KGen<ErrOr<task_struct>> {
+  return yield* kthread_create_request({ threadfn, data, node: NUMA_NO_NODE }, namefmt, args);
+});
+
+/** kthread_create(threadfn, data, namefmt, ...args): on any node (a macro in C from 3.10). */
+export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: string, ...args: PrintfArg[]) {
+  if (!K.era.kthread_api.has("kthread_create_on_node")) return kthread_create_fn(threadfn, data, namefmt, args);
+  return kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
+}
+
+/** The creation call a release's kthread_create_on_cpu uses: __kthread_create_on_node from 4.9. */
+export function create_on_node(...a: Parameters<typeof __kthread_create_on_node>) {
+  if (K.era.kthread < 4) return kthread_create_on_node(a[0], a[1], a[2], a[3], ...a[4]);
+  return __kthread_create_on_node(...a);
+}
+
+/** kthread_run: kthread_create, then wake the thread if it was created. */
+export function* kthread_run(
+  threadfn: threadfn_t,
+  data: unknown,
+  namefmt: string,
+  ...args: PrintfArg[]
+): KGen<ErrOr<task_struct>> {
+  const k = yield* kthread_create(threadfn, data, namefmt, ...args);
+  if (!IS_ERR(k)) yield* wake_up_process(k);
+  return k;
+}
