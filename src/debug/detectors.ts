@@ -15,14 +15,14 @@ import {
 } from "../linux/include/sched.js";
 import type { completion, task_struct, wait_queue_head } from "../linux/include/task_struct.js";
 import { check_hung_uninterruptible_tasks } from "../linux/kernel/hung_task.js";
-import type { kthread_create_info } from "../linux/kernel/kthread.js";
+import { type kthread_create_info, request_name } from "../linux/kernel/kthread.js";
 import { lockdep_print_held_locks } from "../linux/kernel/locking/lockdep.js";
 import { sched_show_task } from "../linux/kernel/sched/core.js";
 import { type Kernel, setKernel } from "../linux/kernel.js";
 import type { Machine } from "../machine.js";
 import type { Invariant, Scenario } from "../scenarios/scenario.js";
 import type { Report, StopReason, Thread } from "../sim/engine.js";
-import { findFunctionId } from "../sim/functions.js";
+import { findFunctionId, functionId } from "../sim/functions.js";
 import { task_state_letter } from "../views/proc.js";
 
 /**
@@ -55,9 +55,16 @@ function who(p: task_struct): string {
   return `${p.comm}/${p.pid} (state ${task_state_letter(p)})`;
 }
 
-/** A kernel thread created and never woken: it sleeps in kthread() (D) until its first wakeup. */
+/**
+ * A kernel thread created and never woken: it sleeps in kthread() (D) until its first wakeup.
+ * 2.6.24 keeps no struct kthread: there, the thread still sleeps where kthread() called schedule().
+ */
 function unwoken_kthread(t: task_struct): boolean {
-  return (t.flags & PF_KTHREAD) !== 0 && t.worker_private !== null && !t.worker_private.started;
+  if ((t.flags & PF_KTHREAD) === 0) return false;
+  if (t.worker_private !== null) return !t.worker_private.started;
+  const s = t.sim.fnStack;
+  const at = s.lastIndexOf(functionId("kthread"));
+  return at >= 0 && s[at + 1] === functionId("schedule");
 }
 
 /**
@@ -139,16 +146,17 @@ function completion_of(k: Kernel, x: completion): [string, string | null] {
   for (const req of k.kthread_create_list) {
     if (req.done === x) {
       const by = k.kthreadd_task === null ? null : who(k.kthreadd_task);
-      return [`the creation of "${req.full_name?.s}", queued on kthread_create_list`, by];
+      return [`the creation of ${request_name(req)}, queued on kthread_create_list`, by];
     }
   }
   // A request kthreadd has taken off the list: it is forking the thread, or the thread runs.
   for (const rec of k.slab.live.values()) {
     const req = rec.object as kthread_create_info | null;
     if (rec.type !== "kthread_create_info" || req === null || req.done !== x) continue;
-    const thread = threads(k).find((t) => t.worker_private !== null && t.comm === req.full_name?.s.slice(0, 15));
+    const name = req.full_name?.s.slice(0, 15);
+    const thread = threads(k).find((t) => t.worker_private !== null && name !== undefined && t.comm === name);
     return [
-      `the creation of "${req.full_name?.s}" (taken by kthreadd)`,
+      `the creation of ${request_name(req)} (taken by kthreadd)`,
       thread !== undefined ? who(thread) : k.kthreadd_task === null ? null : who(k.kthreadd_task),
     ];
   }

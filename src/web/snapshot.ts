@@ -100,7 +100,12 @@ export function requestViews(m: Machine): RequestView[] {
     else if (result !== null && !IS_ERR(result)) owner = `${creator} (${who(result as task_struct)} handed it back)`;
     else if (result !== null) owner = `${creator} (kthreadd handed back the error)`;
     else owner = "kthreadd or the new thread (the creator gave up)";
-    out.push({ name: c.full_name?.s ?? "?", done: c.done === null ? "null" : "set", owner, queued });
+    out.push({
+      name: c.full_name?.s ?? "(named after creation)",
+      done: c.done === null ? "null" : "set",
+      owner,
+      queued,
+    });
   }
   return out;
 }

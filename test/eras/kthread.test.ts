@@ -4,12 +4,14 @@
  * boot (pid 1, kthreadd, the CPUs), so what is seen is the scenario's doing.
  */
 import { describe, expect, it } from "vitest";
+import { waits_on } from "../../src/debug/detectors.js";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { current } from "../../src/linux/include/current.js";
 import { type ErrOr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
 import {
   SCHED_FIFO,
   SCHED_NORMAL,
+  TASK_IDLE,
   TASK_INTERRUPTIBLE,
   TASK_KILLABLE,
   TASK_UNINTERRUPTIBLE,
@@ -18,14 +20,17 @@ import {
 import { SIGKILL } from "../../src/linux/include/signal.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
 import { do_exit } from "../../src/linux/kernel/exit.js";
+import type { kthread_create_info } from "../../src/linux/kernel/kthread.js";
 import { kthread_create, kthread_exit, kthread_run, kthread_should_stop } from "../../src/linux/kernel/kthread.js";
 import { kthread_park, kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { sleep_until_stopped } from "../../src/linux/kernel/kthread_daemon.js";
 import { kthread_create_worker, kthread_destroy_worker } from "../../src/linux/kernel/kthread_worker.js";
+import { init_completion } from "../../src/linux/kernel/sched/completion.js";
 import { sched_setscheduler_nocheck, wake_up_process } from "../../src/linux/kernel/sched/core.js";
 import { allow_signal } from "../../src/linux/kernel/signal.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { K } from "../../src/linux/kernel.js";
+import { list_add_tail, list_del_init, list_head } from "../../src/linux/lib/list.js";
 import type { Machine } from "../../src/machine.js";
 import { problems, type RunOptions, type RunResult, runScenario } from "../../src/run.js";
 import { creatorKilled } from "../../src/scenarios/kthread-creator-killed.js";
@@ -596,5 +601,48 @@ describe("the kthread scenarios declare the releases they apply to", () => {
   it("kthread-run runs on 2.6.32 and 6.19", () => {
     for (const k of ["2.6.32", "6.19"] as const)
       expect(problems(runScenario(kthreadRun, { kernel: k }).reports)).toEqual([]);
+  });
+});
+
+describe("the detectors on every kthread era", () => {
+  it("a thread created and never woken is not a deadlock on 2.6.24 (no struct kthread) nor on 6.19", () => {
+    for (const kernel of ["2.6.24", "6.19"] as const) {
+      const r = run(kernel, function* (log) {
+        const t: ErrOr<task_struct> = yield* kthread_create(sleep_until_stopped, null, "sleeper");
+        log.push(IS_ERR(t) ? `err ${PTR_ERR(t)}` : `task ${t.comm} ${t.__state}`);
+      });
+      expect(r.log).toEqual([`task sleeper ${TASK_UNINTERRUPTIBLE}`]);
+      expect(problems(r.reports)).toEqual([]);
+    }
+  });
+
+  it("the wait-for graph names a queued request by its full name from 6.4; before, the name comes after creation", () => {
+    const described = (kernel: EraName, full_name: string | null) => {
+      const r = run(kernel, function* (log) {
+        const done = init_completion();
+        const req = { done, full_name: full_name === null ? null : { s: full_name } } as kthread_create_info;
+        req.list = new list_head(req);
+        list_add_tail(req.list, K.kthread_create_list);
+        log.push(waits_on(K, { blocker: done } as task_struct)[0]);
+        list_del_init(req.list);
+      });
+      return r.log[0];
+    };
+    expect(described("6.4", "lost")).toBe('the creation of "lost", queued on kthread_create_list');
+    expect(described("6.1", null)).toBe(
+      "the creation of a kernel thread (named by its creator once created), queued on kthread_create_list",
+    );
+  });
+});
+
+describe("idle kernel threads' sleep", () => {
+  it("is S before 4.14 and TASK_IDLE (I) from 4.14: kworkers and RCU's threads after boot", () => {
+    const states = (kernel: EraName) => {
+      const r = runScenario({ name: "t", description: "" }, { kernel });
+      const pick = (comm: string) => r.machine.tasks().find((t) => t.comm === comm)?.__state;
+      return [pick("kworker/0:0"), pick("rcu_preempt") ?? pick("rcu_sched")];
+    };
+    expect(states("4.9")).toEqual([TASK_INTERRUPTIBLE, TASK_INTERRUPTIBLE]);
+    expect(states("4.14")).toEqual([TASK_IDLE, TASK_IDLE]);
   });
 });

@@ -184,6 +184,8 @@ export interface Era {
   readonly watchdog_threads: boolean;
   /** Per-CPU hotplug threads "cpuhp/N" (present 4.9, absent 4.4). */
   readonly cpuhp_threads: boolean;
+  /** Idle kernel threads (kworkers, rescuers, RCU's) sleep in TASK_IDLE, shown I (4.14+); before, in S. */
+  readonly task_idle: boolean;
   /**
    * How per-CPU kthreads (migration/N, ksoftirqd/N, watchdog/N) are made: by each subsystem's
    * CPU notifier with kthread_create + kthread_bind, woken at CPU_ONLINE (≤2.6.32: read
@@ -341,6 +343,9 @@ function profile(name: EraName): Era {
     rescuer_prefix: since("6.8") ? "kworker/R-" : "",
     watchdog_threads: !since("4.19"),
     cpuhp_threads: since("4.9"),
+    // read: kernel/workqueue.c worker_thread sleeps TASK_INTERRUPTIBLE in 4.10.1, TASK_IDLE in
+    // 4.14.177, whose fs/proc/array.c is the first with "I (idle)".
+    task_idle: since("4.14"),
     percpu_threads: since("3.0") ? "smpboot" : "notifier",
     rcu_gp_threads: since("4.20")
       ? ["rcu_preempt"]

@@ -78,6 +78,11 @@ export interface kthread_create_info extends Tracked {
   list: list_head<kthread_create_info>;
 }
 
+/** How a request is named in reports: before 6.4 the name is formatted only after creation. */
+export function request_name(req: kthread_create_info): string {
+  return req.full_name === null ? "a kernel thread (named by its creator once created)" : `"${req.full_name.s}"`;
+}
+
 // struct kthread flags
 export const KTHREAD_IS_PER_CPU = 1 << 0;
 export const KTHREAD_SHOULD_STOP = 1 << 1;

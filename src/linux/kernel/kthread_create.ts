@@ -154,8 +154,13 @@ export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: str
   return kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
 }
 
-/** The creation call a release's kthread_create_on_cpu uses: __kthread_create_on_node from 4.9. */
+/**
+ * The creation call the kernel's own users (kthread_create_on_cpu, workqueues, workers) make
+ * in a release: kthread_create before kthread_create_on_node existed, kthread_create_on_node
+ * until 4.9 made __kthread_create_on_node.
+ */
 export function create_on_node(...a: Parameters<typeof __kthread_create_on_node>) {
+  if (!K.era.kthread_api.has("kthread_create_on_node")) return kthread_create_fn(a[0], a[1], a[3], a[4]);
   if (K.era.kthread < 4) return kthread_create_on_node(a[0], a[1], a[2], a[3], ...a[4]);
   return __kthread_create_on_node(...a);
 }

@@ -6,15 +6,18 @@
  */
 import type { KGen } from "../../sim/engine.js";
 import { current } from "../include/current.js";
-import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
+import { TASK_IDLE, TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
+import { K } from "../kernel.js";
 import { try_to_freeze } from "./freezer.js";
 import { kthread_should_stop } from "./kthread.js";
 import { schedule } from "./sched/core.js";
 
 export function* kthread_idle_loop(state: number): KGen<number> {
   const me = current();
+  // Before 4.14 the idle sleepers (kworkers, RCU's threads) slept interruptibly.
+  const sleep = state === TASK_IDLE && !K.era.task_idle ? TASK_INTERRUPTIBLE : state;
   for (;;) {
-    me.__state = state;
+    me.__state = sleep;
     if (kthread_should_stop()) break;
     yield* schedule();
     yield* try_to_freeze(); // a freezable daemon freezes when the freezer wakes it

@@ -16,7 +16,7 @@ import { NUMA_NO_NODE, PF_WQ_WORKER, TASK_IDLE, TASK_INTERRUPTIBLE } from "../in
 import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
-import { __kthread_create_on_node, kthread_create, kthread_set_per_cpu, to_kthread } from "./kthread.js";
+import { create_on_node, kthread_create, kthread_set_per_cpu, to_kthread } from "./kthread.js";
 import { kthread_bind, kthread_bind_mask } from "./kthread_control.js";
 import { kthread_idle_loop } from "./kthread_daemon.js";
 import { do_set_cpus_allowed, set_user_nice, wake_up_process } from "./sched/core.js";
@@ -61,7 +61,7 @@ const rescuer_thread = kfunc(function* rescuer_thread(_rescuer: unknown) {
  * worker of a CPU that is not up yet runs unbound until workqueue_online_cpu rebinds it.
  */
 const create_worker = kfunc(function* create_worker(id_buf: string, nice: number, mask: cpumask, cpu: number) {
-  const t = yield* __kthread_create_on_node(worker_thread, null, NUMA_NO_NODE, "kworker/%s", [id_buf]);
+  const t = yield* create_on_node(worker_thread, null, NUMA_NO_NODE, "kworker/%s", [id_buf]);
   if (IS_ERR(t)) return t.errno;
   set_user_nice(t, nice);
   yield* kthread_bind_mask(t, mask);
