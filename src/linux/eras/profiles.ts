@@ -86,6 +86,8 @@ export interface Era {
   readonly sched_fork_state: "R" | "NEW";
   /** wake_up_new_task: activate on the CPU sched_fork chose (2.6.24); TASK_WAKING then select (2.6.32); select under pi_lock (3.10+). */
   readonly wake_up_new_task: "activate" | "waking" | "pi_lock";
+  /** The scheduler's wakeup preemption check: check_preempt_curr, renamed wakeup_preempt in 6.8 (absent 6.4). */
+  readonly wakeup_preempt_name: "check_preempt_curr" | "wakeup_preempt";
   /** The vfork parent's wait: uninterruptible (≤2.6.32), killable (3.x–5.x), +uninterruptible+freezable (6.1–6.4), killable+freezable (6.8+). */
   readonly vfork_wait: "D" | "KILLABLE" | "D|KILLABLE|FREEZABLE" | "KILLABLE|FREEZABLE";
   /** errno when the pid space is exhausted: ENOMEM (≤3.13, alloc_pid returned NULL), EAGAIN (4.1+). */
@@ -295,6 +297,7 @@ function profile(name: EraName): Era {
     pf_kthread: since("6.1") ? "args" : "inherited",
     sched_fork_state: since("4.9") ? "NEW" : "R",
     wake_up_new_task: since("3.0") ? "pi_lock" : since("2.6.25") ? "waking" : "activate",
+    wakeup_preempt_name: since("6.8") ? "wakeup_preempt" : "check_preempt_curr",
     vfork_wait: since("6.8")
       ? "KILLABLE|FREEZABLE"
       : since("6.1")

@@ -258,15 +258,31 @@ export const deactivate_task = ksync(function deactivate_task(rq: rq, p: task_st
   rq.nr_running--;
 });
 
-/** wakeup_preempt (check_preempt_curr before 6.8): should p preempt rq's running task? */
-export const wakeup_preempt = ksync(function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
+/** Whether p should preempt rq's running task: then mark it for rescheduling. */
+function preempt_curr_if(rq: rq, p: task_struct, flags: number): void {
   const curr = rq.curr;
   if (p.sched_class === curr.sched_class) {
     if (p.sched_class.wakeup_preempt(rq, p, flags)) resched_curr(rq);
   } else if (class_rank(p.sched_class) > class_rank(curr.sched_class)) {
     resched_curr(rq);
   }
+}
+
+/** wakeup_preempt (6.8+; read: kernel/sched/core.c of 6.4 and 6.8). */
+const wakeup_preempt_68 = ksync(function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
+  preempt_curr_if(rq, p, flags);
 });
+
+/** check_preempt_curr: the same check under its name before 6.8. */
+const check_preempt_curr = ksync(function check_preempt_curr(rq: rq, p: task_struct, flags: number): void {
+  preempt_curr_if(rq, p, flags);
+});
+
+/** The wakeup preemption check, by the running release's name for it. */
+export function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
+  if (K.era.wakeup_preempt_name === "wakeup_preempt") wakeup_preempt_68(rq, p, flags);
+  else check_preempt_curr(rq, p, flags);
+}
 
 // ---- CPU selection ---------------------------------------------------------------------
 
