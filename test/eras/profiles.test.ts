@@ -99,8 +99,15 @@ describe("choosing a release", () => {
     expect(profiles[0]?.kthread_api).toContain("kthread_run");
   });
 
-  it("tasklab run refuses an unknown release and a scenario the release cannot run (exit 2)", async () => {
+  it("tasklab run and explore refuse an unknown release and a scenario the release cannot run (exit 2)", async () => {
     expect(await main(["run", "kthread-run", "--kernel", "5.5"])).toBe(2);
     expect(err).toContain("Allowed choices are 2.6.24, 2.6.32");
+    for (const cmd of ["run", "explore"]) {
+      clearOutput();
+      expect(await main([cmd, "kthread-creator-killed-3a", "--kernel", "3.10"])).toBe(2);
+      expect(err).toBe(
+        "tasklab: scenario kthread-creator-killed-3a does not apply to Linux 3.10: it needs a killable kthread_create wait and the xchg hand-off of the request (3.13+), so it runs on 3.13 and later (see tasklab eras)\n",
+      );
+    }
   });
 });
