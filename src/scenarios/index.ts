@@ -1,6 +1,7 @@
 /** The built-in scenarios, by name. */
 import boot from "./boot.js";
 import cloneFlags from "./clone-flags.js";
+import clone3 from "./clone3.js";
 import fork from "./fork.js";
 import forkVsThread from "./fork-vs-thread.js";
 import { creatorKilled } from "./kthread-creator-killed.js";
@@ -31,6 +32,7 @@ export const SCENARIOS: readonly Scenario[] = [
   pthreadCreate,
   posixSpawn,
   cloneFlags,
+  clone3,
   forkVsThread,
   pidNamespace,
   orphans,

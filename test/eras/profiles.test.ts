@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { DEFAULT_ERA, ERA_NAMES, ERAS, era, since, versionCode } from "../../src/linux/eras/profiles.js";
-import { runScenario } from "../../src/run.js";
+import { problems, runScenario } from "../../src/run.js";
+import { findScenario } from "../../src/scenarios/index.js";
 import { checkEra, EraMismatchError, type Scenario } from "../../src/scenarios/scenario.js";
 import { clearOutput, err, out } from "../stdio.js";
 
@@ -78,6 +79,20 @@ describe("choosing a release", () => {
     expect(() => checkEra(oldOnly, era("3.10"))).not.toThrow();
     expect(() => checkEra(oldOnly, era("3.13"))).toThrow("so it runs on up to 3.10");
     expect(() => runScenario(needsClone3, { kernel: "4.4" })).toThrow(EraMismatchError);
+  });
+
+  it("the clone3 scenario is refused on 4.x with why, and runs on 5.4 and 6.19", () => {
+    const s = findScenario("clone3") as Scenario;
+    expect(() => runScenario(s, { kernel: "4.19" })).toThrow(
+      "scenario clone3 does not apply to Linux 4.19: it needs the clone3 system call (5.3+) and waitid on a pidfd (5.4+), so it runs on 5.4 and later",
+    );
+    for (const kernel of ["5.4", "6.19"]) {
+      const r = runScenario(s, { kernel });
+      expect(problems(r.reports)).toEqual([]);
+      expect(r.machine.kernel.tty.map((l) => l.text)).toEqual([
+        expect.stringMatching(/^clone3: child \d+ \(pidfd 3\) exited with status 3, waitid returned 0\n$/),
+      ]);
+    }
   });
 
   it("the machine models the release asked for", () => {
