@@ -205,9 +205,17 @@ export interface Era {
 
 /** "4.19" → 41900, "2.6.24" → 20624. */
 export function versionCode(v: string): number {
-  const [a = 0, b = 0, c = 0] = v.split(".").map(Number);
-  return a * 10000 + b * 100 + c;
+  let code = codes.get(v);
+  if (code === undefined) {
+    const [a = 0, b = 0, c = 0] = v.split(".").map(Number);
+    code = a * 10000 + b * 100 + c;
+    codes.set(v, code);
+  }
+  return code;
 }
+
+/** Parsed version numbers (the model asks about the same few releases over and over). */
+const codes = new Map<string, number>();
 
 const SUMMARIES: Readonly<Record<EraName, string>> = {
   "2.6.24": "E1: on-stack request, kthreadd waits for each new thread (started), kthreads at nice −5, no tracepoints",

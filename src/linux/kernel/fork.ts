@@ -546,15 +546,17 @@ export const kernel_thread = kfunc(function* kernel_thread(
   flags: number,
 ) {
   const kind = K.era.kernel_thread;
-  const base = {
+  const args = clone_args({
     flags: (flags | CLONE_VM | CLONE_UNTRACED) & ~CSIGNAL,
     exit_signal: flags & CSIGNAL,
     fn,
     fn_arg: arg,
-  };
-  if (kind === "pt_regs") return yield* fork_entry(clone_args({ ...base, regs: kernel_thread_regs(fn, arg) }));
-  if (kind === "stack_args") return yield* fork_entry(clone_args(base));
-  return yield* kernel_clone(clone_args({ ...base, name: kind === "args_name" ? name : null, kthread: true }));
+  });
+  if (kind === "pt_regs") args.regs = kernel_thread_regs(fn, arg);
+  if (kind === "pt_regs" || kind === "stack_args") return yield* fork_entry(args);
+  args.name = kind === "args_name" ? name : null;
+  args.kthread = true;
+  return yield* kernel_clone(args);
 });
 
 /** user_mode_thread (6.1+): like kernel_thread but not a kthread (pid 1 starts this way). */

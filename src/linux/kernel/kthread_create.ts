@@ -56,13 +56,15 @@ function* kthread_create_request(
   const e = K.era;
   const done = init_completion();
   const fields = (): kthread_create_info => ({
-    ...what,
+    threadfn: what.threadfn,
+    data: what.data,
+    node: what.node,
     result: null,
     done,
+    started: e.kthread === 1 ? init_completion() : null,
     full_name: null,
     list: null as unknown as list_head<kthread_create_info>,
     __slab: null,
-    ...(e.kthread === 1 ? { started: init_completion() } : {}),
   });
   // Up to 3.12 the request is a local variable of the creator: nothing allocated or freed.
   const create = e.kthread <= 2 ? fields() : kmalloc<kthread_create_info>("kthread_create_info", 64, fields);
