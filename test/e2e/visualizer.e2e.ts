@@ -237,6 +237,21 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     expect(page.url()).not.toMatch(/mutant|picks/);
   });
 
+  it("runs the release chosen in the Era menu: 3.13's formats and results, exactly as Node runs them", async () => {
+    await open(page, base, "?scenario=kthread-run&cpus=2&seed=1");
+    await page.getByRole("combobox", { name: "Kernel era" }).selectOption("3.13");
+    await expect.poll(() => page.url()).toMatch(/[?&]era=3\.13(&|$)/);
+    await idle(page);
+    await page.getByRole("textbox", { name: "Breakpoint function" }).fill("no_such_function");
+    await move(page, () => button(page, "Run to the breakpoint").click());
+    const node = new Session({ scenario: "kthread-run", cpus: 2, seed: 1, era: "3.13" }).run({});
+    expect(node.trace.some((l) => / sched_wakeup: .* success=1 /.test(l))).toBe(true);
+    expect(await position(page)).toBe(node.position.step);
+    expect(await page.locator(".trace .pane-head .muted").textContent()).toBe(`${node.trace.length} lines`);
+    expect(await page.locator('.trace-lines li[aria-current="true"] button').textContent()).toBe(node.trace.at(-1));
+    await screenshot(page, "era-3.13");
+  });
+
   it("had no page errors", () => {
     expect(browser.errors).toEqual([]);
   });
