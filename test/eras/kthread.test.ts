@@ -330,13 +330,13 @@ describe("the creator's wait and the request (3.10 against 3.13, 4.1+)", () => {
       expect(waits(r)).toEqual(["wait_for_completion"]);
       expect(r.log).toEqual(["task victim", "stop -4"]);
     }
-    // 3.13: a killable wait. Here the new thread completed it before the killed creator ran
-    // again, so it still gets the task (a kill before anyone claimed the request: next test).
+    // 3.13: a killable wait. The killed creator runs before the new thread takes the token,
+    // so it leaves with 3.13's -ENOMEM (the new thread frees the request: next test).
     const r = killedCreator("3.13");
     expect(problems(r.reports)).toEqual([]);
     expect(r.stateAtKill).toBe(TASK_KILLABLE);
     expect(waits(r)).toEqual(["wait_for_completion_killable"]);
-    expect(r.log).toEqual(["task victim", "stop -4"]);
+    expect(r.log).toEqual(["err -12"]);
   });
 
   it("a killed creator whose request nobody claimed gets -ENOMEM on 3.13, -EINTR on 4.4; the request is left to the new thread", () => {
@@ -644,5 +644,30 @@ describe("idle kernel threads' sleep", () => {
     };
     expect(states("4.9")).toEqual([TASK_INTERRUPTIBLE, TASK_INTERRUPTIBLE]);
     expect(states("4.14")).toEqual([TASK_IDLE, TASK_IDLE]);
+  });
+});
+
+describe("kthread-creator-killed-3a-late on every release that has the killable wait", () => {
+  it("the kill lands after kthreadd took the request, before the new thread's xchg: -ENOMEM on 3.13, -EINTR from 4.4", () => {
+    const s = creatorKilled.find((c) => c.name === "kthread-creator-killed-3a-late") as Scenario;
+    for (const kernel of [
+      "3.13",
+      "4.4",
+      "4.9",
+      "4.14",
+      "4.19",
+      "5.4",
+      "5.10",
+      "5.17",
+      "6.1",
+      "6.4",
+      "6.8",
+      "6.19",
+    ] as const) {
+      const r = runScenario(s, { kernel });
+      expect(problems(r.reports), kernel).toEqual([]);
+      const said = r.reports.map((p) => p.title).filter((t) => t.startsWith("creator:") || t.startsWith("victim:"));
+      expect(said, kernel).toEqual([`creator: kthread_create returned ${kernel === "3.13" ? -12 : -4}`]);
+    }
   });
 });

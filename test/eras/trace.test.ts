@@ -349,3 +349,17 @@ describe("function_graph", () => {
     expect(graph(era("4.4"))).toEqual([" 0) # 2000.000 us |  schedule();", " 0) + 20.000 us   |  schedule();"]);
   });
 });
+
+describe("who traces a wakeup onto an idle CPU", () => {
+  it("the waker up to 5.17; from 6.1 the woken CPU, from its wake list (<idle>)", () => {
+    // kthread-run: the new thread completes its creator's `done`; the creator's CPU is idle.
+    const waker = (kernel: string) => {
+      const r = run("kthread-run", kernel);
+      const creator = first(r, "sched_wakeup", (e) => "comm" in e && e.comm === "init");
+      const thread = first(r, "sched_wakeup_new");
+      return [creator.pid === 0 ? "idle" : creator.pid === (thread as { tpid: number }).tpid ? "new thread" : "?"];
+    };
+    expect(waker("5.17")).toEqual(["new thread"]);
+    expect(waker("6.1")).toEqual(["idle"]);
+  });
+});

@@ -86,6 +86,8 @@ export interface Era {
   readonly sched_fork_state: "R" | "NEW";
   /** wake_up_new_task: activate on the CPU sched_fork chose (2.6.24); TASK_WAKING then select (2.6.32); select under pi_lock (3.10+). */
   readonly wake_up_new_task: "activate" | "waking" | "pi_lock";
+  /** A wakeup onto an idle CPU goes to that CPU's wake list, traced there (6.1+; absent 5.17). */
+  readonly ttwu_queue_idle: boolean;
   /** The scheduler's wakeup preemption check: check_preempt_curr, renamed wakeup_preempt in 6.8 (absent 6.4). */
   readonly wakeup_preempt_name: "check_preempt_curr" | "wakeup_preempt";
   /** The vfork parent's wait: uninterruptible (≤2.6.32), killable (3.x–5.x), +uninterruptible+freezable (6.1–6.4), killable+freezable (6.8+). */
@@ -305,6 +307,8 @@ function profile(name: EraName): Era {
     pf_kthread: since("6.1") ? "args" : "inherited",
     sched_fork_state: since("4.9") ? "NEW" : "R",
     wake_up_new_task: since("3.0") ? "pi_lock" : since("2.6.25") ? "waking" : "activate",
+    // read: kernel/sched/core.c ttwu_queue_cond, 5.17 (cache and WF_ON_CPU only) vs 6.1.20.
+    ttwu_queue_idle: since("6.1"),
     wakeup_preempt_name: since("6.8") ? "wakeup_preempt" : "check_preempt_curr",
     vfork_wait: since("6.8")
       ? "KILLABLE|FREEZABLE"

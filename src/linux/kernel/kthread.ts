@@ -73,7 +73,7 @@ export interface kthread_create_info extends Tracked {
   /** The creator's on-stack completion; null once someone has taken the token (E3+). */
   done: completion | null;
   /** E1 (2.6.24) only: completed by the new thread when it exists; kthreadd waits on it. */
-  started: completion | null;
+  started?: completion;
   full_name: (Tracked & { s: string }) | null;
   list: list_head<kthread_create_info>;
 }

@@ -61,7 +61,6 @@ function* kthread_create_request(
     node: what.node,
     result: null,
     done,
-    started: e.kthread === 1 ? init_completion() : null,
     full_name: null,
     list: null as unknown as list_head<kthread_create_info>,
     __slab: null,
@@ -69,6 +68,7 @@ function* kthread_create_request(
   // Up to 3.12 the request is a local variable of the creator: nothing allocated or freed.
   const create = e.kthread <= 2 ? fields() : kmalloc<kthread_create_info>("kthread_create_info", 64, fields);
   if (create === null) return ERR_PTR(-ENOMEM);
+  if (e.kthread === 1) create.started = init_completion();
   create.list = new list_head(create);
   const name = vsprintf(namefmt, args);
   if (e.kthread === 6) {

@@ -253,8 +253,10 @@ export const activate_task = ksync(function activate_task(rq: rq, p: task_struct
 });
 
 export const deactivate_task = ksync(function deactivate_task(rq: rq, p: task_struct, flags: number): void {
-  p.on_rq = 0;
+  // Dequeued while still on_rq, as dequeue_entity charges it first: a task going to sleep
+  // moves its queue's min_vruntime up to where it got.
   p.sched_class.dequeue_task(rq, p, flags);
+  p.on_rq = 0;
   rq.nr_running--;
 });
 
@@ -408,11 +410,15 @@ const ttwu_do_activate = ksync(function ttwu_do_activate(rq: rq, p: task_struct,
 });
 
 /**
- * ttwu_queue_cond: a wakeup onto another CPU that has nothing running is handed to that
- * CPU (its wake list) instead of being done from here; then sched_wakeup is traced there.
- * (All CPUs share one cache in the model; the stop class is never queued so.)
+ * ttwu_queue_cond: from 6.1, a wakeup onto another CPU that has nothing running is handed to
+ * that CPU (its wake list) instead of being done from here; then sched_wakeup is traced
+ * there. Before (read: 5.10.7, 5.17), only a CPU that shares no cache with this one, or one
+ * the wakee is still switching out of, got the wakeup queued: neither happens in the model
+ * (one shared cache; a switch is one step), so the waker activates the task itself.
+ * (The stop class is never queued so.)
  */
 function ttwu_queue_cond(p: task_struct, cpu: number): boolean {
+  if (!K.era.ttwu_queue_idle) return false;
   if (p.sched_class === stop_sched_class) return false;
   if (!K.cpu_online_mask.test(cpu) || !p.cpus_mask.test(cpu)) return false;
   if (cpu === smp_processor_id()) return false;
