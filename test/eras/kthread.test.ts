@@ -14,6 +14,7 @@ import {
   TASK_IDLE,
   TASK_INTERRUPTIBLE,
   TASK_KILLABLE,
+  TASK_PARKED,
   TASK_UNINTERRUPTIBLE,
   TIF_NOTIFY_SIGNAL,
 } from "../../src/linux/include/sched.js";
@@ -21,7 +22,13 @@ import { SIGKILL } from "../../src/linux/include/signal.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
 import { do_exit } from "../../src/linux/kernel/exit.js";
 import type { kthread_create_info } from "../../src/linux/kernel/kthread.js";
-import { kthread_create, kthread_exit, kthread_run, kthread_should_stop } from "../../src/linux/kernel/kthread.js";
+import {
+  kthread_create,
+  kthread_exit,
+  kthread_run,
+  kthread_should_stop,
+  to_kthread,
+} from "../../src/linux/kernel/kthread.js";
 import { kthread_park, kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { sleep_until_stopped } from "../../src/linux/kernel/kthread_daemon.js";
 import { kthread_create_worker, kthread_destroy_worker } from "../../src/linux/kernel/kthread_worker.js";
@@ -544,6 +551,26 @@ describe("kthread_stop, kthread_park, workers", () => {
     };
     expect(twice("4.14")).toEqual({ log: ["park 0", "park 0"], warns: 0 });
     expect(twice("4.19")).toEqual({ log: ["park 0", "park -16"], warns: 1 });
+  });
+
+  it("the park hand-shake: up to 4.14 `parked` once per park and no wait for the CPU; 4.19 waits until it is off its CPU", () => {
+    const park = (kernel: EraName) => {
+      let parked: unknown = null;
+      const r = run(kernel, function* (log) {
+        const t = yield* kthread_create(sleep_until_stopped, null, "p");
+        if (IS_ERR(t)) return;
+        parked = to_kthread(t).parked;
+        log.push(`park ${yield* kthread_park(t)} state ${t.__state}`);
+        yield* kthread_park(t); // up to 4.14: already parked, nothing; 4.19: -EBUSY
+        yield* kthread_stop(t);
+      });
+      const parker = r.calls.filter((c) => c.comm === "init" && c.fn === "wait_task_inactive");
+      const completes = r.calls.filter((c) => c.fn === "complete" && c.args[0] === parked).length;
+      return { log: r.log, parker: parker.map((c) => c.fn), completes };
+    };
+    const parked = `park 0 state ${TASK_PARKED}`;
+    expect(park("4.14")).toEqual({ log: [parked], parker: [], completes: 1 });
+    expect(park("4.19")).toEqual({ log: [parked], parker: ["wait_task_inactive"], completes: 1 });
   });
 
   it("kthread_create_worker wakes the worker's thread in 6.8 (asleep in S in its loop), leaves it in D in 6.19", () => {

@@ -61,8 +61,14 @@ export interface Era {
   readonly kthread_affine_node: boolean;
   /** kthread_create_worker* wake the worker (until 6.13; 6.14+ leave it asleep). */
   readonly kthread_worker_wakes: boolean;
-  /** kthread_park WARNs and returns −EBUSY when a park is already asked (4.19+). */
-  readonly kthread_park_ebusy: boolean;
+  /**
+   * The park protocol: up to 4.14 a KTHREAD_IS_PARKED bit (kthread_park returns 0 at once for
+   * a parked thread, the thread completes `parked` once per park, kthread_unpark wakes only a
+   * parked thread); from 4.19 SHOULD_PARK alone, a second request WARNs and returns −EBUSY,
+   * and the parker also waits until the thread is off its CPU (read: kernel/kthread.c of
+   * 4.14.177 and 4.19).
+   */
+  readonly kthread_park_protocol: "is_parked" | "should_park";
   /** The kthread API calls this release has (by their Linux names). */
   readonly kthread_api: ReadonlySet<string>;
 
@@ -298,7 +304,7 @@ function profile(name: EraName): Era {
     kthread_stop_notify_signal: since("6.1"),
     kthread_affine_node: since("6.14"),
     kthread_worker_wakes: !since("6.14"),
-    kthread_park_ebusy: since("4.19"),
+    kthread_park_protocol: since("4.19") ? "should_park" : "is_parked",
     kthread_api: new Set(Object.keys(KTHREAD_API_SINCE).filter((f) => since(KTHREAD_API_SINCE[f] as string))),
     fork_fn: since("5.10") ? "kernel_clone" : since("4.2") ? "_do_fork" : "do_fork",
     clone_args: since("5.3"),

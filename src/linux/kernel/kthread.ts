@@ -87,6 +87,8 @@ export function request_name(req: kthread_create_info): string {
 export const KTHREAD_IS_PER_CPU = 1 << 0;
 export const KTHREAD_SHOULD_STOP = 1 << 1;
 export const KTHREAD_SHOULD_PARK = 1 << 2;
+/** Up to 4.14: the thread sits in TASK_PARKED (it completed `parked` for this park). */
+export const KTHREAD_IS_PARKED = 1 << 3;
 
 /** struct kthread: per-thread state of the kthread layer, in task->worker_private. */
 export interface kthread extends Tracked {
@@ -253,14 +255,25 @@ export function kthread_is_per_cpu(k: task_struct): boolean {
  */
 const __kthread_parkme = kfunc(function* __kthread_parkme(self: kthread) {
   const me = current();
+  const is_parked = K.era.kthread_park_protocol === "is_parked";
   for (;;) {
     me.__state = TASK_PARKED;
     if (!(self.flags & KTHREAD_SHOULD_PARK)) break;
+    if (is_parked) {
+      // Up to 4.14: `parked` is completed once per park, marked by KTHREAD_IS_PARKED.
+      if (!(self.flags & KTHREAD_IS_PARKED)) {
+        self.flags |= KTHREAD_IS_PARKED;
+        yield* complete(self.parked);
+      }
+      yield* schedule();
+      continue;
+    }
     preempt_disable();
     yield* complete(self.parked);
     yield* schedule_preempt_disabled();
     preempt_enable();
   }
+  self.flags &= ~KTHREAD_IS_PARKED;
   me.__state = TASK_RUNNING;
 });
 

@@ -26,6 +26,7 @@ import { kasan_check } from "../mm/slab.js";
 import { get_task_struct, put_task_struct } from "./fork.js";
 import {
   create_on_node,
+  KTHREAD_IS_PARKED,
   KTHREAD_IS_PER_CPU,
   KTHREAD_SHOULD_PARK,
   KTHREAD_SHOULD_STOP,
@@ -111,31 +112,47 @@ export function* kthread_run_on_cpu(threadfn: threadfn_t, data: unknown, cpu: nu
 }
 
 /**
- * kthread_unpark: lets a parked thread go on. Does nothing unless it was asked to park; a
- * per-CPU thread is first bound to its CPU again while it sits in TASK_PARKED (it lost the
- * binding if it was parked while that CPU was down).
+ * kthread_unpark: lets a parked thread go on. Does nothing unless it was asked to park (up to
+ * 4.14: unless it did park); a per-CPU thread is first bound to its CPU again while it sits
+ * in TASK_PARKED (it lost the binding if it was parked while that CPU was down).
  */
 export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
   kthread_api("kthread_unpark");
   const kt = to_kthread(k);
-  if (!(kt.flags & KTHREAD_SHOULD_PARK)) return;
+  if (K.era.kthread_park_protocol === "is_parked") {
+    // Up to 4.14: only a thread that did park is re-bound and woken.
+    kt.flags &= ~KTHREAD_SHOULD_PARK;
+    if (!(kt.flags & KTHREAD_IS_PARKED)) return;
+    kt.flags &= ~KTHREAD_IS_PARKED;
+  } else {
+    if (!(kt.flags & KTHREAD_SHOULD_PARK)) return;
+    kt.flags &= ~KTHREAD_SHOULD_PARK;
+  }
   if (kt.flags & KTHREAD_IS_PER_CPU) yield* __kthread_bind_mask(k, cpumask_of(kt.cpu), TASK_PARKED);
-  kt.flags &= ~KTHREAD_SHOULD_PARK;
   yield* wake_up_state(k, TASK_PARKED);
 });
 
 /**
- * kthread_park: asks k to park and waits until it sleeps in TASK_PARKED, off its CPU.
- * Works on a never-woken thread: it wakes, parks before threadfn, and runs threadfn after
- * kthread_unpark. Returns 0; -ENOSYS (WARN) if k is exiting; if a park is already pending,
- * -EBUSY with a WARN (4.19+), else 0 without waiting (before 4.19 the thread was taken as
- * parked already: KTHREAD_IS_PARKED). May sleep.
+ * kthread_park: asks k to park and waits until it sleeps in TASK_PARKED (from 4.19 also
+ * until it is off its CPU). Works on a never-woken thread: it wakes, parks before
+ * threadfn, and runs threadfn after kthread_unpark. Returns 0; -ENOSYS (WARN) if k is
+ * exiting; a second request is -EBUSY with a WARN from 4.19; up to 4.14 a thread already
+ * parked (KTHREAD_IS_PARKED) is left as it is, 0. May sleep.
  */
 export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
   kthread_api("kthread_park");
   const kt = to_kthread(k);
   if (WARN_ON((k.flags & PF_EXITING) !== 0, "kernel/kthread.c")) return -ENOSYS;
-  if (!K.era.kthread_park_ebusy && kt.flags & KTHREAD_SHOULD_PARK) return 0;
+  if (K.era.kthread_park_protocol === "is_parked") {
+    // Up to 4.14: a parked thread is left alone; otherwise ask, wake, wait for `parked`.
+    if (kt.flags & KTHREAD_IS_PARKED) return 0;
+    kt.flags |= KTHREAD_SHOULD_PARK;
+    if (k !== current()) {
+      yield* wake_up_process(k);
+      yield* wait_for_completion(kt.parked);
+    }
+    return 0;
+  }
   if (WARN_ON_ONCE((kt.flags & KTHREAD_SHOULD_PARK) !== 0, "kernel/kthread.c", "kthread_park/should_park"))
     return -EBUSY;
   kt.flags |= KTHREAD_SHOULD_PARK;
