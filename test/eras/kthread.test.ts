@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { waits_on } from "../../src/debug/detectors.js";
-import type { EraName } from "../../src/linux/eras/profiles.js";
+import { ERA_NAMES, type EraName, era, since } from "../../src/linux/eras/profiles.js";
 import { current } from "../../src/linux/include/current.js";
 import { type ErrOr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
 import {
@@ -689,20 +689,7 @@ describe("idle kernel threads' sleep", () => {
 describe("kthread-creator-killed-3a-late on every release that has the killable wait", () => {
   it("the kill lands after kthreadd took the request, before the new thread's xchg: -ENOMEM on 3.13, -EINTR from 4.4", () => {
     const s = creatorKilled.find((c) => c.name === "kthread-creator-killed-3a-late") as Scenario;
-    for (const kernel of [
-      "3.13",
-      "4.4",
-      "4.9",
-      "4.14",
-      "4.19",
-      "5.4",
-      "5.10",
-      "5.17",
-      "6.1",
-      "6.4",
-      "6.8",
-      "6.19",
-    ] as const) {
+    for (const kernel of ERA_NAMES.filter((n) => since(era(n), "3.13"))) {
       const r = runScenario(s, { kernel });
       expect(problems(r.reports), kernel).toEqual([]);
       const said = r.reports.map((p) => p.title).filter((t) => t.startsWith("creator:") || t.startsWith("victim:"));
