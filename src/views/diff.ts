@@ -14,6 +14,7 @@
  * Pure functions over typed records: no Node API, no formatting of the model's objects.
  */
 import type { Era } from "../linux/eras/profiles.js";
+import { errname } from "../linux/include/errno.js";
 import type { TraceRecord } from "../trace/events.js";
 import { formatEventText } from "../trace/ftrace.js";
 
@@ -392,8 +393,16 @@ function formatHunks(hs: readonly DiffLine[][], out: string[]): void {
 
 const MAX_VALUES = 8;
 
+/** A value as shown: a negative errno with its name ("-12 (-ENOMEM)"). */
+function shownValue(v: string): string {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n >= 0 || n < -4095) return v;
+  const name = errname(n);
+  return name === v ? v : `${v} (${name})`;
+}
+
 function values(v: readonly string[]): string {
-  const shown = v.slice(0, MAX_VALUES).join(", ");
+  const shown = v.slice(0, MAX_VALUES).map(shownValue).join(", ");
   return v.length > MAX_VALUES ? `[${shown}, … ${v.length} in all]` : `[${shown}]`;
 }
 

@@ -112,7 +112,7 @@ describe("tasklab diff", () => {
     const d = diffRuns("synthetic", run("6.8", "-4", 40), run("6.19", "0", 52));
     expect(d.calls).toEqual([]);
     expect(d.retvals).toEqual([{ role: "init", fn: "kthread_stop", a: ["-4"], b: ["0"] }]);
-    expect(formatDiff(d)).toContain("init kthread_stop()\n-[-4]\n+[0]");
+    expect(formatDiff(d)).toContain("init kthread_stop()\n-[-4 (-EINTR)]\n+[0]");
     expect(diffRuns("synthetic", run("6.8", "0", 40), run("6.19", "0", 52)).retvals).toEqual([]);
   });
 
