@@ -93,6 +93,16 @@ export interface DetectorOptions {
   invariants?: boolean;
 }
 
+/** A task as slab records name it, "comm/pid": one string per task and name, not per allocation. */
+const slabNames = new WeakMap<task_struct, { comm: string; name: string }>();
+function slabTaskName(p: task_struct): string {
+  const c = slabNames.get(p);
+  if (c !== undefined && c.comm === p.comm) return c.name;
+  const name = `${p.comm}/${p.pid}`;
+  slabNames.set(p, { comm: p.comm, name });
+  return name;
+}
+
 /** What the leak scan looks at: every live object, or those allocated after boot. */
 export type LeakScope = "all" | "scenario";
 
@@ -295,7 +305,7 @@ export class Machine {
       slab: createSlabState(() => {
         const e = this.engine;
         const p = e.running?.owner as task_struct | undefined;
-        return p ? `${p.comm}/${p.pid}` : "?";
+        return p ? slabTaskName(p) : "?";
       }),
       hotplug_threads: [],
       unbound_percpu_workers: [],

@@ -47,10 +47,13 @@ export interface SlabState {
   onAlloc: ((rec: SlabRecord) => void) | null;
   onFree: ((rec: SlabRecord) => void) | null;
   describeCurrent: () => string;
+  /** Saved stacks by their text: records made on the same call path share one array. */
+  stacks: Map<string, readonly number[]>;
 }
 
 export function createSlabState(describeCurrent: () => string): SlabState {
   return {
+    stacks: new Map(),
     nextId: 1,
     live: new Map(),
     allocs: 0,
@@ -69,10 +72,27 @@ export function useSlab(s: SlabState): void {
   slab = s;
 }
 
-function here(): { stack: number[]; time: number; cpu: number } {
+function here(): { stack: readonly number[]; time: number; cpu: number } {
   const e = activeEngine();
-  return { stack: e.running.fnStack.slice(), time: e.runningCpu.clock, cpu: e.runningCpu.id };
+  return { stack: savedStack(e.running.fnStack), time: e.runningCpu.clock, cpu: e.runningCpu.id };
 }
+
+/**
+ * The stack to keep in a record: one shared copy per distinct call path (a live kthread's
+ * eight records would otherwise hold eight arrays; there are few paths, and many objects).
+ */
+function savedStack(stack: readonly number[]): readonly number[] {
+  const key = stack.join(",");
+  let saved = slab.stacks.get(key);
+  if (saved === undefined) {
+    saved = stack.slice();
+    slab.stacks.set(key, saved);
+  }
+  return saved;
+}
+
+/** The free stack of a live object. */
+const NOT_FREED: readonly number[] = [];
 
 /** A saved stack as report lines, innermost first, each prefixed with `indent`. */
 function stackLines(stack: readonly number[], indent: string): string[] {
@@ -108,7 +128,7 @@ function slab_alloc<T extends Tracked>(cache: string, type: string, size: number
     allocCpu: at.cpu,
     allocTask: slab.describeCurrent(),
     freed: false,
-    freeStack: [],
+    freeStack: NOT_FREED,
     freeTime: 0,
     freeTask: "",
     object: obj,
