@@ -112,7 +112,12 @@ export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as co
 function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pid_namespace): task_struct {
   const fs: fs_struct = { users: 1, umask: 0o022, in_exec: false, __slab: null };
   const files: files_struct = init_files();
-  const sighand: sighand_struct = { count: 1, action: new Int32Array(64).fill(SIG_DFL), __slab: null };
+  const sighand: sighand_struct = {
+    count: 1,
+    action: new Int32Array(64).fill(SIG_DFL),
+    action_shared: false,
+    __slab: null,
+  };
   const signal: signal_struct = {
     sigcnt: 1,
     nr_threads: 1,

@@ -24,7 +24,7 @@ import type { task_struct } from "../linux/include/task_struct.js";
 import { do_group_exit } from "../linux/kernel/exit.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../linux/kernel/pid.js";
 import { schedule } from "../linux/kernel/sched/core.js";
-import { get_signal, send_signal } from "../linux/kernel/signal.js";
+import { get_signal, send_signal, sighand_action_mut } from "../linux/kernel/signal.js";
 import { put_user, read_user, spend, write_user } from "../linux/mm/memory.js";
 import { activeEngine, type KGen } from "../sim/engine.js";
 import { libc_start_main } from "./libc.js";
@@ -184,7 +184,7 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
 
 /** force_sig: a fault the program caused; an ignored signal is made deadly again. */
 function* force_sig(p: task_struct, sig: number): KGen<void> {
-  if (p.sighand !== null && p.sighand.action[sig - 1] === SIG_IGN) p.sighand.action[sig - 1] = SIG_DFL;
+  if (p.sighand !== null && p.sighand.action[sig - 1] === SIG_IGN) sighand_action_mut(p.sighand)[sig - 1] = SIG_DFL;
   // force_sig_info_to_task: a namespace init gets no protection from its own faults.
   if (p.sighand?.action[sig - 1] === SIG_DFL) p.signal.flags &= ~SIGNAL_UNKILLABLE;
   yield* send_signal(sig, p, false, true);

@@ -122,11 +122,14 @@ export const copy_sighand = kleaf(function copy_sighand(clone_flags: number, tsk
 
 /** A private copy of a handler table (copy_sighand, and exec's unshare_sighand). */
 export function dup_sighand(old: sighand_struct): sighand_struct | null {
-  return kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
+  const sh = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
     count: 1,
-    action: Int32Array.from(old.action),
+    action: old.action,
+    action_shared: true,
     __slab: null,
   }));
+  if (sh !== null) old.action_shared = true;
+  return sh;
 }
 
 export function __cleanup_sighand(sighand: sighand_struct): void {

@@ -25,7 +25,7 @@ import {
   sigmask,
   valid_signal,
 } from "../include/signal.js";
-import type { task_struct } from "../include/task_struct.js";
+import type { sighand_struct, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
 import { CAP_KILL, has_ns_capability } from "./cred.js";
@@ -141,21 +141,30 @@ export function flush_signals(p: task_struct): void {
   p.ti_flags &= ~TIF_SIGPENDING;
 }
 
+/** The handler table of `sh`, its own (copied first if it still shares one), to write to. */
+export function sighand_action_mut(sh: sighand_struct): Int32Array {
+  if (sh.action_shared) {
+    sh.action = Int32Array.from(sh.action);
+    sh.action_shared = false;
+  }
+  return sh.action;
+}
+
 /** ignore_signals: every handler becomes SIG_IGN (kthreadd does this; its children inherit it). */
 export function ignore_signals(p: task_struct): void {
-  p.sighand?.action.fill(SIG_IGN);
+  if (p.sighand) sighand_action_mut(p.sighand).fill(SIG_IGN);
   flush_signals(p);
 }
 
 /** allow_signal: a kernel thread opts in to receiving `sig` (its handler stops being SIG_IGN). */
 export function allow_signal(p: task_struct, sig: number): void {
-  if (p.sighand) p.sighand.action[sig - 1] = 2;
+  if (p.sighand) sighand_action_mut(p.sighand)[sig - 1] = 2;
 }
 
 /** flush_signal_handlers (exec): caught signals go back to their default; ignored stay ignored. */
 export function flush_signal_handlers(p: task_struct): void {
-  const a = p.sighand?.action;
-  if (a === undefined) return;
+  if (!p.sighand) return;
+  const a = sighand_action_mut(p.sighand);
   for (let i = 0; i < a.length; i++) if (a[i] !== SIG_IGN) a[i] = SIG_DFL;
 }
 
@@ -251,7 +260,7 @@ export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
   const old = sighand.action[sig - 1] as number;
   if (oldact !== 0 && (yield* put_user(old, me.mm, oldact)) < 0) return -14;
   if (h !== null) {
-    sighand.action[sig - 1] = h;
+    sighand_action_mut(sighand)[sig - 1] = h;
     if (h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig))) {
       for (const t of me.signal.thread_head) t.pending.signal &= ~sigmask(sig);
       me.signal.shared_pending.signal &= ~sigmask(sig);
