@@ -4,14 +4,14 @@
  * trace in its own formats, then what the run's programs printed and what the detectors
  * reported. 2.6.24 has no tracepoints, so its files hold the model's function tracer instead:
  * the era's call sequence. A scenario a release cannot run (the creator's wait is killable only
- * from 3.13) is asserted to be refused. Regenerate with UPDATE_GOLDEN=1 and read the diff.
+ * from 3.13) is asserted to be refused. Regenerate with UPDATE_GOLDEN=1 and read the diff (a missing file fails).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERA_NAMES, era } from "../../src/linux/eras/profiles.js";
 import { formatReport, type RunOptions, runScenario, traceText } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import { appliesTo, EraMismatchError, type Scenario } from "../../src/scenarios/scenario.js";
+import { expectGolden } from "../golden-file.js";
 
 /** The issue's list; "kthread-creator-killed" is its four interleavings of the spec's §2.2. */
 const NAMES = [
@@ -46,14 +46,6 @@ describe.each(ERA_NAMES.map((k) => [k] as const))("Linux %s", (kernel) => {
     }
     const text = goldenText(s, kernel);
     expect(goldenText(s, kernel)).toBe(text);
-    const dir = new URL(`../golden/eras/${kernel}/`, import.meta.url);
-    const file = new URL(`${name}.txt`, dir);
-    if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(file, text);
-    }
-    const want = readFileSync(file, "utf8").split("\n");
-    const got = text.split("\n");
-    for (let i = 0; i < Math.max(want.length, got.length); i++) expect(got[i], `line ${i + 1}`).toBe(want[i]);
+    expectGolden(new URL(`../golden/eras/${kernel}/${name}.txt`, import.meta.url), text);
   });
 });

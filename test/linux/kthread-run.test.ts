@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../../src/linux/include/err.js";
 import { kthread_create, kthread_run, kthread_should_stop } from "../../src/linux/kernel/kthread.js";
@@ -10,6 +9,7 @@ import { problems, runScenario, traceText } from "../../src/run.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";
 import type { TraceRecord } from "../../src/trace/events.js";
 import { formatEventText, formatPrevState } from "../../src/trace/ftrace.js";
+import { expectGolden } from "../golden-file.js";
 import { runMain } from "../helpers.js";
 
 /** "pid event text" for the records of the given pids (and switches to them), in trace order. */
@@ -104,11 +104,7 @@ describe.each([1, 2, 4])("kthread-run on %i CPUs", (cpus) => {
 describe("the kthread-run trace file", () => {
   it("matches the golden trace line by line (2 CPUs, seed 1)", () => {
     const text = traceText(runScenario(kthreadRun, { cpus: 2, seed: 1 }));
-    const file = new URL("../golden/kthread-run.2cpu.seed1.trace", import.meta.url);
-    if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
-    const want = readFileSync(file, "utf8").split("\n");
-    const got = text.split("\n");
-    for (let i = 0; i < Math.max(want.length, got.length); i++) expect(got[i], `line ${i + 1}`).toBe(want[i]);
+    expectGolden(new URL("../golden/kthread-run.2cpu.seed1.trace", import.meta.url), text);
   });
 
   it("prints prev_state as the kernel does", () => {

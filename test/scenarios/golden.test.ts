@@ -1,12 +1,12 @@
 /**
  * Every built-in scenario's trace (2 CPUs, seed 1) against its golden file, line by line:
  * any change of behaviour shows up here first. After an intended change, regenerate with
- * UPDATE_GOLDEN=1 and read the diff.
+ * UPDATE_GOLDEN=1 and read the diff (a missing file fails).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runScenario, traceText } from "../../src/run.js";
 import { SCENARIOS } from "../../src/scenarios/index.js";
+import { expectGolden } from "../golden-file.js";
 
 describe.each(SCENARIOS.filter((s) => s.name !== "boot" && s.name !== "kthread-run").map((s) => [s.name, s] as const))(
   "scenario %s",
@@ -14,11 +14,7 @@ describe.each(SCENARIOS.filter((s) => s.name !== "boot" && s.name !== "kthread-r
     it("gives the golden trace, and the same trace twice", () => {
       const text = traceText(runScenario(scenario, { cpus: 2, seed: 1 }));
       expect(traceText(runScenario(scenario, { cpus: 2, seed: 1 }))).toBe(text);
-      const file = new URL(`../golden/${name}.2cpu.seed1.trace`, import.meta.url);
-      if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
-      const want = readFileSync(file, "utf8").split("\n");
-      const got = text.split("\n");
-      for (let i = 0; i < Math.max(want.length, got.length); i++) expect(got[i], `line ${i + 1}`).toBe(want[i]);
+      expectGolden(new URL(`../golden/${name}.2cpu.seed1.trace`, import.meta.url), text);
     });
   },
 );

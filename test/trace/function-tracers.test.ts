@@ -1,21 +1,17 @@
 /** The function and function_graph tracers: golden output, and the filters as documented. */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runScenario, traceText } from "../../src/run.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";
 import type { GraphOptions } from "../../src/trace/function-graph.js";
 import type { TracerOptions } from "../../src/trace/function-tracer.js";
+import { expectGolden } from "../golden-file.js";
 
 function trace(tracer: TracerOptions, graph: GraphOptions = {}): string {
   return traceText(runScenario(kthreadRun, { cpus: 2, seed: 1, tracer }), graph);
 }
 
 function golden(name: string, text: string): void {
-  const file = new URL(`../golden/${name}`, import.meta.url);
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
-  const want = readFileSync(file, "utf8").split("\n");
-  const got = text.split("\n");
-  for (let i = 0; i < Math.max(want.length, got.length); i++) expect(got[i], `${name} line ${i + 1}`).toBe(want[i]);
+  expectGolden(new URL(`../golden/${name}`, import.meta.url), text, `${name} `);
 }
 
 describe("function_graph", () => {
