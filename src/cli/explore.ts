@@ -106,9 +106,11 @@ function resultFile(r: ExploreResult, elapsedMs: number): ResultFile {
 
 async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
   // A scenario file is loaded here, and again by each pool worker, under its absolute path.
-  const builtin = findScenario(ref) !== undefined;
-  const name = builtin ? ref : resolve(ref);
-  if (!builtin) registerScenario(name, await loadScenario(ref));
+  const builtin = findScenario(ref);
+  const name = builtin !== undefined ? ref : resolve(ref);
+  const scenario = builtin ?? (await loadScenario(ref));
+  checkEra(scenario, era(f.kernel));
+  if (builtin === undefined) registerScenario(name, scenario);
   const target: Target = {
     scenario: name,
     cpus: f.cpus,
@@ -116,7 +118,6 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
     mutant: f.mutant ?? null,
     ...(f.kernel === DEFAULT_ERA ? {} : { kernel: f.kernel }),
   };
-  checkEra(findScenario(name) ?? (await loadScenario(ref)), era(f.kernel));
   const o: ExploreOptions = {
     ...EXPLORE_DEFAULTS,
     strategy: f.strategy,

@@ -19,6 +19,9 @@ import { functionId } from "../sim/functions.js";
 
 const LOCAL_FUNCTIONS = [
   "kernel_thread",
+  // The fork entry under each release's name (one body: kernel/fork.ts fork_common).
+  "do_fork",
+  "_do_fork",
   "kernel_clone",
   "copy_process",
   "dup_task_struct",

@@ -63,6 +63,15 @@ describe("the reduction", () => {
     expect([...on.stats.states].sort()).toEqual([...off.stats.states].sort());
     expect(on.stats.schedules).toBeLessThan(off.stats.schedules);
   }, 120_000);
+
+  it("loses no terminal state on a do_fork release either (3.13)", async () => {
+    const t = { ...killed(), kernel: "3.13" };
+    const on = await explore(t, dfs(1));
+    const off = await explore(t, dfs(1, { reduce: false }));
+    expect(on.stats.counterexample).toBeNull();
+    expect([...on.stats.states].sort()).toEqual([...off.stats.states].sort());
+    expect(on.stats.schedules).toBeLessThan(off.stats.schedules);
+  }, 120_000);
 });
 
 const MUTANTS: {
