@@ -7,7 +7,6 @@
 import { IS_ERR } from "../linux/include/err.js";
 import {
   kthread_cancel_delayed_work_sync,
-  kthread_create_worker,
   kthread_destroy_worker,
   kthread_flush_work,
   kthread_flush_worker,
@@ -15,12 +14,11 @@ import {
   kthread_init_work,
   kthread_queue_delayed_work,
   kthread_queue_work,
-  kthread_run_worker,
   type kthread_work,
+  start_kthread_worker,
 } from "../linux/kernel/kthread_worker.js";
 import { printk } from "../linux/kernel/printk/printk.js";
 import { msleep } from "../linux/kernel/time/timer.js";
-import { K } from "../linux/kernel.js";
 import { mdelay } from "../linux/lib/delay.js";
 import { defineScenario } from "./scenario.js";
 
@@ -48,9 +46,7 @@ export default defineScenario({
   *main() {
     // As a module built for both sides of 6.14 would: kthread_run_worker where it exists;
     // before, kthread_create_worker wakes the worker itself.
-    const worker = K.era.kthread_api.has("kthread_run_worker")
-      ? yield* kthread_run_worker(0, "my_worker")
-      : yield* kthread_create_worker(0, "my_worker");
+    const worker = yield* start_kthread_worker(0, "my_worker");
     if (IS_ERR(worker)) return;
     const a = kthread_init_work(work_a);
     const b = kthread_init_work(work_b);

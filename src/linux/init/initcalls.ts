@@ -16,7 +16,7 @@ import { IS_ERR } from "../include/err.js";
 import { PF_NOFREEZE, TASK_IDLE, TASK_INTERRUPTIBLE } from "../include/sched.js";
 import { kthread_run } from "../kernel/kthread.js";
 import { kthread_idle_loop } from "../kernel/kthread_daemon.js";
-import { kthread_run_worker } from "../kernel/kthread_worker.js";
+import { start_kthread_worker } from "../kernel/kthread_worker.js";
 import { rcu_spawn_gp_kthread } from "../kernel/rcu/tree.js";
 import { set_user_nice } from "../kernel/sched/core.js";
 import { spawn_ksoftirqd } from "../kernel/softirq.js";
@@ -126,7 +126,7 @@ export const do_pre_smp_initcalls = kfunc(function* do_pre_smp_initcalls() {
  */
 export function* before_smp_init(): KGen<void> {
   if (K.era.workqueue_threads === "kworker") {
-    if (since(K.era, "6.8")) yield* kthread_run_worker(0, "pool_workqueue_release");
+    if (since(K.era, "6.8")) yield* start_kthread_worker(0, "pool_workqueue_release");
     yield* workqueue_init();
     if (since(K.era, "4.14")) yield* init_rescuer("mm_percpu_wq");
   }

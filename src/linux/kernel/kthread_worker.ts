@@ -178,6 +178,17 @@ export function* kthread_run_worker(flags: number, namefmt: string, ...args: Pri
   return worker;
 }
 
+/**
+ * A running worker as the release's own code gets one: kthread_run_worker from 6.14;
+ * before, kthread_create_worker, which wakes it itself. (Not a Linux function: the model's
+ * callers that exist on both sides of 6.14 — the boot's workers, scenarios — use it.)
+ */
+export function start_kthread_worker(flags: number, namefmt: string, ...args: PrintfArg[]) {
+  return K.era.kthread_api.has("kthread_run_worker")
+    ? kthread_run_worker(flags, namefmt, ...args)
+    : kthread_create_worker(flags, namefmt, ...args);
+}
+
 /** kthread_run_worker_on_cpu (6.14+): kthread_create_worker_on_cpu, then wake its thread. */
 export function* kthread_run_worker_on_cpu(cpu: number, flags: number, namefmt: string) {
   kthread_api("kthread_run_worker");
