@@ -1,18 +1,19 @@
 /**
  * `tasklab diff <scenario> --kernel A --kernel B`: runs the scenario on both releases (same
  * seed and CPUs) with the function_graph tracer and every event, and prints what differs:
- * call paths, events, return values (views/diff.ts). Runs in-process: two runs of a
- * scenario, deterministic; differences are not an error (exit 0).
+ * call paths, events, return values (views/diff.ts). The command runs both in the CLI's
+ * worker under the watchdog; differences are not an error (exit 0).
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { ERA_NAMES, era, isEraName } from "../linux/eras/profiles.js";
-import { runScenario } from "../run.js";
-import { checkEra, type Scenario } from "../scenarios/scenario.js";
+import { ERA_NAMES, isEraName } from "../linux/eras/profiles.js";
+import { type RunOptions, runScenario } from "../run.js";
+import type { Scenario } from "../scenarios/scenario.js";
 import { functionName } from "../sim/functions.js";
 import { ALL_EVENTS } from "../trace/events.js";
-import { type DiffInput, diffRuns, type EraDiff, formatDiff } from "../views/diff.js";
-import { intIn, loadScenario, UsageError } from "./options.js";
+import { type DiffInput, diffRuns, type EraDiff } from "../views/diff.js";
+import { intIn, loadScenario, scenarioRef, UsageError } from "./options.js";
+import { runJob } from "./watchdog.js";
 
 interface DiffFlags {
   kernel: string[];
@@ -20,34 +21,35 @@ interface DiffFlags {
   seed: number;
   json?: boolean;
   traceBoot?: boolean;
+  watchdog: number;
   output?: string;
 }
 
-/** One run of `s` on `kernel`, traced for the diff. */
-function traced(s: Scenario, kernel: string, f: DiffFlags): DiffInput {
-  const r = runScenario(s, {
-    kernel,
-    cpus: f.cpus,
-    seed: f.seed,
-    traceBoot: f.traceBoot,
-    tracer: { tracer: "function_graph" },
-    events: ALL_EVENTS,
-  });
+/** One run of `s` on `kernel`, traced for the diff (a release `s` does not apply to throws). */
+function traced(s: Scenario, kernel: string, opts: RunOptions): DiffInput {
+  const r = runScenario(s, { ...opts, kernel, tracer: { tracer: "function_graph" }, events: ALL_EVENTS });
   const trace = r.machine.kernel.trace;
-  return { kernel, era: era(kernel), records: trace.records(), cmdlines: trace.cmdlines, fnName: functionName };
+  return { kernel, era: trace.era, records: trace.records(), cmdlines: trace.cmdlines, fnName: functionName };
 }
 
-/** The diff of scenario `ref` between two releases; usage errors as UsageError or EraMismatchError. */
-export async function eraDiff(ref: string, f: DiffFlags): Promise<EraDiff> {
-  if (f.kernel.length !== 2) throw new UsageError(`diff needs --kernel twice (A and B), got ${f.kernel.length}`);
-  for (const k of f.kernel) {
+/** The difference of `s` between releases `a` and `b`, both run with `opts` (CPUs, seed, …). */
+export function diffScenario(s: Scenario, a: string, b: string, opts: RunOptions = {}): EraDiff {
+  return diffRuns(s.name, traced(s, a, opts), traced(s, b, opts));
+}
+
+/** The two releases of `--kernel A --kernel B`, or a usage error. */
+function releases(kernels: readonly string[]): [string, string] {
+  if (kernels.length !== 2) throw new UsageError(`diff needs --kernel twice (A and B), got ${kernels.length}`);
+  for (const k of kernels) {
     if (!isEraName(k)) throw new UsageError(`unknown kernel '${k}': one of ${ERA_NAMES.join(", ")}`);
   }
-  const [a, b] = f.kernel as [string, string];
-  const s = await loadScenario(ref);
-  checkEra(s, era(a));
-  checkEra(s, era(b));
-  return diffRuns(s.name, traced(s, a, f), traced(s, b, f));
+  return kernels as [string, string];
+}
+
+/** The diff of scenario `ref` between two releases, in this thread (the library's way). */
+export async function eraDiff(ref: string, f: Omit<DiffFlags, "watchdog">): Promise<EraDiff> {
+  const [a, b] = releases(f.kernel);
+  return diffScenario(await loadScenario(ref), a, b, { cpus: f.cpus, seed: f.seed, traceBoot: f.traceBoot });
 }
 
 export function addDiffCommand(program: Command): void {
@@ -64,13 +66,22 @@ export function addDiffCommand(program: Command): void {
     .option("--cpus <n>", "number of CPUs (default: the scenario's, else 2)", intIn(1, 1024))
     .option("--seed <n>", "seed of both runs", intIn(0, 2 ** 32 - 1), 1)
     .option("--trace-boot", "compare from the start of boot, not from when the scenario starts")
+    .option("--watchdog <seconds>", "end a scenario whose code runs this long without yielding", intIn(1, 3600), 10)
     .option("--json", "the difference as a JSON object")
     .option("-o, --output <file>", "write the output to FILE")
     .action(async (ref: string, f: DiffFlags) => {
-      const d = await eraDiff(ref, f);
-      const text = f.json ? `${JSON.stringify(d, null, 2)}\n` : formatDiff(d);
-      if (f.output === undefined) process.stdout.write(text);
-      else writeFileSync(f.output, text);
+      const [a, b] = releases(f.kernel);
+      // Both runs in the CLI's worker, under the watchdog, as every command that runs a scenario.
+      const opts: RunOptions = { kernel: a, cpus: f.cpus, seed: f.seed, traceBoot: f.traceBoot };
+      const r = await runJob({ ref: scenarioRef(ref), opts, view: { diff: { b, json: f.json === true } } }, f.watchdog);
+      if (r.type === "usage") throw new UsageError(r.message);
+      if (r.type === "hung") {
+        process.stderr.write(`${r.report}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (f.output === undefined) process.stdout.write(r.output);
+      else writeFileSync(f.output, r.output);
       process.exitCode = 0;
     });
 }

@@ -1,7 +1,6 @@
 /** The `tasklab` command. */
 
 import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseHotplug } from "../debug/hotplug.js";
 import { parseFault, parseSignal } from "../debug/inject.js";
@@ -9,7 +8,7 @@ import { DEFAULT_ERA, ERA_NAMES, type EraName } from "../linux/eras/profiles.js"
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
-import { findScenario, SCENARIOS } from "../scenarios/index.js";
+import { SCENARIOS } from "../scenarios/index.js";
 import { EraMismatchError } from "../scenarios/scenario.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { formatEras, formatErasJson } from "../views/eras.js";
@@ -19,7 +18,7 @@ import { batchCommands, debugSession } from "./debug.js";
 import type { DebugJob } from "./debug-worker.js";
 import { addDiffCommand } from "./diff.js";
 import { addExploreCommands } from "./explore.js";
-import { intIn, parseTime, UsageError } from "./options.js";
+import { intIn, parseTime, scenarioRef, UsageError } from "./options.js";
 import { addServeCommand } from "./serve.js";
 import { runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
@@ -42,11 +41,6 @@ function eventList(v: string): EventType[] {
   } catch (e) {
     throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
-}
-
-/** A built-in name stays a name; a file path is made absolute for the worker. */
-function scenarioRef(ref: string): string {
-  return findScenario(ref) === undefined && /\.(m?[jt]s)$/.test(ref) ? resolve(ref) : ref;
 }
 
 interface MachineFlags {

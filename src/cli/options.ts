@@ -1,5 +1,6 @@
 /** Parsing of the CLI's option values, with errors that say what was expected. */
 
+import { resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { loadScenarioFile, ScenarioFileError } from "../scenarios/load.js";
@@ -25,6 +26,11 @@ export function intIn(min: number, max: number): (v: string) => number {
 }
 
 export class UsageError extends Error {}
+
+/** A built-in name stays a name; a file path is made absolute for the worker. */
+export function scenarioRef(ref: string): string {
+  return findScenario(ref) === undefined && /\.(m?[jt]s)$/.test(ref) ? resolve(ref) : ref;
+}
 
 /** A built-in scenario's name, or a path to a module whose default export is a scenario. */
 export async function loadScenario(ref: string): Promise<Scenario> {

@@ -10,10 +10,12 @@ import type { RunOptions, RunResult, TraceFormat } from "../run.js";
 import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
 import { EraMismatchError } from "../scenarios/scenario.js";
 import type { GraphOptions } from "../trace/function-graph.js";
+import { formatDiff } from "../views/diff.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
 import { formatPsColumns, formatPsEf, formatPsEo, formatPsL } from "../views/ps.js";
 import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { formatTop } from "../views/top.js";
+import { diffScenario } from "./diff.js";
 import { loadScenario, UsageError } from "./options.js";
 
 export type WorkerJob = {
@@ -31,7 +33,9 @@ export type WorkerJob = {
     | "top"
     | { pid: number; file: ProcFile }
     | { ps: string[]; threads: boolean }
-    | { pstree: PstreeOptions };
+    | { pstree: PstreeOptions }
+    /** `tasklab diff`: opts.kernel is release A; this is release B. */
+    | { diff: { b: string; json: boolean } };
 };
 
 export type WorkerMessage =
@@ -62,7 +66,8 @@ function render(r: RunResult, job: WorkerJob): string {
     return formatPstree(psRows(r, true), view.pstree);
   }
   if (typeof view === "object" && "ps" in view) return formatPsColumns(psRows(r, view.threads), view.ps);
-  if (typeof view === "object") return PROC_FILES[view.file](taskOrUsage(r, view.pid), r.machine.kernel);
+  if (typeof view === "object" && "pid" in view)
+    return PROC_FILES[view.file](taskOrUsage(r, view.pid), r.machine.kernel);
   const rows = psRows(r, view === "ps-L");
   if (view === "ps-L") return formatPsL(rows);
   if (view === "top") return formatTop(rows, r.machine.now);
@@ -70,23 +75,30 @@ function render(r: RunResult, job: WorkerJob): string {
   return view === "ps-ef" ? formatPsEf(rows) : formatPsEo(rows);
 }
 
+/** Tells the watchdog the engine is still taking turns, and where it was. */
+const onProgress: RunOptions["onProgress"] = (e) => {
+  const t = e.running?.owner as task_struct | undefined;
+  const where = t ? `${t.comm}/${t.pid} on CPU ${e.runningCpu.id}: ${e.running.backtrace().join(" <- ")}` : "boot";
+  post({ type: "progress", steps: e.steps, time: e.now(), where });
+};
+
 try {
   const scenario = await loadScenario(job.ref);
-  const r = runScenario(scenario, {
-    ...job.opts,
-    onProgress: (e) => {
-      const t = e.running?.owner as task_struct | undefined;
-      const where = t ? `${t.comm}/${t.pid} on CPU ${e.runningCpu.id}: ${e.running.backtrace().join(" <- ")}` : "boot";
-      post({ type: "progress", steps: e.steps, time: e.now(), where });
-    },
-  });
-  post({
-    type: "done",
-    output: render(r, job),
-    tty: r.machine.kernel.tty.map((l) => l.text).join(""),
-    reports: r.reports.map(formatReport),
-    problems: problems(r.reports).length,
-  });
+  const view = job.view;
+  if (typeof view === "object" && "diff" in view) {
+    const d = diffScenario(scenario, job.opts.kernel as string, view.diff.b, { ...job.opts, onProgress });
+    const output = view.diff.json ? `${JSON.stringify(d, null, 2)}\n` : formatDiff(d);
+    post({ type: "done", output, tty: "", reports: [], problems: 0 });
+  } else {
+    const r = runScenario(scenario, { ...job.opts, onProgress });
+    post({
+      type: "done",
+      output: render(r, job),
+      tty: r.machine.kernel.tty.map((l) => l.text).join(""),
+      reports: r.reports.map(formatReport),
+      problems: problems(r.reports).length,
+    });
+  }
 } catch (e) {
   if (e instanceof UsageError || e instanceof EraMismatchError) post({ type: "usage", message: e.message });
   else throw e;

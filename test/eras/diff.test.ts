@@ -90,6 +90,12 @@ describe("tasklab diff", () => {
     expect(err).toContain("diff needs --kernel twice");
   });
 
+  it("runs under the watchdog: a scenario file whose JavaScript never yields is ended with a report (exit 1)", async () => {
+    expect(await main(["diff", "test/fixtures/hang.ts", "--kernel", "6.1", "--kernel", "6.4", "--watchdog", "1"])).toBe(1);
+    expect(err).toMatch(/^tasklab: watchdog: the scenario ran 1 s of wall time without returning to the engine/);
+    expect(out).toBe("");
+  });
+
   it("return values: a function whose result differs; pids of created tasks compared by task", () => {
     const hdr = { ts: 0, cpu: 0, tgid: 1, irqflags: "...." };
     const names = ["kthread_stop", "kernel_clone"];
