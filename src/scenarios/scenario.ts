@@ -3,7 +3,7 @@
  * code pid 1 runs once the kernel has booted (in kernel context, like a built-in module's
  * init function).
  */
-import { ERA_NAMES, type Era, type EraName, since } from "../linux/eras/profiles.js";
+import { type Era, type EraName, within } from "../linux/eras/profiles.js";
 import type { Machine } from "../machine.js";
 import type { KGen } from "../sim/engine.js";
 import type { UserMain } from "../user/runtime.js";
@@ -41,17 +41,7 @@ export class EraMismatchError extends Error {}
 
 /** Whether scenario `s` applies to release `e`. */
 export function appliesTo(s: Scenario, e: Era): boolean {
-  const r = s.eras;
-  return (
-    r === undefined ||
-    ((r.since === undefined || since(e, r.since)) && (r.until === undefined || !since(e, nextAfter(r.until))))
-  );
-}
-
-/** The release right after `v` in version order (for an inclusive `until`). */
-function nextAfter(v: EraName): string {
-  const i = ERA_NAMES.indexOf(v);
-  return ERA_NAMES[i + 1] ?? "99.0";
+  return s.eras === undefined || within(e, s.eras.since, s.eras.until);
 }
 
 /** Refuses, with a message that says why and where it applies, to run `s` on `e`. */

@@ -401,3 +401,8 @@ export function era(name: string): Era {
 export function since(e: Era, v: string): boolean {
   return e.code >= versionCode(v);
 }
+
+/** Whether `e` lies in the range of releases from `first` to `last`, both included (either open). */
+export function within(e: Era, first?: string, last?: string): boolean {
+  return (first === undefined || e.code >= versionCode(first)) && (last === undefined || e.code <= versionCode(last));
+}

@@ -10,7 +10,7 @@
  */
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
-import { since } from "../eras/profiles.js";
+import { since, within } from "../eras/profiles.js";
 import { current } from "../include/current.js";
 import { IS_ERR } from "../include/err.js";
 import { PF_NOFREEZE, TASK_IDLE, TASK_INTERRUPTIBLE } from "../include/sched.js";
@@ -22,7 +22,7 @@ import { set_user_nice } from "../kernel/sched/core.js";
 import { spawn_ksoftirqd } from "../kernel/softirq.js";
 import { cpu_stop_init, migration_init } from "../kernel/stop_machine.js";
 import { lockup_detector_init, spawn_softlockup_task } from "../kernel/watchdog.js";
-import { __create_workqueue_key, in_era, init_rescuer, init_workqueues, workqueue_init } from "../kernel/workqueue.js";
+import { __create_workqueue_key, init_rescuer, init_workqueues, workqueue_init } from "../kernel/workqueue.js";
 import { K } from "../kernel.js";
 
 interface Daemon {
@@ -86,7 +86,7 @@ const daemon_thread = kfunc(function* daemon_thread(data: unknown) {
 export const do_initcalls = kfunc(function* do_initcalls() {
   if (K.era.workqueue_threads === "per_wq") yield* init_workqueues(); // do_basic_setup, ≤2.6.32
   for (const d of DAEMONS) {
-    if (!in_era(d)) continue;
+    if (!within(K.era, d.since, d.until)) continue;
     if ("wq" in d) {
       if (d.legacy === undefined) yield* init_rescuer(d.wq);
       else yield* __create_workqueue_key(d.wq, d.legacy === "single");

@@ -9,7 +9,7 @@
  * No work items are modeled.
  */
 import { kfunc } from "../../sim/functions.js";
-import { since, versionCode } from "../eras/profiles.js";
+import { within } from "../eras/profiles.js";
 import { current } from "../include/current.js";
 import { IS_ERR } from "../include/err.js";
 import { NUMA_NO_NODE, PF_WQ_WORKER, TASK_IDLE, TASK_INTERRUPTIBLE } from "../include/sched.js";
@@ -38,11 +38,6 @@ export const EARLY_RECLAIM_WORKQUEUES: readonly { name: string; since: string; u
   { name: "slub_flushwq", since: "6.1" },
   { name: "netns", since: "3.0" },
 ];
-
-/** Whether a table row applies to the running release. */
-export function in_era(row: { since: string; until?: string }): boolean {
-  return since(K.era, row.since) && (row.until === undefined || K.era.code <= versionCode(row.until));
-}
 
 const worker_thread = kfunc(function* worker_thread(_worker: unknown) {
   if (K.era.workqueue_threads === "per_wq") return yield* kthread_idle_loop(TASK_INTERRUPTIBLE);
@@ -132,7 +127,7 @@ export const workqueue_prepare_cpu = kfunc(function* workqueue_prepare_cpu(cpu: 
  */
 export const workqueue_init = kfunc(function* workqueue_init() {
   K.wq_online = true;
-  for (const wq of EARLY_RECLAIM_WORKQUEUES) if (in_era(wq)) yield* init_rescuer(wq.name);
+  for (const wq of EARLY_RECLAIM_WORKQUEUES) if (within(K.era, wq.since, wq.until)) yield* init_rescuer(wq.name);
   for (const cpu of K.cpu_online_mask) yield* workqueue_prepare_cpu(cpu);
   yield* create_worker(`u${unbound_pool_id(false)}:0`, 0, K.cpu_possible_mask, -1);
   yield* create_worker(`u${unbound_pool_id(true)}:0`, HIGHPRI_NICE_LEVEL, K.cpu_possible_mask, -1);
