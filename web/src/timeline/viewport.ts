@@ -58,32 +58,37 @@ export function lanes(slices: readonly Slice[], cpus: number): Slice[][] {
   return out;
 }
 
-/** The slices of a lane that overlap the view: found by binary search, not by a scan. */
-export function visibleSlices(lane: readonly Slice[], v: View): Slice[] {
+/**
+ * The items of a list sorted by time that overlap the view, found by binary search, not by a
+ * scan: from the first whose `end` reaches the view's start, while their `start` is inside it.
+ */
+function inView<T>(items: readonly T[], end: (x: T) => number, start: (x: T) => number, v: View): T[] {
   let lo = 0;
-  let hi = lane.length;
+  let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((lane[mid] as Slice).end < v.t0) lo = mid + 1;
+    if (end(items[mid] as T) < v.t0) lo = mid + 1;
     else hi = mid;
   }
-  const out: Slice[] = [];
-  for (let i = lo; i < lane.length && (lane[i] as Slice).start <= v.t1; i++) out.push(lane[i] as Slice);
+  const out: T[] = [];
+  for (let i = lo; i < items.length && start(items[i] as T) <= v.t1; i++) out.push(items[i] as T);
   return out;
+}
+
+/** The slices of a lane that overlap the view. */
+export function visibleSlices(lane: readonly Slice[], v: View): Slice[] {
+  return inView(
+    lane,
+    (s) => s.end,
+    (s) => s.start,
+    v,
+  );
 }
 
 /** The markers (in time order) inside the view. */
 export function visibleMarkers(markers: readonly Marker[], v: View): Marker[] {
-  let lo = 0;
-  let hi = markers.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((markers[mid] as Marker).time < v.t0) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: Marker[] = [];
-  for (let i = lo; i < markers.length && (markers[i] as Marker).time <= v.t1; i++) out.push(markers[i] as Marker);
-  return out;
+  const time = (m: Marker) => m.time;
+  return inView(markers, time, time, v);
 }
 
 /** The wakeup arrows that cross the view. */
