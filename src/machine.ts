@@ -94,12 +94,11 @@ export interface DetectorOptions {
 }
 
 /** A task as slab records name it, "comm/pid": one string per task and name, not per allocation. */
-const slabNames = new WeakMap<task_struct, { comm: string; name: string }>();
 function slabTaskName(p: task_struct): string {
-  const c = slabNames.get(p);
-  if (c !== undefined && c.comm === p.comm) return c.name;
+  const l = p.slab_label;
+  if (l !== null && l.comm === p.comm && l.pid === p.pid) return l.name;
   const name = `${p.comm}/${p.pid}`;
-  slabNames.set(p, { comm: p.comm, name });
+  p.slab_label = { comm: p.comm, pid: p.pid, name };
   return name;
 }
 
@@ -193,6 +192,7 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
     stack: null,
     thread: { fn: null, fn_arg: null, user_mode: false },
     sim: null,
+    slab_label: null,
     __slab: null,
   } as unknown as task_struct;
   t.tasks = new list_head(t);
@@ -308,8 +308,7 @@ export class Machine {
       kthread_create_lock: { name: "kthread_create_lock", owner: null },
       kthreadd_done: init_completion(),
       slab: createSlabState(() => {
-        const e = this.engine;
-        const p = e.running?.owner as task_struct | undefined;
+        const p = this.engine.running?.owner as task_struct | undefined;
         return p ? slabTaskName(p) : "?";
       }),
       hotplug_threads: [],

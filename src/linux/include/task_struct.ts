@@ -242,4 +242,9 @@ export interface task_struct extends Tracked {
   thread: thread_struct;
   /** The engine's thread that runs this task's code. */
   sim: Thread;
+  /**
+   * The model's bookkeeping, not the kernel's: "comm/pid" as slab records name the task,
+   * kept with the comm and pid it was made from (a copy made by fork is rebuilt on first use).
+   */
+  slab_label: { readonly comm: string; readonly pid: number; readonly name: string } | null;
 }

@@ -7,24 +7,107 @@
 import { activeEngine } from "../../sim/engine.js";
 import { functionName } from "../../sim/functions.js";
 
-export interface SlabRecord {
-  readonly id: number;
+/** What an object is and where it was allocated: one shared object per distinct site. */
+interface AllocSite {
   /** The slab cache ("task_struct", "kmalloc-64", ...). */
   readonly cache: string;
   /** What the object is ("kthread_create_info"); the cache name for dedicated caches. */
   readonly type: string;
   readonly size: number;
+  readonly cpu: number;
   /** Modeled-function ids, innermost last (names are looked up only for a report). */
-  readonly allocStack: readonly number[];
-  readonly allocTime: number;
-  readonly allocCpu: number;
-  readonly allocTask: string;
-  freed: boolean;
-  freeStack: readonly number[];
-  freeTime: number;
-  freeTask: string;
-  /** The object itself, while it is live (for the leak scan). */
-  object: object | null;
+  readonly stack: readonly number[];
+}
+
+/** Who freed an object, where and when (made by the free). */
+class SlabFree {
+  constructor(
+    readonly stack: readonly number[],
+    readonly time: number,
+    readonly task: string,
+  ) {}
+}
+
+/** The free stack of a live object. */
+const NOT_FREED: readonly number[] = [];
+
+/**
+ * One object's history. It is kept small, for there is one per live object: what the object
+ * is and where it came from are shared (`site`), and the free's details exist only after it.
+ */
+export class SlabRecord {
+  /** Neighbours in the list of live objects (null once freed). */
+  prev: SlabRecord | null = null;
+  next: SlabRecord | null = null;
+
+  constructor(
+    readonly id: number,
+    private readonly site: AllocSite,
+    readonly allocTime: number,
+    /** "comm/pid" of the allocating task. */
+    readonly allocTask: string,
+    /** The object while it is live (for the leak scan), then who freed it. */
+    public life: object,
+  ) {}
+
+  get cache(): string {
+    return this.site.cache;
+  }
+  get type(): string {
+    return this.site.type;
+  }
+  get size(): number {
+    return this.site.size;
+  }
+  get allocStack(): readonly number[] {
+    return this.site.stack;
+  }
+  get allocCpu(): number {
+    return this.site.cpu;
+  }
+  get freed(): boolean {
+    return this.life instanceof SlabFree;
+  }
+  get object(): object | null {
+    return this.life instanceof SlabFree ? null : this.life;
+  }
+  get freeStack(): readonly number[] {
+    return this.life instanceof SlabFree ? this.life.stack : NOT_FREED;
+  }
+  get freeTime(): number {
+    return this.life instanceof SlabFree ? this.life.time : 0;
+  }
+  get freeTask(): string {
+    return this.life instanceof SlabFree ? this.life.task : "";
+  }
+}
+
+/** The live objects' records in allocation order: a list linked through the records. */
+class LiveRecords {
+  size = 0;
+  private first: SlabRecord | null = null;
+  private last: SlabRecord | null = null;
+
+  add(rec: SlabRecord): void {
+    rec.prev = this.last;
+    if (this.last === null) this.first = rec;
+    else this.last.next = rec;
+    this.last = rec;
+    this.size++;
+  }
+
+  remove(rec: SlabRecord): void {
+    if (rec.prev === null) this.first = rec.next;
+    else rec.prev.next = rec.next;
+    if (rec.next === null) this.last = rec.prev;
+    else rec.next.prev = rec.prev;
+    rec.prev = rec.next = null;
+    this.size--;
+  }
+
+  *values(): IterableIterator<SlabRecord> {
+    for (let rec = this.first; rec !== null; rec = rec.next) yield rec;
+  }
 }
 
 /** A structure that lives in slab memory. */
@@ -37,8 +120,8 @@ export type FailHook = (cache: string, type: string, size: number, stack: readon
 
 export interface SlabState {
   nextId: number;
-  /** Live objects by id, in allocation order. */
-  live: Map<number, SlabRecord>;
+  /** Live objects, in allocation order. */
+  readonly live: LiveRecords;
   allocs: number;
   frees: number;
   /** Decides whether an allocation fails (fault injection); null: never. */
@@ -47,15 +130,18 @@ export interface SlabState {
   onAlloc: ((rec: SlabRecord) => void) | null;
   onFree: ((rec: SlabRecord) => void) | null;
   describeCurrent: () => string;
-  /** Saved stacks by their text: records made on the same call path share one array. */
-  stacks: Map<string, readonly number[]>;
+  /** Saved stacks by innermost function id + 1: records made on the same call path share one array. */
+  readonly stacks: (readonly number[])[][];
+  /** Allocation sites by innermost function id + 1. */
+  readonly sites: AllocSite[][];
 }
 
 export function createSlabState(describeCurrent: () => string): SlabState {
   return {
-    stacks: new Map(),
+    stacks: [],
+    sites: [],
     nextId: 1,
-    live: new Map(),
+    live: new LiveRecords(),
     allocs: 0,
     frees: 0,
     shouldFail: null,
@@ -72,27 +158,48 @@ export function useSlab(s: SlabState): void {
   slab = s;
 }
 
-function here(): { stack: readonly number[]; time: number; cpu: number } {
-  const e = activeEngine();
-  return { stack: savedStack(e.running.fnStack), time: e.runningCpu.clock, cpu: e.runningCpu.id };
+/**
+ * Where a stack's entries are kept: by its innermost function (few call paths share one).
+ * The lists are searched newest first: a steady workload allocates on the paths it added last.
+ */
+function bucket(stack: readonly number[]): number {
+  return stack.length === 0 ? 0 : (stack[stack.length - 1] as number) + 1;
+}
+
+function sameStack(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
  * The stack to keep in a record: one shared copy per distinct call path (a live kthread's
- * eight records would otherwise hold eight arrays; there are few paths, and many objects).
+ * records would otherwise hold an array each; there are few paths, and many objects).
  */
 function savedStack(stack: readonly number[]): readonly number[] {
-  const key = stack.join(",");
-  let saved = slab.stacks.get(key);
-  if (saved === undefined) {
-    saved = stack.slice();
-    slab.stacks.set(key, saved);
+  const b = bucket(stack);
+  const saved = (slab.stacks[b] ??= []);
+  for (let i = saved.length - 1; i >= 0; i--) {
+    const s = saved[i] as readonly number[];
+    if (sameStack(s, stack)) return s;
   }
-  return saved;
+  const copy = stack.slice();
+  saved.push(copy);
+  return copy;
 }
 
-/** The free stack of a live object. */
-const NOT_FREED: readonly number[] = [];
+/** The shared site of an allocation of this kind on this CPU and call path. */
+function allocSite(cache: string, type: string, size: number, cpu: number, stack: readonly number[]): AllocSite {
+  const b = bucket(stack);
+  const sites = (slab.sites[b] ??= []);
+  for (let i = sites.length - 1; i >= 0; i--) {
+    const s = sites[i] as AllocSite;
+    if (s.cpu === cpu && s.size === size && s.type === type && s.cache === cache && sameStack(s.stack, stack)) return s;
+  }
+  const site: AllocSite = { cache, type, size, cpu, stack: savedStack(stack) };
+  sites.push(site);
+  return site;
+}
 
 /** A saved stack as report lines, innermost first, each prefixed with `indent`. */
 function stackLines(stack: readonly number[], indent: string): string[] {
@@ -114,27 +221,28 @@ export function kmalloc_cache(size: number): string {
   return `kmalloc-${2 ** Math.ceil(Math.log2(size))}`;
 }
 
+/** kmalloc_cache's answers by size (a kmalloc does not build the name again). */
+const kmallocCaches = new Map<number, string>();
+
+function kmallocCacheOf(size: number): string {
+  let cache = kmallocCaches.get(size);
+  if (cache === undefined) {
+    cache = kmalloc_cache(size);
+    kmallocCaches.set(size, cache);
+  }
+  return cache;
+}
+
 function slab_alloc<T extends Tracked>(cache: string, type: string, size: number, init: () => T): T | null {
-  const at = here();
-  if (slab.shouldFail?.(cache, type, size, at.stack)) return null;
+  const e = activeEngine();
+  const cpu = e.runningCpu;
+  const time = cpu.clock;
+  const site = allocSite(cache, type, size, cpu.id, e.running.fnStack);
+  if (slab.shouldFail?.(cache, type, size, site.stack)) return null;
   const obj = init();
-  const rec: SlabRecord = {
-    id: slab.nextId++,
-    cache,
-    type,
-    size,
-    allocStack: at.stack,
-    allocTime: at.time,
-    allocCpu: at.cpu,
-    allocTask: slab.describeCurrent(),
-    freed: false,
-    freeStack: NOT_FREED,
-    freeTime: 0,
-    freeTask: "",
-    object: obj,
-  };
+  const rec = new SlabRecord(slab.nextId++, site, time, slab.describeCurrent(), obj);
   obj.__slab = rec;
-  slab.live.set(rec.id, rec);
+  slab.live.add(rec);
   slab.allocs++;
   slab.onAlloc?.(rec);
   return obj;
@@ -146,7 +254,7 @@ function slab_alloc<T extends Tracked>(cache: string, type: string, size: number
  * (only by fault injection).
  */
 export function kmalloc<T extends Tracked>(type: string, size: number, init: () => T): T | null {
-  return slab_alloc(kmalloc_cache(size), type, size, init);
+  return slab_alloc(kmallocCacheOf(size), type, size, init);
 }
 
 /** kmem_cache_alloc: an object from a dedicated cache ("task_struct", "pid", ...). */
@@ -179,29 +287,26 @@ export const kzalloc = kmalloc;
 export function kfree(obj: Tracked | null): void {
   if (obj === null) return;
   const rec = obj.__slab;
-  const at = here();
+  const e = activeEngine();
+  const stack = e.running.fnStack;
   if (rec === null) {
-    activeEngine().report({
+    e.report({
       kind: "kasan",
-      title: `BUG: KASAN: invalid-free in ${innermost(at.stack)}`,
-      lines: ["The object was not allocated by kmalloc.", "Call Trace:", ...stackLines(at.stack, " ")],
+      title: `BUG: KASAN: invalid-free in ${innermost(stack)}`,
+      lines: ["The object was not allocated by kmalloc.", "Call Trace:", ...stackLines(stack, " ")],
     });
     return;
   }
   if (rec.freed) {
-    activeEngine().report({
+    e.report({
       kind: "kasan",
-      title: `BUG: KASAN: double-free in ${innermost(at.stack)}`,
-      lines: [`Free of object by task ${slab.describeCurrent()}:`, ...stackLines(at.stack, " "), ...objectHistory(rec)],
+      title: `BUG: KASAN: double-free in ${innermost(stack)}`,
+      lines: [`Free of object by task ${slab.describeCurrent()}:`, ...stackLines(stack, " "), ...objectHistory(rec)],
     });
     return;
   }
-  rec.freed = true;
-  rec.freeStack = at.stack;
-  rec.freeTime = at.time;
-  rec.freeTask = slab.describeCurrent();
-  rec.object = null;
-  slab.live.delete(rec.id);
+  rec.life = new SlabFree(savedStack(stack), e.runningCpu.clock, slab.describeCurrent());
+  slab.live.remove(rec);
   slab.frees++;
   slab.onFree?.(rec);
 }
@@ -210,13 +315,14 @@ export function kfree(obj: Tracked | null): void {
 export function kasan_check(obj: Tracked, access: "read" | "write"): void {
   const rec = obj.__slab;
   if (rec === null || !rec.freed) return;
-  const at = here();
-  activeEngine().report({
+  const e = activeEngine();
+  const stack = e.running.fnStack;
+  e.report({
     kind: "kasan",
-    title: `BUG: KASAN: slab-use-after-free in ${innermost(at.stack)}`,
+    title: `BUG: KASAN: slab-use-after-free in ${innermost(stack)}`,
     lines: [
       `${access === "read" ? "Read" : "Write"} by task ${slab.describeCurrent()}:`,
-      ...stackLines(at.stack, " "),
+      ...stackLines(stack, " "),
       ...objectHistory(rec),
     ],
   });
@@ -226,10 +332,11 @@ export function kasan_check(obj: Tracked, access: "read" | "write"): void {
  * The leak scan (kmemleak's idea): every live object that cannot be reached from
  * `roots` by following references is unreferenced, hence leaked. Only objects allocated
  * at or after `since` (virtual ns) are candidates; with none live, nothing is scanned.
+ * A live record's `life` is its object.
  */
 export function find_leaks(roots: readonly unknown[], since = 0): SlabRecord[] {
   let candidates = 0;
-  for (const rec of slab.live.values()) if (rec.object !== null && rec.allocTime >= since) candidates++;
+  for (const rec of slab.live.values()) if (rec.allocTime >= since) candidates++;
   if (candidates === 0) return [];
   const seen = new Set<object>();
   const stack: unknown[] = [...roots];
@@ -249,7 +356,7 @@ export function find_leaks(roots: readonly unknown[], since = 0): SlabRecord[] {
   }
   const leaks: SlabRecord[] = [];
   for (const rec of slab.live.values()) {
-    if (rec.object !== null && rec.allocTime >= since && !seen.has(rec.object)) leaks.push(rec);
+    if (rec.allocTime >= since && !seen.has(rec.life)) leaks.push(rec);
   }
   return leaks;
 }
