@@ -20,16 +20,30 @@ export function functionSource(id: number): string | null {
   return b === undefined ? null : b.toString();
 }
 
-/** Functions that run inside a critical section (ksync): nothing can stop in them. */
-const atomic = new Set<number>();
+/**
+ * How a modeled function is called: a generator with a frame (kfunc), a plain function with
+ * a frame and a cost point (kleaf), or a plain function inside a critical section (ksync).
+ */
+export type FunctionKind = "kfunc" | "kleaf" | "ksync";
+
+/** Each modeled function's kind, by id (undefined: a name only, such as a kcall's threadfn). */
+const kinds: (FunctionKind | undefined)[] = [];
+
+export function functionKind(id: number): FunctionKind | undefined {
+  return kinds[id];
+}
 
 /** Whether execution can stop at this function's entry (a kfunc or kleaf), or only after it (ksync). */
 export function canStopAt(id: number): boolean {
-  return !atomic.has(id);
+  return kinds[id] !== "ksync";
 }
 
-function keepBody(id: number, body: (...args: never[]) => unknown): void {
+/** Registers a modeled function's code and kind under its name's id. */
+function define(kind: FunctionKind, body: (...args: never[]) => unknown): number {
+  const id = functionId(body.name);
   bodies[id] ??= body;
+  kinds[id] ??= kind;
+  return id;
 }
 
 /** The id of a modeled function's name (registered on first use). */
@@ -61,8 +75,7 @@ export function functionCount(): number {
  * `export const copy_process = kfunc(function* copy_process(...) { ... })`.
  */
 export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
-  const id = functionId(body.name);
-  keepBody(id, body as (...args: never[]) => unknown);
+  const id = define("kfunc", body as (...args: never[]) => unknown);
   return modeled(body.name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
 }
 
@@ -81,21 +94,27 @@ function modeled<A extends unknown[], R>(name: string, call: (...args: A) => KGe
  */
 class Frame<A extends unknown[], R> {
   private inner: KGen<R> | null = null;
+  /** The call's arguments until the body starts (then only the body's generator holds them). */
+  private args: A | null;
   constructor(
     private readonly id: number,
     private readonly body: (...args: A) => KGen<R>,
-    private readonly args: A,
-  ) {}
+    args: A,
+  ) {
+    this.args = args;
+  }
 
   next(v?: unknown): IteratorResult<number, R> {
     let inner = this.inner;
     if (inner === null) {
       const e = activeEngine();
       const t = e.running;
+      const args = this.args as A;
+      this.args = null;
       t.fnStack.push(this.id);
       t.entryStack.push(e.runningCpu.clock);
-      e.onEnter?.(t, this.id, this.args);
-      inner = this.body(...this.args);
+      e.onEnter?.(t, this.id, args);
+      inner = this.body(...args);
       this.inner = inner;
       const cost = e.costOf(this.id);
       if (!e.advance(cost)) return { value: cost, done: false };
@@ -132,8 +151,7 @@ class Frame<A extends unknown[], R> {
  * paid before the body — without making a generator per call.
  */
 export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args: A) => KGen<R> {
-  const id = functionId(body.name);
-  keepBody(id, body as (...args: never[]) => unknown);
+  const id = define("kleaf", body as (...args: never[]) => unknown);
   return modeled(body.name, (...args: A) => new Leaf<A, R>(id, body, args) as unknown as KGen<R>);
 }
 
@@ -202,9 +220,7 @@ export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threa
  * but no cost of its own: its time is in the function that called it.
  */
 export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-  const id = functionId(fn.name);
-  atomic.add(id);
-  keepBody(id, fn as (...args: never[]) => unknown);
+  const id = define("ksync", fn as (...args: never[]) => unknown);
   const wrapped = (...args: A): R => {
     const e = activeEngine();
     const t = e.running;

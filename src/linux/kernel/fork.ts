@@ -191,7 +191,10 @@ const ret_from_fork = kfunc(function* ret_from_fork(p: task_struct) {
     yield* schedule_tail_user(p);
     throw new Error(`task ${p.pid} returned from user mode`);
   }
-  const ret = yield* fn(p.thread.fn_arg);
+  // fn and its argument come off the new task's first frame: nothing keeps the argument after.
+  const arg = p.thread.fn_arg;
+  p.thread.fn_arg = null;
+  const ret = yield* fn(arg);
   yield* do_exit(ret);
 });
 
@@ -248,6 +251,15 @@ function fork_signal_check(me: task_struct, at: "early" | "commit"): number {
 
 type Undo = () => KGen<void> | void;
 
+/** copy_process's error labels (bad_fork_cleanup_*): undoes what was done, newest first. */
+function* bad_fork(undo: readonly Undo[], err: number): KGen<number> {
+  for (let i = undo.length - 1; i >= 0; i--) {
+    const g = (undo[i] as Undo)();
+    if (g !== undefined) yield* g as KGen<void>;
+  }
+  return err;
+}
+
 /**
  * copy_process: builds the new task without starting it. Returns the task (TASK_NEW, on
  * no run queue) or a negative errno; on failure everything done so far is undone.
@@ -263,14 +275,6 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   const p = yield* dup_task_struct(me);
   if (p === null) return -ENOMEM;
   const undo: Undo[] = [() => free_task(p)];
-  const fail = function* (err: number): KGen<number> {
-    for (let i = undo.length - 1; i >= 0; i--) {
-      const g = (undo[i] as Undo)();
-      if (g !== undefined) yield* g as KGen<void>;
-    }
-    return err;
-  };
-
   // 6.1+: a kernel thread because the caller says so; before, PF_KTHREAD is the parent's.
   if (K.era.pf_kthread === "args") {
     p.flags &= ~PF_KTHREAD;
@@ -281,63 +285,63 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   p.clear_child_tid = clone_flags & CLONE_CHILD_CLEARTID ? args.child_tid : 0;
 
   retval = copy_creds(p, clone_flags);
-  if (retval < 0) return yield* fail(retval);
+  if (retval < 0) return yield* bad_fork(undo, retval);
   const cred = p.cred;
   undo.push(() => {
     dec_nproc(cred.uid);
     put_cred(cred);
   });
   if (nproc_overlimit(cred.uid, p.signal.rlim_nproc)) {
-    if (cred.uid !== 0 && !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN)) return yield* fail(-EAGAIN);
+    if (cred.uid !== 0 && !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN)) return yield* bad_fork(undo, -EAGAIN);
   }
   activeEngine().shared(); // nr_threads: every fork and exit changes it
-  if (K.nr_threads >= K.max_threads) return yield* fail(-EAGAIN);
+  if (K.nr_threads >= K.max_threads) return yield* bad_fork(undo, -EAGAIN);
 
   p.flags &= ~(PF_SUPERPRIV | PF_WQ_WORKER | PF_IDLE | PF_NO_SETAFFINITY);
   p.flags |= PF_FORKNOEXEC;
   p.vfork_done = null;
   // struct kthread: copy_process makes it for a kernel thread from 5.17 (the kthread helper decides).
   const is_kthread = K.era.pf_kthread === "args" ? args.kthread : (p.flags & PF_KTHREAD) !== 0;
-  if (is_kthread && !set_kthread_struct(p)) return yield* fail(-EAGAIN);
+  if (is_kthread && !set_kthread_struct(p)) return yield* bad_fork(undo, -EAGAIN);
 
   retval = yield* sched_fork(clone_flags, p);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
 
   retval = yield* copy_files(clone_flags, p);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
   if (p.files !== null) {
     const files = p.files;
     undo.push(() => put_files_struct(files));
   }
   retval = yield* copy_fs(clone_flags, p);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
   if (p.fs !== null) {
     const fs = p.fs;
     undo.push(() => free_fs_struct_ref(fs));
   }
   retval = yield* copy_sighand(clone_flags, p);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
   if (p.sighand !== null) {
     const sighand = p.sighand;
     undo.push(() => __cleanup_sighand(sighand));
   }
   retval = yield* copy_signal(clone_flags, p);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
   undo.push(() => put_signal_struct(p.signal));
   retval = yield* copy_mm(clone_flags, p);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
   if (p.mm !== null) {
     const mm = p.mm;
     undo.push(() => mmput(mm));
   }
   retval = copy_namespaces(clone_flags, p);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
   if (p.nsproxy !== null) {
     const nsproxy = p.nsproxy;
     undo.push(() => put_nsproxy(nsproxy));
   }
   retval = yield* copy_thread(p, args);
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
 
   let pid = null;
   if (args.idle) {
@@ -346,7 +350,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   } else {
     const ns = p.nsproxy === null ? K.init_pid_ns : p.nsproxy.pid_ns_for_children;
     const r = yield* alloc_pid(ns, args.set_tid);
-    if (typeof r === "number") return yield* fail(r);
+    if (typeof r === "number") return yield* bad_fork(undo, r);
     pid = r;
     undo.push(() => free_pid(r));
     p.pid = pid_nr(pid);
@@ -358,19 +362,19 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   if (clone_flags & CLONE_PIDFD && K.era.clone_checks.pidfd && pid !== null && me.files !== null) {
     const files = me.files;
     pidfd = get_unused_fd(files);
-    if (pidfd < 0) return yield* fail(pidfd);
+    if (pidfd < 0) return yield* bad_fork(undo, pidfd);
     const fd = pidfd;
     undo.push(() => put_unused_fd(files, fd));
     const file = alloc_file("pidfd", pid);
-    if (file === null) return yield* fail(-ENOMEM);
+    if (file === null) return yield* bad_fork(undo, -ENOMEM);
     pidfile = file;
     undo.push(() => fput(file));
-    if ((yield* put_user(pidfd, me.mm, args.pidfd)) < 0) return yield* fail(-14); // -EFAULT
+    if ((yield* put_user(pidfd, me.mm, args.pidfd)) < 0) return yield* bad_fork(undo, -14); // -EFAULT
   }
 
   // cgroup_can_fork: no cgroup directory can be opened in the model, so CLONE_INTO_CGROUP's
   // fd is never one (cgroup_css_set_fork's -EBADF).
-  if (clone_flags_hi(clone_flags) & CLONE_INTO_CGROUP_HI) return yield* fail(-EBADF);
+  if (clone_flags_hi(clone_flags) & CLONE_INTO_CGROUP_HI) return yield* bad_fork(undo, -EBADF);
 
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = me.group_leader;
@@ -394,10 +398,10 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   // ≤4.14 tests for any signal before the dying namespace; 4.19+ for a fatal one after it.
   const late = K.era.fork_signal_check === "late";
   retval = late ? fork_signal_check(me, "commit") : 0;
-  if (retval) return yield* fail(retval);
-  if (pid !== null && !ns_of_pid(pid).adding) return yield* fail(-ENOMEM);
+  if (retval) return yield* bad_fork(undo, retval);
+  if (pid !== null && !ns_of_pid(pid).adding) return yield* bad_fork(undo, -ENOMEM);
   retval = late ? 0 : fork_signal_check(me, "commit");
-  if (retval) return yield* fail(retval);
+  if (retval) return yield* bad_fork(undo, retval);
 
   if (pid !== null) {
     pid.task = p;

@@ -113,7 +113,11 @@ export function to_kthread(k: task_struct): kthread {
 
 /** A struct kthread for p: from the slab (E4+), or a plain object on the thread's stack (E2, E3). */
 function new_kthread(p: task_struct, on_stack: boolean): kthread | null {
-  const init = (): kthread => ({
+  return on_stack ? kthread_fields(p) : kmalloc<kthread>("kthread", 184, () => kthread_fields(p));
+}
+
+function kthread_fields(p: task_struct): kthread {
+  return {
     flags: 0,
     cpu: 0,
     node: tsk_fork_get_node(current()),
@@ -126,8 +130,7 @@ function new_kthread(p: task_struct, on_stack: boolean): kthread | null {
     started: false,
     full_name: null,
     __slab: null,
-  });
-  return on_stack ? init() : kmalloc<kthread>("kthread", 184, init);
+  };
 }
 
 /**
@@ -338,7 +341,7 @@ function* kthread_end(ret: number): KGen<void> {
  * exists and sleeps (D) until woken; then runs threadfn unless already told to stop.
  */
 const kthread = kfunc(function* kthread(_create: unknown) {
-  const create = _create as kthread_create_info;
+  let create: kthread_create_info | null = _create as kthread_create_info;
   kasan_check(create, "read");
   const threadfn = create.threadfn;
   const data = create.data;
@@ -388,6 +391,9 @@ const kthread = kfunc(function* kthread(_create: unknown) {
 
   me.__state = TASK_UNINTERRUPTIBLE;
   create.result = me;
+  // The request is the creator's from here, and freed while this thread lives on: keep no
+  // reference to it (C's stack slot is simply dead; a JavaScript variable would keep it).
+  _create = create = null;
   if (since(e, "5.4")) {
     // No preemption between waking the creator and sleeping: the creator may be about to
     // bind us, which waits until we are off the CPU. (4.19 and before: a plain schedule.)
