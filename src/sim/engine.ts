@@ -199,6 +199,8 @@ export class Engine {
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
   /** Cost by function id: one table per cost table and default, shared by the engines using them. */
   private readonly costById: number[];
+  /** Costs of named steps (costOfName), looked up once each. */
+  private readonly costByName = new Map<string, number>();
   private nextThreadId = 0;
   private timerSeq = 0;
   private ops = 0;
@@ -243,7 +245,12 @@ export class Engine {
 
   /** The cost in ns of a named step that is not a modeled function (an IPI, a tick). */
   costOfName(name: string): number {
-    return this.opts.costs[name] ?? this.opts.defaultCost;
+    let c = this.costByName.get(name);
+    if (c === undefined) {
+      c = this.opts.costs[name] ?? this.opts.defaultCost;
+      this.costByName.set(name, c);
+    }
+    return c;
   }
 
   /** Makes a thread for a task; it runs when the model switches a CPU to it. */

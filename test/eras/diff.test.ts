@@ -91,7 +91,9 @@ describe("tasklab diff", () => {
   });
 
   it("runs under the watchdog: a scenario file whose JavaScript never yields is ended with a report (exit 1)", async () => {
-    expect(await main(["diff", "test/fixtures/hang.ts", "--kernel", "6.1", "--kernel", "6.4", "--watchdog", "1"])).toBe(1);
+    expect(await main(["diff", "test/fixtures/hang.ts", "--kernel", "6.1", "--kernel", "6.4", "--watchdog", "1"])).toBe(
+      1,
+    );
     expect(err).toMatch(/^tasklab: watchdog: the scenario ran 1 s of wall time without returning to the engine/);
     expect(out).toBe("");
   });

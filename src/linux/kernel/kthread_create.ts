@@ -10,7 +10,7 @@ import { set_task_comm } from "../fs/exec.js";
 import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
 import { EINTR, ENOMEM } from "../include/errno.js";
 import { NUMA_NO_NODE, SCHED_NORMAL } from "../include/sched.js";
-import type { task_struct } from "../include/task_struct.js";
+import type { completion, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { list_add_tail, list_head } from "../lib/list.js";
 import { type PrintfArg, vsprintf } from "../lib/vsprintf.js";
@@ -41,6 +41,23 @@ function kthread_name_and_reset(task: task_struct, name: string): void {
   }
 }
 
+/** A kthread_create_info for the request `what`, completed through `done`. */
+function create_info_fields(
+  what: Pick<kthread_create_info, "threadfn" | "data" | "node">,
+  done: completion,
+): kthread_create_info {
+  return {
+    threadfn: what.threadfn,
+    data: what.data,
+    node: what.node,
+    result: null,
+    done,
+    full_name: null,
+    list: null as unknown as list_head<kthread_create_info>,
+    __slab: null,
+  };
+}
+
 /**
  * The creator's side: queues a request for kthreadd and waits for the new thread. Returns
  * it (asleep in D, not yet run) or ERR_PTR(-ENOMEM) when the request (3.13+) or the name
@@ -55,18 +72,11 @@ function* kthread_create_request(
 ): KGen<ErrOr<task_struct>> {
   const e = K.era;
   const done = init_completion();
-  const fields = (): kthread_create_info => ({
-    threadfn: what.threadfn,
-    data: what.data,
-    node: what.node,
-    result: null,
-    done,
-    full_name: null,
-    list: null as unknown as list_head<kthread_create_info>,
-    __slab: null,
-  });
   // Up to 3.12 the request is a local variable of the creator: nothing allocated or freed.
-  const create = e.kthread <= 2 ? fields() : kmalloc<kthread_create_info>("kthread_create_info", 64, fields);
+  const create =
+    e.kthread <= 2
+      ? create_info_fields(what, done)
+      : kmalloc<kthread_create_info>("kthread_create_info", 64, () => create_info_fields(what, done));
   if (create === null) return ERR_PTR(-ENOMEM);
   if (e.kthread === 1) create.started = init_completion();
   create.list = new list_head(create);

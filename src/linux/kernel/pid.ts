@@ -109,6 +109,20 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
 }
 
 /**
+ * alloc_pid's way out (out_free): the numbers taken at the levels above `failed` are
+ * given back, and the struct freed.
+ */
+function alloc_pid_fail(ns: pid_namespace, p: pid, failed: number, err: number): number {
+  for (let i = ns.level; i > failed; i--) {
+    const u = p.numbers[i] as { nr: number; ns: pid_namespace };
+    u.ns.used[u.nr] = 0;
+  }
+  if (!ns.ever_allocated) ns.cursor = 0;
+  kfree(p);
+  return err;
+}
+
+/**
  * alloc_pid: a struct pid with a number at every level from ns up, the deepest levels
  * taken from set_tid when given (clone3). Errors, in the kernel's order: more set_tid
  * entries than levels -EINVAL; no memory -ENOMEM; a requested number out of range, or other
@@ -126,13 +140,6 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
     __slab: null,
   }));
   if (p === null) return -ENOMEM;
-  const reserved: { ns: pid_namespace; nr: number }[] = [];
-  const fail = (err: number): number => {
-    for (const r of reserved) r.ns.used[r.nr] = 0;
-    if (!ns.ever_allocated) ns.cursor = 0;
-    kfree(p);
-    return err;
-  };
   let tmp: pid_namespace | null = ns;
   for (let i = ns.level; i >= 0; i--) {
     const level_ns = tmp as pid_namespace;
@@ -140,26 +147,25 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
     const tid = requested ? (set_tid[ns.level - i] as number) : 0;
     let nr: number;
     if (requested) {
-      if (!Number.isInteger(tid) || tid < 1 || tid >= level_ns.pid_max) return fail(-EINVAL);
-      if (tid !== 1 && level_ns.child_reaper === null) return fail(-EINVAL);
+      if (!Number.isInteger(tid) || tid < 1 || tid >= level_ns.pid_max) return alloc_pid_fail(ns, p, i, -EINVAL);
+      if (tid !== 1 && level_ns.child_reaper === null) return alloc_pid_fail(ns, p, i, -EINVAL);
       if (!ns_capable(level_ns.user_ns, CAP_CHECKPOINT_RESTORE) && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN))
-        return fail(-EPERM);
-      if (level_ns.used[tid]) return fail(-EEXIST);
+        return alloc_pid_fail(ns, p, i, -EPERM);
+      if (level_ns.used[tid]) return alloc_pid_fail(ns, p, i, -EEXIST);
       nr = tid;
     } else {
       const min = level_ns.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
       // The "alloc_pid" fault point behaves as an exhausted pid space.
       nr = should_fail_point("alloc_pid") ? -1 : idr_alloc_cyclic(level_ns, min);
       // A full namespace: -EAGAIN from 4.1; ≤3.13 alloc_pid returned NULL, which copy_process made -ENOMEM.
-      if (nr < 0) return fail(K.era.pid_exhausted_errno === "EAGAIN" ? -EAGAIN : -ENOMEM);
+      if (nr < 0) return alloc_pid_fail(ns, p, i, K.era.pid_exhausted_errno === "EAGAIN" ? -EAGAIN : -ENOMEM);
       level_ns.cursor = nr + 1;
     }
     level_ns.used[nr] = 1;
-    reserved.push({ ns: level_ns, nr });
     p.numbers[i] = { nr, ns: level_ns };
     tmp = level_ns.parent;
   }
-  if (!ns.adding) return fail(-ENOMEM);
+  if (!ns.adding) return alloc_pid_fail(ns, p, -1, -ENOMEM);
   get_pid_ns(ns);
   for (const u of p.numbers) {
     u.ns.pids.set(u.nr, p);

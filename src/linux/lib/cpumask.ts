@@ -47,7 +47,10 @@ export class cpumask {
   }
 
   first(): number {
-    for (const c of this) return c;
+    for (let w = 0; w < this.bits.length; w++) {
+      const v = this.bits[w] as number;
+      if (v !== 0) return (w << 5) + (31 - Math.clz32(v & -v));
+    }
     return -1;
   }
 

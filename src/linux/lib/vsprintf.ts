@@ -31,16 +31,16 @@ function pad(s: string, width: number, left: boolean, zero: boolean): string {
 
 /** Formats like the kernel's vsprintf; returns the full string (no truncation). */
 export function vsprintf(fmt: string, args: readonly PrintfArg[]): string {
-  let i = 0;
-  const next = (): PrintfArg => (i < args.length ? (args[i++] as PrintfArg) : 0);
+  if (!fmt.includes("%")) return fmt;
+  let i = 0; // the next argument; past the end, arguments read as 0
   return fmt.replace(CONVERSION, (_m, flags: string, w?: string, p?: string, len?: string, conv?: string) => {
     if (conv === "%") return "%";
-    const width = w === "*" ? Number(next()) : w ? Number(w) : 0;
-    const prec = p === "*" ? Number(next()) : p !== undefined ? Number(p) : -1;
+    const width = w === "*" ? Number(args[i++] ?? 0) : w ? Number(w) : 0;
+    const prec = p === "*" ? Number(args[i++] ?? 0) : p !== undefined ? Number(p) : -1;
     const left = flags.includes("-");
     const zero = flags.includes("0") && !left;
     const bits: 32 | 64 = len === "l" || len === "ll" || len === "z" || len === "t" ? 64 : 32;
-    const a = next();
+    const a = args[i++] ?? 0;
     let s: string;
     switch (conv) {
       case "s":
@@ -51,6 +51,9 @@ export function vsprintf(fmt: string, args: readonly PrintfArg[]): string {
         return pad(typeof a === "number" ? String.fromCharCode(a) : String(a).slice(0, 1), width, left, false);
       case "d":
       case "i": {
+        // An int in range needs no 64-bit arithmetic (the common case: a CPU or an index).
+        if (len === undefined && typeof a === "number" && (a | 0) === a && flags === "")
+          return pad(String(a), width, false, false);
         let v = toSigned(typeof a === "string" ? 0 : a, bits);
         if (len === "h") v = BigInt.asIntN(16, v);
         if (len === "hh") v = BigInt.asIntN(8, v);

@@ -12,6 +12,7 @@ import { activeEngine } from "../../../sim/engine.js";
 import { functionName } from "../../../sim/functions.js";
 import { current } from "../../include/current.js";
 import type { spinlock_t, task_struct } from "../../include/task_struct.js";
+import { remove_at } from "../../lib/array.js";
 
 /** A lock a task holds, and where it took it (the caller of spin_lock: acquire_ip). */
 export interface held_lock {
@@ -48,7 +49,7 @@ export function lock_release(lock: spinlock_t): void {
   if (held === undefined) return;
   for (let i = held.length - 1; i >= 0; i--) {
     if ((held[i] as held_lock).instance === lock) {
-      held.splice(i, 1);
+      remove_at(held, i);
       return;
     }
   }

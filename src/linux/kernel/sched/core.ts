@@ -294,16 +294,24 @@ function is_idle_cpu(cpu: number): boolean {
   return rq.curr === rq.idle && rq.nr_running === 0 && rq.wake_list.length === 0;
 }
 
-/** The CPUs p may run on now, in the order the kernel scans them (from `from`, wrapping). */
-function allowed_online(p: task_struct, from: number): number[] {
-  const out: number[] = [];
-  const n = K.nr_cpu_ids;
-  for (let i = 0; i < n; i++) {
-    const c = (from + i) % n;
-    if (p.cpus_mask.test(c) && K.cpu_online_mask.test(c)) out.push(c);
+/**
+ * The CPUs p may run on now, in the order the kernel scans them (from `from`, wrapping):
+ * written to the front of `out`; returns how many. select_task_rq fills module-level
+ * scratch arrays: it runs to completion (a ksync), so nothing else uses them meanwhile, and
+ * a wakeup allocates nothing.
+ */
+function allowed_online(p: task_struct, from: number, out: number[]): number {
+  let n = 0;
+  const nr = K.nr_cpu_ids;
+  for (let i = 0; i < nr; i++) {
+    const c = (from + i) % nr;
+    if (p.cpus_mask.test(c) && K.cpu_online_mask.test(c)) out[n++] = c;
   }
-  return out;
+  return n;
 }
+
+const allowed_scratch: number[] = [];
+const candidate_scratch: number[] = [];
 
 /**
  * select_task_rq: a bound task goes to its CPU; a forked task to the least loaded allowed
@@ -320,34 +328,38 @@ export const select_task_rq = ksync(function select_task_rq(
     const c = p.cpus_mask.first();
     if (K.cpu_online_mask.test(c)) return c;
   }
-  let cpus = allowed_online(p, prev_cpu);
-  if (cpus.length === 0) {
+  const cpus = allowed_scratch;
+  let n = allowed_online(p, prev_cpu, cpus);
+  if (n === 0) {
     // select_fallback_rq: none of its CPUs is up (a per-CPU thread parked before its CPU
     // came online): the task loses its affinity; kthread_unpark binds it again.
     do_set_cpus_allowed(p, K.cpu_possible_mask);
-    cpus = allowed_online(p, prev_cpu);
+    n = allowed_online(p, prev_cpu, cpus);
   }
-  if (cpus.length === 1) return cpus[0] as number;
+  const first = cpus[0] as number;
+  if (n === 1) return first;
   const e = activeEngine();
+  const best = candidate_scratch;
+  let found = 0;
   if (wake_flags & WF_FORK) {
     // The least loaded, in scan order (one pass).
     let min = Number.POSITIVE_INFINITY;
-    const best: number[] = [];
-    for (const c of cpus) {
+    for (let i = 0; i < n; i++) {
+      const c = cpus[i] as number;
       const r = cpu_rq(c).nr_running;
       if (r > min) continue;
       if (r < min) {
         min = r;
-        best.length = 0;
+        found = 0;
       }
-      best.push(c);
+      best[found++] = c;
     }
-    return best[e.choose("wake_cpu", best.length)] as number;
+    return best[e.choose("wake_cpu", found)] as number;
   }
-  if (cpus[0] === prev_cpu && is_idle_cpu(prev_cpu)) return prev_cpu;
-  const idle = cpus.filter(is_idle_cpu);
-  if (idle.length > 0) return idle[e.choose("wake_cpu", idle.length)] as number;
-  return cpus[0] === prev_cpu ? prev_cpu : (cpus[0] as number);
+  if (first === prev_cpu && is_idle_cpu(prev_cpu)) return prev_cpu;
+  for (let i = 0; i < n; i++) if (is_idle_cpu(cpus[i] as number)) best[found++] = cpus[i] as number;
+  if (found > 0) return best[e.choose("wake_cpu", found)] as number;
+  return first;
 });
 
 // ---- wakeups ---------------------------------------------------------------------------

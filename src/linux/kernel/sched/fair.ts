@@ -7,6 +7,7 @@
  */
 import { activeEngine } from "../../../sim/engine.js";
 import type { task_struct } from "../../include/task_struct.js";
+import { insert_at, remove_at } from "../../lib/array.js";
 import {
   type cfs_rq,
   NICE_0_LOAD,
@@ -32,12 +33,12 @@ function enqueue_entity_tree(cfs: cfs_rq, p: task_struct): void {
     if (before(q[mid] as task_struct, p)) lo = mid + 1;
     else hi = mid;
   }
-  q.splice(lo, 0, p);
+  insert_at(q, lo, p);
 }
 
 function dequeue_entity_tree(cfs: cfs_rq, p: task_struct): void {
   const i = cfs.queue.indexOf(p);
-  if (i >= 0) cfs.queue.splice(i, 1);
+  if (i >= 0) remove_at(cfs.queue, i);
 }
 
 function calc_delta_fair(delta: number, p: task_struct): number {
@@ -108,7 +109,7 @@ export const fair_sched_class: sched_class = {
     if (q.length === 0) return null;
     const i = activeEngine().choose("pick_next_task", q.length);
     const p = q[i] as task_struct;
-    q.splice(i, 1);
+    remove_at(q, i);
     p.se.exec_start = activeEngine().runningCpu.clock;
     p.se.prev_sum_exec_runtime = p.se.sum_exec_runtime;
     return p;
