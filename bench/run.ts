@@ -18,6 +18,7 @@ import {
 } from "../src/linux/kernel/kthread_worker.js";
 import { Machine } from "../src/machine.js";
 import { bootTime } from "./boot.js";
+import { callCost, cycleCalls, cycleFloorNs } from "./calls.js";
 import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
@@ -150,6 +151,15 @@ progress("kthread-cycle, tracing off");
 samples.push(kthreadCycleRate("kthread-cycle", false));
 progress("kthread-cycle, every event into the ring buffer");
 samples.push(kthreadCycleRate("kthread-cycle-traced", true));
+progress("modeled calls");
+const callLoop = quick ? 200_000 : 1_000_000;
+const callCosts = {
+  kfunc: callCost("kfunc", callLoop, runs),
+  kleaf: callCost("kleaf", callLoop, runs),
+  ksync: callCost("ksync", callLoop, runs),
+};
+samples.push(callCosts.kfunc, callCosts.kleaf, callCosts.ksync);
+const perCycle = cycleCalls();
 progress("kthread-worker-queue");
 samples.push(workerQueueRate());
 progress("real pthread_create+join");
@@ -204,6 +214,14 @@ if (args.has("--json")) {
     const on = (samples[1] as Sample).median / realPthread.median;
     process.stdout.write(
       `\nmodel / real pthread_create+join: kthread-cycle ${off.toFixed(2)}×, kthread-cycle-traced ${on.toFixed(2)}×\n`,
+    );
+    // The floor: a cycle's modeled calls alone, at the cost of an empty call of each kind.
+    const floor = cycleFloorNs(perCycle, callCosts);
+    const f = (x: number) => x.toFixed(1);
+    process.stdout.write(
+      `kthread-cycle's floor: ${f(perCycle.kfunc)} kfunc + ${f(perCycle.kleaf)} kleaf + ${f(perCycle.ksync)} ksync calls a cycle = ` +
+        `${(floor / 1000).toFixed(2)} µs, at most ${Math.round(1e9 / floor).toLocaleString("en-US")} cycles/s = ` +
+        `${(1e9 / floor / realPthread.median).toFixed(2)}× the real pthread cycle with nothing else done\n`,
     );
   }
   // What the model says these operations take, by its own clock and cost table, next to the
