@@ -217,22 +217,27 @@ export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threa
 /**
  * Wraps a synchronous modeled function (one that runs inside a lock's critical section and
  * so never yields): it gets a frame, so it shows in backtraces and in the function_graph,
- * but no cost of its own: its time is in the function that called it.
+ * but no cost of its own: its time is in the function that called it. At most three
+ * parameters (the scheduler's internals have no more), passed as they are: no argument
+ * array unless an observer wants one.
  */
 export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
   const id = define("ksync", fn as (...args: never[]) => unknown);
-  const wrapped = (...args: A): R => {
+  const arity = fn.length;
+  if (arity > 3) throw new Error(`ksync ${fn.name}: more than three parameters`);
+  const call = fn as unknown as (a: unknown, b: unknown, c: unknown) => R;
+  const wrapped = (a?: unknown, b?: unknown, c?: unknown): R => {
     const e = activeEngine();
     const t = e.running;
     t.fnStack.push(id);
     t.entryStack.push(e.runningCpu.clock);
-    e.onEnter?.(t, id, args);
-    const r = fn(...args);
+    if (e.onEnter !== null) e.onEnter(t, id, arity === 0 ? [] : arity === 1 ? [a] : arity === 2 ? [a, b] : [a, b, c]);
+    const r = call(a, b, c);
     e.onExit?.(t, id, r);
     t.fnStack.pop();
     t.entryStack.pop();
     return r;
   };
   Object.defineProperty(wrapped, "name", { value: fn.name });
-  return wrapped;
+  return wrapped as unknown as (...args: A) => R;
 }
