@@ -8,7 +8,7 @@
  * period (sched_process_free).
  */
 import { activeEngine, HALT, type KGen, SWITCH } from "../../sim/engine.js";
-import { kfunc } from "../../sim/functions.js";
+import { kfunc, kleaf } from "../../sim/functions.js";
 import { put_files_struct } from "../fs/file.js";
 import { current } from "../include/current.js";
 import { ECHILD } from "../include/errno.js";
@@ -50,7 +50,7 @@ export function call_rcu(fn: () => Generator<number, void, unknown>): void {
   e.addTimer(cpu, cpu.clock + K.cfg.rcu_gp_delay, () => run_in_irq(fn()));
 }
 
-const delayed_put_task_struct = kfunc(function* delayed_put_task_struct(tsk: task_struct) {
+const delayed_put_task_struct = kleaf(function delayed_put_task_struct(tsk: task_struct) {
   trace_sched_process_free(tsk);
   put_task_struct(tsk);
 });

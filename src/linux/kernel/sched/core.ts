@@ -370,7 +370,7 @@ export const select_task_rq = ksync(function select_task_rq(
  * running (ttwu_runnable), which is how a wakeup racing with going to sleep is never lost.
  * Returns 1 if p was woken, 0 if it was not in `state`. Takes p->pi_lock and the rq lock.
  */
-export const try_to_wake_up = kfunc(function* try_to_wake_up(p: task_struct, state: number, wake_flags: number) {
+export const try_to_wake_up = kleaf(function try_to_wake_up(p: task_struct, state: number, wake_flags: number) {
   const me = current();
   if (p === me) {
     if (!(p.__state & state)) return 0;
@@ -498,7 +498,7 @@ export function wake_up_state(p: task_struct, state: number) {
  * 2.6.32 marks it TASK_WAKING, chooses, sets it R, then activates; 2.6.24 chooses nothing:
  * it activates the task on the CPU sched_fork picked.
  */
-export const wake_up_new_task = kfunc(function* wake_up_new_task(p: task_struct) {
+export const wake_up_new_task = kleaf(function wake_up_new_task(p: task_struct) {
   const me = current();
   const how = K.era.wake_up_new_task;
   local_irq_disable();
