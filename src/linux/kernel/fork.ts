@@ -191,10 +191,7 @@ const ret_from_fork = kfunc(function* ret_from_fork(p: task_struct) {
     yield* schedule_tail_user(p);
     throw new Error(`task ${p.pid} returned from user mode`);
   }
-  // fn and its argument come off the new task's first frame: nothing keeps the argument after.
-  const arg = p.thread.fn_arg;
-  p.thread.fn_arg = null;
-  const ret = yield* fn(arg);
+  const ret = yield* fn(p.thread.fn_arg);
   yield* do_exit(ret);
 });
 

@@ -341,7 +341,7 @@ function* kthread_end(ret: number): KGen<void> {
  * exists and sleeps (D) until woken; then runs threadfn unless already told to stop.
  */
 const kthread = kfunc(function* kthread(_create: unknown) {
-  let create: kthread_create_info | null = _create as kthread_create_info;
+  const create = _create as kthread_create_info;
   kasan_check(create, "read");
   const threadfn = create.threadfn;
   const data = create.data;
@@ -391,9 +391,6 @@ const kthread = kfunc(function* kthread(_create: unknown) {
 
   me.__state = TASK_UNINTERRUPTIBLE;
   create.result = me;
-  // The request is the creator's from here, and freed while this thread lives on: keep no
-  // reference to it (C's stack slot is simply dead; a JavaScript variable would keep it).
-  _create = create = null;
   if (since(e, "5.4")) {
     // No preemption between waking the creator and sleeping: the creator may be about to
     // bind us, which waits until we are off the CPU. (4.19 and before: a plain schedule.)
