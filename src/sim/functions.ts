@@ -224,7 +224,9 @@ export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threa
 export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
   const id = define("ksync", fn as (...args: never[]) => unknown);
   const arity = fn.length;
-  if (arity > 3) throw new Error(`ksync ${fn.name}: more than three parameters`);
+  const params = /\(([^)]*)\)/.exec(fn.toString())?.[1] ?? "";
+  if (arity > 3 || /=|\.\.\./.test(params))
+    throw new Error(`ksync ${fn.name}: at most three plain parameters (no default or rest parameter)`);
   const call = fn as unknown as (a: unknown, b: unknown, c: unknown) => R;
   const wrapped = (a?: unknown, b?: unknown, c?: unknown): R => {
     const e = activeEngine();

@@ -154,6 +154,36 @@ describe("Engine", () => {
     ]);
   });
 
+  it("gives a ksync its arguments as called, an observer the same as an array, and refuses what it cannot pass", () => {
+    const e = engine(1);
+    const seen: unknown[][] = [];
+    e.onEnter = (_t, _fn, args) => seen.push([...args]);
+    const three = ksync(function three_args(a: number, b: string, c: boolean) {
+      return `${a}${b}${c}`;
+    });
+    const none = ksync(function no_args() {
+      return "none";
+    });
+    const out: string[] = [];
+    e.online(
+      e.cpus[0] as never,
+      e.spawn(
+        null,
+        (function* () {
+          out.push(three(1, "b", true), none());
+          for (;;) yield HALT;
+        })(),
+      ),
+      0,
+    );
+    e.run();
+    expect(out).toEqual(["1btrue", "none"]);
+    expect(seen).toEqual([[1, "b", true], []]);
+    expect(() => ksync(function four_args(_a: number, _b: number, _c: number, _d: number) {})).toThrow(/at most three/);
+    expect(() => ksync(function with_default(_a: number, _b = 1) {})).toThrow(/no default or rest/);
+    expect(() => ksync(function with_rest(..._xs: number[]) {})).toThrow(/no default or rest/);
+  });
+
   it("switches threads on SWITCH and fires timers on a halted CPU", () => {
     const e = engine(1);
     const log: string[] = [];

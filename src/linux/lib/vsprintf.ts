@@ -35,12 +35,12 @@ export function vsprintf(fmt: string, args: readonly PrintfArg[]): string {
   let i = 0; // the next argument; past the end, arguments read as 0
   return fmt.replace(CONVERSION, (_m, flags: string, w?: string, p?: string, len?: string, conv?: string) => {
     if (conv === "%") return "%";
-    const width = w === "*" ? Number(args[i++] ?? 0) : w ? Number(w) : 0;
-    const prec = p === "*" ? Number(args[i++] ?? 0) : p !== undefined ? Number(p) : -1;
+    const width = w === "*" ? Number(i < args.length ? args[i++] : 0) : w ? Number(w) : 0;
+    const prec = p === "*" ? Number(i < args.length ? args[i++] : 0) : p !== undefined ? Number(p) : -1;
     const left = flags.includes("-");
     const zero = flags.includes("0") && !left;
     const bits: 32 | 64 = len === "l" || len === "ll" || len === "z" || len === "t" ? 64 : 32;
-    const a = args[i++] ?? 0;
+    const a = i < args.length ? (args[i++] as PrintfArg) : 0;
     let s: string;
     switch (conv) {
       case "s":

@@ -96,6 +96,7 @@ class LiveRecords {
     this.size++;
   }
 
+  /** Unlinks a record of this list (kfree's freed check keeps it from being removed twice). */
   remove(rec: SlabRecord): void {
     if (rec.prev === null) this.first = rec.next;
     else rec.prev.next = rec.next;
@@ -105,6 +106,7 @@ class LiveRecords {
     this.size--;
   }
 
+  /** The records in allocation order; freeing one during the walk would end it there. */
   *values(): IterableIterator<SlabRecord> {
     for (let rec = this.first; rec !== null; rec = rec.next) yield rec;
   }
