@@ -90,6 +90,7 @@ function machineWith(n: number): Machine {
     cpus: 2,
     events: [],
     pid_max: 4_194_304,
+    threads_max: 4_194_304,
     init: function* () {
       for (let i = 0; i < n; i++) {
         const t = yield* kthread_create(sleep_until_stopped, null, "live/%d", i);
@@ -106,13 +107,17 @@ if (gc === undefined) throw new Error("run with --expose-gc");
 const n = Number(process.argv[2] ?? 20_000);
 const dir = mkdtempSync(join(tmpdir(), "tasklab-census-"));
 try {
-  const base = machineWith(0);
+  // One machine alive at a time: the difference is then the n tasks, not the second
+  // machine's fixed costs (its 4 MB pid bitmap, say) as well.
+  let base: Machine | null = machineWith(0);
+  const baseTasks = base.tasks().length;
   gc();
   const before = census(writeHeapSnapshot(join(dir, "before.heapsnapshot")));
+  base = null;
   const big = machineWith(n);
   gc();
   const after = census(writeHeapSnapshot(join(dir, "after.heapsnapshot")));
-  if (big.tasks().length !== base.tasks().length + n) throw new Error("heap-census: tasks missing");
+  if (big.tasks().length !== baseTasks + n) throw new Error("heap-census: tasks missing");
   const rows = [...after].map(([k, a]) => {
     const b = before.get(k) ?? { bytes: 0, count: 0 };
     return { kind: k, bytes: (a.bytes - b.bytes) / n, count: (a.count - b.count) / n };

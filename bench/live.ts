@@ -27,6 +27,7 @@ function machineWith(n: number, timed: { ms: number }): Machine {
     cpus: 2,
     events: [],
     pid_max: 4_194_304,
+    threads_max: 4_194_304, // the default (192,730) would stop creation below a million
     init: function* () {
       for (let i = 0; i < n; i++) yield* create(i);
       const t0 = performance.now();

@@ -50,6 +50,11 @@ export interface MachineOptions {
   seed?: number;
   hz?: number;
   pid_max?: number;
+  /**
+   * kernel.threads-max: how many tasks may exist at once (fork fails -EAGAIN beyond). The
+   * default is what the measured 6.18 machine of shared/reference had (its memory's worth).
+   */
+  threads_max?: number;
   preempt?: KernelConfig["preempt"];
   /** Events to record (default: all). */
   events?: readonly EventType[];
@@ -104,6 +109,9 @@ function slabTaskName(p: task_struct): string {
 
 /** What the leak scan looks at: every live object, or those allocated after boot. */
 export type LeakScope = "all" | "scenario";
+
+/** kernel.threads-max of the 6.18 machine in shared/reference/real-linux-observations.md. */
+const MAX_THREADS_DEFAULT = 192730;
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
 
@@ -250,6 +258,10 @@ export class Machine {
       throw new RangeError(`unknown mutant '${cfg.mutant}': ${Object.keys(MUTANTS).join(", ")}`);
     if (!Number.isInteger(cfg.hz) || cfg.hz < 24 || cfg.hz > 10000)
       throw new RangeError(`hz must be an integer from 24 to 10000, got ${cfg.hz}`);
+    const threads_max = opts.threads_max ?? MAX_THREADS_DEFAULT;
+    // The sysctl's bounds: MIN_THREADS and MAX_THREADS (FUTEX_TID_MASK).
+    if (!Number.isInteger(threads_max) || threads_max < 20 || threads_max > 0x3fffffff)
+      throw new RangeError(`threads_max must be an integer from 20 to ${0x3fffffff}, got ${threads_max}`);
     this.engine = new Engine(
       {
         cpus,
@@ -301,7 +313,7 @@ export class Machine {
       binaries: new Map(Object.entries({ ...BIN, ...opts.programs })),
       nr_threads: 0,
       total_forks: 0,
-      max_threads: 192730,
+      max_threads: threads_max,
       kthreadd_task: null,
       child_reaper: null,
       kthread_create_list: new list_head(),

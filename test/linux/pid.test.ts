@@ -4,6 +4,8 @@ import { EAGAIN } from "../../src/linux/include/errno.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
 import { kthread_create } from "../../src/linux/kernel/kthread.js";
 import { kthread_stop } from "../../src/linux/kernel/kthread_control.js";
+import { K } from "../../src/linux/kernel.js";
+import { Machine } from "../../src/machine.js";
 import { problems } from "../../src/run.js";
 import { runMain } from "../helpers.js";
 
@@ -53,5 +55,36 @@ describe("pid allocation", () => {
     // Boot took pids 1-38: 39..399 are all that is left.
     expect(live.length).toBe(399 - 38);
     expect(problems(r.reports)).toEqual([]);
+  });
+
+  it("fails with -EAGAIN at kernel.threads-max (threads_max), pids to spare, and leaves nothing allocated", () => {
+    const live: task_struct[] = [];
+    let before = 0;
+    let err: ErrOr<task_struct> | null = null;
+    const r = runMain(
+      function* () {
+        before = K.nr_threads;
+        for (;;) {
+          const t = yield* kthread_create(idle, null, "t%d", live.length);
+          if (IS_ERR(t)) {
+            err = t;
+            break;
+          }
+          live.push(t);
+        }
+        for (const t of live) yield* kthread_stop(t);
+      },
+      { threads_max: 60 },
+    );
+    expect(err && PTR_ERR(err)).toBe(-EAGAIN);
+    expect(before).toBeGreaterThan(30);
+    expect(live.length).toBe(60 - before);
+    expect(problems(r.reports)).toEqual([]);
+  });
+
+  it("takes threads_max within the sysctl's bounds (MIN_THREADS 20 to FUTEX_TID_MASK)", () => {
+    for (const bad of [19, 0, -1, 1.5, Number.NaN, 0x40000000])
+      expect(() => new Machine({ threads_max: bad })).toThrow(RangeError);
+    expect(() => new Machine({ threads_max: 20 })).not.toThrow();
   });
 });

@@ -8,7 +8,7 @@
  */
 import { kleaf } from "../../sim/functions.js";
 import { EAGAIN, EEXIST, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
-import type { pid, task_struct, user_namespace } from "../include/task_struct.js";
+import type { pid, task_struct, upid, user_namespace } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { should_fail_point } from "../lib/fault-inject.js";
 import { kfree, kmem_cache_alloc, type Tracked } from "../mm/slab.js";
@@ -135,7 +135,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
   const p = kmem_cache_alloc<pid>("pid", 64 + 16 * ns.level, () => ({
     count: 1,
     level: ns.level,
-    numbers: [],
+    numbers: new Array<upid>(ns.level + 1), // one per level, no growth slack
     task: null,
     __slab: null,
   }));
