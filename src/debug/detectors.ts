@@ -41,7 +41,10 @@ export function endOfRunChecks(m: Machine, s: Scenario, stop: StopReason): Repor
     check_lost_tasks(m);
     check_deadlock(m, s);
   }
-  if (m.detectors.invariants !== false) for (const inv of s.invariants ?? []) checkInvariant(m, inv, null);
+  if (m.detectors.invariants !== false) {
+    const seen = reportedInvariants(m);
+    for (const inv of s.invariants ?? []) checkInvariant(m, inv, null, seen);
+  }
   return m.reports.slice(before);
 }
 
@@ -184,10 +187,17 @@ function wait_queue_of(k: Kernel, wq: wait_queue_head): [string, string | null] 
 /** Invariants already reported, per machine (each is reported once). */
 const violated = new WeakMap<Machine, Set<string>>();
 
-/** Checks one invariant; `t` is the thread at whose modeled call it was checked (null: at the end). */
-function checkInvariant(m: Machine, inv: Invariant, t: Thread | null): void {
+function reportedInvariants(m: Machine): Set<string> {
   let seen = violated.get(m);
   if (seen === undefined) violated.set(m, (seen = new Set()));
+  return seen;
+}
+
+/**
+ * Checks one invariant not yet reported (`seen`: those that were); `t` is the thread at
+ * whose modeled call it was checked (null: at the end).
+ */
+function checkInvariant(m: Machine, inv: Invariant, t: Thread | null, seen: Set<string>): void {
   if (seen.has(inv.name)) return;
   let msg: string | null;
   try {
@@ -215,6 +225,7 @@ export function installInvariants(m: Machine, invariants: readonly Invariant[]):
   const always = invariants.filter((i) => i.always === true);
   if (always.length === 0 || m.detectors.invariants === false) return;
   const e = m.engine;
+  const seen = reportedInvariants(m);
   const prevEnter = e.onEnter;
   const prevExit = e.onExit;
   let checking = false; // a check that calls modeled functions must not recurse
@@ -222,7 +233,7 @@ export function installInvariants(m: Machine, invariants: readonly Invariant[]):
     if (checking) return;
     checking = true;
     try {
-      for (const inv of always) checkInvariant(m, inv, t);
+      for (const inv of always) checkInvariant(m, inv, t, seen);
     } finally {
       checking = false;
     }

@@ -37,18 +37,29 @@ const LOCAL_FUNCTIONS = [
 /** The tasks the current step woke (try_to_wake_up), while tracking. */
 export const stepWoke = new Set<unknown>();
 
+/** By function id, true for LOCAL_FUNCTIONS (made at the first use, when the kernel's functions are registered). */
+let localIds: boolean[] | null = null;
+
+function localFunctions(): boolean[] {
+  if (localIds === null) {
+    localIds = [];
+    for (const name of LOCAL_FUNCTIONS) localIds[functionId(name)] = true;
+  }
+  return localIds;
+}
+
 /**
  * Turns on shared-state tracking: `stepShared` is right after each step, and `stepWoke`
  * holds the tasks it woke (reset by the caller after each step).
  */
 export function trackShared(engine: Engine): void {
-  const local = new Set(LOCAL_FUNCTIONS.map(functionId));
+  const local = localFunctions();
   const ttwu = functionId("try_to_wake_up");
   engine.localFns = local;
   const enter = engine.onEnter;
   engine.onEnter = (t: Thread, fn: number, args: readonly unknown[]) => {
     enter?.(t, fn, args);
-    if (!local.has(fn)) engine.stepShared = true;
+    if (local[fn] !== true) engine.stepShared = true;
     if (fn === ttwu) stepWoke.add(args[0]);
   };
   const exit = engine.onExit;
@@ -56,6 +67,6 @@ export function trackShared(engine: Engine): void {
     exit?.(t, fn, ret);
     // The caller's code runs next, in this step.
     const caller = t.fnStack[t.fnStack.length - 2];
-    if (caller === undefined || !local.has(caller)) engine.stepShared = true;
+    if (caller === undefined || local[caller] !== true) engine.stepShared = true;
   };
 }

@@ -77,7 +77,6 @@ export function targetScenario(t: Target): Scenario {
   return s;
 }
 
-/** The function the thread on `cpu` is in (its innermost modeled call). */
 /** The id of the function the thread on `cpu` is in (its innermost modeled call), or -1. */
 function where(cpu: Cpu): number {
   const st = cpu.curr?.fnStack;
@@ -85,8 +84,11 @@ function where(cpu: Cpu): number {
 }
 
 const KINDS: readonly ChoiceKind[] = ["cpu_order", "signal", "fault", "pick_next_task", "tick_preempt", "wake_cpu"];
-/** Site texts, made once each (a run meets the same few hundred sites again and again). */
-const sites = new Map<number, string>();
+/**
+ * Site texts, made once each (a run meets the same few hundred sites again and again): by
+ * kind, then the first function's id + 1, then the second's + 1 (0 when there is only one).
+ */
+const sites: (string | undefined)[][][] = KINDS.map(() => []);
 
 function siteText(kind: ChoiceKind, fns: readonly number[]): string {
   return `${kind}:${fns.map((f) => (f < 0 ? "-" : functionName(f))).join("|")}`;
@@ -95,26 +97,32 @@ function siteText(kind: ChoiceKind, fns: readonly number[]): string {
 /** "kind:function" (for cpu_order, each candidate's function, "|" between). */
 function site(kind: ChoiceKind): string {
   const e = activeEngine();
-  const fns = kind === "cpu_order" ? e.candidates.map(where) : [where(e.runningCpu)];
-  if (fns.length > 2) return siteText(kind, fns);
-  const key = KINDS.indexOf(kind) + 8 * ((fns[0] as number) + 1 + 65536 * ((fns[1] ?? -1) + 1));
-  let text = sites.get(key);
+  const cands = e.candidates;
+  if (kind === "cpu_order" && cands.length > 2) return siteText(kind, cands.map(where));
+  // One function, or a cpu_order's two (it is only asked with two or more candidates).
+  const f0 = where(kind === "cpu_order" ? (cands[0] as Cpu) : e.runningCpu);
+  const f1 = kind === "cpu_order" ? where(cands[1] as Cpu) : -1;
+  const byKind = sites[KINDS.indexOf(kind)] as (string | undefined)[][];
+  const byFirst = (byKind[f0 + 1] ??= []);
+  let text = byFirst[f1 + 1];
   if (text === undefined) {
-    text = siteText(kind, fns);
-    sites.set(key, text);
+    text = siteText(kind, kind === "cpu_order" ? [f0, f1] : [f0]);
+    byFirst[f1 + 1] = text;
   }
   return text;
 }
-
-/** Choices made just before a step: their `local` is that step's. */
-const BEFORE_STEP: ReadonlySet<ChoiceKind> = new Set<ChoiceKind>(["cpu_order", "signal"]);
 
 /**
  * A chooser that asks `script` and records each choice; with `engine`'s shared-state
  * tracking on, it also records whether the step after a choice was local.
  */
 export function scriptedChooser(script: Script, log: Choice[]): Chooser & { track(engine: Engine): void } {
-  let pending: { c: Choice; subject: unknown }[] = [];
+  // The choices made just before the step under way (which CPU steps, whether a signal is
+  // sent now): their `local` is that step's. For a signal choice, the task it would go to.
+  // Reused from step to step: `waiting` of them are current.
+  const before: Choice[] = [];
+  const subjects: unknown[] = [];
+  let waiting = 0;
   return {
     ordersCpus: true,
     choose(kind, n) {
@@ -123,21 +131,26 @@ export function scriptedChooser(script: Script, log: Choice[]): Chooser & { trac
       const pick = raw >= 0 && raw < n ? raw : 0;
       const c: Choice = { kind, n, pick, site: site(kind), local: false };
       log.push(c);
-      if (BEFORE_STEP.has(kind)) pending.push({ c, subject: kind === "signal" ? activeEngine().choiceSubject : null });
+      if (kind === "cpu_order" || kind === "signal") {
+        before[waiting] = c;
+        subjects[waiting++] = kind === "signal" ? activeEngine().choiceSubject : null;
+      }
       return pick;
     },
     track(engine) {
       trackShared(engine);
       engine.afterStep = (cpu) => {
-        if (pending.length > 0) {
+        if (waiting > 0) {
           const runner = cpu.curr?.owner;
-          for (const { c, subject } of pending) {
+          for (let i = 0; i < waiting; i++) {
+            const subject = subjects[i];
             // A signal to `subject` commutes with any step `subject` does not run and that does not wake it.
-            c.local = subject !== null ? runner !== subject && !stepWoke.has(subject) : !engine.stepShared;
+            (before[i] as Choice).local =
+              subject !== null ? runner !== subject && !stepWoke.has(subject) : !engine.stepShared;
           }
-          pending = [];
+          waiting = 0;
         }
-        stepWoke.clear();
+        if (stepWoke.size > 0) stepWoke.clear(); // clear() makes a new table even when empty
       };
     },
   };
@@ -156,7 +169,8 @@ export function terminalState(r: RunResult): string {
   for (const rep of r.reports) if (!BENIGN.has(rep.kind)) lines.push(`report ${rep.kind}`);
   const caches = new Map<string, number>();
   for (const rec of r.machine.kernel.slab.live.values()) caches.set(rec.cache, (caches.get(rec.cache) ?? 0) + 1);
-  for (const [c, n] of [...caches].sort()) lines.push(`slab ${c} ${n}`);
+  // By cache name (as "name,count" texts sort: no cache name has a character below ',').
+  for (const c of [...caches.keys()].sort()) lines.push(`slab ${c} ${caches.get(c)}`);
   return lines.join("\n");
 }
 

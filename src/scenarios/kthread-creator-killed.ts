@@ -47,8 +47,12 @@ function* creator(): Generator<number, number, unknown> {
   return 0;
 }
 
+/** The task named `comm` (for_each_process, without an array: `killable-wait` asks at every modeled call). */
 function task_named(m: Machine, comm: string): task_struct | undefined {
-  return m.tasks().find((p) => p.comm === comm);
+  const head = m.kernel.init_task.tasks;
+  for (let n = head.next; n !== head; n = n.next)
+    if ((n.entry as task_struct).comm === comm) return n.entry as task_struct;
+  return undefined;
 }
 
 /** What must hold whenever and wherever the kill comes (what `tasklab explore` checks). */

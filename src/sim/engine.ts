@@ -176,11 +176,11 @@ export class Engine {
   /** Called as a modeled function returns, with its return value. */
   onExit: ((t: Thread, fn: number, ret: unknown) => void) | null = null;
   /**
-   * Shared-state tracking (the explorer's reduction), or null: off. The ids of modeled
-   * functions whose code touches no shared state; a step that runs code of any other
-   * function, takes an interrupt or calls `shared()` touched shared state.
+   * Shared-state tracking (the explorer's reduction), or null: off. By function id, true for
+   * the modeled functions whose code touches no shared state; a step that runs code of any
+   * other function, takes an interrupt or calls `shared()` touched shared state.
    */
-  localFns: ReadonlySet<number> | null = null;
+  localFns: readonly boolean[] | null = null;
   /** Whether the current (or last) step touched shared state (only while tracking). */
   stepShared = false;
   /** Called after each step (while tracking). */
@@ -393,11 +393,11 @@ export class Engine {
   advance(cost: number): boolean {
     const cpu = this.runningCpu;
     if (cpu.inIrq + cpu.inSoftirq > 0) return false; // interrupt work is charged after it
+    if (this.beforeStep !== null || (this.opts.chooser.ordersCpus && this.otherBusy(cpu))) return false; // a choice point
     const to = cpu.clock + cost;
     const first = this.ready.peek();
     const other = first === cpu ? this.ready.peekSecond() : first;
     if (other !== undefined && !(to < other.key)) return false;
-    if (this.beforeStep !== null || (this.opts.chooser.ordersCpus && this.otherBusy(cpu))) return false; // a choice point
     if (to >= cpu.nextTick && !(cpu.curr as Thread).idle) return false;
     const timer = cpu.timers.peek();
     if (
@@ -448,18 +448,20 @@ export class Engine {
         this.favored = null;
       return first;
     }
+    // Filled in place: emptying the array (length 0) would free its storage at every choice.
     const ready = this.readyCpus;
-    ready.length = 0;
+    let n = 0;
     for (const c of this.cpus) {
       if (c.heapIndex < 0 || c.halted || !(c.key < timer || c === first)) continue;
       // Insertion in order: the favored CPU first, then by clock, then by id.
-      let i = ready.length;
+      let i = n++;
       while (i > 0 && this.before(c, ready[i - 1] as Cpu)) {
         ready[i] = ready[i - 1] as Cpu;
         i--;
       }
       ready[i] = c;
     }
+    if (ready.length !== n) ready.length = n;
     const fav = this.favored;
     if (fav !== null && (!ready.includes(fav) || this.steps - this.favoredSince > FAVOR_STEPS)) {
       this.favored = null;
@@ -523,7 +525,7 @@ export class Engine {
     this.steps++;
     if (this.localFns !== null) {
       const top = t.fnStack[t.fnStack.length - 1];
-      if (top === undefined || !this.localFns.has(top)) this.stepShared = true;
+      if (top === undefined || this.localFns[top] !== true) this.stepShared = true;
     }
     let r: IteratorResult<Step, unknown>;
     try {
