@@ -109,6 +109,19 @@ describe("the host-side watchdog", () => {
 });
 
 describe("fault and signal injection from the command line", () => {
+  it("--threads-max caps the number of tasks: a fork beyond it fails (-EAGAIN), so kthread_run makes nothing", async () => {
+    expect(await main(["ps", "kthread-run", "--at", "10ms"])).toBe(0);
+    expect(out).toMatch(/ my_kthread\/0\n/);
+    const all = out.trimEnd().split("\n").length - 1;
+    clearOutput();
+    expect(await main(["ps", "kthread-run", "--at", "10ms", "--threads-max", String(all - 1)])).toBe(0);
+    expect(out).not.toMatch(/my_kthread/);
+    expect(out.trimEnd().split("\n").length - 1).toBe(all - 1);
+    clearOutput();
+    expect(await main(["run", "boot", "--threads-max", "19"])).toBe(2);
+    expect(err).toMatch(/expected an integer from 20 to 1073741823, got '19'/);
+  });
+
   it("--fail makes the named allocation fail", async () => {
     expect(await main(["run", "kthread-stop-unwoken", "--fail", "kmalloc:kthread_create_info"])).toBe(0);
     expect(out).not.toMatch(/task_newtask/);

@@ -48,6 +48,7 @@ interface MachineFlags {
   seed: number;
   hz: number;
   pidMax: number;
+  threadsMax?: number;
   preempt: "none" | "full";
   kernel: EraName;
   traceBoot?: boolean;
@@ -92,6 +93,7 @@ function withMachineOptions(cmd: Command): Command {
     .option("--seed <n>", "seed of the run's random choices", intIn(0, 2 ** 32 - 1), DEFAULTS.seed)
     .option("--hz <n>", "timer frequency (CONFIG_HZ)", intIn(24, 10000), DEFAULTS.hz)
     .option("--pid-max <n>", "pid_max", intIn(301, PID_MAX_LIMIT), 32768)
+    .option("--threads-max <n>", "kernel.threads-max (default 192730)", intIn(20, 0x3fffffff))
     .addOption(
       new Option("--kernel <version>", "the Linux release to model (see 'tasklab eras')")
         .choices(ERA_NAMES)
@@ -134,6 +136,7 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
     seed: f.seed,
     hz: f.hz,
     pid_max: f.pidMax,
+    threads_max: f.threadsMax,
     preempt: f.preempt,
     kernel: f.kernel,
     until,
