@@ -267,19 +267,21 @@ export const kthread_queue_delayed_work = kfunc(function* kthread_queue_delayed_
   return ret;
 });
 
-interface kthread_flush_work {
-  work: kthread_work;
+/**
+ * struct kthread_flush_work: a work and the completion its function completes. The work is
+ * the object itself (C's container_of of the first member gives the same address).
+ */
+interface kthread_flush_work extends kthread_work {
   done: completion;
 }
 
+function* kthread_flush_work_fn(work: kthread_work): KGen<void> {
+  yield* complete((work as kthread_flush_work).done);
+}
+
 function flush_marker(): kthread_flush_work {
-  const done = init_completion();
-  const fwork: kthread_flush_work = {
-    work: kthread_init_work(function* kthread_flush_work_fn() {
-      yield* complete(done);
-    }),
-    done,
-  };
+  const fwork = kthread_init_work(kthread_flush_work_fn) as kthread_flush_work;
+  fwork.done = init_completion();
   return fwork;
 }
 
@@ -293,8 +295,8 @@ export const kthread_flush_work = kfunc(function* kthread_flush_work(work: kthre
   const fwork = flush_marker();
   let noop = false;
   yield* spin_lock_irq(worker.lock);
-  if (!list_empty(work.node)) yield* kthread_insert_work(worker, fwork.work, work.node.next);
-  else if (worker.current_work === work) yield* kthread_insert_work(worker, fwork.work, worker.work_list.next);
+  if (!list_empty(work.node)) yield* kthread_insert_work(worker, fwork, work.node.next);
+  else if (worker.current_work === work) yield* kthread_insert_work(worker, fwork, worker.work_list.next);
   else noop = true;
   spin_unlock_irq(worker.lock);
   if (!noop) yield* wait_for_completion(fwork.done);
@@ -303,7 +305,7 @@ export const kthread_flush_work = kfunc(function* kthread_flush_work(work: kthre
 /** kthread_flush_worker: waits until everything queued so far has run. May sleep. */
 export const kthread_flush_worker = kfunc(function* kthread_flush_worker(worker: kthread_worker) {
   const fwork = flush_marker();
-  yield* kthread_queue_work(worker, fwork.work);
+  yield* kthread_queue_work(worker, fwork);
   yield* wait_for_completion(fwork.done);
 });
 
