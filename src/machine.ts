@@ -115,6 +115,46 @@ const MAX_THREADS_DEFAULT = 192730;
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
 
+/** The built-in executables, in the order the file system lists them (read-only, made once). */
+const BIN_ENTRIES: readonly (readonly [string, UserMain])[] = Object.entries(BIN);
+
+/** The machine's executables: the built-in ones, then `programs` (which may replace them). */
+function binariesWith(programs: Readonly<Record<string, UserMain>> | undefined): Map<string, UserMain> {
+  const m = new Map<string, UserMain>(BIN_ENTRIES);
+  if (programs !== undefined) for (const path of Object.keys(programs)) m.set(path, programs[path] as UserMain);
+  return m;
+}
+
+/**
+ * Spec texts parsed once each (the explorer builds a machine from the same specs for every
+ * schedule). The parsed specs are frozen: every machine shares them and none may change them.
+ * A text that does not parse is not kept: it throws again each time.
+ */
+const parsedFaults = new Map<string, FaultSpec>();
+const parsedSignals = new Map<string, SignalSpec>();
+/** More distinct texts than any scenario or command line has: the caches start over past it. */
+const PARSED_MAX = 1024;
+
+function parsedFault(text: string): FaultSpec {
+  let f = parsedFaults.get(text);
+  if (f === undefined) {
+    f = Object.freeze(parseFault(text));
+    if (parsedFaults.size >= PARSED_MAX) parsedFaults.clear();
+    parsedFaults.set(text, f);
+  }
+  return f;
+}
+
+function parsedSignal(text: string): SignalSpec {
+  let s = parsedSignals.get(text);
+  if (s === undefined) {
+    s = Object.freeze(parseSignal(text));
+    if (parsedSignals.size >= PARSED_MAX) parsedSignals.clear();
+    parsedSignals.set(text, s);
+  }
+  return s;
+}
+
 /** The static structures init_task points at (init_fs, init_files, init_sighand, init_signals). */
 function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pid_namespace): task_struct {
   const fs: fs_struct = { users: 1, umask: 0o022, in_exec: false, __slab: null };
@@ -280,10 +320,9 @@ export class Machine {
         },
       },
     );
-    const possible = cpumask.of(
-      cpus,
-      Array.from({ length: cpus }, (_, i) => i),
-    );
+    const all: number[] = [];
+    for (let i = 0; i < cpus; i++) all.push(i);
+    const possible = cpumask.of(cpus, all);
     const init_user_ns: user_namespace = { count: 1, level: 0, parent: null, owner: 0, __slab: null };
     const init_pid_ns = create_pid_namespace(cfg.pid_max, init_user_ns);
     const init_task = init_task_struct(possible, init_user_ns, init_pid_ns);
@@ -293,7 +332,13 @@ export class Machine {
     let tracingOn = opts.traceBoot === true;
     const kernelEra = era(opts.kernel ?? DEFAULT_ERA);
     const trace = new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : [], kernelEra);
-    const runqueues: rq[] = Array.from({ length: cpus }, (_, i) => new_rq(i, init_task));
+    // Plain loops rather than Array.from({ length }, …): a machine is built for every schedule.
+    const runqueues: rq[] = [];
+    const idle_tasks: (task_struct | null)[] = [];
+    for (let i = 0; i < cpus; i++) {
+      runqueues.push(new_rq(i, init_task));
+      idle_tasks.push(i === 0 ? init_task : null);
+    }
     this.kernel = {
       cfg,
       era: kernelEra,
@@ -304,13 +349,13 @@ export class Machine {
       runqueues,
       wq_online: false,
       init_task,
-      idle_tasks: Array.from({ length: cpus }, (_, i) => (i === 0 ? init_task : null)),
+      idle_tasks,
       init_pid_ns,
       init_user_ns,
       nproc: new Map(),
       next_ns_inum: 0xf0000000,
       tty: [],
-      binaries: new Map(Object.entries({ ...BIN, ...opts.programs })),
+      binaries: binariesWith(opts.programs),
       nr_threads: 0,
       total_forks: 0,
       max_threads: threads_max,
@@ -341,8 +386,8 @@ export class Machine {
       this.kernel,
       this.engine,
       cfg.seed,
-      (opts.faults ?? []).map((f) => (typeof f === "string" ? parseFault(f) : f)),
-      (opts.signals ?? []).map((s) => (typeof s === "string" ? parseSignal(s) : s)),
+      (opts.faults ?? []).map((f) => (typeof f === "string" ? parsedFault(f) : f)),
+      (opts.signals ?? []).map((s) => (typeof s === "string" ? parsedSignal(s) : s)),
     );
     installFunctionTracer(this.engine, trace, tracer, () => tracingOn);
     init_idle(init_task, 0);

@@ -168,10 +168,24 @@ function matchesTask(t: task_struct, ref: string): boolean {
   return String(t.pid) === ref || t.comm === ref;
 }
 
-function find_task(ref: string): task_struct | null {
+/** A target's pid, when it names one (a number), or null when it names a comm. */
+function targetPid(ref: string): number | null {
   const n = Number(ref);
-  if (Number.isInteger(n)) return find_task_by_pid_ns(n, K.init_pid_ns);
-  for (const t of K.init_task.tasks) if (t.comm === ref) return t;
+  return Number.isInteger(n) ? n : null;
+}
+
+/**
+ * The task `ref` names: by pid (`pid`, from targetPid(ref)), or the first on the task list
+ * with that comm. The list is walked by its links, not its iterator (no generator per call:
+ * the `@any` hook looks before every step).
+ */
+function find_task(ref: string, pid = targetPid(ref)): task_struct | null {
+  if (pid !== null) return find_task_by_pid_ns(pid, K.init_pid_ns);
+  const head = K.init_task.tasks;
+  for (let n = head.next; n !== head; n = n.next) {
+    const t = n.entry as task_struct;
+    if (t.comm === ref) return t;
+  }
   return null;
 }
 
@@ -283,12 +297,12 @@ export function installInjection(
  * all are, the hook is gone (and the engine's fast path is back).
  */
 function armChosenSignals(engine: Engine, specs: readonly SignalSpec[]): void {
-  const pending = [...specs];
+  const pending = specs.map((s) => ({ s, pid: targetPid(s.target) }));
   engine.beforeStep = (cpu) => {
     if (cpu.irqsOff > 0 || K.system_state !== "running") return;
     for (let i = 0; i < pending.length; i++) {
-      const s = pending[i] as SignalSpec;
-      const p = find_task(s.target);
+      const { s, pid } = pending[i] as { s: SignalSpec; pid: number | null };
+      const p = find_task(s.target, pid);
       if (p === null || p.exit_state !== 0 || p.flags & PF_EXITING) continue;
       engine.choiceSubject = p;
       if (engine.choose("signal", 2) === 0) continue;
