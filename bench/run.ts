@@ -187,7 +187,7 @@ for (const n of REPLAY_LENGTHS) {
   progress(`vfork-exec, ${n} iterations (user program)`);
   samples.push(userRate("vfork-exec", n, realVfork, `vfork-exec (n=${n})`));
 }
-// live-tasks: N sleeping kthreads (1e6 with --full: give node ~10 GB, --max-old-space-size=10240).
+// live-tasks: N sleeping kthreads (1e6 with --full: a ~5 GB heap, so --max-old-space-size=12000).
 liveTasks(1_000); // warm-up
 for (const n of [1_000, 10_000, 100_000, ...(args.has("--full") ? [1_000_000] : [])]) {
   if (quick && n > 10_000) break;

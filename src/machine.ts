@@ -135,24 +135,14 @@ const parsedSignals = new Map<string, SignalSpec>();
 /** More distinct texts than any scenario or command line has: the caches start over past it. */
 const PARSED_MAX = 1024;
 
-function parsedFault(text: string): FaultSpec {
-  let f = parsedFaults.get(text);
-  if (f === undefined) {
-    f = Object.freeze(parseFault(text));
-    if (parsedFaults.size >= PARSED_MAX) parsedFaults.clear();
-    parsedFaults.set(text, f);
+function parsedOnce<T extends object>(cache: Map<string, T>, text: string, parse: (text: string) => T): T {
+  let spec = cache.get(text);
+  if (spec === undefined) {
+    spec = Object.freeze(parse(text));
+    if (cache.size >= PARSED_MAX) cache.clear();
+    cache.set(text, spec);
   }
-  return f;
-}
-
-function parsedSignal(text: string): SignalSpec {
-  let s = parsedSignals.get(text);
-  if (s === undefined) {
-    s = Object.freeze(parseSignal(text));
-    if (parsedSignals.size >= PARSED_MAX) parsedSignals.clear();
-    parsedSignals.set(text, s);
-  }
-  return s;
+  return spec;
 }
 
 /** The static structures init_task points at (init_fs, init_files, init_sighand, init_signals). */
@@ -386,8 +376,8 @@ export class Machine {
       this.kernel,
       this.engine,
       cfg.seed,
-      (opts.faults ?? []).map((f) => (typeof f === "string" ? parsedFault(f) : f)),
-      (opts.signals ?? []).map((s) => (typeof s === "string" ? parsedSignal(s) : s)),
+      (opts.faults ?? []).map((f) => (typeof f === "string" ? parsedOnce(parsedFaults, f, parseFault) : f)),
+      (opts.signals ?? []).map((s) => (typeof s === "string" ? parsedOnce(parsedSignals, s, parseSignal) : s)),
     );
     installFunctionTracer(this.engine, trace, tracer, () => tracingOn);
     init_idle(init_task, 0);
