@@ -174,18 +174,10 @@ function targetPid(ref: string): number | null {
   return Number.isInteger(n) ? n : null;
 }
 
-/**
- * The task `ref` names: by pid (`pid`, from targetPid(ref)), or the first on the task list
- * with that comm. The list is walked by its links, not its iterator (no generator per call:
- * the `@any` hook looks before every step).
- */
+/** The task `ref` names: by pid (`pid`, from targetPid(ref)), or the first on the task list with that comm. */
 function find_task(ref: string, pid = targetPid(ref)): task_struct | null {
   if (pid !== null) return find_task_by_pid_ns(pid, K.init_pid_ns);
-  const head = K.init_task.tasks;
-  for (let n = head.next; n !== head; n = n.next) {
-    const t = n.entry as task_struct;
-    if (t.comm === ref) return t;
-  }
+  for (const t of K.init_task.tasks) if (t.comm === ref) return t;
   return null;
 }
 

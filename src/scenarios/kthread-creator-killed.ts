@@ -49,9 +49,7 @@ function* creator(): Generator<number, number, unknown> {
 
 /** The task named `comm` (for_each_process, without an array: `killable-wait` asks at every modeled call). */
 function task_named(m: Machine, comm: string): task_struct | undefined {
-  const head = m.kernel.init_task.tasks;
-  for (let n = head.next; n !== head; n = n.next)
-    if ((n.entry as task_struct).comm === comm) return n.entry as task_struct;
+  for (const p of m.kernel.init_task.tasks) if (p.comm === comm) return p;
   return undefined;
 }
 

@@ -8,12 +8,24 @@ export class list_head<T = unknown> {
   prev: list_head<T> = this;
   constructor(readonly entry: T | null = null) {}
 
-  *[Symbol.iterator](): Generator<T> {
-    for (let n = this.next; n !== this; ) {
-      const next = n.next;
-      yield n.entry as T;
-      n = next;
-    }
+  /** The entries in order; the current one may be removed during the walk. */
+  [Symbol.iterator](): Iterator<T> {
+    return new list_iterator(this, this.next);
+  }
+}
+
+/** A walk of a list: a plain object, not a generator (lists are walked on hot paths). */
+class list_iterator<T> implements Iterator<T> {
+  constructor(
+    private readonly head: list_head<T>,
+    private n: list_head<T>,
+  ) {}
+
+  next(): IteratorResult<T> {
+    const n = this.n;
+    if (n === this.head) return { value: undefined, done: true };
+    this.n = n.next; // read before the caller may unlink n
+    return { value: n.entry as T, done: false };
   }
 }
 
