@@ -3,5 +3,12 @@
 import { register } from "tsx/esm/api";
 
 register();
+// Output to a closed pipe (`tasklab run boot | head -1`) ends quietly, as other Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(0);
+  });
+}
 const { main } = await import("../src/cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

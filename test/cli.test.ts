@@ -76,6 +76,17 @@ describe("tasklab CLI", () => {
     expect(err).toMatch(/unknown command 'frobnicate'/);
   });
 
+  it("prints the version in package.json with --version and -V", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const flag of ["--version", "-V"]) {
+      clearOutput();
+      expect(await main([flag])).toBe(0);
+      expect(out).toBe(`${version}\n`);
+      expect(err).toBe("");
+    }
+  });
+
   it("has --help on every subcommand", async () => {
     for (const cmd of ["run", "ps", "scenarios"]) {
       clearOutput();
@@ -96,6 +107,18 @@ describe("the installed command", () => {
     expect(text).toMatch(/task_newtask: pid=\d+ comm=pinger clone_flags=800700/);
     const bad = spawnSync("node", ["bin/tasklab.js", "run", "nope"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
+  });
+
+  it("ends quietly with status 0 when its output's reader goes away (tasklab run … | head -1)", () => {
+    // A real pipe (node's own stdio pipes are sockets with larger buffers), and 170 KB of
+    // trace: more than the pipe (64 KB) and head's one read hold, so a write fails with EPIPE.
+    const r = spawnSync(
+      "bash",
+      ["-c", 'node bin/tasklab.js run boot --trace-boot --cpus 8 | head -1; echo "status ${PIPESTATUS[0]}"'],
+      { encoding: "utf8" },
+    );
+    expect(r.stdout).toBe("# tracer: nop\nstatus 0\n");
+    expect(r.stderr).toBe("");
   });
 });
 

@@ -1,6 +1,6 @@
 /** The `tasklab` command. */
 
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseHotplug } from "../debug/hotplug.js";
 import { parseFault, parseSignal } from "../debug/inject.js";
@@ -181,9 +181,16 @@ async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
   return r.problems > 0 ? 1 : 0;
 }
 
+/** The version in package.json. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 export function buildProgram(): Command {
   const program = new Command("tasklab")
     .description("An executable, deterministic model of how Linux creates tasks: run it, trace it, read it.")
+    .version(packageVersion(), "-V, --version", "print tasklab's version")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
 
