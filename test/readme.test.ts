@@ -44,6 +44,36 @@ describe("README", () => {
     }
   });
 
+  it("shows a --kill that lands where it says: after kthreadd took the request", async () => {
+    const command = blocks("sh")
+      .flatMap(tasklabLines)
+      .find((c) => c.includes("--kill creator@kthreadd:create_kthread")) as string;
+    const shown = (blocks("text").find((b) => b.includes("creator: kthread_create returned")) as string)
+      .trimEnd()
+      .split("\n");
+    const lines = async (args: string[]) => {
+      let text = "";
+      const grab = (t: string | Uint8Array) => {
+        text += String(t);
+        return true;
+      };
+      vi.spyOn(process.stdout, "write").mockImplementation(grab);
+      vi.spyOn(process.stderr, "write").mockImplementation(grab);
+      expect(await main(args), args.join(" ")).toBe(0);
+      vi.restoreAllMocks();
+      return text.split("\n");
+    };
+    const args = tasklabArgs(command);
+    const killed = await lines(args);
+    // In this order: the wakeup by kthreadd's kill, kthreadd's fork, the creator's -EINTR.
+    const at = shown.map((l) => killed.indexOf(l));
+    expect(at.every((i, k) => i >= 0 && (k === 0 || i > (at[k - 1] as number))), `${at}`).toBe(true);
+    // Without the option, the same scenario sends no kill and the creator gets its thread.
+    const plain = await lines(args.filter((a, i) => a !== "--kill" && args[i - 1] !== "--kill"));
+    expect(plain).toContain("[    0.003003] creator: kthread_create returned task 40");
+    expect(plain).not.toContain(shown.at(-1));
+  });
+
   it("runs the library example", () => {
     const out = execFileSync("node", ["--import", "tsx", "examples/library.ts"], { encoding: "utf8" });
     expect(out).toMatch(/^\d+ trace lines, \d+ kernel threads, 0 problems\n$/);
