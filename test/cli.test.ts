@@ -114,7 +114,7 @@ describe("the installed command", () => {
     // trace: more than the pipe (64 KB) and head's one read hold, so a write fails with EPIPE.
     const r = spawnSync(
       "bash",
-      ["-c", 'node bin/tasklab.js run boot --trace-boot --cpus 8 | head -1; echo "status ${PIPESTATUS[0]}"'],
+      ["-c", 'node bin/tasklab.js run boot --trace-boot --cpus 8 | head -1; echo "status $((PIPESTATUS[0]))"'],
       { encoding: "utf8" },
     );
     expect(r.stdout).toBe("# tracer: nop\nstatus 0\n");

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main.js";
-import { codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
+import { capture, codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
@@ -52,22 +52,18 @@ describe("README", () => {
       .trimEnd()
       .split("\n");
     const lines = async (args: string[]) => {
-      let text = "";
-      const grab = (t: string | Uint8Array) => {
-        text += String(t);
-        return true;
-      };
-      vi.spyOn(process.stdout, "write").mockImplementation(grab);
-      vi.spyOn(process.stderr, "write").mockImplementation(grab);
-      expect(await main(args), args.join(" ")).toBe(0);
-      vi.restoreAllMocks();
-      return text.split("\n");
+      const r = await capture(args);
+      expect(r.code, args.join(" ")).toBe(0);
+      return r.lines;
     };
     const args = tasklabArgs(command);
     const killed = await lines(args);
     // In this order: the wakeup by kthreadd's kill, kthreadd's fork, the creator's -EINTR.
     const at = shown.map((l) => killed.indexOf(l));
-    expect(at.every((i, k) => i >= 0 && (k === 0 || i > (at[k - 1] as number))), `${at}`).toBe(true);
+    expect(
+      at.every((i, k) => i >= 0 && (k === 0 || i > (at[k - 1] as number))),
+      `${at}`,
+    ).toBe(true);
     // Without the option, the same scenario sends no kill and the creator gets its thread.
     const plain = await lines(args.filter((a, i) => a !== "--kill" && args[i - 1] !== "--kill"));
     expect(plain).toContain("[    0.003003] creator: kthread_create returned task 40");

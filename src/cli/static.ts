@@ -5,7 +5,7 @@
  */
 import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { extname, isAbsolute, join, relative, sep } from "node:path";
 

@@ -29,7 +29,15 @@ function ask(path: string, o: { method?: string; host?: string | null; body?: st
   const host = o.host === undefined ? `127.0.0.1:${port}` : o.host;
   return new Promise((ok, fail) => {
     const req = request(
-      { host: "127.0.0.1", port, path, method: o.method ?? "GET", headers: host === null ? {} : { host }, setHost: false, agent: false },
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: o.method ?? "GET",
+        headers: host === null ? {} : { host },
+        setHost: false,
+        agent: false,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -157,7 +165,13 @@ describe("tasklab serve", () => {
   });
 
   it("refuses a Host that is not its address (DNS rebinding) with 421, and no Host with 400", async () => {
-    for (const host of ["evil.example", `evil.example:${port}`, "127.0.0.1", `127.0.0.1:${port + 1}`, `[::1]:${port}`]) {
+    for (const host of [
+      "evil.example",
+      `evil.example:${port}`,
+      "127.0.0.1",
+      `127.0.0.1:${port + 1}`,
+      `[::1]:${port}`,
+    ]) {
       const r = await ask("/", { host });
       expect(r.status, host).toBe(421);
       expect(r.body).toBe(`this server answers to 127.0.0.1:${port} or localhost:${port}\n`);
