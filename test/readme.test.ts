@@ -42,7 +42,7 @@ describe("README", () => {
       const args = tasklabArgs(c).filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o"); // no files written
       expect(await main(args), c).toBe(0);
     }
-  });
+  }, 300_000); // some 40 commands, each a worker: minutes on a loaded machine
 
   it("shows a --kill that lands where it says: after kthreadd took the request", async () => {
     const command = blocks("sh")
