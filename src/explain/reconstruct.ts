@@ -100,9 +100,9 @@ export class Reconstruction {
   cpus = new Set<number>();
 
   /**
-   * The task holding `pid`, made if new. `comm` from an event's fields names a task not yet
-   * named; with `column` it is the TASK column, the name when the trace was read (maybe
-   * later than the trace), used only until an event names the task.
+   * The task holding `pid`, made if new. `comm` from an event's fields is its name then;
+   * with `column` it is the TASK column, the name when the trace was read (maybe later than
+   * the trace), used only until an event names the task.
    */
   task(pid: number, line: number, comm?: string, column = false): Task {
     let t = this.byPid.get(pid);
@@ -111,7 +111,9 @@ export class Reconstruction {
       this.tasks.push(t);
       this.byPid.set(pid, t);
     }
-    if (comm !== undefined && comm !== "<...>" && (t.comm === "" || (this.columnNamed.has(t) && !column))) {
+    // An event's comm is the task's name at that moment (a comm written without task_rename,
+    // as ≤4.9's kthread creators do, shows only this way).
+    if (comm !== undefined && comm !== "<...>" && comm !== t.comm && (t.comm === "" || !column)) {
       if (this.columnNamed.has(t)) t.names.pop();
       rename(t, comm);
       if (column) this.columnNamed.add(t);
