@@ -138,8 +138,14 @@ function missing(p: Protocol, r: Reconstruction, markers: readonly number[]): vo
   const present = mandatory.map((s) => s.at !== null);
   const firstIdx = present.indexOf(true);
   const lastIdx = present.lastIndexOf(true);
+  const exit = p.child.exit;
+  const gone = exit !== null && p.steps[5]?.at === null;
+  if (gone)
+    p.departures.push(
+      `the new thread exited (line ${exit.line}) without waking a creator: its creator had left (a fatal signal ended the killable wait), so the thread ends the request itself`,
+    );
   mandatory.forEach((s, i) => {
-    if (s.at !== null) return;
+    if (s.at !== null || (gone && i >= 5)) return;
     const neighbour = i < firstIdx ? mandatory[firstIdx]?.at : i > lastIdx ? mandatory[lastIdx]?.at : null;
     const edge = i < firstIdx ? r.first : r.last;
     const lostBetween = markers.some((m) => {
@@ -174,7 +180,7 @@ function departures(
     p.departures.push(
       `clone_flags=${c.clone_flags.toString(16)} (${decodeCloneFlags(c.clone_flags, era).join("|")}) at ${where(c)}: ${era.name} forks kthreads with ${flags.toString(16)} (${decodeCloneFlags(flags, era).join("|")})`,
     );
-  if (found.sleeps !== null && found.complete !== null && found.sleeps.prev_state !== "D")
+  if (found.sleeps !== null && found.complete !== null && !/D/.test(found.sleeps.prev_state))
     p.departures.push(`the new thread slept in ${found.sleeps.prev_state} (${where(found.sleeps)}), the protocol sleeps in D (TASK_UNINTERRUPTIBLE)`);
   const creator = p.creator?.pid;
   if (creator !== undefined && found.request !== null && found.complete !== null) {
@@ -212,7 +218,8 @@ export function vforkWaits(r: Reconstruction): VforkWait[] {
       const released = after(wakes, c.line, (w) => w.waker === child.pid && w.woken === parent.pid);
       const departures: string[] = [];
       const sleep = after(r.switches, c.line, (s) => s.prev === parent.pid);
-      if (sleep !== null && sleep.prev_state === "D") {
+      // D, or before 4.14's state report D|K (TASK_KILLABLE: 3.x–5.x wait killably).
+      if (sleep !== null && /D/.test(sleep.prev_state)) {
         const ran = after(r.switches, sleep.line, (s) => s.next === parent.pid);
         if (ran !== null && (released === null || ran.line < released.line))
           departures.push(`the parent ran (line ${ran.line}) before its vfork child's exec or exit released it`);
