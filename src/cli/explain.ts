@@ -5,12 +5,12 @@
  */
 import { statSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { ERA_NAMES } from "../linux/eras/profiles.js";
 import { explain, pstreeRows } from "../explain/explain.js";
 import { TraceFormatError } from "../explain/parse.js";
 import { formatExplainPerfetto } from "../explain/perfetto.js";
 import { readTraceFile } from "../explain/read.js";
 import { formatReport, formatReportJson } from "../explain/report.js";
+import { ERA_NAMES } from "../linux/eras/profiles.js";
 import { formatPstree } from "../views/pstree.js";
 import { UsageError } from "./options.js";
 
@@ -39,14 +39,18 @@ function sizeOf(file: string): number {
 function progress(size: number): ((bytes: number) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   return (bytes) => {
-    process.stderr.write(`\rtasklab explain: ${Math.round((100 * bytes) / size)}% of ${(size / 1e6).toFixed(1)} MB read`);
+    process.stderr.write(
+      `\rtasklab explain: ${Math.round((100 * bytes) / size)}% of ${(size / 1e6).toFixed(1)} MB read`,
+    );
   };
 }
 
 export function addExplainCommand(program: Command): void {
   program
     .command("explain")
-    .description("explain the task creations in a trace captured on a real kernel (ftrace text, trace_pipe, trace-cmd report)")
+    .description(
+      "explain the task creations in a trace captured on a real kernel (ftrace text, trace_pipe, trace-cmd report)",
+    )
     .argument("<file>", "the trace: the kernel's trace file, trace_pipe output or 'trace-cmd report' output")
     .option("--json", "the explanation as JSON (the same as --format json)")
     .addOption(
@@ -54,7 +58,12 @@ export function addExplainCommand(program: Command): void {
         .choices(["text", "json", "perfetto"])
         .default("text"),
     )
-    .addOption(new Option("--kernel <version>", "read the trace against this release's protocol (default: the one that fits the trace best)").choices(ERA_NAMES))
+    .addOption(
+      new Option(
+        "--kernel <version>",
+        "read the trace against this release's protocol (default: the one that fits the trace best)",
+      ).choices(ERA_NAMES),
+    )
     .option("--pstree", "only the tasks alive at the trace's end, as 'pstree -p' draws them")
     .option("-o, --output <file>", "write the output to FILE")
     .action(async (file: string, f: ExplainFlags) => {

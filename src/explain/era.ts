@@ -61,7 +61,8 @@ export interface FormatEvidence {
 export function conflicts(era: Era, ev: FormatEvidence): string[] {
   const out: string[] = [];
   const check = (seen: boolean | undefined, expected: boolean, what: string) => {
-    if (seen !== undefined && seen !== expected) out.push(`${what}: ${seen ? "seen" : "not seen"}, ${era.name} ${expected ? "has it" : "has not"}`);
+    if (seen !== undefined && seen !== expected)
+      out.push(`${what}: ${seen ? "seen" : "not seen"}, ${era.name} ${expected ? "has it" : "has not"}`);
   };
   if (ev.irqChars !== undefined && era.trace_irq_info && ev.irqChars !== era.trace_irq_chars)
     out.push(`irq-info has ${ev.irqChars} flags, ${era.name} prints ${era.trace_irq_chars}`);

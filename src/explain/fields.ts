@@ -13,7 +13,10 @@ export type Fields = Record<string, FieldValue>;
 type Form = [RegExp, string[]];
 
 const WAKEUP: Form[] = [
-  [/^comm=(.*) pid=(\d+) prio=(-?\d+)(?: success=(\d))? target_cpu=(\d+)$/, ["comm", "#pid", "#prio", "#success", "#target_cpu"]],
+  [
+    /^comm=(.*) pid=(\d+) prio=(-?\d+)(?: success=(\d))? target_cpu=(\d+)$/,
+    ["comm", "#pid", "#prio", "#success", "#target_cpu"],
+  ],
   [/^(.*):(\d+) \[(-?\d+)\](?: success=(\d))? CPU:(\d+)$/, ["comm", "#pid", "#prio", "#success", "#target_cpu"]],
   [/^task (.*):(\d+) \[(-?\d+)\] success=(\d) \[(\d+)\]$/, ["comm", "#pid", "#prio", "#success", "#target_cpu"]],
 ];
@@ -46,10 +49,16 @@ const FORMS: Readonly<Record<string, Form[]>> = {
   sched_process_wait: TASK,
   sched_process_exec: [[/^filename=(.*) pid=(\d+) old_pid=(\d+)$/, ["filename", "#pid", "#old_pid"]]],
   task_newtask: [
-    [/^pid=(\d+) comm=(.*) clone_flags=([0-9a-f]+) oom_score_adj=(-?\d+)$/, ["#pid", "comm", "clone_flags", "#oom_score_adj"]],
+    [
+      /^pid=(\d+) comm=(.*) clone_flags=([0-9a-f]+) oom_score_adj=(-?\d+)$/,
+      ["#pid", "comm", "clone_flags", "#oom_score_adj"],
+    ],
   ],
   task_rename: [
-    [/^(?:pid=(\d+) )?oldcomm=(.*) newcomm=(.*) oom_score_adj=(-?\d+)$/, ["#pid", "oldcomm", "newcomm", "#oom_score_adj"]],
+    [
+      /^(?:pid=(\d+) )?oldcomm=(.*) newcomm=(.*) oom_score_adj=(-?\d+)$/,
+      ["#pid", "oldcomm", "newcomm", "#oom_score_adj"],
+    ],
   ],
   sched_kthread_stop: [
     [/^comm=(.*) pid=(\d+)$/, ["comm", "#pid"]],

@@ -57,11 +57,20 @@ export class TraceFormatError extends Error {}
 export function parseTimestamp(s: string): number {
   const dot = s.indexOf(".");
   if (dot < 0) return Number(s);
-  return Number(s.slice(0, dot)) * 1e9 + Number(s.slice(dot + 1).padEnd(9, "0").slice(0, 9));
+  return (
+    Number(s.slice(0, dot)) * 1e9 +
+    Number(
+      s
+        .slice(dot + 1)
+        .padEnd(9, "0")
+        .slice(0, 9),
+    )
+  );
 }
 
 /** comm-pid, [(tgid)], [cpu], [flags], time: the rest. The comm may hold spaces and dashes. */
-const FTRACE = /^\s*(.*?)-(\d+)\s+(?:\(\s*(\d+|-+)\)\s+)?\[(\d+)\]\s+(?:([.dDbXNnpLhHsSzB0-9a-f]{4,5})\s+)?(\d+(?:\.\d+)?):\s(.*)$/;
+const FTRACE =
+  /^\s*(.*?)-(\d+)\s+(?:\(\s*(\d+|-+)\)\s+)?\[(\d+)\]\s+(?:([.dDbXNnpLhHsSzB0-9a-f]{4,5})\s+)?(\d+(?:\.\d+)?):\s(.*)$/;
 /** trace-cmd report -l: comm-pid, CPU number and flags in one column (`1d..2.`), time: the rest. */
 const TRACE_CMD_L = /^\s*(.*?)-(\d+)\s+(\d+)([.dDbX][^\s]{3,4})\s+(\d+(?:\.\d+)?):\s(.*)$/;
 /** `event: text` (trace-cmd pads the name with spaces). */
@@ -102,7 +111,8 @@ export class FtraceTextParser {
     if (text.trim() === "") return null;
     this.meaningful++;
     if (text.startsWith("#")) {
-      if (STARTED.test(text)) return { kind: "buffer_started", line, cpu: Number((STARTED.exec(text) as RegExpExecArray)[1]) };
+      if (STARTED.test(text))
+        return { kind: "buffer_started", line, cpu: Number((STARTED.exec(text) as RegExpExecArray)[1]) };
       this.readHeader(text);
       return null;
     }
@@ -181,11 +191,7 @@ export class FtraceTextParser {
     if (this.layout === null || this.layout === "ftrace") this.layout = layout;
   }
 
-  private body(
-    line: number,
-    rest: string,
-    ctx: Omit<TraceLine, "kind" | "line" | "event" | "text">,
-  ): TraceLine | null {
+  private body(line: number, rest: string, ctx: Omit<TraceLine, "kind" | "line" | "event" | "text">): TraceLine | null {
     const e = EVENT.exec(rest);
     if (e !== null) return { kind: "event", line, ...ctx, event: e[1] as string, text: e[2] ?? "" };
     const f = FUNCTION.exec(rest);

@@ -5,7 +5,7 @@
  * creation (or the trace's start) to exit, with instants for its creation, execs, exit and
  * the kthread protocol's steps, and a flow arrow from each parent to each child it created.
  */
-import { CPUS_PID, type ChromeEvent } from "../trace/perfetto.js";
+import { type ChromeEvent, CPUS_PID } from "../trace/perfetto.js";
 import { type Explanation, flagNames } from "./explain.js";
 
 const us = (ns: number) => ns / 1000;
@@ -25,7 +25,16 @@ export function formatExplainPerfetto(x: Explanation): string {
     const run = running.get(cpu);
     if (run === undefined) return;
     const t = r.get(run.pid);
-    events.push({ name: `${t?.comm ?? "?"}-${run.pid}`, ph: "X", ts: us(run.since), dur: us(at - run.since), pid: CPUS_PID, tid: cpu, cat: "sched", args: { pid: run.pid } });
+    events.push({
+      name: `${t?.comm ?? "?"}-${run.pid}`,
+      ph: "X",
+      ts: us(run.since),
+      dur: us(at - run.since),
+      pid: CPUS_PID,
+      tid: cpu,
+      cat: "sched",
+      args: { pid: run.pid },
+    });
   };
   for (const s of r.switches) {
     if (s.ts === null) continue;
@@ -37,7 +46,9 @@ export function formatExplainPerfetto(x: Explanation): string {
   // Task tracks: the task's life, its instants, and the flows from its parent.
   const named = new Set<number>();
   let flow = 1;
-  const tracked = r.tasks.filter((t) => t.pid !== 0 && (t.creation !== null || r.tasks.some((c) => c.creation?.parent === t.pid)));
+  const tracked = r.tasks.filter(
+    (t) => t.pid !== 0 && (t.creation !== null || r.tasks.some((c) => c.creation?.parent === t.pid)),
+  );
   for (const t of tracked) {
     const pid = t.tgid;
     const from = t.creation?.ts ?? start;
@@ -47,13 +58,26 @@ export function formatExplainPerfetto(x: Explanation): string {
       meta.push({ name: "process_name", ph: "M", pid, tid: pid, args: { name: `${(r.get(pid) ?? t).comm} ${pid}` } });
     }
     meta.push({ name: "thread_name", ph: "M", pid, tid: t.pid, args: { name: `${t.comm} ${t.pid}` } });
-    events.push({ name: t.comm, ph: "X", ts: us(from), dur: us(Math.max(0, to - from)), pid, tid: t.pid, cat: "task", args: { names: t.names } });
+    events.push({
+      name: t.comm,
+      ph: "X",
+      ts: us(from),
+      dur: us(Math.max(0, to - from)),
+      pid,
+      tid: t.pid,
+      cat: "task",
+      args: { names: t.names },
+    });
     const instant = (name: string, ts: number | null, args: Record<string, unknown>) => {
       if (ts !== null) events.push({ name, ph: "i", s: "t", ts: us(ts), pid, tid: t.pid, cat: "task", args });
     };
     const c = t.creation;
     if (c !== null) {
-      instant(`created (${c.kind})`, c.ts, { parent: c.parent, cpu: c.cpu, clone_flags: flagNames(t, x.era)?.join("|") ?? null });
+      instant(`created (${c.kind})`, c.ts, {
+        parent: c.parent,
+        cpu: c.cpu,
+        clone_flags: flagNames(t, x.era)?.join("|") ?? null,
+      });
       const parent = r.creatorOf(t);
       if (parent !== undefined && c.ts !== null) {
         const id = flow++;
@@ -68,7 +92,16 @@ export function formatExplainPerfetto(x: Explanation): string {
     for (const s of p.steps)
       if (s.at?.ts != null && s.pid !== null) {
         const t = r.get(s.pid);
-        events.push({ name: s.what, ph: "i", s: "t", ts: us(s.at.ts), pid: t?.tgid ?? s.pid, tid: s.pid, cat: "kthread protocol", args: { fn: s.fn, child: p.child.pid } });
+        events.push({
+          name: s.what,
+          ph: "i",
+          s: "t",
+          ts: us(s.at.ts),
+          pid: t?.tgid ?? s.pid,
+          tid: s.pid,
+          cat: "kthread protocol",
+          args: { fn: s.fn, child: p.child.pid },
+        });
       }
   return `${JSON.stringify({ displayTimeUnit: "ns", traceEvents: [...meta, ...events] })}\n`;
 }

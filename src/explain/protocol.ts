@@ -45,7 +45,12 @@ function kthreadFlags(era: Era): number {
 
 /** The steps' function names in `era`. */
 function names(era: Era) {
-  const creator = era.kthread >= 4 ? "__kthread_create_on_node" : era.kthread_api.has("kthread_create_on_node") ? "kthread_create_on_node" : "kthread_create";
+  const creator =
+    era.kthread >= 4
+      ? "__kthread_create_on_node"
+      : era.kthread_api.has("kthread_create_on_node")
+        ? "kthread_create_on_node"
+        : "kthread_create";
   return {
     request: `${creator} → wake_up_process(kthreadd_task)`,
     kthreadd: "kthreadd: the request off kthread_create_list",
@@ -98,7 +103,13 @@ function protocol(r: Reconstruction, child: Task, era: Era, wakes: Wake[], marke
   const wake = complete === null ? null : after(wakes, complete.line, (w) => w.woken === child.pid);
   const runs = wake === null ? null : after(sw, wake.line, (s) => s.next === child.pid);
 
-  const step = (what: string, fn: string, pid: number | null, at: At | null): Step => ({ what, fn, pid, at, took: null });
+  const step = (what: string, fn: string, pid: number | null, at: At | null): Step => ({
+    what,
+    fn,
+    pid,
+    at,
+    took: null,
+  });
   const steps: Step[] = [
     step("the creator queues a request and wakes kthreadd", n.request, creatorPid, request),
     step("kthreadd runs", n.kthreadd, 2, kthreadd),
@@ -112,7 +123,12 @@ function protocol(r: Reconstruction, child: Task, era: Era, wakes: Wake[], marke
   if (era.kthread_naming === "set_task_comm" || rename !== null)
     steps.push(step("the creator names the thread", n.rename, rename?.by ?? creatorPid, rename));
   steps.push(
-    step(`${wake?.waker === creatorPid ? "the creator" : "someone"} wakes the thread`, n.wake, wake?.waker ?? null, wake),
+    step(
+      `${wake?.waker === creatorPid ? "the creator" : "someone"} wakes the thread`,
+      n.wake,
+      wake?.waker ?? null,
+      wake,
+    ),
     step("the thread runs its function", n.runs, child.pid, runs),
   );
   let prev: At | null = null;
@@ -126,7 +142,14 @@ function protocol(r: Reconstruction, child: Task, era: Era, wakes: Wake[], marke
   const last = found[found.length - 1] ?? null;
   const total = first?.ts != null && last?.ts != null ? last.ts - first.ts : null;
 
-  const p: Protocol = { child, creator: creatorPid === null ? null : (r.get(creatorPid) ?? null), steps, total, outside: [], departures: [] };
+  const p: Protocol = {
+    child,
+    creator: creatorPid === null ? null : (r.get(creatorPid) ?? null),
+    steps,
+    total,
+    outside: [],
+    departures: [],
+  };
   missing(p, r, markers);
   departures(p, r, era, { sleeps, wake, request, complete });
   return p;
@@ -149,13 +172,20 @@ function missing(p: Protocol, r: Reconstruction, markers: readonly number[]): vo
     const neighbour = i < firstIdx ? mandatory[firstIdx]?.at : i > lastIdx ? mandatory[lastIdx]?.at : null;
     const edge = i < firstIdx ? r.first : r.last;
     const lostBetween = markers.some((m) => {
-      const lo = before(mandatory.slice(0, i).map((x) => x.at ?? { ts: null, cpu: 0, line: Number.POSITIVE_INFINITY }), Number.POSITIVE_INFINITY, () => true)?.line ?? 0;
+      const lo =
+        before(
+          mandatory.slice(0, i).map((x) => x.at ?? { ts: null, cpu: 0, line: Number.POSITIVE_INFINITY }),
+          Number.POSITIVE_INFINITY,
+          () => true,
+        )?.line ?? 0;
       const hi = mandatory.slice(i + 1).find((x) => x.at !== null)?.at?.line ?? Number.POSITIVE_INFINITY;
       return m > lo && m < hi;
     });
-    const nearEdge = neighbour != null && neighbour.ts !== null && edge !== null && Math.abs(neighbour.ts - edge) < EDGE;
+    const nearEdge =
+      neighbour != null && neighbour.ts !== null && edge !== null && Math.abs(neighbour.ts - edge) < EDGE;
     if (lostBetween) p.outside.push(`${s.what}: lost (the ring buffer dropped events here)`);
-    else if (nearEdge) p.outside.push(`${s.what}: ${i < firstIdx ? "before the trace starts" : "after the trace ends"}`);
+    else if (nearEdge)
+      p.outside.push(`${s.what}: ${i < firstIdx ? "before the trace starts" : "after the trace ends"}`);
     else p.departures.push(`${s.what} (${s.fn}): not in the trace`);
   });
 }
@@ -170,7 +200,9 @@ function departures(
   const where = (at: At) => `line ${at.line}`;
   const namedAtFork = c.comm !== "kthreadd";
   if (era.kthread_naming === "copy_process" && !namedAtFork)
-    p.departures.push(`forked as 'kthreadd' (${where(c)}): ${era.name} names the thread in copy_process, before the fork's events`);
+    p.departures.push(
+      `forked as 'kthreadd' (${where(c)}): ${era.name} names the thread in copy_process, before the fork's events`,
+    );
   if (era.kthread_naming !== "copy_process" && namedAtFork)
     p.departures.push(
       `named '${c.comm}' already at the fork (${where(c)}): ${era.name} forks it as 'kthreadd' and ${era.kthread_naming === "comm" ? "the creator writes its comm" : "the creator renames it with set_task_comm (task_rename)"} afterwards; 6.4+ name it in copy_process`,
@@ -181,14 +213,23 @@ function departures(
       `clone_flags=${c.clone_flags.toString(16)} (${decodeCloneFlags(c.clone_flags, era).join("|")}) at ${where(c)}: ${era.name} forks kthreads with ${flags.toString(16)} (${decodeCloneFlags(flags, era).join("|")})`,
     );
   if (found.sleeps !== null && found.complete !== null && !/D/.test(found.sleeps.prev_state))
-    p.departures.push(`the new thread slept in ${found.sleeps.prev_state} (${where(found.sleeps)}), the protocol sleeps in D (TASK_UNINTERRUPTIBLE)`);
+    p.departures.push(
+      `the new thread slept in ${found.sleeps.prev_state} (${where(found.sleeps)}), the protocol sleeps in D (TASK_UNINTERRUPTIBLE)`,
+    );
   const creator = p.creator?.pid;
   if (creator !== undefined && found.request !== null && found.complete !== null) {
     const early = r.wakes.find(
-      (w) => w.line > (found.request as Wake).line && w.line < (found.complete as Wake).line && w.woken === creator && w.waker !== p.child.pid && w.waker !== null,
+      (w) =>
+        w.line > (found.request as Wake).line &&
+        w.line < (found.complete as Wake).line &&
+        w.woken === creator &&
+        w.waker !== p.child.pid &&
+        w.waker !== null,
     );
     if (early !== undefined)
-      p.departures.push(`the creator was woken by pid ${early.waker} (${where(early)}) before the new thread completed it (a fatal signal ends the killable wait)`);
+      p.departures.push(
+        `the creator was woken by pid ${early.waker} (${where(early)}) before the new thread completed it (a fatal signal ends the killable wait)`,
+      );
   }
   if (found.sleeps !== null) {
     const ranAgain = after(r.switches, found.sleeps.line, (s) => s.next === p.child.pid);
@@ -224,7 +265,9 @@ export function vforkWaits(r: Reconstruction): VforkWait[] {
         if (ran !== null && (released === null || ran.line < released.line))
           departures.push(`the parent ran (line ${ran.line}) before its vfork child's exec or exit released it`);
       } else if (sleep !== null && !sleep.prev_state.startsWith("R"))
-        departures.push(`the parent slept in ${sleep.prev_state} after vfork (line ${sleep.line}), not D (wait_for_vfork_done)`);
+        departures.push(
+          `the parent slept in ${sleep.prev_state} after vfork (line ${sleep.line}), not D (wait_for_vfork_done)`,
+        );
       const waited = released?.ts != null && c.ts !== null ? released.ts - c.ts : null;
       return { child, parent, released, waited, departures };
     });

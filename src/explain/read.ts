@@ -7,7 +7,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { CLONE_THREAD } from "../linux/include/uapi/sched.js";
-import { hasFlag, type FormatEvidence } from "./era.js";
+import { type FormatEvidence, hasFlag } from "./era.js";
 import { knownEvent, parseFields } from "./fields.js";
 import { type BufferStartedMarker, FtraceTextParser, type Layout, type LostMarker, TraceFormatError } from "./parse.js";
 import { Reconstruction } from "./reconstruct.js";
@@ -71,7 +71,8 @@ export class TraceReader {
     if (event === "sched_process_fork" && f.pid === 2) ev.kthreadNamedAtFork = f.child_comm !== "kthreadd";
     if (event === "task_newtask") {
       const flagsValue = Number.parseInt(f.clone_flags as string, 16);
-      if (!hasFlag(flagsValue, CLONE_THREAD)) ev.flagsWithSignal = flagsValue % 0x100 !== 0 && flagsValue % 0x100 !== 0x80;
+      if (!hasFlag(flagsValue, CLONE_THREAD))
+        ev.flagsWithSignal = flagsValue % 0x100 !== 0 && flagsValue % 0x100 !== 0x80;
     }
   }
 
@@ -81,9 +82,12 @@ export class TraceReader {
     if (this.n === 0 || (p.layout === null && p.header.length === 0 && this.markers.length === 0))
       throw new TraceFormatError("empty: no ftrace header and no event lines");
     if (p.header.length > 0 && !p.header.some((h) => h.startsWith("# tracer:")) && this.recon.events === 0)
-      throw new TraceFormatError(`line 1: not ftrace text: '${p.header[0]}' (no '# tracer:' header and no event lines)`);
+      throw new TraceFormatError(
+        `line 1: not ftrace text: '${p.header[0]}' (no '# tracer:' header and no event lines)`,
+      );
     const unknown = p.unknown + this.malformed;
-    const first = [p.firstUnknown, this.firstMalformed].filter((x) => x !== null).sort((a, b) => a.line - b.line)[0] ?? null;
+    const first =
+      [p.firstUnknown, this.firstMalformed].filter((x) => x !== null).sort((a, b) => a.line - b.line)[0] ?? null;
     return {
       layout: p.layout,
       tracer: p.tracer ?? (p.layout === "function_graph" ? "function_graph" : null),

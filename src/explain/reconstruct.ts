@@ -6,8 +6,8 @@
  * read. Events arrive in trace order through `add`.
  */
 import { CLONE_PARENT, CLONE_THREAD, CLONE_UNTRACED, CLONE_VFORK } from "../linux/include/uapi/sched.js";
-import type { Fields } from "./fields.js";
 import { hasFlag } from "./era.js";
+import type { Fields } from "./fields.js";
 import type { TraceLine } from "./parse.js";
 
 export type CreationKind =
@@ -174,11 +174,18 @@ export class Reconstruction {
         if (this.forked.delete(f.child_pid as number)) return;
         const pending = this.pendingNewtask.get(f.child_pid as number);
         this.pendingNewtask.delete(f.child_pid as number);
-        this.created(f.child_pid as number, parent.pid, f.child_comm as string, pending?.at ?? at, pending?.flags ?? null);
+        this.created(
+          f.child_pid as number,
+          parent.pid,
+          f.child_comm as string,
+          pending?.at ?? at,
+          pending?.flags ?? null,
+        );
         return;
       }
       case "task_rename":
-        return this.renamed(ctx, f, at);
+        this.renamed(ctx, f, at);
+        return;
       case "sched_process_exec": {
         const t = this.task(f.pid as number, l.line);
         if ((f.old_pid as number) !== t.pid) this.execThread(f.old_pid as number, t, at);

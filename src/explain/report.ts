@@ -18,7 +18,8 @@ export function formatDuration(ns: number): string {
   return `${Math.round(ns / 1e6) / 1000} s`;
 }
 
-const when = (at: At | null): string => (at === null ? "?" : at.ts === null ? `line ${at.line}` : formatTimestamp(at.ts).trim());
+const when = (at: At | null): string =>
+  at === null ? "?" : at.ts === null ? `line ${at.line}` : formatTimestamp(at.ts).trim();
 const label = (t: Task | undefined | null, pid?: number | null): string =>
   t != null ? `${t.comm || "?"}(${t.pid})` : pid == null ? "?" : `pid ${pid}`;
 
@@ -45,7 +46,8 @@ function describe(x: Explanation, t: Task, creatorOf: Map<Task, Task | null>): s
     parts.push(`${KIND_WORDS[c.kind]}${who} at ${when(c)} on CPU ${c.cpu}`);
     const flags = flagNames(t, x.era);
     if (flags !== null) parts.push(`clone_flags=${(c.clone_flags as number).toString(16)} ${flags.join("|") || "0"}`);
-    if (c.wakeup_new !== null && c.wakeup_new.target_cpu !== c.cpu) parts.push(`woken onto CPU ${c.wakeup_new.target_cpu}`);
+    if (c.wakeup_new !== null && c.wakeup_new.target_cpu !== c.cpu)
+      parts.push(`woken onto CPU ${c.wakeup_new.target_cpu}`);
     if (t.firstRun?.ts != null && c.ts !== null) parts.push(`first ran after ${formatDuration(t.firstRun.ts - c.ts)}`);
   }
   for (const e of t.execs) parts.push(`exec ${e.filename} at ${when(e)}`);
@@ -72,7 +74,9 @@ function tree(x: Explanation): string[] {
     out.push(`${head}${label(t)}  ${describe(x, t, creatorOf)}`);
     const kids = children.get(t) ?? [];
     const next = top ? "" : `${lead}${last ? "    " : "│   "}`;
-    kids.forEach((k, i) => draw(k, next, i === kids.length - 1, false));
+    kids.forEach((k, i) => {
+      draw(k, next, i === kids.length - 1, false);
+    });
   };
   for (const root of roots) draw(root, "", true, true);
   return out;
@@ -87,7 +91,10 @@ function protocolLines(x: Explanation, p: Protocol): string[] {
     const who = label(s.pid === null ? null : r.get(s.pid), s.pid);
     return `    ${took.padStart(12)}  ${where.padEnd(20)}  ${who.padEnd(24)}  ${s.what.padEnd(48)}  ${s.fn}`;
   });
-  const notes = [...p.outside.map((o) => `    outside the trace: ${o}`), ...p.departures.map((d) => `    DEPARTURE: ${d}`)];
+  const notes = [
+    ...p.outside.map((o) => `    outside the trace: ${o}`),
+    ...p.departures.map((d) => `    DEPARTURE: ${d}`),
+  ];
   return [`  ${head}`, ...rows, ...notes];
 }
 
@@ -95,7 +102,10 @@ function protocolLines(x: Explanation, p: Protocol): string[] {
 export function formatReport(x: Explanation, file: string): string {
   const rd = x.read;
   const r = rd.recon;
-  const span = r.first !== null && r.last !== null ? `, ${when({ ts: r.first, cpu: 0, line: 0 })} to ${when({ ts: r.last, cpu: 0, line: 0 })} (${formatDuration(r.last - r.first)})` : "";
+  const span =
+    r.first !== null && r.last !== null
+      ? `, ${when({ ts: r.first, cpu: 0, line: 0 })} to ${when({ ts: r.last, cpu: 0, line: 0 })} (${formatDuration(r.last - r.first)})`
+      : "";
   const layout = rd.layout === "ftrace" ? "ftrace text" : rd.layout === null ? "an empty trace" : `${rd.layout} output`;
   const out = [
     `${file}: ${layout}${rd.tracer === null ? "" : ` (${rd.tracer} tracer)`}, ${rd.lines} lines, ${r.events} events on ${rd.cpus} CPUs${span}`,
@@ -109,12 +119,21 @@ export function formatReport(x: Explanation, file: string): string {
         : `line ${m.line}: CPU ${m.cpu}'s buffer starts here (older events were overwritten)`,
     );
   if (rd.skipped.count > 0 && rd.skipped.first !== null)
-    out.push(`${rd.skipped.count} lines not understood, the first at line ${rd.skipped.first.line}: ${rd.skipped.first.text.trim().slice(0, 80)}`);
+    out.push(
+      `${rd.skipped.count} lines not understood, the first at line ${rd.skipped.first.line}: ${rd.skipped.first.text.trim().slice(0, 80)}`,
+    );
 
   const created = r.tasks.filter((t) => t.creation !== null);
   const kinds = new Map<string, number>();
-  for (const t of created) kinds.set(KIND_WORDS[t.creation?.kind ?? "fork"] as string, (kinds.get(KIND_WORDS[t.creation?.kind ?? "fork"] as string) ?? 0) + 1);
-  out.push("", `Task creations: ${created.length}${created.length === 0 ? "" : ` (${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")})`}`);
+  for (const t of created)
+    kinds.set(
+      KIND_WORDS[t.creation?.kind ?? "fork"] as string,
+      (kinds.get(KIND_WORDS[t.creation?.kind ?? "fork"] as string) ?? 0) + 1,
+    );
+  out.push(
+    "",
+    `Task creations: ${created.length}${created.length === 0 ? "" : ` (${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")})`}`,
+  );
   out.push(...tree(x));
 
   if (x.protocols.length > 0) {
@@ -127,17 +146,25 @@ export function formatReport(x: Explanation, file: string): string {
     for (const t of stops) {
       const s = t.stop as NonNullable<Task["stop"]>;
       const exited = t.exit?.ts != null && s.ts !== null ? `, it exited ${formatDuration(t.exit.ts - s.ts)} later` : "";
-      const ret = s.ret === null ? "" : `, kthread_stop returned ${s.ret}${s.retAt?.ts != null && s.ts !== null ? ` after ${formatDuration(s.retAt.ts - s.ts)}` : ""}`;
+      const ret =
+        s.ret === null
+          ? ""
+          : `, kthread_stop returned ${s.ret}${s.retAt?.ts != null && s.ts !== null ? ` after ${formatDuration(s.retAt.ts - s.ts)}` : ""}`;
       out.push(`  ${label(t)} stopped by ${label(r.get(s.by), s.by)} at ${when(s)}${exited}${ret}`);
     }
   }
   if (x.vforks.length > 0) {
     out.push("", "vfork: the parent waits (D) until the child's exec or exit:");
     for (const v of x.vforks)
-      out.push(`  ${label(v.parent)} for ${label(v.child)}: ${v.waited === null ? "not released in the trace" : `released after ${formatDuration(v.waited)} at ${when(v.released)}`}`);
+      out.push(
+        `  ${label(v.parent)} for ${label(v.child)}: ${v.waited === null ? "not released in the trace" : `released after ${formatDuration(v.waited)} at ${when(v.released)}`}`,
+      );
   }
   const deps = allDepartures(x);
-  out.push("", deps.length === 0 ? `Departures from ${x.era.name}'s protocol: none` : `Departures from ${x.era.name}'s protocol:`);
+  out.push(
+    "",
+    deps.length === 0 ? `Departures from ${x.era.name}'s protocol: none` : `Departures from ${x.era.name}'s protocol:`,
+  );
   for (const d of deps) out.push(`  ${d}`);
   return `${out.join("\n")}\n`;
 }
@@ -153,7 +180,9 @@ export function formatReportJson(x: Explanation, file: string): string {
     tgid: t.tgid,
     ppid: t.ppid,
     creation:
-      t.creation === null ? null : { ...t.creation, clone_flags: t.creation.clone_flags?.toString(16) ?? null, flags: flagNames(t, x.era) },
+      t.creation === null
+        ? null
+        : { ...t.creation, clone_flags: t.creation.clone_flags?.toString(16) ?? null, flags: flagNames(t, x.era) },
     firstRun: t.firstRun,
     execs: t.execs,
     renames: t.renames,
@@ -164,7 +193,15 @@ export function formatReportJson(x: Explanation, file: string): string {
   });
   const json = {
     file,
-    format: { layout: rd.layout, tracer: rd.tracer, cpus: rd.cpus, lines: rd.lines, events: r.events, first: r.first, last: r.last },
+    format: {
+      layout: rd.layout,
+      tracer: rd.tracer,
+      cpus: rd.cpus,
+      lines: rd.lines,
+      events: r.events,
+      first: r.first,
+      last: r.last,
+    },
     kernel: { release: x.era.name, kthread_era: x.era.kthread, detected: x.detected, conflicts: x.formatConflicts },
     markers: rd.markers,
     skipped: rd.skipped,
@@ -178,7 +215,13 @@ export function formatReportJson(x: Explanation, file: string): string {
       outside: p.outside,
       departures: p.departures,
     })),
-    vforks: x.vforks.map((v) => ({ pid: v.child.pid, parent: v.parent.pid, released: v.released, waited: v.waited, departures: v.departures })),
+    vforks: x.vforks.map((v) => ({
+      pid: v.child.pid,
+      parent: v.parent.pid,
+      released: v.released,
+      waited: v.waited,
+      departures: v.departures,
+    })),
     departures: allDepartures(x),
   };
   return `${JSON.stringify(json, null, 2)}\n`;

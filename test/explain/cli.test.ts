@@ -41,7 +41,9 @@ describe("tasklab explain", () => {
     const j = JSON.parse(out);
     expect(j.kernel).toMatchObject({ release: "6.19", detected: true });
     const threads = j.tasks.filter((t: { creation: { kind: string } | null }) => t.creation?.kind === "thread");
-    expect(threads.map((t: { pid: number; creation: { clone_flags: string } }) => [t.pid, t.creation.clone_flags])).toEqual([
+    expect(
+      threads.map((t: { pid: number; creation: { clone_flags: string } }) => [t.pid, t.creation.clone_flags]),
+    ).toEqual([
       [10208, "3d0f00"],
       [10209, "3d0f00"],
     ]);
@@ -80,7 +82,9 @@ describe("tasklab explain", () => {
   it("--kernel reads the trace against that release", async () => {
     expect(await main(["explain", fixture("kthread-mount-umount.txt"), "--kernel", "6.1"])).toBe(0);
     expect(out).toContain("kernel: read as 6.1 (kthread era E5)\n");
-    expect(out).toContain("Departures from 6.1's protocol:\n  kthread jbd2/loop0-8(10220): named 'jbd2/loop0-8' already at the fork");
+    expect(out).toContain(
+      "Departures from 6.1's protocol:\n  kthread jbd2/loop0-8(10220): named 'jbd2/loop0-8' already at the fork",
+    );
   });
 
   it("streams a multi-megabyte file line by line, reporting progress", async () => {
@@ -109,11 +113,31 @@ describe("tasklab explain", () => {
   const errors: [string, string | Buffer, string][] = [
     ["empty.txt", "", "empty: no ftrace header and no event lines"],
     ["blank.txt", "\n\n  \n", "empty: no ftrace header and no event lines"],
-    ["perfetto.json", '{"traceEvents": []}\n', "line 1: this is JSON, not ftrace text (give the kernel's trace file, trace_pipe or 'trace-cmd report' output)"],
-    ["trace.dat", Buffer.from("\u0017\bDtracing6\u0000\u0000\u0000\u0000"), "line 1: this is a binary trace-cmd trace.dat; convert it with 'trace-cmd report -i FILE > FILE.txt'"],
-    ["garbage.txt", "hello world\nsched_switch happened\n", "line 1: not ftrace text: 'hello world' (expected '# tracer: …', trace-cmd report output or lines like 'bash-1234 [001] 12.345678: sched_switch: …')"],
-    ["script.sh", "#!/bin/sh\necho hi\n", "line 2: not ftrace text: 'echo hi' (expected '# tracer: …', trace-cmd report output or lines like 'bash-1234 [001] 12.345678: sched_switch: …')"],
-    ["comments.txt", "# just a comment\n", "line 1: not ftrace text: '# just a comment' (no '# tracer:' header and no event lines)"],
+    [
+      "perfetto.json",
+      '{"traceEvents": []}\n',
+      "line 1: this is JSON, not ftrace text (give the kernel's trace file, trace_pipe or 'trace-cmd report' output)",
+    ],
+    [
+      "trace.dat",
+      Buffer.from("\u0017\bDtracing6\u0000\u0000\u0000\u0000"),
+      "line 1: this is a binary trace-cmd trace.dat; convert it with 'trace-cmd report -i FILE > FILE.txt'",
+    ],
+    [
+      "garbage.txt",
+      "hello world\nsched_switch happened\n",
+      "line 1: not ftrace text: 'hello world' (expected '# tracer: …', trace-cmd report output or lines like 'bash-1234 [001] 12.345678: sched_switch: …')",
+    ],
+    [
+      "script.sh",
+      "#!/bin/sh\necho hi\n",
+      "line 2: not ftrace text: 'echo hi' (expected '# tracer: …', trace-cmd report output or lines like 'bash-1234 [001] 12.345678: sched_switch: …')",
+    ],
+    [
+      "comments.txt",
+      "# just a comment\n",
+      "line 1: not ftrace text: '# just a comment' (no '# tracer:' header and no event lines)",
+    ],
   ];
   it.each(errors)("%s: one line, exit 2", async (name, text, message) => {
     const p = file(name, text);

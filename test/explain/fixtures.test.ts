@@ -70,7 +70,9 @@ describe("the real 6.18 fixtures", () => {
   it("a system-wide trace cut mid-protocol: the request is before the trace, not a departure", () => {
     const x = fixture("kthread-systemwide-trimmed.txt");
     expect(x.protocols).toHaveLength(1);
-    expect(x.protocols[0]?.outside).toEqual(["the creator queues a request and wakes kthreadd: before the trace starts"]);
+    expect(x.protocols[0]?.outside).toEqual([
+      "the creator queues a request and wakes kthreadd: before the trace starts",
+    ]);
     expect(x.protocols[0]?.departures).toEqual([]);
     expect(x.read.recon.tasks.filter((t) => t.freed !== null).map((t) => t.comm)).toEqual(["mount"]);
   });

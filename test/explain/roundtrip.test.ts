@@ -10,8 +10,8 @@ import { allDepartures, explain, pstreeRows } from "../../src/explain/explain.js
 import { readTraceText } from "../../src/explain/read.js";
 import { psRows, type RunOptions, runScenario, traceText } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
-import type { GraphOptions } from "../../src/trace/function-graph.js";
 import { ALL_EVENTS } from "../../src/trace/events.js";
+import type { GraphOptions } from "../../src/trace/function-graph.js";
 import { formatPstree } from "../../src/views/pstree.js";
 
 function both(name: string, opts: RunOptions, graph: GraphOptions = {}) {
@@ -63,7 +63,9 @@ describe("explain reads tasklab run's traces back", () => {
       const { x } = both("kthread-run", { tracer: { tracer }, events: ALL_EVENTS }, graph);
       expect(allDepartures(x), tracer).toEqual([]);
       expect(x.read.tracer).toBe(tracer);
-      return x.read.recon.tasks.filter((t) => t.creation !== null).map((t) => `${t.creation?.kind} ${t.comm}(${t.pid})`);
+      return x.read.recon.tasks
+        .filter((t) => t.creation !== null)
+        .map((t) => `${t.creation?.kind} ${t.comm}(${t.pid})`);
     };
     const nop = creations("nop");
     expect(nop.length).toBeGreaterThan(30);
