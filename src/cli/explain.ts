@@ -8,7 +8,7 @@ import { type Command, Option } from "commander";
 import { explain, pstreeRows } from "../explain/explain.js";
 import { TraceFormatError } from "../explain/parse.js";
 import { formatExplainPerfetto } from "../explain/perfetto.js";
-import { readTraceFile } from "../explain/read.js";
+import { readTraceFile } from "../explain/read-file.js";
 import { formatReport, formatReportJson } from "../explain/report.js";
 import { ERA_NAMES } from "../linux/eras/profiles.js";
 import { formatPstree } from "../views/pstree.js";

@@ -2,14 +2,20 @@
  * Reading a whole trace: its lines parsed (parse.ts), the events' fields read (fields.ts),
  * the tasks reconstructed (reconstruct.ts), and what tells the release apart collected.
  * A file is streamed line by line (readline), so a trace of any size is read in constant
- * memory per line; a string (the visualizer, tests) goes through the same `TraceReader`.
+ * memory per line (read-file.ts); a string (the visualizer, tests) goes through the same
+ * `TraceReader`. Nothing here needs Node: the visualizer reads traces in the page.
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { CLONE_THREAD } from "../linux/include/uapi/sched.js";
 import { type FormatEvidence, hasFlag } from "./era.js";
-import { knownEvent, parseFields } from "./fields.js";
-import { type BufferStartedMarker, FtraceTextParser, type Layout, type LostMarker, TraceFormatError } from "./parse.js";
+import { type Fields, knownEvent, parseFields } from "./fields.js";
+import {
+  type BufferStartedMarker,
+  FtraceTextParser,
+  type Layout,
+  type LostMarker,
+  type ParsedItem,
+  TraceFormatError,
+} from "./parse.js";
 import { Reconstruction } from "./reconstruct.js";
 
 export interface TraceRead {
@@ -37,27 +43,32 @@ export class TraceReader {
   private counts = new Map<string, number>();
   private n = 0;
 
-  /** One line (without its newline). Throws TraceFormatError for input that is not ftrace text. */
-  line(text: string): void {
+  /**
+   * One line (without its newline): what it was, with the event's fields when read (null
+   * for an event not read here or whose text did not match). Throws TraceFormatError for
+   * input that is not ftrace text.
+   */
+  line(text: string): { item: ParsedItem; fields: Fields | null } | null {
     const item = this.parser.push(text, ++this.n);
-    if (item === null) return;
+    if (item === null) return null;
     if (item.kind !== "event") {
       this.markers.push(item);
-      return;
+      return { item, fields: null };
     }
     this.counts.set(item.event, (this.counts.get(item.event) ?? 0) + 1);
     if (!knownEvent(item.event)) {
       if (item.pid !== null) this.recon.task(item.pid, item.line, item.comm ?? undefined, true);
-      return;
+      return { item, fields: null };
     }
     const f = parseFields(item.event, item.text);
     if (f === null) {
       this.malformed++;
       this.firstMalformed ??= { line: item.line, text };
-      return;
+      return { item, fields: null };
     }
     this.note(item.event, item.text, item.flags, f);
     this.recon.add(item, f);
+    return { item, fields: f };
   }
 
   private note(event: string, text: string, flags: string | undefined, f: Record<string, unknown>): void {
@@ -108,29 +119,5 @@ export function readTraceText(text: string): TraceRead {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   for (const l of lines) r.line(l);
-  return r.finish();
-}
-
-/** A trace file, streamed; `progress(bytesRead)` is called about every megabyte. */
-export async function readTraceFile(path: string, progress?: (bytes: number) => void): Promise<TraceRead> {
-  const stream = createReadStream(path);
-  const r = new TraceReader();
-  let bytes = 0;
-  let next = 1 << 20;
-  if (progress !== undefined)
-    stream.on("data", (chunk) => {
-      bytes += chunk.length;
-      if (bytes >= next) {
-        next = bytes + (1 << 20);
-        progress(bytes);
-      }
-    });
-  const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  try {
-    for await (const line of rl) r.line(line);
-  } finally {
-    rl.close();
-    stream.destroy();
-  }
   return r.finish();
 }

@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { explain } from "../../src/explain/explain.js";
 import { TraceFormatError } from "../../src/explain/parse.js";
-import { readTraceFile, readTraceText } from "../../src/explain/read.js";
+import { readTraceText } from "../../src/explain/read.js";
+import { readTraceFile } from "../../src/explain/read-file.js";
 import { err, out } from "../stdio.js";
 
 const fixture = (name: string) => new URL(`../fixtures/real/${name}`, import.meta.url).pathname;
