@@ -268,7 +268,7 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
       .split("\n")
       .filter((l) => l !== "" && !l.startsWith("#"));
     expect(await page.locator(".trace .pane-head .muted").textContent()).toBe(`${events.length} lines`);
-    expect(await page.locator(".trace-lines li").first().textContent()).toBe(events[0]);
+    expect(await page.locator('.trace-lines li[aria-current="true"] button').textContent()).toBe(events.at(-1));
     const lane = page.getByRole("list", { name: "CPU 0 lane", exact: true });
     expect(await lane.locator("li").allTextContents()).toContainEqual(
       expect.stringMatching(/^jbd2\/loop0-8\/10220 from /),
