@@ -5,10 +5,8 @@
  * creation (or the trace's start) to exit, with instants for its creation, execs, exit and
  * the kthread protocol's steps, and a flow arrow from each parent to each child it created.
  */
-import { type ChromeEvent, CPUS_PID } from "../trace/perfetto.js";
+import { type ChromeEvent, CPUS_PID, cpuSlice, us } from "../trace/perfetto.js";
 import { type Explanation, flagNames } from "./explain.js";
-
-const us = (ns: number) => ns / 1000;
 
 export function formatExplainPerfetto(x: Explanation): string {
   const r = x.read.recon;
@@ -23,18 +21,7 @@ export function formatExplainPerfetto(x: Explanation): string {
   const running = new Map<number, { pid: number; since: number }>();
   const close = (cpu: number, at: number) => {
     const run = running.get(cpu);
-    if (run === undefined) return;
-    const t = r.get(run.pid);
-    events.push({
-      name: `${t?.comm ?? "?"}-${run.pid}`,
-      ph: "X",
-      ts: us(run.since),
-      dur: us(at - run.since),
-      pid: CPUS_PID,
-      tid: cpu,
-      cat: "sched",
-      args: { pid: run.pid },
-    });
+    if (run !== undefined) events.push(cpuSlice(r.get(run.pid)?.comm ?? "?", run.pid, cpu, run.since, at));
   };
   for (const s of r.switches) {
     if (s.ts === null) continue;

@@ -7,10 +7,13 @@
  * ftrace text.
  */
 import { explain } from "../explain/explain.js";
+import type { Fields } from "../explain/fields.js";
+import type { TraceLine } from "../explain/parse.js";
 import { TraceReader } from "../explain/read.js";
 import type { Task } from "../explain/reconstruct.js";
 import { formatReport } from "../explain/report.js";
-import type { Marker, Slice, Snapshot, TaskView, WakeArrow } from "./types.js";
+import { TimelineBuilder } from "./snapshot.js";
+import type { Snapshot, TaskView } from "./types.js";
 
 export interface RealTrace {
   snap: Snapshot;
@@ -32,47 +35,30 @@ const MARKED = new Set([
 
 export function openRealTrace(text: string, name: string): RealTrace {
   const reader = new TraceReader();
-  const trace: string[] = [];
-  const traceTimes: number[] = [];
-  const slices: Slice[] = [];
-  const markers: Marker[] = [];
-  const wakeups: WakeArrow[] = [];
-  const running = new Map<number, Slice>();
-  const woken = new Map<number, { cpu: number; time: number }>();
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
+  // The timeline's slices end at the trace's last time: known once read, so read it first.
+  const read: { item: TraceLine; fields: Fields | null }[] = [];
   for (const raw of lines) {
     const got = reader.line(raw);
-    if (got === null || got.item.kind !== "event" || got.item.ts === null) continue;
-    const { item, fields: f } = got;
-    const time = item.ts as number;
-    const line = trace.length;
-    trace.push(raw);
-    traceTimes.push(time);
-    if (f === null) continue;
-    if (item.event === "sched_switch") {
-      const prev = running.get(item.cpu);
-      if (prev !== undefined) prev.end = time;
-      const next: Slice = {
-        cpu: item.cpu,
-        pid: f.next_pid as number,
-        comm: f.next_comm as string,
-        start: time,
-        end: time,
-      };
-      running.set(item.cpu, next);
-      slices.push(next);
-      const w = woken.get(next.pid);
-      if (w !== undefined) wakeups.push({ pid: next.pid, from: w, to: { cpu: item.cpu, time } });
-      woken.delete(next.pid);
-    } else if (item.event === "sched_wakeup" || item.event === "sched_wakeup_new")
-      woken.set(f.pid as number, { cpu: item.cpu, time });
-    if (MARKED.has(item.event)) markers.push({ cpu: item.cpu, time, event: item.event, line });
+    if (got !== null && got.item.kind === "event" && got.item.ts !== null)
+      read.push({ item: got.item, fields: got.fields });
   }
   const x = explain(reader.finish());
   const r = x.read.recon;
   const end = r.last ?? 0;
-  for (const s of running.values()) s.end = end;
+  const b = new TimelineBuilder(end);
+  for (const { item, fields: f } of read) {
+    const time = item.ts as number;
+    const line = b.views.trace.length;
+    b.line(lines[item.line - 1] as string, time);
+    if (f === null) continue;
+    if (item.event === "sched_switch") b.switchTo(item.cpu, time, f.next_pid as number, f.next_comm as string);
+    else if (item.event === "sched_wakeup" || item.event === "sched_wakeup_new")
+      b.woke(f.pid as number, item.cpu, time);
+    if (MARKED.has(item.event)) b.views.markers.push({ cpu: item.cpu, time, event: item.event, line });
+  }
+  const { trace, traceTimes, slices, markers, wakeups } = b.views;
   const report = formatReport(x, name);
   const snap: Snapshot = {
     spec: { scenario: name, cpus: Math.max(1, x.read.cpus), seed: 0, era: x.era.name },
