@@ -105,6 +105,8 @@ export class FtraceTextParser {
   firstUnknown: { line: number; text: string } | null = null;
   private meaningful = 0;
   private traceCmd = false;
+  /** The line just read was function_graph's `a-1 => b-2` separator. */
+  private separator = false;
 
   push(raw: string, line: number): ParsedItem | null {
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -124,9 +126,10 @@ export class FtraceTextParser {
       if (text.startsWith("cpus=")) this.cpus = Number(text.slice(5));
       return null;
     }
+    this.separator = false;
     const item = this.newInstance(text, line) ?? this.eventLine(this.stripInstance(text), line);
     if (item !== null) return item;
-    if (IGNORED.test(text) && this.layout !== null) return null;
+    if (this.separator || (IGNORED.test(text) && this.layout !== null)) return null;
     if (this.meaningful === 1 || this.layout === null) throw new TraceFormatError(notFtrace(text, line));
     this.unknown++;
     if (this.firstUnknown === null) this.firstUnknown = { line, text };
@@ -209,6 +212,7 @@ export class FtraceTextParser {
     if (sw !== null) {
       this.layout = "function_graph";
       this.graphTask.set(cpu, { comm: sw[3] as string, pid: Number(sw[4]) });
+      this.separator = true;
       return null;
     }
     const parts = rest.split("|");

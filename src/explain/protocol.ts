@@ -94,7 +94,12 @@ function protocol(r: Reconstruction, child: Task, era: Era, wakes: Wake[], marke
   const sw = r.switches;
   const complete = after(wakes, c.line, (w) => w.waker === child.pid);
   const creatorPid = complete?.woken ?? null;
-  const request = before(wakes, c.line, (w) => w.woken === 2 && (creatorPid === null || w.waker === creatorPid));
+  // A waker not known (function_graph without its task column, before a CPU's first switch) may be the creator.
+  const request = before(
+    wakes,
+    c.line,
+    (w) => w.woken === 2 && (creatorPid === null || w.waker === creatorPid || w.waker === null),
+  );
   const kthreadd = before(sw, c.line, (s) => s.next === 2 && (request === null || s.line > request.line));
   const childRuns = after(sw, c.line, (s) => s.next === child.pid);
   const sleeps = complete === null ? null : after(sw, complete.line, (s) => s.prev === child.pid);

@@ -63,6 +63,7 @@ describe("explain reads tasklab run's traces back", () => {
       const { x } = both("kthread-run", { tracer: { tracer }, events: ALL_EVENTS }, graph);
       expect(allDepartures(x), tracer).toEqual([]);
       expect(x.read.tracer).toBe(tracer);
+      expect(x.read.skipped.count, tracer).toBe(0);
       return x.read.recon.tasks
         .filter((t) => t.creation !== null)
         .map((t) => `${t.creation?.kind} ${t.comm}(${t.pid})`);
@@ -72,6 +73,19 @@ describe("explain reads tasklab run's traces back", () => {
     expect(creations("function")).toEqual(nop);
     expect(creations("function_graph", { proc: true })).toEqual(nop);
     expect(creations("function_graph")).toEqual(nop);
+  });
+
+  it("function_graph from the scenario's start: lines before a CPU's first switch have no task, and still no departure", () => {
+    const r = runScenario(findScenario("kthread-run") as NonNullable<ReturnType<typeof findScenario>>, {
+      tracer: { tracer: "function_graph" },
+      events: ALL_EVENTS,
+    });
+    const x = explain(readTraceText(traceText(r)));
+    expect(x.read.skipped.count).toBe(0);
+    expect(x.protocols.map((p) => [p.child.comm, p.creator?.comm, p.departures])).toEqual([
+      ["my_kthread/0", "init", []],
+    ]);
+    expect(x.protocols[0]?.steps.every((s) => s.at !== null && s.at.ts === null)).toBe(true);
   });
 
   it("a killed creator: the new thread exits without completing it, which is a departure", () => {
