@@ -59,6 +59,7 @@ export function openRealTrace(text: string, name: string): RealTrace {
     if (MARKED.has(item.event)) b.views.markers.push({ cpu: item.cpu, time, event: item.event, line });
   }
   const { trace, traceTimes, slices, markers, wakeups } = b.views;
+  const lastOn = new Map(slices.map((sl) => [sl.cpu, sl]));
   const report = formatReport(x, name);
   const snap: Snapshot = {
     spec: { scenario: name, cpus: Math.max(1, x.read.cpus), seed: 0, era: x.era.name },
@@ -69,7 +70,11 @@ export function openRealTrace(text: string, name: string): RealTrace {
     tasks: r.tasks.filter((t) => t.pid !== 0 && t.reaped === null).map((t) => taskView(t, r.switches, x.era.name)),
     requests: [],
     completions: [],
-    runqueues: [],
+    // What each CPU ran last (the timeline has a lane per run queue); nothing is queued that a trace shows.
+    runqueues: Array.from({ length: Math.max(1, x.read.cpus) }, (_, cpu) => {
+      const last = lastOn.get(cpu);
+      return { cpu, online: true, curr: last === undefined ? "?" : `${last.comm}/${last.pid}`, queued: [] };
+    }),
     slab: [],
     trace,
     traceTimes,

@@ -15,6 +15,7 @@ describe("a real trace in the visualizer", () => {
     const { snap, report } = openRealTrace(text, "mount.txt");
     expect(snap.spec).toEqual({ scenario: "mount.txt", cpus: 2, seed: 0, era: "6.19" });
     expect(snap.done).toBe(true);
+    expect(snap.runqueues.map((q) => q.curr)).toEqual(["node/9057", "kworker/u8:1/35"]);
     expect(snap.trace).toEqual(text.split("\n").filter((l) => l !== "" && !l.startsWith("#")));
     expect(snap.traceTimes[0]).toBe(388176375000);
     const lazy = snap.tasks.find((t) => t.pid === 10222);
