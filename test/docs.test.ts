@@ -1,5 +1,5 @@
 /**
- * The walkthroughs in docs/walkthroughs/ stay true: every `npx tasklab` command in them
+ * The walkthroughs in docs/walkthroughs/ and docs/explain.md stay true: every `npx tasklab` command in them
  * runs and succeeds, and every line of a `text` block is a line of what the command before
  * it printed (stdout and stderr).
  */
@@ -7,15 +7,20 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { capture, codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
 
-const dir = new URL("../docs/walkthroughs/", import.meta.url);
-const docs = readdirSync(dir).filter((f) => f.endsWith(".md"));
+const dir = new URL("../docs/", import.meta.url);
+const docs = [
+  ...readdirSync(new URL("walkthroughs/", dir))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `walkthroughs/${f}`),
+  "explain.md",
+];
 
 afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });
 
-describe.each(docs)("docs/walkthroughs/%s", (file) => {
+describe.each(docs)("docs/%s", (file) => {
   it("runs every command and shows what they print", async () => {
     const md = readFileSync(new URL(file, dir), "utf8");
     let last: string[] | null = null;

@@ -17,6 +17,7 @@ import { parsePsColumns } from "../views/ps.js";
 import { batchCommands, debugSession } from "./debug.js";
 import type { DebugJob } from "./debug-worker.js";
 import { addDiffCommand } from "./diff.js";
+import { addExplainCommand } from "./explain.js";
 import { addExploreCommands } from "./explore.js";
 import { intIn, parseTime, scenarioRef, UsageError } from "./options.js";
 import { addServeCommand } from "./serve.js";
@@ -358,6 +359,7 @@ export function buildProgram(): Command {
   addExploreCommands(program);
   addServeCommand(program);
   addDiffCommand(program);
+  addExplainCommand(program);
   return program;
 }
 

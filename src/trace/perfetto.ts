@@ -28,7 +28,21 @@ export interface ChromeEvent {
   args?: Record<string, unknown>;
 }
 
-const us = (ns: number) => ns / 1000;
+export const us = (ns: number) => ns / 1000;
+
+/** A task's run on a CPU track, from `since` to `at` (ns). */
+export function cpuSlice(comm: string, pid: number, cpu: number, since: number, at: number): ChromeEvent {
+  return {
+    name: `${comm}-${pid}`,
+    ph: "X",
+    ts: us(since),
+    dur: us(at - since),
+    pid: CPUS_PID,
+    tid: cpu,
+    cat: "sched",
+    args: { pid },
+  };
+}
 
 export function formatPerfetto(buf: TraceBuffer, cpus: number): string {
   const records = buf.records();
@@ -50,17 +64,7 @@ export function formatPerfetto(buf: TraceBuffer, cpus: number): string {
   let nextFlow = 1;
   const closeRun = (cpu: number, at: number) => {
     const run = running[cpu];
-    if (run === undefined) return;
-    events.push({
-      name: `${name(run.pid)}-${run.pid}`,
-      ph: "X",
-      ts: us(run.since),
-      dur: us(at - run.since),
-      pid: CPUS_PID,
-      tid: cpu,
-      cat: "sched",
-      args: { pid: run.pid },
-    });
+    if (run !== undefined) events.push(cpuSlice(name(run.pid), run.pid, cpu, run.since, at));
   };
   // Task tracks: the open function slices, to close at the end of the trace.
   const open = new Map<number, number[]>();

@@ -17,8 +17,11 @@ export interface PstreeOptions {
   numeric?: boolean;
 }
 
+/** What pstree draws of a task (a ps row, or a task read from a trace). */
+export type PstreeRow = Pick<PsRow, "pid" | "ppid" | "tgid" | "name">;
+
 interface Node {
-  row: PsRow;
+  row: PstreeRow;
   children: Node[];
 }
 
@@ -51,7 +54,7 @@ function draw(n: Node): string[] {
 }
 
 /** `pstree -p` of the rows (the task list at one moment). Throws RangeError for an unknown root. */
-export function formatPstree(rows: readonly PsRow[], o: PstreeOptions = {}): string {
+export function formatPstree(rows: readonly PstreeRow[], o: PstreeOptions = {}): string {
   const nodes = new Map<number, Node>();
   for (const row of rows) if (row.pid !== 0) nodes.set(row.pid, { row, children: [] });
   const roots: Node[] = [];

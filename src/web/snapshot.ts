@@ -173,33 +173,51 @@ export function traceViews(
   now: number,
   era?: Era,
 ): TraceViews {
-  const trace: string[] = [];
-  const traceTimes: number[] = [];
-  const slices: Slice[] = [];
-  const markers: Marker[] = [];
-  const wakeups: WakeArrow[] = [];
-  const running = new Map<number, Slice>();
-  const woken = new Map<number, { cpu: number; time: number }>();
+  const b = new TimelineBuilder(now);
   records.forEach((r, line) => {
-    trace.push(formatLine(r, cmdlines, era));
-    traceTimes.push(r.ts);
-    if (r.type === "sched_switch") {
-      const prev = running.get(r.cpu);
-      if (prev !== undefined) prev.end = r.ts;
-      const s: Slice = { cpu: r.cpu, pid: r.next_pid, comm: r.next_comm, start: r.ts, end: now };
-      running.set(r.cpu, s);
-      slices.push(s);
-      const w = woken.get(r.next_pid);
-      if (w !== undefined) {
-        wakeups.push({ pid: r.next_pid, from: w, to: { cpu: r.cpu, time: r.ts } });
-        woken.delete(r.next_pid);
-      }
-      return;
+    b.line(formatLine(r, cmdlines, era), r.ts);
+    if (r.type === "sched_switch") b.switchTo(r.cpu, r.ts, r.next_pid, r.next_comm);
+    else {
+      b.views.markers.push({ cpu: r.cpu, time: r.ts, event: r.type, line });
+      if (r.type === "sched_wakeup" || r.type === "sched_wakeup_new") b.woke(r.tpid, r.cpu, r.ts);
     }
-    markers.push({ cpu: r.cpu, time: r.ts, event: r.type, line });
-    if (r.type === "sched_wakeup" || r.type === "sched_wakeup_new") woken.set(r.tpid, { cpu: r.cpu, time: r.ts });
   });
-  return { trace, traceTimes, slices, markers, wakeups };
+  return b.views;
+}
+
+/**
+ * Builds the trace views line by line: the lines and their times, a slice per switch-in
+ * (ending at the CPU's next switch, or `now`), an arrow from each wakeup to the woken
+ * task's next switch-in. The caller adds the markers it wants.
+ */
+export class TimelineBuilder {
+  readonly views: TraceViews = { trace: [], traceTimes: [], slices: [], markers: [], wakeups: [] };
+  private running = new Map<number, Slice>();
+  private woken = new Map<number, { cpu: number; time: number }>();
+
+  constructor(private readonly now: number) {}
+
+  line(text: string, time: number): void {
+    this.views.trace.push(text);
+    this.views.traceTimes.push(time);
+  }
+
+  switchTo(cpu: number, time: number, pid: number, comm: string): void {
+    const prev = this.running.get(cpu);
+    if (prev !== undefined) prev.end = time;
+    const s: Slice = { cpu, pid, comm, start: time, end: this.now };
+    this.running.set(cpu, s);
+    this.views.slices.push(s);
+    const w = this.woken.get(pid);
+    if (w !== undefined) {
+      this.views.wakeups.push({ pid, from: w, to: { cpu, time } });
+      this.woken.delete(pid);
+    }
+  }
+
+  woke(pid: number, cpu: number, time: number): void {
+    this.woken.set(pid, { cpu, time });
+  }
 }
 
 export function reportLines(m: Machine): string[] {

@@ -3,9 +3,12 @@
  * as a user drives it (controls found by their accessible names). One page goes through
  * the kthread_run story; each test leaves a screenshot in test/e2e/artifacts/.
  */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SCENARIO_TEMPLATE } from "../../src/web/compile.js";
+import { openRealTrace } from "../../src/web/real-trace.js";
 import { Session } from "../../src/web/session.js";
 import { type Browser, launch, screenshot } from "./browser.js";
 import { atEnd, button, idle, move, open, position, rows, stepUntil } from "./page.js";
@@ -250,6 +253,55 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     expect(await page.locator(".trace .pane-head .muted").textContent()).toBe(`${node.trace.length} lines`);
     expect(await page.locator('.trace-lines li[aria-current="true"] button').textContent()).toBe(node.trace.at(-1));
     await screenshot(page, "era-3.13");
+  });
+
+  it("opens a real trace with the file picker: its tasks, lanes, lines and the explanation beside them, read-only", async () => {
+    await open(page, base, "?scenario=kthread-run&cpus=2&seed=1");
+    const fixture = new URL("../fixtures/real/kthread-mount-umount.txt", import.meta.url);
+    await page.getByLabel("Open a trace file").setInputFiles(fileURLToPath(fixture));
+    const explanation = page.locator(".explanation pre");
+    await expect.poll(() => explanation.textContent()).toContain("Departures from 6.19's protocol: none");
+    expect(await explanation.textContent()).toContain(
+      "jbd2/loop0-8(10220) for mount(10219): 89 µs from the first step to the last",
+    );
+    expect(await page.getByRole("list", { name: "Task tree" }).textContent()).toContain("ext4lazyinit");
+    const events = readFileSync(fixture, "utf8")
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    expect(await page.locator(".trace .pane-head .muted").textContent()).toBe(`${events.length} lines`);
+    expect(await page.locator('.trace-lines li[aria-current="true"] button').textContent()).toBe(events.at(-1));
+    // The lanes are the trace's sched_switch events: CPU 0 ends running what the same file read in Node says.
+    const node = openRealTrace(readFileSync(fixture, "utf8"), "kthread-mount-umount.txt").snap;
+    const last = node.slices.filter((x) => x.cpu === 0).at(-1);
+    const lane = page.getByRole("list", { name: "CPU 0 lane", exact: true });
+    expect(await lane.getAttribute("data-running")).toBe(`${last?.comm}/${last?.pid}`);
+    // Read-only: no step controls act on it, and the run comes back when it is closed.
+    await screenshot(page, "real-trace");
+    await button(page, "Close the trace").click();
+    await page.waitForSelector('output[aria-label="Position"]');
+  });
+
+  it("drops a trace file on the page; a file that is not a trace is one clear error", async () => {
+    // What a browser does on a drop: a DataTransfer holding the file, dispatched on the page.
+    const drop = (name: string, text: string) =>
+      page.evaluate(`(() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([${JSON.stringify(text)}], ${JSON.stringify(name)}));
+        const ev = new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true });
+        document.querySelector(".app").dispatchEvent(ev);
+      })()`);
+    const text = readFileSync(new URL("../fixtures/real/pthread-no-irq-info.txt", import.meta.url), "utf8");
+    await drop("pthread-no-irq-info.txt", text);
+    const explanation = page.locator(".explanation pre");
+    await expect.poll(() => explanation.textContent()).toContain("Task creations: 2 (thread 2)");
+    await drop("notes.txt", "hello world\n");
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toBe(
+        "notes.txt: line 1: not ftrace text: 'hello world' (expected '# tracer: …', trace-cmd report output or lines like 'bash-1234 [001] 12.345678: sched_switch: …')",
+      );
+    expect(await explanation.count()).toBe(0);
+    await screenshot(page, "real-trace-error");
   });
 
   it("had no page errors", () => {

@@ -5,6 +5,7 @@ import type { EngineWorker } from "./engine-client.js";
 import { errorText } from "./error-range.js";
 import { ExplorerPane } from "./panes/explorer-pane.js";
 import { ObjectsPane } from "./panes/objects-pane.js";
+import { type Opened, RealTraceView, readDroppedTrace, TraceOpener } from "./panes/real-trace.js";
 import { ScenarioBar } from "./panes/scenario-bar.js";
 import type { ScenarioEditor } from "./panes/scenario-editor.js";
 import { TasksPane } from "./panes/tasks-pane.js";
@@ -43,6 +44,14 @@ export function App({ engine, catalog, initial }: Props) {
   // The editor (CodeMirror) is loaded the first time a custom scenario is shown.
   const [Editor, setEditor] = useState<typeof ScenarioEditor | null>(null);
   const custom = spec.scenario === "custom";
+  /** A real trace opened from a file (read-only), shown instead of the run; or why it could not be. */
+  const [opened, setOpened] = useState<Opened | null>(null);
+  const [openError, setOpenError] = useState<string | null>(null);
+  const openFile = async (f: File) => {
+    const r = await readDroppedTrace(f);
+    setOpenError("error" in r ? r.error : null);
+    setOpened("error" in r ? null : r);
+  };
   useEffect(() => {
     if (custom && Editor === null)
       void import("./panes/scenario-editor.js").then((m) => setEditor(() => m.ScenarioEditor));
@@ -89,6 +98,22 @@ export function App({ engine, catalog, initial }: Props) {
     return () => window.removeEventListener("keydown", onKey);
   });
 
+  // A trace file dropped anywhere on the page opens it.
+  useEffect(() => {
+    const over = (e: DragEvent) => e.preventDefault();
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      const f = e.dataTransfer?.files[0];
+      if (f !== undefined) void openFile(f);
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("drop", drop);
+    return () => {
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("drop", drop);
+    };
+  });
+
   const compile = useCallback(
     async (text: string) => {
       const r = await engine.request({ type: "compile", source: text }).catch(() => null);
@@ -112,7 +137,10 @@ export function App({ engine, catalog, initial }: Props) {
       <ScenarioBar
         catalog={catalog}
         spec={spec}
-        onSpec={(s) => void load(plainSpec(s))}
+        onSpec={(s) => {
+          setOpened(null);
+          void load(plainSpec(s));
+        }}
         snap={snap}
         playing={run.playing}
         speed={run.speed}
@@ -122,7 +150,14 @@ export function App({ engine, catalog, initial }: Props) {
         onCommand={command}
         onGoto={(step) => void run.send({ type: "goto", step })}
       />
-      {custom && Editor !== null && (
+      <TraceOpener onFile={(f) => void openFile(f)} />
+      {openError !== null && (
+        <p class="error" role="alert">
+          {openError}
+        </p>
+      )}
+      {opened !== null && <RealTraceView opened={opened} onClose={() => setOpened(null)} />}
+      {opened === null && custom && Editor !== null && (
         <Editor
           source={source}
           onChange={setSource}
@@ -131,7 +166,7 @@ export function App({ engine, catalog, initial }: Props) {
           error={compileError}
         />
       )}
-      <p class="status" role="status">
+      <p class="status" role="status" hidden={opened !== null}>
         {run.busy ? "working… " : ""}
         {run.status}
       </p>
@@ -140,7 +175,7 @@ export function App({ engine, catalog, initial }: Props) {
           {errorText(run.error)}
         </p>
       )}
-      {snap !== null && (
+      {opened === null && snap !== null && (
         <>
           <Timeline snap={snap} view={view} onView={setView} selected={run.selected} onSeekTime={seekTime} />
           <main class="panes">
