@@ -20,6 +20,7 @@ import { task_state_letter } from "../views/proc.js";
 import { psRow } from "../views/ps.js";
 import type {
   CompletionView,
+  CreateArrow,
   Marker,
   RequestView,
   RunQueueView,
@@ -48,6 +49,7 @@ function taskView(m: Machine, p: task_struct): TaskView {
     tgid: p.tgid,
     ppid: row.ppid,
     comm: row.comm,
+    name: row.name,
     state: task_state_letter(p),
     kthread: (p.flags & PF_KTHREAD) !== 0,
     cpu: p.cpu,
@@ -159,12 +161,13 @@ export interface TraceViews {
   slices: Slice[];
   markers: Marker[];
   wakeups: WakeArrow[];
+  creations: CreateArrow[];
 }
 
 /**
  * The trace as lines, and what the timeline draws from it: who ran where (from
- * sched_switch), the other events as markers, and an arrow from each wakeup to the woken
- * task's next switch-in. `now` ends the slices still running; `era` is the release whose
+ * sched_switch), the other events as markers, an arrow from each wakeup to the woken
+ * task's next switch-in and one from each fork to the child's first switch-in. `now` ends the slices still running; `era` is the release whose
  * formats the lines take (the machine's, TraceBuffer.era; 6.19 when not given).
  */
 export function traceViews(
@@ -179,7 +182,9 @@ export function traceViews(
   const markers: Marker[] = [];
   const wakeups: WakeArrow[] = [];
   const running = new Map<number, Slice>();
+  const creations: CreateArrow[] = [];
   const woken = new Map<number, { cpu: number; time: number }>();
+  const forked = new Map<number, { cpu: number; time: number; comm: string }>();
   records.forEach((r, line) => {
     trace.push(formatLine(r, cmdlines, era));
     traceTimes.push(r.ts);
@@ -194,16 +199,34 @@ export function traceViews(
         wakeups.push({ pid: r.next_pid, from: w, to: { cpu: r.cpu, time: r.ts } });
         woken.delete(r.next_pid);
       }
+      const f = forked.get(r.next_pid);
+      if (f !== undefined) {
+        creations.push({
+          pid: r.next_pid,
+          comm: f.comm,
+          from: { cpu: f.cpu, time: f.time },
+          to: { cpu: r.cpu, time: r.ts },
+        });
+        forked.delete(r.next_pid);
+      }
       return;
     }
     markers.push({ cpu: r.cpu, time: r.ts, event: r.type, line });
     if (r.type === "sched_wakeup" || r.type === "sched_wakeup_new") woken.set(r.tpid, { cpu: r.cpu, time: r.ts });
+    if (r.type === "sched_process_fork") forked.set(r.child_pid, { cpu: r.cpu, time: r.ts, comm: r.child_comm });
   });
-  return { trace, traceTimes, slices, markers, wakeups };
+  return { trace, traceTimes, slices, markers, wakeups, creations };
 }
 
-export function reportLines(m: Machine): string[] {
-  return m.reports.map(formatReport);
+/** Report kinds that are console output (printk, the run's notes), not a detector's finding. */
+const CONSOLE = new Set(["printk", "info"]);
+
+/** The detectors' reports and the console, apart. */
+export function reportLines(m: Machine): { reports: string[]; console: string[] } {
+  const reports: string[] = [];
+  const console: string[] = [];
+  for (const r of m.reports) (CONSOLE.has(r.kind) ? console : reports).push(formatReport(r));
+  return { reports, console };
 }
 
 /**
