@@ -125,7 +125,7 @@ describe("compileScenario", () => {
 
   it('compiles the README\'s own scenario as written: `import { … } from "tasklab"`, defineScenario', () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const source = /```ts\n(\/\/ A scenario of your own[^]*?)```/.exec(readme)?.[1] ?? "";
+    const source = /```ts\n(\/\/ A scenario of your own[\s\S]*?)```/.exec(readme)?.[1] ?? "";
     expect(source).toContain('} from "tasklab";');
     expect(compileScenario(source).name).toBe("two-workers");
     const end = new Session({ ...spec, scenario: "custom", source }).run();

@@ -8,6 +8,7 @@ import type { ComponentChildren } from "preact";
 import { useRef } from "preact/hooks";
 import type { Snapshot } from "../../../src/web/types.js";
 import { newKeys, rowKey } from "../changes.js";
+import { ScrollBox } from "./scroll-box.js";
 
 /** The rows new at this snapshot (worked out once per snapshot, whatever else re-renders). */
 function useFresh(snap: Snapshot, keys: string[]): Set<string> {
@@ -92,7 +93,7 @@ export function ObjectsPane({ snap }: { snap: Snapshot }) {
       <header class="pane-head">
         <h2 id="objects-title">Kernel objects</h2>
       </header>
-      <div class="scroll">
+      <ScrollBox class="scroll" label="Kernel objects, by kind">
         {snap.reports.length > 0 && (
           <Section title="Reports" count={snap.reports.length} kind="findings">
             <pre class="reports" role="log" aria-label="Reports">
@@ -143,7 +144,7 @@ export function ObjectsPane({ snap }: { snap: Snapshot }) {
             fresh={fresh}
           />
         </Section>
-      </div>
+      </ScrollBox>
     </section>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef } from "preact/hooks";
 import type { SourceView, TaskView } from "../../../src/web/types.js";
+import { ScrollBox } from "./scroll-box.js";
 
 interface Props {
   tasks: TaskView[];
@@ -25,7 +26,7 @@ export function TaskPane({ tasks, selected, source }: Props) {
           </span>
         )}
       </header>
-      <div class="scroll details">
+      <ScrollBox class="scroll details" label="Task details">
         {selected === null ? (
           <p class="muted hint">Click a task in the tree to see its stack, source and task_struct.</p>
         ) : task === undefined ? (
@@ -33,14 +34,14 @@ export function TaskPane({ tasks, selected, source }: Props) {
         ) : (
           <TaskDetails task={task} source={source} />
         )}
-      </div>
+      </ScrollBox>
     </section>
   );
 }
 
 function TaskDetails({ task, source }: { task: TaskView; source: SourceView | null }) {
   return (
-    <div class="task-details" aria-label={`Task ${task.name} pid ${task.pid}`}>
+    <div class="task-details">
       <div class="task-stack">
         <h3>Stack</h3>
         {task.stack.length === 0 ? (
@@ -81,7 +82,7 @@ function Source({ source }: { source: SourceView }) {
       <figcaption>
         {source.fn} <span class="muted">{source.file}</span>
       </figcaption>
-      <pre>
+      <ScrollBox tag="pre" label={`${source.fn} source`}>
         {source.text.split("\n").map((l, i) => {
           const here = i + 1 === source.line;
           return (
@@ -95,7 +96,7 @@ function Source({ source }: { source: SourceView }) {
             </code>
           );
         })}
-      </pre>
+      </ScrollBox>
     </figure>
   );
 }

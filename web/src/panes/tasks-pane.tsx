@@ -55,18 +55,18 @@ function TaskButton({
       type="button"
       class="task"
       aria-pressed={task.pid === selected}
-      aria-label={`${task.name} pid ${task.pid}, state ${task.state} (${s.name})${task.running ? `, running on CPU ${task.cpu}` : ""}`}
-      title={task.name === task.comm ? undefined : `comm: ${task.comm}`}
       data-pid={task.pid}
+      title={task.name === task.comm ? undefined : `comm: ${task.comm}`}
       onClick={() => onSelect(task.pid)}
     >
+      {/* The name is what shows (state, name, pid, CPU), then what the colours say. */}
       <span class="state" style={{ background: s.color }} title={s.name}>
         {task.state}
-      </span>
+      </span>{" "}
       <span class="swatch" style={{ background: taskColor(task.pid) }} />
-      <span class="comm">{task.kthread ? `[${task.name}]` : task.name}</span>
-      <span class="muted">{task.pid}</span>
-      {task.running && <span class="oncpu">CPU {task.cpu}</span>}
+      <span class="comm">{task.kthread ? `[${task.name}]` : task.name}</span> <span class="muted">{task.pid}</span>
+      {task.running && <span class="oncpu"> CPU {task.cpu}</span>}
+      <span class="sr-only">, {s.name}</span>
     </button>
   );
 }

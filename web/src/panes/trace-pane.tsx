@@ -35,8 +35,11 @@ export function TracePane({ lines, focus, current, onPick }: Props) {
 
   useEffect(() => {
     const el = box.current as HTMLDivElement;
-    const measure = () =>
-      setScroll({ top: el.scrollTop, height: el.clientHeight, cols: columns(el, ruler.current as HTMLElement) });
+    const measure = () => {
+      // A resize reported as the pane goes away (its run failed to load) finds no ruler.
+      const r = ruler.current;
+      if (r !== null) setScroll({ top: el.scrollTop, height: el.clientHeight, cols: columns(el, r) });
+    };
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();

@@ -172,7 +172,7 @@ export function Timeline({ snap, view, onView, selected, onSeekTime, scheme }: P
         </button>
         <button
           type="button"
-          aria-label="Show the whole run"
+          aria-label="All of the run"
           title="The whole run so far, following it (a)"
           aria-keyshortcuts="a"
           aria-pressed={view === null}
