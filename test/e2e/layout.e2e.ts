@@ -91,7 +91,7 @@ describe.skipIf(chromium === null)("the visualizer's layout, accessibility and l
         await page.setViewportSize(size);
         const at = `${size.width}×${size.height}, ${cpus} CPUs`;
         // The panes measure themselves after a resize: the facts once they have.
-        await expect.poll(() => layout(page).then((l) => l.clippedTrace), at).toEqual([]);
+        await expect.poll(() => layout(page).then((l) => l.clippedTrace), { message: at }).toEqual([]);
         const l = await layout(page);
         for (const p of PANES) expect(l.heights[p], `${p} at ${at}`).toBeGreaterThanOrEqual(150);
         if (size.width > 900) {

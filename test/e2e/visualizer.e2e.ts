@@ -33,6 +33,12 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     // Keyboard: s steps one scheduling decision, b goes back.
     expect(await move(page, () => page.keyboard.press("s"))).toBe(start + 1);
     expect(await move(page, () => page.keyboard.press("b"))).toBe(start);
+    // The slider reaches ahead of what has run: scrubbing forward runs there.
+    const slider = page.getByRole("slider", { name: "Position (engine step)" });
+    expect(Number(await slider.getAttribute("max"))).toBeGreaterThanOrEqual(start + 2000);
+    await slider.focus();
+    expect(await move(page, () => page.keyboard.press("PageUp"))).toBeGreaterThan(start + 1);
+    await move(page, () => page.keyboard.press("Home"));
 
     await stepUntil(page, async () => (await rows(page, "kthread_create_list requests")).length > 0);
     expect(await rows(page, "kthread_create_list requests")).toEqual([

@@ -2,10 +2,13 @@
 import { describe, expect, it } from "vitest";
 import type { Slice } from "../../src/web/types.js";
 import {
+  AXIS_HEIGHT,
   activityView,
   clampView,
+  contentHeight,
   fitView,
   formatTime,
+  laneSize,
   lanes,
   panView,
   sliceAt,
@@ -85,6 +88,14 @@ describe("the timeline", () => {
       ),
     ).toBe(whole);
     expect(activityView([], whole)).toBe(whole);
+  });
+
+  it("draws lanes denser as CPUs get more numerous, down to a few pixels for 1024", () => {
+    expect(laneSize(2)).toEqual({ lane: 24, gap: 6 });
+    expect(laneSize(24).lane).toBeLessThan(laneSize(8).lane);
+    expect(laneSize(64).lane).toBeLessThan(laneSize(24).lane);
+    expect(contentHeight(2)).toBe(AXIS_HEIGHT + 2 * 30 + 6);
+    expect(contentHeight(1024)).toBe(AXIS_HEIGHT + 1024 * 6 + 1);
   });
 
   it("puts round ticks on the axis and writes times for people", () => {

@@ -8,25 +8,19 @@
  */
 import type { CreateArrow, Marker, Slice, WakeArrow } from "../../../src/web/types.js";
 import { eventColor, taskColor } from "../colors.js";
-import { formatTime, ticks, type View, visibleArrows, visibleMarkers, visibleSlices, xOf } from "./viewport.js";
+import {
+  AXIS_HEIGHT,
+  formatTime,
+  laneSize,
+  ticks,
+  type View,
+  visibleArrows,
+  visibleMarkers,
+  visibleSlices,
+  xOf,
+} from "./viewport.js";
 
 export const LABEL_WIDTH = 64;
-export const AXIS_HEIGHT = 20;
-
-/** A lane's height and the gap between lanes, by CPU count: roomy for a few, dense for hundreds. */
-export function laneSize(cpus: number): { lane: number; gap: number } {
-  if (cpus <= 8) return { lane: 24, gap: 6 };
-  if (cpus <= 32) return { lane: 16, gap: 3 };
-  if (cpus <= 128) return { lane: 10, gap: 2 };
-  return { lane: 5, gap: 1 };
-}
-
-/** The height of every lane and the axis. */
-export function contentHeight(cpus: number): number {
-  const { lane, gap } = laneSize(cpus);
-  return AXIS_HEIGHT + cpus * (lane + gap) + gap;
-}
-
 /** The colours, from the page's theme. */
 export interface Theme {
   text: string;
@@ -96,7 +90,8 @@ export function drawTimeline(
   ctx.beginPath();
   ctx.rect(0, AXIS_HEIGHT, width, w.height - AXIS_HEIGHT);
   ctx.clip();
-  drawGrid(ctx, w.height, v, x, plot, theme);
+  const tk = axisTicks(v, x, plot);
+  drawGrid(ctx, w.height, tk, theme);
   if (laneH >= 9) {
     ctx.fillStyle = theme.muted;
     for (let cpu = first; cpu < last; cpu++) ctx.fillText(`CPU ${cpu}`, 8, mid(cpu));
@@ -141,36 +136,32 @@ export function drawTimeline(
   ctx.lineTo(x(d.now), w.height);
   ctx.stroke();
   ctx.restore();
-  drawAxis(ctx, width, v, x, plot, theme);
+  drawAxis(ctx, width, tk, theme);
 }
 
-function drawGrid(
-  ctx: CanvasRenderingContext2D,
-  height: number,
-  v: View,
-  x: (t: number) => number,
-  plot: number,
-  theme: Theme,
-): void {
+/** The axis's round tick times, each with its x, and their step. */
+interface Ticks {
+  step: number;
+  at: { t: number; x: number }[];
+}
+
+function axisTicks(v: View, x: (t: number) => number, plot: number): Ticks {
+  const { step, times } = ticks(v, Math.max(2, Math.floor(plot / 110)));
+  return { step, at: times.map((t) => ({ t, x: Math.round(x(t)) + 0.5 })) };
+}
+
+function drawGrid(ctx: CanvasRenderingContext2D, height: number, tk: Ticks, theme: Theme): void {
   ctx.strokeStyle = theme.grid;
   ctx.lineWidth = 1;
-  for (const t of ticks(v, Math.max(2, Math.floor(plot / 110))).times) {
-    const tx = Math.round(x(t)) + 0.5;
+  for (const { x } of tk.at) {
     ctx.beginPath();
-    ctx.moveTo(tx, AXIS_HEIGHT);
-    ctx.lineTo(tx, height);
+    ctx.moveTo(x, AXIS_HEIGHT);
+    ctx.lineTo(x, height);
     ctx.stroke();
   }
 }
 
-function drawAxis(
-  ctx: CanvasRenderingContext2D,
-  width: number,
-  v: View,
-  x: (t: number) => number,
-  plot: number,
-  theme: Theme,
-): void {
+function drawAxis(ctx: CanvasRenderingContext2D, width: number, tk: Ticks, theme: Theme): void {
   ctx.fillStyle = theme.bg;
   ctx.fillRect(0, 0, width, AXIS_HEIGHT);
   ctx.strokeStyle = theme.grid;
@@ -178,13 +169,11 @@ function drawAxis(
   ctx.moveTo(0, AXIS_HEIGHT - 0.5);
   ctx.lineTo(width, AXIS_HEIGHT - 0.5);
   ctx.stroke();
-  const { step, times } = ticks(v, Math.max(2, Math.floor(plot / 110)));
   ctx.fillStyle = theme.muted;
-  for (const t of times) {
-    const tx = Math.round(x(t)) + 0.5;
-    if (tx < LABEL_WIDTH) continue;
-    ctx.fillRect(tx, AXIS_HEIGHT - 5, 1, 5);
-    ctx.fillText(formatTime(t, step), tx + 3, AXIS_HEIGHT / 2);
+  for (const { t, x } of tk.at) {
+    if (x < LABEL_WIDTH) continue;
+    ctx.fillRect(x, AXIS_HEIGHT - 5, 1, 5);
+    ctx.fillText(formatTime(t, tk.step), x + 3, AXIS_HEIGHT / 2);
   }
 }
 

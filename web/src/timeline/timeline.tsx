@@ -5,10 +5,11 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Snapshot } from "../../../src/web/types.js";
-import { contentHeight, drawTimeline, LABEL_WIDTH, readTheme } from "./draw.js";
+import { drawTimeline, LABEL_WIDTH, readTheme } from "./draw.js";
 import {
   activityView,
   clampView,
+  contentHeight,
   fitView,
   formatTime,
   ftraceTime,

@@ -149,3 +149,19 @@ export function activityView(times: readonly number[], whole: View): View {
   const margin = Math.max((t1 - t0) * 0.08, MIN_SPAN * 5);
   return clampView({ t0: t0 - margin, t1: t1 + margin }, whole);
 }
+
+export const AXIS_HEIGHT = 20;
+
+/** A lane's height and the gap between lanes, by CPU count: roomy for a few, dense for hundreds. */
+export function laneSize(cpus: number): { lane: number; gap: number } {
+  if (cpus <= 8) return { lane: 24, gap: 6 };
+  if (cpus <= 32) return { lane: 16, gap: 3 };
+  if (cpus <= 128) return { lane: 10, gap: 2 };
+  return { lane: 5, gap: 1 };
+}
+
+/** The height of every lane and the axis. */
+export function contentHeight(cpus: number): number {
+  const { lane, gap } = laneSize(cpus);
+  return AXIS_HEIGHT + cpus * (lane + gap) + gap;
+}
