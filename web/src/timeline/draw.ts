@@ -55,8 +55,8 @@ export interface TimelineData {
   creations: readonly CreateArrow[];
   now: number;
   selected: number | null;
-  /** A pid's name as ps shows it (the slices carry the trace's 15-character comm). */
-  name(pid: number): string;
+  /** A live task's name as ps shows it, by pid (the slices carry the trace's 15-character comm). */
+  names: ReadonlyMap<number, string>;
 }
 
 /** Where the canvas is in the list of lanes: scrolled down `top` px, `height` px tall. */
@@ -123,7 +123,7 @@ export function drawTimeline(
     const x0 = x(a.from.time);
     const x1 = x(a.to.time);
     drawArrow(ctx, x0, mid(a.from.cpu), x1, mid(a.to.cpu), theme.create, 1.5);
-    const label = `→ ${d.name(a.pid)}/${a.pid}`;
+    const label = `→ ${d.names.get(a.pid) ?? a.comm}/${a.pid}`;
     if (Math.abs(x1 - x0) > ctx.measureText(label).width + 12 || laneH >= 16) {
       ctx.fillStyle = theme.create;
       ctx.fillText(label, x0 + 4, mid(a.from.cpu) - laneH / 2 - 1);
@@ -205,7 +205,7 @@ function drawLane(
       ctx.strokeRect(x0 + 1, top + 1, x1 - x0 - 2, laneH - 2);
     }
     if (idle || laneH < 14) continue;
-    const label = `${d.name(s.pid)}/${s.pid}`;
+    const label = `${d.names.get(s.pid) ?? s.comm}/${s.pid}`;
     if (x1 - x0 > ctx.measureText(label).width + 8) {
       ctx.fillStyle = "#111";
       ctx.fillText(label, Math.max(x0, LABEL_WIDTH) + 4, top + laneH / 2);

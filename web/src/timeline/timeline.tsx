@@ -87,7 +87,7 @@ export function Timeline({ snap, view, onView, selected, onSeekTime, scheme }: P
       creations: snap.creations,
       now: snap.position.time,
       selected,
-      name: (pid: number) => names.get(pid) ?? snap.slices.find((s) => s.pid === pid)?.comm ?? "?",
+      names,
     };
     drawTimeline(ctx, width, data, v, size, readTheme(c));
   });
