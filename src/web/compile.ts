@@ -1,12 +1,14 @@
 /**
- * Scenarios written in the visualizer's editor: TypeScript (or JavaScript) that uses the
- * library's API through the `tasklab` object and exports the scenario as its default:
+ * Scenarios written in the visualizer's editor: TypeScript (or JavaScript) that imports the
+ * library as the README's examples do (or reads the `tasklab` object) and exports the
+ * scenario as its default:
  *
- *   const { kthread_run, kthread_stop, msleep, printk } = tasklab;
+ *   import { kthread_run, kthread_stop, msleep, printk } from "tasklab";
  *   export default { name: "mine", description: "…", *main() { … } };
  *
- * Compiled in the browser with sucrase (types stripped, the export made a plain
- * assignment); a syntax error comes back with its line and column.
+ * Compiled in the browser with sucrase (types stripped, imports made `require` calls that
+ * only `tasklab` answers, the export a plain assignment); a syntax error comes back with
+ * its line and column.
  */
 import { transform } from "sucrase";
 import * as tasklab from "../index.js";
@@ -24,7 +26,7 @@ export class ScenarioSyntaxError extends Error {
 }
 
 export const SCENARIO_TEMPLATE = `// A scenario: what pid 1 runs once the kernel has booted. The library is \`tasklab\`.
-const { kthread_run, kthread_stop, kthread_should_stop, msleep, printk } = tasklab;
+import { kthread_run, kthread_stop, kthread_should_stop, msleep, printk } from "tasklab";
 
 function* my_thread() {
   while (!kthread_should_stop()) yield* msleep(1);
@@ -53,8 +55,12 @@ export function compileScenario(source: string): Scenario {
     throw new ScenarioSyntaxError(msg, at ? Number(at[1]) : null, at ? Number(at[2]) + 1 : null);
   }
   const exports: { default?: unknown } = {};
+  const require = (name: string) => {
+    if (name === "tasklab") return tasklab;
+    throw new Error(`only "tasklab" can be imported here, not "${name}"`);
+  };
   try {
-    new Function("tasklab", "exports", code)(tasklab, exports);
+    new Function("tasklab", "exports", "require", code)(tasklab, exports, require);
   } catch (e) {
     throw new ScenarioSyntaxError(e instanceof Error ? e.message : String(e), null, null);
   }

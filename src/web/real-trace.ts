@@ -56,9 +56,11 @@ export function openRealTrace(text: string, name: string): RealTrace {
     if (item.event === "sched_switch") b.switchTo(item.cpu, time, f.next_pid as number, f.next_comm as string);
     else if (item.event === "sched_wakeup" || item.event === "sched_wakeup_new")
       b.woke(f.pid as number, item.cpu, time);
+    else if (item.event === "sched_process_fork")
+      b.forked(f.child_pid as number, f.child_comm as string, item.cpu, time);
     if (MARKED.has(item.event)) b.views.markers.push({ cpu: item.cpu, time, event: item.event, line });
   }
-  const { trace, traceTimes, slices, markers, wakeups } = b.views;
+  const { trace, traceTimes, slices, markers, wakeups, creations } = b.views;
   const lastOn = new Map(slices.map((sl) => [sl.cpu, sl]));
   const report = formatReport(x, name);
   const snap: Snapshot = {
@@ -81,7 +83,9 @@ export function openRealTrace(text: string, name: string): RealTrace {
     slices: slices.filter((s) => s.pid !== 0),
     markers,
     wakeups,
+    creations,
     reports: [],
+    console: [],
   };
   return { snap, report };
 }
@@ -119,6 +123,7 @@ function taskView(
     tgid: t.tgid,
     ppid: t.ppid ?? 0,
     comm: t.comm,
+    name: t.comm, // a trace carries comm only (at most 15 characters)
     state,
     kthread: c?.kind === "kthread" || t.ppid === 2 || t.pid === 2,
     cpu,

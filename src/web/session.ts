@@ -210,7 +210,7 @@ export class Session {
       runqueues: runQueueViews(m),
       slab: slabViews(m),
       ...traceViews(trace.records(), trace.cmdlines, m.now, trace.era),
-      reports: reportLines(m),
+      ...reportLines(m),
     };
   }
 }

@@ -20,6 +20,7 @@ import { task_state_letter } from "../views/proc.js";
 import { psRow } from "../views/ps.js";
 import type {
   CompletionView,
+  CreateArrow,
   Marker,
   RequestView,
   RunQueueView,
@@ -48,6 +49,7 @@ function taskView(m: Machine, p: task_struct): TaskView {
     tgid: p.tgid,
     ppid: row.ppid,
     comm: row.comm,
+    name: row.name,
     state: task_state_letter(p),
     kthread: (p.flags & PF_KTHREAD) !== 0,
     cpu: p.cpu,
@@ -159,12 +161,13 @@ export interface TraceViews {
   slices: Slice[];
   markers: Marker[];
   wakeups: WakeArrow[];
+  creations: CreateArrow[];
 }
 
 /**
  * The trace as lines, and what the timeline draws from it: who ran where (from
- * sched_switch), the other events as markers, and an arrow from each wakeup to the woken
- * task's next switch-in. `now` ends the slices still running; `era` is the release whose
+ * sched_switch), the other events as markers, an arrow from each wakeup to the woken
+ * task's next switch-in and one from each fork to the child's first switch-in. `now` ends the slices still running; `era` is the release whose
  * formats the lines take (the machine's, TraceBuffer.era; 6.19 when not given).
  */
 export function traceViews(
@@ -180,6 +183,7 @@ export function traceViews(
     else {
       b.views.markers.push({ cpu: r.cpu, time: r.ts, event: r.type, line });
       if (r.type === "sched_wakeup" || r.type === "sched_wakeup_new") b.woke(r.tpid, r.cpu, r.ts);
+      else if (r.type === "sched_process_fork") b.forked(r.child_pid, r.child_comm, r.cpu, r.ts);
     }
   });
   return b.views;
@@ -188,12 +192,14 @@ export function traceViews(
 /**
  * Builds the trace views line by line: the lines and their times, a slice per switch-in
  * (ending at the CPU's next switch, or `now`), an arrow from each wakeup to the woken
- * task's next switch-in. The caller adds the markers it wants.
+ * task's next switch-in and one from each fork to the child's first switch-in. The caller
+ * adds the markers it wants.
  */
 export class TimelineBuilder {
-  readonly views: TraceViews = { trace: [], traceTimes: [], slices: [], markers: [], wakeups: [] };
+  readonly views: TraceViews = { trace: [], traceTimes: [], slices: [], markers: [], wakeups: [], creations: [] };
   private running = new Map<number, Slice>();
   private woken = new Map<number, { cpu: number; time: number }>();
+  private born = new Map<number, { cpu: number; time: number; comm: string }>();
 
   constructor(private readonly now: number) {}
 
@@ -213,15 +219,31 @@ export class TimelineBuilder {
       this.views.wakeups.push({ pid, from: w, to: { cpu, time } });
       this.woken.delete(pid);
     }
+    const f = this.born.get(pid);
+    if (f !== undefined) {
+      this.views.creations.push({ pid, comm: f.comm, from: { cpu: f.cpu, time: f.time }, to: { cpu, time } });
+      this.born.delete(pid);
+    }
   }
 
   woke(pid: number, cpu: number, time: number): void {
     this.woken.set(pid, { cpu, time });
   }
+
+  forked(pid: number, comm: string, cpu: number, time: number): void {
+    this.born.set(pid, { cpu, time, comm });
+  }
 }
 
-export function reportLines(m: Machine): string[] {
-  return m.reports.map(formatReport);
+/** Report kinds that are console output (printk, the run's notes), not a detector's finding. */
+const CONSOLE = new Set(["printk", "info"]);
+
+/** The detectors' reports and the console, apart. */
+export function reportLines(m: Machine): { reports: string[]; console: string[] } {
+  const reports: string[] = [];
+  const console: string[] = [];
+  for (const r of m.reports) (CONSOLE.has(r.kind) ? console : reports).push(formatReport(r));
+  return { reports, console };
 }
 
 /**

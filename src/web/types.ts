@@ -37,7 +37,10 @@ export interface TaskView {
   pid: number;
   tgid: number;
   ppid: number;
+  /** task->comm: 15 characters at most, as the trace prints it. */
   comm: string;
+  /** The name ps shows: a kernel thread's full name (up to 63 characters), else comm. */
+  name: string;
   /** The state letter /proc shows: R S D T t X Z P I. */
   state: string;
   kthread: boolean;
@@ -115,6 +118,12 @@ export interface WakeArrow {
   to: { cpu: number; time: number };
 }
 
+/** A fork (sched_process_fork) and the child's first run: the parent→child arrow. */
+export interface CreateArrow extends WakeArrow {
+  /** The child's comm, as the fork event names it. */
+  comm: string;
+}
+
 export interface SourceView {
   /** The modeled function and its file under src/ (e.g. "kernel/kthread.ts"). */
   fn: string;
@@ -144,8 +153,11 @@ export interface Snapshot {
   slices: Slice[];
   markers: Marker[];
   wakeups: WakeArrow[];
-  /** Reports so far (dmesg style). */
+  creations: CreateArrow[];
+  /** The detectors' reports so far (dmesg style): lockdep, KASAN, deadlock, hung task… */
   reports: string[];
+  /** The console so far (printk and the run's notes, dmesg style): output, not findings. */
+  console: string[];
 }
 
 /** Messages to the engine worker. */

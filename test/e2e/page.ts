@@ -35,6 +35,12 @@ export async function move(page: Page, act: () => Promise<unknown>): Promise<num
   return position(page);
 }
 
+/** A task's button in the task tree: its name as shown ("[kthreadd]" for a kernel thread), its pid, optionally its state letter. */
+export function taskButton(page: Page, name: string, pid: number | null = null, state = ".") {
+  const esc = name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return page.getByRole("button", { name: new RegExp(`^${state} \\[?${esc}\\]? ${pid ?? "\\d+"}\\b`) });
+}
+
 export function button(page: Page, name: string) {
   return page.getByRole("button", { name, exact: true });
 }

@@ -11,7 +11,7 @@ import { SCENARIO_TEMPLATE } from "../../src/web/compile.js";
 import { openRealTrace } from "../../src/web/real-trace.js";
 import { Session } from "../../src/web/session.js";
 import { type Browser, launch, screenshot } from "./browser.js";
-import { atEnd, button, idle, move, open, position, rows, stepUntil } from "./page.js";
+import { atEnd, button, idle, move, open, position, rows, stepUntil, taskButton } from "./page.js";
 
 const chromium = inject("chromium");
 const DEADLOCK = "tasklab: deadlock: all tasks blocked, none runnable";
@@ -36,6 +36,12 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     // Keyboard: s steps one scheduling decision, b goes back.
     expect(await move(page, () => page.keyboard.press("s"))).toBe(start + 1);
     expect(await move(page, () => page.keyboard.press("b"))).toBe(start);
+    // The slider reaches ahead of what has run: scrubbing forward runs there.
+    const slider = page.getByRole("slider", { name: "Position (engine step)" });
+    expect(Number(await slider.getAttribute("max"))).toBeGreaterThanOrEqual(start + 2000);
+    await slider.focus();
+    expect(await move(page, () => page.keyboard.press("PageUp"))).toBeGreaterThan(start + 1);
+    await move(page, () => page.keyboard.press("Home"));
 
     await stepUntil(page, async () => (await rows(page, "kthread_create_list requests")).length > 0);
     expect(await rows(page, "kthread_create_list requests")).toEqual([
@@ -59,7 +65,7 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     await page.getByRole("textbox", { name: "Breakpoint function" }).fill("kthread");
     await move(page, () => button(page, "Run to the breakpoint").click());
     await expect.poll(() => page.locator("p.status").textContent()).toContain("entered kthread");
-    await page.getByRole("button", { name: /^my_kthread\/0 pid \d+/ }).click();
+    await taskButton(page, "my_kthread/0").click();
     const stack = page.getByRole("list", { name: "Call stack" });
     await stack.waitFor();
     expect(await stack.locator("li").allTextContents()).toContainEqual(expect.stringMatching(/^#\d+ kthread$/));
@@ -77,7 +83,7 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
       position: await p.locator('output[aria-label="Position"]').textContent(),
       requests: await rows(p, "kthread_create_list requests"),
       runqueues: await rows(p, "Run queues"),
-      selected: await p.locator('.task[aria-pressed="true"]').getAttribute("aria-label"),
+      selected: await p.locator('.task[aria-pressed="true"]').textContent(),
       stack: await p.getByRole("list", { name: "Call stack" }).locator("li").allTextContents(),
       trace: await p.locator(".trace .pane-head .muted").textContent(),
     });
@@ -99,8 +105,8 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     await screenshot(page, "trace-click");
   });
 
-  it("zooms the timeline with the wheel, and fits it again", async () => {
-    const range = page.locator(".timeline .pane-head .muted");
+  it("zooms the timeline with the wheel, shows the whole run again, and fits the activity", async () => {
+    const range = page.locator(".timeline .pane-head .range");
     const before = await range.textContent();
     const canvas = page.getByRole("img", { name: /^Timeline of 2 CPUs/ });
     const box = await canvas.boundingBox();
@@ -108,7 +114,12 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     await page.mouse.wheel(0, -400);
     await expect.poll(() => range.textContent()).not.toBe(before);
     await screenshot(page, "timeline-zoomed");
-    await button(page, "Fit the timeline to the run").click();
+    await button(page, "All of the run").click();
+    await expect.poll(() => range.textContent()).toBe(before);
+    await button(page, "Fit the timeline to the activity").click();
+    await expect.poll(() => range.textContent()).not.toBe(before);
+    await screenshot(page, "timeline-fit");
+    await page.keyboard.press("a");
     await expect.poll(() => range.textContent()).toBe(before);
   });
 
@@ -172,6 +183,7 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     await alert.waitFor({ timeout: 40_000 });
     expect(await alert.textContent()).toMatch(/^the engine did not answer for \d+ s .*: stopped it$/);
     await idle(page);
+    expect(await page.locator("p.status").textContent()).not.toContain("working");
     await screenshot(page, "hang-stopped");
     // A fresh worker has the last run shown again, where it was: going back works.
     expect(await page.locator('output[aria-label="Position"]').textContent()).toBe(before);
@@ -222,7 +234,7 @@ describe.skipIf(chromium === null)("the visualizer in Chromium", () => {
     await atEnd(page);
     const failing = async () => {
       expect(await page.getByRole("log", { name: "Reports" }).textContent()).toContain(DEADLOCK);
-      await page.getByRole("button", { name: /^init pid 1, state D / }).waitFor();
+      await taskButton(page, "init", 1, "D").waitFor();
       expect(await page.locator(".schedule-note").textContent()).toMatch(
         /^explorer schedule: mutant wake-before-queue, 1 deviation/,
       );

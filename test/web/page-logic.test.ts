@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { newKeys, rowKey } from "../../web/src/changes.js";
 import { errorRange, errorText } from "../../web/src/error-range.js";
 import { commandFor, keyOf } from "../../web/src/shortcuts.js";
-import { lineAtOrBefore, rowsInView, scrollFor } from "../../web/src/trace-window.js";
+import { lineAtOrBefore, linesInView, scrollFor, wrapOffsets, wrappedRows } from "../../web/src/trace-window.js";
 
 describe("the trace window", () => {
   it("finds the line at or before an instant", () => {
@@ -14,12 +14,34 @@ describe("the trace window", () => {
     expect(lineAtOrBefore(times, 99)).toBe(3);
   });
 
-  it("renders only the rows on screen, and scrolls a row into view only when it is out of it", () => {
-    expect(rowsInView(1800, 360, 18, 10_000, 10)).toEqual({ first: 90, last: 130 });
-    expect(rowsInView(0, 360, 18, 5, 10)).toEqual({ first: 0, last: 5 });
-    expect(scrollFor(105, 1800, 360, 18)).toBe(1800);
-    expect(scrollFor(50, 1800, 360, 18)).toBe(900);
-    expect(scrollFor(200, 1800, 360, 18)).toBe(200 * 18 + 18 - 360);
+  it("wraps a line into rows: the first `cols` wide, the next ones indented", () => {
+    expect(wrappedRows(0, 80, 4)).toBe(1);
+    expect(wrappedRows(80, 80, 4)).toBe(1);
+    expect(wrappedRows(81, 80, 4)).toBe(2);
+    expect(wrappedRows(80 + 76, 80, 4)).toBe(2);
+    expect(wrappedRows(80 + 77, 80, 4)).toBe(3);
+    expect(wrapOffsets(["a".repeat(10), "b".repeat(25), ""], 10, 2)).toEqual([0, 1, 4, 5]);
+  });
+
+  it("renders only the lines on screen, and scrolls a line into view only when it is out of it", () => {
+    const oneRow = wrapOffsets(
+      Array.from({ length: 10_000 }, () => "x"),
+      80,
+      4,
+    );
+    expect(linesInView(oneRow, 1800, 360, 18, 10)).toEqual({ first: 90, last: 131 });
+    expect(linesInView(wrapOffsets(["x", "x", "x", "x", "x"], 80, 4), 0, 360, 18, 10)).toEqual({ first: 0, last: 5 });
+    expect(linesInView([0], 0, 360, 18)).toEqual({ first: 0, last: 0 });
+    // Every other line takes two rows (line 2k starts at row 3k): row 101 is line 67's second.
+    const two = wrapOffsets(
+      Array.from({ length: 1000 }, (_, i) => "x".repeat(i % 2 === 0 ? 5 : 90)),
+      80,
+      4,
+    );
+    expect(linesInView(two, 101 * 18, 18, 18, 0)).toEqual({ first: 67, last: 69 });
+    expect(scrollFor(105 * 18, 106 * 18, 1800, 360)).toBe(1800);
+    expect(scrollFor(50 * 18, 51 * 18, 1800, 360)).toBe(900);
+    expect(scrollFor(200 * 18, 202 * 18, 1800, 360)).toBe(202 * 18 - 360);
   });
 });
 

@@ -1,4 +1,5 @@
 /** The visualizer's session and view models (src/web): what each pane shows at a position. */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { scanSources } from "../../src/cli/sources.js";
 import { EXPLORE_DEFAULTS, explore, minimizeResult } from "../../src/explore/explore.js";
@@ -55,7 +56,17 @@ describe("Session", () => {
     expect(end.end).toBe(end.position.step);
     // kthread-run prints nothing, and nothing is reported: no oops, KASAN, leak, lockdep, hung task or deadlock.
     expect(end.reports).toEqual([]);
+    expect(end.console).toEqual([]);
     expect(end.wakeups.length).toBeGreaterThan(0);
+    // kthreadd forked my_kthread/0: an arrow from the fork to the child's first run.
+    const fork = end.trace.find((l) =>
+      l.endsWith(`sched_process_fork: comm=kthreadd pid=2 child_comm=my_kthread/0 child_pid=${t?.pid}`),
+    );
+    const arrow = end.creations.find((a) => a.pid === t?.pid);
+    expect(fork).toBeDefined();
+    expect(arrow?.comm).toBe("my_kthread/0");
+    expect(arrow?.from.time).toBe(end.traceTimes[end.trace.indexOf(fork as string)]);
+    expect(arrow?.to.time).toBe(end.slices.find((x) => x.pid === t?.pid)?.start);
     expect(end.trace.length).toBe(end.traceTimes.length);
   });
 
@@ -103,12 +114,30 @@ describe("a Session of an explorer schedule", () => {
 });
 
 describe("compileScenario", () => {
-  it("compiles the editor's template, which runs cleanly", () => {
+  it("compiles the editor's template, which runs cleanly: its printk on the console, no report", () => {
     const sc = compileScenario(SCENARIO_TEMPLATE);
     expect(sc.name).toBe("custom");
     const end = new Session({ ...spec, scenario: "custom", source: SCENARIO_TEMPLATE }).run();
     expect(end.done).toBe(true);
-    expect(end.reports.some((l) => l.includes("kthread_stop returned 0"))).toBe(true);
+    expect(end.console).toEqual([expect.stringMatching(/^\[ *\d+\.\d{6}\] kthread_stop returned 0$/)]);
+    expect(end.reports).toEqual([]);
+  });
+
+  it('compiles the README\'s own scenario as written: `import { … } from "tasklab"`, defineScenario', () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const source = /```ts\n(\/\/ A scenario of your own[\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    expect(source).toContain('} from "tasklab";');
+    expect(compileScenario(source).name).toBe("two-workers");
+    const end = new Session({ ...spec, scenario: "custom", source }).run();
+    expect(end.done).toBe(true);
+    expect(end.creations.map((a) => a.comm)).toEqual(expect.arrayContaining(["pinger", "ponger"]));
+    expect(end.reports).toEqual([]);
+  });
+
+  it("imports nothing but tasklab", () => {
+    expect(() =>
+      compileScenario('import { readFileSync } from "node:fs";\nexport default { name: String(readFileSync) };'),
+    ).toThrow('only "tasklab" can be imported here, not "node:fs"');
   });
 
   it("reports a syntax error with its line and column", () => {

@@ -4,7 +4,19 @@ import type { TaskView } from "../../src/web/types.js";
 import { type TaskNode, taskTree } from "../../web/src/task-tree.js";
 
 function task(pid: number, ppid: number, comm: string, tgid = pid): TaskView {
-  return { pid, tgid, ppid, comm, state: "S", kthread: ppid === 2, cpu: 0, running: false, stack: [], fields: [] };
+  return {
+    pid,
+    tgid,
+    ppid,
+    comm,
+    name: comm,
+    state: "S",
+    kthread: ppid === 2,
+    cpu: 0,
+    running: false,
+    stack: [],
+    fields: [],
+  };
 }
 
 /** The tree as text: "comm{threads}[children]". */

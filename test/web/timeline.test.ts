@@ -2,9 +2,13 @@
 import { describe, expect, it } from "vitest";
 import type { Slice } from "../../src/web/types.js";
 import {
+  AXIS_HEIGHT,
+  activityView,
   clampView,
+  contentHeight,
   fitView,
   formatTime,
+  laneSize,
   lanes,
   panView,
   sliceAt,
@@ -64,6 +68,34 @@ describe("the timeline", () => {
     expect(v.t1).toBeGreaterThan(5000);
     const m = (time: number) => ({ cpu: 0, time, event: "sched_wakeup", line: 0 });
     expect(visibleMarkers([m(10), m(20), m(30), m(40)], { t0: 15, t1: 30 }).map((x) => x.time)).toEqual([20, 30]);
+  });
+
+  it("fits the activity: the burst of events with the most of them, not the idle stretches", () => {
+    const whole = { t0: 0, t1: 24_000_000 };
+    // A creation burst near 2.8 ms, then a wakeup every few ms.
+    const burst = Array.from({ length: 40 }, (_, i) => 2_780_000 + i * 15_000);
+    const times = [...burst, 8e6, 8.01e6, 14e6, 20e6, 23.9e6];
+    const v = activityView(times, whole);
+    expect(v.t0).toBeLessThan(2_780_000);
+    expect(v.t0).toBeGreaterThan(2_600_000);
+    expect(v.t1).toBeGreaterThan(2_780_000 + 39 * 15_000);
+    expect(v.t1).toBeLessThan(3_500_000);
+    // Busy all along: the whole run; nothing traced: the whole run.
+    expect(
+      activityView(
+        Array.from({ length: 100 }, (_, i) => i * 240_000),
+        whole,
+      ),
+    ).toBe(whole);
+    expect(activityView([], whole)).toBe(whole);
+  });
+
+  it("draws lanes denser as CPUs get more numerous, down to a few pixels for 1024", () => {
+    expect(laneSize(2)).toEqual({ lane: 24, gap: 6 });
+    expect(laneSize(24).lane).toBeLessThan(laneSize(8).lane);
+    expect(laneSize(64).lane).toBeLessThan(laneSize(24).lane);
+    expect(contentHeight(2)).toBe(AXIS_HEIGHT + 2 * 30 + 6);
+    expect(contentHeight(1024)).toBe(AXIS_HEIGHT + 1024 * 6 + 1);
   });
 
   it("puts round ticks on the axis and writes times for people", () => {

@@ -6,6 +6,7 @@ import {
   encodeSource,
   formatPicks,
   formatUrl,
+  knownSpec,
   parsePicks,
   parseUrl,
 } from "../../web/src/url-state.js";
@@ -30,7 +31,8 @@ describe("the URL state", () => {
   it("takes the defaults for what is missing or malformed", () => {
     expect(parseUrl("")).toEqual({ spec: DEFAULT_SPEC, step: null, task: null });
     expect(parseUrl("?cpus=0&seed=-1&step=x&task=1.5")).toEqual({ spec: DEFAULT_SPEC, step: null, task: null });
-    expect(parseUrl("?cpus=65").spec.cpus).toBe(DEFAULT_SPEC.cpus);
+    expect(parseUrl("?cpus=1024").spec.cpus).toBe(1024);
+    expect(parseUrl("?cpus=1025").spec.cpus).toBe(DEFAULT_SPEC.cpus);
     // A custom scenario without a readable source gets none (the page gives it the template).
     expect(parseUrl("?scenario=custom&source=%%%").spec.source).toBeUndefined();
   });
@@ -62,7 +64,7 @@ describe("the URL state", () => {
   it("drops a malformed mutant or picks, and both for a custom scenario", () => {
     const spec = (q: string) => parseUrl(`?scenario=fork${q}`).spec;
     expect(spec("&mutant=&picks=1.2.3")).toEqual({ ...DEFAULT_SPEC, scenario: "fork" });
-    expect(spec("&mutant=Bad Name&picks=52.1,x")).toEqual({ ...DEFAULT_SPEC, scenario: "fork" });
+    expect(spec("&mutant=Bad Name&picks=52.1,x")).toEqual({ ...DEFAULT_SPEC, scenario: "fork", mutant: "Bad Name" });
     expect(spec("&mutant=split-xchg&picks=52.1,,56.1").picks).toBeUndefined();
     expect(spec("&picks=-1.0").picks).toBeUndefined();
     expect(spec("&picks=1.99999").picks).toBeUndefined();
@@ -85,5 +87,21 @@ describe("the URL state", () => {
       [3, 0],
       [9, 2],
     ]);
+  });
+
+  it("replaces a scenario, era or mutant the engine does not know by its default, with a notice", () => {
+    const known = { scenarios: ["fork", "kthread-run"], eras: ["6.19", "3.13"], mutants: ["split-xchg"] };
+    const good = { ...DEFAULT_SPEC, scenario: "fork", era: "3.13", mutant: "split-xchg" };
+    expect(knownSpec(good, known)).toEqual({ spec: good, notices: [] });
+    expect(knownSpec({ ...DEFAULT_SPEC, scenario: "custom", source: "x" }, known).notices).toEqual([]);
+    const bad = parseUrl("?scenario=nope&era=9.99&mutant=Bad Name&cpus=4").spec;
+    expect(knownSpec(bad, known)).toEqual({
+      spec: { ...DEFAULT_SPEC, cpus: 4 },
+      notices: [
+        'no scenario named "nope": showing kthread-run',
+        'no kernel era "9.99": showing 6.19',
+        'no mutant named "Bad Name": showing the real protocol',
+      ],
+    });
   });
 });

@@ -1,19 +1,24 @@
-/** The visualizer's one screen: the scenario bar, the timeline, the tasks, kernel objects, trace and explorer panes. */
+/**
+ * The visualizer's one screen: the scenario bar, the timeline, the tasks, the selected
+ * task, kernel objects, trace and explorer panes; notices about the link; the keyboard help.
+ */
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { RunSpec } from "../../src/web/types.js";
 import type { EngineWorker } from "./engine-client.js";
 import { errorText } from "./error-range.js";
 import { ExplorerPane } from "./panes/explorer-pane.js";
+import { KeyHelp } from "./panes/key-help.js";
 import { ObjectsPane } from "./panes/objects-pane.js";
 import { type Opened, RealTraceView, readDroppedTrace, TraceOpener } from "./panes/real-trace.js";
-import { ScenarioBar } from "./panes/scenario-bar.js";
+import { PositionText, ScenarioBar } from "./panes/scenario-bar.js";
 import type { ScenarioEditor } from "./panes/scenario-editor.js";
+import { TaskPane } from "./panes/task-details.js";
 import { TasksPane } from "./panes/tasks-pane.js";
 import { TracePane } from "./panes/trace-pane.js";
 import type { Catalog } from "./protocol.js";
 import { plainSpec } from "./schedule.js";
 import { type Command, commandFor } from "./shortcuts.js";
-import { Timeline } from "./timeline/timeline.js";
+import { fitActivity, Timeline } from "./timeline/timeline.js";
 import type { View } from "./timeline/viewport.js";
 import { lineAtOrBefore } from "./trace-window.js";
 import type { UrlState } from "./url-state.js";
@@ -23,6 +28,8 @@ interface Props {
   engine: EngineWorker;
   catalog: Catalog;
   initial: UrlState;
+  /** What the link named that the engine does not know, and what is shown instead. */
+  notices: string[];
 }
 
 /** Whether a key press goes to something that handles it itself: text, or Space on a button. */
@@ -33,7 +40,20 @@ function typing(e: KeyboardEvent): boolean {
   return ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName) || el.isContentEditable;
 }
 
-export function App({ engine, catalog, initial }: Props) {
+/** The system's colour scheme (the page follows it; the canvas redraws when it changes). */
+function useScheme(): string {
+  const query = "(prefers-color-scheme: dark)";
+  const [dark, setDark] = useState(() => matchMedia(query).matches);
+  useEffect(() => {
+    const m = matchMedia(query);
+    const on = () => setDark(m.matches);
+    m.addEventListener("change", on);
+    return () => m.removeEventListener("change", on);
+  }, []);
+  return dark ? "dark" : "light";
+}
+
+export function App({ engine, catalog, initial, notices }: Props) {
   const run = useRun(engine, initial);
   const { snap } = run;
   const [spec, setSpec] = useState<RunSpec>(initial.spec);
@@ -41,6 +61,9 @@ export function App({ engine, catalog, initial }: Props) {
   const [compileError, setCompileError] = useState<EngineError | null>(null);
   const [breakpoint, setBreakpoint] = useState("create_kthread");
   const [view, setView] = useState<View | null>(null);
+  const [help, setHelp] = useState(false);
+  const [shownNotices, setNotices] = useState(notices);
+  const scheme = useScheme();
   // The editor (CodeMirror) is loaded the first time a custom scenario is shown.
   const [Editor, setEditor] = useState<typeof ScenarioEditor | null>(null);
   const custom = spec.scenario === "custom";
@@ -69,9 +92,11 @@ export function App({ engine, catalog, initial }: Props) {
   };
 
   const command = (c: Command) => {
+    if (c === "help") return setHelp((h) => !h);
     if (snap === null) return;
     if (c === "pause") return run.setPlaying((p) => !p);
-    if (c === "fit") return setView(null);
+    if (c === "fit") return setView(fitActivity(snap));
+    if (c === "whole") return setView(null);
     if (run.busy) return; // one move at a time: a held key does not pile requests up
     if (c === "run") return run.setPlaying(true);
     if (c === "step-decision") return run.step("decision");
@@ -90,7 +115,7 @@ export function App({ engine, catalog, initial }: Props) {
         altKey: e.altKey,
         typing: typing(e),
       });
-      if (c === null) return;
+      if (c === null || (help && c !== "help")) return;
       e.preventDefault();
       command(c);
     };
@@ -133,7 +158,7 @@ export function App({ engine, catalog, initial }: Props) {
         : lineAtOrBefore(snap.traceTimes, (view.t0 + view.t1) / 2);
 
   return (
-    <div class="app" aria-busy={run.busy} data-busy={run.busy ? "true" : "false"}>
+    <div class="app" aria-busy={run.busy} data-busy={run.busy ? "true" : "false"} data-scheme={scheme}>
       <ScenarioBar
         catalog={catalog}
         spec={spec}
@@ -149,6 +174,7 @@ export function App({ engine, catalog, initial }: Props) {
         onBreakpoint={setBreakpoint}
         onCommand={command}
         onGoto={(step) => void run.send({ type: "goto", step })}
+        onHelp={() => setHelp(true)}
       />
       <TraceOpener onFile={(f) => void openFile(f)} />
       {openError !== null && (
@@ -156,7 +182,19 @@ export function App({ engine, catalog, initial }: Props) {
           {openError}
         </p>
       )}
-      {opened !== null && <RealTraceView opened={opened} onClose={() => setOpened(null)} />}
+      {shownNotices.length > 0 && (
+        <div class="notice" role="status">
+          <ul>
+            {shownNotices.map((n) => (
+              <li key={n}>The link asked for something unknown — {n}.</li>
+            ))}
+          </ul>
+          <button type="button" aria-label="Dismiss the notice" onClick={() => setNotices([])}>
+            ×
+          </button>
+        </div>
+      )}
+      {opened !== null && <RealTraceView opened={opened} onClose={() => setOpened(null)} scheme={scheme} />}
       {opened === null && custom && Editor !== null && (
         <Editor
           source={source}
@@ -166,20 +204,31 @@ export function App({ engine, catalog, initial }: Props) {
           error={compileError}
         />
       )}
-      <p class="status" role="status" hidden={opened !== null}>
-        {run.busy ? "working… " : ""}
-        {run.status}
-      </p>
-      {run.error !== null && (
-        <p class="error" role="alert">
-          {errorText(run.error)}
+      <div class="status-line" hidden={opened !== null}>
+        {snap !== null && <PositionText snap={snap} />}
+        <p class="status" role="status">
+          {run.busy ? "working… " : ""}
+          {run.status}
         </p>
-      )}
+        {run.error !== null && (
+          <p class="error" role="alert">
+            {errorText(run.error)}
+          </p>
+        )}
+      </div>
       {opened === null && snap !== null && (
         <>
-          <Timeline snap={snap} view={view} onView={setView} selected={run.selected} onSeekTime={seekTime} />
+          <Timeline
+            snap={snap}
+            view={view}
+            onView={setView}
+            selected={run.selected}
+            onSeekTime={seekTime}
+            scheme={scheme}
+          />
           <main class="panes">
-            <TasksPane tasks={snap.tasks} selected={run.selected} onSelect={run.setSelected} source={run.source} />
+            <TasksPane tasks={snap.tasks} selected={run.selected} onSelect={run.setSelected} />
+            <TaskPane tasks={snap.tasks} selected={run.selected} source={run.source} />
             <ObjectsPane snap={snap} />
             <ExplorerPane spec={snap.spec} mutants={catalog.mutants} onOpen={(s) => void openSchedule(s)} />
             <TracePane
@@ -191,6 +240,7 @@ export function App({ engine, catalog, initial }: Props) {
           </main>
         </>
       )}
+      {help && <KeyHelp onClose={() => setHelp(false)} />}
     </div>
   );
 }

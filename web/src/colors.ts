@@ -16,7 +16,7 @@ export const STATES: Readonly<Record<string, { name: string; color: string }>> =
   t: { name: "traced", color: "#8a5a2b" },
   P: { name: "parked", color: "#8f4fc4" },
   Z: { name: "zombie", color: "#7a7a7a" },
-  X: { name: "dead", color: "#222222" },
+  X: { name: "dead", color: "#4a4a4a" },
   I: { name: "idle kernel thread", color: "#8fb3d9" },
 };
 

@@ -39,6 +39,7 @@ async function handle(req: Request): Promise<Reply | null> {
       compileScenario(req.source);
       return { type: "compiled" };
     case "load":
+      session = null; // a scenario that does not compile leaves nothing loaded, so nothing to run
       session = new Session(req.spec, modelSources());
       return snapshot(req.position === undefined ? session.snapshot() : session.goto(req.position));
     case "step":

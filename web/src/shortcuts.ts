@@ -9,7 +9,9 @@ export type Command =
   | "pause"
   | "breakpoint"
   | "start"
-  | "fit";
+  | "fit"
+  | "whole"
+  | "help";
 
 const SHORTCUTS: Readonly<Record<string, Command>> = {
   s: "step-decision",
@@ -21,7 +23,24 @@ const SHORTCUTS: Readonly<Record<string, Command>> = {
   g: "breakpoint",
   Home: "start",
   f: "fit",
+  a: "whole",
+  "?": "help",
 };
+
+/** What each key does, for the keyboard help (`?`), in the order it lists them. */
+export const KEY_HELP: readonly [Command, string][] = [
+  ["run", "run (in chunks, at the chosen speed)"],
+  ["pause", "pause / go on"],
+  ["step-decision", "step one scheduling decision"],
+  ["step-call", "step to the next modeled call"],
+  ["step-event", "step to the next trace event"],
+  ["back", "back one step"],
+  ["start", "back to where the scenario starts"],
+  ["breakpoint", "run to the breakpoint"],
+  ["fit", "fit the timeline to where the run is busy"],
+  ["whole", "show the whole run on the timeline"],
+  ["help", "this help"],
+];
 
 /** The key of a command, as aria-keyshortcuts writes it. */
 export function keyOf(c: Command): string {

@@ -14,7 +14,7 @@ export interface UrlState {
 }
 
 export const DEFAULT_SPEC: RunSpec = { scenario: "kthread-run", cpus: 2, seed: 1, era: "6.19" };
-export const MAX_CPUS = 64;
+export const MAX_CPUS = 1024;
 
 function int(text: string | null, min: number, max: number): number | null {
   if (text === null || !/^\d+$/.test(text)) return null;
@@ -37,9 +37,6 @@ export function decodeSource(code: string): string | null {
     return null;
   }
 }
-
-/** A mutant's name as `tasklab mutants` spells them (the engine says which exist). */
-const MUTANT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 /** An explorer schedule's picks, "52.1,56.1" ("" for none); null when malformed. */
 export function parsePicks(text: string): [number, number][] | null {
@@ -73,12 +70,44 @@ export function parseUrl(search: string): UrlState {
   if (text !== null) spec.source = text;
   if (spec.scenario !== "custom") {
     const mutant = q.get("mutant");
-    if (mutant !== null && MUTANT_NAME.test(mutant)) spec.mutant = mutant;
+    if (mutant !== null && mutant !== "") spec.mutant = mutant; // knownSpec checks the name
     const picks = q.get("picks");
     const parsed = picks === null ? null : parsePicks(picks);
     if (parsed !== null) spec.picks = parsed;
   }
   return { spec, step: int(q.get("step"), 0, Number.MAX_SAFE_INTEGER), task: int(q.get("task"), 0, 2 ** 22) };
+}
+
+/** What the engine can run (its catalog): the names a link may use. */
+export interface Known {
+  scenarios: readonly string[];
+  eras: readonly string[];
+  mutants: readonly string[];
+}
+
+/**
+ * A link's run with what the engine does not know (a scenario, era or mutant name) replaced by
+ * its default, and a notice saying so for each: a bad link opens the default view, never a
+ * blank page.
+ */
+export function knownSpec(spec: RunSpec, known: Known): { spec: RunSpec; notices: string[] } {
+  const out: RunSpec = { ...spec };
+  const notices: string[] = [];
+  const quote = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+  if (spec.scenario !== "custom" && !known.scenarios.includes(spec.scenario)) {
+    notices.push(`no scenario named ${quote(spec.scenario)}: showing ${DEFAULT_SPEC.scenario}`);
+    out.scenario = DEFAULT_SPEC.scenario;
+  }
+  if (!known.eras.includes(spec.era)) {
+    notices.push(`no kernel era ${quote(spec.era)}: showing ${DEFAULT_SPEC.era}`);
+    out.era = DEFAULT_SPEC.era;
+  }
+  const mutant = spec.mutant ?? null;
+  if (mutant !== null && !known.mutants.includes(mutant)) {
+    notices.push(`no mutant named ${quote(mutant)}: showing the real protocol`);
+    delete out.mutant;
+  }
+  return { spec: out, notices };
 }
 
 /** The query string of a state (parseUrl's inverse). */

@@ -34,9 +34,12 @@ export function useRun(engine: EngineWorker, initial: UrlState) {
   const [selected, setSelected] = useState<number | null>(initial.task);
   const [source, setSource] = useState<SourceView | null>(null);
   const last = useRef<Snapshot | null>(null);
+  /** Requests in flight: busy until the last one is answered. */
+  const inflight = useRef(0);
 
   const send = useCallback(
     async (req: Request): Promise<Reply | null> => {
+      inflight.current++;
       setBusy(true);
       try {
         const r = await engine.request(req);
@@ -47,18 +50,25 @@ export function useRun(engine: EngineWorker, initial: UrlState) {
         } else if (r.type === "error") {
           setError(r);
           setPlaying(false);
+          // A run that failed to load (a compile error) replaced the last one: nothing is shown, nothing runs.
+          if (req.type === "load") {
+            last.current = null;
+            setSnap(null);
+          }
         }
         return r;
       } catch (e) {
         if (!(e instanceof EngineStopped)) throw e;
         setPlaying(false);
         setError({ message: `${e.message}: stopped it` });
-        // The fresh worker has no run: load the last one shown again, where it was.
+        // The fresh worker has no run: load the last one shown again, where it was (a
+        // second stop there is the same message again, not an unhandled failure).
         const at = last.current;
-        if (at !== null) await engine.request({ type: "load", spec: at.spec, position: at.position.step });
+        if (at !== null)
+          await engine.request({ type: "load", spec: at.spec, position: at.position.step }).catch(() => {});
         return null;
       } finally {
-        setBusy(false);
+        if (--inflight.current === 0) setBusy(false);
       }
     },
     [engine],

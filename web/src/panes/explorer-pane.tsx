@@ -10,6 +10,7 @@ import type { RunSpec } from "../../../src/web/types.js";
 import { EngineStopped, EngineWorker, type Progress } from "../engine-client.js";
 import type { Catalog, ExploreStrategy, Reply } from "../protocol.js";
 import { plainSpec, replaySpec } from "../schedule.js";
+import { ScrollBox } from "./scroll-box.js";
 
 /** An exploration may be silent this long between two progress reports. */
 const EXPLORE_TIMEOUT_MS = 60_000;
@@ -171,7 +172,9 @@ export function ExplorerPane({ spec, mutants, onOpen }: Props) {
             Replay {replayed.reproduced ? "reproduces the violation" : "does not reproduce the violation"} (the
             &gt;&gt;&gt;&gt;&gt; line marks where it was found)
           </figcaption>
-          <pre class="scroll">{replayed.trace.join("\n")}</pre>
+          <ScrollBox tag="pre" class="scroll" label="Replayed trace text">
+            {replayed.trace.join("\n")}
+          </ScrollBox>
         </figure>
       )}
     </section>
@@ -204,7 +207,9 @@ function Counterexample(p: { replay: string; onReplay(replay: string): void; onO
       </p>
       <details>
         <summary>Replay file</summary>
-        <pre>{replay}</pre>
+        <ScrollBox tag="pre" label="Replay file text">
+          {replay}
+        </ScrollBox>
       </details>
     </>
   );

@@ -1,12 +1,14 @@
 /**
  * The kernel objects pane: kthread_create_list's requests (each one's done token and
- * owner), the completions tasks wait on, the run queues, the live slab objects and the
- * reports. A row that appeared or changed since the last position flashes.
+ * owner), the completions tasks wait on, the run queues, the live slab objects; the
+ * detectors' reports (findings, in red) and, apart from them, the console (printk: output,
+ * not a finding). A row that appeared or changed since the last position flashes.
  */
 import type { ComponentChildren } from "preact";
 import { useRef } from "preact/hooks";
 import type { Snapshot } from "../../../src/web/types.js";
 import { newKeys, rowKey } from "../changes.js";
+import { ScrollBox } from "./scroll-box.js";
 
 /** The rows new at this snapshot (worked out once per snapshot, whatever else re-renders). */
 function useFresh(snap: Snapshot, keys: string[]): Set<string> {
@@ -20,10 +22,20 @@ function useFresh(snap: Snapshot, keys: string[]): Set<string> {
   return memo.current.fresh;
 }
 
-function Section({ title, count, children }: { title: string; count: number; children: ComponentChildren }) {
+function Section({
+  title,
+  count,
+  children,
+  kind,
+}: {
+  title: string;
+  count: number;
+  children: ComponentChildren;
+  kind?: string;
+}) {
   const id = `objects-${title.replace(/\W+/g, "-")}`;
   return (
-    <section class="objects-section" aria-labelledby={id}>
+    <section class={kind === undefined ? "objects-section" : `objects-section ${kind}`} aria-labelledby={id}>
       <h3 id={id}>
         {title} <span class="muted">{count}</span>
       </h3>
@@ -81,11 +93,18 @@ export function ObjectsPane({ snap }: { snap: Snapshot }) {
       <header class="pane-head">
         <h2 id="objects-title">Kernel objects</h2>
       </header>
-      <div class="scroll">
+      <ScrollBox class="scroll" label="Kernel objects, by kind">
         {snap.reports.length > 0 && (
-          <Section title="Reports" count={snap.reports.length}>
+          <Section title="Reports" count={snap.reports.length} kind="findings">
             <pre class="reports" role="log" aria-label="Reports">
               {snap.reports.join("\n")}
+            </pre>
+          </Section>
+        )}
+        {snap.console.length > 0 && (
+          <Section title="Console" count={snap.console.length}>
+            <pre class="console" role="log" aria-label="Console">
+              {snap.console.join("\n")}
             </pre>
           </Section>
         )}
@@ -125,7 +144,7 @@ export function ObjectsPane({ snap }: { snap: Snapshot }) {
             fresh={fresh}
           />
         </Section>
-      </div>
+      </ScrollBox>
     </section>
   );
 }

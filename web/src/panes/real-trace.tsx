@@ -45,7 +45,8 @@ export function TraceOpener({ onFile }: { onFile(file: File): void }) {
   );
 }
 
-export function RealTraceView({ opened, onClose }: { opened: Opened; onClose(): void }) {
+/** `scheme`: the page's colour scheme, for the timeline's canvas. */
+export function RealTraceView({ opened, onClose, scheme }: { opened: Opened; onClose(): void; scheme: string }) {
   const { snap, report } = opened;
   const [view, setView] = useState<View | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
@@ -59,9 +60,16 @@ export function RealTraceView({ opened, onClose }: { opened: Opened; onClose(): 
           Close the trace
         </button>
       </p>
-      <Timeline snap={snap} view={view} onView={setView} selected={selected} onSeekTime={() => undefined} />
+      <Timeline
+        snap={snap}
+        view={view}
+        onView={setView}
+        selected={selected}
+        onSeekTime={() => undefined}
+        scheme={scheme}
+      />
       <main class="panes">
-        <TasksPane tasks={snap.tasks} selected={selected} onSelect={setSelected} source={null} />
+        <TasksPane tasks={snap.tasks} selected={selected} onSelect={setSelected} />
         <section class="pane explanation" aria-labelledby="explanation-title">
           <header class="pane-head">
             <h2 id="explanation-title">Explanation</h2>

@@ -25,6 +25,15 @@ interface Props {
   onBreakpoint(fn: string): void;
   onCommand(c: Command): void;
   onGoto(step: number): void;
+  onHelp(): void;
+}
+
+/**
+ * How far the slider reaches: the run's end once known, else twice as far from the start as
+ * the position (at least 2000 steps), so that it scrubs ahead; going past the end stops there.
+ */
+export function sliderEnd(snap: Snapshot): number {
+  return snap.end ?? snap.start + 2 * Math.max(snap.position.step - snap.start, 1000);
 }
 
 function CommandButton({
@@ -52,6 +61,16 @@ function CommandButton({
     >
       {text}
     </button>
+  );
+}
+
+/** Where the run is: engine step (and since the start), virtual time, whether it is over. */
+export function PositionText({ snap }: { snap: Snapshot }) {
+  return (
+    <output aria-label="Position" data-step={snap.position.step}>
+      step {snap.position.step} (+{snap.position.step - snap.start}) · {formatTime(snap.position.time, 1)}
+      {snap.done ? " · end of the run" : ""}
+    </output>
   );
 }
 
@@ -195,23 +214,31 @@ export function ScenarioBar(p: Props) {
             Run to
           </button>
         </form>
-      </div>
-      {snap !== null && (
-        <div class="bar-row position">
+        {snap !== null && (
           <input
+            class="position"
             type="range"
             aria-label="Position (engine step)"
+            title={
+              snap.end === null ? "The end is not known until the run gets there: drag ahead to run on" : undefined
+            }
             min={snap.start}
-            max={snap.end ?? snap.position.step}
+            max={sliderEnd(snap)}
             value={snap.position.step}
             onChange={(e) => p.onGoto(Number(e.currentTarget.value))}
           />
-          <output aria-label="Position" data-step={snap.position.step}>
-            step {snap.position.step} (+{snap.position.step - snap.start}) · {formatTime(snap.position.time, 1)}
-            {snap.done ? " · end of the run" : ""}
-          </output>
-        </div>
-      )}
+        )}
+        <button
+          type="button"
+          class="help-button"
+          aria-label="Keyboard help"
+          aria-keyshortcuts="?"
+          title="Keyboard help (?)"
+          onClick={p.onHelp}
+        >
+          ?
+        </button>
+      </div>
     </header>
   );
 }

@@ -1,41 +1,76 @@
 /**
- * A task's details: its task_struct fields, its modeled call stack (as gdb's bt lists it)
- * and the source of the function it is in, the current line highlighted.
+ * The selected task's pane: its name (ps's, in full) and comm, the source of the function
+ * it is in with the current line highlighted, its modeled call stack (as gdb's bt lists
+ * it) and its task_struct fields.
  */
 import { useEffect, useRef } from "preact/hooks";
 import type { SourceView, TaskView } from "../../../src/web/types.js";
+import { ScrollBox } from "./scroll-box.js";
 
-export function TaskDetails({ task, source }: { task: TaskView; source: SourceView | null }) {
+interface Props {
+  tasks: TaskView[];
+  selected: number | null;
+  source: SourceView | null;
+}
+
+export function TaskPane({ tasks, selected, source }: Props) {
+  const task = tasks.find((t) => t.pid === selected);
   return (
-    <section class="details scroll" aria-label={`Task ${task.comm} pid ${task.pid}`}>
-      <h3>
-        {task.comm} <span class="muted">pid {task.pid}</span>
-      </h3>
-      <h4>Stack</h4>
-      {task.stack.length === 0 ? (
-        <p class="muted">no modeled call in progress</p>
-      ) : (
-        <ol class="stack" aria-label="Call stack">
-          {task.stack.map((fn, i) => (
-            <li key={i}>
-              <span class="muted">#{i}</span> {fn}
-            </li>
-          ))}
-        </ol>
-      )}
-      {source !== null && <Source source={source} />}
-      <h4>task_struct</h4>
-      <table class="fields" aria-label="task_struct fields">
-        <tbody>
-          {task.fields.map(([name, value]) => (
-            <tr key={name}>
-              <th scope="row">{name}</th>
-              <td>{value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <section class="pane task-pane" aria-labelledby="task-title">
+      <header class="pane-head">
+        <h2 id="task-title">Task</h2>
+        {task !== undefined && (
+          <span class="task-name">
+            {task.name} <span class="muted">pid {task.pid}</span>
+            {task.name !== task.comm && <span class="muted"> · comm {task.comm}</span>}
+          </span>
+        )}
+      </header>
+      <ScrollBox class="scroll details" label="Task details">
+        {selected === null ? (
+          <p class="muted hint">Click a task in the tree to see its stack, source and task_struct.</p>
+        ) : task === undefined ? (
+          <p class="muted hint">pid {selected} is not in the task list at this position.</p>
+        ) : (
+          <TaskDetails task={task} source={source} />
+        )}
+      </ScrollBox>
     </section>
+  );
+}
+
+function TaskDetails({ task, source }: { task: TaskView; source: SourceView | null }) {
+  return (
+    <div class="task-details">
+      <div class="task-stack">
+        <h3>Stack</h3>
+        {task.stack.length === 0 ? (
+          <p class="muted">no modeled call in progress</p>
+        ) : (
+          <ol class="stack" aria-label="Call stack">
+            {task.stack.map((fn, i) => (
+              <li key={i}>
+                <span class="muted">#{i}</span> {fn}
+              </li>
+            ))}
+          </ol>
+        )}
+      </div>
+      {source !== null && <Source source={source} />}
+      <div class="task-fields">
+        <h3>task_struct</h3>
+        <table class="fields" aria-label="task_struct fields">
+          <tbody>
+            {task.fields.map(([name, value]) => (
+              <tr key={name}>
+                <th scope="row">{name}</th>
+                <td>{value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
   );
 }
 
@@ -47,7 +82,7 @@ function Source({ source }: { source: SourceView }) {
       <figcaption>
         {source.fn} <span class="muted">{source.file}</span>
       </figcaption>
-      <pre>
+      <ScrollBox tag="pre" label={`${source.fn} source`}>
         {source.text.split("\n").map((l, i) => {
           const here = i + 1 === source.line;
           return (
@@ -61,7 +96,7 @@ function Source({ source }: { source: SourceView }) {
             </code>
           );
         })}
-      </pre>
+      </ScrollBox>
     </figure>
   );
 }

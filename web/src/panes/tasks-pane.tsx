@@ -1,18 +1,15 @@
-/** The tasks pane: the task tree with each task's state, and the selected task's details. */
-import type { SourceView, TaskView } from "../../../src/web/types.js";
+/** The tasks pane: the task tree with each task's state and full name (the task pane shows the selected one). */
+import type { TaskView } from "../../../src/web/types.js";
 import { STATES, stateInfo, taskColor } from "../colors.js";
 import { type TaskNode, taskTree } from "../task-tree.js";
-import { TaskDetails } from "./task-details.js";
 
 interface Props {
   tasks: TaskView[];
   selected: number | null;
   onSelect(pid: number): void;
-  source: SourceView | null;
 }
 
-export function TasksPane({ tasks, selected, onSelect, source }: Props) {
-  const task = tasks.find((t) => t.pid === selected);
+export function TasksPane({ tasks, selected, onSelect }: Props) {
   return (
     <section class="pane tasks" aria-labelledby="tasks-title">
       <header class="pane-head">
@@ -20,7 +17,13 @@ export function TasksPane({ tasks, selected, onSelect, source }: Props) {
         <span class="muted">{tasks.length}</span>
         <ul class="legend" aria-label="State colours">
           {Object.entries(STATES).map(([letter, s]) => (
-            <li key={letter} class="state" style={{ background: s.color }} title={s.name}>
+            <li
+              key={letter}
+              class="state"
+              style={{ background: s.color }}
+              title={s.name}
+              aria-label={`${letter}: ${s.name}`}
+            >
               {letter}
             </li>
           ))}
@@ -33,12 +36,6 @@ export function TasksPane({ tasks, selected, onSelect, source }: Props) {
           ))}
         </ul>
       </div>
-      {selected !== null &&
-        (task === undefined ? (
-          <p class="muted details">pid {selected} is not in the task list at this position.</p>
-        ) : (
-          <TaskDetails task={task} source={source} />
-        ))}
     </section>
   );
 }
@@ -58,17 +55,18 @@ function TaskButton({
       type="button"
       class="task"
       aria-pressed={task.pid === selected}
-      aria-label={`${task.comm} pid ${task.pid}, state ${task.state} (${s.name})${task.running ? `, running on CPU ${task.cpu}` : ""}`}
       data-pid={task.pid}
+      title={task.name === task.comm ? undefined : `comm: ${task.comm}`}
       onClick={() => onSelect(task.pid)}
     >
+      {/* The name is what shows (state, name, pid, CPU), then what the colours say. */}
       <span class="state" style={{ background: s.color }} title={s.name}>
         {task.state}
-      </span>
+      </span>{" "}
       <span class="swatch" style={{ background: taskColor(task.pid) }} />
-      <span class="comm">{task.kthread ? `[${task.comm}]` : task.comm}</span>
-      <span class="muted">{task.pid}</span>
-      {task.running && <span class="oncpu">CPU {task.cpu}</span>}
+      <span class="comm">{task.kthread ? `[${task.name}]` : task.name}</span> <span class="muted">{task.pid}</span>
+      {task.running && <span class="oncpu"> CPU {task.cpu}</span>}
+      <span class="sr-only">, {s.name}</span>
     </button>
   );
 }

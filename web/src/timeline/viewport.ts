@@ -91,8 +91,8 @@ export function visibleMarkers(markers: readonly Marker[], v: View): Marker[] {
   return inView(markers, time, time, v);
 }
 
-/** The wakeup arrows that cross the view. */
-export function visibleArrows(arrows: readonly WakeArrow[], v: View): WakeArrow[] {
+/** The arrows (wakeups, creations) that cross the view. */
+export function visibleArrows<A extends WakeArrow>(arrows: readonly A[], v: View): A[] {
   return arrows.filter((a) => a.to.time >= v.t0 && a.from.time <= v.t1);
 }
 
@@ -127,4 +127,41 @@ export function formatTime(ns: number, step = 1000): string {
 /** Time as ftrace prints it: seconds with 6 decimals. */
 export function ftraceTime(ns: number): string {
   return (ns / 1e9).toFixed(6);
+}
+
+/**
+ * Where the run is busy: the trace's events in bursts (split where nothing happens for 5%
+ * of the run), and the view of the burst with the most events (the first of equals),
+ * with a margin; the whole run when there is no trace.
+ */
+export function activityView(times: readonly number[], whole: View): View {
+  if (times.length === 0) return whole;
+  const gap = (whole.t1 - whole.t0) * 0.05;
+  let best = { from: 0, to: 0 };
+  let from = 0;
+  for (let i = 1; i <= times.length; i++) {
+    if (i < times.length && (times[i] as number) - (times[i - 1] as number) <= gap) continue;
+    if (i - 1 - from > best.to - best.from) best = { from, to: i - 1 };
+    from = i;
+  }
+  const t0 = times[best.from] as number;
+  const t1 = times[best.to] as number;
+  const margin = Math.max((t1 - t0) * 0.08, MIN_SPAN * 5);
+  return clampView({ t0: t0 - margin, t1: t1 + margin }, whole);
+}
+
+export const AXIS_HEIGHT = 20;
+
+/** A lane's height and the gap between lanes, by CPU count: roomy for a few, dense for hundreds. */
+export function laneSize(cpus: number): { lane: number; gap: number } {
+  if (cpus <= 8) return { lane: 24, gap: 6 };
+  if (cpus <= 32) return { lane: 16, gap: 3 };
+  if (cpus <= 128) return { lane: 10, gap: 2 };
+  return { lane: 5, gap: 1 };
+}
+
+/** The height of every lane and the axis. */
+export function contentHeight(cpus: number): number {
+  const { lane, gap } = laneSize(cpus);
+  return AXIS_HEIGHT + cpus * (lane + gap) + gap;
 }
