@@ -1,6 +1,8 @@
 /** Every example in the README runs, and says what the README says. */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main.js";
 import { capture, codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
@@ -13,6 +15,10 @@ function blocks(lang: string): string[] {
     .filter((b) => b.lang === lang)
     .map((b) => b.text);
 }
+
+/** The shard-and-merge example (it writes result files) and the output it shows. */
+const all = codeBlocks(readme);
+const shardAt = all.findIndex((b) => b.lang === "sh" && b.text.includes("explore merge"));
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -36,7 +42,9 @@ describe("README", () => {
   it("documents tasklab commands that all succeed", async () => {
     vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const commands = blocks("sh").flatMap(tasklabLines);
+    const commands = blocks("sh")
+      .filter((b) => b !== all[shardAt]?.text)
+      .flatMap(tasklabLines);
     expect(commands.length).toBeGreaterThanOrEqual(7);
     for (const c of commands) {
       const args = tasklabArgs(c).filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o"); // no files written
@@ -69,6 +77,30 @@ describe("README", () => {
     expect(plain).toContain("[    0.003003] creator: kthread_create returned task 40");
     expect(plain).not.toContain(shown.at(-1));
   });
+
+  it("runs the shard-and-merge example as written (in a fresh directory) and prints what it shows", async () => {
+    let out = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+      out += String(s);
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const shown = all[shardAt + 1];
+    expect(shown?.lang).toBe("text");
+    const home = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), "tasklab-readme-")));
+    try {
+      for (const c of tasklabLines(all[shardAt]?.text ?? "")) {
+        out = "";
+        expect(await main(tasklabArgs(c)), c).toBe(0);
+      }
+    } finally {
+      process.chdir(home);
+    }
+    // The wall time varies: the rest of each line is what the README shows.
+    const untimed = (t: string) => t.replace(/ in [\d.]+ s \([\d,]+\/s\)/, "");
+    expect(untimed(out)).toBe(untimed(shown?.text ?? ""));
+  }, 300_000);
 
   it("runs the library example", () => {
     const out = execFileSync("node", ["--import", "tsx", "examples/library.ts"], { encoding: "utf8" });

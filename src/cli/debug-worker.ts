@@ -5,10 +5,10 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { Debugger, debugCommand } from "../debug/gdb.js";
-import type { task_struct } from "../linux/include/task_struct.js";
 import { formatReport, type RunOptions } from "../run.js";
 import { loadScenario, UsageError } from "./options.js";
 import { scanSources } from "./sources.js";
+import { heartbeat, type Progress } from "./watchdog.js";
 
 export interface DebugJob {
   entry: "debug";
@@ -17,7 +17,7 @@ export interface DebugJob {
 }
 
 export type DebugReply =
-  | { type: "progress"; steps: number; time: number; where: string }
+  | Progress
   | { type: "ready" }
   | { type: "out"; text: string; tty: string; reports: string[]; done: boolean }
   | { type: "usage"; message: string };
@@ -33,13 +33,7 @@ try {
     scenario,
     {
       ...job.opts,
-      onProgress: (e) => {
-        const t = e.running?.owner as task_struct | undefined;
-        const where = t
-          ? `${t.comm}/${t.pid} on CPU ${e.runningCpu.id}: ${e.running.backtrace().join(" <- ")}`
-          : "boot";
-        post({ type: "progress", steps: e.steps, time: e.now(), where });
-      },
+      onProgress: (e) => post(heartbeat(e)),
     },
     scanSources(),
   );

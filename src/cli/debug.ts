@@ -46,7 +46,7 @@ class Session {
     this.w = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: job });
     this.w.on("message", (m: DebugReply) => {
       if (m.type === "progress") {
-        this.last = `${m.where}, at ${(m.time / 1e9).toFixed(6)} s of virtual time, step ${m.steps}`;
+        this.last = m.where;
         this.arm();
         return;
       }

@@ -4,7 +4,6 @@
  * call paths, events, return values (views/diff.ts). The command runs both in the CLI's
  * worker under the watchdog; differences are not an error (exit 0).
  */
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ERA_NAMES, isEraName } from "../linux/eras/profiles.js";
 import { type RunOptions, runScenario } from "../run.js";
@@ -12,6 +11,7 @@ import type { Scenario } from "../scenarios/scenario.js";
 import { functionName } from "../sim/functions.js";
 import { ALL_EVENTS } from "../trace/events.js";
 import { type DiffInput, diffRuns, type EraDiff } from "../views/diff.js";
+import { checkOutput, writeOutput } from "./files.js";
 import { intIn, loadScenario, scenarioRef, UsageError } from "./options.js";
 import { runJob } from "./watchdog.js";
 
@@ -73,6 +73,7 @@ export function addDiffCommand(program: Command): void {
       const [a, b] = releases(f.kernel);
       // Both runs in the CLI's worker, under the watchdog, as every command that runs a scenario.
       const opts: RunOptions = { kernel: a, cpus: f.cpus, seed: f.seed, traceBoot: f.traceBoot };
+      if (f.output !== undefined) checkOutput(f.output);
       const r = await runJob({ ref: scenarioRef(ref), opts, view: { diff: { b, json: f.json === true } } }, f.watchdog);
       if (r.type === "usage") throw new UsageError(r.message);
       if (r.type === "hung") {
@@ -81,7 +82,7 @@ export function addDiffCommand(program: Command): void {
         return;
       }
       if (f.output === undefined) process.stdout.write(r.output);
-      else writeFileSync(f.output, r.output);
+      else writeOutput(f.output, r.output);
       process.exitCode = 0;
     });
 }

@@ -1,24 +1,42 @@
 /** The `tasklab explore`, `tasklab explore merge`, `tasklab replay` and `tasklab mutants` commands. */
 
-import { readFileSync, writeFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { EXPLORE_DEFAULTS, type ExploreOptions, type Progress } from "../explore/explore.js";
 import {
-  EXPLORE_DEFAULTS,
-  type ExploreOptions,
-  type ExploreResult,
-  explore,
-  minimizeResult,
-  type Progress,
-} from "../explore/explore.js";
-import { formatReplay, makeReplay, parseReplay, replay } from "../explore/replay.js";
-import { preemptions, registerScenario, type Target } from "../explore/schedule.js";
-import { mergeStats, type Stats, type StatsJson, statsFromJson, statsToJson } from "../explore/stats.js";
-import { DEFAULT_ERA, ERA_NAMES, era } from "../linux/eras/profiles.js";
+  badScenarioPath,
+  type FileTarget,
+  formatReplay,
+  MAX_COUNT,
+  makeReplay,
+  parseReplay,
+  picksCheck,
+  targetCheck,
+  violationCheck,
+} from "../explore/replay.js";
+import { preemptions, type Target } from "../explore/schedule.js";
+import { emptyStats, mergeStats, type Stats, type StatsJson, statsFromJson, statsToJson } from "../explore/stats.js";
+import { DEFAULT_ERA, ERA_NAMES } from "../linux/eras/profiles.js";
 import { MUTANTS } from "../linux/kernel/mutants.js";
 import { findScenario } from "../scenarios/index.js";
-import { checkEra } from "../scenarios/scenario.js";
-import { intIn, loadScenario, UsageError } from "./options.js";
+import {
+  bool,
+  int,
+  list,
+  nullable,
+  num,
+  oneOf,
+  optional,
+  parseTasklabJson,
+  record,
+  SchemaError,
+  text,
+} from "../schema.js";
+import type { ExploreJob, ExploreReply } from "./explore-worker.js";
+import { checkOutput, readChecked, readInput, sha256, writeOutput } from "./files.js";
+import { intIn, UsageError, unknownScenario, watchdogOption } from "./options.js";
+import { runWatched } from "./watchdog.js";
 
 interface ExploreFlags {
   strategy: ExploreOptions["strategy"];
@@ -35,24 +53,67 @@ interface ExploreFlags {
   out?: string;
   replayFile?: string;
   progress?: boolean;
+  partial?: boolean;
+  watchdog: number;
 }
+
+/** At most this many shards (`--shard I/N`). */
+const MAX_SHARDS = 10_000;
+/** The largest replay file, shard result and scenario file read. */
+const MAX_FILE_BYTES = 64 << 20;
 
 /** The result file `--out` writes and `explore merge` reads. */
 interface ResultFile {
   tasklab: "explore-result";
-  version: 1;
-  target: Target;
+  version: typeof RESULT_VERSION;
+  target: FileTarget;
   options: Omit<ExploreOptions, "depth" | "workers"> & { depth: number | null };
   stats: StatsJson;
   elapsedMs: number;
+  /** A merge of some of the shards only (`explore merge --partial`): the ones missing. */
+  partial?: { shards: number; missing: number[] };
+}
+
+/** The result file's format version (2: scenario files by relative path and sha256). */
+const RESULT_VERSION = 2;
+
+const resultCheck = record({
+  target: targetCheck,
+  options: record({
+    strategy: oneOf(["dfs", "random", "pct"] as const),
+    runs: int(1, 1e9),
+    depth: nullable(int(1, 1e9)),
+    preemptions: int(0, 64),
+    seed: int(0, 2 ** 32 - 1),
+    reduce: bool,
+    shard: record({ index: int(0, MAX_SHARDS - 1), count: int(1, MAX_SHARDS) }),
+  }),
+  stats: record({
+    schedules: int(0, MAX_COUNT),
+    states: list(text(64), 4_000_000),
+    sitesSeen: list(text(10_000), 1_000_000),
+    sitesTried: list(text(10_000), 1_000_000),
+    counterexample: nullable(
+      record({ picks: picksCheck, violation: violationCheck, order: list(int(-1, MAX_COUNT), 1000) }),
+    ),
+  }),
+  elapsedMs: num(0, 1e15),
+  partial: optional(record({ shards: int(1, MAX_SHARDS), missing: list(int(0, MAX_SHARDS - 1), MAX_SHARDS) })),
+});
+
+export function parseResult(json: string): ResultFile {
+  const r = parseTasklabJson(json, "explore-result", RESULT_VERSION, resultCheck);
+  const { index, count } = r.options.shard;
+  if (index >= count) throw new SchemaError(`options.shard: index ${index} is not below the count ${count}`);
+  return { tasklab: "explore-result", version: RESULT_VERSION, ...r };
 }
 
 function shardArg(v: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(v);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (m === null || count < 1 || index >= count)
-    throw new InvalidArgumentError(`expected I/N with 0 ≤ I < N, got '${v}'`);
+  if (m === null || count < 1 || count > MAX_SHARDS || index >= count)
+    throw new InvalidArgumentError(`expected I/N with 0 ≤ I < N ≤ ${MAX_SHARDS}, got '${v}'`);
   return { index, count };
 }
 
@@ -92,27 +153,63 @@ function summary(s: Stats, elapsedMs: number): string[] {
   ];
 }
 
-function resultFile(r: ExploreResult, elapsedMs: number): ResultFile {
-  const { workers: _w, ...rest } = r.options;
-  return {
-    tasklab: "explore-result",
-    version: 1,
-    target: r.target,
-    options: { ...rest, depth: Number.isFinite(r.options.depth) ? r.options.depth : null },
-    stats: statsToJson(r.stats),
-    elapsedMs: Math.round(elapsedMs),
-  };
+/** A scenario file at absolute `path`, as a file written at `writtenTo` names it: relative to its directory, "/" between parts. */
+function relativeFrom(writtenTo: string, path: string): string {
+  return relative(dirname(resolve(writtenTo)), path)
+    .split(sep)
+    .join("/");
+}
+
+/** What `explore` explores: a built-in scenario, or a scenario file (its absolute path and its bytes' sha256). */
+type Source = { file: null } | { file: { path: string; sha256: string } };
+
+function scenarioSource(ref: string): Source {
+  if (findScenario(ref) !== undefined) return { file: null };
+  if (!/\.(m?[jt]s)$/.test(ref)) throw unknownScenario(ref);
+  return { file: { path: resolve(ref), sha256: sha256(readInput(ref, MAX_FILE_BYTES)) } };
+}
+
+/** The target as a file written at `writtenTo` records it: no absolute path. */
+function fileTarget(t: Target, s: Source, writtenTo: string): FileTarget {
+  if (s.file === null) return t;
+  const { scenario: _abs, ...rest } = t;
+  return { scenario: relativeFrom(writtenTo, s.file.path), sha256: s.file.sha256, ...rest };
+}
+
+/** Runs an explore or replay job in a worker under the watchdog; null if the watchdog ended it (its report printed). */
+async function runExploreJob<T extends ExploreReply["type"]>(
+  job: ExploreJob,
+  seconds: number,
+  onProgress: (p: Progress) => void = () => {},
+): Promise<Extract<ExploreReply, { type: T }> | null> {
+  const r = await runWatched<ExploreReply>(job, seconds, (m) => {
+    if (m.type !== "explore-progress") return false;
+    onProgress(m.progress);
+    return true;
+  });
+  if (r.type === "hung") {
+    process.stderr.write(`${r.report}\n`);
+    return null;
+  }
+  if (r.type === "usage") throw new UsageError(r.message);
+  return r as Extract<ExploreReply, { type: T }>;
+}
+
+/**
+ * SCENARIO[.MUTANT].replay.json, in the working directory, or beside a scenario file that
+ * is not within it (a replay file names its scenario file by a path within its directory).
+ */
+function defaultReplayFile(ref: string, s: Source, mutant: string | null): string {
+  const name = `${basename(ref).replace(/\.(m?[jt]s)$/, "")}${mutant === null ? "" : `.${mutant}`}.replay.json`;
+  if (s.file === null || badScenarioPath(relativeFrom(name, s.file.path)) === null) return name;
+  return join(dirname(s.file.path), name);
 }
 
 async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
-  // A scenario file is loaded here, and again by each pool worker, under its absolute path.
-  const builtin = findScenario(ref);
-  const name = builtin !== undefined ? ref : resolve(ref);
-  const scenario = builtin ?? (await loadScenario(ref));
-  checkEra(scenario, era(f.kernel));
-  if (builtin === undefined) registerScenario(name, scenario);
+  const source = scenarioSource(ref);
+  // A scenario file is loaded in the worker, and again by each pool worker, under its absolute path.
   const target: Target = {
-    scenario: name,
+    scenario: source.file === null ? ref : source.file.path,
     cpus: f.cpus,
     seed: f.seed,
     mutant: f.mutant ?? null,
@@ -129,85 +226,180 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
     workers: f.workers,
     shard: f.shard,
   };
+  const replayFile = f.replayFile ?? defaultReplayFile(ref, source, target.mutant);
+  const replayTarget = fileTarget(target, source, replayFile);
+  const bad = source.file === null ? null : badScenarioPath(replayTarget.scenario);
+  if (bad !== null)
+    throw new UsageError(
+      `the replay file '${replayFile}' cannot name the scenario file by '${replayTarget.scenario}': ${bad}; write it (--replay-file) in the scenario file's directory or a directory above it`,
+    );
+  for (const file of [f.out, replayFile]) if (file !== undefined) checkOutput(file);
+
   const out = process.stdout;
-  out.write(`${describe(target, o)}\n`);
+  out.write(`${describe({ ...target, scenario: ref }, o)}\n`);
   const showProgress = f.progress ?? process.stderr.isTTY === true;
-  // Wall time is the command's, not the explorer's: the exploration itself is deterministic.
+  // The progress bar's wall time is the command's (the summary's is the exploration's, the
+  // worker's): the exploration itself is deterministic.
   const start = performance.now();
   let last = 0;
-  const r = await explore(target, o, (p) => {
-    const elapsed = performance.now() - start;
-    if (!showProgress || elapsed - last < 250) return;
-    last = elapsed;
-    process.stderr.write(`\r${progressLine(p, elapsed)}`);
-  });
-  const elapsedMs = performance.now() - start;
+  const file = source.file === null ? null : { path: source.file.path, name: source.file.path };
+  const r = await runExploreJob<"explored">(
+    { entry: "explore", file, kind: "explore", target, options: o },
+    f.watchdog,
+    (p) => {
+      const elapsed = performance.now() - start;
+      if (!showProgress || elapsed - last < 250) return;
+      last = elapsed;
+      process.stderr.write(`\r${progressLine(p, elapsed)}`);
+    },
+  );
   if (showProgress) process.stderr.write("\n");
-  for (const l of summary(r.stats, elapsedMs)) out.write(`${l}\n`);
-  if (f.out !== undefined) writeFileSync(f.out, `${JSON.stringify(resultFile(r, elapsedMs), null, 2)}\n`);
-  const c = r.stats.counterexample;
+  if (r === null) return 2;
+  const stats = statsFromJson(r.stats);
+  for (const l of summary(stats, r.elapsedMs)) out.write(`${l}\n`);
+  if (f.out !== undefined) {
+    const { workers: _w, ...rest } = o;
+    const result: ResultFile = {
+      tasklab: "explore-result",
+      version: RESULT_VERSION,
+      target: fileTarget(target, source, f.out),
+      options: { ...rest, depth: Number.isFinite(o.depth) ? o.depth : null },
+      stats: r.stats,
+      elapsedMs: Math.round(r.elapsedMs),
+    };
+    writeOutput(f.out, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  const c = stats.counterexample;
   if (c === null) {
     out.write("no violation\n");
     return 0;
   }
   out.write(`VIOLATION: ${c.violation.title}\n  found with ${c.picks.length} deviation(s) from the default run\n`);
-  const m = minimizeResult(r);
+  const m = r.minimized;
   if (m !== null) {
-    const stem = builtin ? ref : basename(ref).replace(/\.(m?[jt]s)$/, "");
-    const file = f.replayFile ?? `${stem}${target.mutant === null ? "" : `.${target.mutant}`}.replay.json`;
-    const rep = makeReplay(target, m.picks, m.outcome, describe(target, o));
-    writeFileSync(file, formatReplay(rep));
+    const rep = makeReplay(replayTarget, m.picks, m.outcome, describe(replayTarget, o));
+    writeOutput(replayFile, formatReplay(rep));
     out.write(
       `  minimized in ${m.runs} runs: ${m.picks.length} deviation(s), ${preemptions(m.outcome.choices)} preemption(s), found at step ${m.outcome.violation?.step}\n` +
-        `  replay: tasklab replay ${file}\n`,
+        `  replay: tasklab replay ${replayFile}\n`,
     );
   }
   return 1;
 }
 
-function mergeCommand(files: string[], f: { out?: string }): number {
-  if (files.length === 0) throw new UsageError("explore merge needs result files (written with --out)");
-  const results = files.map((p) => JSON.parse(readFileSync(p, "utf8")) as ResultFile);
-  const first = results[0] as ResultFile;
-  const key = (r: ResultFile) => JSON.stringify([r.target, { ...r.options, shard: null }]);
-  for (const r of results) {
-    if (r.tasklab !== "explore-result") throw new UsageError("not an explore result file");
-    if (key(r) !== key(first))
-      throw new UsageError("the files are of different explorations (target or options differ)");
+/** "1, 3-5, 9": a sorted list of integers as ranges. */
+function ranges(xs: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j + 1 < xs.length && (xs[j + 1] as number) === (xs[j] as number) + 1) j++;
+    parts.push(i === j ? `${xs[i]}` : `${xs[i]}-${xs[j]}`);
+    i = j + 1;
   }
+  return parts.join(", ");
+}
+
+/** What makes two results parts of one exploration: the target (a scenario file by its hash) and the options but the shard. */
+function explorationKey(r: ResultFile): string {
+  const { scenario, ...t } = r.target;
+  return JSON.stringify([r.target.sha256 === undefined ? r.target : t, { ...r.options, shard: null }]);
+}
+
+function mergeCommand(files: string[], f: { out?: string; partial?: boolean }): number {
+  if (files.length === 0) throw new UsageError("explore merge needs result files (written with --out)");
+  if (f.out !== undefined) checkOutput(f.out);
+  // One file at a time, added up as it is read: the memory a merge takes is what the merged
+  // result holds, plus one file.
+  const firstFile = files[0] as string;
+  const first = readChecked(firstFile, MAX_FILE_BYTES, parseResult);
   const count = first.options.shard.count;
-  const have = new Set(results.map((r) => r.options.shard.index));
-  if (have.size !== results.length) throw new UsageError("a shard appears twice");
-  const stats = statsFromJson(first.stats);
-  for (const r of results.slice(1)) mergeStats(stats, statsFromJson(r.stats));
-  const elapsed = Math.max(...results.map((r) => r.elapsedMs));
+  const shard = (r: ResultFile) => `shard ${r.options.shard.index}/${r.options.shard.count}`;
+  const byIndex = new Map<number, string>();
+  const stats = emptyStats();
+  let elapsed = 0;
+  for (const file of files) {
+    const r = file === firstFile ? first : readChecked(file, MAX_FILE_BYTES, parseResult);
+    if (r.partial !== undefined)
+      throw new UsageError(`${file} is a partial merge: merge the shards' own result files instead`);
+    if (explorationKey(r) !== explorationKey(first))
+      throw new UsageError(`${file} and ${firstFile} are results of different explorations (target or options differ)`);
+    if (r.options.shard.count !== count)
+      throw new UsageError(`${file} is ${shard(r)} but ${firstFile} is ${shard(first)}: shards of different counts`);
+    const other = byIndex.get(r.options.shard.index);
+    if (other !== undefined) throw new UsageError(`${other} and ${file} are both ${shard(r)}`);
+    byIndex.set(r.options.shard.index, file);
+    mergeStats(stats, statsFromJson(r.stats));
+    elapsed = Math.max(elapsed, r.elapsedMs);
+  }
+  const missing: number[] = [];
+  for (let i = 0; i < count; i++) if (!byIndex.has(i)) missing.push(i);
+  if (missing.length > 0 && f.partial !== true)
+    throw new UsageError(
+      `shard${missing.length === 1 ? "" : "s"} ${ranges(missing)} of ${count} missing: give every shard's result file, or --partial to merge these only`,
+    );
   const out = process.stdout;
   out.write(
-    `merged ${results.length} of ${count} shards${have.size < count ? ` (missing: ${[...Array(count).keys()].filter((i) => !have.has(i)).join(", ")})` : ""}\n`,
+    `merged ${files.length} of ${count} shards${missing.length > 0 ? ` (partial: missing ${ranges(missing)})` : ""}\n`,
   );
   for (const l of summary(stats, elapsed)) out.write(`${l}\n`);
   out.write(stats.counterexample === null ? "no violation\n" : `VIOLATION: ${stats.counterexample.violation.title}\n`);
   if (f.out !== undefined) {
+    const scenario =
+      first.target.sha256 === undefined
+        ? first.target.scenario
+        : relativeFrom(f.out, resolve(dirname(firstFile), first.target.scenario));
     const merged: ResultFile = {
       ...first,
+      target: { ...first.target, scenario },
       options: { ...first.options, shard: { index: 0, count: 1 } },
       stats: statsToJson(stats),
       elapsedMs: elapsed,
+      ...(missing.length > 0 ? { partial: { shards: count, missing } } : {}),
     };
-    writeFileSync(f.out, `${JSON.stringify(merged, null, 2)}\n`);
+    writeOutput(f.out, `${JSON.stringify(merged, null, 2)}\n`);
   }
   return stats.counterexample === null ? 0 : 1;
 }
 
-async function replayCommand(file: string): Promise<number> {
-  const r = parseReplay(readFileSync(file, "utf8"));
-  const ref = r.target.scenario;
-  if (findScenario(ref) === undefined) registerScenario(ref, await loadScenario(ref));
-  const res = replay(r);
+/**
+ * The scenario file a replay file names, checked: within the replay file's directory (after
+ * symbolic links too) and with the recorded sha256. Returns its real path.
+ */
+function replayScenarioFile(file: string, t: FileTarget): string {
+  const dir = dirname(resolve(file));
+  const path = resolve(dir, t.scenario);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new UsageError(`${file}: target.scenario: no scenario file '${path}'`);
+  }
+  if (!real.startsWith(realpathSync(dir) + sep))
+    throw new UsageError(
+      `${file}: target.scenario: '${t.scenario}' leads outside the replay file's directory (to '${real}')`,
+    );
+  const hash = sha256(readInput(real, MAX_FILE_BYTES));
+  if (hash !== t.sha256)
+    throw new UsageError(
+      `${file}: target.sha256: '${t.scenario}' is not the scenario file the replay was written for (its sha256 is ${hash.slice(0, 12)}…, the replay file's ${t.sha256?.slice(0, 12)}…)`,
+    );
+  return real;
+}
+
+async function replayCommand(file: string, f: { watchdog: number }): Promise<number> {
+  const r = readChecked(file, MAX_FILE_BYTES, parseReplay);
+  const name = r.target.scenario;
+  const scenarioFile = findScenario(name) === undefined ? { path: replayScenarioFile(file, r.target), name } : null;
+  const done = await runExploreJob<"replayed">(
+    { entry: "explore", file: scenarioFile, kind: "replay", replay: r },
+    f.watchdog,
+  );
+  if (done === null) return 2;
+  const res = done.replayed;
   const head = [
-    `# replay of ${r.target.scenario}${r.target.mutant === null ? "" : ` (mutant ${r.target.mutant})`}: ${r.violation.title}`,
+    `# replay of ${name}${r.target.mutant === null ? "" : ` (mutant ${r.target.mutant})`}: ${r.violation.title}`,
   ];
-  for (const d of r.deviations ?? []) head.push(`#   ${d}`);
+  for (const d of r.deviations) head.push(`#   ${d}`);
   process.stdout.write(`${head.join("\n")}\n${res.trace}\n`);
   for (const l of res.reports) process.stderr.write(`${l}\n`);
   if (!res.reproduced) {
@@ -251,9 +443,11 @@ export function addExploreCommands(program: Command): void {
     .option("--shard <I/N>", "explore only shard I of N (0-based)", shardArg, { index: 0, count: 1 })
     .option("--no-reduce", "dfs: explore schedules equivalent by commuting local steps too")
     .option("--out <file>", "write the result (for 'explore merge') to FILE")
+    .option("--partial", "with 'merge': merge the shards given even if some are missing (the output says which)")
     .option("--replay-file <file>", "where to write the replay of a violation (default: SCENARIO[.MUTANT].replay.json)")
     .option("--progress", "show a progress bar (default: when stderr is a terminal)")
     .option("--no-progress", "no progress bar")
+    .addOption(watchdogOption())
     .action(async (ref: string, files: string[], f: ExploreFlags) => {
       process.exitCode = ref === "merge" ? mergeCommand(files, f) : await exploreCommand(ref, f);
     });
@@ -264,8 +458,9 @@ export function addExploreCommands(program: Command): void {
       "run a replay file written by 'tasklab explore': the trace, with the step where the violation was found marked",
     )
     .argument("<file>", "the replay file")
-    .action(async (file: string) => {
-      process.exitCode = await replayCommand(file);
+    .addOption(watchdogOption())
+    .action(async (file: string, f: { watchdog: number }) => {
+      process.exitCode = await replayCommand(file, f);
     });
 
   program

@@ -1,6 +1,6 @@
 /** The `tasklab` command. */
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseHotplug } from "../debug/hotplug.js";
 import { parseFault, parseSignal } from "../debug/inject.js";
@@ -19,7 +19,8 @@ import type { DebugJob } from "./debug-worker.js";
 import { addDiffCommand } from "./diff.js";
 import { addExplainCommand } from "./explain.js";
 import { addExploreCommands } from "./explore.js";
-import { intIn, parseTime, scenarioRef, UsageError } from "./options.js";
+import { checkOutput, writeOutput } from "./files.js";
+import { intIn, parseTime, scenarioRef, UsageError, watchdogOption } from "./options.js";
 import { addServeCommand } from "./serve.js";
 import { runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
@@ -108,7 +109,7 @@ function withMachineOptions(cmd: Command): Command {
       intIn(1, 1 << 26),
       DEFAULTS.bufferSize,
     )
-    .option("--watchdog <seconds>", "end a scenario whose code runs this long without yielding", intIn(1, 3600), 10)
+    .addOption(watchdogOption())
     .option(
       "--fail <spec>",
       "inject a failure: kmalloc:TYPE|cache:NAME|slab|alloc_pid[,nth=N,times=N,probability=P,interval=N,after=TIME,caller=FUNC,task=COMM] (repeatable)",
@@ -168,6 +169,7 @@ function executeAt(ref: string, f: MachineFlags & { at?: number }, view: WorkerJ
 }
 
 async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
+  if (f.output !== undefined) checkOutput(f.output);
   const r = await runJob(job, f.watchdog);
   if (r.type === "usage") throw new UsageError(r.message);
   if (r.type === "hung") {
@@ -175,7 +177,7 @@ async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
     return 1;
   }
   if (f.output === undefined) process.stdout.write(r.output);
-  else writeFileSync(f.output, r.output);
+  else writeOutput(f.output, r.output);
   // What the user programs wrote to their terminal goes to ours (stderr, so traces stay clean).
   process.stderr.write(r.tty);
   for (const rep of r.reports) process.stderr.write(`${rep}\n`);

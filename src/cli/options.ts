@@ -1,7 +1,7 @@
 /** Parsing of the CLI's option values, with errors that say what was expected. */
 
 import { resolve } from "node:path";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { loadScenarioFile, ScenarioFileError } from "../scenarios/load.js";
 import type { Scenario } from "../scenarios/scenario.js";
@@ -32,15 +32,24 @@ export function scenarioRef(ref: string): string {
   return findScenario(ref) === undefined && /\.(m?[jt]s)$/.test(ref) ? resolve(ref) : ref;
 }
 
+export function unknownScenario(ref: string): UsageError {
+  return new UsageError(
+    `unknown scenario '${ref}': built-in ones are ${SCENARIOS.map((s) => s.name).join(", ")} (see 'tasklab scenarios'), or give a .ts/.js file`,
+  );
+}
+
+/** --watchdog: how long scenario code may run without yielding before the command ends it (watchdog.ts). */
+export function watchdogOption(): Option {
+  return new Option("--watchdog <seconds>", "end a scenario whose code runs this long without yielding")
+    .argParser(intIn(1, 3600))
+    .default(10);
+}
+
 /** A built-in scenario's name, or a path to a module whose default export is a scenario. */
 export async function loadScenario(ref: string): Promise<Scenario> {
   const builtin = findScenario(ref);
   if (builtin !== undefined) return builtin;
-  if (!/\.(m?[jt]s)$/.test(ref)) {
-    throw new UsageError(
-      `unknown scenario '${ref}': built-in ones are ${SCENARIOS.map((s) => s.name).join(", ")} (see 'tasklab scenarios'), or give a .ts/.js file`,
-    );
-  }
+  if (!/\.(m?[jt]s)$/.test(ref)) throw unknownScenario(ref);
   try {
     return await loadScenarioFile(ref);
   } catch (e) {

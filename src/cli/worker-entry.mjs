@@ -1,7 +1,8 @@
 // Worker threads do not inherit the main thread's TypeScript loader: register it, then run
-// the worker module the job names (the scenario runner by default, or the debugger).
+// the worker module the job names (the scenario runner by default, the debugger, or the explorer).
 import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 
 register();
-await import(workerData?.entry === "debug" ? "./debug-worker.ts" : "./worker.ts");
+const entries = { debug: "./debug-worker.ts", explore: "./explore-worker.ts" };
+await import(entries[workerData?.entry] ?? "./worker.ts");

@@ -17,6 +17,7 @@ import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { formatTop } from "../views/top.js";
 import { diffScenario } from "./diff.js";
 import { loadScenario, UsageError } from "./options.js";
+import { type Heartbeat, heartbeat, type JobResult } from "./watchdog.js";
 
 export type WorkerJob = {
   ref: string;
@@ -38,10 +39,7 @@ export type WorkerJob = {
     | { diff: { b: string; json: boolean } };
 };
 
-export type WorkerMessage =
-  | { type: "progress"; steps: number; time: number; where: string }
-  | { type: "done"; output: string; tty: string; reports: string[]; problems: number }
-  | { type: "usage"; message: string };
+export type WorkerMessage = Heartbeat | JobResult;
 
 const port = parentPort;
 if (port === null) throw new Error("cli/worker.ts must run as a worker");
@@ -76,12 +74,9 @@ function render(r: RunResult, job: WorkerJob): string {
 }
 
 /** Tells the watchdog the engine is still taking turns, and where it was. */
-const onProgress: RunOptions["onProgress"] = (e) => {
-  const t = e.running?.owner as task_struct | undefined;
-  const where = t ? `${t.comm}/${t.pid} on CPU ${e.runningCpu.id}: ${e.running.backtrace().join(" <- ")}` : "boot";
-  post({ type: "progress", steps: e.steps, time: e.now(), where });
-};
+const onProgress: RunOptions["onProgress"] = (e) => post(heartbeat(e));
 
+post({ type: "started" });
 try {
   const scenario = await loadScenario(job.ref);
   const view = job.view;

@@ -32,13 +32,19 @@ export {
   type Strategy,
 } from "./plan.js";
 
+/**
+ * Explores `t`. With workers, each task and run in the pool adds one to `beat[0]`, which is
+ * 0 while a pass's pool starts (a shared counter: the thread that waits for the pool can
+ * tell a busy or starting pool from a hung one).
+ */
 export async function explore(
   t: Target,
   o: ExploreOptions,
   onProgress: (p: Progress) => void = () => {},
+  beat?: Int32Array,
 ): Promise<ExploreResult> {
   const pass: PassRunner =
-    o.workers <= 1 ? runHere : (jobs, stats, progress) => runPooled(jobs, stats, o.workers, progress);
+    o.workers <= 1 ? runHere : (jobs, stats, progress) => runPooled(jobs, stats, o.workers, progress, beat);
   return explorePasses(t, o, pass, onProgress);
 }
 
@@ -52,11 +58,14 @@ async function runPooled(
   stats: Stats,
   workers: number,
   progress: (done: number, extra: number) => void,
+  beat: Int32Array | undefined,
 ): Promise<void> {
+  if (beat !== undefined) Atomics.store(beat, 0, 0); // 0 until a worker of this pass's pool has loaded
   const pool = new Piscina({
     filename: new URL("./task-entry.mjs", import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
+    workerData: beat,
   });
   let firstBad = Number.POSITIVE_INFINITY;
   let done = 0;

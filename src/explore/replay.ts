@@ -5,14 +5,42 @@
  * The file is JSON: the target (scenario, CPUs, seed, mutant), the deviations from the
  * default run as [choice index, alternative] pairs, and the violation seen. A replay that
  * does not end in the same violation says so: the model changed since the file was written.
+ *
+ * A replay file cannot make tasklab run code it was not meant to: its scenario is a built-in
+ * one, or a scenario file named by a path relative to the replay file's directory and within
+ * it, with the sha256 of the file's bytes, which `tasklab replay` checks before loading it.
  */
+import { ERA_NAMES } from "../linux/eras/profiles.js";
+import { MUTANTS } from "../linux/kernel/mutants.js";
 import { formatReport, traceText } from "../run.js";
+import { findScenario } from "../scenarios/index.js";
+import {
+  type Check,
+  int,
+  list,
+  nullable,
+  oneOf,
+  optional,
+  pair,
+  parseTasklabJson,
+  record,
+  SchemaError,
+  text,
+} from "../schema.js";
 import { type Choice, type Outcome, picksScript, runSchedule, type Target, type Violation } from "./schedule.js";
+
+/** The format version replay files are written in (2: scenario files by relative path and sha256). */
+export const REPLAY_VERSION = 2;
+
+/** A target as a file records it: a scenario file by a relative path, with the sha256 of its bytes. */
+export interface FileTarget extends Target {
+  sha256?: string;
+}
 
 export interface ReplayFile {
   tasklab: "replay";
-  version: 1;
-  target: Target;
+  version: typeof REPLAY_VERSION;
+  target: FileTarget;
   /** Deviations from the default run: [choice index, alternative]. */
   picks: [number, number][];
   /** The same, for a reader: each deviation's choice point and what was picked there. */
@@ -25,11 +53,11 @@ export interface ReplayFile {
   found: string;
 }
 
-export function makeReplay(t: Target, picks: [number, number][], o: Outcome, found: string): ReplayFile {
+export function makeReplay(t: FileTarget, picks: [number, number][], o: Outcome, found: string): ReplayFile {
   if (o.violation === null) throw new Error("a replay file is for a failing run");
   return {
     tasklab: "replay",
-    version: 1,
+    version: REPLAY_VERSION,
     target: t,
     picks,
     deviations: picks.map(([i, alt]) => describeDeviation(o.choices[i], i, alt)),
@@ -57,12 +85,71 @@ export function formatReplay(r: ReplayFile): string {
   return `${JSON.stringify(r, null, 2).replace(/\[\n\s+(\d+),\n\s+(\d+)\n\s+\]/g, "[$1, $2]")}\n`;
 }
 
-export function parseReplay(text: string): ReplayFile {
-  const r = JSON.parse(text) as Partial<ReplayFile>;
-  if (r.tasklab !== "replay" || r.version !== 1 || r.target === undefined || !Array.isArray(r.picks)) {
-    throw new Error("not a tasklab replay file (version 1)");
+const SCENARIO_FILE = /\.(m?[jt]s)$/;
+
+/**
+ * Why `path` is not a path a replay file may name its scenario file by (relative, with "/"
+ * between the parts, within the replay file's directory: no "..", "." or empty part), or null.
+ */
+export function badScenarioPath(path: string): string | null {
+  if (!SCENARIO_FILE.test(path)) return "not a built-in scenario, nor a .ts or .js file";
+  if (/^([/\\]|[A-Za-z]:)/.test(path))
+    return "an absolute path is refused (a replay file names its scenario file relative to its own directory)";
+  if (path.includes("\\") || path.includes("\0")) return "a path with a backslash or NUL in it is refused";
+  if (path.split("/").some((p) => p === ".." || p === "." || p === ""))
+    return "a path with a '..', '.' or empty part is refused (it must stay within the replay file's directory)";
+  return null;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+/** The largest count (steps, choices, schedules) a file may give. */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
+/** The target of a replay file or a shard result. */
+export const targetCheck = record({
+  scenario: text(4096),
+  sha256: optional<string>((v, at) => {
+    if (typeof v === "string" && SHA256.test(v)) return v;
+    throw new SchemaError(`${at}: expected 64 lowercase hex digits (the sha256 of the scenario file)`);
+  }),
+  cpus: int(1, 64),
+  seed: int(0, 2 ** 32 - 1),
+  mutant: nullable(oneOf(Object.keys(MUTANTS))),
+  kernel: optional(oneOf(ERA_NAMES)),
+});
+
+export const picksCheck: Check<[number, number][]> = list(pair(int(0, MAX_COUNT), int(0, 2 ** 31 - 1)), 1_000_000);
+
+export const violationCheck: Check<Violation> = record({
+  kind: text(100),
+  title: text(10_000),
+  step: int(0, MAX_COUNT),
+});
+
+const replayCheck = record({
+  target: targetCheck,
+  picks: picksCheck,
+  deviations: list(text(10_000), 1_000_000),
+  choices: int(0, MAX_COUNT),
+  steps: int(0, MAX_COUNT),
+  violation: violationCheck,
+  found: text(10_000),
+});
+
+/**
+ * A replay file's content, checked field by field (SchemaError names the first that does not
+ * fit); its scenario is a built-in one, or a file by a path `badScenarioPath` accepts, with
+ * its sha256.
+ */
+export function parseReplay(json: string): ReplayFile {
+  const r = parseTasklabJson(json, "replay", REPLAY_VERSION, replayCheck);
+  const { scenario, sha256 } = r.target;
+  if (findScenario(scenario) === undefined) {
+    const bad = badScenarioPath(scenario);
+    if (bad !== null) throw new SchemaError(`target.scenario: '${scenario}': ${bad}`);
+    if (sha256 === undefined) throw new SchemaError("target.sha256: missing (the sha256 of the scenario file)");
   }
-  return r as ReplayFile;
+  return { tasklab: "replay", version: REPLAY_VERSION, ...r };
 }
 
 export interface Replayed {

@@ -191,6 +191,14 @@ export function firstViolation(reports: readonly Report[]): Violation | null {
   return null;
 }
 
+/** Called by each run's engine now and then, and after each run: a host-side watchdog listens. */
+let watcher: ((e: Engine) => void) | undefined;
+
+/** Sets (or with undefined, clears) the function every schedule run reports its progress to. */
+export function watchSchedules(f: ((e: Engine) => void) | undefined): void {
+  watcher = f;
+}
+
 /**
  * The machine a schedule runs on: the target's, booted minimally, its choices answered by
  * `script` and recorded into `choices`; `events` records the trace (off when exploring).
@@ -207,6 +215,7 @@ export function scheduleOptions(t: Target, script: Script, choices: Choice[], ev
     ...(events ? {} : { events: [] }),
     chooser,
     prepare: (m) => chooser.track(m.engine),
+    ...(watcher === undefined ? {} : { onProgress: watcher }),
   };
 }
 
@@ -214,6 +223,7 @@ export function scheduleOptions(t: Target, script: Script, choices: Choice[], ev
 export function runSchedule(t: Target, script: Script, events = false): { outcome: Outcome; result: RunResult } {
   const choices: Choice[] = [];
   const result = runScenario(targetScenario(t), scheduleOptions(t, script, choices, events));
+  watcher?.(result.machine.engine);
   const outcome: Outcome = {
     choices,
     steps: result.machine.engine.steps,

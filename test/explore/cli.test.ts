@@ -1,5 +1,5 @@
 /** `tasklab explore`, `explore merge`, `replay` and `mutants` from the command line. */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -56,15 +56,24 @@ describe("tasklab explore", () => {
   });
 
   it("explores a scenario file, and replays its counterexample", async () => {
-    const file = join(dir, "lost-update.json");
+    // Beside the scenario file: a replay file names its scenario file relative to itself.
+    const file = "test/fixtures/lost-update.replay.json";
     const scenario = "test/fixtures/lost-update.ts";
     expect(await main(["explore", scenario, "--preemptions", "1", "--replay-file", file, "--no-progress"])).toBe(1);
     expect(out).toContain("VIOLATION: tasklab: invariant count violated: count is 1, not 2\n");
     expect(out).toContain("minimized in 38 runs: 1 deviation(s), 1 preemption(s)");
-    clearOutput();
-    expect(await main(["replay", file])).toBe(1);
-    expect(out).toContain("#   choice 36: preemption: the CPU in do_idle runs instead of the one in racer\n");
-    expect(out).toMatch(/^>>>>> step \d+, CPU \d: tasklab: invariant count violated: count is 1, not 2$/m);
+    expect(out).toContain(`  replay: tasklab replay ${file}\n`);
+    try {
+      const written = JSON.parse(readFileSync(file, "utf8"));
+      expect(written.target.scenario).toBe("lost-update.ts");
+      expect(written.target.sha256).toMatch(/^[0-9a-f]{64}$/);
+      clearOutput();
+      expect(await main(["replay", file])).toBe(1);
+      expect(out).toContain("#   choice 36: preemption: the CPU in do_idle runs instead of the one in racer\n");
+      expect(out).toMatch(/^>>>>> step \d+, CPU \d: tasklab: invariant count violated: count is 1, not 2$/m);
+    } finally {
+      rmSync(file);
+    }
   });
 
   it("runs shards that `explore merge` adds up to the whole", async () => {
@@ -75,7 +84,7 @@ describe("tasklab explore", () => {
           "explore",
           "kthread-creator-killed-any",
           "--preemptions",
-          "1",
+          "0",
           "--shard",
           `${i}/2`,
           "--out",
@@ -85,7 +94,7 @@ describe("tasklab explore", () => {
       ).toBe(0);
     }
     clearOutput();
-    expect(await main(["explore", "kthread-creator-killed-any", "--preemptions", "1", "--no-progress"])).toBe(0);
+    expect(await main(["explore", "kthread-creator-killed-any", "--preemptions", "0", "--no-progress"])).toBe(0);
     const whole = steady(out).split("\n").slice(1, 4);
     clearOutput();
     expect(await main(["explore", "merge", ...files])).toBe(0);
