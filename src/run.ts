@@ -93,6 +93,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       lines: ["Use --until to bound the run in virtual time."],
     });
   }
+  machine.checkSpecs();
   endOfRunChecks(machine, s, stop);
   if (stop === "idle" && opts.checkLeaks !== false) machine.checkLeaks(opts.leakScope);
   return { machine, stop, reports: machine.reports };

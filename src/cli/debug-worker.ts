@@ -6,8 +6,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Debugger, debugCommand } from "../debug/gdb.js";
 import type { task_struct } from "../linux/include/task_struct.js";
-import { formatReport, type RunOptions } from "../run.js";
-import { loadScenario, UsageError } from "./options.js";
+import { formatReport, machineFor, type RunOptions } from "../run.js";
+import { InputError } from "../sim/suggest.js";
+import { loadScenario } from "./options.js";
 import { scanSources } from "./sources.js";
 
 export interface DebugJob {
@@ -29,6 +30,9 @@ const post = (m: DebugReply) => port.postMessage(m);
 
 try {
   const scenario = await loadScenario(job.ref);
+  // The machine the session runs, built once first: what is wrong with the options or the
+  // scenario (a spec naming no modeled function, say) is said now, not at the first `run`.
+  machineFor(scenario, job.opts);
   const d = new Debugger(
     scenario,
     {
@@ -63,6 +67,6 @@ try {
   });
   post({ type: "ready" });
 } catch (e) {
-  if (e instanceof UsageError) post({ type: "usage", message: e.message });
+  if (e instanceof InputError) post({ type: "usage", message: e.message });
   else throw e;
 }

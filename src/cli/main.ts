@@ -9,7 +9,7 @@ import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
 import { SCENARIOS } from "../scenarios/index.js";
-import { EraMismatchError } from "../scenarios/scenario.js";
+import { InputError } from "../sim/suggest.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { formatEras, formatErasJson } from "../views/eras.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
@@ -120,7 +120,12 @@ function withMachineOptions(cmd: Command): Command {
       spec(parseSignal),
       [],
     )
-    .option("--kill <spec>", "send SIGKILL: TASK@TIME or TASK@[WHO:]FUNC[+N] (repeatable)", spec(parseSignal), [])
+    .option(
+      "--kill <spec>",
+      "send SIGKILL: TASK@TIME or TASK@[WHO:]FUNC[+N] (repeatable)",
+      spec((v) => parseSignal(`KILL:${v}`)),
+      [],
+    )
     .option(
       "--hotplug <spec>",
       "take a CPU offline or online: down:CPU@TIME or up:CPU@TIME (repeatable)",
@@ -143,7 +148,7 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
     traceBoot: f.traceBoot,
     bufferSize: f.bufferSize,
     faults: f.fail,
-    signals: [...f.signal, ...f.kill.map((k) => (k.includes(":") && !k.includes("@") ? k : `KILL:${k}`))],
+    signals: [...f.signal, ...f.kill.map((k) => `KILL:${k}`)],
     hotplug: f.hotplug,
   };
 }
@@ -360,7 +365,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof EraMismatchError) {
+    if (e instanceof InputError) {
       process.stderr.write(`tasklab: ${e.message}\n`);
       return 2;
     }

@@ -6,6 +6,7 @@
 import { type Era, type EraName, within } from "../linux/eras/profiles.js";
 import type { Machine } from "../machine.js";
 import type { KGen } from "../sim/engine.js";
+import { InputError } from "../sim/suggest.js";
 import type { UserMain } from "../user/runtime.js";
 
 export interface Scenario {
@@ -37,7 +38,7 @@ export interface EraRange {
 }
 
 /** Thrown when a scenario is run on a release it does not apply to. */
-export class EraMismatchError extends Error {}
+export class EraMismatchError extends InputError {}
 
 /** Whether scenario `s` applies to release `e`. */
 export function appliesTo(s: Scenario, e: Era): boolean {

@@ -194,6 +194,8 @@ export class Engine {
   choiceSubject: unknown = null;
   /** The CPUs a "cpu_order" choice is between, earliest first (while it is asked). */
   candidates: readonly Cpu[] = [];
+  /** Called with each thread made (fault injection keeps the tasks a spec may name). */
+  onSpawn: ((t: Thread) => void) | null = null;
   /** Called before each step of a CPU's thread, as it is about to resume (injection points). */
   beforeStep: ((cpu: Cpu) => void) | null = null;
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
@@ -255,7 +257,9 @@ export class Engine {
 
   /** Makes a thread for a task; it runs when the model switches a CPU to it. */
   spawn(owner: unknown, gen: KGen<unknown>, idle = false): Thread {
-    return new Thread(this.nextThreadId++, gen, owner, idle);
+    const t = new Thread(this.nextThreadId++, gen, owner, idle);
+    this.onSpawn?.(t);
+    return t;
   }
 
   /** Makes `t` the thread running on `cpu` (the running thread then yields SWITCH). */
