@@ -28,6 +28,8 @@ if (port === null) throw new Error("cli/debug-worker.ts must run as a worker");
 const job = workerData as DebugJob;
 const post = (m: DebugReply) => port.postMessage(m);
 
+// tasklab is loaded: the watchdog's time starts now.
+post({ type: "progress", steps: 0, time: 0, where: "loading the scenario" });
 try {
   const scenario = await loadScenario(job.ref);
   // The machine the session runs, built once first: what is wrong with the options or the

@@ -9,6 +9,7 @@ import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
 import { SCENARIOS } from "../scenarios/index.js";
+import { MAX_CPUS } from "../sim/engine.js";
 import { InputError } from "../sim/suggest.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { formatEras, formatErasJson } from "../views/eras.js";
@@ -20,7 +21,7 @@ import { addDiffCommand } from "./diff.js";
 import { addExploreCommands } from "./explore.js";
 import { intIn, parseTime, scenarioRef, UsageError } from "./options.js";
 import { addServeCommand } from "./serve.js";
-import { runJob } from "./watchdog.js";
+import { MAX_HEAP_MB, runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
 
 interface TraceFlags {
@@ -54,6 +55,7 @@ interface MachineFlags {
   traceBoot?: boolean;
   bufferSize: number;
   watchdog: number;
+  maxHeap: number;
   output?: string;
   fail: string[];
   signal: string[];
@@ -89,7 +91,7 @@ function spec(parse: (s: string) => unknown) {
 
 function withMachineOptions(cmd: Command): Command {
   return cmd
-    .option("--cpus <n>", "number of CPUs (1-1024; default: the scenario's, else 2)", intIn(1, 1024))
+    .option("--cpus <n>", `number of CPUs (1-${MAX_CPUS}; default: the scenario's, else 2)`, intIn(1, MAX_CPUS))
     .option("--seed <n>", "seed of the run's random choices", intIn(0, 2 ** 32 - 1), DEFAULTS.seed)
     .option("--hz <n>", "timer frequency (CONFIG_HZ)", intIn(24, 10000), DEFAULTS.hz)
     .option("--pid-max <n>", "pid_max", intIn(301, PID_MAX_LIMIT), 32768)
@@ -108,6 +110,12 @@ function withMachineOptions(cmd: Command): Command {
       DEFAULTS.bufferSize,
     )
     .option("--watchdog <seconds>", "end a scenario whose code runs this long without yielding", intIn(1, 3600), 10)
+    .option(
+      "--max-heap <MB>",
+      "end a scenario whose code uses more JavaScript heap than this",
+      intIn(64, 1 << 20),
+      MAX_HEAP_MB,
+    )
     .option(
       "--fail <spec>",
       "inject a failure: kmalloc:TYPE|cache:NAME|slab|alloc_pid[,nth=N,times=N,probability=P,interval=N,after=TIME,caller=FUNC,task=COMM] (repeatable)",
@@ -172,7 +180,7 @@ function executeAt(ref: string, f: MachineFlags & { at?: number }, view: WorkerJ
 }
 
 async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
-  const r = await runJob(job, f.watchdog);
+  const r = await runJob(job, f.watchdog, f.maxHeap);
   if (r.type === "usage") throw new UsageError(r.message);
   if (r.type === "hung") {
     process.stderr.write(`${r.report}\n`);
@@ -349,6 +357,7 @@ export function buildProgram(): Command {
         job,
         { commands, batch: commands.length > 0 && f.interactive !== true },
         f.watchdog,
+        f.maxHeap,
       );
     },
   );

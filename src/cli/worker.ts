@@ -82,6 +82,8 @@ const onProgress: RunOptions["onProgress"] = (e) => {
   post({ type: "progress", steps: e.steps, time: e.now(), where });
 };
 
+// tasklab is loaded: the watchdog's time starts now.
+post({ type: "progress", steps: 0, time: 0, where: "loading the scenario" });
 try {
   const scenario = await loadScenario(job.ref);
   const view = job.view;

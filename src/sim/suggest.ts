@@ -57,3 +57,12 @@ export function unknownName(what: string, name: string, choices: readonly string
   const hint = suggest(name, choices) || elsewhere;
   return `unknown ${what} '${name}'${hint === "" ? "" : `: ${hint}`}`;
 }
+
+/** A value the user's code gave where another was expected, as an error shows it. */
+export function shownValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "symbol") return v.toString();
+  if (typeof v === "object" && v !== null) return Array.isArray(v) ? "an array" : "an object";
+  return String(v);
+}
