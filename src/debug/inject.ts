@@ -263,7 +263,10 @@ function faultFilter(f: FaultSpec, rng: Prng) {
 }
 
 /** The slab caches an allocation can come from: the dedicated ones and kmalloc's by size. */
-const KMALLOC_CACHES = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192].map((n) => `kmalloc-${n}`);
+const CACHES: readonly string[] = [
+  ...SLAB_CACHES,
+  ...[8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192].map((n) => `kmalloc-${n}`),
+];
 
 /**
  * What the run must show for its specs to have named things that exist, checked when it
@@ -287,7 +290,7 @@ function checkNames(names: SpecNames, faults: readonly FaultSpec[], signals: rea
   for (const f of faults) {
     const seen = f.point === "kmalloc" ? names.types : f.point === "cache" ? names.caches : null;
     if (seen !== null && f.name !== null && !seen.has(f.name)) {
-      const known = f.point === "kmalloc" ? KMALLOC_TYPES : [...SLAB_CACHES, ...KMALLOC_CACHES];
+      const known = f.point === "kmalloc" ? KMALLOC_TYPES : CACHES;
       const what = f.point === "kmalloc" ? "kmalloc type" : "slab cache";
       throw new SpecError(`${specText(f)}: ${unknownName(what, f.name, [...new Set([...known, ...seen])])}`);
     }
@@ -344,7 +347,7 @@ export function installInjection(
     faults.some((f) => f.point === point && !known.includes(f.name as string)) ? new Set<string>() : null;
   const names: SpecNames = {
     types: unknown("kmalloc", KMALLOC_TYPES),
-    caches: unknown("cache", [...SLAB_CACHES, ...KMALLOC_CACHES]),
+    caches: unknown("cache", CACHES),
     tasks: signals.length > 0 || faults.some((f) => f.task !== null) ? [] : null,
   };
   const tasks = names.tasks;
