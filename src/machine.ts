@@ -264,6 +264,8 @@ export class Machine {
   readonly engine: Engine;
   readonly detectors: DetectorOptions;
   private leakReportsDone = false;
+  /** Throws a SpecError when an injection spec named a task, kmalloc type or cache the run never had. */
+  readonly checkSpecs: () => void;
   /** When boot ended and the scenario started (virtual ns). */
   bootedAt = Number.POSITIVE_INFINITY;
 
@@ -372,7 +374,7 @@ export class Machine {
       pm_nosig_freezing: false,
     };
     this.activate();
-    installInjection(
+    this.checkSpecs = installInjection(
       this.kernel,
       this.engine,
       cfg.seed,

@@ -6,8 +6,8 @@
 import { endOfRunChecks, installInvariants } from "./debug/detectors.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { type LeakScope, Machine, type MachineOptions } from "./machine.js";
-import { checkEra, type Scenario } from "./scenarios/scenario.js";
-import type { Engine, Report, StopReason } from "./sim/engine.js";
+import { checkEra, checkScenario, type Scenario, ScenarioError } from "./scenarios/scenario.js";
+import { type Engine, type Report, type RunLimits, type StopReason, YieldError } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";
 import { formatFunctionGraph, type GraphOptions } from "./trace/function-graph.js";
 import { formatJsonl } from "./trace/jsonl.js";
@@ -24,6 +24,11 @@ export interface RunOptions extends Omit<MachineOptions, "init"> {
   maxSteps?: number;
   /** Run the kmemleak-style scan when the machine went idle (default true). */
   checkLeaks?: boolean;
+  /**
+   * When the run went idle, refuse (SpecError) an injection spec that named a task, kmalloc
+   * type or cache the run never had (default true; the explorer: false).
+   */
+  checkSpecs?: boolean;
   /** What the leak scan looks at (default "all"; the explorer: "scenario"). */
   leakScope?: LeakScope;
   /** Called now and then while the machine runs (for progress displays and watchdogs). */
@@ -62,6 +67,7 @@ export function problems(reports: readonly Report[]): Report[] {
 /** The machine a scenario runs on, built and ready to run (nothing has run yet). */
 export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
   checkEra(s, era(opts.kernel ?? DEFAULT_ERA));
+  checkScenario(s);
   const machine = new Machine({
     ...opts,
     cpus: opts.cpus ?? s.cpus,
@@ -76,9 +82,19 @@ export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
   return machine;
 }
 
+/** Runs the machine; a mistake in the scenario's code is an error that names the scenario. */
+function runNamed(s: Scenario, machine: Machine, limits: RunLimits): StopReason {
+  try {
+    return machine.run(limits);
+  } catch (e) {
+    if (e instanceof YieldError) throw new ScenarioError(`scenario ${s.name}: ${e.message}`);
+    throw e;
+  }
+}
+
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   const machine = machineFor(s, opts);
-  const stop = machine.run({ until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
+  const stop = runNamed(s, machine, { until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
   if (stop === "until" && opts.until === undefined) {
     machine.engine.report({
       kind: "info",
@@ -93,6 +109,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       lines: ["Use --until to bound the run in virtual time."],
     });
   }
+  if (stop === "idle" && opts.checkSpecs !== false) machine.checkSpecs();
   endOfRunChecks(machine, s, stop);
   if (stop === "idle" && opts.checkLeaks !== false) machine.checkLeaks(opts.leakScope);
   return { machine, stop, reports: machine.reports };

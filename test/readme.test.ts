@@ -102,6 +102,25 @@ describe("README", () => {
     expect(untimed(out)).toBe(untimed(shown?.text ?? ""));
   }, 300_000);
 
+  it("shows errors as tasklab prints them, with their exit status 2", async () => {
+    let err = "";
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation((t) => {
+      err += String(t);
+      return true;
+    });
+    const sessions = blocks("console");
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    for (const text of sessions) {
+      const [command = "", ...printed] = text.trimEnd().split("\n");
+      err = "";
+      // A long watchdog: the wall time of a run on a busy machine is no part of what is shown.
+      const args = [...tasklabArgs(command.replace(/^\$ /, "")), "--watchdog", "600"];
+      expect(await main(args), command).toBe(2);
+      expect(err, command).toBe(`${printed.join("\n")}\n`);
+    }
+  });
+
   it("runs the library example", () => {
     const out = execFileSync("node", ["--import", "tsx", "examples/library.ts"], { encoding: "utf8" });
     expect(out).toMatch(/^\d+ trace lines, \d+ kernel threads, 0 problems\n$/);

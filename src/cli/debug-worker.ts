@@ -5,8 +5,9 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { Debugger, debugCommand } from "../debug/gdb.js";
-import { formatReport, type RunOptions } from "../run.js";
-import { loadScenario, UsageError } from "./options.js";
+import { formatReport, machineFor, type RunOptions } from "../run.js";
+import { InputError } from "../sim/suggest.js";
+import { loadScenario } from "./options.js";
 import { scanSources } from "./sources.js";
 import { heartbeat, type Progress } from "./watchdog.js";
 
@@ -27,8 +28,13 @@ if (port === null) throw new Error("cli/debug-worker.ts must run as a worker");
 const job = workerData as DebugJob;
 const post = (m: DebugReply) => port.postMessage(m);
 
+// tasklab is loaded: the watchdog's time starts now.
+post({ type: "progress", where: "loading the scenario" });
 try {
   const scenario = await loadScenario(job.ref);
+  // The machine the session runs, built once first: what is wrong with the options or the
+  // scenario (a spec naming no modeled function, say) is said now, not at the first `run`.
+  machineFor(scenario, job.opts);
   const d = new Debugger(
     scenario,
     {
@@ -57,6 +63,6 @@ try {
   });
   post({ type: "ready" });
 } catch (e) {
-  if (e instanceof UsageError) post({ type: "usage", message: e.message });
+  if (e instanceof InputError) post({ type: "usage", message: e.message });
   else throw e;
 }

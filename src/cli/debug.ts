@@ -6,9 +6,10 @@
  */
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { DebugJob, DebugReply } from "./debug-worker.js";
 import { UsageError } from "./options.js";
+import { exitedMessage, MAX_HEAP_MB, outOfMemory, scenarioWorker } from "./watchdog.js";
 
 const PROMPT = "(tasklab) ";
 
@@ -42,8 +43,9 @@ class Session {
   constructor(
     job: DebugJob,
     private readonly seconds: number,
+    heapMb: number,
   ) {
-    this.w = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: job });
+    this.w = scenarioWorker(job, heapMb);
     this.w.on("message", (m: DebugReply) => {
       if (m.type === "progress") {
         this.last = m.where;
@@ -53,8 +55,11 @@ class Session {
       this.deliver(m);
     });
     this.w.on("error", (e) => {
-      throw e;
+      const message = outOfMemory(job.ref, heapMb, e);
+      if (message === null) throw e;
+      this.deliver({ type: "usage", message });
     });
+    this.w.on("exit", (code) => this.deliver({ type: "usage", message: exitedMessage(job.ref, code) }));
   }
 
   private arm(): void {
@@ -81,8 +86,11 @@ class Session {
   next(line: string | null): Promise<DebugReply | { type: "hung"; report: string }> {
     return new Promise((resolve) => {
       this.pending = resolve;
-      this.arm();
-      if (line !== null) this.w.postMessage(line);
+      // The first reply's time counts from the worker's first message (see watchdog.ts).
+      if (line !== null) {
+        this.arm();
+        this.w.postMessage(line);
+      }
     });
   }
 
@@ -93,8 +101,13 @@ class Session {
 }
 
 /** Runs a debugging session; returns the exit code (0, 1 if the watchdog fired). */
-export async function debugSession(job: DebugJob, input: DebugInput, watchdog: number): Promise<number> {
-  const s = new Session(job, watchdog);
+export async function debugSession(
+  job: DebugJob,
+  input: DebugInput,
+  watchdog: number,
+  heapMb = MAX_HEAP_MB,
+): Promise<number> {
+  const s = new Session(job, watchdog, heapMb);
   const ready = await s.next(null);
   if (ready.type === "usage") {
     s.close();
@@ -107,6 +120,7 @@ export async function debugSession(job: DebugJob, input: DebugInput, watchdog: n
       process.stderr.write(`${r.report}\n`);
       return "hung";
     }
+    if (r.type === "usage") throw new UsageError(r.message);
     if (r.type !== "out") return "go";
     process.stderr.write(r.tty);
     for (const rep of r.reports) process.stderr.write(`${rep}\n`);

@@ -36,7 +36,7 @@ import {
 import type { ExploreJob, ExploreReply } from "./explore-worker.js";
 import { checkOutput, readChecked, readInput, sha256, writeOutput } from "./files.js";
 import { intIn, UsageError, unknownScenario, watchdogOption } from "./options.js";
-import { runWatched } from "./watchdog.js";
+import { MAX_HEAP_MB, runWatched } from "./watchdog.js";
 
 interface ExploreFlags {
   strategy: ExploreOptions["strategy"];
@@ -182,7 +182,8 @@ async function runExploreJob<T extends ExploreReply["type"]>(
   seconds: number,
   onProgress: (p: Progress) => void = () => {},
 ): Promise<Extract<ExploreReply, { type: T }> | null> {
-  const r = await runWatched<ExploreReply>(job, seconds, (m) => {
+  const ref = job.kind === "explore" ? job.target.scenario : job.replay.target.scenario;
+  const r = await runWatched<ExploreReply>(job, ref, seconds, MAX_HEAP_MB, (m) => {
     if (m.type !== "explore-progress") return false;
     onProgress(m.progress);
     return true;

@@ -9,7 +9,8 @@ import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
 import { SCENARIOS } from "../scenarios/index.js";
-import { EraMismatchError } from "../scenarios/scenario.js";
+import { MAX_CPUS } from "../sim/engine.js";
+import { InputError } from "../sim/suggest.js";
 import { type EventType, parseEvents } from "../trace/events.js";
 import { formatEras, formatErasJson } from "../views/eras.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
@@ -22,7 +23,7 @@ import { addExploreCommands } from "./explore.js";
 import { checkOutput, writeOutput } from "./files.js";
 import { intIn, parseTime, scenarioRef, UsageError, watchdogOption } from "./options.js";
 import { addServeCommand } from "./serve.js";
-import { runJob } from "./watchdog.js";
+import { MAX_HEAP_MB, runJob } from "./watchdog.js";
 import type { WorkerJob } from "./worker.js";
 
 interface TraceFlags {
@@ -56,6 +57,7 @@ interface MachineFlags {
   traceBoot?: boolean;
   bufferSize: number;
   watchdog: number;
+  maxHeap: number;
   output?: string;
   fail: string[];
   signal: string[];
@@ -91,7 +93,7 @@ function spec(parse: (s: string) => unknown) {
 
 function withMachineOptions(cmd: Command): Command {
   return cmd
-    .option("--cpus <n>", "number of CPUs (1-1024; default: the scenario's, else 2)", intIn(1, 1024))
+    .option("--cpus <n>", `number of CPUs (1-${MAX_CPUS}; default: the scenario's, else 2)`, intIn(1, MAX_CPUS))
     .option("--seed <n>", "seed of the run's random choices", intIn(0, 2 ** 32 - 1), DEFAULTS.seed)
     .option("--hz <n>", "timer frequency (CONFIG_HZ)", intIn(24, 10000), DEFAULTS.hz)
     .option("--pid-max <n>", "pid_max", intIn(301, PID_MAX_LIMIT), 32768)
@@ -111,6 +113,12 @@ function withMachineOptions(cmd: Command): Command {
     )
     .addOption(watchdogOption())
     .option(
+      "--max-heap <MB>",
+      "end a scenario whose code uses more JavaScript heap than this",
+      intIn(64, 1 << 20),
+      MAX_HEAP_MB,
+    )
+    .option(
       "--fail <spec>",
       "inject a failure: kmalloc:TYPE|cache:NAME|slab|alloc_pid[,nth=N,times=N,probability=P,interval=N,after=TIME,caller=FUNC,task=COMM] (repeatable)",
       spec(parseFault),
@@ -122,7 +130,12 @@ function withMachineOptions(cmd: Command): Command {
       spec(parseSignal),
       [],
     )
-    .option("--kill <spec>", "send SIGKILL: TASK@TIME or TASK@[WHO:]FUNC[+N] (repeatable)", spec(parseSignal), [])
+    .option(
+      "--kill <spec>",
+      "send SIGKILL: TASK@TIME or TASK@[WHO:]FUNC[+N] (repeatable)",
+      spec((v) => parseSignal(`KILL:${v}`)),
+      [],
+    )
     .option(
       "--hotplug <spec>",
       "take a CPU offline or online: down:CPU@TIME or up:CPU@TIME (repeatable)",
@@ -145,7 +158,7 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
     traceBoot: f.traceBoot,
     bufferSize: f.bufferSize,
     faults: f.fail,
-    signals: [...f.signal, ...f.kill.map((k) => (k.includes(":") && !k.includes("@") ? k : `KILL:${k}`))],
+    signals: [...f.signal, ...f.kill.map((k) => `KILL:${k}`)],
     hotplug: f.hotplug,
   };
 }
@@ -170,7 +183,7 @@ function executeAt(ref: string, f: MachineFlags & { at?: number }, view: WorkerJ
 
 async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
   if (f.output !== undefined) checkOutput(f.output);
-  const r = await runJob(job, f.watchdog);
+  const r = await runJob(job, f.watchdog, f.maxHeap);
   if (r.type === "usage") throw new UsageError(r.message);
   if (r.type === "hung") {
     process.stderr.write(`${r.report}\n`);
@@ -354,6 +367,7 @@ export function buildProgram(): Command {
         job,
         { commands, batch: commands.length > 0 && f.interactive !== true },
         f.watchdog,
+        f.maxHeap,
       );
     },
   );
@@ -371,7 +385,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof EraMismatchError) {
+    if (e instanceof InputError) {
       process.stderr.write(`tasklab: ${e.message}\n`);
       return 2;
     }

@@ -5,6 +5,7 @@ import { InvalidArgumentError, Option } from "commander";
 import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import { loadScenarioFile, ScenarioFileError } from "../scenarios/load.js";
 import type { Scenario } from "../scenarios/scenario.js";
+import { InputError } from "../sim/suggest.js";
 
 const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 
@@ -25,7 +26,8 @@ export function intIn(min: number, max: number): (v: string) => number {
   };
 }
 
-export class UsageError extends Error {}
+/** A mistake on the command line (an InputError: one line, exit status 2). */
+export class UsageError extends InputError {}
 
 /** A built-in name stays a name; a file path is made absolute for the worker. */
 export function scenarioRef(ref: string): string {

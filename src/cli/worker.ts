@@ -8,7 +8,7 @@ import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import type { RunOptions, RunResult, TraceFormat } from "../run.js";
 import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
-import { EraMismatchError } from "../scenarios/scenario.js";
+import { InputError } from "../sim/suggest.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { formatDiff } from "../views/diff.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
@@ -95,6 +95,6 @@ try {
     });
   }
 } catch (e) {
-  if (e instanceof UsageError || e instanceof EraMismatchError) post({ type: "usage", message: e.message });
+  if (e instanceof InputError) post({ type: "usage", message: e.message });
   else throw e;
 }

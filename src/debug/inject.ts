@@ -26,12 +26,15 @@ import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import { send_sig } from "../linux/kernel/signal.js";
 import { run_in_irq } from "../linux/kernel/time/timer.js";
 import { K, type Kernel } from "../linux/kernel.js";
-import type { FailHook } from "../linux/mm/slab.js";
+import { fail_dump } from "../linux/lib/fault-inject.js";
+import { type FailHook, KMALLOC_TYPES, SLAB_CACHES } from "../linux/mm/slab.js";
 import { activeEngine, type Engine, type Thread } from "../sim/engine.js";
-import { functionName } from "../sim/functions.js";
+import { checkModeled, functionName } from "../sim/functions.js";
 import { createPrng, type Prng } from "../sim/prng.js";
+import { closest, InputError, suggest, unknownName } from "../sim/suggest.js";
 
-export class SpecError extends Error {}
+/** A --fail, --signal or --hotplug spec that is wrong: its message says how. */
+export class SpecError extends InputError {}
 
 export interface FaultSpec {
   /** slab (any allocation), kmalloc:TYPE, cache:NAME, or a named fault point (alloc_pid). */
@@ -71,7 +74,41 @@ export interface SignalSpec {
   plus: number;
 }
 
-const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, TERM: 15 };
+/** The x86 signal names (arch/x86/include/uapi/asm/signal.h), without SIG. */
+const SIGNALS: Record<string, number> = {
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  ILL: 4,
+  TRAP: 5,
+  ABRT: 6,
+  BUS: 7,
+  FPE: 8,
+  KILL: 9,
+  USR1: 10,
+  SEGV: 11,
+  USR2: 12,
+  PIPE: 13,
+  ALRM: 14,
+  TERM: 15,
+  STKFLT: 16,
+  CHLD: 17,
+  CONT: 18,
+  STOP: 19,
+  TSTP: 20,
+  TTIN: 21,
+  TTOU: 22,
+  URG: 23,
+  XCPU: 24,
+  XFSZ: 25,
+  VTALRM: 26,
+  PROF: 27,
+  WINCH: 28,
+  IO: 29,
+  PWR: 30,
+  SYS: 31,
+};
+const FAULT_POINTS = ["slab", "kmalloc", "cache", "alloc_pid"];
 const TIME = /^(\d+(?:\.\d+)?)(ns|us|ms|s)?$/;
 const UNITS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
 
@@ -90,8 +127,12 @@ function int(key: string, v: string): number {
 export function parseFault(text: string): FaultSpec {
   const [head = "", ...opts] = text.split(",");
   const [point, name = null] = head.split(":") as [string, string?];
-  if (!["slab", "kmalloc", "cache", "alloc_pid"].includes(point)) {
-    throw new SpecError(`unknown fault point '${point}' in '${text}': use slab, kmalloc:TYPE, cache:NAME or alloc_pid`);
+  if (!FAULT_POINTS.includes(point)) {
+    const close = closest(point, FAULT_POINTS);
+    const mean = close.length === 0 ? "" : `did you mean ${close.join(" or ")}? `;
+    throw new SpecError(
+      `unknown fault point '${point}' in '${text}': ${mean}use slab, kmalloc:TYPE, cache:NAME or alloc_pid`,
+    );
   }
   if ((point === "kmalloc" || point === "cache") && !name)
     throw new SpecError(`'${point}' needs a name: ${point}:NAME`);
@@ -142,15 +183,10 @@ export function parseSignal(text: string, defaultSig = 9): SignalSpec {
   let sig = defaultSig;
   let target = head;
   const colon = head.indexOf(":");
-  if (colon >= 0) {
-    // SIG:TARGET, unless what precedes ':' is no signal (a target such as kworker/0:0).
-    const name = head.slice(0, colon).toUpperCase().replace(/^SIG/, "");
-    const n = SIGNALS[name] ?? (/^\d+$/.test(name) ? Number(name) : Number.NaN);
-    if (Number.isInteger(n)) {
-      if (n < 1 || n > 64) throw new SpecError(`unknown signal '${head.slice(0, colon)}'`);
-      sig = n;
-      target = head.slice(colon + 1);
-    }
+  // SIG:TARGET when what precedes ':' is a word or a number (a target such as kworker/0:0 is not).
+  if (colon >= 0 && /^[a-z0-9]+$/i.test(head.slice(0, colon))) {
+    sig = signalNumber(head.slice(0, colon));
+    target = head.slice(colon + 1);
   }
   if (!target) throw new SpecError(`'${text}' names no target task`);
   const t = parseTimeSpec(when);
@@ -162,6 +198,16 @@ export function parseSignal(text: string, defaultSig = 9): SignalSpec {
   const who = parts.length > 0 ? parts.join(":") : null;
   if (!func) throw new SpecError(`'${text}': WHEN is a time (2ms) or a function ([TASK:]FUNC[+N])`);
   return { sig, target, at: null, who, func, plus: plusText === undefined ? 0 : int("+N", plusText) };
+}
+
+/** A signal's number from its name (KILL, SIGKILL, kill) or number (1 to 64). */
+function signalNumber(text: string): number {
+  const name = text.toUpperCase().replace(/^SIG/, "");
+  const n = SIGNALS[name] ?? (/^\d+$/.test(name) ? Number(name) : Number.NaN);
+  if (n >= 1 && n <= 64) return n;
+  const names = Object.keys(SIGNALS);
+  const hint = suggest(name, names) || `signals are ${names.join(" ")} or 1 to 64`;
+  throw new SpecError(`unknown signal '${text}': ${hint}`);
 }
 
 function matchesTask(t: task_struct, ref: string): boolean {
@@ -181,11 +227,26 @@ function find_task(ref: string, pid = targetPid(ref)): task_struct | null {
   return null;
 }
 
+/** The debugfs name of a fault spec's fault_attr: failslab for the slab points, else fail_<point>. */
+function dname(f: FaultSpec): string {
+  return f.point === "alloc_pid" ? "fail_alloc_pid" : "failslab";
+}
+
 /** One fault spec's running state: should_fail() of lib/fault-inject.c plus the filters. */
 function faultFilter(f: FaultSpec, rng: Prng) {
   let matched = 0;
   let eligible = 0;
   let failed = 0;
+  const fail = () => {
+    fail_dump({
+      dname: dname(f),
+      interval: f.interval,
+      probability: f.probability,
+      times: f.times < 0 ? -1 : f.times - failed,
+    });
+    failed++;
+    return true;
+  };
   return (stack: readonly number[]): boolean => {
     if (f.times >= 0 && failed >= f.times) return false;
     if (!f.boot && K.system_state !== "running") return false;
@@ -193,17 +254,63 @@ function faultFilter(f: FaultSpec, rng: Prng) {
     if (e.runningCpu.clock < f.after) return false;
     if (f.caller !== null && !stack.some((id) => functionName(id) === f.caller)) return false;
     if (f.task !== null && !matchesTask(e.running.owner as task_struct, f.task)) return false;
-    if (f.any === true) {
-      if (e.choose("fault", 2) === 0) return false;
-      failed++;
-      return true;
-    }
+    if (f.any === true) return e.choose("fault", 2) !== 0 && fail();
     if (++matched < f.nth) return false;
     if (++eligible % f.interval !== 0) return false;
     if (f.probability < 100 && rng.below(100) >= f.probability) return false;
-    failed++;
-    return true;
+    return fail();
   };
+}
+
+/** The slab caches an allocation can come from: the dedicated ones and kmalloc's by size. */
+const CACHES: readonly string[] = [
+  ...SLAB_CACHES,
+  ...[8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192].map((n) => `kmalloc-${n}`),
+];
+
+/**
+ * What the run must show for its specs to have named things that exist, checked when it
+ * ends: a kmalloc type or cache the model does not have must have been allocated (by the
+ * scenario's own code), and a task a spec names must have existed.
+ */
+interface SpecNames {
+  /** Kmalloc types and caches allocated in the run (only when a spec names an unknown one). */
+  types: Set<string> | null;
+  caches: Set<string> | null;
+  /** Every task the run made (only when a spec names one). */
+  tasks: task_struct[] | null;
+}
+
+function specText(f: FaultSpec | SignalSpec): string {
+  return "point" in f ? `fault ${f.point}${f.name === null ? "" : `:${f.name}`}` : `signal ${f.sig} to ${f.target}`;
+}
+
+/** Throws a SpecError for the first spec that named a task, type or cache the run never had. */
+function checkNames(names: SpecNames, faults: readonly FaultSpec[], signals: readonly SignalSpec[]): void {
+  for (const f of faults) {
+    const seen = f.point === "kmalloc" ? names.types : f.point === "cache" ? names.caches : null;
+    if (seen !== null && f.name !== null && !seen.has(f.name)) {
+      const known = f.point === "kmalloc" ? KMALLOC_TYPES : CACHES;
+      const what = f.point === "kmalloc" ? "kmalloc type" : "slab cache";
+      throw new SpecError(`${specText(f)}: ${unknownName(what, f.name, [...new Set([...known, ...seen])])}`);
+    }
+  }
+  const tasks = names.tasks;
+  if (tasks === null) return;
+  const refs = [
+    ...faults.map((f) => ({ spec: f, ref: f.task })),
+    ...signals.flatMap((s) => [
+      { spec: s as FaultSpec | SignalSpec, ref: s.target },
+      { spec: s, ref: s.who },
+    ]),
+  ];
+  for (const { spec, ref } of refs) {
+    if (ref === null || tasks.some((t) => matchesTask(t, ref))) continue;
+    const byName = targetPid(ref) === null;
+    const hint = byName ? suggest(ref, [...new Set(tasks.map((t) => t.comm))]) : "";
+    const what = byName ? `no task named '${ref}' ran` : `no task with pid ${ref} ran`;
+    throw new SpecError(`${specText(spec)}: ${what}${hint === "" ? "" : `: ${hint}`}`);
+  }
 }
 
 /**
@@ -222,24 +329,42 @@ function deliver(spec: SignalSpec): number {
   }
 }
 
-/** Arms fault and signal injection on a machine being built (before it runs). */
+/**
+ * Arms fault and signal injection on a machine being built (before it runs). A function a
+ * spec names that the model does not have is a SpecError now; the returned check, called
+ * when the run has ended, throws one for a task, kmalloc type or cache that never existed.
+ */
 export function installInjection(
   k: Kernel,
   engine: Engine,
   seed: number,
   faults: readonly FaultSpec[],
   signals: readonly SignalSpec[],
-): void {
+): () => void {
+  for (const f of faults) if (f.caller !== null) checkModeled(`${specText(f)}, caller`, f.caller);
+  for (const s of signals) if (s.func !== null) checkModeled(specText(s), s.func);
+  const unknown = (point: FaultSpec["point"], known: readonly string[]) =>
+    faults.some((f) => f.point === point && !known.includes(f.name as string)) ? new Set<string>() : null;
+  const names: SpecNames = {
+    types: unknown("kmalloc", KMALLOC_TYPES),
+    caches: unknown("cache", CACHES),
+    tasks: signals.length > 0 || faults.some((f) => f.task !== null) ? [] : null,
+  };
+  const tasks = names.tasks;
+  if (tasks !== null) engine.onSpawn = (t) => tasks.push(t.owner as task_struct);
   const rng = createPrng(seed ^ 0x5eed_fa17);
   const slabFaults = faults.filter((f) => f.point !== "alloc_pid").map((f) => ({ f, test: faultFilter(f, rng) }));
   const pointFaults = faults.filter((f) => f.point === "alloc_pid").map((f) => ({ f, test: faultFilter(f, rng) }));
   if (slabFaults.length > 0) {
-    const hook: FailHook = (cache, type, _size, stack) =>
-      slabFaults.some(({ f, test }) => {
+    const hook: FailHook = (cache, type, _size, stack) => {
+      names.types?.add(type);
+      names.caches?.add(cache);
+      return slabFaults.some(({ f, test }) => {
         if (f.point === "kmalloc" && type !== f.name) return false;
         if (f.point === "cache" && cache !== f.name) return false;
         return test(stack);
       });
+    };
     k.slab.shouldFail = hook;
   }
   if (pointFaults.length > 0) {
@@ -281,6 +406,7 @@ export function installInjection(
       }
     };
   }
+  return () => checkNames(names, faults, signals);
 }
 
 /**

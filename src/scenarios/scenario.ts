@@ -5,7 +5,8 @@
  */
 import { type Era, type EraName, within } from "../linux/eras/profiles.js";
 import type { Machine } from "../machine.js";
-import type { KGen } from "../sim/engine.js";
+import { type KGen, MAX_CPUS } from "../sim/engine.js";
+import { InputError } from "../sim/suggest.js";
 import type { UserMain } from "../user/runtime.js";
 
 export interface Scenario {
@@ -37,7 +38,17 @@ export interface EraRange {
 }
 
 /** Thrown when a scenario is run on a release it does not apply to. */
-export class EraMismatchError extends Error {}
+export class EraMismatchError extends InputError {}
+
+/** Thrown for a scenario that asks for what the model cannot give (its message names the scenario). */
+export class ScenarioError extends InputError {}
+
+/** Refuses a scenario whose machine defaults are out of range. */
+export function checkScenario(s: Scenario): void {
+  const n = s.cpus;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_CPUS))
+    throw new ScenarioError(`scenario ${s.name}: cpus must be an integer from 1 to ${MAX_CPUS}, got ${String(n)}`);
+}
 
 /** Whether scenario `s` applies to release `e`. */
 export function appliesTo(s: Scenario, e: Era): boolean {

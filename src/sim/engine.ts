@@ -13,6 +13,7 @@
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
 import { functionCount, functionName } from "./functions.js";
 import { IndexedHeap } from "./heap.js";
+import { InputError, shownValue } from "./suggest.js";
 
 /** Yielded by a thread that has just handed its CPU to another (`Engine.setCurr`). */
 export const SWITCH = -1;
@@ -134,6 +135,9 @@ export type StopReason = "idle" | "until" | "steps" | "stopped" | "stall" | "pan
 /** Thrown out of a thread's code when it runs away without yielding. */
 export class EngineStall extends Error {}
 
+/** A thread's code yielded what is no step (not a cost, SWITCH or HALT): a mistake in the scenario's code. */
+export class YieldError extends InputError {}
+
 const costTables = new WeakMap<object, Map<number, number[]>>();
 
 function costTable(costs: Readonly<Record<string, number>>, defaultCost: number): number[] {
@@ -149,6 +153,9 @@ function costTable(costs: Readonly<Record<string, number>>, defaultCost: number)
   }
   return t;
 }
+
+/** The most CPUs a machine has (NR_CPUS of a big distribution kernel). */
+export const MAX_CPUS = 1024;
 
 /** A preempting CPU runs alone for at most this many steps. */
 const FAVOR_STEPS = 256;
@@ -194,6 +201,8 @@ export class Engine {
   choiceSubject: unknown = null;
   /** The CPUs a "cpu_order" choice is between, earliest first (while it is asked). */
   candidates: readonly Cpu[] = [];
+  /** Called with each thread made (fault injection keeps the tasks a spec may name). */
+  onSpawn: ((t: Thread) => void) | null = null;
   /** Called before each step of a CPU's thread, as it is about to resume (injection points). */
   beforeStep: ((cpu: Cpu) => void) | null = null;
   private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
@@ -215,8 +224,8 @@ export class Engine {
     private readonly opts: EngineOptions,
     private readonly hooks: EngineHooks,
   ) {
-    if (!Number.isInteger(opts.cpus) || opts.cpus < 1 || opts.cpus > 1024) {
-      throw new RangeError(`cpus must be an integer from 1 to 1024, got ${opts.cpus}`);
+    if (!Number.isInteger(opts.cpus) || opts.cpus < 1 || opts.cpus > MAX_CPUS) {
+      throw new RangeError(`cpus must be an integer from 1 to ${MAX_CPUS}, got ${opts.cpus}`);
     }
     this.cpus = Array.from({ length: opts.cpus }, (_, i) => new Cpu(i));
     this.costById = costTable(opts.costs, opts.defaultCost);
@@ -255,7 +264,9 @@ export class Engine {
 
   /** Makes a thread for a task; it runs when the model switches a CPU to it. */
   spawn(owner: unknown, gen: KGen<unknown>, idle = false): Thread {
-    return new Thread(this.nextThreadId++, gen, owner, idle);
+    const t = new Thread(this.nextThreadId++, gen, owner, idle);
+    this.onSpawn?.(t);
+    return t;
   }
 
   /** Makes `t` the thread running on `cpu` (the running thread then yields SWITCH). */
@@ -391,6 +402,7 @@ export class Engine {
    * Either way the run is the same: this only saves the generator switches.
    */
   advance(cost: number): boolean {
+    if (!(cost >= 0 && cost < Number.POSITIVE_INFINITY)) return false; // yielded, and refused there
     const cpu = this.runningCpu;
     if (cpu.inIrq + cpu.inSoftirq > 0) return false; // interrupt work is charged after it
     if (this.beforeStep !== null || (this.opts.chooser.ordersCpus && this.otherBusy(cpu))) return false; // a choice point
@@ -539,6 +551,14 @@ export class Engine {
       return;
     }
     const v = r.value;
+    // The one place a thread's code moves the clock: anything but a finite cost >= 0 (or
+    // SWITCH, HALT) would make it a non-number, or go back in time.
+    if (typeof v !== "number" || !(v >= 0 ? v < Number.POSITIVE_INFINITY : v === SWITCH || v === HALT)) {
+      throw new YieldError(
+        `${this.hooks.describe(t)} yielded ${shownValue(v)} in ${t.backtrace().join(" <- ") || "its code"}: ` +
+          "a thread's code yields the ns its work costs, a finite number >= 0 (yield* the kernel's functions)",
+      );
+    }
     if (v >= 0) {
       cpu.clock += v;
       cpu.key = cpu.clock;

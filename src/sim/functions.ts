@@ -8,6 +8,7 @@
  * clock advances and another CPU may run), runs the body and pops the frame.
  */
 import { activeEngine, type KGen } from "./engine.js";
+import { InputError, suggest } from "./suggest.js";
 
 const names: string[] = [];
 const ids = new Map<string, number>();
@@ -60,6 +61,23 @@ export function functionId(name: string): number {
 /** The id of a registered modeled function, or undefined (does not register the name). */
 export function findFunctionId(name: string): number | undefined {
   return ids.get(name);
+}
+
+/** The names of the modeled functions (kfunc, kleaf, ksync) defined so far: what ftrace's available_filter_functions lists. */
+export function modeledFunctionNames(): string[] {
+  return names.filter((_, id) => kinds[id] !== undefined);
+}
+
+/**
+ * Refuses a name that is no modeled function where one is expected (`what` says where: an
+ * option, a spec), as ftrace refuses one that is not in available_filter_functions.
+ */
+export function checkModeled(what: string, name: string): void {
+  const id = ids.get(name);
+  if (id !== undefined && kinds[id] !== undefined) return; // the common case: no list built
+  const hint =
+    suggest(name, modeledFunctionNames()) || "the function tracer shows them (tasklab run SCENARIO --tracer function)";
+  throw new InputError(`${what}: the model has no function '${name}' (ftrace answers EINVAL): ${hint}`);
 }
 
 export function functionName(id: number): string {

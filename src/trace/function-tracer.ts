@@ -8,7 +8,7 @@
 import type { task_struct } from "../linux/include/task_struct.js";
 import { irqflags } from "../linux/include/trace/events/sched.js";
 import { activeEngine, type Engine, type Thread } from "../sim/engine.js";
-import { functionId } from "../sim/functions.js";
+import { checkModeled, functionId } from "../sim/functions.js";
 import type { TraceBuffer, Tracer } from "./buffer.js";
 
 export interface TracerOptions {
@@ -40,6 +40,7 @@ function retval(v: unknown, buf: TraceBuffer): string | null {
  * (tracing_on: from boot, or from when the scenario starts).
  */
 export function installFunctionTracer(engine: Engine, buf: TraceBuffer, o: TracerOptions, on: () => boolean): void {
+  if (o.graphFunction !== undefined) checkModeled("set_graph_function", o.graphFunction);
   buf.tracer = o.tracer;
   if (o.tracer === "nop") return;
   const graphFn = o.graphFunction === undefined ? -1 : functionId(o.graphFunction);

@@ -17,7 +17,14 @@
  */
 
 import { __NR, do_syscall_64 } from "../linux/arch/x86/entry/syscall_64.js";
-import { EINTR, ERESTART_RESTARTBLOCK, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS } from "../linux/include/errno.js";
+import {
+  EINTR,
+  EINVAL,
+  ERESTART_RESTARTBLOCK,
+  ERESTARTNOHAND,
+  ERESTARTNOINTR,
+  ERESTARTSYS,
+} from "../linux/include/errno.js";
 import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../linux/include/sched.js";
 import { SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
 import type { task_struct } from "../linux/include/task_struct.js";
@@ -27,6 +34,7 @@ import { schedule } from "../linux/kernel/sched/core.js";
 import { get_signal, send_signal, sighand_action_mut } from "../linux/kernel/signal.js";
 import { put_user, read_user, spend, write_user } from "../linux/mm/memory.js";
 import { activeEngine, type KGen } from "../sim/engine.js";
+import { shownValue } from "../sim/suggest.js";
 import { libc_start_main } from "./libc.js";
 import { User } from "./user.js";
 
@@ -219,8 +227,10 @@ function* perform(p: task_struct, st: UserState, op: UserOp): KGen<unknown> {
       return undefined;
     }
     case "compute":
-      yield* user_time(p, Number.isFinite(op.ns) && op.ns > 0 ? op.ns : 0);
-      return undefined;
+      // A time that is no time is refused as a system call refuses a bad argument.
+      if (typeof op.ns !== "number" || !(op.ns >= 0 && op.ns < Number.POSITIVE_INFINITY)) return -EINVAL;
+      yield* user_time(p, op.ns);
+      return 0;
   }
 }
 
@@ -231,6 +241,13 @@ function segfault(p: task_struct, addr: number, access: string): void {
     title: `${p.comm}[${p.pid}]: segfault at ${Number.isSafeInteger(addr) ? addr.toString(16) : String(addr)} (${access})`,
     lines: [],
   });
+}
+
+const OPS = new Set(["syscall", "load", "store", "compute"]);
+
+/** Whether a program yielded a request (one of UserOp's), as u.sys, u.libc and u.load/store/compute make them. */
+function isRequest(op: unknown): op is UserOp {
+  return typeof op === "object" && op !== null && OPS.has((op as { op?: unknown }).op as string);
 }
 
 /** A program that breaks the model's rules (throws, or differs on replay) gets a report and a SIGSEGV. */
@@ -265,6 +282,13 @@ export function* run_user(p: task_struct): KGen<never> {
       continue;
     }
     const op = r.value;
+    if (!isRequest(op)) {
+      yield* program_bug(
+        p,
+        `program yielded ${shownValue(op)}, which is no request (yield* the u.sys, u.libc or u calls)`,
+      );
+      continue;
+    }
     if (!live) {
       const i = st.log.length - st.replay;
       if (st.log.kind(i) !== kindOf(op)) {

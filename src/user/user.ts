@@ -3,6 +3,7 @@
  * C library on top), its memory (load and store of words at user addresses), and a way
  * to spend CPU time. One per task; `errno` is this thread's.
  */
+import { shownValue } from "../sim/suggest.js";
 import { Libc } from "./libc.js";
 import type { UGen } from "./runtime.js";
 import { Sys } from "./sys.js";
@@ -33,13 +34,22 @@ export class User {
     yield { op: "store", addr, val };
   }
 
-  /** Runs for `ns` nanoseconds of CPU time in user mode (preemptible). */
-  *compute(ns: number): UGen<void> {
-    yield { op: "compute", ns };
+  /**
+   * Runs for `ns` nanoseconds of CPU time in user mode (preemptible): 0, or -EINVAL (and no
+   * time spent) for an `ns` that is not a finite number >= 0, as a system call refuses a bad argument.
+   */
+  *compute(ns: number): UGen<number> {
+    return (yield { op: "compute", ns }) as number;
   }
 
-  /** Room for a local variable of `bytes` on this thread's stack (like alloca); its address. */
+  /**
+   * Room for a local variable of `bytes` on this thread's stack (like alloca); its address.
+   * A size that is negative or no number is, as C's size_t, more than any stack: the program
+   * faults (a segfault report, and SIGSEGV), as a C program that overflows its stack does.
+   */
   alloca(bytes: number): number {
+    if (typeof bytes !== "number" || !(bytes >= 0 && bytes < Number.POSITIVE_INFINITY))
+      throw new RangeError(`alloca(${shownValue(bytes)}) overflows the stack`);
     this.sp -= Math.ceil(Math.max(bytes, 1) / 8) * 8;
     return this.sp;
   }

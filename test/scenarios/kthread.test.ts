@@ -13,11 +13,16 @@ function scenario(name: string): Scenario {
   return s;
 }
 
-function run(name: string, cpus = 2): { r: RunResult; lives: Map<number, Life>; log: string[] } {
+const FAULT = "FAULT_INJECTION: forcing a failure.";
+
+/** A run, its ownership records, and the scenario's own kernel log (the injected faults' records apart). */
+function run(name: string, cpus = 2): { r: RunResult; lives: Map<number, Life>; log: string[]; faults: string[][] } {
   let lives = new Map<number, Life>();
   const r = runScenario(scenario(name), { cpus, prepare: (m: Machine) => (lives = trackOwnership(m)) });
-  const log = r.reports.filter((x) => x.kind === "printk").map((x) => x.title);
-  return { r, lives, log };
+  const printk = r.reports.filter((x) => x.kind === "printk");
+  const log = printk.filter((x) => x.title !== FAULT).map((x) => x.title);
+  const faults = printk.filter((x) => x.title === FAULT).map((x) => x.lines);
+  return { r, lives, log, faults };
 }
 
 function events(r: RunResult, comm: string): string[] {
@@ -106,8 +111,19 @@ describe.each([1, 2, 4])("kthread scenarios on %i CPUs", (cpus) => {
   });
 
   it("kthread-enomem: -ENOMEM for the request, the name and the task_struct; nothing leaks", () => {
-    const { r, log, lives } = run("kthread-enomem", cpus);
+    const { r, log, lives, faults } = run("kthread-enomem", cpus);
     expect(problems(r.reports)).toEqual([]);
+    // Each injected failure is logged as lib/fault-inject.c's fail_dump logs it, with the stack.
+    expect(faults.map((lines) => lines[0])).toEqual(
+      Array(3).fill("name failslab, interval 1, probability 100, space 0, times 1"),
+    );
+    expect(faults.map((lines) => lines.slice(2, 5))).toEqual([
+      ["Call Trace:", " <TASK>", " __kthread_create_on_node"],
+      ["Call Trace:", " <TASK>", " __kthread_create_on_node"],
+      ["Call Trace:", " <TASK>", " dup_task_struct"],
+    ]);
+    expect(faults[2]?.[1]).toMatch(/^CPU: \d+ UID: 0 PID: 2 Comm: kthreadd$/);
+    expect(faults[2]?.at(-1)).toBe(" </TASK>");
     expect(log.slice(0, 3)).toEqual([
       "kthread_create with no request: -12",
       "kthread_create with no name: -12",

@@ -3,8 +3,37 @@
  * asked for by name. The slab allocator has its own hook (failslab); other points, such as
  * "alloc_pid", call should_fail_point(). What fails when is set up by debug/inject.ts.
  */
+
+import { printk } from "../kernel/printk/printk.js";
 import { K } from "../kernel.js";
+import { dump_stack_lines } from "./dump_stack.js";
 
 export function should_fail_point(name: string): boolean {
   return K.fail_point?.(name) ?? false;
+}
+
+/** The settings fail_dump prints (a fault_attr's debugfs files). */
+export interface fault_attr {
+  /** Its debugfs directory: failslab, or the model's fail_<point>. */
+  dname: string;
+  interval: number;
+  probability: number;
+  /** Failures left, before this one (-1: no limit). */
+  times: number;
+}
+
+/**
+ * fail_dump: an injected failure is logged with the stack that got it (verbose=2, the
+ * default: dump_stack follows). One log record here, so that it reads as one message.
+ */
+export function fail_dump(attr: fault_attr): void {
+  printk(
+    "FAULT_INJECTION: forcing a failure.\nname %s, interval %lu, probability %lu, space %d, times %d\n%s\n",
+    attr.dname,
+    attr.interval,
+    attr.probability,
+    0,
+    attr.times,
+    dump_stack_lines().join("\n"),
+  );
 }

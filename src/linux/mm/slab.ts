@@ -117,6 +117,43 @@ export interface Tracked {
   __slab: SlabRecord | null;
 }
 
+/** The dedicated caches the model allocates from (kmem_cache_alloc), as /proc/slabinfo names them. */
+export const SLAB_CACHES = [
+  "task_struct",
+  "thread_stack",
+  "pid",
+  "pid_namespace",
+  "cred_jar",
+  "user_namespace",
+  "nsproxy",
+  "mnt_namespace",
+  "uts_namespace",
+  "ipc_namespace",
+  "net_namespace",
+  "cgroup_namespace",
+  "time_namespace",
+  "fs_cache",
+  "files_cache",
+  "filp",
+  "sighand_cache",
+  "signal_cache",
+  "mm_struct",
+  "vm_area_struct",
+  "shmem_inode_cache",
+  "page",
+] as const;
+
+export type SlabCache = (typeof SLAB_CACHES)[number];
+
+/** The kinds of object the model kmallocs (a scenario may kmalloc its own besides). */
+export const KMALLOC_TYPES: readonly string[] = [
+  "full_name",
+  "kthread",
+  "kthread_create_info",
+  "kthread_worker",
+  "smpboot_thread_data",
+];
+
 /** Decides whether an allocation fails (should_failslab): cache, type, size, call stack. */
 export type FailHook = (cache: string, type: string, size: number, stack: readonly number[]) => boolean;
 
@@ -260,7 +297,7 @@ export function kmalloc<T extends Tracked>(type: string, size: number, init: () 
 }
 
 /** kmem_cache_alloc: an object from a dedicated cache ("task_struct", "pid", ...). */
-export function kmem_cache_alloc<T extends Tracked>(cache: string, size: number, init: () => T): T | null {
+export function kmem_cache_alloc<T extends Tracked>(cache: SlabCache, size: number, init: () => T): T | null {
   return slab_alloc(cache, cache, size, init);
 }
 

@@ -1,7 +1,12 @@
-/** printk (kernel/printk/printk.c): a line in the kernel log, which `tasklab run` prints to stderr as dmesg does. */
+/**
+ * printk (kernel/printk/printk.c): a record in the kernel log, which `tasklab run` prints to
+ * stderr as dmesg does. A message of several lines is one record whose every line gets the
+ * timestamp, as the console prints it.
+ */
 import { activeEngine } from "../../../sim/engine.js";
 import { type PrintfArg, vsprintf } from "../../lib/vsprintf.js";
 
 export function printk(fmt: string, ...args: PrintfArg[]): void {
-  activeEngine().report({ kind: "printk", title: vsprintf(fmt, args).replace(/\n$/, ""), lines: [] });
+  const [title = "", ...lines] = vsprintf(fmt, args).replace(/\n$/, "").split("\n");
+  activeEngine().report({ kind: "printk", title, lines });
 }
