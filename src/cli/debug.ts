@@ -100,7 +100,7 @@ class Session {
   }
 }
 
-/** Runs a debugging session; returns the exit code (0, 1 if the watchdog fired). */
+/** Runs a debugging session; returns the exit code (0, or 2 if the watchdog ended scenario code that never yields). */
 export async function debugSession(
   job: DebugJob,
   input: DebugInput,
@@ -130,7 +130,7 @@ export async function debugSession(
   try {
     for (const c of input.commands) {
       const v = await run(c);
-      if (v !== "go") return v === "hung" ? 1 : 0;
+      if (v !== "go") return v === "hung" ? 2 : 0;
     }
     if (input.batch) return 0;
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
@@ -142,7 +142,7 @@ export async function debugSession(
       const v = await run(line);
       if (v !== "go") {
         rl.close();
-        return v === "hung" ? 1 : 0;
+        return v === "hung" ? 2 : 0;
       }
       if (interactive) rl.prompt();
     }

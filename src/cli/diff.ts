@@ -78,7 +78,7 @@ export function addDiffCommand(program: Command): void {
       if (r.type === "usage") throw new UsageError(r.message);
       if (r.type === "hung") {
         process.stderr.write(`${r.report}\n`);
-        process.exitCode = 1;
+        process.exitCode = 2;
         return;
       }
       if (f.output === undefined) process.stdout.write(r.output);

@@ -186,8 +186,9 @@ async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
   const r = await runJob(job, f.watchdog, f.maxHeap);
   if (r.type === "usage") throw new UsageError(r.message);
   if (r.type === "hung") {
+    // Scenario code that never gives the engine control back: an input error, as in explore.
     process.stderr.write(`${r.report}\n`);
-    return 1;
+    return 2;
   }
   if (f.output === undefined) process.stdout.write(r.output);
   else writeOutput(f.output, r.output);

@@ -90,9 +90,9 @@ describe("tasklab diff", () => {
     expect(err).toContain("diff needs --kernel twice");
   });
 
-  it("runs under the watchdog: a scenario file whose JavaScript never yields is ended with a report (exit 1)", async () => {
+  it("runs under the watchdog: a scenario file whose JavaScript never yields is ended with a report (exit 2)", async () => {
     expect(await main(["diff", "test/fixtures/hang.ts", "--kernel", "6.1", "--kernel", "6.4", "--watchdog", "1"])).toBe(
-      1,
+      2,
     );
     expect(err).toMatch(/^tasklab: watchdog: the scenario ran 1 s of wall time without returning to the engine/);
     expect(out).toBe("");
