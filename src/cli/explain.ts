@@ -3,7 +3,7 @@
  * run`) and explains its task creations (src/explain/). Input that is not ftrace text, a
  * file that cannot be read or an unknown release is a one-line error (exit 2).
  */
-import { statSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { explain, pstreeRows } from "../explain/explain.js";
 import { TraceFormatError } from "../explain/parse.js";
@@ -12,6 +12,7 @@ import { readTraceFile } from "../explain/read-file.js";
 import { formatReport, formatReportJson } from "../explain/report.js";
 import { ERA_NAMES } from "../linux/eras/profiles.js";
 import { formatPstree } from "../views/pstree.js";
+import { checkOutput, writeOutput } from "./files.js";
 import { UsageError } from "./options.js";
 
 interface ExplainFlags {
@@ -67,6 +68,7 @@ export function addExplainCommand(program: Command): void {
     .option("--pstree", "only the tasks alive at the trace's end, as 'pstree -p' draws them")
     .option("-o, --output <file>", "write the output to FILE")
     .action(async (file: string, f: ExplainFlags) => {
+      if (f.output !== undefined) checkOutput(f.output);
       const size = sizeOf(file);
       const tick = progress(size);
       let read: Awaited<ReturnType<typeof readTraceFile>>;
@@ -88,7 +90,7 @@ export function addExplainCommand(program: Command): void {
             ? formatExplainPerfetto(x)
             : formatReport(x, file);
       if (f.output === undefined) process.stdout.write(out);
-      else writeFileSync(f.output, out);
+      else writeOutput(f.output, out);
       process.exitCode = 0;
     });
 }
