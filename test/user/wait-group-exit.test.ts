@@ -253,3 +253,37 @@ describe("wait options and a child with threads", () => {
     expect(seen).toEqual({ status: 768 });
   });
 });
+
+describe("reparenting within the group", () => {
+  it("a child whose parent thread exits goes to a live thread of its group: getppid is still the group, that thread reaps it", () => {
+    const r = runProgram(
+      function* (u) {
+        yield* u.libc.pthread_create(
+          0,
+          null,
+          function* (t) {
+            yield* t.libc.usleep(5000); // the leader has exited by now; the child still runs
+            const st = t.alloca(8);
+            const got = yield* t.sys.wait4(-1, st, 0);
+            yield* t.libc.puts(`thread: wait4 ${got > 0 ? "reaped the child" : got}, status ${yield* t.load(st)}`);
+            for (;;) yield* t.sys.exit_group(0);
+          },
+          null,
+        );
+        const group = yield* u.sys.getpid();
+        const c = yield* u.sys.fork();
+        if (c === 0) {
+          yield* u.libc.usleep(2000);
+          const ppid = yield* u.sys.getppid();
+          yield* u.libc.puts(`child: getppid ${ppid === group ? "is still the group" : ppid}`);
+          for (;;) yield* u.sys.exit_group(5);
+        }
+        for (;;) yield* u.sys.exit(0); // the leader alone
+      },
+      { until: 5e9 },
+    );
+    expect(problems(r.reports)).toEqual([]);
+    expect(r.tty).toEqual(["child: getppid is still the group", "thread: wait4 reaped the child, status 1280"]);
+    expect(r.status).toBe(0);
+  });
+});
