@@ -7,17 +7,27 @@ import { progressLine } from "../../src/cli/explore.js";
 import { main } from "../../src/cli/main.js";
 import { MUTANTS } from "../../src/linux/kernel/mutants.js";
 
+import { clearOutput, err, out } from "../stdio.js";
+
 const dir = mkdtempSync(join(tmpdir(), "tasklab-explore-"));
 
-import { clearOutput, err, out } from "../stdio.js";
+/**
+ * `tasklab explore ARGS`, its replay file (if it finds a violation) in the temporary
+ * directory unless ARGS name one: a test that fails by finding one writes nothing into the
+ * repository.
+ */
+function explore(...args: string[]): Promise<number> {
+  const replay = args.includes("--replay-file") ? [] : ["--replay-file", join(dir, "unexpected.replay.json")];
+  return main(["explore", ...args, ...replay]);
+}
 
 /** The lines of a summary without the timing (schedules per second vary). */
 const steady = (text: string) => text.replace(/ in [\d.]+ s \([\d,]+\/s\)/, "");
 
 describe("tasklab explore", () => {
   it("explores the real protocol and finds nothing (exit 0)", async () => {
-    const code = await main(["explore", "kthread-creator-killed-any", "--preemptions", "0", "--no-progress"]);
-    expect(code).toBe(0);
+    const code = await explore("kthread-creator-killed-any", "--preemptions", "0", "--no-progress");
+    // The output first: a failure then shows the violation found.
     expect(steady(out)).toBe(
       [
         "explore kthread-creator-killed-any on 2 CPUs: dfs, at most 0 preemptions, reduction on (sleep sets over local steps)",
@@ -28,6 +38,7 @@ describe("tasklab explore", () => {
         "",
       ].join("\n"),
     );
+    expect(code).toBe(0);
   });
 
   it("finds a mutant's bug, minimizes it, writes a replay file that `tasklab replay` reproduces (exit 1)", async () => {
@@ -80,8 +91,7 @@ describe("tasklab explore", () => {
     const files = [0, 1].map((i) => join(dir, `shard${i}.json`));
     for (const [i, f] of files.entries()) {
       expect(
-        await main([
-          "explore",
+        await explore(
           "kthread-creator-killed-any",
           "--preemptions",
           "0",
@@ -90,11 +100,11 @@ describe("tasklab explore", () => {
           "--out",
           f,
           "--no-progress",
-        ]),
+        ),
       ).toBe(0);
     }
     clearOutput();
-    expect(await main(["explore", "kthread-creator-killed-any", "--preemptions", "0", "--no-progress"])).toBe(0);
+    expect(await explore("kthread-creator-killed-any", "--preemptions", "0", "--no-progress")).toBe(0);
     const whole = steady(out).split("\n").slice(1, 4);
     clearOutput();
     expect(await main(["explore", "merge", ...files])).toBe(0);
@@ -104,9 +114,9 @@ describe("tasklab explore", () => {
   }, 60_000);
 
   it("refuses what it cannot do", async () => {
-    expect(await main(["explore", "no-such-scenario"])).toBe(2);
-    expect(await main(["explore", "kthread-run", "--shard", "2/2"])).not.toBe(0);
-    expect(await main(["explore", "kthread-run", "--mutant", "nope"])).not.toBe(0);
+    expect(await explore("no-such-scenario")).toBe(2);
+    expect(await explore("kthread-run", "--shard", "2/2")).not.toBe(0);
+    expect(await explore("kthread-run", "--mutant", "nope")).not.toBe(0);
   });
 
   it("lists the mutants", async () => {

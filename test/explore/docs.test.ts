@@ -1,12 +1,17 @@
 /**
  * docs/explorer.md stays true: each mutant's minimal counterexample in it is what
- * `tasklab explore --mutant NAME` (default options) finds and minimizes.
+ * `tasklab explore --mutant NAME` (default options) finds and minimizes, and the output it
+ * shows for a scenario file is what `tasklab explore` prints.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
 import { EXPLORE_DEFAULTS, explore, minimizeResult } from "../../src/explore/explore.js";
 import { makeReplay } from "../../src/explore/replay.js";
 import { MUTANTS } from "../../src/linux/kernel/mutants.js";
+import { out } from "../stdio.js";
 
 const md = readFileSync(new URL("../../docs/explorer.md", import.meta.url), "utf8");
 const blocks = [...md.matchAll(/<!-- mutant (\S+) (\S+) -->\n```json\n([^`]*)```/g)].map((m) => ({
@@ -32,4 +37,28 @@ describe("docs/explorer.md", () => {
     },
     60_000,
   );
+});
+
+describe("docs/explorer.md's scenario-file example", () => {
+  // The block starts with the command ("$ npx tasklab …"), then what it prints.
+  const shown = (md.match(/```\n\$ npx tasklab (explore test\/fixtures\/lost-update\.ts[^\n]*)\n([^`]*)```/) ??
+    []) as string[];
+
+  it("prints what the doc shows (but the time, the file's directory and the replay file's name)", async () => {
+    expect(shown[1]).toBe("explore test/fixtures/lost-update.ts --preemptions 1");
+    const replay = join(mkdtempSync(join(tmpdir(), "tasklab-explore-doc-")), "lost-update.replay.json");
+    const args = (shown[1] as string).split(" ");
+    expect(await main([...args, "--no-progress", "--replay-file", replay])).toBe(1);
+    const steady = (text: string) =>
+      text
+        .trimEnd()
+        .split("\n")
+        .map((l) =>
+          l
+            .replace(/ in [\d.]+ s \([\d,]+\/s\)/, "")
+            .replace(/ \/\S*(test\/fixtures\/)/, " $1")
+            .replace(/replay \S+$/, "replay FILE"),
+        );
+    expect(steady(out)).toEqual(steady((shown[2] as string).replace("/…/", "/")));
+  }, 60_000);
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../../src/linux/include/err.js";
-import { kthread_create, kthread_run, kthread_should_stop } from "../../src/linux/kernel/kthread.js";
-import { kthread_create_on_cpu, kthread_stop } from "../../src/linux/kernel/kthread_control.js";
+import {
+  kthread_create,
+  kthread_parkme,
+  kthread_run,
+  kthread_should_park,
+  kthread_should_stop,
+} from "../../src/linux/kernel/kthread.js";
+import { kthread_create_on_cpu, kthread_park, kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { wake_up_process } from "../../src/linux/kernel/sched/core.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { udelay } from "../../src/linux/lib/delay.js";
@@ -172,5 +178,34 @@ describe("kthread_bind", () => {
     );
     expect(problems(r.reports)).toEqual([]);
     expect(bound).toEqual(Array.from({ length: 10 }, (_, i) => [i % 2]));
+  });
+});
+
+describe("kthread_stop", () => {
+  it("stops a parked thread: unparks it, the thread returns, kthread_stop gets its result", () => {
+    let parked = -1;
+    let result = 0;
+    const r = runMain(
+      function* () {
+        const t = yield* kthread_run(
+          function* () {
+            while (!kthread_should_stop()) {
+              if (kthread_should_park()) yield* kthread_parkme();
+              else yield* msleep(1);
+            }
+            return 7;
+          },
+          null,
+          "parkable",
+        );
+        if (IS_ERR(t)) return;
+        yield* msleep(2);
+        parked = yield* kthread_park(t);
+        result = yield* kthread_stop(t);
+      },
+      { cpus: 2 },
+    );
+    expect(problems(r.reports).map((x) => x.title)).toEqual([]);
+    expect({ parked, result }).toEqual({ parked: 0, result: 7 });
   });
 });
