@@ -25,20 +25,6 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-/** What `tasklab ARGS` prints (stdout and stderr, lines without trailing blanks) and its exit status. */
-async function capture(args: string[]): Promise<{ code: number; lines: string[] }> {
-  let out = "";
-  const grab = (s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(grab);
-  vi.spyOn(process.stderr, "write").mockImplementation(grab);
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, lines: out.split("\n").map((l) => l.trimEnd()) };
-}
-
 /** The output block the README shows after its gdb commands (the first one's output). */
 const gdbShown = (
   codeBlocks(readme).find((b) => b.lang === "" && b.text.startsWith("Breakpoint 1 at kthreadd")) as {
@@ -164,18 +150,22 @@ describe("README", () => {
     blocks("sh")
       .filter((b) => b !== all[shardAt]?.text) // run apart, in a fresh directory (below)
       .flatMap(tasklabLines),
-  )("`%s` succeeds and prints what the README says", async (c) => {
-    const shows = SHOWS[c];
-    if (shows === undefined && !OTHERS_OWN(c))
-      expect.fail(`no line of output to expect from \`${c}\`: add one to SHOWS`);
-    const args = tasklabArgs(c).filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o"); // no files written
-    const { code, lines } = await capture(args);
-    for (const want of shows ?? []) {
-      const found = typeof want === "string" ? lines.includes(want) : lines.some((l) => want.test(l));
-      expect(found, `\`${c}\` prints a line ${typeof want === "string" ? JSON.stringify(want) : want}`).toBe(true);
-    }
-    expect(code, c).toBe(0);
-  }, 120_000); // a worker per command: long on a loaded machine
+  )(
+    "`%s` succeeds and prints what the README says",
+    async (c) => {
+      const shows = SHOWS[c];
+      if (shows === undefined && !OTHERS_OWN(c))
+        expect.fail(`no line of output to expect from \`${c}\`: add one to SHOWS`);
+      const args = tasklabArgs(c).filter((a, i, all) => a !== "-o" && all[i - 1] !== "-o"); // no files written
+      const { code, lines } = await capture(args);
+      for (const want of shows ?? []) {
+        const found = typeof want === "string" ? lines.includes(want) : lines.some((l) => want.test(l));
+        expect(found, `\`${c}\` prints a line ${typeof want === "string" ? JSON.stringify(want) : want}`).toBe(true);
+      }
+      expect(code, c).toBe(0);
+    },
+    120_000,
+  ); // a worker per command: long on a loaded machine
 
   it("shows a --kill that lands where it says: after kthreadd took the request", async () => {
     const command = blocks("sh")
