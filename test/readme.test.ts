@@ -41,6 +41,10 @@ const gdbShown = (
  * for its exit status alone.
  */
 const SHOWS: Record<string, (string | RegExp)[]> = {
+  "npx tasklab explain test/fixtures/real/kthread-mount-umount.txt": [
+    "Task creations: 5 (vfork 2, kthread 3)",
+    /^ +\+52 µs +388\.198063 CPU 0 +kthreadd\(2\) +kthreadd forks the thread /,
+  ],
   "npx tasklab scenarios": [/^kthread-run +a module calls kthread_run /],
   "npx tasklab run kthread-run": [/ my_kthread\/0-\d+ +\[\d+\] \S+ +[\d.]+: sched_waking: comm=init pid=1 /],
   "npx tasklab run boot --cpus 4 --trace-boot": [
