@@ -8,6 +8,7 @@
  * clock advances and another CPU may run), runs the body and pops the frame.
  */
 import { activeEngine, type KGen } from "./engine.js";
+import { type FrameFactory, frameRuntime } from "./frames.js";
 
 const names: string[] = [];
 const ids = new Map<string, number>();
@@ -39,8 +40,8 @@ export function canStopAt(id: number): boolean {
 }
 
 /** Registers a modeled function's code and kind under its name's id. */
-function define(kind: FunctionKind, body: (...args: never[]) => unknown): number {
-  const id = functionId(body.name);
+function define(kind: FunctionKind, body: (...args: never[]) => unknown, name = body.name): number {
+  const id = functionId(name);
   bodies[id] ??= body;
   kinds[id] ??= kind;
   return id;
@@ -73,10 +74,24 @@ export function functionCount(): number {
 /**
  * Wraps a generator function as a modeled kernel function named after it:
  * `export const copy_process = kfunc(function* copy_process(...) { ... })`.
+ *
+ * Under the frame runtime (TASKLAB_RUNTIME=frames) the frames transform adds the two other
+ * arguments: the factory of the function's compiled frame class, and the name it is
+ * registered under (a bundler may rename the function itself). A call then makes a frame
+ * (src/sim/frames.ts) instead of running the generator.
  */
-export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
-  const id = define("kfunc", body as (...args: never[]) => unknown);
-  return modeled(body.name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
+export function kfunc<A extends unknown[], R>(
+  body: (...args: A) => KGen<R>,
+  compiled?: FrameFactory,
+  name = body.name,
+): (...args: A) => KGen<R> {
+  const id = define("kfunc", body as (...args: never[]) => unknown, name);
+  if (compiled !== undefined) {
+    const C = compiled(frameRuntime, body as (...args: unknown[]) => KGen<unknown>);
+    Object.defineProperty(C.prototype, "fn", { value: id });
+    return modeled(name, (...args: A) => new C(args) as unknown as KGen<R>);
+  }
+  return modeled(name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
 }
 
 /** Names a modeled function's call wrapper after the function and registers it as modeled. */

@@ -1,0 +1,752 @@
+// The frames transform: compiles each `kfunc(function* name(...) {...})` of a module (its
+// JavaScript, after type stripping) into a frame class that src/sim/frames.ts runs. The
+// call becomes `kfunc(function* name(...) {...}, ($rt) => class name extends
+// $rt.CompiledFrame {...}, "name")`: the original generator stays (its text is what the
+// debugger's `list` shows), the factory gives the frame class, and the name is the
+// registration's (no Function.name). docs/ARCHITECTURE.md, "Compiled frames", shows one
+// function and what it compiles to.
+//
+// A frame keeps every local as a field (`$f.x`), `pc` says which `case` of `step` resumes,
+// and each `yield*` is a direct call through `$call` that returns the callee's result or
+// SUSPEND (then `step` returns SUSPEND with `pc` saved). Constructs the model uses are
+// lowered: if/loops/switch/labels across a yield, for-of (the iterator is a field), yields
+// inside expressions (earlier operands saved in temporaries), destructuring, default and
+// rest parameters. Anything else in a body that yields is refused with the file, line and
+// construct named.
+import babel from "@babel/core";
+import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
+
+const { types: t } = babel;
+
+/** Names a frame already uses for itself: a local with one of these names gets a `$`. */
+const RESERVED = new Set(["pc", "args", "parent", "top", "fn", "step", "next", "throw", "return", "constructor"]);
+
+export class FramesTransformError extends Error {}
+
+/**
+ * Compiles the kfuncs of one module; returns the new code and its source map, or null when
+ * the module has none. `filename` names the file in errors and in the source map.
+ */
+export function transformFrames(code, filename) {
+  if (!code.includes("kfunc(")) return null;
+  let found = 0;
+  const plugin = () => ({
+    visitor: {
+      CallExpression(path) {
+        if (!isKfuncCall(path.node)) return;
+        found++;
+        compileKfunc(path);
+      },
+    },
+  });
+  let out;
+  try {
+    out = babel.transformSync(code, {
+      filename,
+      babelrc: false,
+      configFile: false,
+      sourceType: "module",
+      inputSourceMap: true,
+      sourceMaps: true,
+      compact: false,
+      retainLines: false,
+      plugins: [plugin],
+    });
+  } catch (err) {
+    if (err instanceof FramesTransformError)
+      throw new FramesTransformError(`${filename}:${sourceLine(code, err.loc)}: ${err.what}`);
+    throw err;
+  }
+  if (found === 0 || out === null) return null;
+  return { code: out.code, map: out.map };
+}
+
+function isKfuncCall(node) {
+  return (
+    t.isIdentifier(node.callee, { name: "kfunc" }) &&
+    node.arguments.length === 1 &&
+    generatorOf(node.arguments[0]) !== null
+  );
+}
+
+/**
+ * The generator of a kfunc's argument and the name it registers: `function* name(...) {}`,
+ * or the same wrapped as a bundler keeps names, `__name(function* name2(...) {}, "name")`.
+ */
+function generatorOf(arg) {
+  if (t.isFunctionExpression(arg, { generator: true }) && arg.id !== null)
+    return { path: "arguments.0", name: arg.id.name };
+  if (
+    t.isCallExpression(arg) &&
+    t.isIdentifier(arg.callee, { name: "__name" }) &&
+    arg.arguments.length === 2 &&
+    t.isFunctionExpression(arg.arguments[0], { generator: true }) &&
+    t.isStringLiteral(arg.arguments[1])
+  )
+    return { path: "arguments.0.arguments.0", name: arg.arguments[1].value };
+  return null;
+}
+
+/** "line:column" in the original source (through the input's inline source map, if any). */
+function sourceLine(code, loc) {
+  if (loc === undefined) return "?";
+  const m = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+  if (m !== null) {
+    const p = originalPositionFor(new TraceMap(Buffer.from(m[1], "base64").toString()), {
+      line: loc.line,
+      column: loc.column,
+    });
+    if (p.line !== null) return `${p.line}:${p.column + 1}`;
+  }
+  return `${loc.line}:${loc.column + 1}`;
+}
+
+function refuse(node, fnName, what) {
+  const err = new FramesTransformError(`kfunc ${fnName}: cannot compile ${what}`);
+  // Babel rewrites the message of an error thrown in a plugin: the parts are kept apart.
+  err.what = `kfunc ${fnName}: cannot compile ${what}`;
+  err.loc = node?.loc?.start;
+  throw err;
+}
+
+/** Replaces `kfunc(function* name(...) {...})` at `path` with its compiled form. */
+function compileKfunc(path) {
+  const { path: at, name } = generatorOf(path.node.arguments[0]);
+  const original = t.cloneNode(path.node.arguments[0], true, false);
+  const fnPath = path.get(at);
+  const fail = (node, what) => refuse(node, name, what);
+  checkSubset(fnPath, fail);
+  // Inside the body its own name is the generator itself (not the kfunc): the factory's `$self`.
+  fnPath.scope.rename(fnPath.node.id.name, "$self");
+  const fields = localsToFields(fnPath);
+  const [params, ...body] = fnPath.node.body.body;
+  const c = new Compiler(fields, fail);
+  c.compileParams(params.expression.left.elements);
+  c.lowerAll(body);
+  const klass = c.frameClass(name);
+  path.node.arguments = [
+    original,
+    t.arrowFunctionExpression([t.identifier("$rt"), t.identifier("$self")], klass),
+    t.stringLiteral(name),
+  ];
+  path.skip();
+}
+
+/** Refuses what the transform does not handle, before anything changes. */
+function checkSubset(fnPath, fail) {
+  fnPath.traverse({
+    Function(p) {
+      if (p.isArrowFunctionExpression()) return;
+      if (p.isFunctionDeclaration()) fail(p.node, "a function declaration inside the body");
+      p.skip();
+    },
+    ThisExpression(p) {
+      if (p.getFunctionParent() === fnPath || p.getFunctionParent()?.isArrowFunctionExpression())
+        fail(p.node, "`this`");
+    },
+    Identifier(p) {
+      if (p.node.name === "arguments" && p.isReferencedIdentifier()) fail(p.node, "`arguments`");
+      if (p.node.name.startsWith("$"))
+        fail(p.node, `the identifier ${p.node.name} (names starting with $ are the transform's)`);
+    },
+    TryStatement(p) {
+      if (hasYield(p.node)) fail(p.node, "a try statement with a yield inside");
+    },
+    ForInStatement(p) {
+      if (hasYield(p.node)) fail(p.node, "a for-in loop with a yield inside");
+    },
+    AwaitExpression(p) {
+      fail(p.node, "await");
+    },
+  });
+}
+
+/**
+ * Every local of the generator (parameters, var/let/const of any block, loop variables)
+ * becomes a field: a unique field name per binding, references rewritten to `$f.field`,
+ * declarations to assignments. Nested arrow functions keep their own locals and see the
+ * generator's through `$f`. Returns the field names.
+ */
+function localsToFields(fnPath) {
+  const fields = [];
+  const used = new Set();
+  const fieldOf = new Map();
+  const scopes = new Set();
+  const collect = (scope) => {
+    if (scopes.has(scope)) return;
+    scopes.add(scope);
+    for (const [n, b] of Object.entries(scope.bindings)) {
+      if (b.kind === "local") continue; // the function expression's own name
+      let f = RESERVED.has(n) ? `${n}$` : n;
+      for (let i = 2; used.has(f); i++) f = `${n}$${i}`;
+      used.add(f);
+      fields.push(f);
+      fieldOf.set(b, f);
+    }
+  };
+  collect(fnPath.scope);
+  fnPath.traverse({
+    Scopable(p) {
+      if (p.isFunction()) return;
+      if (p.scope.getFunctionParent() === fnPath.scope) collect(p.scope);
+    },
+    Function(p) {
+      p.skip();
+    },
+  });
+  // Rename each binding to a marker, so every position that names it (shorthand properties,
+  // patterns, updates, loop heads) is found by Babel's renamer; then markers become fields.
+  for (const [b, f] of fieldOf) b.scope.rename(b.identifier.name, `$L$${f}`);
+  // The parameters become the first statement, `[params] = $args`, so they are rewritten too.
+  const node = fnPath.node;
+  node.body.body.unshift(
+    t.expressionStatement(t.assignmentExpression("=", t.arrayPattern(node.params), t.identifier("$args"))),
+  );
+  node.params = [];
+  fnPath.traverse({
+    VariableDeclaration(p) {
+      if (p.getFunctionParent() !== fnPath) return;
+      const assigns = [];
+      for (const d of p.node.declarations) {
+        if (d.init !== null) assigns.push(t.assignmentExpression("=", d.id, d.init));
+        else if (p.node.kind !== "var") assigns.push(t.assignmentExpression("=", d.id, t.identifier("undefined")));
+      }
+      const parent = p.parentPath;
+      if ((parent.isForOfStatement() || parent.isForInStatement()) && p.key === "left") {
+        p.replaceWith(p.node.declarations[0].id);
+      } else if (parent.isForStatement() && p.key === "init") {
+        p.replaceWith(assigns.length === 0 ? t.identifier("undefined") : seq(assigns));
+      } else if (assigns.length === 0) p.remove();
+      else p.replaceWith(t.expressionStatement(seq(assigns)));
+    },
+  });
+  fnPath.traverse({
+    Identifier(p) {
+      const n = p.node.name;
+      if (!n.startsWith("$L$")) return;
+      const parent = p.parent;
+      if ((t.isObjectProperty(parent) || t.isObjectMethod(parent)) && parent.key === p.node && !parent.computed) return;
+      if (
+        (t.isMemberExpression(parent) || t.isOptionalMemberExpression(parent)) &&
+        parent.property === p.node &&
+        !parent.computed
+      )
+        return;
+      p.replaceWith(field(n.slice(3)));
+      p.skip();
+    },
+  });
+  return fields;
+}
+
+function seq(exprs) {
+  return exprs.length === 1 ? exprs[0] : t.sequenceExpression(exprs);
+}
+
+function field(name) {
+  return t.memberExpression(t.identifier("$f"), t.identifier(name));
+}
+
+/** Whether a node has a yield in it, outside nested functions. */
+function hasYield(node) {
+  if (node === null || typeof node !== "object") return false;
+  if (Array.isArray(node)) return node.some(hasYield);
+  if (t.isYieldExpression(node)) return true;
+  if (t.isFunction(node)) return false;
+  const keys = t.VISITOR_KEYS[node.type];
+  if (keys === undefined) return false;
+  for (const k of keys) if (hasYield(node[k])) return true;
+  return false;
+}
+
+/** Turns statements into the cases of a `step` switch. */
+class Compiler {
+  constructor(fields, fail) {
+    this.fields = fields;
+    this.fail = fail;
+    /** [label, statements] of each case, in order. */
+    this.cases = [];
+    this.labels = 0;
+    this.temps = 0;
+    /** Enclosing lowered loops, switches and labelled statements: {name, kind, brk, cont}. */
+    this.targets = [];
+    this.mark(this.newLabel());
+  }
+
+  newLabel() {
+    return this.labels++;
+  }
+
+  /** Starts case `label`; the previous case falls through into it. */
+  mark(label) {
+    this.cur = [];
+    this.cases.push([label, this.cur]);
+  }
+
+  emit(stmt) {
+    this.cur.push(stmt);
+  }
+
+  /** A statement that continues at `label`. */
+  goto(label) {
+    return t.blockStatement([
+      t.expressionStatement(t.assignmentExpression("=", field("pc"), t.numericLiteral(label))),
+      t.continueStatement(t.identifier("$d")),
+    ]);
+  }
+
+  jump(label) {
+    this.emit(this.goto(label));
+  }
+
+  newTemp() {
+    const name = `$t${this.temps++}`;
+    this.fields.push(name);
+    return field(name);
+  }
+
+  /** Case 0: the arguments become fields; then the function's cost is paid (case 1 is the body). */
+  compileParams(params) {
+    const a = t.identifier("$a");
+    this.emit(t.variableDeclaration("const", [t.variableDeclarator(a, field("args"))]));
+    params.forEach((p, i) => {
+      const arg = t.memberExpression(a, t.numericLiteral(i), true);
+      if (t.isRestElement(p)) {
+        this.emit(
+          t.expressionStatement(
+            t.assignmentExpression(
+              "=",
+              p.argument,
+              t.callExpression(t.memberExpression(a, t.identifier("slice")), [t.numericLiteral(i)]),
+            ),
+          ),
+        );
+      } else if (t.isAssignmentPattern(p)) {
+        this.emit(t.expressionStatement(t.assignmentExpression("=", p.left, arg)));
+        if (hasYield(p.right)) this.fail(p, "a yield in a default parameter");
+        this.emit(
+          t.ifStatement(
+            t.binaryExpression("===", p.left, t.identifier("undefined")),
+            t.expressionStatement(t.assignmentExpression("=", t.cloneNode(p.left), p.right)),
+          ),
+        );
+      } else this.emit(t.expressionStatement(t.assignmentExpression("=", p, arg)));
+    });
+    this.emit(t.expressionStatement(t.assignmentExpression("=", field("args"), t.nullLiteral())));
+    const body = this.newLabel();
+    this.emit(t.expressionStatement(t.assignmentExpression("=", field("pc"), t.numericLiteral(body))));
+    this.emit(
+      t.ifStatement(
+        t.callExpression(t.identifier("$pay"), [t.identifier("$f")]),
+        t.returnStatement(t.identifier("$S")),
+      ),
+    );
+    this.mark(body);
+  }
+
+  lowerAll(stmts) {
+    for (const s of stmts) this.lower(s);
+  }
+
+  lower(s) {
+    if (!hasYield(s)) {
+      this.emit(this.fixJumps(s));
+      return;
+    }
+    switch (s.type) {
+      case "ExpressionStatement": {
+        const e = this.explode(s.expression);
+        if (!t.isIdentifier(e, { name: "$v" })) this.emit(t.expressionStatement(e));
+        return;
+      }
+      case "BlockStatement":
+        return this.lowerAll(s.body);
+      case "ReturnStatement":
+        return this.emit(t.returnStatement(this.explode(s.argument)));
+      case "ThrowStatement":
+        return this.emit(t.throwStatement(this.explode(s.argument)));
+      case "IfStatement":
+        return this.lowerIf(s);
+      case "WhileStatement":
+        return this.lowerLoop(null, s.test, s.body, null, false);
+      case "DoWhileStatement":
+        return this.lowerLoop(null, s.test, s.body, null, true);
+      case "ForStatement":
+        return this.lowerLoop(s.init, s.test, s.body, s.update, false);
+      case "ForOfStatement":
+        return this.lowerForOf(s, null);
+      case "SwitchStatement":
+        return this.lowerSwitch(s, null);
+      case "LabeledStatement":
+        return this.lowerLabeled(s);
+      default:
+        this.fail(s, `a ${s.type} with a yield inside`);
+    }
+  }
+
+  lowerIf(s) {
+    const test = this.explode(s.test);
+    const end = this.newLabel();
+    const other = s.alternate === null ? end : this.newLabel();
+    this.emit(t.ifStatement(t.unaryExpression("!", test), this.goto(other)));
+    this.lower(s.consequent);
+    if (s.alternate !== null) {
+      this.jump(end);
+      this.mark(other);
+      this.lower(s.alternate);
+    }
+    this.mark(end);
+  }
+
+  lowerLoop(init, test, body, update, testAfter, name = null) {
+    if (init !== null) {
+      if (t.isExpression(init)) {
+        const e = this.explode(init);
+        this.emit(t.expressionStatement(e));
+      } else this.lower(init);
+    }
+    const top = this.newLabel();
+    const cont = testAfter || update !== null ? this.newLabel() : top;
+    const end = this.newLabel();
+    this.mark(top);
+    if (!testAfter && test !== null)
+      this.emit(t.ifStatement(t.unaryExpression("!", this.explode(test)), this.goto(end)));
+    this.targets.push({ name, loop: true, brk: end, cont });
+    this.lower(body);
+    this.targets.pop();
+    if (cont !== top) this.mark(cont);
+    if (testAfter) this.emit(t.ifStatement(this.explode(test), this.goto(top)));
+    else {
+      if (update !== null) {
+        const e = this.explode(update);
+        this.emit(t.expressionStatement(e));
+      }
+      this.jump(top);
+    }
+    this.mark(end);
+  }
+
+  lowerForOf(s, name) {
+    if (s.await) this.fail(s, "for await");
+    const it = this.newTemp();
+    const right = this.explode(s.right);
+    this.emit(
+      t.expressionStatement(
+        t.assignmentExpression(
+          "=",
+          it,
+          t.callExpression(
+            t.memberExpression(right, t.memberExpression(t.identifier("Symbol"), t.identifier("iterator")), true),
+            [],
+          ),
+        ),
+      ),
+    );
+    const top = this.newLabel();
+    const end = this.newLabel();
+    this.mark(top);
+    const r = t.identifier("$r");
+    this.emit(
+      t.blockStatement([
+        t.variableDeclaration("const", [
+          t.variableDeclarator(r, t.callExpression(t.memberExpression(t.cloneNode(it), t.identifier("next")), [])),
+        ]),
+        t.ifStatement(t.memberExpression(r, t.identifier("done")), this.goto(end)),
+        t.expressionStatement(t.assignmentExpression("=", s.left, t.memberExpression(r, t.identifier("value")))),
+      ]),
+    );
+    this.targets.push({ name, loop: true, brk: end, cont: top });
+    this.lower(s.body);
+    this.targets.pop();
+    this.jump(top);
+    this.mark(end);
+  }
+
+  lowerSwitch(s, name) {
+    const d = this.newTemp();
+    this.emit(t.expressionStatement(t.assignmentExpression("=", d, this.explode(s.discriminant))));
+    const end = this.newLabel();
+    const labels = s.cases.map(() => this.newLabel());
+    let dflt = end;
+    s.cases.forEach((c, i) => {
+      if (c.test === null) dflt = labels[i];
+      else {
+        if (hasYield(c.test)) this.fail(c.test, "a yield in a case test");
+        this.emit(t.ifStatement(t.binaryExpression("===", t.cloneNode(d), c.test), this.goto(labels[i])));
+      }
+    });
+    this.jump(dflt);
+    this.targets.push({ name, loop: false, brk: end, cont: null });
+    s.cases.forEach((c, i) => {
+      this.mark(labels[i]);
+      this.lowerAll(c.consequent);
+    });
+    this.targets.pop();
+    this.mark(end);
+  }
+
+  lowerLabeled(s) {
+    const name = s.label.name;
+    const b = s.body;
+    if (t.isForOfStatement(b)) return this.lowerForOf(b, name);
+    if (t.isSwitchStatement(b)) return this.lowerSwitch(b, name);
+    if (t.isWhileStatement(b)) return this.lowerLoop(null, b.test, b.body, null, false, name);
+    if (t.isDoWhileStatement(b)) return this.lowerLoop(null, b.test, b.body, null, true, name);
+    if (t.isForStatement(b)) return this.lowerLoop(b.init, b.test, b.body, b.update, false, name);
+    const end = this.newLabel();
+    this.targets.push({ name, loop: false, brk: end, cont: null });
+    this.lower(b);
+    this.targets.pop();
+    this.mark(end);
+  }
+
+  /**
+   * A statement without a yield is kept as it is, but a `break` or `continue` in it that
+   * leaves it for a lowered loop, switch or label becomes a jump.
+   */
+  fixJumps(s) {
+    if (this.targets.length === 0) return s;
+    const holder = t.blockStatement([s]);
+    const self = this;
+    babel.traverse(
+      t.file(t.program([holder])),
+      {
+        "BreakStatement|ContinueStatement"(p) {
+          const label = p.node.label?.name ?? null;
+          const isBreak = p.isBreakStatement();
+          // Inside the statement?
+          for (let q = p.parentPath; q !== null && q.node !== holder; q = q.parentPath) {
+            if (label !== null && q.isLabeledStatement() && q.node.label.name === label) return;
+            if (label === null && (q.isLoop() || (isBreak && q.isSwitchStatement()))) return;
+          }
+          const target = self.findTarget(p.node, label, isBreak);
+          p.replaceWith(self.goto(isBreak ? target.brk : target.cont));
+          p.skip();
+        },
+        Function(p) {
+          p.skip();
+        },
+      },
+      undefined,
+      undefined,
+    );
+    return holder.body[0];
+  }
+
+  findTarget(node, label, isBreak) {
+    for (let i = this.targets.length - 1; i >= 0; i--) {
+      const g = this.targets[i];
+      if (label !== null ? g.name === label : isBreak || g.loop) {
+        if (!isBreak && !g.loop) this.fail(node, "a continue to a label that is not a loop");
+        return g;
+      }
+    }
+    this.fail(node, `a ${isBreak ? "break" : "continue"} with no target`);
+  }
+
+  /** An operand evaluated before a later yield: kept in a temporary unless it cannot change. */
+  save(e) {
+    if (t.isLiteral(e) && !t.isTemplateLiteral(e)) return e;
+    if (t.isIdentifier(e) && e.name !== "$v") return e;
+    const tmp = this.newTemp();
+    this.emit(t.expressionStatement(t.assignmentExpression("=", tmp, e)));
+    return t.cloneNode(tmp);
+  }
+
+  /** Each of `nodes` exploded in order, each saved if a later one yields. */
+  explodeList(nodes) {
+    return nodes.map((n, i) => {
+      const e = t.isSpreadElement(n) ? t.spreadElement(this.explode(n.argument)) : this.explode(n);
+      if (!nodes.slice(i + 1).some(hasYield)) return e;
+      return t.isSpreadElement(e) ? t.spreadElement(this.save(e.argument)) : this.save(e);
+    });
+  }
+
+  /**
+   * Emits what evaluating `e` up to its last yield takes, and returns an expression without
+   * yields for the rest (`$v` is the value of the last yield).
+   */
+  explode(e) {
+    if (!hasYield(e)) return e;
+    switch (e.type) {
+      case "YieldExpression":
+        return this.explodeYield(e);
+      case "AssignmentExpression":
+        return this.explodeAssign(e);
+      case "CallExpression":
+      case "NewExpression": {
+        let callee = e.callee;
+        if (t.isMemberExpression(callee) && hasYield(e.arguments)) {
+          const obj = this.save(this.explode(callee.object));
+          const prop = callee.computed ? this.save(this.explode(callee.property)) : callee.property;
+          callee = t.memberExpression(obj, prop, callee.computed);
+        } else {
+          callee = this.explode(callee);
+          if (hasYield(e.arguments)) callee = this.save(callee);
+        }
+        const args = this.explodeList(e.arguments);
+        return t.isNewExpression(e) ? t.newExpression(callee, args) : t.callExpression(callee, args);
+      }
+      case "MemberExpression": {
+        const [obj, prop] = e.computed
+          ? this.explodeList([e.object, e.property])
+          : [this.explode(e.object), e.property];
+        return t.memberExpression(obj, prop, e.computed);
+      }
+      case "BinaryExpression": {
+        const [l, r] = this.explodeList([e.left, e.right]);
+        return t.binaryExpression(e.operator, l, r);
+      }
+      case "UnaryExpression":
+        return t.unaryExpression(e.operator, this.explode(e.argument), e.prefix);
+      case "LogicalExpression":
+        return this.explodeLogical(e);
+      case "ConditionalExpression":
+        return this.explodeConditional(e);
+      case "SequenceExpression": {
+        // Only the last part's value is used; the others are evaluated in turn before it.
+        for (const x of e.expressions.slice(0, -1)) this.emit(t.expressionStatement(this.explode(x)));
+        return this.explode(e.expressions[e.expressions.length - 1]);
+      }
+      case "ArrayExpression":
+        return t.arrayExpression(this.explodeList(e.elements));
+      case "ObjectExpression": {
+        const vals = this.explodeList(
+          e.properties.map((p) => {
+            if (t.isSpreadElement(p)) return p;
+            if (!t.isObjectProperty(p) || (p.computed && hasYield(p.key)))
+              this.fail(p, "this object literal around a yield");
+            return p.value;
+          }),
+        );
+        return t.objectExpression(
+          e.properties.map((p, i) => (t.isSpreadElement(p) ? vals[i] : t.objectProperty(p.key, vals[i], p.computed))),
+        );
+      }
+      case "TemplateLiteral":
+        return t.templateLiteral(e.quasis, this.explodeList(e.expressions));
+      default:
+        this.fail(e, `a yield inside ${e.type}`);
+    }
+  }
+
+  explodeYield(e) {
+    const arg = e.argument === null ? t.identifier("undefined") : this.explode(e.argument);
+    const next = this.newLabel();
+    this.emit(t.expressionStatement(t.assignmentExpression("=", field("pc"), t.numericLiteral(next))));
+    const v = t.identifier("$v");
+    if (e.delegate) {
+      const call = t.assignmentExpression("=", v, t.callExpression(t.identifier("$call"), [t.identifier("$f"), arg]));
+      this.emit(
+        t.ifStatement(t.binaryExpression("===", call, t.identifier("$S")), t.returnStatement(t.identifier("$S"))),
+      );
+    } else this.emit(t.returnStatement(t.callExpression(t.identifier("$suspend"), [arg, t.identifier("$f")])));
+    this.mark(next);
+    return t.identifier("$v");
+  }
+
+  explodeAssign(e) {
+    let left = e.left;
+    if (t.isMemberExpression(left)) {
+      const obj = this.save(this.explode(left.object));
+      const prop = left.computed ? this.save(this.explode(left.property)) : left.property;
+      left = t.memberExpression(obj, prop, left.computed);
+    } else if (hasYield(left)) this.fail(left, "a yield inside a destructuring pattern");
+    if (e.operator === "=") return t.assignmentExpression("=", left, this.explode(e.right));
+    if (["&&=", "||=", "??="].includes(e.operator)) this.fail(e, `${e.operator} with a yield on its right`);
+    const old = this.save(t.cloneNode(left));
+    return t.assignmentExpression(
+      "=",
+      t.cloneNode(left),
+      t.binaryExpression(e.operator.slice(0, -1), old, this.explode(e.right)),
+    );
+  }
+
+  explodeLogical(e) {
+    const l = this.explode(e.left);
+    if (!hasYield(e.right)) return t.logicalExpression(e.operator, l, e.right);
+    const tmp = this.newTemp();
+    const end = this.newLabel();
+    this.emit(t.expressionStatement(t.assignmentExpression("=", tmp, l)));
+    const done =
+      e.operator === "&&"
+        ? t.unaryExpression("!", t.cloneNode(tmp))
+        : e.operator === "||"
+          ? t.cloneNode(tmp)
+          : t.binaryExpression("!=", t.cloneNode(tmp), t.nullLiteral());
+    this.emit(t.ifStatement(done, this.goto(end)));
+    this.emit(t.expressionStatement(t.assignmentExpression("=", t.cloneNode(tmp), this.explode(e.right))));
+    this.mark(end);
+    return t.cloneNode(tmp);
+  }
+
+  explodeConditional(e) {
+    const test = this.explode(e.test);
+    if (!hasYield(e.consequent) && !hasYield(e.alternate))
+      return t.conditionalExpression(test, e.consequent, e.alternate);
+    const tmp = this.newTemp();
+    const other = this.newLabel();
+    const end = this.newLabel();
+    this.emit(t.ifStatement(t.unaryExpression("!", test), this.goto(other)));
+    this.emit(t.expressionStatement(t.assignmentExpression("=", tmp, this.explode(e.consequent))));
+    this.jump(end);
+    this.mark(other);
+    this.emit(t.expressionStatement(t.assignmentExpression("=", t.cloneNode(tmp), this.explode(e.alternate))));
+    this.mark(end);
+    return t.cloneNode(tmp);
+  }
+
+  /** `class name extends CompiledFrame { constructor(args) {...} step($v) {...} }`, in a factory body. */
+  frameClass(name) {
+    const ctor = t.classMethod(
+      "constructor",
+      t.identifier("constructor"),
+      [t.identifier("args")],
+      t.blockStatement([
+        t.expressionStatement(t.callExpression(t.super(), [t.identifier("args")])),
+        ...this.fields.map((f) =>
+          t.expressionStatement(
+            t.assignmentExpression(
+              "=",
+              t.memberExpression(t.thisExpression(), t.identifier(f)),
+              t.identifier("undefined"),
+            ),
+          ),
+        ),
+      ]),
+    );
+    const cases = this.cases.map(([label, stmts]) => t.switchCase(t.numericLiteral(label), stmts));
+    // The last case ends the function (returns undefined), as falling off a generator does.
+    cases[cases.length - 1].consequent.push(t.returnStatement(t.identifier("undefined")));
+    cases.push(
+      t.switchCase(null, [
+        t.throwStatement(t.newExpression(t.identifier("Error"), [t.stringLiteral(`${name}: bad pc`)])),
+      ]),
+    );
+    const step = t.classMethod(
+      "method",
+      t.identifier("step"),
+      [t.identifier("$v")],
+      t.blockStatement([
+        t.variableDeclaration("const", [t.variableDeclarator(t.identifier("$f"), t.thisExpression())]),
+        t.labeledStatement(t.identifier("$d"), t.forStatement(null, null, null, t.switchStatement(field("pc"), cases))),
+      ]),
+    );
+    const rt = (k) => t.objectProperty(t.identifier(k[0]), t.identifier(k[1]));
+    return t.blockStatement([
+      t.variableDeclaration("const", [
+        t.variableDeclarator(
+          t.objectPattern([
+            rt(["CompiledFrame", "$Frame"]),
+            rt(["SUSPEND", "$S"]),
+            rt(["suspend", "$suspend"]),
+            rt(["payEntry", "$pay"]),
+            rt(["callFrom", "$call"]),
+          ]),
+          t.identifier("$rt"),
+        ),
+      ]),
+      t.returnStatement(t.classExpression(t.identifier(name), t.identifier("$Frame"), t.classBody([ctor, step]))),
+    ]);
+  }
+}
