@@ -24,14 +24,18 @@ export const SUSPEND: unique symbol = Symbol("SUSPEND");
 /** The last suspension: what was yielded to the engine, and the innermost frame then. */
 export const suspended: { value: Step; top: Resumable | null } = { value: 0, top: null };
 
-/** Something that can be resumed with the value its callee returned (or the engine sent). */
-abstract class Resumable {
+/**
+ * Something that can be resumed with the value its callee returned (or the engine sent): a
+ * compiled frame, or an IteratorFrame. Two unrelated classes, so a frame's constructor is
+ * one level less deep.
+ */
+interface Resumable {
   /** The frame that called this one (null: the root of its chain). */
-  parent: Resumable | null = null;
+  parent: Resumable | null;
   /** The modeled function's id (negative: a frame that is not a modeled function). */
-  declare readonly fn: number;
+  readonly fn: number;
   /** Runs from where the frame stopped; its result, or SUSPEND. */
-  abstract step(v: unknown): unknown;
+  step(v: unknown): unknown;
 }
 
 /** Suspends frame `f` with `value` for the engine (the frame's `pc` is already saved). */
@@ -54,14 +58,29 @@ export function payEntry(f: CompiledFrame): boolean {
   return true;
 }
 
-/** A compiled modeled function's call: its arguments until the body starts, then its locals. */
-export abstract class CompiledFrame extends Resumable implements Iterator<Step, unknown, unknown> {
-  pc = 0;
+/**
+ * A compiled modeled function's call: its arguments until the body starts, then its locals
+ * (fields of the generated subclass). Fields are assigned in the constructor, not declared
+ * as class fields: a frame is made at every call.
+ */
+export abstract class CompiledFrame implements Resumable, Iterator<Step, unknown, unknown> {
+  declare parent: Resumable | null;
+  /** Set on each generated class's prototype when it is registered. */
+  declare readonly fn: number;
+  /** The `case` of `step` to resume at. */
+  declare pc: number;
+  /** The call's arguments, until the body has bound its parameters. */
+  declare args: unknown[] | null;
   /** While this frame runs as an iterator (a generator called it): the innermost frame of its chain. */
-  private top: Resumable | null = null;
-  constructor(public args: unknown[] | null) {
-    super();
+  declare private top: Resumable | null;
+  constructor(args: unknown[]) {
+    this.parent = null;
+    this.pc = 0;
+    this.args = args;
+    this.top = null;
   }
+
+  abstract step(v: unknown): unknown;
 
   next(v?: unknown): IteratorResult<Step, unknown> {
     let r: unknown;
@@ -90,21 +109,18 @@ export abstract class CompiledFrame extends Resumable implements Iterator<Step, 
 }
 
 /** A generator (or any iterator) called from frame code, while it is suspended. */
-class IteratorFrame extends Resumable {
+class IteratorFrame implements Resumable {
+  readonly fn = -1;
   constructor(
     private readonly it: Iterator<Step, unknown, unknown>,
-    parent: Resumable,
-  ) {
-    super();
-    this.parent = parent;
-  }
+    public parent: Resumable | null,
+  ) {}
 
   step(v: unknown): unknown {
     const r = this.it.next(v);
     return r.done ? r.value : suspend(r.value, this);
   }
 }
-Object.defineProperty(IteratorFrame.prototype, "fn", { value: -1 });
 
 /** Enters a compiled frame: pushes it on the running thread's stack, tells the observers, runs it. */
 function enter(f: CompiledFrame): unknown {
