@@ -307,17 +307,17 @@ class Compiler {
 
   /** Case 0: the arguments become fields; then the function's cost is paid (case 1 is the body). */
   compileParams(params) {
-    const a = t.identifier("$a");
-    this.emit(t.variableDeclaration("const", [t.variableDeclarator(a, field("args"))]));
+    // No `const` here: a lexical declaration in a switch case costs every case a hole check.
+    const a = field("args");
     params.forEach((p, i) => {
-      const arg = t.memberExpression(a, t.numericLiteral(i), true);
+      const arg = t.memberExpression(t.cloneNode(a), t.numericLiteral(i), true);
       if (t.isRestElement(p)) {
         this.emit(
           t.expressionStatement(
             t.assignmentExpression(
               "=",
               p.argument,
-              t.callExpression(t.memberExpression(a, t.identifier("slice")), [t.numericLiteral(i)]),
+              t.callExpression(t.memberExpression(t.cloneNode(a), t.identifier("slice")), [t.numericLiteral(i)]),
             ),
           ),
         );
@@ -703,14 +703,16 @@ class Compiler {
       t.identifier("constructor"),
       [t.identifier("args")],
       t.blockStatement([
-        t.expressionStatement(t.callExpression(t.super(), [t.identifier("args")])),
-        ...this.fields.map((f) =>
+        t.expressionStatement(t.callExpression(t.super(), [])),
+        ...[
+          ["parent", t.nullLiteral()],
+          ["pc", t.numericLiteral(0)],
+          ["args", t.identifier("args")],
+          ["top", t.nullLiteral()],
+          ...this.fields.map((f) => [f, t.identifier("undefined")]),
+        ].map(([f, v]) =>
           t.expressionStatement(
-            t.assignmentExpression(
-              "=",
-              t.memberExpression(t.thisExpression(), t.identifier(f)),
-              t.identifier("undefined"),
-            ),
+            t.assignmentExpression("=", t.memberExpression(t.thisExpression(), t.identifier(f)), v),
           ),
         ),
       ]),

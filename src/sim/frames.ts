@@ -60,8 +60,9 @@ export function payEntry(f: CompiledFrame): boolean {
 
 /**
  * A compiled modeled function's call: its arguments until the body starts, then its locals
- * (fields of the generated subclass). Fields are assigned in the constructor, not declared
- * as class fields: a frame is made at every call.
+ * (fields of the generated subclass). The generated constructor assigns every field, these
+ * included, in one order: a base constructor shared by ~175 classes would see as many
+ * object shapes and make every call's stores megamorphic.
  */
 export abstract class CompiledFrame implements Resumable, Iterator<Step, unknown, unknown> {
   declare parent: Resumable | null;
@@ -73,12 +74,6 @@ export abstract class CompiledFrame implements Resumable, Iterator<Step, unknown
   declare args: unknown[] | null;
   /** While this frame runs as an iterator (a generator called it): the innermost frame of its chain. */
   declare private top: Resumable | null;
-  constructor(args: unknown[]) {
-    this.parent = null;
-    this.pc = 0;
-    this.args = args;
-    this.top = null;
-  }
 
   abstract step(v: unknown): unknown;
 
