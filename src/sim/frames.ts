@@ -59,12 +59,33 @@ export function payEntry(f: CompiledFrame): boolean {
 }
 
 /**
+ * A modeled call as an iterator for `yield*`: nothing throws into it or ends it early (the
+ * engine replaces a failed thread's code rather than unwinding it), so `throw` rethrows and
+ * `return` just finishes. Subclasses give `next`.
+ */
+export abstract class CallIterator<R> implements Iterator<Step, R, unknown> {
+  abstract next(v?: unknown): IteratorResult<Step, R>;
+
+  throw(err: unknown): IteratorResult<Step, R> {
+    throw err;
+  }
+
+  return(value: R): IteratorResult<Step, R> {
+    return { value, done: true };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/**
  * A compiled modeled function's call: its arguments until the body starts, then its locals
  * (fields of the generated subclass). The generated constructor assigns every field, these
  * included, in one order: a base constructor shared by ~175 classes would see as many
  * object shapes and make every call's stores megamorphic.
  */
-export abstract class CompiledFrame implements Resumable, Iterator<Step, unknown, unknown> {
+export abstract class CompiledFrame extends CallIterator<unknown> implements Resumable {
   declare parent: Resumable | null;
   /** Set on each generated class's prototype when it is registered. */
   declare readonly fn: number;
@@ -90,17 +111,6 @@ export abstract class CompiledFrame implements Resumable, Iterator<Step, unknown
     return { value: r, done: true };
   }
 
-  throw(err: unknown): IteratorResult<Step, unknown> {
-    throw err;
-  }
-
-  return(value: unknown): IteratorResult<Step, unknown> {
-    return { value, done: true };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
 }
 
 /** A generator (or any iterator) called from frame code, while it is suspended. */

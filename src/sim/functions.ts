@@ -8,7 +8,7 @@
  * clock advances and another CPU may run), runs the body and pops the frame.
  */
 import { activeEngine, type KGen } from "./engine.js";
-import { type FrameFactory, frameRuntime } from "./frames.js";
+import { CallIterator, type FrameFactory, frameRuntime } from "./frames.js";
 
 const names: string[] = [];
 const ids = new Map<string, number>();
@@ -171,13 +171,15 @@ export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args
 }
 
 /** One call of a kleaf function: at most two resumes, the cost's and the body's. */
-class Leaf<A extends unknown[], R> {
+class Leaf<A extends unknown[], R> extends CallIterator<R> {
   private entered = false;
   constructor(
     private readonly id: number,
     private readonly body: (...args: A) => R,
     private readonly args: A,
-  ) {}
+  ) {
+    super();
+  }
 
   next(): IteratorResult<number, R> {
     const e = activeEngine();
@@ -195,18 +197,6 @@ class Leaf<A extends unknown[], R> {
     t.fnStack.pop();
     t.entryStack.pop();
     return { value, done: true };
-  }
-
-  throw(err: unknown): IteratorResult<number, R> {
-    throw err;
-  }
-
-  return(value: R): IteratorResult<number, R> {
-    return { value, done: true };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 }
 
