@@ -8,9 +8,11 @@ import { fileURLToPath } from "node:url";
 import { transformFrames } from "./frames-transform.mjs";
 
 const cacheDir = fileURLToPath(new URL("../../node_modules/.cache/tasklab-frames/", import.meta.url));
-const version = createHash("sha1")
-  .update(readFileSync(new URL("./frames-transform.mjs", import.meta.url)))
-  .digest("hex");
+/** The transform's own source: a change of it compiles every module again. */
+const version = createHash("sha1");
+for (const f of ["./frames-transform.mjs", "./frames-lower.mjs"])
+  version.update(readFileSync(new URL(f, import.meta.url)));
+const versionHex = version.digest("hex");
 
 export async function load(url, context, nextLoad) {
   const r = await nextLoad(url, context);
@@ -18,7 +20,7 @@ export async function load(url, context, nextLoad) {
   const code = typeof r.source === "string" ? r.source : Buffer.from(r.source).toString("utf8");
   if (!code.includes("kfunc(")) return r;
   const file = fileURLToPath(url);
-  const key = createHash("sha1").update(version).update(file).update(code).digest("hex");
+  const key = createHash("sha1").update(versionHex).update(file).update(code).digest("hex");
   const cached = `${cacheDir}${key}.js`;
   try {
     return { ...r, source: readFileSync(cached, "utf8") };
