@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { runtimePlugins } from "./src/build/frames-vite.mjs";
 
 export default defineConfig({
+  // TASKLAB_RUNTIME=frames: the model's kfuncs compiled into frames (src/build/).
+  plugins: runtimePlugins(),
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 60_000,

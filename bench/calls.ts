@@ -7,6 +7,7 @@
  * the model does besides.
  */
 
+import { transformFrames } from "../src/build/frames-transform.mjs";
 import { Machine } from "../src/machine.js";
 import type { KGen } from "../src/sim/engine.js";
 import { type FunctionKind, functionKind, kfunc, kleaf, ksync } from "../src/sim/functions.js";
@@ -44,7 +45,36 @@ const LOOPS: Record<FunctionKind, (n: number) => KGen<number>> = {
 
 /** Nanoseconds per call of an empty modeled function of `kind`: median of `runs` loops of `n` calls. */
 export function callCost(kind: FunctionKind, n: number, runs: number): Sample {
-  const loop = LOOPS[kind];
+  return loopCost(`modeled call: ${kind}`, LOOPS[kind], n, runs);
+}
+
+/**
+ * The kfunc loop again, compiled to frames by the frames transform here (whichever runtime
+ * loaded this module), so one run measures both: an empty kfunc called from a kfunc.
+ */
+const FRAMES_LOOP = `function make(kfunc) {
+  const bench_kfunc_frame = kfunc(function* bench_kfunc_frame() { return 1; });
+  return kfunc(function* bench_kfunc_frame_loop(n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += yield* bench_kfunc_frame();
+    return sum;
+  });
+}`;
+
+let framesLoop: ((n: number) => KGen<number>) | null = null;
+
+export function framesCallCost(n: number, runs: number): Sample {
+  // Compiled once, as the generator loop is defined once: new classes each time would be
+  // measured cold.
+  if (framesLoop === null) {
+    const code = transformFrames(FRAMES_LOOP, "bench/calls.ts#frames")?.code as string;
+    const make = new Function(`${code}\nreturn make;`)() as (k: typeof kfunc) => (n: number) => KGen<number>;
+    framesLoop = make(kfunc);
+  }
+  return loopCost("modeled call: kfunc, compiled frames", framesLoop, n, runs);
+}
+
+function loopCost(name: string, loop: (n: number) => KGen<number>, n: number, runs: number): Sample {
   const once = () => {
     let ns = 0;
     const m = new Machine({
@@ -60,7 +90,7 @@ export function callCost(kind: FunctionKind, n: number, runs: number): Sample {
     return ns;
   };
   once();
-  return sampleOf(`modeled call: ${kind}`, "ns/call", Array.from({ length: runs }, once));
+  return sampleOf(name, "ns/call", Array.from({ length: runs }, once));
 }
 
 /** How many modeled calls of each kind one kthread cycle makes (the boot's taken out). */

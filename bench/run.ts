@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runtimeName } from "../src/build/runtime.mjs";
 import { IS_ERR } from "../src/linux/include/err.js";
 import {
   kthread_destroy_worker,
@@ -18,7 +19,7 @@ import {
 } from "../src/linux/kernel/kthread_worker.js";
 import { Machine } from "../src/machine.js";
 import { bootTime } from "./boot.js";
-import { callCost, cycleCalls, cycleFloorNs } from "./calls.js";
+import { callCost, cycleCalls, cycleFloorNs, framesCallCost } from "./calls.js";
 import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
@@ -158,7 +159,8 @@ const callCosts = {
   kleaf: callCost("kleaf", callLoop, runs),
   ksync: callCost("ksync", callLoop, runs),
 };
-samples.push(callCosts.kfunc, callCosts.kleaf, callCosts.ksync);
+const framesCall = framesCallCost(callLoop, runs);
+samples.push(callCosts.kfunc, framesCall, callCosts.kleaf, callCosts.ksync);
 const perCycle = cycleCalls();
 progress("kthread-worker-queue");
 samples.push(workerQueueRate());
@@ -224,6 +226,10 @@ if (args.has("--json")) {
         `${(1e9 / floor / realPthread.median).toFixed(2)}× the real pthread cycle with nothing else done\n`,
     );
   }
+  process.stdout.write(
+    `modeled call, kfunc compiled to frames / kfunc as loaded (${runtimeName()}): ` +
+      `${(framesCall.median / callCosts.kfunc.median).toFixed(2)}× the time\n`,
+  );
   // What the model says these operations take, by its own clock and cost table, next to the
   // real time: the same at every loop length (replay costs the machine no modeled time).
   const us = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 1 : 0);

@@ -7,12 +7,13 @@
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vite";
+import { runtimePlugins } from "../src/build/frames-vite.mjs";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
-  plugins: [preact()],
-  worker: { format: "es", rolldownOptions: { output: { keepNames: true } } },
+  plugins: [preact(), ...runtimePlugins()],
+  worker: { format: "es", plugins: runtimePlugins, rolldownOptions: { output: { keepNames: true } } },
   build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 4096 },
   server: { fs: { allow: [fileURLToPath(new URL("..", import.meta.url))] } },
 });

@@ -9,6 +9,7 @@
  */
 import { activeEngine, type KGen } from "./engine.js";
 import { InputError, suggest } from "./suggest.js";
+import { CallIterator, type FrameFactory, frameRuntime } from "./frames.js";
 
 const names: string[] = [];
 const ids = new Map<string, number>();
@@ -40,8 +41,8 @@ export function canStopAt(id: number): boolean {
 }
 
 /** Registers a modeled function's code and kind under its name's id. */
-function define(kind: FunctionKind, body: (...args: never[]) => unknown): number {
-  const id = functionId(body.name);
+function define(kind: FunctionKind, body: (...args: never[]) => unknown, name = body.name): number {
+  const id = functionId(name);
   bodies[id] ??= body;
   kinds[id] ??= kind;
   return id;
@@ -91,10 +92,24 @@ export function functionCount(): number {
 /**
  * Wraps a generator function as a modeled kernel function named after it:
  * `export const copy_process = kfunc(function* copy_process(...) { ... })`.
+ *
+ * Under the frame runtime (TASKLAB_RUNTIME=frames) the frames transform adds the two other
+ * arguments: the factory of the function's compiled frame class, and the name it is
+ * registered under (a bundler may rename the function itself). A call then makes a frame
+ * (src/sim/frames.ts) instead of running the generator.
  */
-export function kfunc<A extends unknown[], R>(body: (...args: A) => KGen<R>): (...args: A) => KGen<R> {
-  const id = define("kfunc", body as (...args: never[]) => unknown);
-  return modeled(body.name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
+export function kfunc<A extends unknown[], R>(
+  body: (...args: A) => KGen<R>,
+  compiled?: FrameFactory,
+  name = body.name,
+): (...args: A) => KGen<R> {
+  const id = define("kfunc", body as (...args: never[]) => unknown, name);
+  if (compiled !== undefined) {
+    const C = compiled(frameRuntime, body as (...args: unknown[]) => KGen<unknown>);
+    Object.defineProperty(C.prototype, "fn", { value: id });
+    return modeled(name, (...args: A) => new C(args) as unknown as KGen<R>);
+  }
+  return modeled(name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
 }
 
 /** Names a modeled function's call wrapper after the function and registers it as modeled. */
@@ -174,13 +189,15 @@ export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args
 }
 
 /** One call of a kleaf function: at most two resumes, the cost's and the body's. */
-class Leaf<A extends unknown[], R> {
+class Leaf<A extends unknown[], R> extends CallIterator<R> {
   private entered = false;
   constructor(
     private readonly id: number,
     private readonly body: (...args: A) => R,
     private readonly args: A,
-  ) {}
+  ) {
+    super();
+  }
 
   next(): IteratorResult<number, R> {
     const e = activeEngine();
@@ -198,18 +215,6 @@ class Leaf<A extends unknown[], R> {
     t.fnStack.pop();
     t.entryStack.pop();
     return { value, done: true };
-  }
-
-  throw(err: unknown): IteratorResult<number, R> {
-    throw err;
-  }
-
-  return(value: R): IteratorResult<number, R> {
-    return { value, done: true };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 }
 

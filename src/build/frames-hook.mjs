@@ -1,0 +1,44 @@
+// A Node module load hook (registered after tsx's, so it receives tsx's JavaScript): compiles
+// the kfuncs of each module into frame classes (frames-transform.mjs), with a source map.
+// Results are cached on disk by content (node_modules/.cache/tasklab-frames), keyed by the
+// module's code and the transform's own source, as tsx caches its own output.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { transformFrames } from "./frames-transform.mjs";
+
+const cacheDir = fileURLToPath(new URL("../../node_modules/.cache/tasklab-frames/", import.meta.url));
+/** The transform's own source: a change of it compiles every module again. */
+const version = createHash("sha1");
+for (const f of ["./frames-transform.mjs", "./frames-lower.mjs"])
+  version.update(readFileSync(new URL(f, import.meta.url)));
+const versionHex = version.digest("hex");
+
+export async function load(url, context, nextLoad) {
+  const r = await nextLoad(url, context);
+  if (r.format !== "module" || !url.startsWith("file:") || url.includes("/node_modules/") || r.source == null) return r;
+  const code = typeof r.source === "string" ? r.source : Buffer.from(r.source).toString("utf8");
+  if (!code.includes("kfunc(")) return r;
+  const file = fileURLToPath(url);
+  const key = createHash("sha1").update(versionHex).update(file).update(code).digest("hex");
+  const cached = `${cacheDir}${key}.js`;
+  try {
+    return { ...r, source: readFileSync(cached, "utf8") };
+  } catch {
+    // not compiled yet
+  }
+  const out = transformFrames(code, file);
+  const source =
+    out === null
+      ? code
+      : `${out.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.map)).toString("base64")}\n`;
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    writeFileSync(tmp, source);
+    renameSync(tmp, cached);
+  } catch {
+    // a read-only tree: compile again next time
+  }
+  return { ...r, source };
+}

@@ -1,0 +1,22 @@
+// The frames transform as a Vite (and vitest) plugin: after Vite has stripped the types, each
+// module's kfuncs are compiled into frame classes (frames-transform.mjs).
+import { transformFrames } from "./frames-transform.mjs";
+import { runtimeName } from "./runtime.mjs";
+
+/** The plugins TASKLAB_RUNTIME asks for: the frames transform, or none (generators). */
+export function runtimePlugins() {
+  return runtimeName() === "frames" ? [framesPlugin()] : [];
+}
+
+function framesPlugin() {
+  return {
+    name: "tasklab-frames",
+    enforce: "post",
+    transform(code, id) {
+      const file = id.split("?")[0];
+      if (!/\.[cm]?[jt]s$/.test(file) || file.includes("/node_modules/")) return null;
+      const out = transformFrames(code, file);
+      return out === null ? null : { code: out.code, map: out.map };
+    },
+  };
+}
