@@ -6,6 +6,7 @@
  */
 
 import { K } from "../linux/kernel.js";
+import { FAIL_DUMP } from "../linux/lib/fault-inject.js";
 import { type RunOptions, type RunResult, runScenario } from "../run.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
@@ -163,7 +164,8 @@ export function scriptedChooser(script: Script, log: Choice[]): Chooser & { trac
  */
 export function terminalState(r: RunResult): string {
   const lines: string[] = [];
-  for (const rep of r.reports) if (rep.kind === "printk") lines.push(`printk ${rep.title}`);
+  // The kernel log, but for the injected failures' records: they are the schedule's input.
+  for (const rep of r.reports) if (rep.kind === "printk" && rep.title !== FAIL_DUMP) lines.push(`printk ${rep.title}`);
   lines.sort();
   for (const p of r.machine.tasks()) lines.push(`task ${p.pid} ${p.comm} ${task_state_letter(p)}`);
   for (const rep of r.reports) if (!BENIGN.has(rep.kind)) lines.push(`report ${rep.kind}`);

@@ -12,6 +12,9 @@ export function should_fail_point(name: string): boolean {
   return K.fail_point?.(name) ?? false;
 }
 
+/** The first line of fail_dump's record. */
+export const FAIL_DUMP = "FAULT_INJECTION: forcing a failure.";
+
 /** The settings fail_dump prints (a fault_attr's debugfs files). */
 export interface fault_attr {
   /** Its debugfs directory: failslab, or the model's fail_<point>. */
@@ -28,7 +31,7 @@ export interface fault_attr {
  */
 export function fail_dump(attr: fault_attr): void {
   printk(
-    "FAULT_INJECTION: forcing a failure.\nname %s, interval %lu, probability %lu, space %d, times %d\n%s\n",
+    `${FAIL_DUMP}\nname %s, interval %lu, probability %lu, space %d, times %d\n%s\n`,
     attr.dname,
     attr.interval,
     attr.probability,
