@@ -137,8 +137,8 @@ const SHOWS: Record<string, (string | RegExp)[]> = {
   ],
 };
 
-/** Examples another change owns the output checks of (the --kill example). */
-const OTHERS_OWN = (c: string) => c.includes(" --kill ");
+/** Examples whose output checks another change owns (the --kill example; shards and their merge). */
+const OTHERS_OWN = (c: string) => c.includes(" --kill ") || c.includes(" --shard ") || c.includes("explore merge");
 
 describe("README", () => {
   it("shows the example files verbatim", () => {
@@ -152,6 +152,12 @@ describe("README", () => {
     const excerpt = blocks("").find((b) => b.includes("sched_wakeup_new")) as string;
     const real = readFileSync(new URL("golden/kthread-run.2cpu.seed1.trace", import.meta.url), "utf8").split("\n");
     for (const line of excerpt.trimEnd().split("\n")) expect(real).toContain(line);
+  });
+
+  it("has an entry in SHOWS for README commands only (none left from an example since removed)", () => {
+    const commands = blocks("sh").flatMap(tasklabLines);
+    expect(commands.length).toBeGreaterThanOrEqual(30);
+    for (const c of Object.keys(SHOWS)) expect(commands, c).toContain(c);
   });
 
   it.each(blocks("sh").flatMap(tasklabLines))("`%s` succeeds and prints what the README says", async (c) => {
