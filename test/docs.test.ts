@@ -5,8 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
-import { codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
+import { capture, codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
 
 const dir = new URL("../docs/walkthroughs/", import.meta.url);
 const docs = readdirSync(dir).filter((f) => f.endsWith(".md"));
@@ -15,19 +14,6 @@ afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });
-
-async function capture(args: string[]): Promise<{ code: number; lines: string[] }> {
-  let out = "";
-  const grab = (s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(grab);
-  vi.spyOn(process.stderr, "write").mockImplementation(grab);
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, lines: out.split("\n").map((l) => l.trimEnd()) };
-}
 
 describe.each(docs)("docs/walkthroughs/%s", (file) => {
   it("runs every command and shows what they print", async () => {

@@ -1,4 +1,6 @@
-/** Reading the code blocks of the project's Markdown, for the tests that keep the docs true. */
+/** Reading the code blocks of the project's Markdown and running its commands, for the tests that keep the docs true. */
+import { vi } from "vitest";
+import { main } from "../src/cli/main.js";
 
 export interface Block {
   lang: string;
@@ -35,4 +37,18 @@ export function tasklabLines(sh: string): string[] {
     .split("\n")
     .map((l) => l.replace(/\s#.*$/, "").trim())
     .filter((l) => l.startsWith("npx tasklab "));
+}
+
+/** What `tasklab ARGS` prints (stdout and stderr, lines without trailing blanks) and its exit status. */
+export async function capture(args: string[]): Promise<{ code: number; lines: string[] }> {
+  let out = "";
+  const grab = (s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(grab);
+  vi.spyOn(process.stderr, "write").mockImplementation(grab);
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, lines: out.split("\n").map((l) => l.trimEnd()) };
 }

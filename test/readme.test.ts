@@ -2,8 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
-import { codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
+import { capture, codeBlocks, tasklabArgs, tasklabLines } from "./markdown.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
@@ -18,20 +17,6 @@ afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });
-
-/** What `tasklab ARGS` prints (stdout and stderr, lines without trailing blanks) and its exit status. */
-async function capture(args: string[]): Promise<{ code: number; lines: string[] }> {
-  let out = "";
-  const grab = (s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(grab);
-  vi.spyOn(process.stderr, "write").mockImplementation(grab);
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, lines: out.split("\n").map((l) => l.trimEnd()) };
-}
 
 /** The output block the README shows after its gdb commands (the first one's output). */
 const gdbShown = (
