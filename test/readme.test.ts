@@ -150,6 +150,12 @@ describe("README", () => {
     for (const line of excerpt.trimEnd().split("\n")) expect(real).toContain(line);
   });
 
+  it("has an entry in SHOWS for README commands only (none left from an example since removed)", () => {
+    const commands = blocks("sh").flatMap(tasklabLines);
+    expect(commands.length).toBeGreaterThanOrEqual(30);
+    for (const c of Object.keys(SHOWS)) expect(commands, c).toContain(c);
+  });
+
   it.each(
     blocks("sh")
       .filter((b) => b !== all[shardAt]?.text) // run apart, in a fresh directory (below)

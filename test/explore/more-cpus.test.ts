@@ -89,6 +89,6 @@ describe("the real protocol on more CPUs", () => {
       expect(r.stats.counterexample).toBeNull();
       expect({ schedules: r.stats.schedules, states: r.stats.states.size }).toEqual({ schedules, states: 2 });
     },
-    60_000,
+    180_000,
   );
 });
