@@ -255,6 +255,10 @@ export function addExploreCommands(program: Command): void {
     .option("--progress", "show a progress bar (default: when stderr is a terminal)")
     .option("--no-progress", "no progress bar")
     .action(async (ref: string, files: string[], f: ExploreFlags) => {
+      if (ref !== "merge" && files.length > 0) {
+        // Options after a `--` land here too: silently dropping them would explore something else.
+        throw new UsageError(`explore takes one scenario, got also: ${files.join(" ")}`);
+      }
       process.exitCode = ref === "merge" ? mergeCommand(files, f) : await exploreCommand(ref, f);
     });
 
