@@ -450,6 +450,10 @@ export function addExploreCommands(program: Command): void {
     .option("--no-progress", "no progress bar")
     .addOption(watchdogOption())
     .action(async (ref: string, files: string[], f: ExploreFlags) => {
+      if (ref !== "merge" && files.length > 0) {
+        // Options after a `--` land here too: silently dropping them would explore something else.
+        throw new UsageError(`explore takes one scenario, got also: ${files.join(" ")}`);
+      }
       process.exitCode = ref === "merge" ? mergeCommand(files, f) : await exploreCommand(ref, f);
     });
 
