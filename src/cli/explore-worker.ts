@@ -11,8 +11,9 @@ import { type Replayed, type ReplayFile, replay } from "../explore/replay.js";
 import { registerScenario, type Target, targetScenario, watchSchedules } from "../explore/schedule.js";
 import { type StatsJson, statsToJson } from "../explore/stats.js";
 import { DEFAULT_ERA, era } from "../linux/eras/profiles.js";
-import { checkEra, EraMismatchError } from "../scenarios/scenario.js";
-import { loadScenario, UsageError } from "./options.js";
+import { checkEra } from "../scenarios/scenario.js";
+import { InputError } from "../sim/suggest.js";
+import { loadScenario } from "./options.js";
 import { type Heartbeat, heartbeat } from "./watchdog.js";
 
 /** A scenario file to load first (absolute `path`), registered under the name the target gives it. */
@@ -75,6 +76,7 @@ post({ type: "started" });
 try {
   post(await run());
 } catch (e) {
-  if (e instanceof UsageError || e instanceof EraMismatchError) post({ type: "usage", message: e.message });
+  // Options, specs, scenario code: what the user gave is wrong (one line, exit 2).
+  if (e instanceof InputError) post({ type: "usage", message: e.message });
   else throw e;
 }
