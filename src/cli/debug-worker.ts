@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Debugger, debugCommand } from "../debug/gdb.js";
 import { formatReport, machineFor, type RunOptions } from "../run.js";
+import { YieldError } from "../sim/engine.js";
 import { InputError } from "../sim/suggest.js";
 import { loadScenario } from "./options.js";
 import { scanSources } from "./sources.js";
@@ -47,7 +48,15 @@ try {
   let reportsSeen = 0;
   let shown: unknown = null;
   port.on("message", (line: string) => {
-    const text = debugCommand(d, line);
+    let text: string;
+    try {
+      text = debugCommand(d, line);
+    } catch (e) {
+      // Scenario code that broke tasklab's rules while it ran (a yield of a non-cost, say).
+      if (!(e instanceof InputError)) throw e;
+      post({ type: "usage", message: e instanceof YieldError ? `scenario ${scenario.name}: ${e.message}` : e.message });
+      return;
+    }
     const m = d.machineNow();
     if (m !== shown) {
       // A new run (run or a restart): its terminal and reports start from the beginning.

@@ -1,6 +1,6 @@
 /**
  * A stand-in for node:worker_threads' Worker that runs the CLI's worker modules
- * (src/cli/worker.ts, src/cli/debug-worker.ts) in the test's own thread. A real worker
+ * (src/cli/worker.ts, debug-worker.ts, explore-worker.ts) in the test's own thread. A real worker
  * thread loads the whole model through tsx again, about 2.5 s a command on this project's
  * machine; in-thread, a command costs what its run costs, so the fuzz test can afford
  * thousands of them. Everything else (main, commander, the watchdog's messages and timers)
@@ -14,6 +14,9 @@
 import { EventEmitter } from "node:events";
 
 type WorkerData = { entry?: string };
+
+/** The worker module of each job entry (as src/cli/worker-entry.mjs picks it). */
+const MODULES: Record<string, string> = { debug: "debug-worker", explore: "explore-worker" };
 
 let current: { port: object; workerData: WorkerData } | null = null;
 let instances = 0;
@@ -36,7 +39,7 @@ class InThreadWorker extends EventEmitter {
       on: (ev: string, fn: (m: unknown) => void) => this.inbox.on(ev, fn),
     };
     current = { port, workerData: opts.workerData };
-    const module = opts.workerData.entry === "debug" ? "debug-worker" : "worker";
+    const module = MODULES[opts.workerData.entry ?? ""] ?? "worker";
     import(/* @vite-ignore */ `../../src/cli/${module}.ts?in-thread=${++instances}`).catch((e: unknown) =>
       this.fail(e),
     );

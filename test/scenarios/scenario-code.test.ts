@@ -192,6 +192,14 @@ describe("scenario files through the command line", () => {
     );
   });
 
+  it("a bad yield while the debugger runs it: exit 2 and one line (found by the fuzz test)", async () => {
+    const f = file("yields-debug.mjs", 'export default { name: "yields", *main() { yield Infinity; } };\n');
+    expect(await main(["debug", f, "--ex", "run", "--ex", "bt", "--watchdog", "600"])).toBe(2);
+    expect(err).toBe(
+      "tasklab: scenario yields: init/1 yielded Infinity in main <- kernel_init <- ret_from_fork: a thread's code yields the ns its work costs, a finite number >= 0 (yield* the kernel's functions)\n",
+    );
+  });
+
   it("process.exit() while the debugger runs it, too", async () => {
     const f = file("exits-debug.mjs", 'export default { name: "exits", *main() { yield 1000; process.exit(0); } };\n');
     expect(await main(["debug", f, "--ex", "run", "--watchdog", "600"])).toBe(2);
