@@ -3,9 +3,7 @@
  * `tasklab explore --mutant NAME` (default options) finds and minimizes, and the output it
  * shows for a scenario file is what `tasklab explore` prints.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { EXPLORE_DEFAULTS, explore, minimizeResult } from "../../src/explore/explore.js";
@@ -46,9 +44,15 @@ describe("docs/explorer.md's scenario-file example", () => {
 
   it("prints what the doc shows (but the time, the file's directory and the replay file's name)", async () => {
     expect(shown[1]).toBe("explore test/fixtures/lost-update.ts --preemptions 1");
-    const replay = join(mkdtempSync(join(tmpdir(), "tasklab-explore-doc-")), "lost-update.replay.json");
+    // A replay file names its scenario file by a path within its own directory: beside the
+    // fixture, under a name of this run's (gitignored, removed after), not the repository root.
+    const replay = `test/fixtures/lost-update.${process.pid}.replay.json`;
     const args = (shown[1] as string).split(" ");
-    expect(await main([...args, "--no-progress", "--replay-file", replay])).toBe(1);
+    try {
+      expect(await main([...args, "--no-progress", "--replay-file", replay])).toBe(1);
+    } finally {
+      rmSync(replay, { force: true });
+    }
     const steady = (text: string) =>
       text
         .trimEnd()
