@@ -223,7 +223,7 @@ describe("fuzzing the CLI", () => {
   it("survives generated command lines", { timeout: TIMEOUT }, async () => {
     await fc.assert(
       fc.asyncProperty(argv(paths), (a) => check({ argv: a })),
-      { seed: SEED, numRuns: runs(400) },
+      { seed: SEED, numRuns: runs(1500) },
     );
   });
 
@@ -249,7 +249,7 @@ describe("fuzzing the CLI", () => {
         writeFileSync(join(dir, "mutated.json"), c.file as string);
         await check(c);
       }),
-      { seed: SEED, numRuns: runs(300) },
+      { seed: SEED, numRuns: runs(1000) },
     );
   });
 
@@ -267,7 +267,7 @@ describe("fuzzing the CLI", () => {
         const { path, text } = writeProgram(source);
         await check({ argv: [cmd as string, path, ...opts], file: text });
       }),
-      { seed: SEED, numRuns: runs(40) },
+      { seed: SEED, numRuns: runs(100) },
     );
   });
 });
