@@ -195,11 +195,10 @@ describe("wait4 and waitid after a group exit from a thread", () => {
     },
   );
 
-  // MODEL BUG (found writing this test): kill(pid) to a process whose leader has exited is
-  // dropped (send_signal returns at the zombie leader), so its live thread sleeps on. In
-  // Linux complete_signal hands a group signal to a thread that wants it and a fatal one
-  // ends the group. Remove `.fails` once the model does that.
-  it.fails("killed after the leader left, by kill(pid): the group's live thread dies too", () => {
+  // As complete_signal does in Linux: a group signal goes to a thread that can take it, and a
+  // fatal one ends the group, even when the leader has already exited (it was dropped at the
+  // zombie leader before: the live thread slept on).
+  it("killed after the leader left, by kill(pid): the group's live thread dies too", () => {
     const child = ENDINGS["killed after the leader left"] as Child;
     expect(run(child, wait4(0, { how: "kill", sig: SIGKILL }))).toEqual({ reaped: true, status: SIGKILL });
   });

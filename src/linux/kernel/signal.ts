@@ -89,22 +89,33 @@ export function* signal_wake_up(t: task_struct, fatal: boolean): KGen<void> {
 }
 
 /**
+ * The thread that takes a signal for p: p itself for a thread's own signal; for its group, a
+ * live thread of it (the leader may have exited while others run). Undefined: none is left.
+ */
+function signal_target(p: task_struct, group: boolean): task_struct | undefined {
+  if (!group) return p.exit_state === 0 ? p : undefined;
+  return (
+    ([...p.signal.thread_head].find((x) => x.exit_state === 0) as task_struct | undefined) ??
+    (p.exit_state === 0 ? p : undefined)
+  );
+}
+
+/**
  * complete_signal: a signal for the group wakes a thread to take it; a fatal one sets
  * SIGNAL_GROUP_EXIT and gives every thread SIGKILL, so all of them exit.
  */
-function* complete_signal(sig: number, p: task_struct, group: boolean): KGen<void> {
+function* complete_signal(sig: number, p: task_struct, t: task_struct): KGen<void> {
   const signal = p.signal;
-  if (sig_fatal(p, sig) && !(signal.flags & SIGNAL_GROUP_EXIT) && p.exit_state === 0) {
+  if (sig_fatal(p, sig) && !(signal.flags & SIGNAL_GROUP_EXIT)) {
     signal.flags |= SIGNAL_GROUP_EXIT;
     signal.group_exit_code = sig | (sig_kernel_coredump(sig) ? 0x80 : 0);
-    for (const t of signal.thread_head) {
-      if (t.exit_state !== 0) continue;
-      sigaddset_pending(t, SIGKILL);
-      yield* signal_wake_up(t, true);
+    for (const x of signal.thread_head) {
+      if (x.exit_state !== 0) continue;
+      sigaddset_pending(x, SIGKILL);
+      yield* signal_wake_up(x, true);
     }
     return;
   }
-  const t = group ? (([...signal.thread_head].find((x) => x.exit_state === 0) as task_struct | undefined) ?? p) : p;
   yield* signal_wake_up(t, sig === SIGKILL);
 }
 
@@ -114,12 +125,13 @@ function* complete_signal(sig: number, p: task_struct, group: boolean): KGen<voi
  * dead task.
  */
 export function* send_signal(sig: number, p: task_struct, group: boolean, force = false): KGen<number> {
-  // A task that has exited (a zombie, still hashed) takes nothing; the send still succeeds.
-  if (p.exit_state !== 0) return 0;
+  // With no live thread to take it (a zombie, still hashed), nothing happens; the send still succeeds.
+  const t = signal_target(p, group);
+  if (t === undefined) return 0;
   if (sig_ignored(p, sig, force)) return 0;
   if (group) p.signal.shared_pending.signal |= sigmask(sig);
   else p.pending.signal |= sigmask(sig);
-  yield* complete_signal(sig, p, group);
+  yield* complete_signal(sig, p, t);
   return 0;
 }
 
