@@ -129,6 +129,14 @@ describe("the host-side watchdog", () => {
     expect(err).toMatch(/^tasklab: watchdog: the scenario ran 1 s of wall time without returning to the engine/);
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
+
+  it("ends the debugger's scenario the same way, with the same report, and exit 2", async () => {
+    expect(await main(["debug", "test/fixtures/hang.ts", "--watchdog", "1", "--ex", "run"])).toBe(2);
+    expect(err).toMatch(
+      /^tasklab: watchdog: the scenario ran 1 s of wall time without returning to the engine \(a JavaScript loop in scenario code that never yields\?\)\. Last seen: /,
+    );
+    expect(out).toBe("");
+  });
 });
 
 describe("fault and signal injection from the command line", () => {

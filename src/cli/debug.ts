@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import type { Worker } from "node:worker_threads";
 import type { DebugJob, DebugReply } from "./debug-worker.js";
 import { UsageError } from "./options.js";
-import { exitedMessage, MAX_HEAP_MB, outOfMemory, scenarioWorker } from "./watchdog.js";
+import { exitedMessage, type Hung, hung, MAX_HEAP_MB, outOfMemory, scenarioWorker } from "./watchdog.js";
 
 const PROMPT = "(tasklab) ";
 
@@ -36,7 +36,7 @@ export function batchCommands(files: readonly string[], ex: readonly string[]): 
 
 class Session {
   private readonly w: Worker;
-  private pending: ((r: DebugReply | { type: "hung"; report: string }) => void) | null = null;
+  private pending: ((r: DebugReply | Hung) => void) | null = null;
   private last = "nowhere yet";
   private timer: NodeJS.Timeout | undefined;
 
@@ -66,16 +66,11 @@ class Session {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       void this.w.terminate();
-      this.deliver({
-        type: "hung",
-        report:
-          `tasklab: watchdog: the scenario ran ${this.seconds} s of wall time without returning to the engine ` +
-          `(a JavaScript loop in scenario code that never yields?). Last seen: ${this.last}`,
-      });
+      this.deliver(hung(this.seconds, this.last));
     }, this.seconds * 1000);
   }
 
-  private deliver(r: DebugReply | { type: "hung"; report: string }): void {
+  private deliver(r: DebugReply | Hung): void {
     clearTimeout(this.timer);
     const p = this.pending;
     this.pending = null;
@@ -83,7 +78,7 @@ class Session {
   }
 
   /** The next reply (ready, or a command's output). */
-  next(line: string | null): Promise<DebugReply | { type: "hung"; report: string }> {
+  next(line: string | null): Promise<DebugReply | Hung> {
     return new Promise((resolve) => {
       this.pending = resolve;
       // The first reply's time counts from the worker's first message (see watchdog.ts).

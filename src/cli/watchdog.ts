@@ -28,6 +28,16 @@ export function heartbeat(e: Engine): Progress {
 
 export type Hung = { type: "hung"; report: string };
 
+/** What the watchdog says when it ends a worker that gave no sign for `seconds`, last seen at `last`. */
+export function hung(seconds: number, last: string): Hung {
+  return {
+    type: "hung",
+    report:
+      `tasklab: watchdog: the scenario ran ${seconds} s of wall time without returning to the engine ` +
+      `(a JavaScript loop in scenario code that never yields?). Last seen: ${last}`,
+  };
+}
+
 export type JobResult =
   | { type: "done"; output: string; tty: string; reports: string[]; problems: number }
   | { type: "usage"; message: string };
@@ -82,12 +92,7 @@ export function runWatched<R extends { type: string }>(
     const arm = (limit = seconds) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        settle({
-          type: "hung",
-          report:
-            `tasklab: watchdog: the scenario ran ${seconds} s of wall time without returning to the engine ` +
-            `(a JavaScript loop in scenario code that never yields?). Last seen: ${last}`,
-        });
+        settle(hung(seconds, last));
       }, limit * 1000);
     };
     arm(Math.max(seconds, STARTUP_SECONDS));
