@@ -21,16 +21,20 @@ describe("an explorer schedule in the views", () => {
     file.target.kernel = "3.13";
     expect(replaySpec(JSON.stringify(file))).toEqual({ ...target, era: "3.13", picks });
     file.target.kernel = "9.99";
-    expect(() => replaySpec(JSON.stringify(file))).toThrow("not a tasklab replay file");
+    expect(() => replaySpec(JSON.stringify(file))).toThrow(/^target\.kernel: expected one of .*got "9\.99"/);
   });
 
-  it("refuses what is not a replay file", () => {
+  it("refuses what is not a replay file, naming the field, as tasklab replay does", () => {
     expect(() => replaySpec("{}")).toThrow("not a tasklab replay file");
-    const target = { scenario: "fork", cpus: 2, seed: 1, mutant: null };
-    expect(() => replaySpec(JSON.stringify({ tasklab: "replay", target, picks: [[1]] }))).toThrow();
-    expect(() =>
-      replaySpec(JSON.stringify({ tasklab: "replay", target: { ...target, cpus: "2" }, picks: [] })),
-    ).toThrow();
+    const target = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, mutant: "wake-before-queue" };
+    const picks: [number, number][] = [[0, 1]];
+    const { outcome } = runSchedule(target, picksScript(new Map(picks)));
+    const good = JSON.parse(formatReplay(makeReplay(target, picks, outcome, "test")));
+    expect(() => replaySpec(JSON.stringify({ ...good, picks: [[1]] }))).toThrow(/^picks\[0\]: /);
+    expect(() => replaySpec(JSON.stringify({ ...good, target: { ...target, cpus: "2" } }))).toThrow(/^target\.cpus: /);
+    expect(() => replaySpec(JSON.stringify({ ...good, target: { ...target, scenario: "/etc/x.ts" } }))).toThrow(
+      /^target\.scenario: '\/etc\/x\.ts': an absolute path is refused/,
+    );
   });
 
   it("is noted in the scenario bar, and the plain run is the same without mutant and picks", () => {

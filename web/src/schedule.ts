@@ -3,37 +3,17 @@
  * target and picks, as `tasklab replay` runs it), what the scenario bar says about such a
  * run, and the plain scenario it came from. Pure: no DOM.
  */
-import { DEFAULT_ERA, isEraName } from "../../src/linux/eras/profiles.js";
+import { parseReplay } from "../../src/explore/replay.js";
+import { DEFAULT_ERA } from "../../src/linux/eras/profiles.js";
 import type { RunSpec } from "../../src/web/types.js";
 
-/** The run a replay file (src/explore/replay.ts, JSON text) describes. */
+/**
+ * The run a replay file (src/explore/replay.ts, JSON text) describes, checked as `tasklab
+ * replay` checks it (an error names the first field that does not fit).
+ */
 export function replaySpec(json: string): RunSpec {
-  const r = JSON.parse(json) as {
-    tasklab?: unknown;
-    target?: { scenario?: unknown; cpus?: unknown; seed?: unknown; mutant?: unknown; kernel?: unknown };
-    picks?: unknown;
-  };
-  const t = r.target;
-  const pair = (p: unknown) => Array.isArray(p) && p.length === 2 && p.every(Number.isInteger);
-  if (
-    r.tasklab !== "replay" ||
-    typeof t?.scenario !== "string" ||
-    !Number.isInteger(t.cpus) ||
-    !Number.isInteger(t.seed) ||
-    !(t.mutant === null || typeof t.mutant === "string") ||
-    !(t.kernel === undefined || (typeof t.kernel === "string" && isEraName(t.kernel))) ||
-    !Array.isArray(r.picks) ||
-    !r.picks.every(pair)
-  )
-    throw new Error("not a tasklab replay file");
-  return {
-    scenario: t.scenario,
-    cpus: t.cpus as number,
-    seed: t.seed as number,
-    era: typeof t.kernel === "string" ? t.kernel : DEFAULT_ERA,
-    mutant: t.mutant,
-    picks: r.picks as [number, number][],
-  };
+  const { target: t, picks } = parseReplay(json);
+  return { scenario: t.scenario, cpus: t.cpus, seed: t.seed, era: t.kernel ?? DEFAULT_ERA, mutant: t.mutant, picks };
 }
 
 /** Whether the run is an explorer schedule (a mutant, or chosen picks) rather than the plain scenario. */
