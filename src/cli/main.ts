@@ -163,11 +163,6 @@ function runOptions(f: MachineFlags, until?: number): RunOptions {
   };
 }
 
-/**
- * Runs the job in a worker under the watchdog, writes its output and reports; returns the
- * exit code: 0 clean, 1 problems reported (or the watchdog fired), 2 usage error.
- */
-/** Runs a scenario to its end (leaks checked) or to `--at`, and prints `view` of that moment. */
 /** A --eo column list, checked (an unknown column is a usage error). */
 function cols(v: string): string[] {
   try {
@@ -177,10 +172,16 @@ function cols(v: string): string[] {
   }
 }
 
+/** Runs a scenario to its end (leaks checked) or to `--at`, and prints `view` of that moment. */
 function executeAt(ref: string, f: MachineFlags & { at?: number }, view: WorkerJob["view"]): Promise<number> {
   return execute({ ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view }, f);
 }
 
+/**
+ * Runs the job in a worker under the watchdog, writes its output and reports; returns the
+ * exit code: 0 clean, 1 problems reported, 2 usage error (or the watchdog ended scenario
+ * code that never yields).
+ */
 async function execute(job: WorkerJob, f: MachineFlags): Promise<number> {
   if (f.output !== undefined) checkOutput(f.output);
   const r = await runJob(job, f.watchdog, f.maxHeap);

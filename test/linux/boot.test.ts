@@ -94,3 +94,24 @@ describe.each([1, 2, 4, 64])("boot on %i CPUs", (cpus) => {
     expect(idle.every((t) => t?.pid === 0)).toBe(true);
   });
 });
+
+describe("boot when pid 1 cannot be created (an injected alloc_pid failure during boot)", () => {
+  it("4.14+: rest_init dereferences the missing task in swapper/0, and killing the idle task panics", () => {
+    const r = runScenario(boot, { cpus: 2, faults: ["alloc_pid,boot"] });
+    expect(r.stop).toBe("panic");
+    expect(problems(r.reports).map((p) => p.title)).toEqual([
+      "BUG: unhandled exception in swapper/0/0: kernel NULL pointer dereference: no task has pid 1 (creating it gave -11)",
+      "Kernel panic - not syncing: Attempted to kill the idle task!",
+    ]);
+    expect(problems(r.reports)[0]?.lines).toEqual(["Call Trace:", " rest_init", " start_kernel"]);
+  });
+
+  it("before 4.14 rest_init does not touch pid 1's task: the boot goes on without init", () => {
+    const r = runScenario(boot, { cpus: 2, kernel: "3.10", faults: ["alloc_pid,boot"] });
+    expect(r.stop).toBe("idle");
+    expect(problems(r.reports)).toEqual([]);
+    // The failed allocation took no pid number, so kthreadd is pid 1; with no kernel_init
+    // to run the initcalls, it is the only task besides the idle tasks.
+    expect(r.machine.tasks().map((t) => `${t.pid} ${t.comm}`)).toEqual(["1 kthreadd"]);
+  });
+});

@@ -115,7 +115,9 @@ const rest_init = kfunc(function* rest_init(hooks: BootHooks) {
   const pid = yield* create_init(make_kernel_init(hooks));
   const init = find_task_by_pid_ns(pid, K.init_pid_ns);
   K.child_reaper = init;
-  if (init !== null && K.era.init_pinned) {
+  if (K.era.init_pinned) {
+    // rest_init trusts that pid 1 exists: a failed fork (injected) oopses here, in swapper/0.
+    if (init === null) throw new Error(`kernel NULL pointer dereference: no task has pid 1 (creating it gave ${pid})`);
     if (K.era.init_no_setaffinity) init.flags |= PF_NO_SETAFFINITY;
     do_set_cpus_allowed(init, cpumask.of(K.nr_cpu_ids, [smp_processor_id()]));
   }

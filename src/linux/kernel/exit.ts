@@ -364,6 +364,10 @@ export const __x64_sys_exit_group = kfunc(function* __x64_sys_exit_group(error_c
 /** make_task_dead: how an oopsing task leaves (with its preempt count reset, as the kernel does). */
 export const make_task_dead = kfunc(function* make_task_dead(signr: number) {
   const tsk = current();
+  if (tsk.pid === 0) {
+    activeEngine().panic("Kernel panic - not syncing: Attempted to kill the idle task!", []);
+    for (;;) yield HALT;
+  }
   tsk.preempt_count = 0;
   activeEngine().runningCpu.irqsOff = 0;
   yield* do_exit(signr);
