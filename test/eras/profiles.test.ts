@@ -3,6 +3,7 @@
  * kthread eras E1–E6 at their boundaries, the bracketed changes at the releases read,
  * `tasklab eras`, `--kernel`, and scenarios refused on releases they do not apply to.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { DEFAULT_ERA, ERA_NAMES, ERAS, era, since, versionCode } from "../../src/linux/eras/profiles.js";
@@ -123,6 +124,16 @@ describe("choosing a release", () => {
       expect(err).toBe(
         "tasklab: scenario kthread-creator-killed-3a does not apply to Linux 3.10: it needs a killable kthread_create wait and the xchg hand-off of the request (3.13+), so it runs on 3.13 and later (see tasklab eras)\n",
       );
+    }
+  });
+});
+
+describe("the kthread protocol files", () => {
+  it("test named fields of the release profile, never the era's number or a version (STYLE.md §8)", () => {
+    for (const f of ["kthread", "kthread_create", "kthread_control"]) {
+      const text = readFileSync(`src/linux/kernel/${f}.ts`, "utf8");
+      expect(text.match(/\bera\.kthread\s*[<>=!]/g), f).toBeNull();
+      expect(text.match(/\bsince\(|\bwithin\(/g), f).toBeNull();
     }
   });
 });

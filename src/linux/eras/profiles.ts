@@ -71,6 +71,26 @@ export interface Era {
   readonly kthread_park_protocol: "is_parked" | "should_park";
   /** The kthread API calls this release has (by their Linux names). */
   readonly kthread_api: ReadonlySet<string>;
+  /** Where the creator's kthread_create_info lives: on its stack (≤3.12), on the heap (3.13+, so a killed creator may leave). */
+  readonly kthread_request: "stack" | "heap";
+  /** The request's `done` pointer is a token taken with xchg by whoever completes or frees the request (3.13+). */
+  readonly kthread_token: boolean;
+  /** 2.6.24: the new thread completes the request's `started`; kthreadd waits for it and completes `done` itself, and the creator wakes kthreadd with the list lock held. */
+  readonly kthread_started: boolean;
+  /** The function whose body creates a kthread: kthread_create (2.6.24, 2.6.32), kthread_create_on_node (3.10–4.8), __kthread_create_on_node (4.9+, shared with the workers). */
+  readonly kthread_create_body: "kthread_create" | "kthread_create_on_node" | "__kthread_create_on_node";
+  /** How a new kthread tells its creator it exists and sleeps: a plain complete + schedule (≤4.19), or with preemption off in between (5.4+). */
+  readonly kthread_handoff: "schedule" | "preempt_disabled";
+  /** How a kthread ends: do_exit(ret), whose exit code kthread_stop returns (≤5.16), or kthread_exit(ret) storing it in struct kthread (5.17+). */
+  readonly kthread_end: "do_exit" | "kthread_exit";
+  /** kthread_bind also marks the thread PF_NO_SETAFFINITY (2.6.32+; PF_THREAD_BOUND by its older name). */
+  readonly kthread_bind_flag: boolean;
+  /** kthread_bind on a thread that has started WARNs (6.14+). */
+  readonly kthread_bind_warns_started: boolean;
+  /** kthread_create_on_cpu parks its thread (the unpark binds it, 3.10–4.8) or binds it at once (4.9+). */
+  readonly kthread_on_cpu: "park" | "bind";
+  /** Who marks a per-CPU kthread KTHREAD_IS_PER_CPU: kthread_create_on_cpu (≤5.16) or smpboot's kthread_set_per_cpu (5.17+). */
+  readonly kthread_per_cpu_by: "kthread_create_on_cpu" | "smpboot";
 
   // ---- fork (spec §1.3, §1.4, §2.3, §5)
   /** The function that does the fork: do_fork (≤3.x), _do_fork (4.x–5.9), kernel_clone (5.10+). */
@@ -310,6 +330,17 @@ function profile(name: EraName): Era {
     kthread_worker_wakes: !since("6.14"),
     kthread_park_protocol: since("4.19") ? "should_park" : "is_parked",
     kthread_api: new Set(Object.keys(KTHREAD_API_SINCE).filter((f) => since(KTHREAD_API_SINCE[f] as string))),
+    kthread_request: kthread <= 2 ? "stack" : "heap",
+    kthread_token: kthread >= 3,
+    kthread_started: kthread === 1,
+    kthread_create_body:
+      kthread >= 4 ? "__kthread_create_on_node" : since("3.10") ? "kthread_create_on_node" : "kthread_create",
+    kthread_handoff: since("5.4") ? "preempt_disabled" : "schedule",
+    kthread_end: kthread >= 5 ? "kthread_exit" : "do_exit",
+    kthread_bind_flag: kthread > 1,
+    kthread_bind_warns_started: since("6.14"),
+    kthread_on_cpu: kthread >= 4 ? "bind" : "park",
+    kthread_per_cpu_by: kthread >= 5 ? "smpboot" : "kthread_create_on_cpu",
     fork_fn: since("5.10") ? "kernel_clone" : since("4.2") ? "_do_fork" : "do_fork",
     clone_args: since("5.3"),
     clone3: since("5.3"),

@@ -287,7 +287,7 @@ const exit_notify = kfunc(function* exit_notify(tsk: task_struct) {
 });
 
 /** do_task_dead: the last schedule(); the task never runs again. */
-const do_task_dead = kfunc(function* do_task_dead() {
+const do_task_dead = kfunc(function* do_task_dead(): KGen<never> {
   const tsk = current();
   tsk.__state = TASK_DEAD;
   tsk.flags |= PF_NOFREEZE;
@@ -298,7 +298,7 @@ const do_task_dead = kfunc(function* do_task_dead() {
 });
 
 /** do_exit: ends the current task with `code` (a wait status: (status << 8) or a signal). Never returns. */
-export const do_exit = kfunc(function* do_exit(code: number) {
+export const do_exit = kfunc(function* do_exit(code: number): KGen<never> {
   const tsk = current();
   tsk.flags |= PF_EXITING;
   const group_dead = --tsk.signal.live === 0;
@@ -317,7 +317,7 @@ export const do_exit = kfunc(function* do_exit(code: number) {
   exit_fs(tsk);
   exit_task_namespaces(tsk);
   yield* exit_notify(tsk);
-  yield* do_task_dead();
+  return yield* do_task_dead();
 });
 
 /**

@@ -3,8 +3,10 @@
  * kthreadd; kthreadd forks the thread; the thread, in kthread(), hands the creator its
  * task_struct and sleeps until first woken; then it runs threadfn unless told to stop first.
  *
- * The six creation eras of the spec (§1.1, `K.era.kthread`) differ at a few places, each
- * marked where it happens:
+ * The six creation eras of the spec (§1.1, `K.era.kthread`) give the thread's side three
+ * shapes, each its own body under the kernel's name `kthread` (chosen in kthread_fn): E5–E6
+ * (6.19's path), E2–E4 and E1. Within a shape, a named field of the release profile marks
+ * each difference where it happens:
  *  E1 2.6.24     the request on the creator's stack with two completions; kthreadd waits
  *                for each new thread (`started`); no struct kthread (one global stop info);
  *  E2 2.6.32–3.12 the request on the stack, one completion; struct kthread on the thread's
@@ -20,8 +22,8 @@
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";
-import { since } from "../eras/profiles.js";
 import { set_task_comm } from "../fs/exec.js";
+import { xchg } from "../include/atomic.js";
 import { current } from "../include/current.js";
 import { ERR_PTR, type ErrOr } from "../include/err.js";
 import { EINTR, ENOMEM } from "../include/errno.js";
@@ -286,10 +288,10 @@ export const kthread_parkme = kfunc(function* kthread_parkme() {
 });
 
 /** kthread_exit: stores `result` for kthread_stop and exits. Never returns. */
-export const kthread_exit = kfunc(function* kthread_exit(result: number) {
+export const kthread_exit = kfunc(function* kthread_exit(result: number): KGen<never> {
   kthread_api("kthread_exit");
   to_kthread(current()).result = result;
-  yield* do_exit(0);
+  return yield* do_exit(0);
 });
 
 /**
@@ -329,71 +331,92 @@ function kthread_affine_node(): void {
   do_set_cpus_allowed(current(), K.cpu_possible_mask);
 }
 
-/** The thread's end: kthread_exit(ret) from 5.17; before, do_exit(ret), whose exit code kthread_stop returns. */
-function* kthread_end(ret: number): KGen<void> {
-  if (K.era.kthread >= 5) yield* kthread_exit(ret);
-  else yield* do_exit(ret);
-}
-
 /**
- * kthread: the trampoline every kernel thread starts in. Takes the request token; if the
- * creator gave up, frees the request and exits -EINTR. Otherwise it tells the creator it
- * exists and sleeps (D) until woken; then runs threadfn unless already told to stop.
+ * kthread (5.17+): the trampoline every kernel thread starts in, struct kthread already made
+ * by copy_process. Takes the request token; if the creator gave up, frees the request and
+ * exits -EINTR. Otherwise resets what it inherited from kthreadd, tells the creator it
+ * exists and sleeps (D) until woken; then runs threadfn unless already told to stop. 6.19's
+ * path; the older shapes are kthread_e2_e4 and kthread_e1 below.
  */
 const kthread = kfunc(function* kthread(_create: unknown) {
   const create = _create as kthread_create_info;
   kasan_check(create, "read");
   const threadfn = create.threadfn;
   const data = create.data;
-  const e = K.era;
-  if (e.kthread === 1) return yield* kthread_e1(create, threadfn, data);
-  const me = current();
-
-  // Where struct kthread comes from: copy_process made it (E5+); the thread's own stack,
-  // found through vfork_done (E2, E3); or the thread allocates it before the xchg (E4).
-  let self: kthread | null;
-  if (e.kthread_struct === "copy_process") self = to_kthread(me);
-  else {
-    self = new_kthread(me, e.kthread_struct === "stack");
-    me.worker_private = self;
-    if (self !== null && e.kthread_struct === "stack") me.vfork_done = self.exited;
-  }
-
-  // Take the token (E3+; in E2 the creator cannot leave). null: the creator was killed and
-  // left; the request is ours to free.
-  const done = create.done;
-  if (e.kthread >= 3) create.done = null;
+  const self = to_kthread(current());
+  // null: the creator was killed and left; the request is ours to free.
+  const done = xchg(create, "done", null);
   if (done === null) {
     kfree(create.full_name);
     kfree(create);
-    yield* kthread_end(-EINTR);
-    return 0;
+    return yield* kthread_exit(-EINTR);
+  }
+  // From here the creator owns the request again; the name (6.4+) moves into struct kthread.
+  if (K.era.kthread_naming === "copy_process") self.full_name = create.full_name;
+  self.threadfn = threadfn;
+  self.data = data;
+
+  // Back to SCHED_NORMAL in case kthreadd's policy was changed (its nice level is kept);
+  // until 6.13 also back to every housekeeping CPU (6.14+: kthread_affine_node below).
+  sched_setscheduler_nocheck(current(), SCHED_NORMAL, 0);
+  if (!K.era.kthread_affine_node) set_cpus_allowed_ptr(current(), K.cpu_possible_mask);
+
+  // No preemption between waking the creator and sleeping: the creator may be about to
+  // bind us, which waits until we are off the CPU.
+  current().__state = TASK_UNINTERRUPTIBLE;
+  create.result = current();
+  preempt_disable();
+  yield* complete(done);
+  yield* schedule_preempt_disabled();
+  preempt_enable();
+
+  self.started = true;
+  if (K.era.kthread_affine_node && !(current().flags & PF_NO_SETAFFINITY)) kthread_affine_node();
+  let ret = -EINTR;
+  if (!(self.flags & KTHREAD_SHOULD_STOP)) {
+    // cgroup_kthread_ready(): nothing to model without cgroups.
+    yield* __kthread_parkme(self);
+    ret = yield* kcall(threadfn, data);
+  }
+  return yield* kthread_exit(ret);
+});
+
+/**
+ * kthread of 2.6.32–5.16 (E2–E4): the thread makes its own struct kthread, on its stack
+ * (E2, E3, found through vfork_done) or from the slab (E4, before taking the token); the
+ * creator resets its policy and mask; it ends with do_exit, whose exit code kthread_stop
+ * returns. 2.6.32–3.12 have no token: the creator cannot leave.
+ */
+const kthread_e2_e4 = kfunc(function* kthread(_create: unknown) {
+  const create = _create as kthread_create_info;
+  kasan_check(create, "read");
+  const threadfn = create.threadfn;
+  const data = create.data;
+  const me = current();
+  const on_stack = K.era.kthread_struct === "stack";
+  const self = new_kthread(me, on_stack);
+  me.worker_private = self;
+  if (self !== null && on_stack) me.vfork_done = self.exited;
+
+  const done = K.era.kthread_token ? xchg(create, "done", null) : create.done;
+  if (done === null) {
+    kfree(create.full_name);
+    kfree(create);
+    return yield* do_exit(-EINTR);
   }
   if (self === null) {
     // E4: no memory for struct kthread; the creator still waits: tell it, and go.
     create.result = ERR_PTR(-ENOMEM);
     yield* complete(done);
-    yield* do_exit(-ENOMEM);
-    return 0;
+    return yield* do_exit(-ENOMEM);
   }
-  if (e.kthread_struct === "thread") me.vfork_done = self.exited;
-  // From here the creator owns the request again; the name moves into struct kthread.
-  if (e.kthread === 6) self.full_name = create.full_name;
+  if (!on_stack) me.vfork_done = self.exited;
   self.threadfn = threadfn;
   self.data = data;
 
-  if (e.kthread_reset_by === "thread") {
-    // Back to SCHED_NORMAL in case kthreadd's policy was changed (its nice level is kept);
-    // until 6.13 also back to every housekeeping CPU (6.14+: kthread_affine_node below).
-    sched_setscheduler_nocheck(me, SCHED_NORMAL, 0);
-    if (!e.kthread_affine_node) set_cpus_allowed_ptr(me, K.cpu_possible_mask);
-  }
-
   me.__state = TASK_UNINTERRUPTIBLE;
   create.result = me;
-  if (since(e, "5.4")) {
-    // No preemption between waking the creator and sleeping: the creator may be about to
-    // bind us, which waits until we are off the CPU. (4.19 and before: a plain schedule.)
+  if (K.era.kthread_handoff === "preempt_disabled") {
     preempt_disable();
     yield* complete(done);
     yield* schedule_preempt_disabled();
@@ -404,23 +427,31 @@ const kthread = kfunc(function* kthread(_create: unknown) {
   }
 
   self.started = true;
-  if (e.kthread_affine_node && !(me.flags & PF_NO_SETAFFINITY)) kthread_affine_node();
   let ret = -EINTR;
   if (!(self.flags & KTHREAD_SHOULD_STOP)) {
-    // cgroup_kthread_ready(): nothing to model without cgroups. Parking exists from 3.10.
-    if (e.kthread_api.has("kthread_parkme")) yield* __kthread_parkme(self);
+    // Parking exists from 3.10.
+    if (K.era.kthread_api.has("kthread_parkme")) yield* __kthread_parkme(self);
     ret = yield* kcall(threadfn, data);
   }
-  yield* kthread_end(ret);
-  return 0;
+  return yield* do_exit(ret);
 });
+
+/** The trampoline of the release's protocol shape. */
+function kthread_fn(): (create: unknown) => KGen<number> {
+  const struct = K.era.kthread_struct;
+  return struct === "copy_process" ? kthread : struct === "none" ? kthread_e1 : kthread_e2_e4;
+}
 
 /**
  * kthread() of 2.6.24: no struct kthread. Tells kthreadd it exists (`started`) and sleeps
  * (D); once woken runs threadfn unless kthread_stop() named it in the global stop info, and
  * if it was stopped hands its result over there. Returns 0 (kernel_thread_helper exits).
  */
-function* kthread_e1(create: kthread_create_info, threadfn: threadfn_t, data: unknown): KGen<number> {
+const kthread_e1 = kfunc(function* kthread(_create: unknown) {
+  const create = _create as kthread_create_info;
+  kasan_check(create, "read");
+  const threadfn = create.threadfn;
+  const data = create.data;
   current().__state = TASK_UNINTERRUPTIBLE;
   yield* complete(create.started as completion);
   yield* schedule();
@@ -433,7 +464,7 @@ function* kthread_e1(create: kthread_create_info, threadfn: threadfn_t, data: un
     yield* complete(si.done);
   }
   return 0;
-}
+});
 
 /**
  * create_kthread (kthreadd's side): forks the thread. 2.6.24: then waits (D) until the
@@ -445,14 +476,14 @@ function* kthread_e1(create: kthread_create_info, threadfn: threadfn_t, data: un
  */
 const create_kthread = kfunc(function* create_kthread(create: kthread_create_info) {
   current().pref_node_fork = create.node;
-  const pid = yield* kernel_thread(kthread, create, create.full_name?.s ?? null, CLONE_FS | CLONE_FILES | SIGCHLD);
-  if (K.era.kthread <= 2) {
+  const pid = yield* kernel_thread(kthread_fn(), create, create.full_name?.s ?? null, CLONE_FS | CLONE_FILES | SIGCHLD);
+  if (!K.era.kthread_token) {
     if (pid < 0) create.result = ERR_PTR(pid);
-    else if (K.era.kthread === 1) {
+    else if (K.era.kthread_started) {
       yield* wait_for_completion(create.started as completion);
       create.result = find_task_by_pid_ns(pid, K.init_pid_ns);
     }
-    if (pid < 0 || K.era.kthread === 1) yield* complete(create.done as completion);
+    if (pid < 0 || K.era.kthread_started) yield* complete(create.done as completion);
     return;
   }
   if (pid < 0) {
@@ -461,8 +492,7 @@ const create_kthread = kfunc(function* create_kthread(create: kthread_create_inf
       kfree(create);
       return;
     }
-    const done = create.done;
-    create.done = null;
+    const done = xchg(create, "done", null);
     kfree(create.full_name);
     create.full_name = null;
     if (done === null) {

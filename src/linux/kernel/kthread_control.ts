@@ -5,7 +5,6 @@
  * kthread.ts.
  */
 import { kfunc } from "../../sim/functions.js";
-import { since } from "../eras/profiles.js";
 import { WARN_ON, WARN_ON_ONCE } from "../include/bug.js";
 import { current } from "../include/current.js";
 import { type ErrOr, IS_ERR } from "../include/err.js";
@@ -55,12 +54,12 @@ const __kthread_bind_mask = kfunc(function* __kthread_bind_mask(p: task_struct, 
     return;
   }
   do_set_cpus_allowed(p, mask);
-  if (K.era.kthread > 1) p.flags |= PF_NO_SETAFFINITY; // 2.6.24 set only the mask (PF_THREAD_BOUND from 2.6.32)
+  if (K.era.kthread_bind_flag) p.flags |= PF_NO_SETAFFINITY;
 });
 
 /** 6.14+: binding a thread that has already started WARNs (present 6.19, absent 6.8). */
 function warn_if_started(p: task_struct, what: string): void {
-  if (since(K.era, "6.14")) WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", what);
+  if (K.era.kthread_bind_warns_started) WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", what);
 }
 
 function cpumask_of(cpu: number): cpumask {
@@ -96,10 +95,10 @@ export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu:
   const p: ErrOr<task_struct> = yield* create_on_node(threadfn, data, cpu_to_node(cpu), namefmt, [cpu]);
   if (IS_ERR(p)) return p;
   const kt = to_kthread(p);
-  if (K.era.kthread >= 4) yield* kthread_bind(p, cpu);
-  if (K.era.kthread < 5) kt.flags |= KTHREAD_IS_PER_CPU;
+  if (K.era.kthread_on_cpu === "bind") yield* kthread_bind(p, cpu);
+  if (K.era.kthread_per_cpu_by === "kthread_create_on_cpu") kt.flags |= KTHREAD_IS_PER_CPU;
   kt.cpu = cpu;
-  if (K.era.kthread < 4) yield* kthread_park(p);
+  if (K.era.kthread_on_cpu === "park") yield* kthread_park(p);
   return p;
 }
 
@@ -183,7 +182,7 @@ export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
   if (K.era.kthread_stop_notify_signal) k.ti_flags |= TIF_NOTIFY_SIGNAL;
   yield* wake_up_process(k);
   yield* wait_for_completion(kt.exited);
-  const ret = K.era.kthread >= 5 ? kt.result : k.exit_code;
+  const ret = K.era.kthread_end === "kthread_exit" ? kt.result : k.exit_code;
   put_task_struct(k);
   trace_sched_kthread_stop_ret(ret);
   return ret;

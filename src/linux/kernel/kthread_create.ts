@@ -7,6 +7,7 @@
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { set_task_comm } from "../fs/exec.js";
+import { xchg } from "../include/atomic.js";
 import { ERR_PTR, type ErrOr, IS_ERR } from "../include/err.js";
 import { EINTR, ENOMEM } from "../include/errno.js";
 import { NUMA_NO_NODE, SCHED_NORMAL } from "../include/sched.js";
@@ -39,6 +40,17 @@ function kthread_name_and_reset(task: task_struct, name: string): void {
     sched_setscheduler_nocheck(task, SCHED_NORMAL, 0);
     set_cpus_allowed_ptr(task, K.cpu_possible_mask);
   }
+}
+
+/**
+ * The `split-xchg` mutant's token hand-off: the killed creator reads `done` and clears it
+ * in two steps, with a step of time between them in which the new thread may take it too.
+ */
+function* split_xchg(create: kthread_create_info): KGen<completion | null> {
+  const token = create.done;
+  yield activeEngine().costOfName("READ_ONCE");
+  create.done = null;
+  return token;
 }
 
 /** A kthread_create_info for the request `what`, completed through `done`. */
@@ -74,14 +86,14 @@ function* kthread_create_request(
   const done = init_completion();
   // Up to 3.12 the request is a local variable of the creator: nothing allocated or freed.
   const create =
-    e.kthread <= 2
+    e.kthread_request === "stack"
       ? create_info_fields(what, done)
       : kmalloc<kthread_create_info>("kthread_create_info", 64, () => create_info_fields(what, done));
   if (create === null) return ERR_PTR(-ENOMEM);
-  if (e.kthread === 1) create.started = init_completion();
+  if (e.kthread_started) create.started = init_completion();
   create.list = new list_head(create);
   const name = vsprintf(namefmt, args);
-  if (e.kthread === 6) {
+  if (e.kthread_naming === "copy_process") {
     // kvasprintf: the whole name, however long, on the heap.
     create.full_name = kmalloc("full_name", name.length + 1, () => ({
       s: name,
@@ -97,9 +109,9 @@ function* kthread_create_request(
   yield* spin_lock(K.kthread_create_lock);
   list_add_tail(create.list, K.kthread_create_list);
   // 2.6.24 wakes kthreadd with the lock still held.
-  if (e.kthread === 1) yield* wake_up_process(K.kthreadd_task as task_struct);
+  if (e.kthread_started) yield* wake_up_process(K.kthreadd_task as task_struct);
   spin_unlock(K.kthread_create_lock);
-  if (e.kthread !== 1 && !mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
+  if (!e.kthread_started && !mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
 
   let killed = false;
   // Up to 3.12 the wait is uninterruptible: a fatal signal does not end it.
@@ -110,15 +122,13 @@ function* kthread_create_request(
     // Killed. Take the token: non-null means nobody claimed the request yet, so we leave
     // and kthreadd or the new thread frees it. null means one of them already claimed it
     // and is about to complete: wait (uninterruptibly) and carry on as normal.
-    const token = create.done;
-    if (mutated("split-xchg")) yield activeEngine().costOfName("READ_ONCE"); // the read and the write apart
-    create.done = null;
+    const token = mutated("split-xchg") ? yield* split_xchg(create) : xchg(create, "done", null);
     if (token !== null) return ERR_PTR(e.kthread_killed_errno === "EINTR" ? -EINTR : -ENOMEM);
     yield* wait_for_completion(done);
   }
   const task = create.result as ErrOr<task_struct>;
-  if (e.kthread < 6 && !IS_ERR(task)) kthread_name_and_reset(task, name);
-  if (e.kthread >= 3) kfree(create);
+  if (e.kthread_naming !== "copy_process" && !IS_ERR(task)) kthread_name_and_reset(task, name);
+  if (e.kthread_request === "heap") kfree(create);
   return task;
 }
 
@@ -146,7 +156,8 @@ export const kthread_create_on_node = kfunc(function* kthread_create_on_node(
   ...args: PrintfArg[]
 ): KGen<ErrOr<task_struct>> {
   kthread_api("kthread_create_on_node");
-  if (K.era.kthread < 4) return yield* kthread_create_request({ threadfn, data, node }, namefmt, args);
+  if (K.era.kthread_create_body === "kthread_create_on_node")
+    return yield* kthread_create_request({ threadfn, data, node }, namefmt, args);
   return yield* __kthread_create_on_node(threadfn, data, node, namefmt, args);
 });
 
@@ -162,7 +173,7 @@ const kthread_create_fn = kfunc(function* kthread_create(
 
 /** kthread_create(threadfn, data, namefmt, ...args): on any node (a macro in C from 3.10). */
 export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: string, ...args: PrintfArg[]) {
-  if (!K.era.kthread_api.has("kthread_create_on_node")) return kthread_create_fn(threadfn, data, namefmt, args);
+  if (K.era.kthread_create_body === "kthread_create") return kthread_create_fn(threadfn, data, namefmt, args);
   return kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
 }
 
@@ -172,8 +183,9 @@ export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: str
  * until 4.9 made __kthread_create_on_node.
  */
 export function create_on_node(...a: Parameters<typeof __kthread_create_on_node>) {
-  if (!K.era.kthread_api.has("kthread_create_on_node")) return kthread_create_fn(a[0], a[1], a[3], a[4]);
-  if (K.era.kthread < 4) return kthread_create_on_node(a[0], a[1], a[2], a[3], ...a[4]);
+  const body = K.era.kthread_create_body;
+  if (body === "kthread_create") return kthread_create_fn(a[0], a[1], a[3], a[4]);
+  if (body === "kthread_create_on_node") return kthread_create_on_node(a[0], a[1], a[2], a[3], ...a[4]);
   return __kthread_create_on_node(...a);
 }
 
