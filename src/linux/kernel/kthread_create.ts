@@ -71,51 +71,42 @@ function create_info_fields(
 }
 
 /**
- * The creator's side: queues a request for kthreadd and waits for the new thread. Returns
- * it (asleep in D, not yet run) or ERR_PTR(-ENOMEM) when the request (3.13+) or the name
- * (6.4+) cannot be allocated, ERR_PTR(-EINTR) (3.13: -ENOMEM) when the creator is killed
- * before the thread was created (the wait is killable from 3.13), or the error kthreadd
- * got from the fork. May sleep.
+ * The creator's side (the body of __kthread_create_on_node and its predecessors): queues a
+ * request for kthreadd and waits for the new thread. Returns it (asleep in D, not yet run)
+ * or an ERR_PTR. May sleep. One body per shape of the request: on the heap with a killable
+ * wait (3.13+), or on the creator's stack (up to 3.12).
  */
-function* kthread_create_request(
-  what: Pick<kthread_create_info, "threadfn" | "data" | "node">,
-  namefmt: string,
-  args: readonly PrintfArg[],
-): KGen<ErrOr<task_struct>> {
-  const e = K.era;
+function kthreadCreate(what: RequestFor, namefmt: string, args: readonly PrintfArg[]): KGen<ErrOr<task_struct>> {
+  return K.era.kthread_request === "heap"
+    ? requestThread(what, namefmt, args)
+    : requestThreadOnStack(what, namefmt, args);
+}
+
+type RequestFor = Pick<kthread_create_info, "threadfn" | "data" | "node">;
+
+/**
+ * 3.13+: the request on the heap. Fails with -ENOMEM when the request or (6.4+) the name
+ * cannot be allocated, with -EINTR (3.13: -ENOMEM) when the creator is killed before the
+ * thread was created, or with the error kthreadd got from the fork.
+ */
+function* requestThread(what: RequestFor, namefmt: string, args: readonly PrintfArg[]): KGen<ErrOr<task_struct>> {
   const done = init_completion();
-  // Up to 3.12 the request is a local variable of the creator: nothing allocated or freed.
-  const create =
-    e.kthread_request === "stack"
-      ? create_info_fields(what, done)
-      : kmalloc<kthread_create_info>("kthread_create_info", 64, () => create_info_fields(what, done));
+  const create = kmalloc<kthread_create_info>("kthread_create_info", 64, () => create_info_fields(what, done));
   if (create === null) return ERR_PTR(-ENOMEM);
-  if (e.kthread_started) create.started = init_completion();
   create.list = new list_head(create);
   const name = vsprintf(namefmt, args);
-  if (e.kthread_naming === "copy_process") {
+  if (K.era.kthread_naming === "copy_process") {
     // kvasprintf: the whole name, however long, on the heap.
-    create.full_name = kmalloc("full_name", name.length + 1, () => ({
-      s: name,
-      __slab: null,
-    }));
+    create.full_name = kmalloc("full_name", name.length + 1, () => ({ s: name, __slab: null }));
     if (create.full_name === null) {
       kfree(create);
       return ERR_PTR(-ENOMEM);
     }
   }
-
-  if (mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
-  yield* spin_lock(K.kthread_create_lock);
-  list_add_tail(create.list, K.kthread_create_list);
-  // 2.6.24 wakes kthreadd with the lock still held.
-  if (e.kthread_started) yield* wake_up_process(K.kthreadd_task as task_struct);
-  spin_unlock(K.kthread_create_lock);
-  if (!e.kthread_started && !mutated("wake-before-queue")) yield* wake_up_process(K.kthreadd_task as task_struct);
+  yield* queueRequest(create);
 
   let killed = false;
-  // Up to 3.12 the wait is uninterruptible: a fatal signal does not end it.
-  if (e.kthread_killed_errno === null || mutated("unkillable-wait")) yield* wait_for_completion(done);
+  if (mutated("unkillable-wait")) yield* wait_for_completion(done);
   else killed = (yield* wait_for_completion_killable(done)) !== 0;
   kasan_check(create, "read");
   if (killed) {
@@ -123,13 +114,43 @@ function* kthread_create_request(
     // and kthreadd or the new thread frees it. null means one of them already claimed it
     // and is about to complete: wait (uninterruptibly) and carry on as normal.
     const token = mutated("split-xchg") ? yield* split_xchg(create) : xchg(create, "done", null);
-    if (token !== null) return ERR_PTR(e.kthread_killed_errno === "EINTR" ? -EINTR : -ENOMEM);
+    if (token !== null) return ERR_PTR(K.era.kthread_killed_errno === "EINTR" ? -EINTR : -ENOMEM);
     yield* wait_for_completion(done);
   }
   const task = create.result as ErrOr<task_struct>;
-  if (e.kthread_naming !== "copy_process" && !IS_ERR(task)) kthread_name_and_reset(task, name);
-  if (e.kthread_request === "heap") kfree(create);
+  if (K.era.kthread_naming !== "copy_process" && !IS_ERR(task)) kthread_name_and_reset(task, name);
+  kfree(create);
   return task;
+}
+
+/**
+ * Up to 3.12: the request is a local variable of the creator (nothing allocated or freed)
+ * and the wait is uninterruptible: a fatal signal does not end it. 2.6.24 adds the
+ * `started` completion kthreadd waits on.
+ */
+function* requestThreadOnStack(what: RequestFor, namefmt: string, args: readonly PrintfArg[]) {
+  const done = init_completion();
+  const create = create_info_fields(what, done);
+  if (K.era.kthread_started) create.started = init_completion();
+  create.list = new list_head(create);
+  const name = vsprintf(namefmt, args);
+  yield* queueRequest(create);
+  yield* wait_for_completion(done);
+  kasan_check(create, "read");
+  const task = create.result as ErrOr<task_struct>;
+  if (!IS_ERR(task)) kthread_name_and_reset(task, name);
+  return task;
+}
+
+/** Puts the request on kthread_create_list and wakes kthreadd (2.6.24: with the list lock still held). */
+function* queueRequest(create: kthread_create_info): KGen<void> {
+  const kthreadd = K.kthreadd_task as task_struct;
+  if (mutated("wake-before-queue")) yield* wake_up_process(kthreadd);
+  yield* spin_lock(K.kthread_create_lock);
+  list_add_tail(create.list, K.kthread_create_list);
+  if (K.era.kthread_started) yield* wake_up_process(kthreadd);
+  spin_unlock(K.kthread_create_lock);
+  if (!K.era.kthread_started && !mutated("wake-before-queue")) yield* wake_up_process(kthreadd);
 }
 
 /** __kthread_create_on_node (4.9+): the creation that the create and worker calls share. May sleep. */
@@ -140,7 +161,7 @@ export const __kthread_create_on_node = kfunc(function* __kthread_create_on_node
   namefmt: string,
   args: readonly PrintfArg[],
 ): KGen<ErrOr<task_struct>> {
-  return yield* kthread_create_request({ threadfn, data, node }, namefmt, args);
+  return yield* kthreadCreate({ threadfn, data, node }, namefmt, args);
 });
 
 /**
@@ -157,7 +178,7 @@ export const kthread_create_on_node = kfunc(function* kthread_create_on_node(
 ): KGen<ErrOr<task_struct>> {
   kthread_api("kthread_create_on_node");
   if (K.era.kthread_create_body === "kthread_create_on_node")
-    return yield* kthread_create_request({ threadfn, data, node }, namefmt, args);
+    return yield* kthreadCreate({ threadfn, data, node }, namefmt, args);
   return yield* __kthread_create_on_node(threadfn, data, node, namefmt, args);
 });
 
@@ -168,7 +189,7 @@ const kthread_create_fn = kfunc(function* kthread_create(
   namefmt: string,
   args: readonly PrintfArg[],
 ): KGen<ErrOr<task_struct>> {
-  return yield* kthread_create_request({ threadfn, data, node: NUMA_NO_NODE }, namefmt, args);
+  return yield* kthreadCreate({ threadfn, data, node: NUMA_NO_NODE }, namefmt, args);
 });
 
 /** kthread_create(threadfn, data, namefmt, ...args): on any node (a macro in C from 3.10). */
