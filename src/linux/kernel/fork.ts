@@ -11,6 +11,7 @@ import { kfunc, kleaf, ksync } from "../../sim/functions.js";
 import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
 import { kernel_thread_helper, kernel_thread_regs, type pt_regs } from "../arch/x86/kernel/process_32.js";
 import { alloc_file, fd_install, fput, get_unused_fd, put_files_struct, put_unused_fd } from "../fs/file.js";
+import { data_race } from "../include/compiler.js";
 import { current, local_clock } from "../include/current.js";
 import { EAGAIN, EBADF, EINTR, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR } from "../include/errno.js";
 import {
@@ -26,7 +27,7 @@ import {
   TIF_SIGPENDING,
 } from "../include/sched.js";
 import { SIGNAL_UNKILLABLE } from "../include/signal.js";
-import type { completion, file, task_struct } from "../include/task_struct.js";
+import type { completion, file, files_struct, pid, task_struct } from "../include/task_struct.js";
 import { trace_sched_process_fork, trace_task_newtask } from "../include/trace/events/sched.js";
 import {
   CLONE_CHILD_CLEARTID,
@@ -246,13 +247,72 @@ function fork_signal_check(me: task_struct, at: "early" | "commit"): number {
   return at === "commit" && signal_pending(me) ? -ERESTARTNOINTR : 0;
 }
 
-type Undo = () => KGen<void> | void;
+/** What copy_process's error path undoes besides the task's own fields: the pid and pidfd made so far. */
+interface ForkSoFar {
+  p: task_struct;
+  pid: pid | null;
+  /** The parent's fd table the pidfd was reserved in, the fd (-1: none) and its file. */
+  files: files_struct | null;
+  pidfd: number;
+  pidfile: file | null;
+}
 
-/** copy_process's error labels (bad_fork_cleanup_*): undoes what was done, newest first. */
-function* bad_fork(undo: readonly Undo[], err: number): KGen<number> {
-  for (let i = undo.length - 1; i >= 0; i--) {
-    const g = (undo[i] as Undo)();
-    if (g !== undefined) yield* g as KGen<void>;
+/**
+ * copy_process's error labels, in the kernel's order (6.19 fork.c, the ones the model has
+ * steps for): a failure jumps to the label of the last step that was done, and undoes it
+ * and every step before it, newest first.
+ */
+const BAD_FORK = [
+  "bad_fork_put_pidfd",
+  "bad_fork_free_pid",
+  "bad_fork_cleanup_namespaces",
+  "bad_fork_cleanup_mm",
+  "bad_fork_cleanup_signal",
+  "bad_fork_cleanup_sighand",
+  "bad_fork_cleanup_fs",
+  "bad_fork_cleanup_files",
+  "bad_fork_cleanup_count",
+  "bad_fork_free",
+] as const;
+
+/** Runs copy_process's error path from `label` down and returns `err`. */
+function* badFork(f: ForkSoFar, label: (typeof BAD_FORK)[number], err: number): KGen<number> {
+  const p = f.p;
+  for (let i = BAD_FORK.indexOf(label); i < BAD_FORK.length; i++) {
+    switch (BAD_FORK[i]) {
+      case "bad_fork_put_pidfd":
+        if (f.pidfile !== null) fput(f.pidfile);
+        if (f.pidfd >= 0) put_unused_fd(f.files as files_struct, f.pidfd);
+        break;
+      case "bad_fork_free_pid":
+        if (f.pid !== null) free_pid(f.pid);
+        break;
+      case "bad_fork_cleanup_namespaces":
+        if (p.nsproxy !== null) put_nsproxy(p.nsproxy);
+        break;
+      case "bad_fork_cleanup_mm":
+        if (p.mm !== null) yield* mmput(p.mm);
+        break;
+      case "bad_fork_cleanup_signal":
+        put_signal_struct(p.signal);
+        break;
+      case "bad_fork_cleanup_sighand":
+        if (p.sighand !== null) __cleanup_sighand(p.sighand);
+        break;
+      case "bad_fork_cleanup_fs":
+        if (p.fs !== null) free_fs_struct_ref(p.fs);
+        break;
+      case "bad_fork_cleanup_files":
+        if (p.files !== null) put_files_struct(p.files);
+        break;
+      case "bad_fork_cleanup_count":
+        dec_nproc(p.cred.uid);
+        put_cred(p.cred);
+        break;
+      case "bad_fork_free":
+        free_task(p);
+        break;
+    }
   }
   return err;
 }
@@ -271,7 +331,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
 
   const p = yield* dup_task_struct(me);
   if (p === null) return -ENOMEM;
-  const undo: Undo[] = [() => free_task(p)];
+  const f: ForkSoFar = { p, pid: null, files: null, pidfd: -1, pidfile: null };
   // 6.1+: a kernel thread because the caller says so; before, PF_KTHREAD is the parent's.
   if (K.era.pf_kthread === "args") {
     p.flags &= ~PF_KTHREAD;
@@ -282,63 +342,41 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   p.clear_child_tid = clone_flags & CLONE_CHILD_CLEARTID ? args.child_tid : 0;
 
   retval = copy_creds(p, clone_flags);
-  if (retval < 0) return yield* bad_fork(undo, retval);
+  if (retval < 0) return yield* badFork(f, "bad_fork_free", retval);
   const cred = p.cred;
-  undo.push(() => {
-    dec_nproc(cred.uid);
-    put_cred(cred);
-  });
   if (nproc_overlimit(cred.uid, p.signal.rlim_nproc)) {
-    if (cred.uid !== 0 && !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN)) return yield* bad_fork(undo, -EAGAIN);
+    if (cred.uid !== 0 && !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN))
+      return yield* badFork(f, "bad_fork_cleanup_count", -EAGAIN);
   }
-  activeEngine().shared(); // nr_threads: every fork and exit changes it
-  if (K.nr_threads >= K.max_threads) return yield* bad_fork(undo, -EAGAIN);
+  // nr_threads: every fork and exit changes it
+  if (data_race(K.nr_threads >= K.max_threads)) return yield* badFork(f, "bad_fork_cleanup_count", -EAGAIN);
 
   p.flags &= ~(PF_SUPERPRIV | PF_WQ_WORKER | PF_IDLE | PF_NO_SETAFFINITY);
   p.flags |= PF_FORKNOEXEC;
   p.vfork_done = null;
   // struct kthread: copy_process makes it for a kernel thread from 5.17 (the kthread helper decides).
   const is_kthread = K.era.pf_kthread === "args" ? args.kthread : (p.flags & PF_KTHREAD) !== 0;
-  if (is_kthread && !set_kthread_struct(p)) return yield* bad_fork(undo, -EAGAIN);
+  // The kernel's labels for the next three (delayacct, policy, semundo) undo nothing modeled.
+  if (is_kthread && !set_kthread_struct(p)) return yield* badFork(f, "bad_fork_cleanup_count", -EAGAIN);
 
   retval = yield* sched_fork(clone_flags, p);
-  if (retval) return yield* bad_fork(undo, retval);
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_count", retval);
 
   retval = yield* copy_files(clone_flags, p);
-  if (retval) return yield* bad_fork(undo, retval);
-  if (p.files !== null) {
-    const files = p.files;
-    undo.push(() => put_files_struct(files));
-  }
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_count", retval);
   retval = yield* copy_fs(clone_flags, p);
-  if (retval) return yield* bad_fork(undo, retval);
-  if (p.fs !== null) {
-    const fs = p.fs;
-    undo.push(() => free_fs_struct_ref(fs));
-  }
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_files", retval);
   retval = yield* copy_sighand(clone_flags, p);
-  if (retval) return yield* bad_fork(undo, retval);
-  if (p.sighand !== null) {
-    const sighand = p.sighand;
-    undo.push(() => __cleanup_sighand(sighand));
-  }
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_fs", retval);
   retval = yield* copy_signal(clone_flags, p);
-  if (retval) return yield* bad_fork(undo, retval);
-  undo.push(() => put_signal_struct(p.signal));
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_sighand", retval);
   retval = yield* copy_mm(clone_flags, p);
-  if (retval) return yield* bad_fork(undo, retval);
-  if (p.mm !== null) {
-    const mm = p.mm;
-    undo.push(() => mmput(mm));
-  }
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_signal", retval);
   retval = copy_namespaces(clone_flags, p);
-  if (retval) return yield* bad_fork(undo, retval);
-  if (p.nsproxy !== null) {
-    const nsproxy = p.nsproxy;
-    undo.push(() => put_nsproxy(nsproxy));
-  }
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_mm", retval);
+  // (copy_io: bad_fork_cleanup_io, nothing modeled.)
   retval = yield* copy_thread(p, args);
-  if (retval) return yield* bad_fork(undo, retval);
+  if (retval) return yield* badFork(f, "bad_fork_cleanup_namespaces", retval);
 
   let pid = null;
   if (args.idle) {
@@ -347,9 +385,10 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   } else {
     const ns = p.nsproxy === null ? K.init_pid_ns : p.nsproxy.pid_ns_for_children;
     const r = yield* alloc_pid(ns, args.set_tid);
-    if (typeof r === "number") return yield* bad_fork(undo, r);
+    // bad_fork_cleanup_thread: nothing modeled.
+    if (typeof r === "number") return yield* badFork(f, "bad_fork_cleanup_namespaces", r);
     pid = r;
-    undo.push(() => free_pid(r));
+    f.pid = r;
     p.pid = pid_nr(pid);
     p.thread_pid = pid;
   }
@@ -357,21 +396,19 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   let pidfd = -1;
   let pidfile: file | null = null;
   if (clone_flags & CLONE_PIDFD && K.era.clone_checks.pidfd && pid !== null && me.files !== null) {
-    const files = me.files;
-    pidfd = get_unused_fd(files);
-    if (pidfd < 0) return yield* bad_fork(undo, pidfd);
-    const fd = pidfd;
-    undo.push(() => put_unused_fd(files, fd));
-    const file = alloc_file("pidfd", pid);
-    if (file === null) return yield* bad_fork(undo, -ENOMEM);
-    pidfile = file;
-    undo.push(() => fput(file));
-    if ((yield* put_user(pidfd, me.mm, args.pidfd)) < 0) return yield* bad_fork(undo, -14); // -EFAULT
+    pidfd = get_unused_fd(me.files);
+    if (pidfd < 0) return yield* badFork(f, "bad_fork_free_pid", pidfd);
+    f.files = me.files;
+    f.pidfd = pidfd;
+    pidfile = alloc_file("pidfd", pid);
+    if (pidfile === null) return yield* badFork(f, "bad_fork_put_pidfd", -ENOMEM);
+    f.pidfile = pidfile;
+    if ((yield* put_user(pidfd, me.mm, args.pidfd)) < 0) return yield* badFork(f, "bad_fork_put_pidfd", -14); // -EFAULT
   }
 
   // cgroup_can_fork: no cgroup directory can be opened in the model, so CLONE_INTO_CGROUP's
   // fd is never one (cgroup_css_set_fork's -EBADF).
-  if (clone_flags_hi(clone_flags) & CLONE_INTO_CGROUP_HI) return yield* bad_fork(undo, -EBADF);
+  if (clone_flags_hi(clone_flags) & CLONE_INTO_CGROUP_HI) return yield* badFork(f, "bad_fork_put_pidfd", -EBADF);
 
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = me.group_leader;
@@ -382,7 +419,8 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   }
   p.start_time = local_clock();
 
-  // Under tasklist_lock: parent, exit signal, and the last checks.
+  // Under tasklist_lock: parent, exit signal, and the last checks (bad_fork_cancel_cgroup:
+  // nothing modeled).
   activeEngine().shared();
   if (clone_flags & (CLONE_PARENT | CLONE_THREAD)) {
     p.real_parent = me.real_parent;
@@ -395,10 +433,10 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   // ≤4.14 tests for any signal before the dying namespace; 4.19+ for a fatal one after it.
   const late = K.era.fork_signal_check === "late";
   retval = late ? fork_signal_check(me, "commit") : 0;
-  if (retval) return yield* bad_fork(undo, retval);
-  if (pid !== null && !ns_of_pid(pid).adding) return yield* bad_fork(undo, -ENOMEM);
+  if (retval) return yield* badFork(f, "bad_fork_put_pidfd", retval);
+  if (pid !== null && !ns_of_pid(pid).adding) return yield* badFork(f, "bad_fork_put_pidfd", -ENOMEM);
   retval = late ? 0 : fork_signal_check(me, "commit");
-  if (retval) return yield* bad_fork(undo, retval);
+  if (retval) return yield* badFork(f, "bad_fork_put_pidfd", retval);
 
   if (pid !== null) {
     pid.task = p;
