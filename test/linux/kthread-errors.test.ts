@@ -60,6 +60,15 @@ describe("kthread creation when an allocation fails", () => {
       expect(problems(r.reports)).toEqual([]);
       const slab = r.machine.kernel.slab;
       expect(slab.allocs - slab.frees).toBe(slab.live.size);
+      // The references kthreadd's fork took on the shared fs and files (CLONE_FS|CLONE_FILES)
+      // were dropped: each count is the number of tasks that hold it.
+      const idle = r.machine.kernel.idle_tasks.filter((t) => t !== null);
+      const tasks = [...idle, ...r.machine.tasks()];
+      for (const t of tasks) {
+        if (t.fs !== null) expect(t.fs.users, `fs of ${t.comm}`).toBe(tasks.filter((u) => u.fs === t.fs).length);
+        if (t.files !== null)
+          expect(t.files.count, `files of ${t.comm}`).toBe(tasks.filter((u) => u.files === t.files).length);
+      }
     },
   );
 });
