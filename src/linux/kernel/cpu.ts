@@ -10,6 +10,7 @@
 import { activeEngine, type Cpu } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { local_clock } from "../include/current.js";
+import { IS_ERR, PTR_ERR } from "../include/err.js";
 import { EINVAL } from "../include/errno.js";
 import type { completion, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
@@ -69,7 +70,7 @@ const start_secondary = kfunc(function* start_secondary(arg: unknown) {
 export const idle_threads_init = kfunc(function* idle_threads_init() {
   for (let cpu = 1; cpu < K.nr_cpu_ids; cpu++) {
     const idle = yield* fork_idle(cpu, start_secondary);
-    if (typeof idle === "number") return idle;
+    if (IS_ERR(idle)) return PTR_ERR(idle);
     idle.cpus_mask = cpumask.of(K.nr_cpu_ids, [cpu]);
     idle.nr_cpus_allowed = 1;
     init_idle(idle, cpu);

@@ -13,6 +13,7 @@ import { kernel_thread_helper, kernel_thread_regs, type pt_regs } from "../arch/
 import { alloc_file, fd_install, fput, get_unused_fd, put_files_struct, put_unused_fd } from "../fs/file.js";
 import { data_race } from "../include/compiler.js";
 import { current, local_clock } from "../include/current.js";
+import { ERR_PTR, type ErrOr, type ErrPtr, IS_ERR, PTR_ERR } from "../include/err.js";
 import { EAGAIN, EBADF, EINTR, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR } from "../include/errno.js";
 import {
   PF_FORKNOEXEC,
@@ -275,8 +276,8 @@ const BAD_FORK = [
   "bad_fork_free",
 ] as const;
 
-/** Runs copy_process's error path from `label` down and returns `err`. */
-function* badFork(f: ForkSoFar, label: (typeof BAD_FORK)[number], err: number): KGen<number> {
+/** Runs copy_process's error path from `label` down and returns ERR_PTR(err). */
+function* badFork(f: ForkSoFar, label: (typeof BAD_FORK)[number], err: number): KGen<ErrPtr> {
   const p = f.p;
   for (let i = BAD_FORK.indexOf(label); i < BAD_FORK.length; i++) {
     switch (BAD_FORK[i]) {
@@ -314,23 +315,23 @@ function* badFork(f: ForkSoFar, label: (typeof BAD_FORK)[number], err: number): 
         break;
     }
   }
-  return err;
+  return ERR_PTR(err);
 }
 
 /**
  * copy_process: builds the new task without starting it. Returns the task (TASK_NEW, on
  * no run queue) or a negative errno; on failure everything done so far is undone.
  */
-export const copy_process = kfunc(function* copy_process(args: kernel_clone_args): KGen<task_struct | number> {
+export const copy_process = kfunc(function* copy_process(args: kernel_clone_args): KGen<ErrOr<task_struct>> {
   const clone_flags = args.flags;
   const me = current();
   let retval = check_clone_flags(clone_flags, me);
-  if (retval) return retval;
+  if (retval) return ERR_PTR(retval);
   retval = fork_signal_check(me, "early");
-  if (retval) return retval;
+  if (retval) return ERR_PTR(retval);
 
   const p = yield* dup_task_struct(me);
-  if (p === null) return -ENOMEM;
+  if (p === null) return ERR_PTR(-ENOMEM);
   const f: ForkSoFar = { p, pid: null, files: null, pidfd: -1, pidfile: null };
   // 6.1+: a kernel thread because the caller says so; before, PF_KTHREAD is the parent's.
   if (K.era.pf_kthread === "args") {
@@ -386,7 +387,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
     const ns = p.nsproxy === null ? K.init_pid_ns : p.nsproxy.pid_ns_for_children;
     const r = yield* alloc_pid(ns, args.set_tid);
     // bad_fork_cleanup_thread: nothing modeled.
-    if (typeof r === "number") return yield* badFork(f, "bad_fork_cleanup_namespaces", r);
+    if (IS_ERR(r)) return yield* badFork(f, "bad_fork_cleanup_namespaces", PTR_ERR(r));
     pid = r;
     f.pid = r;
     p.pid = pid_nr(pid);
@@ -500,7 +501,7 @@ function* fork_common(args: kernel_clone_args): KGen<number> {
   }
   // The ptrace event (fork, vfork or clone) would be chosen here; no task is traced in the model.
   const p = yield* copy_process(args);
-  if (typeof p === "number") return p;
+  if (IS_ERR(p)) return PTR_ERR(p);
   const me = current();
   trace_sched_process_fork(me, p);
   const ns = task_active_pid_ns(me);
@@ -620,7 +621,7 @@ export function user_thread(fn: ThreadFn, arg: unknown, flags: number): KGen<num
 }
 
 /** fork_idle: the idle task of a secondary CPU: a copy of init_task with pid 0, on no list. */
-export function* fork_idle(cpu: number, idle_fn: ThreadFn): KGen<task_struct | number> {
+export function* fork_idle(cpu: number, idle_fn: ThreadFn): KGen<ErrOr<task_struct>> {
   const p = yield* copy_process(clone_args({ flags: CLONE_VM, fn: idle_fn, fn_arg: cpu, idle: true, kthread: true }));
   return p;
 }

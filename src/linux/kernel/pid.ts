@@ -7,6 +7,7 @@
  * half-way leaves nothing behind.
  */
 import { kleaf } from "../../sim/functions.js";
+import { ERR_PTR, type ErrOr, type ErrPtr } from "../include/err.js";
 import { EAGAIN, EEXIST, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
 import type { pid, task_struct, upid, user_namespace } from "../include/task_struct.js";
 import { K } from "../kernel.js";
@@ -112,14 +113,14 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
  * alloc_pid's way out (out_free): the numbers taken at the levels above `failed` are
  * given back, and the struct freed.
  */
-function alloc_pid_fail(ns: pid_namespace, p: pid, failed: number, err: number): number {
+function alloc_pid_fail(ns: pid_namespace, p: pid, failed: number, err: number): ErrPtr {
   for (let i = ns.level; i > failed; i--) {
     const u = p.numbers[i] as { nr: number; ns: pid_namespace };
     u.ns.used[u.nr] = 0;
   }
   if (!ns.ever_allocated) ns.cursor = 0;
   kfree(p);
-  return err;
+  return ERR_PTR(err);
 }
 
 /**
@@ -130,8 +131,8 @@ function alloc_pid_fail(ns: pid_namespace, p: pid, failed: number, err: number):
  * namespace -EPERM; a requested number in use -EEXIST; a full namespace -EAGAIN (≤3.13 -ENOMEM); a
  * namespace whose init has died -ENOMEM.
  */
-export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: readonly number[]): pid | number {
-  if (set_tid.length > ns.level + 1) return -EINVAL;
+export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: readonly number[]): ErrOr<pid> {
+  if (set_tid.length > ns.level + 1) return ERR_PTR(-EINVAL);
   const p = kmem_cache_alloc<pid>("pid", 64 + 16 * ns.level, () => ({
     count: 1,
     level: ns.level,
@@ -139,7 +140,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
     task: null,
     __slab: null,
   }));
-  if (p === null) return -ENOMEM;
+  if (p === null) return ERR_PTR(-ENOMEM);
   let tmp: pid_namespace | null = ns;
   for (let i = ns.level; i >= 0; i--) {
     const level_ns = tmp as pid_namespace;
