@@ -36,11 +36,13 @@ export async function registerSources() {
 /**
  * Registers the frames load hook if TASKLAB_RUNTIME asks for frames and the code was not
  * compiled with them (for the sources: after tsx's `register()`); throws a one-line error
- * when it asks for generators and dist/ has frames compiled in.
+ * when it asks for generators and dist/ has frames compiled in. dist/ without TASKLAB_RUNTIME
+ * runs what it was built with.
  */
 export function registerRuntime() {
-  const wanted = runtimeName();
-  const built = builtRuntime() ?? "generators";
+  const compiled = builtRuntime();
+  const built = compiled ?? "generators";
+  const wanted = compiled !== null && process.env.TASKLAB_RUNTIME === undefined ? compiled : runtimeName();
   if (wanted === built) return;
   if (wanted === "frames") register("./frames-hook.mjs", import.meta.url);
   else
