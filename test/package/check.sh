@@ -90,6 +90,14 @@ kill "$SERVER"
 wait "$SERVER" 2>/dev/null || true
 SERVER=
 
+echo "== the visualizer's static site, from a sub-path of another server"
+if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  # playwright-core is the repository's (a dev dependency): it drives the browser, not the package.
+  node "$REPO/test/package/site.mjs" "$PWD/node_modules/tasklab/web/dist" || fail "the site does not work from a sub-path"
+else
+  echo "(no chromium: skipped)"
+fi
+
 echo "== what a start loads"
 # A resolve hook that notes every module loaded (a file per process: workers run their own).
 cat >trace-loads.mjs <<'EOF'
