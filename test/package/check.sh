@@ -59,6 +59,10 @@ $BIN ps kthread-run >out.txt
 expect "ps" 'PID +PPID +STAT' out.txt
 expect "ps" ' kthreadd$' out.txt
 
+# The debugger's list reads the shipped src/ (the compiled code has no TypeScript in it).
+$BIN debug kthread-run --ex "list kthreadd" >out.txt
+expect "debug list" '^[0-9]+ +export const kthreadd = kfunc\(function\* kthreadd\(_unused: unknown\) \{$' out.txt
+
 echo "== a user's TypeScript scenario file (tsx, loaded for it)"
 cp "$REPO/test/package/scenario.ts" scenario.ts
 $BIN run scenario.ts >out.txt 2>err.txt
@@ -89,6 +93,14 @@ node -e 'const r = await fetch(process.argv[1]); const t = await r.text();
 kill "$SERVER"
 wait "$SERVER" 2>/dev/null || true
 SERVER=
+
+# Without web/dist (and no Vite to build it: a dev dependency) serve says so in one line.
+mv node_modules/tasklab/web/dist site-moved
+status=0
+timeout 60 $BIN serve --port 0 >/dev/null 2>err.txt || status=$?
+mv site-moved node_modules/tasklab/web/dist
+[ "$status" = 2 ] || fail "serve without web/dist: exit $status, not 2"
+expect "serve without web/dist" '^tasklab: cannot build the visualizer into .*: Vite is not installed' err.txt
 
 echo "== the visualizer's static site, from a sub-path of another server"
 if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
