@@ -140,6 +140,7 @@ for f in scenarios run; do
 done
 grep -q '/node_modules/tsx/' ts.loads || fail "a .ts scenario file did not load tsx"
 ! grep -q '/node_modules/@babel/' ts.loads || fail "a .ts scenario file loaded Babel"
+grep -q '/node_modules/@babel/core/' frames.loads || fail "TASKLAB_RUNTIME=frames on a $(cat node_modules/tasklab/dist/build/built.json) build loaded no Babel"
 echo "modules loaded: scenarios $(wc -l <scenarios.loads), run kthread-run $(wc -l <run.loads), run scenario.ts $(wc -l <ts.loads)"
 
 echo "== a TypeScript consumer, type-checked against the shipped .d.ts"
@@ -148,4 +149,21 @@ cp "$REPO/examples/library.ts" library.ts
 # A Node project has Node's types (@types/node): the repository's.
 node "$REPO/node_modules/typescript/bin/tsc" -p tsconfig.json --typeRoots "$REPO/node_modules/@types" --types node ||
   fail "the consumer does not type-check"
+echo "== the other runtime, compiled in (the repository's dist/, rebuilt after)"
+built=$(node -p 'require("./node_modules/tasklab/dist/build/built.json").runtime')
+other=$([ "$built" = generators ] && echo frames || echo generators)
+$BIN run kthread-run --tracer function_graph >graph.txt
+cd "$REPO"
+TASKLAB_RUNTIME=$other npm run --silent build
+node bin/tasklab.js run kthread-run --tracer function_graph >"$WORK/project/graph-$other.txt"
+cmp "$WORK/project/graph.txt" "$WORK/project/graph-$other.txt" || fail "the $other build's function_graph trace differs from the $built build's"
+status=0
+TASKLAB_RUNTIME=$built node bin/tasklab.js run kthread-run >/dev/null 2>"$WORK/project/err.txt" || status=$?
+if [ "$other" = frames ]; then # a frames build refuses generators in one line; a generators build compiles at load
+  [ "$status" = 2 ] || fail "TASKLAB_RUNTIME=generators on a frames build: exit $status, not 2"
+  expect "TASKLAB_RUNTIME=generators" '^tasklab: TASKLAB_RUNTIME=generators: this build of tasklab has the model compiled into frames' "$WORK/project/err.txt"
+else
+  [ "$status" = 0 ] || fail "TASKLAB_RUNTIME=frames on a generators build: exit $status: $(cat "$WORK/project/err.txt")"
+fi
+npm run --silent build
 echo "package check: passed"
