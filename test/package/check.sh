@@ -133,16 +133,19 @@ loads() { # loads FILE COMMAND...: the modules the command loads, into FILE
 loads scenarios.loads node_modules/tasklab/bin/tasklab.js scenarios
 loads run.loads node_modules/tasklab/bin/tasklab.js run kthread-run
 loads ts.loads node_modules/tasklab/bin/tasklab.js run scenario.ts
-loads frames.loads env TASKLAB_RUNTIME=frames node node_modules/tasklab/bin/tasklab.js run kthread-run
 for f in scenarios run; do
   ! grep -Eq '/node_modules/(tsx|@babel|esbuild)/' $f.loads || fail "tasklab $f loaded tsx or Babel at start"
   grep -q '/node_modules/tasklab/dist/cli/main.js' $f.loads || fail "tasklab $f: the hook saw nothing"
 done
 grep -q '/node_modules/tsx/' ts.loads || fail "a .ts scenario file did not load tsx"
 ! grep -q '/node_modules/@babel/' ts.loads || fail "a .ts scenario file loaded Babel"
-# The frames hook (and Babel) load in Node's hooks thread, which the trace does not see: what
-# it compiled is in its cache, inside the installed package.
+# TASKLAB_RUNTIME=frames on a generators build: the frames hook compiles the chunks as they
+# load (it and Babel load in Node's hooks thread, which the trace does not see: what it
+# compiled is in its cache, inside the installed package), and the run is the same.
 if grep -q '"generators"' node_modules/tasklab/dist/build/built.json; then
+  $BIN run kthread-run >plain.txt
+  TASKLAB_RUNTIME=frames $BIN run kthread-run >frames.txt
+  cmp plain.txt frames.txt || fail "TASKLAB_RUNTIME=frames: another trace"
   ls node_modules/tasklab/node_modules/.cache/tasklab-frames/*.js >/dev/null 2>&1 ||
     fail "TASKLAB_RUNTIME=frames on a generators build compiled nothing"
 fi
