@@ -24,6 +24,7 @@ import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 import { liveTasks } from "./live.js";
+import { cliStart } from "./start.js";
 import { runUserBench, type UserBench } from "./user.js";
 
 const args = new Set(process.argv.slice(2));
@@ -206,6 +207,8 @@ for (const workers of [1, 2]) {
   progress(`explore-kthread, ${workers} worker(s)`);
   samples.push(await exploreRate(workers, quick ? 1 : 3));
 }
+progress("cli-start");
+samples.push(...(cliStart(quick ? 3 : 7) ?? []));
 
 if (args.has("--json")) {
   process.stdout.write(`${JSON.stringify(samples, null, 2)}\n`);

@@ -1,22 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so scenario files may be TypeScript too; with
-// TASKLAB_RUNTIME=frames the model's kfuncs are compiled into frames as they load.
-import { register } from "tsx/esm/api";
-import { registerRuntime } from "../src/build/runtime.mjs";
-
-register();
-// Output to a closed pipe (`tasklab run boot | head -1`) ends quietly, as other Unix tools do.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (e) => {
-    if (e.code !== "EPIPE") throw e;
-    process.exit(0);
-  });
-}
+// The `tasklab` command: the compiled CLI in dist/ (`npm run build`, which `npm install` runs).
+// TypeScript (tsx) and the frames compiler (Babel) load only when a command needs them: a .ts
+// scenario file, or a TASKLAB_RUNTIME other than the one compiled in.
 try {
-  registerRuntime();
+  await import("../dist/cli/start.mjs");
 } catch (err) {
-  process.stderr.write(`tasklab: ${err.message}\n`);
+  if (err?.code !== "ERR_MODULE_NOT_FOUND" || !String(err.message).includes("dist/cli/start.mjs")) throw err;
+  process.stderr.write("tasklab: dist/ is not built: run `npm run build` (npm install does it)\n");
   process.exit(2);
 }
-const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));

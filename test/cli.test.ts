@@ -101,11 +101,11 @@ describe("tasklab CLI", () => {
   });
 });
 
-describe("the installed command", () => {
-  it("runs as bin/tasklab.js, TypeScript scenario files included", () => {
-    const text = execFileSync("node", ["bin/tasklab.js", "run", "examples/two-workers.ts"], { encoding: "utf8" });
+describe("the command run from its sources", () => {
+  it("runs as bin/tasklab-src.js, TypeScript scenario files included", () => {
+    const text = execFileSync("node", ["bin/tasklab-src.js", "run", "examples/two-workers.ts"], { encoding: "utf8" });
     expect(text).toMatch(/task_newtask: pid=\d+ comm=pinger clone_flags=800700/);
-    const bad = spawnSync("node", ["bin/tasklab.js", "run", "nope"], { encoding: "utf8" });
+    const bad = spawnSync("node", ["bin/tasklab-src.js", "run", "nope"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
   });
 
@@ -114,7 +114,7 @@ describe("the installed command", () => {
     // trace: more than the pipe (64 KB) and head's one read hold, so a write fails with EPIPE.
     const r = spawnSync(
       "bash",
-      ["-c", 'node bin/tasklab.js run boot --trace-boot --cpus 8 | head -1; echo "status $((PIPESTATUS[0]))"'],
+      ["-c", 'node bin/tasklab-src.js run boot --trace-boot --cpus 8 | head -1; echo "status $((PIPESTATUS[0]))"'],
       { encoding: "utf8" },
     );
     expect(r.stdout).toBe("# tracer: nop\nstatus 0\n");

@@ -142,6 +142,7 @@ describe("README", () => {
     for (const file of ["examples/two-workers.ts", "examples/library.ts", "examples/fork-and-threads.ts"]) {
       expect(ts).toContain(readFileSync(new URL(`../${file}`, import.meta.url), "utf8"));
     }
+    expect(blocks("js")).toContain(readFileSync(new URL("../examples/library.mjs", import.meta.url), "utf8"));
   });
 
   it("shows trace lines that `tasklab run kthread-run` really prints", () => {
@@ -247,7 +248,10 @@ describe("README", () => {
   });
 
   it("runs the library example", () => {
-    const out = execFileSync("node", ["--import", "tsx", "examples/library.ts"], { encoding: "utf8" });
+    // "tasklab" is src/index.ts under the condition tasklab-source (the package's compiled form: test/package/).
+    const out = execFileSync("node", ["--conditions=tasklab-source", "--import", "tsx", "examples/library.ts"], {
+      encoding: "utf8",
+    });
     expect(out).toMatch(/^\d+ trace lines, \d+ kernel threads, 0 problems\n$/);
   });
 });

@@ -6,12 +6,14 @@
  */
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 import { runtimePlugins } from "../src/build/frames-vite.mjs";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
+  // `import ... from "tasklab"` (src/web/compile.ts) is src/index.ts, bundled (package.json "exports").
+  resolve: { conditions: ["tasklab-source", ...defaultClientConditions] },
   plugins: [preact(), ...runtimePlugins()],
   worker: { format: "es", plugins: runtimePlugins, rolldownOptions: { output: { keepNames: true } } },
   build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 4096 },

@@ -14,9 +14,18 @@ for (const f of ["./frames-transform.mjs", "./frames-lower.mjs"])
   version.update(readFileSync(new URL(f, import.meta.url)));
 const versionHex = version.digest("hex");
 
+/** The package's root: its own modules are compiled even when it is installed under node_modules/. */
+const root = new URL("../../", import.meta.url).href;
+
+/** Whether a module may hold kfuncs to compile: tasklab's own, or a user's (a scenario file), not a dependency's. */
+function compiles(url) {
+  const rest = url.startsWith(root) ? url.slice(root.length) : url;
+  return !rest.startsWith("node_modules/") && !rest.includes("/node_modules/");
+}
+
 export async function load(url, context, nextLoad) {
   const r = await nextLoad(url, context);
-  if (r.format !== "module" || !url.startsWith("file:") || url.includes("/node_modules/") || r.source == null) return r;
+  if (r.format !== "module" || !url.startsWith("file:") || r.source == null || !compiles(url)) return r;
   const code = typeof r.source === "string" ? r.source : Buffer.from(r.source).toString("utf8");
   if (!code.includes("kfunc(")) return r;
   const file = fileURLToPath(url);

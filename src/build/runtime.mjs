@@ -1,5 +1,7 @@
 // Which runtime runs the model's kfuncs, from TASKLAB_RUNTIME: "generators" (the default:
-// the generators as written) or "frames" (compiled into frame classes at load time).
+// the generators as written) or "frames" (compiled into frame classes: at load time for the
+// sources, at build time for dist/).
+import { readFileSync } from "node:fs";
 import { register } from "node:module";
 
 /** The runtime TASKLAB_RUNTIME names; throws a one-line error for any other value. */
@@ -10,7 +12,41 @@ export function runtimeName(env = process.env) {
   return v;
 }
 
-/** Registers the frames load hook if TASKLAB_RUNTIME asks for it (after tsx's `register()`). */
+/**
+ * The runtime `npm run build` compiled into the code beside this file (dist/build/built.json),
+ * or null when this is src/: the sources, which run through tsx as written.
+ */
+export function builtRuntime() {
+  try {
+    return JSON.parse(readFileSync(new URL("./built.json", import.meta.url), "utf8")).runtime;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * For the sources (src/, run as TypeScript): tsx, and the package condition "tasklab-source"
+ * (source-condition.mjs), so that `import ... from "tasklab"` loads the same modules.
+ */
+export async function registerSources() {
+  (await import("tsx/esm/api")).register();
+  register("./source-condition.mjs", import.meta.url);
+}
+
+/**
+ * Registers the frames load hook if TASKLAB_RUNTIME asks for frames and the code was not
+ * compiled with them (for the sources: after tsx's `register()`); throws a one-line error
+ * when it asks for generators and dist/ has frames compiled in. dist/ without TASKLAB_RUNTIME
+ * runs what it was built with.
+ */
 export function registerRuntime() {
-  if (runtimeName() === "frames") register("./frames-hook.mjs", import.meta.url);
+  const compiled = builtRuntime();
+  const built = compiled ?? "generators";
+  const wanted = compiled !== null && process.env.TASKLAB_RUNTIME === undefined ? compiled : runtimeName();
+  if (wanted === built) return;
+  if (wanted === "frames") register("./frames-hook.mjs", import.meta.url);
+  else
+    throw new Error(
+      "TASKLAB_RUNTIME=generators: this build of tasklab has the model compiled into frames (build it with TASKLAB_RUNTIME=generators npm run build)",
+    );
 }

@@ -16,9 +16,17 @@ import { badRequest, staticFiles } from "./static.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DIST = join(ROOT, "web", "dist");
 
-/** Builds web/dist with Vite (web/vite.config.ts). */
+/** Builds web/dist with Vite (web/vite.config.ts): a checkout's dev dependency (the package ships web/dist built). */
 export async function buildSite(): Promise<void> {
-  const { build } = await import("vite");
+  let vite: typeof import("vite");
+  try {
+    vite = await import("vite");
+  } catch {
+    throw new UsageError(
+      `cannot build the visualizer into ${DIST}: Vite is not installed (a checkout's npm install has it)`,
+    );
+  }
+  const { build } = vite;
   await build({ configFile: join(ROOT, "web", "vite.config.ts"), logLevel: "warn" });
 }
 

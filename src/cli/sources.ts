@@ -1,5 +1,6 @@
 /**
- * Where each modeled function is written, read from src/ on disk (Node): see
+ * Where each modeled function is written, read from src/ on disk (Node; the package ships src/
+ * beside dist/ for this and for its source maps): see
  * debug/source-index.ts for the parsing, which the browser build does from bundled text.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -14,7 +15,7 @@ function files(dir: string): string[] {
   );
 }
 
-/** Scans src/ for the definitions of modeled functions. */
-export function scanSources(root = fileURLToPath(new URL("../", import.meta.url))): SourceIndex {
+/** Scans src/ (from src/cli/ or dist/cli/ alike) for the definitions of modeled functions. */
+export function scanSources(root = fileURLToPath(new URL("../../src/", import.meta.url))): SourceIndex {
   return indexSources(files(root).map((file) => [relative(root, file), readFileSync(file, "utf8")]));
 }

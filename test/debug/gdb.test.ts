@@ -114,7 +114,7 @@ describe("tasklab debug", () => {
   it("runs from the command line with --ex (batch) and exits 0", () => {
     const out = execFileSync(
       "node",
-      ["bin/tasklab.js", "debug", "kthread-run", "--ex", "break kthreadd", "--ex", "run", "--ex", "bt"],
+      ["bin/tasklab-src.js", "debug", "kthread-run", "--ex", "break kthreadd", "--ex", "run", "--ex", "bt"],
       { encoding: "utf8" },
     );
     const gdb = session();
@@ -148,7 +148,7 @@ describe("tasklab debug", () => {
   });
 
   it("reads commands from piped stdin", () => {
-    const out = execFileSync("node", ["bin/tasklab.js", "debug", "kthread-run"], {
+    const out = execFileSync("node", ["bin/tasklab-src.js", "debug", "kthread-run"], {
       encoding: "utf8",
       input: "break create_kthread\nrun\nbt\nquit\n",
     });

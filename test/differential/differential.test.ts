@@ -30,7 +30,7 @@ describe("differential: generators and frames", () => {
   });
 
   it("the CLI refuses an unknown runtime with a one-line error and exit 2", async () => {
-    const cli = run("node", ["bin/tasklab.js", "run", "kthread-run"], {
+    const cli = run("node", ["bin/tasklab-src.js", "run", "kthread-run"], {
       env: { ...process.env, TASKLAB_RUNTIME: "fibers" },
     });
     await expect(cli).rejects.toMatchObject({

@@ -21,7 +21,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Starts `tasklab serve` and resolves with the URL it prints. */
 function serve(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["bin/tasklab.js", "serve", "--build", "--port", "0"], {
+  const child = spawn(process.execPath, ["bin/tasklab-src.js", "serve", "--build", "--port", "0"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

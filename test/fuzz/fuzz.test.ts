@@ -10,7 +10,7 @@
  * random), both printed, so a failure is reproduced with `FUZZ_SEED=… FUZZ_RUNS=… npm run fuzz`.
  *
  * Most cases run in this process through `main(argv)`, with the CLI's worker run in-thread
- * (in-thread-worker.ts); a few run `node bin/tasklab.js` in a child process, which is where
+ * (in-thread-worker.ts); a few run `node bin/tasklab-src.js` in a child process, which is where
  * the watchdog and scenario code that ends its own thread are tested.
  */
 import { spawnSync } from "node:child_process";
@@ -291,7 +291,7 @@ describe("fuzzing the installed command (child processes)", () => {
           a = [cmd[0] as string, p.path, "--watchdog", "2", ...cmd.slice(1)];
         }
         const c: Case = { argv: a, file };
-              const r = spawnSync("node", [join(ROOT, "bin/tasklab.js"), ...a], {
+        const r = spawnSync("node", [join(ROOT, "bin/tasklab-src.js"), ...a], {
           encoding: "utf8",
           timeout: 120_000,
           stdio: ["ignore", "pipe", "pipe"],
@@ -305,7 +305,7 @@ describe("fuzzing the installed command (child processes)", () => {
               : failure(o);
         if (bad === null) return;
         throw new Error(
-          `node bin/tasklab.js ${a.map((x) => JSON.stringify(x)).join(" ")}${file === undefined ? "" : `\nwith the file:\n${file}`}\n${bad}`,
+          `node bin/tasklab-src.js ${a.map((x) => JSON.stringify(x)).join(" ")}${file === undefined ? "" : `\nwith the file:\n${file}`}\n${bad}`,
         );
       }),
       { seed: SEED, numRuns: FUZZ ? Math.max(1, Math.round(runs(0) / 50)) : 4 },

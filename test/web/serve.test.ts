@@ -210,7 +210,7 @@ describe("tasklab serve", () => {
     await new Promise<void>((ok) => holder.listen(0, "127.0.0.1", ok));
     const held = (holder.address() as AddressInfo).port;
     try {
-      const r = spawnSync(process.execPath, ["bin/tasklab.js", "serve", "--port", String(held)], {
+      const r = spawnSync(process.execPath, ["bin/tasklab-src.js", "serve", "--port", String(held)], {
         cwd: new URL("../../", import.meta.url),
         encoding: "utf8",
         timeout: 60_000,
