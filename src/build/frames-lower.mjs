@@ -214,18 +214,8 @@ export class Compiler {
     if (s.await) this.fail(s, "for await");
     const it = this.newTemp();
     const right = this.explode(s.right);
-    this.emit(
-      t.expressionStatement(
-        t.assignmentExpression(
-          "=",
-          it,
-          t.callExpression(
-            t.memberExpression(right, t.memberExpression(t.identifier("Symbol"), t.identifier("iterator")), true),
-            [],
-          ),
-        ),
-      ),
-    );
+    // $iter: an array's iterator is a frame runtime object (data, copied with the frame).
+    this.emit(t.expressionStatement(t.assignmentExpression("=", it, t.callExpression(t.identifier("$iter"), [right]))));
     const top = this.newLabel();
     const end = this.newLabel();
     this.mark(top);
@@ -536,6 +526,7 @@ export class Compiler {
             rt(["suspend", "$suspend"]),
             ...(this.modeled ? [rt(["payEntry", "$pay"])] : []),
             rt(["callFrom", "$call"]),
+            rt(["iterate", "$iter"]),
           ]),
           t.identifier("$rt"),
         ),
