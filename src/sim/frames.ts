@@ -3,7 +3,9 @@
  * docs/ARCHITECTURE.md, "Compiled frames").
  *
  * The transform (src/build/frames-transform.mjs) turns the generator of a
- * `kfunc(function* name(...) {...})` into a subclass of `CompiledFrame`: the function's
+ * `kfunc(function* name(...) {...})`, and every other generator of thread code (helpers,
+ * thread functions, user programs, Libc's methods), into a subclass of `CompiledFrame`; a
+ * kleaf's and a kcall's call are hand-written ones (functions.ts). The function's
  * locals are fields, `pc` says where to resume, `step(v)` runs from there and returns the
  * function's result, or `SUSPEND` when something on the way yielded to the engine (the
  * value yielded is left in `suspended.value`, the innermost frame in `suspended.top`). A call
@@ -13,8 +15,8 @@
  *
  * Generator code and frame code call each other: a frame is also an iterator (so a
  * generator's `yield*` runs it: the frame is then the root of its own chain of frames), and
- * a frame that calls a generator (or a kleaf, or a kcall) drives that iterator through a
- * `IteratorFrame` while it is suspended. The engine sees an iterator either way.
+ * a frame that calls a generator (a program the transform never saw) drives that iterator
+ * through an `IteratorFrame` while it is suspended. The engine sees an iterator either way.
  */
 import { activeEngine, type Step } from "./engine.js";
 
@@ -80,8 +82,10 @@ export abstract class CallIterator<R> implements Iterator<Step, R, unknown> {
 }
 
 /**
- * A compiled modeled function's call: its arguments until the body starts, then its locals
- * (fields of the generated subclass). The generated constructor assigns every field, these
+ * A compiled function's call: a modeled function's (a kfunc's, a kleaf's: `fn` is its id)
+ * or a plain generator's (a helper, a thread function, a user program: `fn` is -1, no cost,
+ * nothing on the thread's stack of modeled calls). Its arguments until the body starts, then
+ * its locals (fields of the generated subclass). The generated constructor assigns every field, these
  * included, in one order: a base constructor shared by ~175 classes would see as many
  * object shapes and make every call's stores megamorphic.
  */
@@ -94,7 +98,7 @@ export abstract class CompiledFrame extends CallIterator<unknown> implements Res
   /** The call's arguments, until the body has bound its parameters. */
   declare args: unknown[] | null;
   /** While this frame runs as an iterator (a generator called it): the innermost frame of its chain. */
-  declare private top: Resumable | null;
+  declare top: Resumable | null;
 
   abstract step(v: unknown): unknown;
 
@@ -110,11 +114,15 @@ export abstract class CompiledFrame extends CallIterator<unknown> implements Res
     }
     return { value: r, done: true };
   }
-
 }
+// A plain generator's frame is no modeled function; a modeled one's class overrides this.
+Object.defineProperty(CompiledFrame.prototype, "fn", { value: -1, writable: false });
 
-/** A generator (or any iterator) called from frame code, while it is suspended. */
-class IteratorFrame implements Resumable {
+/**
+ * A generator (or any iterator) called from frame code, while it is suspended: what a
+ * program handed to the library as a plain generator function (not compiled) runs in.
+ */
+export class IteratorFrame implements Resumable {
   readonly fn = -1;
   constructor(
     private readonly it: Iterator<Step, unknown, unknown>,
@@ -127,8 +135,12 @@ class IteratorFrame implements Resumable {
   }
 }
 
-/** Enters a compiled frame: pushes it on the running thread's stack, tells the observers, runs it. */
+/**
+ * Enters a compiled frame: a modeled function's goes on the running thread's stack and the
+ * observers are told; then it runs.
+ */
 function enter(f: CompiledFrame): unknown {
+  if (f.fn < 0) return f.step(undefined);
   const e = activeEngine();
   const t = e.running;
   t.fnStack.push(f.fn);
@@ -175,8 +187,29 @@ export function callFrom(parent: Resumable, callee: unknown): unknown {
   return r.done ? r.value : suspend(r.value, new IteratorFrame(it, parent));
 }
 
-/** What a compiled kfunc module hands the transform's class factory. */
-export const frameRuntime = { CompiledFrame, SUSPEND, suspend, payEntry, callFrom };
+/**
+ * An array's iterator for a compiled for-of: plain data (the array and the index), so a frame
+ * suspended in the loop can be copied, which a native array iterator cannot. It reads the
+ * array's length at each step, as the native one does.
+ */
+export class ArrayIter {
+  constructor(
+    readonly a: readonly unknown[],
+    public i: number,
+  ) {}
+
+  next(): IteratorResult<unknown> {
+    return this.i < this.a.length ? { value: this.a[this.i++], done: false } : { value: undefined, done: true };
+  }
+}
+
+/** The iterator of a compiled for-of: an ArrayIter for an array, else the value's own. */
+export function iterate(x: Iterable<unknown>): Iterator<unknown> {
+  return Array.isArray(x) ? new ArrayIter(x, 0) : x[Symbol.iterator]();
+}
+
+/** What a compiled module hands the transform's class factory. */
+export const frameRuntime = { CompiledFrame, SUSPEND, suspend, payEntry, callFrom, iterate };
 export type FrameRuntime = typeof frameRuntime;
 /**
  * The transform's output for one kfunc: given the runtime and the original generator (what
