@@ -39,6 +39,7 @@ import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
+import { copyMachine, hashMachine } from "./snapshot.js";
 import { TraceBuffer } from "./trace/buffer.js";
 import { ALL_EVENTS, type EventType } from "./trace/events.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
@@ -470,5 +471,19 @@ export class Machine {
 
   get now(): number {
     return this.engine.now();
+  }
+
+  /**
+   * An independent copy of this machine as it is now: run it and it does exactly what this
+   * one would from here, while this one is left as it is. Throws a SnapshotError (naming the
+   * thread or hook) when something on the machine is not data: see src/snapshot.ts.
+   */
+  snapshot(): Machine {
+    return copyMachine(this);
+  }
+
+  /** The canonical hash of this machine's state (16 hex digits): a snapshot's equals its original's. */
+  hash(): string {
+    return hashMachine(this);
   }
 }
