@@ -35,7 +35,15 @@ export function snapshotCost(runs: number, calls: number): SnapshotBench | strin
     throw e;
   }
   return {
-    snapshot: sampleOf("snapshot: booted 2-CPU machine", "us", perCallUs(() => m.snapshot(), calls, runs)),
-    restore: sampleOf("restore: booted 2-CPU machine", "us", perCallUs(() => kept.restore(), calls, runs)),
+    snapshot: sampleOf(
+      "snapshot: booted 2-CPU machine",
+      "us",
+      perCallUs(() => m.snapshot(), calls, runs),
+    ),
+    restore: sampleOf(
+      "restore: booted 2-CPU machine",
+      "us",
+      perCallUs(() => kept.restore(), calls, runs),
+    ),
   };
 }
