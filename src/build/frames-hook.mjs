@@ -1,11 +1,11 @@
 // A Node module load hook (registered after tsx's, so it receives tsx's JavaScript): compiles
-// the kfuncs of each module into frame classes (frames-transform.mjs), with a source map.
+// the generators of each module (its kfuncs, and those compileOptions names) into frame classes (frames-transform.mjs), with a source map.
 // Results are cached on disk by content (node_modules/.cache/tasklab-frames), keyed by the
 // module's code and the transform's own source, as tsx caches its own output.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { transformFrames } from "./frames-transform.mjs";
+import { compileOptions, transformFrames } from "./frames-transform.mjs";
 
 const cacheDir = fileURLToPath(new URL("../../node_modules/.cache/tasklab-frames/", import.meta.url));
 /** The transform's own source: a change of it compiles every module again. */
@@ -18,8 +18,9 @@ export async function load(url, context, nextLoad) {
   const r = await nextLoad(url, context);
   if (r.format !== "module" || !url.startsWith("file:") || url.includes("/node_modules/") || r.source == null) return r;
   const code = typeof r.source === "string" ? r.source : Buffer.from(r.source).toString("utf8");
-  if (!code.includes("kfunc(")) return r;
   const file = fileURLToPath(url);
+  const options = compileOptions(file);
+  if (options === null) return r;
   const key = createHash("sha1").update(versionHex).update(file).update(code).digest("hex");
   const cached = `${cacheDir}${key}.js`;
   try {
@@ -27,7 +28,7 @@ export async function load(url, context, nextLoad) {
   } catch {
     // not compiled yet
   }
-  const out = transformFrames(code, file);
+  const out = transformFrames(code, file, options);
   const source =
     out === null
       ? code

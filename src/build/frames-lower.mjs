@@ -10,8 +10,13 @@ export function seq(exprs) {
   return exprs.length === 1 ? exprs[0] : t.sequenceExpression(exprs);
 }
 
-export function field(name) {
-  return t.memberExpression(t.identifier("$f"), t.identifier(name));
+/**
+ * `$f.name`: a field of the frame. `frame` names the frame's variable in `step`: `$f`, or
+ * `$f1`, `$f2`... for a generator nested in one or more others, so that the outer frame's
+ * fields stay reachable from the inner one's code.
+ */
+export function field(name, frame = "$f") {
+  return t.memberExpression(t.identifier(frame), t.identifier(name));
 }
 
 /** Whether a node has a yield in it, outside nested functions. */
@@ -28,9 +33,16 @@ export function hasYield(node) {
 
 /** Turns statements into the cases of a `step` switch. */
 export class Compiler {
-  constructor(fields, fail) {
+  /**
+   * `modeled`: a kfunc (its entry pays its cost); else a plain generator (no cost, no entry on
+   * the thread's stack). `self`: the generator uses `this` (kept in the field `$this`).
+   */
+  constructor(fields, fail, { frame = "$f", modeled = true, self = false } = {}) {
     this.fields = fields;
     this.fail = fail;
+    this.frame = frame;
+    this.modeled = modeled;
+    this.self = self;
     /** [label, statements] of each case, in order. */
     this.cases = [];
     this.labels = 0;
@@ -42,6 +54,10 @@ export class Compiler {
 
   newLabel() {
     return this.labels++;
+  }
+
+  field(name) {
+    return field(name, this.frame);
   }
 
   /** Starts case `label`; the previous case falls through into it. */
@@ -57,7 +73,7 @@ export class Compiler {
   /** A statement that continues at `label`. */
   goto(label) {
     return t.blockStatement([
-      t.expressionStatement(t.assignmentExpression("=", field("pc"), t.numericLiteral(label))),
+      t.expressionStatement(t.assignmentExpression("=", this.field("pc"), t.numericLiteral(label))),
       t.continueStatement(t.identifier("$d")),
     ]);
   }
@@ -69,13 +85,13 @@ export class Compiler {
   newTemp() {
     const name = `$t${this.temps++}`;
     this.fields.push(name);
-    return field(name);
+    return this.field(name);
   }
 
   /** Case 0: the arguments become fields; then the function's cost is paid (case 1 is the body). */
   compileParams(params) {
     // No `const` here: a lexical declaration in a switch case costs every case a hole check.
-    const a = field("args");
+    const a = this.field("args");
     params.forEach((p, i) => {
       const arg = t.memberExpression(t.cloneNode(a), t.numericLiteral(i), true);
       if (t.isRestElement(p)) {
@@ -99,12 +115,13 @@ export class Compiler {
         );
       } else this.emit(t.expressionStatement(t.assignmentExpression("=", p, arg)));
     });
-    this.emit(t.expressionStatement(t.assignmentExpression("=", field("args"), t.nullLiteral())));
+    this.emit(t.expressionStatement(t.assignmentExpression("=", this.field("args"), t.nullLiteral())));
+    if (!this.modeled) return; // no cost: the body follows in the same case
     const body = this.newLabel();
-    this.emit(t.expressionStatement(t.assignmentExpression("=", field("pc"), t.numericLiteral(body))));
+    this.emit(t.expressionStatement(t.assignmentExpression("=", this.field("pc"), t.numericLiteral(body))));
     this.emit(
       t.ifStatement(
-        t.callExpression(t.identifier("$pay"), [t.identifier("$f")]),
+        t.callExpression(t.identifier("$pay"), [t.identifier(this.frame)]),
         t.returnStatement(t.identifier("$S")),
       ),
     );
@@ -400,14 +417,18 @@ export class Compiler {
   explodeYield(e) {
     const arg = e.argument === null ? t.identifier("undefined") : this.explode(e.argument);
     const next = this.newLabel();
-    this.emit(t.expressionStatement(t.assignmentExpression("=", field("pc"), t.numericLiteral(next))));
+    this.emit(t.expressionStatement(t.assignmentExpression("=", this.field("pc"), t.numericLiteral(next))));
     const v = t.identifier("$v");
     if (e.delegate) {
-      const call = t.assignmentExpression("=", v, t.callExpression(t.identifier("$call"), [t.identifier("$f"), arg]));
+      const call = t.assignmentExpression(
+        "=",
+        v,
+        t.callExpression(t.identifier("$call"), [t.identifier(this.frame), arg]),
+      );
       this.emit(
         t.ifStatement(t.binaryExpression("===", call, t.identifier("$S")), t.returnStatement(t.identifier("$S"))),
       );
-    } else this.emit(t.returnStatement(t.callExpression(t.identifier("$suspend"), [arg, t.identifier("$f")])));
+    } else this.emit(t.returnStatement(t.callExpression(t.identifier("$suspend"), [arg, t.identifier(this.frame)])));
     this.mark(next);
     return t.identifier("$v");
   }
@@ -468,7 +489,7 @@ export class Compiler {
     const ctor = t.classMethod(
       "constructor",
       t.identifier("constructor"),
-      [t.identifier("args")],
+      this.self ? [t.identifier("args"), t.identifier("self")] : [t.identifier("args")],
       t.blockStatement([
         t.expressionStatement(t.callExpression(t.super(), [])),
         ...[
@@ -476,6 +497,7 @@ export class Compiler {
           ["pc", t.numericLiteral(0)],
           ["args", t.identifier("args")],
           ["top", t.nullLiteral()],
+          ...(this.self ? [["$this", t.identifier("self")]] : []),
           ...this.fields.map((f) => [f, t.identifier("undefined")]),
         ].map(([f, v]) =>
           t.expressionStatement(
@@ -497,8 +519,11 @@ export class Compiler {
       t.identifier("step"),
       [t.identifier("$v")],
       t.blockStatement([
-        t.variableDeclaration("const", [t.variableDeclarator(t.identifier("$f"), t.thisExpression())]),
-        t.labeledStatement(t.identifier("$d"), t.forStatement(null, null, null, t.switchStatement(field("pc"), cases))),
+        t.variableDeclaration("const", [t.variableDeclarator(t.identifier(this.frame), t.thisExpression())]),
+        t.labeledStatement(
+          t.identifier("$d"),
+          t.forStatement(null, null, null, t.switchStatement(this.field("pc"), cases)),
+        ),
       ]),
     );
     const rt = (k) => t.objectProperty(t.identifier(k[0]), t.identifier(k[1]));
@@ -509,7 +534,7 @@ export class Compiler {
             rt(["CompiledFrame", "$Frame"]),
             rt(["SUSPEND", "$S"]),
             rt(["suspend", "$suspend"]),
-            rt(["payEntry", "$pay"]),
+            ...(this.modeled ? [rt(["payEntry", "$pay"])] : []),
             rt(["callFrom", "$call"]),
           ]),
           t.identifier("$rt"),

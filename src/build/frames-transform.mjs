@@ -14,6 +14,7 @@
 // rest parameters. Anything else in a body that yields is refused with the file, line and
 // construct named. This file finds the kfuncs, checks them and makes their locals fields;
 // frames-lower.mjs turns the statements into the frame class.
+import { fileURLToPath } from "node:url";
 import babel from "@babel/core";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { Compiler, field, hasYield, seq } from "./frames-lower.mjs";
@@ -25,19 +26,85 @@ const RESERVED = new Set(["pc", "args", "parent", "top", "fn", "step", "next", "
 
 export class FramesTransformError extends Error {}
 
+/** The frame runtime a module with compiled plain generators imports. */
+const RUNTIME = fileURLToPath(new URL("../sim/frames.ts", import.meta.url));
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** Parts of src/ whose generators are no thread's code (iterators, tools): only their kfuncs are compiled. */
+const KFUNCS_ONLY = ["sim", "build", "cli", "explore", "explain", "views", "trace", "web"].map(
+  (d) => `${ROOT}src/${d}/`,
+);
+
 /**
- * Compiles the kfuncs of one module; returns the new code and its source map, or null when
- * the module has none. `filename` names the file in errors and in the source map.
+ * How a file is compiled: null (left alone: a dependency), or transformFrames' options. The
+ * model's own code (src/, examples/) is compiled strictly, every generator of it that runs
+ * on a thread included; a file of the user's (a scenario file, a test) has what can be
+ * compiled compiled, and any generator the transform refuses stays a generator (run through
+ * an IteratorFrame).
  */
-export function transformFrames(code, filename) {
-  if (!code.includes("kfunc(")) return null;
+export function compileOptions(file) {
+  if (file.includes("/node_modules/")) return null;
+  if (KFUNCS_ONLY.some((d) => file.startsWith(d))) return { plain: false };
+  return { plain: true, strict: file.startsWith(`${ROOT}src/`) || file.startsWith(`${ROOT}examples/`) };
+}
+
+/** What may be in a module that has a generator to compile (a cheap test before parsing). */
+const MAY_HAVE_GENERATOR = /\bkfunc\(|\bfunction\s*\*|\*\s*\[?[A-Za-z_$][\w$.]*\]?\s*\(/;
+
+/**
+ * Compiles the generators of one module; returns the new code and its source map, or null
+ * when the module has none. `filename` names the file in errors and in the source map.
+ * Options: `plain` — compile plain generator functions and methods too (not only kfuncs);
+ * `strict` — refuse (throw) a generator that cannot be compiled, else leave it a generator
+ * (the model's own code is strict; a user's scenario file is not); `runtime` — the module the
+ * compiled plain generators import the frame runtime from (null: `$rt` is in scope).
+ */
+export function transformFrames(code, filename, { plain = false, strict = true, runtime = RUNTIME } = {}) {
+  if (!(plain ? MAY_HAVE_GENERATOR.test(code) : code.includes("kfunc("))) return null;
   let found = 0;
+  let usesRuntime = false;
+  let program = null;
+  const compileOne = (compile) => {
+    try {
+      compile();
+      found++;
+    } catch (err) {
+      if (strict || !(err instanceof FramesTransformError)) throw err;
+    }
+  };
   const plugin = () => ({
     visitor: {
-      CallExpression(path) {
-        if (!isKfuncCall(path.node)) return;
-        found++;
-        compileKfunc(path);
+      Program: {
+        enter(path) {
+          program = path;
+        },
+        exit(path) {
+          if (!usesRuntime || runtime === null) return;
+          const decl = t.importDeclaration(
+            [t.importSpecifier(t.identifier("$rt"), t.identifier("frameRuntime"))],
+            t.stringLiteral(runtime),
+          );
+          const body = path.get("body");
+          const lastImport = body.filter((p) => p.isImportDeclaration()).pop();
+          if (lastImport === undefined) path.unshiftContainer("body", decl);
+          else lastImport.insertAfter(decl);
+        },
+      },
+      // Inner generators first (on exit): an outer one then sees them as plain functions.
+      CallExpression: {
+        exit(path) {
+          if (!isKfuncCall(path.node)) return;
+          compileOne(() => compileKfunc(path));
+        },
+      },
+      Function: {
+        exit(path) {
+          if (!plain || !path.node.generator || isKfuncArgument(path)) return;
+          compileOne(() => {
+            compilePlain(path, program);
+            usesRuntime = true;
+          });
+        },
       },
     },
   });
@@ -61,6 +128,13 @@ export function transformFrames(code, filename) {
   }
   if (found === 0 || out === null) return null;
   return { code: out.code, map: out.map };
+}
+
+/** Whether a generator function is the one a kfunc call wraps (compiled as a kfunc). */
+function isKfuncArgument(path) {
+  let p = path.parentPath;
+  if (p.isCallExpression() && t.isIdentifier(p.node.callee, { name: "__name" })) p = p.parentPath;
+  return p.isCallExpression() && isKfuncCall(p.node) && generatorOf(p.node.arguments[0]) !== null;
 }
 
 function isKfuncCall(node) {
@@ -104,9 +178,9 @@ function sourceLine(code, loc) {
 }
 
 function refuse(node, fnName, what) {
-  const err = new FramesTransformError(`kfunc ${fnName}: cannot compile ${what}`);
+  const err = new FramesTransformError(`${fnName}: cannot compile ${what}`);
   // Babel rewrites the message of an error thrown in a plugin: the parts are kept apart.
-  err.what = `kfunc ${fnName}: cannot compile ${what}`;
+  err.what = `${fnName}: cannot compile ${what}`;
   err.loc = node?.loc?.start;
   throw err;
 }
@@ -116,13 +190,14 @@ function compileKfunc(path) {
   const { path: at, name } = generatorOf(path.node.arguments[0]);
   const original = t.cloneNode(path.node.arguments[0], true, false);
   const fnPath = path.get(at);
-  const fail = (node, what) => refuse(node, name, what);
-  checkSubset(fnPath, fail);
+  const fail = (node, what) => refuse(node, `kfunc ${name}`, what);
+  const frame = frameVar(fnPath);
+  checkSubset(fnPath, fail, false);
   // Inside the body its own name is the generator itself (not the kfunc): the factory's `$self`.
   fnPath.scope.rename(fnPath.node.id.name, "$self");
-  const fields = localsToFields(fnPath);
+  const fields = localsToFields(fnPath, frame);
   const [params, ...body] = fnPath.node.body.body;
-  const c = new Compiler(fields, fail);
+  const c = new Compiler(fields, fail, { frame });
   c.compileParams(params.expression.left.elements);
   c.lowerAll(body);
   const klass = c.frameClass(name);
@@ -134,8 +209,27 @@ function compileKfunc(path) {
   path.skip();
 }
 
-/** Refuses what the transform does not handle, before anything changes. */
-function checkSubset(fnPath, fail) {
+/**
+ * The variable of a frame in its `step`: `$f`, or `$f1`, `$f2`... inside one or more
+ * generators (compiled after it), whose own frames' fields its code may name.
+ */
+function frameVar(fnPath) {
+  let depth = 0;
+  for (let p = fnPath.parentPath; p !== null; p = p.parentPath) if (p.isFunction() && p.node.generator) depth++;
+  return depth === 0 ? "$f" : `$f${depth}`;
+}
+
+/** Whether `this` at `p` is the generator's own (directly, or through arrow functions). */
+function ownThis(p, fnPath) {
+  for (let f = p.getFunctionParent(); f !== null; f = f.parentPath.getFunctionParent()) {
+    if (f === fnPath) return true;
+    if (!f.isArrowFunctionExpression()) return false;
+  }
+  return false;
+}
+
+/** Refuses what the transform does not handle, before anything changes; `self`: `this` is allowed. */
+function checkSubset(fnPath, fail, self) {
   fnPath.traverse({
     Function(p) {
       if (p.isArrowFunctionExpression()) return;
@@ -143,8 +237,13 @@ function checkSubset(fnPath, fail) {
       p.skip();
     },
     ThisExpression(p) {
-      if (p.getFunctionParent() === fnPath || p.getFunctionParent()?.isArrowFunctionExpression())
-        fail(p.node, "`this`");
+      if (!self && ownThis(p, fnPath)) fail(p.node, "`this`");
+    },
+    Super(p) {
+      fail(p.node, "`super`");
+    },
+    MetaProperty(p) {
+      fail(p.node, `\`${p.node.meta.name}.${p.node.property.name}\``);
     },
     Identifier(p) {
       if (p.node.name === "arguments" && p.isReferencedIdentifier()) fail(p.node, "`arguments`");
@@ -169,7 +268,7 @@ function checkSubset(fnPath, fail) {
  * declarations to assignments. Nested arrow functions keep their own locals and see the
  * generator's through `$f`. Returns the field names.
  */
-function localsToFields(fnPath) {
+function localsToFields(fnPath, frame) {
   const fields = [];
   const used = new Set();
   const fieldOf = new Map();
@@ -179,6 +278,8 @@ function localsToFields(fnPath) {
     scopes.add(scope);
     for (const [n, b] of Object.entries(scope.bindings)) {
       if (b.kind === "local") continue; // the function expression's own name
+      // A catch clause's parameter: the try has no yield in it (else refused), it stays a local.
+      if (b.path.isCatchClause()) continue;
       let f = RESERVED.has(n) ? `${n}$` : n;
       for (let i = 2; used.has(f); i++) f = `${n}$${i}`;
       used.add(f);
@@ -234,9 +335,114 @@ function localsToFields(fnPath) {
         !parent.computed
       )
         return;
-      p.replaceWith(field(n.slice(3)));
+      p.replaceWith(field(n.slice(3), frame));
       p.skip();
     },
   });
   return fields;
+}
+
+let plainCount = 0;
+
+/** The name a plain generator's frame class takes (what a stack trace shows). */
+function plainName(path) {
+  const n = path.node;
+  if (n.id) return n.id.name;
+  if ((path.isObjectMethod() || path.isClassMethod()) && !n.computed && t.isIdentifier(n.key)) return n.key.name;
+  if (path.parentPath.isVariableDeclarator() && t.isIdentifier(path.parent.id)) return path.parent.id.name;
+  return "generator";
+}
+
+/**
+ * Whether the generator can be compiled at the module's top level: it names no binding of
+ * a scope between it and the module (the locals of an enclosing function, say).
+ */
+function atTopLevel(path, program) {
+  const inside = (p) => p.isDescendant(path);
+  for (let s = path.scope.parent; s !== program.scope; s = s.parent)
+    for (const b of Object.values(s.bindings))
+      if (b.referencePaths.some(inside) || b.constantViolations.some(inside)) return false;
+  return true;
+}
+
+/**
+ * Compiles a generator function or method that is not a kfunc (a helper, a thread function,
+ * a user program, a method of Libc) into a frame class with no cost and no entry on the
+ * thread's stack; the function itself becomes a plain function (same name, same `this`)
+ * that makes a frame. At the module's top level the class is made at the first call; a
+ * generator nested in a function gets its class where it is evaluated (it may name the
+ * enclosing function's locals).
+ */
+function compilePlain(path, program) {
+  const node = path.node;
+  const name = plainName(path);
+  const what = path.isClassMethod() || path.isObjectMethod() ? "generator method" : "generator";
+  const fail = (n, w) => refuse(n, `${what} ${name}`, w);
+  if (node.async) fail(node, "an async generator");
+  if (path.isFunctionExpression() && node.id !== null && path.scope.getBinding(node.id.name)?.referenced)
+    fail(node, "a generator function expression that names itself");
+  const top = atTopLevel(path, program);
+  // A declaration or a class's method inside a function: its class is made at the start of
+  // the block it is in (before anything there can call it).
+  const block =
+    top || !(path.isFunctionDeclaration() || path.isClassMethod()) ? null : path.getStatementParent().parentPath;
+  if (block !== null && !block.isBlockStatement())
+    fail(node, `a ${path.isClassMethod() ? "generator method of a class" : "generator function declared"} here`);
+  const frame = frameVar(path);
+  checkSubset(path, fail, true);
+  let self = false;
+  path.traverse({
+    ThisExpression(p) {
+      if (!ownThis(p, path)) return;
+      self = true;
+      p.replaceWith(field("$this", frame));
+    },
+  });
+  const fields = localsToFields(path, frame);
+  const [params, ...body] = node.body.body;
+  const c = new Compiler(fields, fail, { frame, modeled: false, self });
+  c.compileParams(params.expression.left.elements);
+  c.lowerAll(body);
+  const factory = t.functionExpression(null, [], c.frameClass(t.isValidIdentifier(name) ? name : "generator"));
+  const n = plainCount++;
+  const args = t.identifier("$a");
+  const make = (klass) =>
+    t.blockStatement([
+      t.returnStatement(t.newExpression(klass, self ? [t.cloneNode(args), t.thisExpression()] : [t.cloneNode(args)])),
+    ]);
+  node.generator = false;
+  node.params = [t.restElement(t.cloneNode(args))];
+  if (top) {
+    // var $frames$N; function $frames$mkN() {...}: hoisted, so a call before them works.
+    const cls = t.identifier(`$frames$C${n}`);
+    const mk = t.identifier(`$frames$mk${n}`);
+    program.pushContainer("body", [
+      t.variableDeclaration("var", [t.variableDeclarator(cls)]),
+      t.functionDeclaration(mk, [], factory.body),
+    ]);
+    node.body = make(t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), [])));
+    return;
+  }
+  if (block !== null) {
+    const cls = t.identifier(`$frames$C${n}`);
+    block.unshiftContainer(
+      "body",
+      t.variableDeclaration("const", [t.variableDeclarator(cls, t.callExpression(factory, []))]),
+    );
+    node.body = make(t.cloneNode(cls));
+    return;
+  }
+  // (function ($C) { return function name(...$a) { return new $C($a, this); }; })(factory())
+  const C = t.identifier("$C");
+  const wrapper = t.functionExpression(
+    t.isValidIdentifier(name) && name !== "$C" ? t.identifier(name) : null,
+    node.params,
+    make(t.cloneNode(C)),
+  );
+  const expr = t.callExpression(t.functionExpression(null, [C], t.blockStatement([t.returnStatement(wrapper)])), [
+    t.callExpression(factory, []),
+  ]);
+  if (path.isObjectMethod()) path.replaceWith(t.objectProperty(node.key, expr, node.computed));
+  else path.replaceWith(expr);
+  path.skip();
 }

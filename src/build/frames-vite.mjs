@@ -1,6 +1,6 @@
 // The frames transform as a Vite (and vitest) plugin: after Vite has stripped the types, each
 // module's kfuncs are compiled into frame classes (frames-transform.mjs).
-import { transformFrames } from "./frames-transform.mjs";
+import { compileOptions, transformFrames } from "./frames-transform.mjs";
 import { runtimeName } from "./runtime.mjs";
 
 /** The plugins TASKLAB_RUNTIME asks for: the frames transform, or none (generators). */
@@ -14,8 +14,10 @@ function framesPlugin() {
     enforce: "post",
     transform(code, id) {
       const file = id.split("?")[0];
-      if (!/\.[cm]?[jt]s$/.test(file) || file.includes("/node_modules/")) return null;
-      const out = transformFrames(code, file);
+      if (!/\.[cm]?[jt]s$/.test(file)) return null;
+      const options = compileOptions(file);
+      if (options === null) return null;
+      const out = transformFrames(code, file, options);
       return out === null ? null : { code: out.code, map: out.map };
     },
   };

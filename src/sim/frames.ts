@@ -80,8 +80,10 @@ export abstract class CallIterator<R> implements Iterator<Step, R, unknown> {
 }
 
 /**
- * A compiled modeled function's call: its arguments until the body starts, then its locals
- * (fields of the generated subclass). The generated constructor assigns every field, these
+ * A compiled function's call: a modeled function's (a kfunc's, a kleaf's: `fn` is its id)
+ * or a plain generator's (a helper, a thread function, a user program: `fn` is -1, no cost,
+ * nothing on the thread's stack of modeled calls). Its arguments until the body starts, then
+ * its locals (fields of the generated subclass). The generated constructor assigns every field, these
  * included, in one order: a base constructor shared by ~175 classes would see as many
  * object shapes and make every call's stores megamorphic.
  */
@@ -94,7 +96,7 @@ export abstract class CompiledFrame extends CallIterator<unknown> implements Res
   /** The call's arguments, until the body has bound its parameters. */
   declare args: unknown[] | null;
   /** While this frame runs as an iterator (a generator called it): the innermost frame of its chain. */
-  declare private top: Resumable | null;
+  declare top: Resumable | null;
 
   abstract step(v: unknown): unknown;
 
@@ -110,11 +112,15 @@ export abstract class CompiledFrame extends CallIterator<unknown> implements Res
     }
     return { value: r, done: true };
   }
-
 }
+// A plain generator's frame is no modeled function; a modeled one's class overrides this.
+Object.defineProperty(CompiledFrame.prototype, "fn", { value: -1, writable: false });
 
-/** A generator (or any iterator) called from frame code, while it is suspended. */
-class IteratorFrame implements Resumable {
+/**
+ * A generator (or any iterator) called from frame code, while it is suspended: what a
+ * program handed to the library as a plain generator function (not compiled) runs in.
+ */
+export class IteratorFrame implements Resumable {
   readonly fn = -1;
   constructor(
     private readonly it: Iterator<Step, unknown, unknown>,
@@ -127,8 +133,12 @@ class IteratorFrame implements Resumable {
   }
 }
 
-/** Enters a compiled frame: pushes it on the running thread's stack, tells the observers, runs it. */
+/**
+ * Enters a compiled frame: a modeled function's goes on the running thread's stack and the
+ * observers are told; then it runs.
+ */
 function enter(f: CompiledFrame): unknown {
+  if (f.fn < 0) return f.step(undefined);
   const e = activeEngine();
   const t = e.running;
   t.fnStack.push(f.fn);

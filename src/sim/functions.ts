@@ -8,8 +8,8 @@
  * clock advances and another CPU may run), runs the body and pops the frame.
  */
 import { activeEngine, type KGen } from "./engine.js";
+import { CompiledFrame, callFrom, type FrameFactory, frameRuntime, payEntry, SUSPEND } from "./frames.js";
 import { InputError, suggest } from "./suggest.js";
-import { CallIterator, type FrameFactory, frameRuntime } from "./frames.js";
 
 const names: string[] = [];
 const ids = new Map<string, number>();
@@ -185,36 +185,35 @@ class Frame<A extends unknown[], R> {
  */
 export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args: A) => KGen<R> {
   const id = define("kleaf", body as (...args: never[]) => unknown);
-  return modeled(body.name, (...args: A) => new Leaf<A, R>(id, body, args) as unknown as KGen<R>);
+  // A class of its own per function, as a compiled kfunc has: its id is on the prototype.
+  const C = class extends Leaf {};
+  Object.defineProperty(C.prototype, "fn", { value: id });
+  return modeled(body.name, (...args: A) => new C(body as (...a: unknown[]) => unknown, args) as unknown as KGen<R>);
 }
 
-/** One call of a kleaf function: at most two resumes, the cost's and the body's. */
-class Leaf<A extends unknown[], R> extends CallIterator<R> {
-  private entered = false;
+/**
+ * One call of a kleaf function: a frame (the same under both runtimes) whose entry pushes
+ * it and tells the observers (the runtime's `enter`), then pays the cost (yielding it unless
+ * it can be spent at once), then runs the body; its return pops it.
+ */
+class Leaf extends CompiledFrame {
   constructor(
-    private readonly id: number,
-    private readonly body: (...args: A) => R,
-    private readonly args: A,
+    private readonly body: (...args: unknown[]) => unknown,
+    args: unknown[],
   ) {
     super();
+    this.parent = null;
+    this.pc = 0;
+    this.args = args;
+    this.top = null;
   }
 
-  next(): IteratorResult<number, R> {
-    const e = activeEngine();
-    const t = e.running;
-    if (!this.entered) {
-      this.entered = true;
-      t.fnStack.push(this.id);
-      t.entryStack.push(e.runningCpu.clock);
-      e.onEnter?.(t, this.id, this.args);
-      const cost = e.costOf(this.id);
-      if (!e.advance(cost)) return { value: cost, done: false };
+  step(): unknown {
+    if (this.pc === 0) {
+      this.pc = 1;
+      if (payEntry(this)) return SUSPEND;
     }
-    const value = this.body(...this.args);
-    e.onExit?.(t, this.id, value);
-    t.fnStack.pop();
-    t.entryStack.pop();
-    return { value, done: true };
+    return this.body(...(this.args as unknown[]));
   }
 }
 
@@ -225,16 +224,41 @@ const kfuncs = new WeakSet<object>();
  * Calls a generator function that is not a modeled kernel function (a scenario's thread
  * function, say) with a frame of its own name, so it shows in backtraces.
  */
-export function* kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threadfn"): KGen<R> {
-  if (kfuncs.has(fn)) return yield* fn(arg);
-  const e = activeEngine();
-  const t = e.running;
-  t.fnStack.push(functionId(fn.name || anonymous));
-  t.entryStack.push(e.runningCpu.clock);
-  const r = yield* fn(arg);
-  t.fnStack.pop();
-  t.entryStack.pop();
-  return r;
+export function kcall<A, R>(fn: (arg: A) => KGen<R>, arg: A, anonymous = "threadfn"): KGen<R> {
+  if (kfuncs.has(fn)) return fn(arg);
+  return new Kcall(functionId(fn.name || anonymous), fn(arg)) as unknown as KGen<R>;
+}
+
+/**
+ * A kcall: a frame (under both runtimes) that puts the function's name on the thread's stack
+ * of modeled calls, calls it, and takes the name off when it returns. No cost, no observers.
+ */
+class Kcall extends CompiledFrame {
+  constructor(
+    private readonly id: number,
+    private readonly call: KGen<unknown>,
+  ) {
+    super();
+    this.parent = null;
+    this.pc = 0;
+    this.args = null;
+    this.top = null;
+  }
+
+  step(v: unknown): unknown {
+    const e = activeEngine();
+    const t = e.running;
+    if (this.pc === 0) {
+      this.pc = 1;
+      t.fnStack.push(this.id);
+      t.entryStack.push(e.runningCpu.clock);
+      v = callFrom(this, this.call);
+      if (v === SUSPEND) return SUSPEND;
+    }
+    t.fnStack.pop();
+    t.entryStack.pop();
+    return v;
+  }
 }
 
 /**

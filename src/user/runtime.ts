@@ -259,6 +259,15 @@ function* program_bug(p: task_struct, why: string): KGen<never> {
   throw new Error("do_group_exit returned");
 }
 
+/** Runs the program up to its next request: what it yielded or returned, or why it threw. */
+function program_next(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp, unknown> | string {
+  try {
+    return gen.next(input);
+  } catch (err) {
+    return `program threw: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 /**
  * The CPU in user mode for task p: runs the program between requests, carries each
  * request out (or answers it from the replay log), and goes through exit_to_user_mode
@@ -270,11 +279,9 @@ export function* run_user(p: task_struct): KGen<never> {
     if (st.gen === null) st.gen = st.entry.fn(new User(st.entry.stack_top, st.entry.tp), st.entry.arg as never);
     const live = st.replay === 0;
     if (live) yield* user_time(p, activeEngine().costOfName(USER_STEP));
-    let r: IteratorResult<UserOp, unknown>;
-    try {
-      r = st.gen.next(st.input);
-    } catch (err) {
-      yield* program_bug(p, `program threw: ${err instanceof Error ? err.message : String(err)}`);
+    const r = program_next(st.gen, st.input);
+    if (typeof r === "string") {
+      yield* program_bug(p, r);
       continue;
     }
     if (r.done) {

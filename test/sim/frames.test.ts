@@ -12,18 +12,21 @@ import { transformFrames } from "../../src/build/frames-transform.mjs";
 import { kcall, kfunc, msleep, traceText } from "../../src/index.js";
 import { runScenario } from "../../src/run.js";
 import type { KGen } from "../../src/sim/engine.js";
-import { CompiledFrame } from "../../src/sim/frames.js";
+import { CompiledFrame, frameRuntime } from "../../src/sim/frames.js";
 import { findFunctionId, functionSource, kleaf } from "../../src/sim/functions.js";
 
 type Make = (...lib: unknown[]) => Record<string, (...a: unknown[]) => KGen<unknown>>;
 const LIB = { kfunc, kleaf, kcall, msleep };
 
-/** The sample's `make` as written, and as compiled. */
-function both(src: string): { plain: Make; frames: Make; code: string } {
+/**
+ * The sample's `make` as written, and as compiled (`plainToo`: its plain generators too, the
+ * frame runtime then in scope as `$rt`).
+ */
+function both(src: string, plainToo = false): { plain: Make; frames: Make; code: string } {
   const module = `function make(${Object.keys(LIB).join(", ")}) {\n${src}\n}`;
-  const out = transformFrames(module, "sample.js");
+  const out = transformFrames(module, "sample.js", { plain: plainToo, runtime: null });
   if (out === null) throw new Error("nothing compiled");
-  const load = (code: string) => new Function(`${code}\nreturn make;`)() as Make;
+  const load = (code: string) => new Function("$rt", `${code}\nreturn make;`)(frameRuntime) as Make;
   return { plain: load(module), frames: load(out.code), code: out.code };
 }
 
@@ -44,8 +47,8 @@ function run(make: Make, entry: string, args: () => unknown[]) {
   return { result, steps: r.machine.engine.steps, trace: traceText(r), stop: r.stop };
 }
 
-function expectSame(src: string, entry: string, args: () => unknown[], result: unknown) {
-  const { plain, frames } = both(src);
+function expectSame(src: string, entry: string, args: () => unknown[], result: unknown, plainToo = false) {
+  const { plain, frames } = both(src, plainToo);
   const a = run(plain, entry, args);
   const b = run(frames, entry, args);
   expect(a.result).toEqual(result);
@@ -162,6 +165,36 @@ describe("frames: compiled kfuncs run as their generators do", () => {
     );
   });
 
+  it("plain generators too: helpers, methods with `this`, object methods, nested ones that name outer locals", () => {
+    expectSame(
+      `function* helper(x) { yield 7; return x + 1; }
+       class Counter {
+         constructor() { this.n = 0; }
+         *bump(by) { yield* msleep(1); this.n += by; return this.n; }
+         *twice(by) { const a = yield* this.bump(by); const f = () => this.n; return a + (yield* this.bump(by)) + f(); }
+       }
+       const obj = { *gen(x) { return (yield* helper(x)) * 2; } };
+       function outer(k) {
+         let seen = 0;
+         return function* inner(x) { seen += yield* helper(x); return seen + k; };
+       }
+       const f_top = kfunc(function* f_top(x) {
+         const c = new Counter();
+         const a = yield* c.twice(x);
+         const b = yield* obj.gen(a);
+         const g = outer(100);
+         const d = yield* g(b);
+         const e = yield* kcall(function* (v) { return (yield* g(v)) + 1; }, 1);
+         return [a, b, d, e];
+       });
+       return { f_top };`,
+      "f_top",
+      () => [2],
+      [10, 22, 123, 126],
+      true,
+    );
+  });
+
   it("a compiled kfunc is a frame, registered under the name the transform gives, with its source text", () => {
     const { frames, code } = both(
       `const f_named = kfunc(function* f_named(x) { yield 1; return x; }); return { f_named };`,
@@ -195,6 +228,17 @@ describe("frames transform: what it refuses", () => {
     expect(refuse("  x.y = (yield 1) ? yield* g() : 0, x?.z(yield 2);")).toThrow(
       "/src/bad.js:2:37: kfunc f_bad: cannot compile a yield inside OptionalCallExpression",
     );
+  });
+
+  it("a plain generator it cannot compile: refused in the model's code, left a generator in a user's file", () => {
+    const src =
+      "export function* g(x) {\n  try { yield 1; } finally { x.done = true; }\n}\nexport function* h() { yield 2; }";
+    expect(() => transformFrames(src, "/src/g.js", { plain: true, strict: true })).toThrow(
+      "/src/g.js:2:3: generator g: cannot compile a try statement with a yield inside",
+    );
+    const code = transformFrames(src, "/home/u/g.js", { plain: true, strict: false })?.code ?? "";
+    expect(code).toContain("function* g(x)");
+    expect(code).toContain("function h(...$a)");
   });
 
   it("leaves a module without kfuncs alone", () => {
