@@ -219,10 +219,8 @@ export class Compiler {
         t.assignmentExpression(
           "=",
           it,
-          t.callExpression(
-            t.memberExpression(right, t.memberExpression(t.identifier("Symbol"), t.identifier("iterator")), true),
-            [],
-          ),
+          // $rt.iterate: an array's cursor is data (a snapshot copies it), a native iterator is not.
+          t.callExpression(t.memberExpression(t.identifier("$rt"), t.identifier("iterate")), [right]),
         ),
       ),
     );

@@ -48,14 +48,32 @@ interface Shape {
   readonly fix: Fixup;
 }
 
+/** By prototype: a class's fields that are caches, not state (the hash leaves them out). */
+const caches = new WeakMap<object, ReadonlySet<string>>();
+
+/** Declares fields of `cls` that are caches (derived, shared or lazily filled): no part of a state hash. */
+export function cacheFields(cls: { prototype: object }, ...fields: string[]): void {
+  caches.set(cls.prototype, new Set(fields));
+}
+
 /** Shapes by prototype, then by number of keys (code, not state: shared by every copy). */
 const shapes = new Map<object | null, Map<number, Shape[]>>();
 
 const GeneratorPrototype = Object.getPrototypeOf(function* () {}.prototype);
+/** The engine's own iterators, whose position is internal (no field says it). */
+const nativeIterators = new Map<object, string>([
+  [Object.getPrototypeOf([][Symbol.iterator]()), "an Array Iterator"],
+  [Object.getPrototypeOf(new Map()[Symbol.iterator]()), "a Map Iterator"],
+  [Object.getPrototypeOf(new Set()[Symbol.iterator]()), "a Set Iterator"],
+  [Object.getPrototypeOf(""[Symbol.iterator]()), "a String Iterator"],
+]);
 
 /** Why an object is not copyable, or null when it is. */
 function refusal(o: object, proto: object | null): string | null {
-  if (proto !== null && Object.getPrototypeOf(proto) === GeneratorPrototype) return "a generator";
+  if (proto === null) return null;
+  if (Object.getPrototypeOf(proto) === GeneratorPrototype) return "a generator";
+  const native = nativeIterators.get(proto);
+  if (native !== undefined) return native;
   if (o instanceof WeakMap) return "a WeakMap";
   if (o instanceof WeakSet) return "a WeakSet";
   if (o instanceof Promise) return "a promise";
@@ -299,7 +317,8 @@ export class Hasher {
       }
       const why = refusal(o, proto);
       if (why !== null) throw new NotCopyable(o, why);
-      const keys = Object.keys(o);
+      const skip = proto === null ? undefined : caches.get(proto);
+      const keys = skip === undefined ? Object.keys(o) : Object.keys(o).filter((k) => !skip.has(k));
       this.word(keys.length);
       for (const k of keys) {
         this.string(k);

@@ -11,6 +11,7 @@
  * order stays a global time order.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
+import { cacheFields } from "./copy.js";
 import { functionCount, functionName } from "./functions.js";
 import { IndexedHeap } from "./heap.js";
 import { InputError, shownValue } from "./suggest.js";
@@ -674,3 +675,7 @@ export class Engine {
     this.panic(`Kernel panic - not syncing: ${msg}`, []);
   }
 }
+
+// The cost tables are caches (costById is shared by every engine of the same costs), and
+// readyCpus a scratch array: none is part of a machine's state.
+cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates");

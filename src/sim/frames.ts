@@ -185,8 +185,24 @@ export function callFrom(parent: Resumable, callee: unknown): unknown {
   return r.done ? r.value : suspend(r.value, new IteratorFrame(it, parent));
 }
 
+/** A for-of's cursor over an array, kept in a frame across a yield: plain data, unlike an Array Iterator. */
+class ArrayCursor implements Iterator<unknown> {
+  private i = 0;
+  constructor(private readonly a: readonly unknown[]) {}
+
+  next(): IteratorResult<unknown> {
+    // As an Array Iterator does: the length is read at each step.
+    return this.i < this.a.length ? { value: this.a[this.i++], done: false } : { value: undefined, done: true };
+  }
+}
+
+/** for-of in compiled code: an array is walked by a cursor (copyable), anything else by its own iterator. */
+function iterate(x: Iterable<unknown>): Iterator<unknown> {
+  return Array.isArray(x) ? new ArrayCursor(x) : x[Symbol.iterator]();
+}
+
 /** What a compiled kfunc module hands the transform's class factory. */
-export const frameRuntime = { CompiledFrame, SUSPEND, suspend, payEntry, callFrom };
+export const frameRuntime = { CompiledFrame, SUSPEND, suspend, payEntry, callFrom, iterate };
 export type FrameRuntime = typeof frameRuntime;
 /**
  * The transform's output for one kfunc: given the runtime and the original generator (what
