@@ -5,7 +5,7 @@
  * What may hang off a machine: primitives; plain objects, arrays, Maps, Sets and typed
  * arrays; instances of classes (frames included), copied field by field with their
  * prototype; functions, which are code and are shared (so none may capture a machine's
- * objects: timers keep `{fn, arg}`); and frozen objects, which are shared too (the static
+ * objects: timers keep `{fn, arg}`); and frozen plain objects and arrays, which are shared too (the static
  * tables: sched classes, era profiles, costs). Anything else (a generator, a WeakMap, a
  * promise) cannot be copied: `NotCopyable` names it.
  *
@@ -108,6 +108,7 @@ function makeShape(proto: object | null, keys: readonly string[]): Shape {
   return { keys, shell: shell as Shell, fix: fix as Fixup };
 }
 
+/** The shape of `o` (made the first time; an object that is not data is refused then). */
 function shapeOf(o: object, proto: object | null): Shape {
   const keys = Object.keys(o);
   let byCount = shapes.get(proto);
@@ -115,6 +116,8 @@ function shapeOf(o: object, proto: object | null): Shape {
   let list = byCount.get(keys.length);
   if (list === undefined) byCount.set(keys.length, (list = []));
   for (const s of list) if (sameKeys(s.keys, keys)) return s;
+  const why = refusal(o, proto);
+  if (why !== null) throw new NotCopyable(o, why);
   const s = makeShape(proto, keys);
   list.push(s);
   return s;
@@ -123,7 +126,7 @@ function shapeOf(o: object, proto: object | null): Shape {
 /** One deep copy: the originals' copies, and the objects whose fields are still to point at copies. */
 export class Copier {
   private readonly copies = new Map<object, object>();
-  private readonly todo: object[] = [];
+  private readonly todo: (object | Shape | null)[] = [];
 
   /** Records `copy` as the copy of `o` (a CustomCopy calls this before anything else). */
   made<T extends object>(o: T, copy: T): T {
@@ -142,34 +145,42 @@ export class Copier {
   copy<T extends object>(root: T): T {
     const r = this.ref(root);
     const todo = this.todo;
+    // Triples: the original, its shell, and its shape (null: an array, a Map or a Set).
     while (todo.length > 0) {
+      const shape = todo.pop() as Shape | null;
       const n = todo.pop() as object;
       const o = todo.pop() as object;
-      this.fill(o, n);
+      if (shape !== null) shape.fix(o, n, this);
+      else this.fillContainer(o, n);
     }
     return r;
   }
 
   private shell(o: object): object {
-    if (Object.isFrozen(o)) return this.made(o, o);
-    const proto = Object.getPrototypeOf(o) as object | null;
     let n: object;
-    if (Array.isArray(o)) n = o.slice();
-    else if (ArrayBuffer.isView(o)) return this.made(o, (o as unknown as Uint8Array).slice());
-    else if (o instanceof Map) n = new Map();
-    else if (o instanceof Set) n = new Set();
-    else if (proto !== null && COPY in proto) return (o as unknown as CustomCopy)[COPY](this);
-    else {
-      const why = refusal(o, proto);
-      if (why !== null) throw new NotCopyable(o, why);
-      n = shapeOf(o, proto).shell(o);
+    let shape: Shape | null = null;
+    if (Array.isArray(o)) {
+      if (Object.isFrozen(o)) return this.made(o, o);
+      n = o.slice();
+    } else {
+      const proto = Object.getPrototypeOf(o) as object | null;
+      // Only plain objects are frozen (static tables): a class instance is not checked.
+      if (proto === Object.prototype && Object.isFrozen(o)) return this.made(o, o);
+      if (ArrayBuffer.isView(o)) return this.made(o, (o as unknown as Uint8Array).slice());
+      if (o instanceof Map) n = new Map();
+      else if (o instanceof Set) n = new Set();
+      else if (proto !== null && COPY in proto) return (o as unknown as CustomCopy)[COPY](this);
+      else {
+        shape = shapeOf(o, proto);
+        n = shape.shell(o);
+      }
     }
     this.copies.set(o, n);
-    this.todo.push(o, n);
+    this.todo.push(o, n, shape);
     return n;
   }
 
-  private fill(o: object, n: object): void {
+  private fillContainer(o: object, n: object): void {
     if (Array.isArray(o)) {
       const a = n as unknown[];
       for (let i = 0; i < o.length; i++) {
@@ -179,10 +190,10 @@ export class Copier {
     } else if (o instanceof Map) {
       const m = n as Map<unknown, unknown>;
       for (const [k, v] of o) m.set(this.value(k), this.value(v));
-    } else if (o instanceof Set) {
+    } else {
       const s = n as Set<unknown>;
-      for (const v of o) s.add(this.value(v));
-    } else shapeOf(o, Object.getPrototypeOf(o)).fix(o, n, this);
+      for (const v of o as Set<unknown>) s.add(this.value(v));
+    }
   }
 
   /** A value's copy: primitives and functions are themselves. */
