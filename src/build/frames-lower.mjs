@@ -214,16 +214,8 @@ export class Compiler {
     if (s.await) this.fail(s, "for await");
     const it = this.newTemp();
     const right = this.explode(s.right);
-    this.emit(
-      t.expressionStatement(
-        t.assignmentExpression(
-          "=",
-          it,
-          // $rt.iterate: an array's cursor is data (a snapshot copies it), a native iterator is not.
-          t.callExpression(t.memberExpression(t.identifier("$rt"), t.identifier("iterate")), [right]),
-        ),
-      ),
-    );
+    // $iter: an array's iterator is a frame runtime object (data, copied with the frame).
+    this.emit(t.expressionStatement(t.assignmentExpression("=", it, t.callExpression(t.identifier("$iter"), [right]))));
     const top = this.newLabel();
     const end = this.newLabel();
     this.mark(top);
@@ -534,6 +526,7 @@ export class Compiler {
             rt(["suspend", "$suspend"]),
             ...(this.modeled ? [rt(["payEntry", "$pay"])] : []),
             rt(["callFrom", "$call"]),
+            rt(["iterate", "$iter"]),
           ]),
           t.identifier("$rt"),
         ),

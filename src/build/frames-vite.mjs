@@ -3,7 +3,7 @@
 import { compileOptions, transformFrames } from "./frames-transform.mjs";
 import { runtimeName } from "./runtime.mjs";
 
-/** The plugins TASKLAB_RUNTIME asks for: the frames transform, or none (generators). */
+/** The plugins TASKLAB_RUNTIME asks for: the frames transform (the default), or none (generators). */
 export function runtimePlugins() {
   return runtimeName() === "frames" ? [framesPlugin()] : [];
 }

@@ -1,10 +1,11 @@
-// Which runtime runs the model's kfuncs, from TASKLAB_RUNTIME: "generators" (the default:
-// the generators as written) or "frames" (compiled into frame classes at load time).
+// Which runtime runs the model's code, from TASKLAB_RUNTIME: "frames" (the default: its
+// generators compiled into frame classes at load time) or "generators" (the generators as
+// written: the differential harness's reference, and a fallback).
 import { register } from "node:module";
 
 /** The runtime TASKLAB_RUNTIME names; throws a one-line error for any other value. */
 export function runtimeName(env = process.env) {
-  const v = env.TASKLAB_RUNTIME ?? "generators";
+  const v = env.TASKLAB_RUNTIME ?? "frames";
   if (v !== "generators" && v !== "frames")
     throw new Error(`TASKLAB_RUNTIME must be "generators" or "frames", got ${JSON.stringify(v)}`);
   return v;

@@ -3,7 +3,9 @@
  * docs/ARCHITECTURE.md, "Compiled frames").
  *
  * The transform (src/build/frames-transform.mjs) turns the generator of a
- * `kfunc(function* name(...) {...})` into a subclass of `CompiledFrame`: the function's
+ * `kfunc(function* name(...) {...})`, and every other generator of thread code (helpers,
+ * thread functions, user programs, Libc's methods), into a subclass of `CompiledFrame`; a
+ * kleaf's and a kcall's call are hand-written ones (functions.ts). The function's
  * locals are fields, `pc` says where to resume, `step(v)` runs from there and returns the
  * function's result, or `SUSPEND` when something on the way yielded to the engine (the
  * value yielded is left in `suspended.value`, the innermost frame in `suspended.top`). A call
@@ -13,8 +15,8 @@
  *
  * Generator code and frame code call each other: a frame is also an iterator (so a
  * generator's `yield*` runs it: the frame is then the root of its own chain of frames), and
- * a frame that calls a generator (or a kleaf, or a kcall) drives that iterator through a
- * `IteratorFrame` while it is suspended. The engine sees an iterator either way.
+ * a frame that calls a generator (a program the transform never saw) drives that iterator
+ * through an `IteratorFrame` while it is suspended. The engine sees an iterator either way.
  */
 import { activeEngine, type Step } from "./engine.js";
 
@@ -185,23 +187,28 @@ export function callFrom(parent: Resumable, callee: unknown): unknown {
   return r.done ? r.value : suspend(r.value, new IteratorFrame(it, parent));
 }
 
-/** A for-of's cursor over an array, kept in a frame across a yield: plain data, unlike an Array Iterator. */
-class ArrayCursor implements Iterator<unknown> {
-  private i = 0;
-  constructor(private readonly a: readonly unknown[]) {}
+/**
+ * An array's iterator for a compiled for-of: plain data (the array and the index), so a frame
+ * suspended in the loop can be copied, which a native array iterator cannot. It reads the
+ * array's length at each step, as the native one does.
+ */
+export class ArrayIter {
+  constructor(
+    readonly a: readonly unknown[],
+    public i: number,
+  ) {}
 
   next(): IteratorResult<unknown> {
-    // As an Array Iterator does: the length is read at each step.
     return this.i < this.a.length ? { value: this.a[this.i++], done: false } : { value: undefined, done: true };
   }
 }
 
-/** for-of in compiled code: an array is walked by a cursor (copyable), anything else by its own iterator. */
-function iterate(x: Iterable<unknown>): Iterator<unknown> {
-  return Array.isArray(x) ? new ArrayCursor(x) : x[Symbol.iterator]();
+/** The iterator of a compiled for-of: an ArrayIter for an array, else the value's own. */
+export function iterate(x: Iterable<unknown>): Iterator<unknown> {
+  return Array.isArray(x) ? new ArrayIter(x, 0) : x[Symbol.iterator]();
 }
 
-/** What a compiled kfunc module hands the transform's class factory. */
+/** What a compiled module hands the transform's class factory. */
 export const frameRuntime = { CompiledFrame, SUSPEND, suspend, payEntry, callFrom, iterate };
 export type FrameRuntime = typeof frameRuntime;
 /**

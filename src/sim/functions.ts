@@ -93,7 +93,7 @@ export function functionCount(): number {
  * Wraps a generator function as a modeled kernel function named after it:
  * `export const copy_process = kfunc(function* copy_process(...) { ... })`.
  *
- * Under the frame runtime (TASKLAB_RUNTIME=frames) the frames transform adds the two other
+ * Under the frame runtime (the default) the frames transform adds the two other
  * arguments: the factory of the function's compiled frame class, and the name it is
  * registered under (a bundler may rename the function itself). A call then makes a frame
  * (src/sim/frames.ts) instead of running the generator.

@@ -6,12 +6,14 @@
  * page faults), and on every return from the kernel the exit-to-user work (reschedule,
  * signals, restarting an interrupted call).
  *
- * fork() copies a running program, and a JS generator cannot be copied. The child is
- * rebuilt instead by replay: every request's result is logged, and the child runs the
- * parent's program from its start, fed the logged results without carrying the requests
- * out, up to the fork, which returns 0 to it. Locals are thus the child's own copy (its
- * stack), as in C; what tasks share lives in user memory. Programs must be deterministic
- * (the model is) and keep their state in locals and user memory, not in outer variables.
+ * fork() copies a running program. Under the frame runtime the program is a chain of frames
+ * and the child gets a copy of it (program_copy.ts). A JS generator cannot be copied (a
+ * program the frames transform never saw, or the generator runtime): that child is rebuilt
+ * by replay: every request's result is logged, and the child runs the parent's program from
+ * its start, fed the logged results without carrying the requests out, up to the fork, which
+ * returns 0 to it. Locals are thus the child's own copy (its stack), as in C; what tasks share
+ * lives in user memory. Programs must be deterministic (the model is) and keep their state in
+ * locals and user memory, not in outer variables.
  * A thread started by the C library (pthread_create, posix_spawn's child) begins at its
  * start routine on its own stack, with nothing to replay.
  */
@@ -36,6 +38,7 @@ import { put_user, read_user, spend, write_user } from "../linux/mm/memory.js";
 import { activeEngine, type KGen } from "../sim/engine.js";
 import { shownValue } from "../sim/suggest.js";
 import { libc_start_main } from "./libc.js";
+import { copy_program } from "./program_copy.js";
 import { User } from "./user.js";
 
 /** What a user program asks of the CPU. */
@@ -94,6 +97,8 @@ export interface UserState {
   /** Requests answered from the log before the program runs live. */
   replay: number;
   gen: UGen<unknown> | null;
+  /** What the program was handed (its libc, errno, stack), once it runs. */
+  user: User | null;
   /** The next result to feed the program. */
   input: unknown;
   /** Set for the duration of a clone made by the C library's stub: where the child starts. */
@@ -116,19 +121,31 @@ function kindOf(op: UserOp): number {
 }
 
 function newState(entry: Entry, log: ReplayLog, replay: number): UserState {
-  return { entry, log, replay, gen: null, input: undefined, childEntry: null, kind: 0 };
+  return { entry, log, replay, gen: null, user: null, input: undefined, childEntry: null, kind: 0 };
 }
 
 /**
- * copy_thread's user half: the child of a clone from user mode starts where the C
- * library's stub said, or else is the parent's program replayed up to the clone (which
- * returns 0 to it).
+ * copy_thread's user half: the child of a clone from user mode (task p's) starts where the C
+ * library's stub said, or else continues a copy of the parent's program, or, when that cannot
+ * be copied, the parent's program replayed up to the clone (which returns 0 to it). The log
+ * goes on either way: a later fork of a program that can no longer be copied replays it.
  */
-export function fork_user_state(parent: UserState): UserState {
+export function fork_user_state(p: task_struct, parent: UserState): UserState {
   if (parent.childEntry !== null) return newState(parent.childEntry, new ReplayLog(null, 0), 0);
   const at = parent.log.length;
   const log = new ReplayLog(parent.log, at);
   log.push(parent.kind, 0);
+  const copy = parent.gen === null || parent.user === null ? null : copy_program(parent.gen, parent.user);
+  if (copy !== null && typeof copy !== "string") {
+    const st = newState(parent.entry, log, 0);
+    st.gen = copy.gen;
+    st.user = copy.user;
+    st.input = 0;
+    return st;
+  }
+  // A compiled program that cannot be copied is worth a word: its forks cost its whole past.
+  if (typeof copy === "string")
+    activeEngine().report({ kind: "note", title: `${p.comm}[${p.pid}]: fork replays the program: ${copy}`, lines: [] });
   return newState(parent.entry, log, at + 1);
 }
 
@@ -276,7 +293,10 @@ function program_next(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp
 export function* run_user(p: task_struct): KGen<never> {
   for (;;) {
     const st = p.user as UserState;
-    if (st.gen === null) st.gen = st.entry.fn(new User(st.entry.stack_top, st.entry.tp), st.entry.arg as never);
+    if (st.gen === null) {
+      st.user = new User(st.entry.stack_top, st.entry.tp);
+      st.gen = st.entry.fn(st.user, st.entry.arg as never);
+    }
     const live = st.replay === 0;
     if (live) yield* user_time(p, activeEngine().costOfName(USER_STEP));
     const r = program_next(st.gen, st.input);

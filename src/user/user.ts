@@ -24,6 +24,13 @@ export class User {
     this.libc = new Libc(this);
   }
 
+  /** The copy a fork child continues with: the same stack pointer, errno and thread pointer, its own libc. */
+  fork(): User {
+    const u = new User(this.sp, this.self);
+    u.errno = this.errno;
+    return u;
+  }
+
   /** Reads the word at addr (0 if never written); a bad address is a segfault. */
   *load(addr: number): UGen<number | string> {
     return (yield { op: "load", addr }) as number | string;

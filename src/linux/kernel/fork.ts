@@ -173,7 +173,7 @@ const copy_thread = kleaf(function copy_thread(p: task_struct, args: kernel_clon
   if (args.fn === null && args.flags & CLONE_SETTLS && args.tls >= TASK_SIZE) return -EPERM;
   p.thread = { fn: args.fn, fn_arg: args.fn_arg, user_mode: false };
   const parent = current().user;
-  if (args.fn === null && parent !== null) p.user = fork_user_state(parent);
+  if (args.fn === null && parent !== null) p.user = fork_user_state(current(), parent);
   const regs = args.regs;
   const start = regs?.ip ? ret_from_fork_to(p, regs) : ret_from_fork(p);
   p.sim = activeEngine().spawn(p, start, args.idle);
