@@ -676,6 +676,7 @@ export class Engine {
   }
 }
 
-// The cost tables are caches (costById is shared by every engine of the same costs), and
-// readyCpus a scratch array: none is part of a machine's state.
-cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates");
+// The cost tables are caches (costById is shared by every engine of the same costs),
+// readyCpus a scratch array and onProgress the host's watchdog (a snapshot does not take it
+// along): none is part of a machine's state.
+cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress");
