@@ -45,6 +45,13 @@ export function copyMachine(m: Machine): Machine {
         "(a function tracer, fault or signal injection, the debugger or the explorer observes it through closures, which a copy cannot take along)",
     );
   }
+  const chooser = m.engine.chooser;
+  if (Object.getPrototypeOf(chooser) === Object.prototype && Object.hasOwn(chooser, "choose")) {
+    throw new SnapshotError(
+      "cannot snapshot this machine: its chooser is an object literal, whose choose() keeps its state in a closure " +
+        "a copy cannot take along (make it a class with its state in fields, as the choosers of src/sim/chooser.ts)",
+    );
+  }
   let copy: Machine;
   try {
     copy = new Copier().copy(m);

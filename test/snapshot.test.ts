@@ -113,6 +113,12 @@ describe("machine snapshots", () => {
     expect(() => m.snapshot()).toThrow(/^cannot snapshot this machine: engine\.onEnter is set \(a function tracer/);
   });
 
+  it("refuses a chooser whose state is in a closure", () => {
+    let picks = 0;
+    const m = new Machine({ chooser: { ordersCpus: false, choose: () => picks++ % 1 } });
+    expect(() => m.snapshot()).toThrow(/^cannot snapshot this machine: its chooser is an object literal/);
+  });
+
   it("refuses a thread running a generator, naming the thread and the function", () => {
     // Made at run time, so no transform compiled it: a program the transform never saw.
     const main = new Function("msleep", "return function* main() { yield* msleep(50); }")(msleep);
