@@ -30,7 +30,7 @@ import { runUserBench, type UserBench } from "./user.js";
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const runs = quick ? 3 : 7;
-/** The loop lengths of the fork-wait and vfork-exec rows (their cost per iteration grows with the length). */
+/** The loop lengths of the fork-wait and vfork-exec rows (with replay, their cost per iteration grows with the length). */
 const REPLAY_LENGTHS = [200, 1_000, 3_000];
 
 /** A rate sample of `n` operations per run, with `bootSeconds` of each run taken out. */
@@ -174,8 +174,9 @@ if (realPthread) {
 }
 progress("pthread-cycle (user program)");
 samples.push(userRate("pthread-cycle", quick ? 2_000 : 10_000, realPthread));
-// fork and vfork children are rebuilt by replaying the parent's program up to the clone, so
-// the i-th child costs O(i): the loop is measured at several lengths to show it.
+// fork and vfork children continue a copy of the parent's program frames (frame runtime), or
+// under TASKLAB_RUNTIME=generators are rebuilt by replaying it up to the clone, so the i-th
+// child costs O(i): the loop is measured at several lengths to show which.
 progress("real fork+_exit+waitpid");
 const realFork = native("real fork+_exit+waitpid", "fork_wait", quick ? 2_000 : 5_000);
 if (realFork) samples.push(realFork);
