@@ -146,6 +146,15 @@ export {
 } from "./sim/chooser.js";
 export type { KGen, Report, RunLimits, StopReason } from "./sim/engine.js";
 export { kcall, kfunc } from "./sim/functions.js";
+/**
+ * Snapshots: `machine.snapshot()` is an independent copy that runs on exactly as the
+ * original would; `snapshot(m)` keeps a machine's state aside and `restore(s)` makes a fresh
+ * machine from it, as often as wanted; `machine.hash()` (or `hashMachine`) is a canonical
+ * hash of the state, equal for a machine and its copies. A machine whose threads are not
+ * all compiled frames, or that a host observer watches (function tracer, injection,
+ * debugger), is refused with a SnapshotError naming the thread or hook.
+ */
+export { hashMachine, MachineSnapshot, restore, SnapshotError, snapshot } from "./snapshot.js";
 // Output.
 export { TraceBuffer } from "./trace/buffer.js";
 export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";

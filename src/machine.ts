@@ -33,12 +33,13 @@ import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/
 import { fair_sched_class } from "./linux/kernel/sched/fair.js";
 import type { rq } from "./linux/kernel/sched/sched.js";
 import { init_waitqueue_head } from "./linux/kernel/sched/wait.js";
-import { type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
+import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import { cpumask } from "./linux/lib/cpumask.js";
 import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
+import { copyMachine, hashMachine } from "./snapshot.js";
 import { TraceBuffer } from "./trace/buffer.js";
 import { ALL_EVENTS, type EventType } from "./trace/events.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
@@ -105,6 +106,12 @@ function slabTaskName(p: task_struct): string {
   const name = `${p.comm}/${p.pid}`;
   p.slab_label = { comm: p.comm, pid: p.pid, name };
   return name;
+}
+
+/** The task slab records name as allocating or freeing: the running thread's, of the machine being run. */
+function slabCurrentTask(): string {
+  const p = K.engine.running?.owner as task_struct | undefined;
+  return p ? slabTaskName(p) : "?";
 }
 
 /** What the leak scan looks at: every live object, or those allocated after boot. */
@@ -268,6 +275,12 @@ export class Machine {
   readonly checkSpecs: () => void;
   /** When boot ended and the scenario started (virtual ns). */
   bootedAt = Number.POSITIVE_INFINITY;
+  /** The scenario invariants already reported (each is reported once: debug/detectors.ts). */
+  readonly reportedInvariants = new Set<string>();
+  /** Whether the function tracer records (tracing_on): from boot, or from the scenario's start. */
+  private tracingOn: boolean;
+  /** The events recorded once the scenario starts (when not from boot). */
+  private readonly scenarioEvents: readonly EventType[] | null;
 
   constructor(opts: MachineOptions = {}) {
     const cpus = opts.cpus ?? DEFAULTS.cpus;
@@ -321,7 +334,8 @@ export class Machine {
     const tracer = opts.tracer ?? { tracer: "nop" };
     // With a function tracer the events are off unless asked for, as in ftrace.
     const events = opts.events ?? (tracer.tracer === "nop" ? ALL_EVENTS : []);
-    let tracingOn = opts.traceBoot === true;
+    this.tracingOn = opts.traceBoot === true;
+    this.scenarioEvents = opts.traceBoot ? null : events;
     const kernelEra = era(opts.kernel ?? DEFAULT_ERA);
     const trace = new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : [], kernelEra);
     // Plain loops rather than Array.from({ length }, …): a machine is built for every schedule.
@@ -356,10 +370,7 @@ export class Machine {
       kthread_create_list: new list_head(),
       kthread_create_lock: { name: "kthread_create_lock", owner: null },
       kthreadd_done: init_completion(),
-      slab: createSlabState(() => {
-        const p = this.engine.running?.owner as task_struct | undefined;
-        return p ? slabTaskName(p) : "?";
-      }),
+      slab: createSlabState(slabCurrentTask),
       hotplug_threads: [],
       unbound_percpu_workers: [],
       warned_once: new Set(),
@@ -372,6 +383,8 @@ export class Machine {
       fail_point: null,
       pm_freezing: false,
       pm_nosig_freezing: false,
+      kthread_stop_info: null,
+      legacy_workqueues: [],
     };
     this.activate();
     this.checkSpecs = installInjection(
@@ -381,7 +394,7 @@ export class Machine {
       (opts.faults ?? []).map((f) => (typeof f === "string" ? parsedOnce(parsedFaults, f, parseFault) : f)),
       (opts.signals ?? []).map((s) => (typeof s === "string" ? parsedOnce(parsedSignals, s, parseSignal) : s)),
     );
-    installFunctionTracer(this.engine, trace, tracer, () => tracingOn);
+    installFunctionTracer(this.engine, trace, tracer, () => this.tracingOn);
     init_idle(init_task, 0);
     const hooks: BootHooks = {
       init_main: withHotplug(
@@ -389,14 +402,17 @@ export class Machine {
         opts.init ?? null,
       ),
       minimal: opts.boot === "minimal",
-      on_booted: () => {
-        this.bootedAt = this.engine.runningCpu.clock;
-        tracingOn = true;
-        if (!opts.traceBoot) trace.enable(events);
-      },
+      on_booted: this,
     };
     init_task.sim = this.engine.spawn(init_task, start_kernel(hooks), true);
     this.engine.online(this.engine.cpus[0] as (typeof this.engine.cpus)[0], init_task.sim, 0);
+  }
+
+  /** Told by pid 1 when boot is over and the scenario starts: tracing starts (unless it ran from boot). */
+  booted(): void {
+    this.bootedAt = this.engine.runningCpu.clock;
+    this.tracingOn = true;
+    if (this.scenarioEvents !== null) this.kernel.trace.enable(this.scenarioEvents);
   }
 
   /** Points the model's globals at this machine. */
@@ -455,5 +471,19 @@ export class Machine {
 
   get now(): number {
     return this.engine.now();
+  }
+
+  /**
+   * An independent copy of this machine as it is now: run it and it does exactly what this
+   * one would from here, while this one is left as it is. Throws a SnapshotError (naming the
+   * thread or hook) when something on the machine is not data: see src/snapshot.ts.
+   */
+  snapshot(): Machine {
+    return copyMachine(this);
+  }
+
+  /** The canonical hash of this machine's state (16 hex digits): a snapshot's equals its original's. */
+  hash(): string {
+    return hashMachine(this);
   }
 }

@@ -42,7 +42,7 @@ export function endOfRunChecks(m: Machine, s: Scenario, stop: StopReason): Repor
     check_deadlock(m, s);
   }
   if (m.detectors.invariants !== false) {
-    const seen = reportedInvariants(m);
+    const seen = m.reportedInvariants;
     for (const inv of s.invariants ?? []) checkInvariant(m, inv, null, seen);
   }
   return m.reports.slice(before);
@@ -184,15 +184,6 @@ function wait_queue_of(k: Kernel, wq: wait_queue_head): [string, string | null] 
   return ["a wait queue", null];
 }
 
-/** Invariants already reported, per machine (each is reported once). */
-const violated = new WeakMap<Machine, Set<string>>();
-
-function reportedInvariants(m: Machine): Set<string> {
-  let seen = violated.get(m);
-  if (seen === undefined) violated.set(m, (seen = new Set()));
-  return seen;
-}
-
 /**
  * Checks one invariant not yet reported (`seen`: those that were); `t` is the thread at
  * whose modeled call it was checked (null: at the end).
@@ -225,7 +216,7 @@ export function installInvariants(m: Machine, invariants: readonly Invariant[]):
   const always = invariants.filter((i) => i.always === true);
   if (always.length === 0 || m.detectors.invariants === false) return;
   const e = m.engine;
-  const seen = reportedInvariants(m);
+  const seen = m.reportedInvariants;
   const prevEnter = e.onEnter;
   const prevExit = e.onExit;
   let checking = false; // a check that calls modeled functions must not recurse

@@ -329,6 +329,11 @@ function deliver(spec: SignalSpec): number {
   }
 }
 
+/** A `--signal …@time` timer: delivers its spec (nothing to charge when the target is gone). */
+function deliverTimed(spec: SignalSpec): number {
+  return Math.max(0, deliver(spec));
+}
+
 /**
  * Arms fault and signal injection on a machine being built (before it runs). A function a
  * spec names that the model does not have is a SpecError now; the returned check, called
@@ -376,7 +381,7 @@ export function installInjection(
   const timed = signals.filter((s) => s.at !== null);
   const onEntry = signals.filter((s) => s.func !== null);
   for (const s of timed) {
-    engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at as number, () => Math.max(0, deliver(s)));
+    engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at as number, deliverTimed, s);
   }
   if (onEntry.length > 0) {
     const armed = onEntry.map((s) => ({ s, countdown: -1, done: false }));

@@ -11,7 +11,7 @@
  */
 export const DEFAULT_COST = 200;
 
-export const COSTS: Readonly<Record<string, number>> = {
+export const COSTS: Readonly<Record<string, number>> = Object.freeze({
   // Steps that are not functions.
   ipi_idle_wakeup: 25_000, // IPI + exit from idle on the target CPU (VM-inflated)
   spin_relax: 50, // one spin of a contended lock
@@ -97,4 +97,4 @@ export const COSTS: Readonly<Record<string, number>> = {
   msleep: 200,
   schedule_timeout: 300,
   process_timeout: 200,
-};
+});

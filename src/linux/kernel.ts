@@ -10,11 +10,12 @@ import type { UserMain } from "../user/runtime.js";
 import type { Era } from "./eras/profiles.js";
 import type { completion, spinlock_t, task_struct, user_namespace } from "./include/task_struct.js";
 import type { cpuhp_cpu_state } from "./kernel/cpu.js";
-import type { kthread_create_info } from "./kernel/kthread.js";
+import type { kthread_create_info, kthread_stop_info } from "./kernel/kthread.js";
 import type { lockdep_state } from "./kernel/locking/lockdep.js";
 import type { pid_namespace } from "./kernel/pid.js";
 import type { rq } from "./kernel/sched/sched.js";
 import type { smp_hotplug_thread } from "./kernel/smpboot.js";
+import type { workqueue_struct } from "./kernel/workqueue.js";
 import type { cpumask } from "./lib/cpumask.js";
 import type { list_head } from "./lib/list.js";
 import type { SlabState } from "./mm/slab.js";
@@ -94,6 +95,10 @@ export interface Kernel {
   readonly lockdep: lockdep_state | null;
   /** When the hung task check last ran (ns). */
   hung_task_last_checked: number;
+  /** 2.6.24's global kthread_stop_info (made at its first use). */
+  kthread_stop_info: kthread_stop_info | null;
+  /** 2.6.32's `workqueues` list: the multi-threaded workqueues. */
+  readonly legacy_workqueues: workqueue_struct[];
 }
 
 /** One write to the terminal: when, by whom, what. */

@@ -35,15 +35,21 @@ export interface Chooser {
 /** Whether the kernel breaks ties of this kind arbitrarily (then the seed decides). */
 const SEEDED_TIES: ReadonlySet<ChoiceKind> = new Set<ChoiceKind>(["wake_cpu"]);
 
-/** The kernel's own policy, with a seeded tie-break where the kernel has none. */
+/**
+ * The kernel's own policy, with a seeded tie-break where the kernel has none. The choosers
+ * here are classes whose state is fields, so a machine's snapshot copies them.
+ */
+class DefaultChooser implements Chooser {
+  readonly ordersCpus = false;
+  constructor(private readonly rng: Prng) {}
+
+  choose(kind: ChoiceKind, n: number): number {
+    return SEEDED_TIES.has(kind) ? this.rng.below(n) : 0;
+  }
+}
+
 export function defaultChooser(seed: number): Chooser {
-  const rng: Prng = createPrng(seed);
-  return {
-    ordersCpus: false,
-    choose(kind, n) {
-      return SEEDED_TIES.has(kind) ? rng.below(n) : 0;
-    },
-  };
+  return new DefaultChooser(createPrng(seed));
 }
 
 export interface RecordedChoice {
@@ -52,18 +58,23 @@ export interface RecordedChoice {
   pick: number;
 }
 
+class RecordingChooser implements Chooser {
+  readonly log: RecordedChoice[] = [];
+  readonly ordersCpus: boolean;
+  constructor(private readonly inner: Chooser) {
+    this.ordersCpus = inner.ordersCpus;
+  }
+
+  choose(kind: ChoiceKind, n: number): number {
+    const pick = this.inner.choose(kind, n);
+    this.log.push({ kind, n, pick });
+    return pick;
+  }
+}
+
 /** Wraps a chooser and remembers every decision it made. */
 export function recordingChooser(inner: Chooser): Chooser & { readonly log: RecordedChoice[] } {
-  const log: RecordedChoice[] = [];
-  return {
-    log,
-    ordersCpus: inner.ordersCpus,
-    choose(kind, n) {
-      const pick = inner.choose(kind, n);
-      log.push({ kind, n, pick });
-      return pick;
-    },
-  };
+  return new RecordingChooser(inner);
 }
 
 /** An error of tasklab itself: it ends the run instead of becoming a modeled oops. */
@@ -78,18 +89,27 @@ export class ReplayDivergence extends TasklabError {}
  * Past the end of the recording it falls back to `rest`.
  */
 export function replayChooser(log: readonly RecordedChoice[], rest: Chooser): Chooser {
-  let i = 0;
-  return {
-    ordersCpus: rest.ordersCpus,
-    choose(kind, n) {
-      if (i >= log.length) return rest.choose(kind, n);
-      const c = log[i++] as RecordedChoice;
-      if (c.kind !== kind || c.n !== n) {
-        throw new ReplayDivergence(
-          `replay diverged at choice ${i - 1}: recorded ${c.kind}/${c.n}, run asked ${kind}/${n}`,
-        );
-      }
-      return c.pick;
-    },
-  };
+  return new ReplayChooser(log, rest);
+}
+
+class ReplayChooser implements Chooser {
+  private i = 0;
+  readonly ordersCpus: boolean;
+  constructor(
+    private readonly log: readonly RecordedChoice[],
+    private readonly rest: Chooser,
+  ) {
+    this.ordersCpus = rest.ordersCpus;
+  }
+
+  choose(kind: ChoiceKind, n: number): number {
+    const i = this.i;
+    if (i >= this.log.length) return this.rest.choose(kind, n);
+    const c = this.log[i] as RecordedChoice;
+    this.i = i + 1;
+    if (c.kind !== kind || c.n !== n) {
+      throw new ReplayDivergence(`replay diverged at choice ${i}: recorded ${c.kind}/${c.n}, run asked ${kind}/${n}`);
+    }
+    return c.pick;
+  }
 }

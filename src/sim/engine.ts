@@ -11,6 +11,7 @@
  * order stays a global time order.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
+import { cacheFields } from "./copy.js";
 import { functionCount, functionName } from "./functions.js";
 import { IndexedHeap } from "./heap.js";
 import { InputError, shownValue } from "./suggest.js";
@@ -68,8 +69,14 @@ export class Cpu {
   constructor(readonly id: number) {}
 }
 
-/** A timer's callback runs in softirq context and returns the time it took (ns). */
-export type TimerFn = () => number;
+/**
+ * A timer's callback runs in softirq context on its argument and returns the time it took
+ * (ns). A module-level function, never a closure over a machine's objects: the timer keeps
+ * `{fn, arg}` as the kernel's timer_list does, so a machine's timers are data (a snapshot
+ * copies `arg` and shares `fn`).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each timer's fn takes the type of its own arg
+export type TimerFn<A = any> = (arg: A) => number;
 
 export class Timer {
   heapIndex = -1;
@@ -79,6 +86,8 @@ export class Timer {
     readonly expires: number,
     readonly seq: number,
     readonly fn: TimerFn,
+    /** What `fn` is called with. */
+    readonly arg: unknown,
   ) {}
 }
 
@@ -262,6 +271,11 @@ export class Engine {
     return c;
   }
 
+  /** "comm/pid" of a thread's task (for messages about it). */
+  describe(t: Thread): string {
+    return this.hooks.describe(t);
+  }
+
   /** Makes a thread for a task; it runs when the model switches a CPU to it. */
   spawn(owner: unknown, gen: KGen<unknown>, idle = false): Thread {
     const t = new Thread(this.nextThreadId++, gen, owner, idle);
@@ -285,9 +299,9 @@ export class Engine {
     this.ready.update(cpu);
   }
 
-  /** Arms a one-shot timer on `cpu`; `fn` runs in that CPU's irq context. */
-  addTimer(cpu: Cpu, expires: number, fn: TimerFn): Timer {
-    const t = new Timer(cpu.id, expires, this.timerSeq++, fn);
+  /** Arms a one-shot timer on `cpu`; `fn(arg)` runs in that CPU's irq context. */
+  addTimer<A>(cpu: Cpu, expires: number, fn: TimerFn<A>, arg: A): Timer {
+    const t = new Timer(cpu.id, expires, this.timerSeq++, fn, arg);
     cpu.timers.push(t);
     if (cpu.halted) this.rekeyHalted(cpu);
     return t;
@@ -584,7 +598,7 @@ export class Engine {
       while (timer !== undefined && timer.expires <= cpu.clock) {
         cpu.timers.remove(timer);
         try {
-          cost += timer.fn();
+          cost += timer.fn(timer.arg);
         } catch (err) {
           if (!(err instanceof EngineStall)) throw err;
           cpu.inSoftirq--;
@@ -661,3 +675,8 @@ export class Engine {
     this.panic(`Kernel panic - not syncing: ${msg}`, []);
   }
 }
+
+// The cost tables are caches (costById is shared by every engine of the same costs),
+// readyCpus a scratch array and onProgress the host's watchdog (a snapshot does not take it
+// along): none is part of a machine's state.
+cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress");

@@ -9,17 +9,23 @@ export interface Prng {
   below(n: number): number;
 }
 
-export function createPrng(seed: number): Prng {
-  let a = seed >>> 0;
-  const nextU32 = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/** mulberry32's state is one field: a PRNG is data (a machine's snapshot copies it). */
+class Mulberry32 implements Prng {
+  constructor(private a: number) {}
+
+  nextU32(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
-  };
-  return {
-    nextU32,
-    below: (n) => (n <= 1 ? 0 : nextU32() % n),
-  };
+  }
+
+  below(n: number): number {
+    return n <= 1 ? 0 : this.nextU32() % n;
+  }
+}
+
+export function createPrng(seed: number): Prng {
+  return new Mulberry32(seed >>> 0);
 }

@@ -4,6 +4,7 @@
  * resolved from when the trace is read.
  */
 import { DEFAULT_ERA, type Era, era as eraProfile } from "../linux/eras/profiles.js";
+import { COPY, type Copier, type CustomCopy } from "../sim/copy.js";
 import { ALL_EVENTS, type EventType, eventExists, type TraceRecord } from "./events.js";
 
 export type Tracer = "nop" | "function" | "function_graph";
@@ -17,7 +18,7 @@ const ALL_OFF: Readonly<Record<EventType, boolean>> = Object.fromEntries(ALL_EVE
   boolean
 >;
 
-export class TraceBuffer {
+export class TraceBuffer implements CustomCopy {
   private readonly ring: TraceRecord[] = [];
   private head = 0;
   /** Events ever written (entries-written); the buffer holds the last `capacity`. */
@@ -63,7 +64,8 @@ export class TraceBuffer {
     this.head = (this.head + 1) % this.capacity;
   }
 
-  private readonly pointers = new WeakMap<object, number>();
+  /** The objects given a hashed pointer so far (a Map, not a WeakMap: a snapshot copies it). */
+  private readonly pointers = new Map<object, number>();
 
   /**
    * A stable stand-in for the hashed address %p prints for `obj` (the kernel prints a
@@ -96,6 +98,23 @@ export class TraceBuffer {
     if (this.lastPid[cpu] === pid) return;
     this.lastPid[cpu] = pid;
     this.saveCmdline(pid, comm);
+  }
+
+  /**
+   * A snapshot's copy: the records are shared (none changes once written), the tables
+   * copied, the hashed pointers keyed by the copies of their objects.
+   */
+  [COPY](c: Copier): object {
+    const n = c.made(this, Object.create(TraceBuffer.prototype) as TraceBuffer);
+    const pointers = new Map<object, number>();
+    for (const [o, h] of this.pointers) pointers.set(c.ref(o), h);
+    return Object.assign(n, this, {
+      ring: this.ring.slice(),
+      cmdlines: new Map(this.cmdlines),
+      enabled: { ...this.enabled },
+      pointers,
+      lastPid: this.lastPid.slice(),
+    });
   }
 
   /** The records held, oldest first. */

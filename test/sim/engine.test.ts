@@ -198,11 +198,16 @@ describe("Engine", () => {
     const a = e.spawn(
       null,
       (function* () {
-        e.addTimer(cpu, 1000, () => {
-          log.push(`timer@${cpu.clock}`);
-          e.setCurr(cpu, b);
-          return 5;
-        });
+        e.addTimer(
+          cpu,
+          1000,
+          (to: Thread) => {
+            log.push(`timer@${cpu.clock}`);
+            e.setCurr(cpu, to);
+            return 5;
+          },
+          b,
+        );
         yield HALT;
       })(),
     );

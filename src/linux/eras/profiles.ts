@@ -413,7 +413,8 @@ function profile(name: EraName): Era {
   };
 }
 
-export const ERAS: ReadonlyMap<EraName, Era> = new Map(ERA_NAMES.map((n) => [n, profile(n)]));
+/** Frozen: static tables, shared by every machine and its snapshots (src/sim/copy.ts). */
+export const ERAS: ReadonlyMap<EraName, Era> = new Map(ERA_NAMES.map((n) => [n, Object.freeze(profile(n))]));
 
 /** The era a run uses unless told otherwise: the newest modeled. */
 export const DEFAULT_ERA: EraName = "6.19";

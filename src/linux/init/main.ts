@@ -37,7 +37,8 @@ export interface BootHooks {
    * times; this keeps each run to the tasks the scenario is about.
    */
   minimal: boolean;
-  on_booted: () => void;
+  /** Told when boot is over (the machine: an object, not a closure, so a snapshot copies it). */
+  on_booted: { booted(): void };
 }
 
 const kernel_init_freeable = kfunc(function* kernel_init_freeable(minimal: boolean) {
@@ -71,31 +72,31 @@ function* init_reap_loop(): KGen<never> {
   }
 }
 
-function make_kernel_init(hooks: BootHooks) {
-  return kfunc(function* kernel_init(_unused: unknown) {
-    yield* wait_for_completion(K.kthreadd_done);
-    yield* kernel_init_freeable(hooks.minimal);
-    K.system_state = "running";
-    // run_init_process: exec of the init program renames pid 1 (it was "swapper/0").
-    init_exec(current());
-    hooks.on_booted();
-    if (hooks.init_main !== null) yield* kcall(hooks.init_main, undefined, "main");
-    // An init with nothing left to do reaps the orphans given to it, and otherwise sleeps.
-    yield* init_reap_loop();
-    return 0;
-  });
-}
+/** pid 1's thread function; its argument is the machine's boot hooks (the kernel's has none). */
+const kernel_init = kfunc(function* kernel_init(arg: unknown) {
+  const hooks = arg as BootHooks;
+  yield* wait_for_completion(K.kthreadd_done);
+  yield* kernel_init_freeable(hooks.minimal);
+  K.system_state = "running";
+  // run_init_process: exec of the init program renames pid 1 (it was "swapper/0").
+  init_exec(current());
+  hooks.on_booted.booted();
+  if (hooks.init_main !== null) yield* kcall(hooks.init_main, undefined, "main");
+  // An init with nothing left to do reaps the orphans given to it, and otherwise sleeps.
+  yield* init_reap_loop();
+  return 0;
+});
 
 /**
  * pid 1 per release (§4.1 step 3): kernel_thread(kernel_init, CLONE_FS|CLONE_SIGHAND)
  * ≤3.13, kernel_thread(kernel_init, CLONE_FS) 4.x–6.0 (a kernel thread by inheritance until
  * its exec), user_mode_thread(kernel_init, CLONE_FS) 6.1+ (never a kthread).
  */
-function* create_init(kernel_init: (arg: unknown) => KGen<number>): KGen<number> {
+function* create_init(hooks: BootHooks): KGen<number> {
   const how = K.era.init_thread;
-  if (how === "user_mode_thread") return yield* user_mode_thread(kernel_init, null, CLONE_FS);
+  if (how === "user_mode_thread") return yield* user_mode_thread(kernel_init, hooks, CLONE_FS);
   const flags = how === "kernel_thread_sighand" ? CLONE_FS | CLONE_SIGHAND : CLONE_FS;
-  return yield* kernel_thread(kernel_init, null, null, flags);
+  return yield* kernel_thread(kernel_init, hooks, null, flags);
 }
 
 /**
@@ -112,7 +113,7 @@ function init_exec(init: task_struct): void {
 
 const rest_init = kfunc(function* rest_init(hooks: BootHooks) {
   // pid 1 first, so that it gets pid 1; pinned to the boot CPU until SMP is up (4.14+).
-  const pid = yield* create_init(make_kernel_init(hooks));
+  const pid = yield* create_init(hooks);
   const init = find_task_by_pid_ns(pid, K.init_pid_ns);
   K.child_reaper = init;
   if (K.era.init_pinned) {

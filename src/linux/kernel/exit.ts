@@ -7,7 +7,7 @@
  * The task_struct outlives the task: the last reference is dropped after an RCU grace
  * period (sched_process_free).
  */
-import { activeEngine, HALT, type KGen, SWITCH } from "../../sim/engine.js";
+import { activeEngine, HALT, type KGen, SWITCH, type TimerFn } from "../../sim/engine.js";
 import { kfunc, kleaf } from "../../sim/functions.js";
 import { put_files_struct } from "../fs/file.js";
 import { current } from "../include/current.js";
@@ -41,23 +41,24 @@ import { complete } from "./sched/completion.js";
 import { __schedule, preempt_disable, wake_up_state } from "./sched/core.js";
 import { __wake_up } from "./sched/wait.js";
 import { flush_signals, send_sig, send_signal, sigaddset_pending, signal_wake_up } from "./signal.js";
-import { run_in_irq, schedule_timeout } from "./time/timer.js";
+import { irq_timer_fn, schedule_timeout } from "./time/timer.js";
 
-/** call_rcu: runs `fn` in softirq context on this CPU after a grace period. */
-export function call_rcu(fn: () => Generator<number, void, unknown>): void {
+/** call_rcu: runs `fn(arg)` in softirq context on this CPU after a grace period (`fn` from irq_timer_fn). */
+export function call_rcu<A>(fn: TimerFn<A>, arg: A): void {
   const e = activeEngine();
   const cpu = e.runningCpu;
-  e.addTimer(cpu, cpu.clock + K.cfg.rcu_gp_delay, () => run_in_irq(fn()));
+  e.addTimer(cpu, cpu.clock + K.cfg.rcu_gp_delay, fn, arg);
 }
 
 const delayed_put_task_struct = kleaf(function delayed_put_task_struct(tsk: task_struct) {
   trace_sched_process_free(tsk);
   put_task_struct(tsk);
 });
+const delayed_put_task_struct_rcu = irq_timer_fn(delayed_put_task_struct);
 
 /** Drops one of the two RCU users (the parent's view and the scheduler's). */
 export function put_task_struct_rcu_user(tsk: task_struct): void {
-  if (--tsk.rcu_users === 0) call_rcu(() => delayed_put_task_struct(tsk));
+  if (--tsk.rcu_users === 0) call_rcu(delayed_put_task_struct_rcu, tsk);
 }
 
 /** What the switch away from a dead task finishes: its stack and the scheduler's reference. */

@@ -38,9 +38,9 @@ import {
   TASK_UNINTERRUPTIBLE,
 } from "../include/sched.js";
 import { SIGCHLD } from "../include/signal.js";
-import type { completion, task_struct } from "../include/task_struct.js";
+import type { completion, task_struct, wait_queue_head } from "../include/task_struct.js";
 import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
-import { K, type Kernel } from "../kernel.js";
+import { K } from "../kernel.js";
 import { list_del_init, list_empty, list_first_entry, type list_head } from "../lib/list.js";
 import { kasan_check, kfree, kmalloc, type Tracked } from "../mm/slab.js";
 import { do_exit } from "./exit.js";
@@ -178,16 +178,16 @@ export interface kthread_stop_info {
   err: number;
   done: completion;
   locked: task_struct | null;
+  /** Who sleeps for kthread_stop_lock (made at the first wait). */
+  lock_wait: wait_queue_head | null;
 }
 
-const stop_infos = new WeakMap<Kernel, kthread_stop_info>();
-
-/** The machine's global stop info (E1). */
+/** The machine's global stop info (E1), made at its first use. */
 export function kthread_stop_info(): kthread_stop_info {
-  let si = stop_infos.get(K);
-  if (si === undefined) {
-    si = { k: null, err: 0, done: init_completion(), locked: null };
-    stop_infos.set(K, si);
+  let si = K.kthread_stop_info;
+  if (si === null) {
+    si = { k: null, err: 0, done: init_completion(), locked: null, lock_wait: null };
+    K.kthread_stop_info = si;
   }
   return si;
 }

@@ -188,9 +188,6 @@ export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
   return ret;
 });
 
-/** kthread_stop_lock of 2.6.24: a mutex (the sleepers queue here, in D). */
-const stop_lock_wait = new WeakMap<object, ReturnType<typeof init_waitqueue_head>>();
-
 /**
  * kthread_stop of 2.6.24: under the global kthread_stop_lock, names k in the global stop
  * info, wakes it and waits for the completion k itself signals with its result (it may
@@ -198,10 +195,11 @@ const stop_lock_wait = new WeakMap<object, ReturnType<typeof init_waitqueue_head
  */
 function* kthread_stop_e1(k: task_struct): Generator<number, number, unknown> {
   const si = kthread_stop_info();
-  let wq = stop_lock_wait.get(si);
-  if (wq === undefined) {
+  // kthread_stop_lock of 2.6.24: a mutex (the sleepers queue on lock_wait, in D).
+  let wq = si.lock_wait;
+  if (wq === null) {
     wq = init_waitqueue_head();
-    stop_lock_wait.set(si, wq);
+    si.lock_wait = wq;
   }
   yield* wait_event(wq, TASK_UNINTERRUPTIBLE, () => si.locked === null);
   si.locked = current();

@@ -28,7 +28,7 @@ import { cpu_to_node, kthread_bind, kthread_stop } from "./kthread_control.js";
 import { spin_lock_irq, spin_unlock_irq } from "./locking/spinlock.js";
 import { complete, init_completion, wait_for_completion } from "./sched/completion.js";
 import { cond_resched, schedule, set_current_state, wake_up_process } from "./sched/core.js";
-import { add_timer_on_this_cpu, del_timer, jiffies } from "./time/timer.js";
+import { add_timer_on_this_cpu, del_timer, irq_timer_fn, jiffies } from "./time/timer.js";
 
 /** Worker flags. */
 export const KTW_FREEZABLE = 1 << 0;
@@ -236,6 +236,7 @@ const kthread_delayed_work_timer_fn = kfunc(function* kthread_delayed_work_timer
   if (!work.canceling) yield* kthread_insert_work(worker, work, worker.work_list);
   spin_unlock_irq(worker.lock);
 });
+const kthread_delayed_work_timer_irq = irq_timer_fn(kthread_delayed_work_timer_fn);
 
 function* __kthread_queue_delayed_work(worker: kthread_worker, dwork: kthread_delayed_work, delay: number) {
   const work = dwork.work;
@@ -245,7 +246,7 @@ function* __kthread_queue_delayed_work(worker: kthread_worker, dwork: kthread_de
   }
   list_add(work.node, worker.delayed_work_list);
   work.worker = worker;
-  dwork.timer = add_timer_on_this_cpu(jiffies() + delay, () => kthread_delayed_work_timer_fn(dwork));
+  dwork.timer = add_timer_on_this_cpu(jiffies() + delay, kthread_delayed_work_timer_irq, dwork);
 }
 
 /**

@@ -14,6 +14,7 @@ import { K } from "../kernel.js";
 import { should_fail_point } from "../lib/fault-inject.js";
 import { kfree, kmem_cache_alloc, type Tracked } from "../mm/slab.js";
 import { CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN, ns_capable } from "./cred.js";
+import { pid_bitmap } from "./pid_bitmap.js";
 
 export const RESERVED_PIDS = 300;
 export const PID_MAX_DEFAULT = 0x8000;
@@ -30,7 +31,7 @@ export interface pid_namespace extends Tracked {
   pid_max: number;
   /** idr cursor: where the next search starts. */
   cursor: number;
-  used: Uint8Array;
+  used: pid_bitmap;
   /** Published pids by number (idr). */
   pids: Map<number, pid>;
   /** pid_allocated without the PIDNS_ADDING bit. */
@@ -50,7 +51,7 @@ function new_pid_namespace(level: number, parent: pid_namespace | null, user_ns:
     user_ns,
     pid_max,
     cursor: 0,
-    used: new Uint8Array(pid_max),
+    used: new pid_bitmap(pid_max),
     pids: new Map<number, pid>(),
     nr_allocated: 0,
     adding: true,
@@ -101,10 +102,10 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
   const max = ns.pid_max;
   const start = Math.max(ns.cursor, min);
   for (let nr = start; nr < max; nr++) {
-    if (!ns.used[nr]) return nr;
+    if (!ns.used.has(nr)) return nr;
   }
   for (let nr = min; nr < start; nr++) {
-    if (!ns.used[nr]) return nr;
+    if (!ns.used.has(nr)) return nr;
   }
   return -1;
 }
@@ -116,7 +117,7 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
 function alloc_pid_fail(ns: pid_namespace, p: pid, failed: number, err: number): ErrPtr {
   for (let i = ns.level; i > failed; i--) {
     const u = p.numbers[i] as { nr: number; ns: pid_namespace };
-    u.ns.used[u.nr] = 0;
+    u.ns.used.clear(u.nr);
   }
   if (!ns.ever_allocated) ns.cursor = 0;
   kfree(p);
@@ -152,7 +153,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
       if (tid !== 1 && level_ns.child_reaper === null) return alloc_pid_fail(ns, p, i, -EINVAL);
       if (!ns_capable(level_ns.user_ns, CAP_CHECKPOINT_RESTORE) && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN))
         return alloc_pid_fail(ns, p, i, -EPERM);
-      if (level_ns.used[tid]) return alloc_pid_fail(ns, p, i, -EEXIST);
+      if (level_ns.used.has(tid)) return alloc_pid_fail(ns, p, i, -EEXIST);
       nr = tid;
     } else {
       const min = level_ns.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
@@ -162,7 +163,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
       if (nr < 0) return alloc_pid_fail(ns, p, i, K.era.pid_exhausted_errno === "EAGAIN" ? -EAGAIN : -ENOMEM);
       level_ns.cursor = nr + 1;
     }
-    level_ns.used[nr] = 1;
+    level_ns.used.set(nr);
     p.numbers[i] = { nr, ns: level_ns };
     tmp = level_ns.parent;
   }
@@ -181,7 +182,7 @@ export function free_pid(p: pid): void {
   for (const u of p.numbers) {
     if (u.ns.pids.get(u.nr) === p) {
       u.ns.pids.delete(u.nr);
-      u.ns.used[u.nr] = 0;
+      u.ns.used.clear(u.nr);
       u.ns.nr_allocated--;
     }
   }

@@ -136,7 +136,7 @@ export const workqueue_init = kfunc(function* workqueue_init() {
 // ---- ≤2.6.32: a thread per workqueue and CPU ----------------------------------------------
 
 /** A workqueue of the per-workqueue-thread era (struct workqueue_struct, as far as its threads go). */
-interface workqueue_struct {
+export interface workqueue_struct {
   name: string;
   singlethread: boolean;
   /** cpu_workqueue_struct.thread of each CPU (-1: the single thread). */
@@ -145,16 +145,9 @@ interface workqueue_struct {
   started: Set<number>;
 }
 
-/** The multi-threaded workqueues (2.6.32's `workqueues` list), per machine. */
-const legacy_workqueues = new WeakMap<object, workqueue_struct[]>();
-
+/** The multi-threaded workqueues (2.6.32's `workqueues` list). */
 function workqueues(): workqueue_struct[] {
-  let l = legacy_workqueues.get(K);
-  if (l === undefined) {
-    l = [];
-    legacy_workqueues.set(K, l);
-  }
-  return l;
+  return K.legacy_workqueues;
 }
 
 /** create_workqueue_thread: the thread, named "<wq>/<cpu>" or "<wq>", not yet started. */

@@ -85,7 +85,7 @@ function place_entity(cfs: cfs_rq, p: task_struct, initial: boolean): void {
   if (p.se.vruntime < credit) p.se.vruntime = credit;
 }
 
-export const fair_sched_class: sched_class = {
+export const fair_sched_class: sched_class = Object.freeze<sched_class>({
   name: "fair",
   enqueue_task(rq, p, flags) {
     const cfs = rq.cfs;
@@ -142,4 +142,4 @@ export const fair_sched_class: sched_class = {
     // vruntime is only meaningful relative to a queue's min_vruntime.
     p.se.vruntime += to.cfs.min_vruntime - from.cfs.min_vruntime;
   },
-};
+});

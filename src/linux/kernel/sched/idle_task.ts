@@ -1,7 +1,7 @@
 /** The idle class (kernel/sched/idle.c): the per-CPU idle task, run when nothing else is. */
 import type { sched_class } from "./sched.js";
 
-export const idle_sched_class: sched_class = {
+export const idle_sched_class: sched_class = Object.freeze<sched_class>({
   name: "idle",
   enqueue_task() {},
   dequeue_task() {},
@@ -11,4 +11,4 @@ export const idle_sched_class: sched_class = {
   task_tick: () => false,
   task_fork() {},
   migrate_task_rq() {},
-};
+});

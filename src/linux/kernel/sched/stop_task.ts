@@ -4,7 +4,7 @@
  */
 import type { sched_class } from "./sched.js";
 
-export const stop_sched_class: sched_class = {
+export const stop_sched_class: sched_class = Object.freeze<sched_class>({
   name: "stop",
   enqueue_task(rq) {
     rq.stop_queued = true;
@@ -21,4 +21,4 @@ export const stop_sched_class: sched_class = {
   task_tick: () => false,
   task_fork() {},
   migrate_task_rq() {},
-};
+});

@@ -2,7 +2,7 @@
  * Timers and timed sleeps (kernel/time/timer.c, sleep_timeout.c): jiffies, timers that
  * fire in irq context on the CPU that armed them, schedule_timeout and msleep.
  */
-import { activeEngine, EngineStall, type KGen, type Timer } from "../../../sim/engine.js";
+import { activeEngine, EngineStall, type KGen, type Timer, type TimerFn } from "../../../sim/engine.js";
 import { kfunc } from "../../../sim/functions.js";
 import { current, local_clock } from "../../include/current.js";
 import { TASK_UNINTERRUPTIBLE } from "../../include/sched.js";
@@ -41,10 +41,18 @@ export function run_in_irq(g: KGen<unknown>): number {
   return cost;
 }
 
-/** Arms a timer that runs `fn` in irq context at jiffy `expires` on this CPU. */
-export function add_timer_on_this_cpu(expires_jiffies: number, fn: () => KGen<unknown>): Timer {
+/**
+ * A timer callback that runs modeled function `fn` on the timer's argument in irq context.
+ * Made once at module level per function (a timer keeps `{fn, arg}`, never a closure).
+ */
+export function irq_timer_fn<A>(fn: (arg: A) => KGen<unknown>): TimerFn<A> {
+  return (arg) => run_in_irq(fn(arg));
+}
+
+/** Arms a timer that runs `fn(arg)` in irq context at jiffy `expires` on this CPU. */
+export function add_timer_on_this_cpu<A>(expires_jiffies: number, fn: TimerFn<A>, arg: A): Timer {
   const e = activeEngine();
-  return e.addTimer(e.runningCpu, expires_jiffies * tick_nsec(), () => run_in_irq(fn()));
+  return e.addTimer(e.runningCpu, expires_jiffies * tick_nsec(), fn, arg);
 }
 
 export function del_timer(t: Timer): void {
@@ -54,6 +62,7 @@ export function del_timer(t: Timer): void {
 const process_timeout = kfunc(function* process_timeout(p: task_struct) {
   yield* wake_up_process(p);
 });
+const process_timeout_irq = irq_timer_fn(process_timeout);
 
 /**
  * schedule_timeout: sleeps (in the state the caller set) for at most `timeout` jiffies.
@@ -66,7 +75,7 @@ export const schedule_timeout = kfunc(function* schedule_timeout(timeout: number
   }
   const expire = jiffies() + timeout;
   const p = current();
-  const timer = add_timer_on_this_cpu(expire, () => process_timeout(p));
+  const timer = add_timer_on_this_cpu(expire, process_timeout_irq, p);
   yield* schedule();
   del_timer(timer);
   return Math.max(0, expire - jiffies());
@@ -90,7 +99,7 @@ export const msleep = kfunc(function* msleep(ms: number) {
 export const schedule_hrtimeout = kfunc(function* schedule_hrtimeout(ns: number) {
   const e = activeEngine();
   const p = current();
-  const timer = e.addTimer(e.runningCpu, local_clock() + ns, () => run_in_irq(hrtimer_wakeup(p)));
+  const timer = e.addTimer(e.runningCpu, local_clock() + ns, hrtimer_wakeup_irq, p);
   yield* schedule();
   del_timer(timer);
 });
@@ -98,3 +107,4 @@ export const schedule_hrtimeout = kfunc(function* schedule_hrtimeout(ns: number)
 const hrtimer_wakeup = kfunc(function* hrtimer_wakeup(p: task_struct) {
   yield* wake_up_process(p);
 });
+const hrtimer_wakeup_irq = irq_timer_fn(hrtimer_wakeup);

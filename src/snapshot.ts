@@ -1,0 +1,163 @@
+/**
+ * Snapshots of a machine: an independent copy that runs on exactly as the original would,
+ * and a canonical hash of its state (docs/ARCHITECTURE.md, "State as data"). A machine is
+ * data (src/sim/copy.ts says what may hang off one); what is not is refused with the thread
+ * or hook that holds it.
+ */
+import type { Machine } from "./machine.js";
+import { Copier, NotCopyable, stateHash } from "./sim/copy.js";
+import { Thread } from "./sim/engine.js";
+import { CompiledFrame } from "./sim/frames.js";
+import { functionName } from "./sim/functions.js";
+
+/** A machine that cannot be copied (a generator in a thread, a host observer): the message says which. */
+export class SnapshotError extends Error {}
+
+/** The host-side observers a copy cannot take along: closures over the original's objects. */
+function hostHooks(m: Machine): string[] {
+  const e = m.engine;
+  const slab = m.kernel.slab;
+  const hooks: [string, unknown][] = [
+    ["engine.onEnter", e.onEnter],
+    ["engine.onExit", e.onExit],
+    ["engine.onSpawn", e.onSpawn],
+    ["engine.beforeStep", e.beforeStep],
+    ["engine.afterStep", e.afterStep],
+    ["kernel.fail_point", m.kernel.fail_point],
+    ["slab.shouldFail", slab.shouldFail],
+    ["slab.onAlloc", slab.onAlloc],
+    ["slab.onFree", slab.onFree],
+  ];
+  return hooks.filter(([, v]) => v !== null).map(([name]) => name);
+}
+
+/**
+ * An independent copy of `m`: run it and it does what `m` would have done from here (same
+ * trace, same reports), while `m` is left as it was. Throws a SnapshotError for a machine
+ * with host observers (function tracer, fault injection, debugger, explorer hooks) or with
+ * a thread that is not made of frames.
+ */
+export function copyMachine(m: Machine): Machine {
+  const hooks = hostHooks(m);
+  if (hooks.length > 0) {
+    throw new SnapshotError(
+      `cannot snapshot this machine: ${hooks.join(", ")} ${hooks.length > 1 ? "are" : "is"} set ` +
+        "(a function tracer, fault or signal injection, the debugger or the explorer observes it through closures, which a copy cannot take along)",
+    );
+  }
+  const chooser = m.engine.chooser;
+  if (Object.getPrototypeOf(chooser) === Object.prototype && Object.hasOwn(chooser, "choose")) {
+    throw new SnapshotError(
+      "cannot snapshot this machine: its chooser is an object literal, whose choose() keeps its state in a closure " +
+        "a copy cannot take along (make it a class with its state in fields, as the choosers of src/sim/chooser.ts)",
+    );
+  }
+  let copy: Machine;
+  try {
+    copy = new Copier().copy(m);
+  } catch (err) {
+    if (err instanceof NotCopyable) throw new SnapshotError(explain(m, err));
+    throw err;
+  }
+  // A host-side watchdog watches the original's run, not the copy's.
+  copy.engine.onProgress = null;
+  return copy;
+}
+
+/** The canonical hash of a machine's state: equal for a machine and its snapshot. */
+export function hashMachine(m: Machine): string {
+  try {
+    return stateHash(m);
+  } catch (err) {
+    if (err instanceof NotCopyable) throw new SnapshotError(explain(m, err).replace("snapshot", "hash"));
+    throw err;
+  }
+}
+
+/** Says which thread (and function) holds the object that cannot be copied. */
+function explain(m: Machine, err: NotCopyable): string {
+  const path = pathTo(m, err.obj);
+  let thread: Thread | null = null;
+  let caller = "";
+  for (const o of path) {
+    if (o instanceof Thread) thread = o;
+    if (o instanceof CompiledFrame) caller = functionName(o.fn);
+  }
+  if (thread === null) return `cannot snapshot this machine: it holds ${err.what}`;
+  const where = thread.backtrace();
+  const inner = where[0] ?? caller;
+  return (
+    `cannot snapshot this machine: thread ${m.engine.describe(thread)} runs ${err.what}` +
+    `${inner === "" ? "" : ` in ${inner}`}${caller !== "" && caller !== inner ? ` (called from ${caller})` : ""}, ` +
+    "which is not made of frames (only code the frames transform compiled can be copied: TASKLAB_RUNTIME=frames)"
+  );
+}
+
+/** The objects on a shortest path from `root` to `target` (breadth first), root first. */
+function pathTo(root: object, target: object): object[] {
+  const from = new Map<object, object | null>([[root, null]]);
+  const queue: object[] = [root];
+  for (let i = 0; i < queue.length; i++) {
+    const o = queue[i] as object;
+    if (o === target) break;
+    const next: unknown[] =
+      o instanceof Map
+        ? [...o.keys(), ...o.values()]
+        : o instanceof Set
+          ? [...o]
+          : ArrayBuffer.isView(o)
+            ? []
+            : Object.values(o);
+    for (const v of next) {
+      if (typeof v !== "object" || v === null || from.has(v)) continue;
+      from.set(v, o);
+      queue.push(v);
+    }
+  }
+  const path: object[] = [];
+  for (let o: object | null | undefined = target; o != null; o = from.get(o)) path.unshift(o);
+  return path;
+}
+
+/**
+ * A machine's state kept aside at one moment (for time travel, the explorer's checkpoints):
+ * never run itself, it can be restored any number of times, each a fresh machine.
+ */
+export class MachineSnapshot {
+  private constructor(private readonly kept: Machine) {}
+
+  /** Takes a snapshot of `m` (which runs on unaffected). */
+  static of(m: Machine): MachineSnapshot {
+    return new MachineSnapshot(copyMachine(m));
+  }
+
+  /** A new machine in the snapshot's state, ready to run. */
+  restore(): Machine {
+    return copyMachine(this.kept);
+  }
+
+  /** The hash of the state kept (that of the machine it was taken from, at that moment). */
+  hash(): string {
+    return hashMachine(this.kept);
+  }
+
+  /** Virtual time at the snapshot (ns). */
+  get now(): number {
+    return this.kept.now;
+  }
+
+  /** Engine steps taken up to the snapshot. */
+  get steps(): number {
+    return this.kept.engine.steps;
+  }
+}
+
+/** Keeps `m`'s state aside (m runs on unaffected): see MachineSnapshot. */
+export function snapshot(m: Machine): MachineSnapshot {
+  return MachineSnapshot.of(m);
+}
+
+/** A fresh machine in the state `s` kept, ready to run (`s` can be restored again). */
+export function restore(s: MachineSnapshot): Machine {
+  return s.restore();
+}

@@ -1,0 +1,182 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Machine } from "../../src/index.js";
+import { pid_bitmap } from "../../src/linux/kernel/pid_bitmap.js";
+import { deepCopy, NotCopyable, stateHash } from "../../src/sim/copy.js";
+import { CompiledFrame } from "../../src/sim/frames.js";
+
+// The model's modules load first, in their own order (frames.ts is part of a cycle).
+void Machine;
+
+class Node {
+  next: Node | null = null;
+  constructor(
+    public value: number,
+    public label: string,
+  ) {}
+}
+
+/** A frame as the transform emits one: locals as fields, a pc. */
+class sleeper extends CompiledFrame {
+  constructor(args: unknown[]) {
+    super();
+    this.parent = null;
+    this.pc = 3;
+    this.args = args;
+    (this as unknown as { top: null }).top = null;
+  }
+  step(): unknown {
+    return this.pc;
+  }
+}
+
+function module_fn(): number {
+  return 1;
+}
+
+describe("deepCopy", () => {
+  it("keeps cycles, shared references, prototypes and Map/Set order; shares functions and frozen objects", () => {
+    const a = new Node(1, "a");
+    const b = new Node(2, "b");
+    a.next = b;
+    b.next = a;
+    const shared = { n: 5 };
+    const table = Object.freeze({ name: "fair" });
+    const root = {
+      list: a,
+      both: [shared, shared],
+      map: new Map<unknown, unknown>([
+        ["z", shared],
+        [b, 7],
+      ]),
+      set: new Set([3, 1, 2]),
+      bytes: new Uint8Array([1, 2, 3]),
+      fn: module_fn,
+      table,
+      frame: new sleeper([a, 9]),
+    };
+    const c = deepCopy(root);
+    expect(c === root).toBe(false);
+    expect(c.list).toBeInstanceOf(Node);
+    expect(c.list).not.toBe(a);
+    expect(c.list.next?.next).toBe(c.list);
+    expect(c.both[0]).toBe(c.both[1]);
+    expect(c.both[0]).not.toBe(shared);
+    expect([...c.map.keys()].length).toBe(2);
+    expect([...c.map.keys()][0]).toBe("z");
+    expect([...c.map.keys()][1]).toBe(c.list.next);
+    expect(c.map.get("z")).toBe(c.both[0]);
+    expect([...c.set]).toEqual([3, 1, 2]);
+    expect(c.bytes).toEqual(new Uint8Array([1, 2, 3]));
+    expect(c.bytes).not.toBe(root.bytes);
+    expect(c.fn).toBe(module_fn);
+    expect(c.table).toBe(table);
+    expect(c.frame).toBeInstanceOf(sleeper);
+    expect(c.frame.pc).toBe(3);
+    expect(c.frame.args).toEqual([c.list, 9]);
+    expect((c.frame.args as unknown[])[0]).toBe(c.list);
+    // Independent: changing the copy leaves the original as it was.
+    c.list.value = 100;
+    c.bytes[0] = 9;
+    c.set.add(4);
+    c.frame.pc = 4;
+    expect([a.value, root.bytes[0], root.set.size, root.frame.pc]).toEqual([1, 1, 3, 3]);
+  });
+
+  it("copies a list thousands of links long (no recursion)", () => {
+    const head = new Node(0, "0");
+    let n = head;
+    for (let i = 1; i < 100_000; i++) n = n.next = new Node(i, String(i));
+    let c: Node | null = deepCopy(head);
+    let count = 0;
+    for (; c !== null; c = c.next) count++;
+    expect(count).toBe(100_000);
+  });
+
+  it("refuses what is not data: a generator, a WeakMap", () => {
+    // Made at run time: the frames transform compiles this file's own generators into frames.
+    const gen = new Function("return (function* g() { yield 1; })()")() as Generator;
+    expect(() => deepCopy({ thread: { gen } })).toThrow(NotCopyable);
+    expect(() => deepCopy({ thread: { gen } })).toThrow("a generator cannot be copied");
+    expect(() => deepCopy([new WeakMap()])).toThrow("a WeakMap cannot be copied");
+    expect(() => deepCopy({ it: [1, 2][Symbol.iterator]() })).toThrow("an Array Iterator cannot be copied");
+  });
+});
+
+describe("stateHash", () => {
+  it("is equal for a copy and for an equal graph built apart, and differs when the state does", () => {
+    const make = (v: number) => {
+      const a = new Node(v, "a");
+      a.next = new Node(2, "b");
+      return { a, m: new Map([[1, a]]), s: new Set(["x"]) };
+    };
+    const g = make(1);
+    expect(stateHash(deepCopy(g))).toBe(stateHash(g));
+    expect(stateHash(make(1))).toBe(stateHash(g));
+    expect(stateHash(make(3))).not.toBe(stateHash(g));
+    // Sharing is part of the state: two references to one object are not two objects.
+    const one = { x: 1 };
+    expect(stateHash([one, one])).not.toBe(stateHash([{ x: 1 }, { x: 1 }]));
+    // A Map's or Set's primitive keys are hashed in sorted order, not insertion order.
+    expect(
+      stateHash(
+        new Map([
+          [2, "b"],
+          [1, "a"],
+        ]),
+      ),
+    ).toBe(
+      stateHash(
+        new Map([
+          [1, "a"],
+          [2, "b"],
+        ]),
+      ),
+    );
+    expect(stateHash(new Set([2, 1]))).toBe(stateHash(new Set([1, 2])));
+    // Classes are part of it: a frame is not a plain object with the same fields.
+    expect(stateHash(new Node(1, "a"))).not.toBe(stateHash({ next: null, value: 1, label: "a" }));
+    expect(stateHash(-0)).not.toBe(stateHash(0));
+  });
+
+  it("is the same for random graphs and their copies, and a changed copy differs", () => {
+    const leaf = fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.constant(null));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        leaf,
+        fc.array(tie("node"), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 3 }), tie("node"), { maxKeys: 4 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(tree, fc.integer({ min: 0, max: 5 }), (t, links) => {
+        const root = { t, refs: [] as unknown[] };
+        for (let i = 0; i < links; i++) root.refs.push(i % 2 === 0 ? root : root.t); // cycles and sharing
+        const c = deepCopy(root);
+        expect(stateHash(c)).toBe(stateHash(root));
+        expect(c.refs.every((r) => r === c || r === c.t)).toBe(true);
+        c.refs.push(1);
+        expect(stateHash(c)).not.toBe(stateHash(root));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("pid_bitmap", () => {
+  it("shares its pages with a copy until one side writes", () => {
+    const a = new pid_bitmap(32768);
+    a.set(1);
+    a.set(5000);
+    const b = deepCopy(a);
+    expect([b.has(1), b.has(5000), b.has(2)]).toEqual([true, true, false]);
+    a.set(2);
+    b.clear(1);
+    expect([a.has(1), a.has(2), b.has(1), b.has(2)]).toEqual([true, true, false, false]);
+    expect(stateHash(a)).not.toBe(stateHash(b));
+    b.set(1);
+    b.set(2);
+    expect(stateHash(a)).toBe(stateHash(b));
+  });
+});
