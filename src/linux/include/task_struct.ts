@@ -95,6 +95,8 @@ export interface fs_struct extends Tracked {
 export interface file extends Tracked {
   f_count: number;
   kind: "tty" | "pidfd" | "proc_comm";
+  /** The open flags the file keeps (f_flags): O_NONBLOCK of a PIDFD_NONBLOCK pidfd. */
+  f_flags: number;
   /** pidfd: the process it refers to; proc_comm: the thread whose name it sets; tty: none. */
   pid: pid | null;
 }

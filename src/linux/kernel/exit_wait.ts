@@ -10,11 +10,12 @@
 import { kfunc } from "../../sim/functions.js";
 import { fget } from "../fs/file.js";
 import { current } from "../include/current.js";
-import { ECHILD, EINVAL, ERESTARTSYS, ESRCH } from "../include/errno.js";
+import { EAGAIN, ECHILD, EINVAL, ERESTARTSYS, ESRCH } from "../include/errno.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, TASK_INTERRUPTIBLE } from "../include/sched.js";
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD, SIGNAL_GROUP_EXIT } from "../include/signal.js";
 import type { pid, task_struct } from "../include/task_struct.js";
 import { trace_sched_process_wait } from "../include/trace/events/sched.js";
+import { O_NONBLOCK } from "../include/uapi/fcntl.js";
 import {
   __WALL,
   __WCLONE,
@@ -30,6 +31,7 @@ import {
   WSTOPPED,
   WUNTRACED,
 } from "../include/uapi/wait.js";
+import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
 import { release_task, thread_group_empty, thread_group_leader } from "./exit.js";
 import { find_pid_ns, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
@@ -165,6 +167,7 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
   if (!Number.isInteger(options) || (options >>> 0) & ~known) return -EINVAL;
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
   let target: { any: boolean; pid: pid | null };
+  let nonblock = false;
   const me = current();
   switch (which) {
     case P_ALL:
@@ -179,17 +182,22 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
       target = upid === 0 ? { any: true, pid: null } : { any: false, pid: null };
       break;
     case P_PIDFD: {
-      if (!Number.isInteger(upid) || upid < 0) return -EINVAL;
+      // P_PIDFD came in 5.4, the first modeled release with pidfds (an unknown idtype before).
+      if (!K.era.clone3 || !Number.isInteger(upid) || upid < 0) return -EINVAL;
       const f = me.files === null ? null : fget(me.files, upid);
       if (f === null || f.kind !== "pidfd") return -9; // -EBADF
       target = { any: false, pid: f.pid };
+      nonblock = (f.f_flags & O_NONBLOCK) !== 0;
       break;
     }
     default:
       return -EINVAL;
   }
-  const wo: wait_opts = { ...target, flags: options >>> 0, stat: 0, uid: 0 };
-  const ret = yield* do_wait(wo);
+  // A PIDFD_NONBLOCK pidfd waits as WNOHANG; where the caller did not ask for WNOHANG
+  // itself, "nothing yet" is -EAGAIN (kernel_waitid).
+  const wo: wait_opts = { ...target, flags: (options | (nonblock ? WNOHANG : 0)) >>> 0, stat: 0, uid: 0 };
+  let ret = yield* do_wait(wo);
+  if (ret === 0 && nonblock && !(options & WNOHANG)) ret = -EAGAIN;
   if (ret < 0) return ret;
   if (infop !== 0) {
     const s = wo.stat;

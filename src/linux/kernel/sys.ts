@@ -11,6 +11,8 @@ import { comm_write } from "../fs/proc_comm.js";
 import { current, local_clock } from "../include/current.js";
 import { EBADF, EFAULT, EINTR, EINVAL, ENOENT, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
+import type { pid } from "../include/task_struct.js";
+import { O_EXCL, O_NONBLOCK } from "../include/uapi/fcntl.js";
 import { PR_GET_NAME, PR_SET_NAME } from "../include/uapi/prctl.js";
 import { RLIMIT_NPROC } from "../include/uapi/resource.js";
 import { K } from "../kernel.js";
@@ -21,8 +23,8 @@ import { schedule } from "./sched/core.js";
 import { signal_pending } from "./signal.js";
 import { schedule_hrtimeout } from "./time/timer.js";
 
-export const PIDFD_THREAD = 0o200; // O_EXCL
-export const PIDFD_NONBLOCK = 0o4000; // O_NONBLOCK
+export const PIDFD_THREAD = O_EXCL;
+export const PIDFD_NONBLOCK = O_NONBLOCK;
 
 function ns_of_current() {
   return task_active_pid_ns(current()) ?? K.init_pid_ns;
@@ -123,17 +125,39 @@ export const __x64_sys_restart_syscall = kfunc(function* __x64_sys_restart_sysca
   return expires === 0 ? -EINTR : yield* do_nanosleep(expires);
 });
 
-/** pidfd_open(pid, flags): a file descriptor referring to process pid (or thread, with PIDFD_THREAD). */
+/** The flags this release's pidfd_open takes (K.era.pidfd_open_flags). */
+function pidfd_open_known(): number {
+  const f = K.era.pidfd_open_flags;
+  return f === "thread" ? PIDFD_NONBLOCK | PIDFD_THREAD : f === "nonblock" ? PIDFD_NONBLOCK : 0;
+}
+
+/**
+ * pidfd_prepare's checks on a pid that is still hashed: its task may have exited and not
+ * been reaped yet (a zombie, or a leader whose threads still run: both still hold the
+ * pid); without PIDFD_THREAD the pid must be a thread-group leader's (−ENOENT in 6.19,
+ * −EINVAL before). 0 when a pidfd may be made.
+ */
+function pidfd_prepare_check(p: pid, flags: number): number {
+  if (p.task === null) return -ESRCH; // already reaped
+  if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task)
+    return K.era.pidfd_not_leader_errno === "ENOENT" ? -ENOENT : -EINVAL;
+  return 0;
+}
+
+/**
+ * pidfd_open(pid, flags): a file descriptor referring to process pid (or thread, with
+ * PIDFD_THREAD); PIDFD_NONBLOCK makes a waitid(P_PIDFD) on it not block (O_NONBLOCK).
+ */
 export const __x64_sys_pidfd_open = kfunc(function* __x64_sys_pidfd_open(pid: number, flags: number) {
-  if (!Number.isInteger(flags) || flags & ~(PIDFD_NONBLOCK | PIDFD_THREAD)) return -EINVAL;
+  if (!Number.isInteger(flags) || flags & ~pidfd_open_known()) return -EINVAL;
   if (!Number.isInteger(pid) || pid <= 0) return -EINVAL;
   const me = current();
   const p = find_pid_ns(pid, ns_of_current());
-  if (p === null || p.task === null || p.task.exit_state !== 0) return -ESRCH;
-  // A thread that is not a leader, without PIDFD_THREAD: pidfd_prepare's -ENOENT.
-  if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task) return -ENOENT;
+  if (p === null) return -ESRCH;
+  const err = pidfd_prepare_check(p, flags);
+  if (err < 0) return err;
   if (me.files === null) return -EBADF;
-  return open_file(me.files, "pidfd", p);
+  return open_file(me.files, "pidfd", p, flags & PIDFD_NONBLOCK);
 });
 
 /** close(fd). */
