@@ -53,7 +53,14 @@ function* child(u: User, us: number, code: number): UGen<never> {
 }
 
 /** waitid(P_PIDFD, fd, info, options) and the siginfo's si_signo, si_code, si_pid, si_status. */
-function* waitPidfd(u: User, fd: number, options: number): UGen<Seen> {
+interface Info {
+  ret: number;
+  signo: number;
+  code: number;
+  pid: number;
+  status: number;
+}
+function* waitPidfd(u: User, fd: number, options: number): UGen<Info> {
   const info = u.alloca(128);
   const ret = yield* u.sys.waitid(P_PIDFD, fd, info, options);
   const at = function* (off: number) {
@@ -116,11 +123,11 @@ describe("pidfd_open on a task that exited but is not reaped", () => {
       rec("thread as leader", yield* u.sys.pidfd_open(tid, 0));
       rec("thread", yield* u.sys.pidfd_open(tid, PIDFD_THREAD));
       // The zombie leader is not reapable while its thread runs (delay_group_leader).
-      rec("not yet", (yield* waitPidfd(u, fd, WEXITED | WNOHANG)).pid as number);
+      rec("not yet", (yield* waitPidfd(u, fd, WEXITED | WNOHANG)).pid);
       rec("kill", yield* u.sys.kill(pid, SIGKILL));
       const w = yield* waitPidfd(u, fd, WEXITED);
-      rec("code", w.code as number);
-      rec("status", w.status as number);
+      rec("code", w.code);
+      rec("status", w.status);
       rec("reaped", w.pid === pid ? 1 : 0);
     });
     expect(got).toEqual({
@@ -161,21 +168,21 @@ describe("PIDFD_NONBLOCK (pidfd_wait.c wait_nonblock)", () => {
   it("waitid on a nonblocking pidfd: -ECHILD for no child, -EAGAIN while the child runs, 0 with WNOHANG; it reaps once the child exited", () => {
     const got = run(function* (u, _s, rec) {
       const self = yield* u.sys.pidfd_open(yield* u.sys.getpid(), PIDFD_NONBLOCK);
-      rec("self", (yield* waitPidfd(u, self, WEXITED)).ret as number);
+      rec("self", (yield* waitPidfd(u, self, WEXITED)).ret);
       yield* u.sys.close(self);
       const pid = yield* u.sys.fork();
       if (pid === 0) yield* child(u, 5000, 3);
       const fd = yield* u.sys.pidfd_open(pid, PIDFD_NONBLOCK);
       rec("fd", fd);
-      rec("running", (yield* waitPidfd(u, fd, WEXITED)).ret as number);
+      rec("running", (yield* waitPidfd(u, fd, WEXITED)).ret);
       const w = yield* waitPidfd(u, fd, WEXITED | WNOHANG);
-      rec("WNOHANG", w.ret as number);
-      rec("WNOHANG pid", w.pid as number);
+      rec("WNOHANG", w.ret);
+      rec("WNOHANG pid", w.pid);
       // A blocking pidfd of the same child waits; the nonblocking one then finds it reaped.
       const blocking = yield* u.sys.pidfd_open(pid, 0);
       const done = yield* waitPidfd(u, blocking, WEXITED | WNOWAIT);
-      rec("blocking", done.ret as number);
-      rec("blocking code", done.code as number);
+      rec("blocking", done.ret);
+      rec("blocking code", done.code);
       const reaped = yield* waitPidfd(u, fd, WEXITED);
       rec("nonblocking reaps", reaped.pid === pid ? reaped.status : -1);
     });
