@@ -15,6 +15,8 @@ export const SIGCHLD = 17;
 export const SIGCONT = 18;
 export const SIGSTOP = 19;
 export const SIGTSTP = 20;
+export const SIGTTIN = 21;
+export const SIGTTOU = 22;
 export const SIGURG = 23;
 export const SIGWINCH = 28;
 export const _NSIG = 64;
@@ -34,13 +36,32 @@ export function sig_kernel_ignore(sig: number): boolean {
   return sig === SIGCHLD || sig === SIGURG || sig === SIGWINCH || sig === SIGCONT;
 }
 
+/** Signals whose default action is to stop the thread group (sig_kernel_stop). */
+export function sig_kernel_stop(sig: number): boolean {
+  return sig === SIGSTOP || sig === SIGTSTP || sig === SIGTTIN || sig === SIGTTOU;
+}
+
+/** SIGKILL and SIGSTOP: no handler, no mask, and they reach an init from an ancestor namespace (sig_kernel_only). */
+export function sig_kernel_only(sig: number): boolean {
+  return sig === SIGKILL || sig === SIGSTOP;
+}
+
 /** Signals whose default action dumps core (sig_kernel_coredump); the status carries 0x80. */
 export function sig_kernel_coredump(sig: number): boolean {
   return sig === SIGQUIT || sig === SIGILL || sig === SIGABRT || sig === SIGSEGV;
 }
 
 // signal_struct::flags.
+/** The group is stopped (job control). */
+export const SIGNAL_STOP_STOPPED = 0x00000001;
+/** The group was continued and its parent has not waited for that yet (WCONTINUED). */
+export const SIGNAL_STOP_CONTINUED = 0x00000002;
 export const SIGNAL_GROUP_EXIT = 0x00000004;
+/** The parent is yet to be told (CLD_STOPPED / CLD_CONTINUED) by the next thread in get_signal. */
+export const SIGNAL_CLD_STOPPED = 0x00000010;
+export const SIGNAL_CLD_CONTINUED = 0x00000020;
+export const SIGNAL_CLD_MASK = SIGNAL_CLD_STOPPED | SIGNAL_CLD_CONTINUED;
+export const SIGNAL_STOP_MASK = SIGNAL_CLD_MASK | SIGNAL_STOP_STOPPED | SIGNAL_STOP_CONTINUED;
 /** The init of a pid namespace ignores signals it has no handler for. */
 export const SIGNAL_UNKILLABLE = 0x00000040;
 
@@ -48,3 +69,12 @@ export const SIGNAL_UNKILLABLE = 0x00000040;
 export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
 export const CLD_DUMPED = 3;
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
+
+// task_struct::jobctl (include/linux/sched/jobctl.h): the signal of a group stop, and its state.
+export const JOBCTL_STOP_SIGMASK = 0xffff;
+/** This thread is to take part in its group's stop. */
+export const JOBCTL_STOP_PENDING = 1 << 17;
+/** Its stop counts towards group_stop_count. */
+export const JOBCTL_STOP_CONSUME = 1 << 18;

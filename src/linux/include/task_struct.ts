@@ -64,8 +64,13 @@ export interface signal_struct extends Tracked {
   wait_chldexit: wait_queue_head;
   oom_score_adj: number;
   flags: number;
-  /** The status every thread exits with once SIGNAL_GROUP_EXIT is set. */
+  /**
+   * The status every thread exits with once SIGNAL_GROUP_EXIT is set; during and after a
+   * group stop, the stop signal (0 once a waiter consumed it).
+   */
   group_exit_code: number;
+  /** Threads yet to stop in the group stop under way (job control). */
+  group_stop_count: number;
   shared_pending: sigpending;
   /** rlimit(RLIMIT_NPROC), soft limit. */
   rlim_nproc: number;
@@ -236,6 +241,8 @@ export interface task_struct extends Tracked {
   user: import("../../user/runtime.js").UserState | null;
   blocked: bigint;
   pending: sigpending;
+  /** Job control state (JOBCTL_*): the pending group stop this thread is to take part in. */
+  jobctl: number;
   pref_node_fork: number;
   /** Reference count (task_struct::usage). */
   usage: number;

@@ -1,7 +1,8 @@
 /**
  * Waiting for children (kernel/exit.c: kernel_wait4, kernel_waitid, do_wait): a parent
  * sleeps interruptibly on its signal_struct's wait_chldexit until a child it may wait for
- * is a zombie, reaps it (release_task) and gets its status. By default only children whose
+ * is a zombie, reaps it (release_task) and gets its status; or, when asked (WUNTRACED /
+ * WSTOPPED, WCONTINUED), until a child's group stopped or was continued (job control). By default only children whose
  * exit signal is SIGCHLD count (__WCLONE: only the others; __WALL: all); a leader whose
  * threads still run is not reapable yet. Any thread of the group may reap the group's
  * children (unless __WNOTHREAD). Process groups are not modeled: pid 0 waits like -1 and a
@@ -12,7 +13,18 @@ import { fget } from "../fs/file.js";
 import { current } from "../include/current.js";
 import { EAGAIN, ECHILD, EINVAL, ERESTARTSYS, ESRCH } from "../include/errno.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, TASK_INTERRUPTIBLE } from "../include/sched.js";
-import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD, SIGNAL_GROUP_EXIT } from "../include/signal.js";
+import {
+  CLD_CONTINUED,
+  CLD_DUMPED,
+  CLD_EXITED,
+  CLD_KILLED,
+  CLD_STOPPED,
+  SIGCHLD,
+  SIGCONT,
+  SIGNAL_GROUP_EXIT,
+  SIGNAL_STOP_CONTINUED,
+  SIGNAL_STOP_STOPPED,
+} from "../include/signal.js";
 import type { pid, task_struct } from "../include/task_struct.js";
 import { trace_sched_process_wait } from "../include/trace/events/sched.js";
 import { O_NONBLOCK } from "../include/uapi/fcntl.js";
@@ -46,9 +58,59 @@ interface wait_opts {
   any: boolean;
   pid: pid | null;
   flags: number;
-  /** The reaped child: its pid as the waiter sees it, its status and uid. */
+  /** What was found: wait4's status word, and waitid's si_code (CLD_*), si_status and si_uid. */
   stat: number;
+  cause: number;
+  status: number;
   uid: number;
+}
+
+/** A wait_opts for `target` with `flags`, nothing found yet. */
+function wait_opts_for(target: { any: boolean; pid: pid | null }, flags: number): wait_opts {
+  return { ...target, flags, stat: 0, cause: 0, status: 0, uid: 0 };
+}
+
+/** wait_task_zombie's report: CLD_EXITED with the exit status, else CLD_KILLED / CLD_DUMPED with the signal. */
+function zombie_report(wo: wait_opts, p: task_struct): void {
+  const s = p.signal.flags & SIGNAL_GROUP_EXIT ? p.signal.group_exit_code : p.exit_code;
+  wo.stat = s;
+  wo.cause = s & 0x7f ? (s & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+  wo.status = s & 0x7f ? s & 0x7f : s >> 8;
+  wo.uid = p.cred.uid;
+}
+
+/**
+ * wait_task_stopped: with WUNTRACED (WSTOPPED), a child whose group stopped and whose stop
+ * no waiter consumed yet: status (sig << 8) | 0x7f, CLD_STOPPED with the signal. The stop
+ * is consumed unless WNOWAIT. False: nothing to report.
+ */
+function wait_task_stopped(wo: wait_opts, p: task_struct): boolean {
+  if (!(wo.flags & WUNTRACED)) return false;
+  const sig = p.signal;
+  if (!(sig.flags & SIGNAL_STOP_STOPPED) || sig.group_exit_code === 0) return false;
+  const code = sig.group_exit_code;
+  if (!(wo.flags & WNOWAIT)) {
+    sig.group_exit_code = 0;
+    wo.stat = (code << 8) | 0x7f;
+  }
+  wo.cause = CLD_STOPPED;
+  wo.status = code;
+  wo.uid = p.cred.uid;
+  return true;
+}
+
+/**
+ * wait_task_continued: with WCONTINUED, a child continued by SIGCONT since its stop:
+ * status 0xffff, CLD_CONTINUED with SIGCONT; consumed unless WNOWAIT.
+ */
+function wait_task_continued(wo: wait_opts, p: task_struct): boolean {
+  if (!(wo.flags & WCONTINUED) || !(p.signal.flags & SIGNAL_STOP_CONTINUED)) return false;
+  if (!(wo.flags & WNOWAIT)) p.signal.flags &= ~SIGNAL_STOP_CONTINUED;
+  wo.stat = 0xffff;
+  wo.cause = CLD_CONTINUED;
+  wo.status = SIGCONT;
+  wo.uid = p.cred.uid;
+  return true;
 }
 
 function eligible_child(wo: wait_opts, p: task_struct): boolean {
@@ -63,9 +125,10 @@ function delay_group_leader(p: task_struct): boolean {
 }
 
 /**
- * One pass over the children of every thread of the caller's group: reaps the first
- * zombie it may (returning its pid), or returns 0 if some eligible child is still alive,
- * or -ECHILD if there is none.
+ * One pass over the children of every thread of the caller's group (wait_consider_task):
+ * reaps the first zombie it may, or reports the first stop or continue asked for (returning
+ * the child's pid); else returns 0 if some eligible child may still change, or -ECHILD if
+ * there is none (a zombie that may be reaped but WEXITED was not asked for is none).
  */
 function* wait_children(wo: wait_opts) {
   const me = current();
@@ -74,10 +137,10 @@ function* wait_children(wo: wait_opts) {
   for (const t of wo.flags & __WNOTHREAD ? [me] : [...me.signal.thread_head]) {
     for (const p of t.children) {
       if (p.exit_state === EXIT_DEAD || !eligible_child(wo, p)) continue;
-      if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(p) && wo.flags & WEXITED) {
-        wo.stat = p.signal.flags & SIGNAL_GROUP_EXIT ? p.signal.group_exit_code : p.exit_code;
-        wo.uid = p.cred.uid;
-        const nr = ns === null ? p.pid : pid_nr_ns(p.thread_pid, ns);
+      const nr = ns === null ? p.pid : pid_nr_ns(p.thread_pid, ns);
+      if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(p)) {
+        if (!(wo.flags & WEXITED)) continue;
+        zombie_report(wo, p);
         if (!(wo.flags & WNOWAIT)) {
           p.exit_state = EXIT_DEAD;
           yield* release_task(p);
@@ -85,6 +148,7 @@ function* wait_children(wo: wait_opts) {
         return nr;
       }
       notask_error = 0;
+      if (wait_task_stopped(wo, p) || wait_task_continued(wo, p)) return nr;
     }
   }
   return notask_error;
@@ -137,7 +201,7 @@ export const kernel_wait4 = kfunc(function* kernel_wait4(
   )
     return -EINVAL;
   if (!Number.isInteger(upid) || upid === INT_MIN) return -ESRCH;
-  const wo: wait_opts = { ...wait_target(upid), flags: (options | WEXITED) >>> 0, stat: 0, uid: 0 };
+  const wo = wait_opts_for(wait_target(upid), (options | WEXITED) >>> 0);
   const ret = yield* do_wait(wo);
   if (ret > 0 && stat_addr !== 0 && (yield* put_user(wo.stat, current().mm, stat_addr)) < 0) return -14; // -EFAULT
   return ret;
@@ -195,20 +259,18 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
   }
   // A PIDFD_NONBLOCK pidfd waits as WNOHANG; where the caller did not ask for WNOHANG
   // itself, "nothing yet" is -EAGAIN (kernel_waitid).
-  const wo: wait_opts = { ...target, flags: (options | (nonblock ? WNOHANG : 0)) >>> 0, stat: 0, uid: 0 };
+  const wo = wait_opts_for(target, (options | (nonblock ? WNOHANG : 0)) >>> 0);
   let ret = yield* do_wait(wo);
   if (ret === 0 && nonblock && !(options & WNOHANG)) ret = -EAGAIN;
   if (ret < 0) return ret;
   if (infop !== 0) {
-    const s = wo.stat;
-    const why = ret === 0 ? 0 : s & 0x7f ? (s & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
     const fields: [number, number][] = [
       [0, ret === 0 ? 0 : SIGCHLD],
       [4, 0],
-      [8, why],
+      [8, wo.cause],
       [16, ret],
-      [20, ret === 0 ? 0 : wo.uid],
-      [24, ret === 0 ? 0 : why === CLD_EXITED ? s >> 8 : s & 0x7f],
+      [20, wo.uid],
+      [24, wo.status],
     ];
     for (const [off, v] of fields) if ((yield* put_user(v, me.mm, infop + off)) < 0) return -14; // -EFAULT
   }
@@ -217,7 +279,7 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
 
 /** kernel_wait(pid): the kernel's own wait for a child (user-mode helpers): its pid or -errno, and its status. */
 export const kernel_wait = kfunc(function* kernel_wait(upid: number) {
-  const wo: wait_opts = { ...wait_target(upid), flags: WEXITED, stat: 0, uid: 0 };
+  const wo = wait_opts_for(wait_target(upid), WEXITED);
   const ret = yield* do_wait(wo);
   return { pid: ret, status: ret > 0 ? wo.stat : 0 };
 });

@@ -3,7 +3,7 @@
  * TIF_SIGPENDING flag, the ignore rules (a kernel thread ignores everything unless it
  * allowed the signal; a namespace init ignores what it has no handler for), the fatal
  * signal that takes a whole group down (complete_signal), kill/tgkill, and dequeueing on
- * the way back to user mode (get_signal). Stop signals are not modeled (treated as ignored);
+ * the way back to user mode (get_signal). Stop signals stop the group (signal_stop.ts);
  * a handler is a number, "run" by interrupting the system call it arrived during.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
@@ -13,15 +13,17 @@ import { EINVAL, EPERM, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
 import {
   _NSIG,
+  JOBCTL_STOP_PENDING,
   SIG_DFL,
   SIG_IGN,
   SIGKILL,
   SIGNAL_GROUP_EXIT,
   SIGNAL_UNKILLABLE,
   SIGSTOP,
-  SIGTSTP,
   sig_kernel_coredump,
   sig_kernel_ignore,
+  sig_kernel_only,
+  sig_kernel_stop,
   sigmask,
   valid_signal,
 } from "../include/signal.js";
@@ -31,6 +33,7 @@ import { put_user } from "../mm/memory.js";
 import { CAP_KILL, has_ns_capability } from "./cred.js";
 import { find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { wake_up_state } from "./sched/core.js";
+import { prepare_signal_jobctl, task_clear_jobctl_pending } from "./signal_stop.js";
 
 export function signal_pending(p: task_struct): boolean {
   activeEngine().touch();
@@ -56,25 +59,20 @@ function handler(p: task_struct, sig: number): number {
   return p.sighand?.action[sig - 1] ?? SIG_DFL;
 }
 
-/** Stop signals would stop the task; the model does not stop tasks, so they are ignored. */
-function sig_stop(sig: number): boolean {
-  return sig === SIGSTOP || sig === SIGTSTP || sig === 21 || sig === 22; // SIGTTIN, SIGTTOU
-}
-
 /**
  * sig_ignored: dropped at send time because the handler ignores it, or because p is an
- * init (SIGNAL_UNKILLABLE) with no handler for it, unless `force` (SIGKILL from an
- * ancestor namespace).
+ * init (SIGNAL_UNKILLABLE) with no handler for it, unless `force` (SIGKILL or SIGSTOP from
+ * an ancestor namespace).
  */
 export function sig_ignored(p: task_struct, sig: number, force = false): boolean {
   const h = handler(p, sig);
-  if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL && !(force && sig === SIGKILL)) return true;
-  return h === SIG_IGN || (h === SIG_DFL && (sig_kernel_ignore(sig) || sig_stop(sig)));
+  if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL && !(force && sig_kernel_only(sig))) return true;
+  return h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig));
 }
 
 /** sig_fatal: delivering it would end the task (default action terminate or core). */
 function sig_fatal(p: task_struct, sig: number): boolean {
-  return handler(p, sig) === SIG_DFL && !sig_kernel_ignore(sig) && !sig_stop(sig);
+  return handler(p, sig) === SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig);
 }
 
 export function sigaddset_pending(t: task_struct, sig: number): void {
@@ -109,8 +107,10 @@ function* complete_signal(sig: number, p: task_struct, t: task_struct): KGen<voi
   if (sig_fatal(p, sig) && !(signal.flags & SIGNAL_GROUP_EXIT)) {
     signal.flags |= SIGNAL_GROUP_EXIT;
     signal.group_exit_code = sig | (sig_kernel_coredump(sig) ? 0x80 : 0);
+    signal.group_stop_count = 0;
     for (const x of signal.thread_head) {
       if (x.exit_state !== 0) continue;
+      task_clear_jobctl_pending(x, JOBCTL_STOP_PENDING);
       sigaddset_pending(x, SIGKILL);
       yield* signal_wake_up(x, true);
     }
@@ -128,6 +128,7 @@ export function* send_signal(sig: number, p: task_struct, group: boolean, force 
   // With no live thread to take it (a zombie, still hashed), nothing happens; the send still succeeds.
   const t = signal_target(p, group);
   if (t === undefined) return 0;
+  yield* prepare_signal_jobctl(sig, p);
   if (sig_ignored(p, sig, force)) return 0;
   if (group) p.signal.shared_pending.signal |= sigmask(sig);
   else p.pending.signal |= sigmask(sig);
@@ -283,9 +284,14 @@ export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
 
 /**
  * What get_signal found for the task returning to user mode: nothing, a caught signal
- * (its handler runs), or a fatal one (the group exits with this code).
+ * (its handler runs), a stop signal (the group stops: do_signal_stop), or a fatal one (the
+ * group exits with this code).
  */
-export type SignalAction = { kind: "none" } | { kind: "handled"; sig: number } | { kind: "fatal"; code: number };
+export type SignalAction =
+  | { kind: "none" }
+  | { kind: "handled"; sig: number }
+  | { kind: "stop"; sig: number }
+  | { kind: "fatal"; code: number };
 
 /**
  * get_signal: dequeues pending signals, lowest number first, own before the group's.
@@ -305,8 +311,10 @@ export function get_signal(p: task_struct): SignalAction {
       p.ti_flags &= ~TIF_SIGPENDING;
       return { kind: "none" };
     }
-    if (sig_ignored(p, sig) && sig !== SIGKILL) continue;
+    // An init only gets here a SIGKILL or SIGSTOP from an ancestor namespace, which it cannot drop.
+    if (sig_ignored(p, sig) && !sig_kernel_only(sig)) continue;
     if (handler(p, sig) !== SIG_DFL) return { kind: "handled", sig };
+    if (sig_kernel_stop(sig)) return { kind: "stop", sig };
     return { kind: "fatal", code: sig | (sig_kernel_coredump(sig) ? 0x80 : 0) };
   }
 }
