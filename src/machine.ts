@@ -152,6 +152,7 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
   const sighand: sighand_struct = {
     count: 1,
     action: new Int32Array(64).fill(SIG_DFL),
+    sa_flags: new Int32Array(64),
     action_shared: false,
     __slab: null,
   };

@@ -26,7 +26,7 @@ import {
   ERESTARTSYS,
 } from "../linux/include/errno.js";
 import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../linux/include/sched.js";
-import { SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
+import { SA_RESTART, SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { do_group_exit } from "../linux/kernel/exit.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../linux/kernel/pid.js";
@@ -174,6 +174,8 @@ const RESTART_BLOCK = Symbol("restart_syscall");
 const RESTART_SYSCALL: UserOp = { op: "syscall", nr: __NR.restart_syscall, args: [] };
 function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
   let handled = false;
+  /** The handler that ran was installed with SA_RESTART: an -ERESTARTSYS call is made again. */
+  let restart = false;
   let relock = false;
   for (;;) {
     if (p.ti_flags & TIF_NEED_RESCHED) {
@@ -186,13 +188,17 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
       const a = get_signal(p);
       if (a.kind === "fatal") yield* do_group_exit(a.code);
       if (a.kind === "stop") relock = yield* do_signal_stop(a.sig);
-      if (a.kind === "handled") handled = true;
+      if (a.kind === "handled") {
+        handled = true;
+        restart = ((p.sighand?.sa_flags[a.sig - 1] ?? 0) & SA_RESTART) !== 0;
+      }
       continue;
     }
     break;
   }
   if (res === -ERESTARTNOINTR) return RESTART;
-  if (res === -ERESTARTSYS || res === -ERESTARTNOHAND) return handled ? -EINTR : RESTART;
+  if (res === -ERESTARTSYS) return handled && !restart ? -EINTR : RESTART;
+  if (res === -ERESTARTNOHAND) return handled ? -EINTR : RESTART;
   if (res === -ERESTART_RESTARTBLOCK) return handled ? -EINTR : RESTART_BLOCK;
   return res;
 }

@@ -141,9 +141,24 @@ export class Sys {
     return syscall(__NR.futex, [uaddr, op, val, timeout]);
   }
 
-  /** rt_sigaction(sig, { sa_handler } | null, oldact address). */
-  rt_sigaction(sig: number, act: { sa_handler: number } | null, oldact = 0): UGen<number> {
-    return syscall(__NR.rt_sigaction, [sig, act, oldact]);
+  /** rt_sigaction(sig, { sa_handler, sa_flags } | null, oldact address (handler at +0, flags at +8), sigsetsize). */
+  rt_sigaction(
+    sig: number,
+    act: { sa_handler: number; sa_flags?: number } | null,
+    oldact = 0,
+    sigsetsize = 8,
+  ): UGen<number> {
+    return syscall(__NR.rt_sigaction, [sig, act, oldact, sigsetsize]);
+  }
+
+  /** rt_sigprocmask(how, set, oldset, sigsetsize): set and oldset are addresses of a sigset_t (two 32-bit words; 0: none). */
+  rt_sigprocmask(how: number, set: number, oldset = 0, sigsetsize = 8): UGen<number> {
+    return syscall(__NR.rt_sigprocmask, [how, set, oldset, sigsetsize]);
+  }
+
+  /** rt_sigpending(set, sigsetsize): the blocked pending signals are stored at set. */
+  rt_sigpending(set: number, sigsetsize = 8): UGen<number> {
+    return syscall(__NR.rt_sigpending, [set, sigsetsize]);
   }
 
   umask(mask: number): UGen<number> {

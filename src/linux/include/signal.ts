@@ -24,6 +24,33 @@ export const _NSIG = 64;
 export const SIG_DFL = 0;
 export const SIG_IGN = 1;
 
+// sigaction::sa_flags (x86-64).
+export const SA_NOCLDSTOP = 0x00000001;
+export const SA_NOCLDWAIT = 0x00000002;
+export const SA_SIGINFO = 0x00000004;
+export const SA_EXPOSE_TAGBITS = 0x00000800;
+export const SA_RESTORER = 0x04000000;
+export const SA_ONSTACK = 0x08000000;
+export const SA_RESTART = 0x10000000;
+export const SA_NODEFER = 0x40000000;
+export const SA_RESETHAND = 0x80000000;
+/** The flags rt_sigaction keeps (UAPI_SA_FLAGS; do_sigaction clears the others). */
+export const UAPI_SA_FLAGS =
+  SA_NOCLDSTOP |
+  SA_NOCLDWAIT |
+  SA_SIGINFO |
+  SA_ONSTACK |
+  SA_RESTART |
+  SA_NODEFER |
+  SA_RESETHAND |
+  SA_EXPOSE_TAGBITS |
+  SA_RESTORER;
+
+// rt_sigprocmask's how.
+export const SIG_BLOCK = 0;
+export const SIG_UNBLOCK = 1;
+export const SIG_SETMASK = 2;
+
 export const sigmask = (sig: number): bigint => 1n << BigInt(sig - 1);
 
 /** valid_signal: 0 (a probe) to _NSIG. */

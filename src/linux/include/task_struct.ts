@@ -82,6 +82,8 @@ export interface sighand_struct extends Tracked {
   count: number;
   /** sa_handler per signal (index sig-1): SIG_DFL, SIG_IGN, or a handler id. */
   action: Int32Array;
+  /** sa_flags per signal (SA_*), shared and copied with `action`. */
+  sa_flags: Int32Array;
   /**
    * The table may be another sighand_struct's too (the model's copy-on-write of a copied
    * table: a kernel thread's copy of kthreadd's all-ignored handlers costs nothing until one

@@ -22,7 +22,7 @@ import {
   TASK_KILLABLE,
   TASK_UNINTERRUPTIBLE,
 } from "../include/sched.js";
-import { SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_GROUP_EXIT, valid_signal } from "../include/signal.js";
+import { SA_NOCLDWAIT, SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_GROUP_EXIT, valid_signal } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exit, trace_sched_process_free } from "../include/trace/events/sched.js";
 import { __WALL, WNOHANG } from "../include/uapi/wait.js";
@@ -167,14 +167,18 @@ function exit_task_namespaces(tsk: task_struct): void {
 
 /**
  * do_notify_parent: sends the exit signal and wakes a parent waiting in wait4/waitid;
- * returns true when the parent ignores SIGCHLD, in which case the child is reaped at once.
+ * returns true when the parent ignores SIGCHLD or set SA_NOCLDWAIT on it, in which case the
+ * child is reaped at once (SIGCHLD is still sent to a handler installed with SA_NOCLDWAIT).
  */
 export const do_notify_parent = kfunc(function* do_notify_parent(tsk: task_struct, sig: number) {
   const parent = tsk.parent;
-  const ignores = sig === SIGCHLD && parent.sighand !== null && parent.sighand.action[SIGCHLD - 1] === SIG_IGN;
+  const sh = parent.sighand;
+  const ignores = sig === SIGCHLD && sh !== null && sh.action[SIGCHLD - 1] === SIG_IGN;
+  const autoreap =
+    ignores || (sig === SIGCHLD && sh !== null && ((sh.sa_flags[SIGCHLD - 1] as number) & SA_NOCLDWAIT) !== 0);
   if (!ignores && sig > 0 && valid_signal(sig)) yield* send_sig(sig, parent, 1);
   yield* __wake_up(parent.signal.wait_chldexit, TASK_INTERRUPTIBLE, 1);
-  return ignores;
+  return autoreap;
 });
 
 /**

@@ -126,6 +126,7 @@ export function dup_sighand(old: sighand_struct): sighand_struct | null {
   const sh = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
     count: 1,
     action: old.action,
+    sa_flags: old.sa_flags,
     action_shared: true,
     __slab: null,
   }));

@@ -25,6 +25,7 @@ import {
   sig_kernel_only,
   sig_kernel_stop,
   sigmask,
+  UAPI_SA_FLAGS,
   valid_signal,
 } from "../include/signal.js";
 import type { sighand_struct, task_struct } from "../include/task_struct.js";
@@ -33,6 +34,7 @@ import { put_user } from "../mm/memory.js";
 import { CAP_KILL, has_ns_capability } from "./cred.js";
 import { find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { wake_up_state } from "./sched/core.js";
+import { signal_wanter } from "./signal_mask.js";
 import { prepare_signal_jobctl, task_clear_jobctl_pending } from "./signal_stop.js";
 
 export function signal_pending(p: task_struct): boolean {
@@ -65,6 +67,8 @@ function handler(p: task_struct, sig: number): number {
  * an ancestor namespace).
  */
 export function sig_ignored(p: task_struct, sig: number, force = false): boolean {
+  // A blocked signal is queued whatever its handler: the handler may change before it is unblocked.
+  if (p.blocked & sigmask(sig)) return false;
   const h = handler(p, sig);
   if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL && !(force && sig_kernel_only(sig))) return true;
   return h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig));
@@ -102,8 +106,10 @@ function signal_target(p: task_struct, group: boolean): task_struct | undefined 
  * complete_signal: a signal for the group wakes a thread to take it; a fatal one sets
  * SIGNAL_GROUP_EXIT and gives every thread SIGKILL, so all of them exit.
  */
-function* complete_signal(sig: number, p: task_struct, t: task_struct): KGen<void> {
+function* complete_signal(sig: number, p: task_struct, target: task_struct, group: boolean): KGen<void> {
   const signal = p.signal;
+  const t = signal_wanter(sig, p, target, group);
+  if (t === null) return; // every thread blocks it (or is stopped): it waits in the queue
   if (sig_fatal(p, sig) && !(signal.flags & SIGNAL_GROUP_EXIT)) {
     signal.flags |= SIGNAL_GROUP_EXIT;
     signal.group_exit_code = sig | (sig_kernel_coredump(sig) ? 0x80 : 0);
@@ -132,7 +138,7 @@ export function* send_signal(sig: number, p: task_struct, group: boolean, force 
   if (sig_ignored(p, sig, force)) return 0;
   if (group) p.signal.shared_pending.signal |= sigmask(sig);
   else p.pending.signal |= sigmask(sig);
-  yield* complete_signal(sig, p, t);
+  yield* complete_signal(sig, p, t, group);
   return 0;
 }
 
@@ -154,10 +160,11 @@ export function flush_signals(p: task_struct): void {
   p.ti_flags &= ~TIF_SIGPENDING;
 }
 
-/** The handler table of `sh`, its own (copied first if it still shares one), to write to. */
+/** The handler table of `sh`, its own (copied first if it still shares one), to write to (sa_flags too). */
 export function sighand_action_mut(sh: sighand_struct): Int32Array {
   if (sh.action_shared) {
     sh.action = Int32Array.from(sh.action);
+    sh.sa_flags = Int32Array.from(sh.sa_flags);
     sh.action_shared = false;
   }
   return sh.action;
@@ -174,11 +181,12 @@ export function allow_signal(p: task_struct, sig: number): void {
   if (p.sighand) sighand_action_mut(p.sighand)[sig - 1] = 2;
 }
 
-/** flush_signal_handlers (exec): caught signals go back to their default; ignored stay ignored. */
+/** flush_signal_handlers (exec): caught signals go back to their default; ignored stay ignored; no flags. */
 export function flush_signal_handlers(p: task_struct): void {
   if (!p.sighand) return;
   const a = sighand_action_mut(p.sighand);
   for (let i = 0; i < a.length; i++) if (a[i] !== SIG_IGN) a[i] = SIG_DFL;
+  p.sighand.sa_flags.fill(0);
 }
 
 /** kill_ok_by_cred: root (CAP_KILL), or the same user. */
@@ -248,32 +256,43 @@ export const __x64_sys_tgkill = kfunc(function* __x64_sys_tgkill(tgid: number, t
 });
 
 /**
- * rt_sigaction(sig, act, oldact): act is { sa_handler } (SIG_DFL, SIG_IGN, or a handler id
- * from 2 up) or null to only read; the old handler is stored at the address oldact (0:
- * nowhere). SIGKILL and SIGSTOP cannot be caught or ignored. Setting SIG_IGN discards
- * what is pending.
+ * rt_sigaction(sig, act, oldact, sigsetsize): act is { sa_handler, sa_flags } (a handler:
+ * SIG_DFL, SIG_IGN, or a handler id from 2 up; flags SA_*, the unknown ones cleared) or null
+ * to only read; the old handler is stored at the address oldact and its flags at oldact + 8
+ * (0: nowhere). sigsetsize must be 8. SIGKILL and SIGSTOP cannot be caught or ignored.
+ * Setting SIG_IGN discards what is pending.
  */
 export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
   sig: number,
   act: unknown,
   oldact: number,
+  sigsetsize: number,
 ) {
+  if (sigsetsize !== 8) return -EINVAL;
   if (!Number.isInteger(sig) || sig < 1 || sig > _NSIG) return -EINVAL;
   const me = current();
   const sighand = me.sighand;
   if (sighand === null) return -EINVAL;
   let h: number | null = null;
+  let flags = 0;
   if (act !== null && act !== undefined) {
     if (typeof act !== "object") return -14; // -EFAULT
-    const v = (act as { sa_handler?: unknown }).sa_handler;
+    const { sa_handler: v, sa_flags: f = 0 } = act as { sa_handler?: unknown; sa_flags?: unknown };
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) return -14;
+    if (typeof f !== "number" || !Number.isInteger(f)) return -14;
     if (sig === SIGKILL || sig === SIGSTOP) return -EINVAL;
     h = v;
+    flags = f & UAPI_SA_FLAGS;
   }
   const old = sighand.action[sig - 1] as number;
-  if (oldact !== 0 && (yield* put_user(old, me.mm, oldact)) < 0) return -14;
+  const oldflags = sighand.sa_flags[sig - 1] as number;
+  if (oldact !== 0) {
+    if ((yield* put_user(old, me.mm, oldact)) < 0) return -14;
+    if ((yield* put_user(oldflags >>> 0, me.mm, oldact + 8)) < 0) return -14;
+  }
   if (h !== null) {
     sighand_action_mut(sighand)[sig - 1] = h;
+    sighand.sa_flags[sig - 1] = flags;
     if (h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig))) {
       for (const t of me.signal.thread_head) t.pending.signal &= ~sigmask(sig);
       me.signal.shared_pending.signal &= ~sigmask(sig);
@@ -326,13 +345,14 @@ function lowest(set: bigint): number {
   return sig;
 }
 
+/** dequeue_signal: the lowest pending signal p does not block, its own before its group's. */
 function dequeue(p: task_struct): number {
-  let sig = lowest(p.pending.signal);
+  let sig = lowest(p.pending.signal & ~p.blocked);
   if (sig !== 0) {
     p.pending.signal &= ~sigmask(sig);
     return sig;
   }
-  sig = lowest(p.signal.shared_pending.signal);
+  sig = lowest(p.signal.shared_pending.signal & ~p.blocked);
   if (sig !== 0) p.signal.shared_pending.signal &= ~sigmask(sig);
   return sig;
 }

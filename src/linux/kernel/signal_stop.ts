@@ -22,6 +22,7 @@ import {
   JOBCTL_STOP_CONSUME,
   JOBCTL_STOP_PENDING,
   JOBCTL_STOP_SIGMASK,
+  SA_NOCLDSTOP,
   SIG_IGN,
   SIGCHLD,
   SIGCONT,
@@ -116,12 +117,13 @@ function task_participate_group_stop(t: task_struct): boolean {
 
 /**
  * do_notify_parent_cldstop: the group of tsk stopped or continued; its leader's parent gets
- * SIGCHLD (unless it ignores it) and its waiters are woken. (The siginfo the kernel queues,
+ * SIGCHLD (unless it ignores it or set SA_NOCLDSTOP) and its waiters are woken. (The siginfo the kernel queues,
  * CLD_STOPPED with the stop signal or CLD_CONTINUED with SIGCONT, is what waitid reports.)
  */
 export const do_notify_parent_cldstop = kfunc(function* do_notify_parent_cldstop(tsk: task_struct, _why: number) {
   const parent = tsk.group_leader.real_parent;
-  if (parent.sighand !== null && parent.sighand.action[SIGCHLD - 1] !== SIG_IGN)
+  const sh = parent.sighand;
+  if (sh !== null && sh.action[SIGCHLD - 1] !== SIG_IGN && !((sh.sa_flags[SIGCHLD - 1] as number) & SA_NOCLDSTOP))
     yield* send_signal(SIGCHLD, parent, true);
   yield* __wake_up(parent.signal.wait_chldexit, TASK_INTERRUPTIBLE, 1);
 });

@@ -20,6 +20,7 @@ import {
 } from "../../../kernel/fork_syscalls.js";
 import { __x64_sys_futex } from "../../../kernel/futex.js";
 import { __x64_sys_kill, __x64_sys_rt_sigaction, __x64_sys_tgkill } from "../../../kernel/signal.js";
+import { __x64_sys_rt_sigpending, __x64_sys_rt_sigprocmask } from "../../../kernel/signal_mask.js";
 import {
   __x64_sys_clock_gettime,
   __x64_sys_close,
@@ -49,6 +50,7 @@ export const __NR = {
   mmap: 9,
   munmap: 11,
   rt_sigaction: 13,
+  rt_sigprocmask: 14,
   sched_yield: 24,
   nanosleep: 35,
   getpid: 39,
@@ -61,6 +63,7 @@ export const __NR = {
   kill: 62,
   setuid: 105,
   getppid: 110,
+  rt_sigpending: 127,
   umask: 95,
   prctl: 157,
   setrlimit: 160,
@@ -89,6 +92,8 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.mmap]: __x64_sys_mmap,
   [__NR.munmap]: __x64_sys_munmap,
   [__NR.rt_sigaction]: __x64_sys_rt_sigaction,
+  [__NR.rt_sigprocmask]: __x64_sys_rt_sigprocmask,
+  [__NR.rt_sigpending]: __x64_sys_rt_sigpending,
   [__NR.sched_yield]: __x64_sys_sched_yield,
   [__NR.nanosleep]: __x64_sys_nanosleep,
   [__NR.getpid]: __x64_sys_getpid,
