@@ -169,6 +169,11 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
     shared_pending: { signal: 0n },
     rlim_nproc: RLIM_INFINITY,
     group_exec_task: null,
+    pgrp: null,
+    session: null,
+    leader: false,
+    is_child_subreaper: false,
+    has_child_subreaper: false,
     __slab: null,
   };
   const cred: cred = { usage: 1, uid: 0, euid: 0, cap_effective: CAP_FULL_SET, user_ns, __slab: null };

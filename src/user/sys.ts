@@ -87,6 +87,27 @@ export class Sys {
     return syscall(__NR.getppid, []);
   }
 
+  /** setpgid(pid, pgid): pid 0 is the caller, pgid 0 its own number. */
+  setpgid(pid: number, pgid: number): UGen<number> {
+    return syscall(__NR.setpgid, [pid, pgid]);
+  }
+
+  getpgid(pid: number): UGen<number> {
+    return syscall(__NR.getpgid, [pid]);
+  }
+
+  getpgrp(): UGen<number> {
+    return syscall(__NR.getpgrp, []);
+  }
+
+  setsid(): UGen<number> {
+    return syscall(__NR.setsid, []);
+  }
+
+  getsid(pid: number): UGen<number> {
+    return syscall(__NR.getsid, [pid]);
+  }
+
   kill(pid: number, sig: number): UGen<number> {
     return syscall(__NR.kill, [pid, sig]);
   }

@@ -129,6 +129,8 @@ describe("stop and continue, seen by the parent", () => {
       const { seen } = run(function* (u, rec) {
         const pid = yield* u.sys.fork();
         if (pid === 0) {
+          // A group of its own whose parent is in another group of the session: not orphaned.
+          yield* u.sys.setpgid(0, 0);
           yield* u.libc.usleep(5000);
           for (;;) yield* u.sys.exit_group(5);
         }
@@ -236,6 +238,7 @@ describe("what stops and what continues", () => {
     const { seen, r } = run(function* (u, rec) {
       const pid = yield* u.sys.fork();
       if (pid === 0) {
+        yield* u.sys.setpgid(0, 0);
         yield* u.libc.pthread_create(
           0,
           null,
@@ -264,6 +267,26 @@ describe("what stops and what continues", () => {
         .filter((x) => x !== undefined),
     );
     expect(stopped.size).toBe(2);
+  });
+
+  it("get_signal, is_current_pgrp_orphaned: in an orphaned process group SIGTSTP, SIGTTIN and SIGTTOU are discarded; SIGSTOP still stops", () => {
+    const { seen } = run(function* (u, rec) {
+      const pid = yield* u.sys.fork();
+      if (pid === 0) {
+        // Left in its parent's group (the group of the program pid 1 started): orphaned.
+        yield* u.libc.usleep(5000);
+        for (;;) yield* u.sys.exit_group(0);
+      }
+      yield* u.libc.usleep(1000);
+      for (const sig of [SIGTSTP, SIGTTIN, SIGTTOU]) yield* u.sys.kill(pid, sig);
+      yield* u.libc.usleep(1000);
+      rec("job-control stops", yield* wait4Status(u, pid, WUNTRACED | WNOHANG));
+      yield* u.sys.kill(pid, SIGSTOP);
+      rec("SIGSTOP", WSTOPSIG(yield* wait4Status(u, pid, WUNTRACED)));
+      yield* u.sys.kill(pid, SIGCONT);
+      rec("exit", yield* wait4Status(u, pid, 0));
+    });
+    expect(seen).toEqual({ "job-control stops": 0, SIGSTOP: SIGSTOP, exit: 0 });
   });
 
   it("ps and /proc show T for every thread of a stopped group", () => {

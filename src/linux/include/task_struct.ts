@@ -76,6 +76,15 @@ export interface signal_struct extends Tracked {
   rlim_nproc: number;
   /** A thread in de_thread, waiting for the others to go (woken as each is released). */
   group_exec_task: task_struct | null;
+  /** The process group and session (pids[PIDTYPE_PGID], pids[PIDTYPE_SID]); null: init_struct_pid, number 0. */
+  pgrp: pid | null;
+  session: pid | null;
+  /** The process is a session leader (setsid). */
+  leader: boolean;
+  /** PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here rather than to init. */
+  is_child_subreaper: boolean;
+  /** Some ancestor is a subreaper (exit looks for one only then). */
+  has_child_subreaper: boolean;
 }
 
 export interface sighand_struct extends Tracked {
@@ -127,6 +136,11 @@ export interface pid extends Tracked {
   /** numbers[i]: the number at level i; numbers[0] is the global pid. */
   numbers: upid[];
   task: task_struct | null;
+  /**
+   * The processes it is the process group or session of (its PIDTYPE_PGID and PIDTYPE_SID
+   * links): while any, its numbers stay in use after its own task is gone.
+   */
+  group_users: number;
 }
 
 /** An address space; user tasks have one, kernel threads borrow one (active_mm). */

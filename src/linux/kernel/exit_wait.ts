@@ -5,8 +5,8 @@
  * WSTOPPED, WCONTINUED), until a child's group stopped or was continued (job control). By default only children whose
  * exit signal is SIGCHLD count (__WCLONE: only the others; __WALL: all); a leader whose
  * threads still run is not reapable yet. Any thread of the group may reap the group's
- * children (unless __WNOTHREAD). Process groups are not modeled: pid 0 waits like -1 and a
- * negative process group matches no child.
+ * children (unless __WNOTHREAD). pid 0 (P_PGID 0) waits for the caller's process group's
+ * children, a negative pid (P_PGID id) for those of that group.
  */
 import { kfunc } from "../../sim/functions.js";
 import { fget } from "../fs/file.js";
@@ -53,10 +53,16 @@ import { signal_pending } from "./signal.js";
 
 const INT_MIN = -0x80000000;
 
-/** What to wait for (struct wait_opts): any child (pid null), one pid, or nothing (a missing pgrp). */
+/**
+ * Which children a wait is for (wo_type and wo_pid): all (PIDTYPE_MAX), the one with pid
+ * (PIDTYPE_PID), those of process group pid (PIDTYPE_PGID; null is init_struct_pid's group,
+ * number 0), or none (a pid or group that does not exist).
+ */
+type wait_target_t = { type: "all" } | { type: "pid"; pid: pid } | { type: "pgid"; pid: pid | null } | { type: "none" };
+
+/** What to wait for (struct wait_opts). */
 interface wait_opts {
-  any: boolean;
-  pid: pid | null;
+  target: wait_target_t;
   flags: number;
   /** What was found: wait4's status word, and waitid's si_code (CLD_*), si_status and si_uid. */
   stat: number;
@@ -66,8 +72,8 @@ interface wait_opts {
 }
 
 /** A wait_opts for `target` with `flags`, nothing found yet. */
-function wait_opts_for(target: { any: boolean; pid: pid | null }, flags: number): wait_opts {
-  return { ...target, flags, stat: 0, cause: 0, status: 0, uid: 0 };
+function wait_opts_for(target: wait_target_t, flags: number): wait_opts {
+  return { target, flags, stat: 0, cause: 0, status: 0, uid: 0 };
 }
 
 /** wait_task_zombie's report: CLD_EXITED with the exit status, else CLD_KILLED / CLD_DUMPED with the signal. */
@@ -114,7 +120,13 @@ function wait_task_continued(wo: wait_opts, p: task_struct): boolean {
 }
 
 function eligible_child(wo: wait_opts, p: task_struct): boolean {
-  if (!wo.any && p.thread_pid !== wo.pid) return false;
+  const t = wo.target;
+  if (
+    t.type === "none" ||
+    (t.type === "pid" && p.thread_pid !== t.pid) ||
+    (t.type === "pgid" && p.signal.pgrp !== t.pid)
+  )
+    return false;
   if (wo.flags & __WALL) return true;
   return (p.exit_signal !== SIGCHLD) === ((wo.flags & __WCLONE) !== 0);
 }
@@ -160,7 +172,8 @@ function* wait_children(wo: wait_opts) {
  */
 const do_wait = kfunc(function* do_wait(wo: wait_opts) {
   const me = current();
-  trace_sched_process_wait(me, pid_nr(wo.pid));
+  const t = wo.target;
+  trace_sched_process_wait(me, pid_nr(t.type === "pid" || t.type === "pgid" ? t.pid : null));
   const w = init_wait_entry(me, false);
   let retval: number;
   for (;;) {
@@ -178,11 +191,24 @@ const do_wait = kfunc(function* do_wait(wo: wait_opts) {
 });
 
 /** The target of a wait as the caller's namespace names it. */
-function wait_target(upid: number): { any: boolean; pid: pid | null } {
-  if (upid === -1 || upid === 0) return { any: true, pid: null };
-  if (upid < 0) return { any: false, pid: null };
+function find_vpid(nr: number): pid | null {
   const ns = task_active_pid_ns(current());
-  return { any: false, pid: ns === null ? null : find_pid_ns(upid, ns) };
+  return ns === null ? null : find_pid_ns(nr, ns);
+}
+
+/** Process group nr (0: the caller's). */
+function pgid_target(nr: number): wait_target_t {
+  if (nr === 0) return { type: "pgid", pid: current().signal.pgrp };
+  const p = find_vpid(nr);
+  return p === null ? { type: "none" } : { type: "pgid", pid: p };
+}
+
+/** wait4's pid: -1 any child, 0 the caller's process group, < -1 process group -pid, > 0 that child. */
+function wait_target(upid: number): wait_target_t {
+  if (upid === -1) return { type: "all" };
+  if (upid <= 0) return pgid_target(-upid);
+  const p = find_vpid(upid);
+  return p === null ? { type: "none" } : { type: "pid", pid: p };
 }
 
 /**
@@ -230,12 +256,12 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
   const known = WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL;
   if (!Number.isInteger(options) || (options >>> 0) & ~known) return -EINVAL;
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
-  let target: { any: boolean; pid: pid | null };
+  let target: wait_target_t;
   let nonblock = false;
   const me = current();
   switch (which) {
     case P_ALL:
-      target = { any: true, pid: null };
+      target = { type: "all" };
       break;
     case P_PID:
       if (!Number.isInteger(upid) || upid <= 0) return -EINVAL;
@@ -243,14 +269,14 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
       break;
     case P_PGID:
       if (!Number.isInteger(upid) || upid < 0) return -EINVAL;
-      target = upid === 0 ? { any: true, pid: null } : { any: false, pid: null };
+      target = pgid_target(upid);
       break;
     case P_PIDFD: {
       // P_PIDFD came in 5.4, the first modeled release with pidfds (an unknown idtype before).
       if (!K.era.clone3 || !Number.isInteger(upid) || upid < 0) return -EINVAL;
       const f = me.files === null ? null : fget(me.files, upid);
       if (f === null || f.kind !== "pidfd") return -9; // -EBADF
-      target = { any: false, pid: f.pid };
+      target = f.pid === null ? { type: "none" } : { type: "pid", pid: f.pid };
       nonblock = (f.f_flags & O_NONBLOCK) !== 0;
       break;
     }

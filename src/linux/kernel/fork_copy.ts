@@ -158,6 +158,11 @@ export const copy_signal = kleaf(function copy_signal(clone_flags: number, tsk: 
     shared_pending: { signal: 0n },
     rlim_nproc: parent.rlim_nproc,
     group_exec_task: null,
+    pgrp: null,
+    session: null,
+    leader: false,
+    is_child_subreaper: false,
+    has_child_subreaper: false,
     __slab: null,
   }));
   if (sig === null) return -ENOMEM;

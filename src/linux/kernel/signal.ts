@@ -28,11 +28,12 @@ import {
   UAPI_SA_FLAGS,
   valid_signal,
 } from "../include/signal.js";
-import type { sighand_struct, task_struct } from "../include/task_struct.js";
+import type { pid, sighand_struct, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
 import { CAP_KILL, has_ns_capability } from "./cred.js";
-import { find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
+import { is_current_pgrp_orphaned, pgrp_members } from "./pgrp.js";
+import { find_pid_ns, find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { wake_up_state } from "./sched/core.js";
 import { signal_wanter } from "./signal_mask.js";
 import { prepare_signal_jobctl, task_clear_jobctl_pending } from "./signal_stop.js";
@@ -215,9 +216,23 @@ function* group_send_sig_info(sig: number, t: task_struct): KGen<number> {
 }
 
 /**
- * kill(pid, sig): pid > 0 one process; 0 the caller's own (process groups are not
- * modeled); -1 every process the caller may signal except init and itself; a process
- * group below -1: none exists (-ESRCH).
+ * __kill_pgrp_info: sig to every process of group pgrp (null: init_struct_pid's); 0 if it
+ * reached one, else the last error (-ESRCH for an empty group).
+ */
+function* __kill_pgrp_info(sig: number, pgrp: pid | null): KGen<number> {
+  let success = false;
+  let retval = -ESRCH;
+  for (const p of pgrp_members(pgrp)) {
+    const err = yield* group_send_sig_info(sig, p);
+    success ||= err === 0;
+    retval = err;
+  }
+  return success ? 0 : retval;
+}
+
+/**
+ * kill(pid, sig): pid > 0 one process; 0 the caller's process group; -1 every process the
+ * caller may signal except init and itself; below -1 process group -pid.
  */
 export const __x64_sys_kill = kfunc(function* __x64_sys_kill(pid: number, sig: number) {
   if (!Number.isInteger(pid)) return -ESRCH;
@@ -228,8 +243,12 @@ export const __x64_sys_kill = kfunc(function* __x64_sys_kill(pid: number, sig: n
     if (t === null) return -ESRCH;
     return yield* group_send_sig_info(sig, t);
   }
-  if (pid === 0) return yield* group_send_sig_info(sig, me);
-  if (pid < -1) return -ESRCH; // the pid of a process group that does not exist
+  if (pid === 0) return yield* __kill_pgrp_info(sig, me.signal.pgrp);
+  if (pid < -1) {
+    if (pid === -0x80000000) return -ESRCH; // -INT_MIN
+    const pgrp = find_pid_ns(-pid, ns);
+    return pgrp === null ? -ESRCH : yield* __kill_pgrp_info(sig, pgrp);
+  }
   let count = 0;
   let retval = 0;
   for (const p of [...ns.pids.values()]) {
@@ -333,7 +352,11 @@ export function get_signal(p: task_struct): SignalAction {
     // An init only gets here a SIGKILL or SIGSTOP from an ancestor namespace, which it cannot drop.
     if (sig_ignored(p, sig) && !sig_kernel_only(sig)) continue;
     if (handler(p, sig) !== SIG_DFL) return { kind: "handled", sig };
-    if (sig_kernel_stop(sig)) return { kind: "stop", sig };
+    if (sig_kernel_stop(sig)) {
+      // The job-control stops do nothing in an orphaned process group (no shell to continue it).
+      if (sig !== SIGSTOP && is_current_pgrp_orphaned(p)) continue;
+      return { kind: "stop", sig };
+    }
     return { kind: "fatal", code: sig | (sig_kernel_coredump(sig) ? 0x80 : 0) };
   }
 }

@@ -8,9 +8,7 @@
  * tells the parent (CLD_CONTINUED). What a waiter sees is in the signal_struct: the group is
  * stopped (SIGNAL_STOP_STOPPED, the signal in group_exit_code until a waiter consumes it) or
  * continued (SIGNAL_STOP_CONTINUED until a waiter consumes it).
- *
- * Process groups are not modeled, so no process group is orphaned: SIGTSTP, SIGTTIN and
- * SIGTTOU stop as SIGSTOP does (Linux discards them in an orphaned process group).
+ * SIGTSTP, SIGTTIN and SIGTTOU are discarded in an orphaned process group (get_signal).
  */
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";

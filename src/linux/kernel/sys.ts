@@ -5,15 +5,16 @@
  */
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
+import { since } from "../eras/profiles.js";
 import { set_task_comm } from "../fs/exec.js";
 import { close_fd, fget, open_file } from "../fs/file.js";
 import { comm_write } from "../fs/proc_comm.js";
 import { current, local_clock } from "../include/current.js";
 import { EBADF, EFAULT, EINTR, EINVAL, ENOENT, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
-import type { pid } from "../include/task_struct.js";
+import type { pid, task_struct } from "../include/task_struct.js";
 import { O_EXCL, O_NONBLOCK } from "../include/uapi/fcntl.js";
-import { PR_GET_NAME, PR_SET_NAME } from "../include/uapi/prctl.js";
+import { PR_GET_CHILD_SUBREAPER, PR_GET_NAME, PR_SET_CHILD_SUBREAPER, PR_SET_NAME } from "../include/uapi/prctl.js";
 import { RLIMIT_NPROC } from "../include/uapi/resource.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
@@ -47,7 +48,9 @@ export const __x64_sys_getppid = kfunc(function* __x64_sys_getppid() {
 
 /**
  * prctl(PR_SET_NAME, name) renames the calling thread (15 characters kept, task_rename
- * traced); prctl(PR_GET_NAME, addr) stores its name at addr. Other options: -EINVAL.
+ * traced); prctl(PR_GET_NAME, addr) stores its name at addr; PR_SET_CHILD_SUBREAPER (3.4+)
+ * makes the process a subreaper (arg2 non-zero) or not, and marks its descendants as having
+ * one; PR_GET_CHILD_SUBREAPER stores 0 or 1 at arg2. Other options: -EINVAL.
  */
 export const __x64_sys_prctl = kfunc(function* __x64_sys_prctl(option: number, arg2: unknown) {
   const me = current();
@@ -60,8 +63,30 @@ export const __x64_sys_prctl = kfunc(function* __x64_sys_prctl(option: number, a
     if (typeof arg2 !== "number") return -EFAULT;
     return (yield* put_user(me.comm, me.mm, arg2)) < 0 ? -EFAULT : 0;
   }
+  if ((option === PR_SET_CHILD_SUBREAPER || option === PR_GET_CHILD_SUBREAPER) && since(K.era, "3.4")) {
+    if (typeof arg2 !== "number") return -EFAULT;
+    if (option === PR_GET_CHILD_SUBREAPER)
+      return (yield* put_user(me.signal.is_child_subreaper ? 1 : 0, me.mm, arg2)) < 0 ? -EFAULT : 0;
+    me.signal.is_child_subreaper = arg2 !== 0;
+    if (arg2 !== 0) propagate_has_child_subreaper(me);
+    return 0;
+  }
   return -EINVAL;
 });
+
+/**
+ * walk_process_tree with propagate_has_child_subreaper: every descendant process is marked,
+ * down to those already marked (their own descendants are then marked too).
+ */
+function propagate_has_child_subreaper(top: task_struct): void {
+  const todo = [...top.children];
+  while (todo.length > 0) {
+    const p = todo.pop() as task_struct;
+    if (p.signal.has_child_subreaper) continue;
+    p.signal.has_child_subreaper = true;
+    for (const t of p.signal.thread_head) todo.push(...t.children);
+  }
+}
 
 /** setuid(uid): root becomes uid (losing its capabilities); others may only keep their own. */
 export const __x64_sys_setuid = kfunc(function* __x64_sys_setuid(uid: number) {

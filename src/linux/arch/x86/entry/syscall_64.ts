@@ -19,6 +19,13 @@ import {
   __x64_sys_vfork,
 } from "../../../kernel/fork_syscalls.js";
 import { __x64_sys_futex } from "../../../kernel/futex.js";
+import {
+  __x64_sys_getpgid,
+  __x64_sys_getpgrp,
+  __x64_sys_getsid,
+  __x64_sys_setpgid,
+  __x64_sys_setsid,
+} from "../../../kernel/pgrp.js";
 import { __x64_sys_kill, __x64_sys_rt_sigaction, __x64_sys_tgkill } from "../../../kernel/signal.js";
 import { __x64_sys_rt_sigpending, __x64_sys_rt_sigprocmask } from "../../../kernel/signal_mask.js";
 import {
@@ -62,7 +69,12 @@ export const __NR = {
   wait4: 61,
   kill: 62,
   setuid: 105,
+  setpgid: 109,
   getppid: 110,
+  getpgrp: 111,
+  setsid: 112,
+  getpgid: 121,
+  getsid: 124,
   rt_sigpending: 127,
   umask: 95,
   prctl: 157,
@@ -106,6 +118,11 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.kill]: __x64_sys_kill,
   [__NR.setuid]: __x64_sys_setuid,
   [__NR.getppid]: __x64_sys_getppid,
+  [__NR.setpgid]: __x64_sys_setpgid,
+  [__NR.getpgrp]: __x64_sys_getpgrp,
+  [__NR.setsid]: __x64_sys_setsid,
+  [__NR.getpgid]: __x64_sys_getpgid,
+  [__NR.getsid]: __x64_sys_getsid,
   [__NR.umask]: __x64_sys_umask,
   [__NR.clock_gettime]: __x64_sys_clock_gettime,
   [__NR.prctl]: __x64_sys_prctl,
