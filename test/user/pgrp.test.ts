@@ -11,33 +11,16 @@ import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linu
 import { PR_SET_CHILD_SUBREAPER } from "../../src/linux/include/uapi/prctl.js";
 import { P_PGID, WEXITED, WUNTRACED } from "../../src/linux/include/uapi/wait.js";
 import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
-import { problems, psRows } from "../../src/run.js";
+import { psRows } from "../../src/run.js";
 import type { UGen, UserMain } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
-import { runProgram } from "../helpers.js";
-
-type Seen = Record<string, number>;
+import { runProgram, runRecording } from "../helpers.js";
 
 function run(
   body: (u: User, rec: (k: string, v: number) => void) => UGen<void>,
   programs: Record<string, UserMain> = {},
 ) {
-  const seen: Seen = {};
-  const r = runProgram(
-    function* (u) {
-      const me = yield* u.sys.getpid();
-      const local: Seen = {};
-      yield* body(u, (k, v) => {
-        local[k] = v;
-      });
-      if ((yield* u.sys.getpid()) === me) Object.assign(seen, local);
-      return 0;
-    },
-    { until: 5e9, programs },
-  );
-  expect(problems(r.reports)).toEqual([]);
-  expect(r.status).toBe(0);
-  return seen;
+  return runRecording(body, { programs }).seen;
 }
 
 /** A child that sleeps `us` then exits with `code`. */
@@ -127,16 +110,25 @@ describe("setpgid", () => {
   });
 });
 
+/**
+ * The caller starts a session, then a job of two children in a group led by the first:
+ * a1 exits 1 after 1 ms, a2 exits 2 after `us2`.
+ */
+function* job(u: User, us2: number): UGen<[number, number]> {
+  yield* u.sys.setsid();
+  const a1 = yield* u.sys.fork();
+  if (a1 === 0) yield* child(u, 1000, 1);
+  yield* u.sys.setpgid(a1, a1);
+  const a2 = yield* u.sys.fork();
+  if (a2 === 0) yield* child(u, us2, 2);
+  yield* u.sys.setpgid(a2, a1);
+  return [a1, a2];
+}
+
 describe("waiting for and signalling a process group", () => {
   it("wait(2), waitpid06.c: waitpid(-pgid) and waitid(P_PGID) reap only that group's children; waitpid(0) the caller's own group's", () => {
     const seen = run(function* (u, rec) {
-      yield* u.sys.setsid();
-      const a1 = yield* u.sys.fork();
-      if (a1 === 0) yield* child(u, 1000, 1);
-      yield* u.sys.setpgid(a1, a1);
-      const a2 = yield* u.sys.fork();
-      if (a2 === 0) yield* child(u, 2000, 2);
-      yield* u.sys.setpgid(a2, a1);
+      const [a1, a2] = yield* job(u, 2000);
       const own = yield* u.sys.fork();
       if (own === 0) yield* child(u, 500, 3); // stays in the caller's group
       const st = u.alloca(8);
@@ -162,13 +154,7 @@ describe("waiting for and signalling a process group", () => {
 
   it("kill(2): kill(-pgid) reaches every member of the group and no one else; the group's number stays in use while a member is left", () => {
     const seen = run(function* (u, rec) {
-      yield* u.sys.setsid();
-      const a1 = yield* u.sys.fork();
-      if (a1 === 0) yield* child(u, 1000, 1);
-      yield* u.sys.setpgid(a1, a1);
-      const a2 = yield* u.sys.fork();
-      if (a2 === 0) yield* child(u, 100_000, 2);
-      yield* u.sys.setpgid(a2, a1);
+      const [a1, a2] = yield* job(u, 100_000);
       const other = yield* u.sys.fork();
       if (other === 0) yield* child(u, 3000, 3);
       yield* u.sys.setpgid(other, other);

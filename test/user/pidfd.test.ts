@@ -9,41 +9,17 @@ import { describe, expect, it } from "vitest";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { EAGAIN, ECHILD, EINVAL, ENOENT, ESRCH } from "../../src/linux/include/errno.js";
 import { CLD_EXITED, CLD_KILLED, SIGCHLD, SIGKILL } from "../../src/linux/include/signal.js";
-import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
 import { P_PID, P_PIDFD, WEXITED, WNOHANG, WNOWAIT } from "../../src/linux/include/uapi/wait.js";
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from "../../src/linux/kernel/sys.js";
-import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
-import { problems } from "../../src/run.js";
 import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
-import { runProgram } from "../helpers.js";
+import { runRecording } from "../helpers.js";
 
 type Seen = Record<string, number>;
 
-/**
- * Runs `body` as the program (on `kernel`), handing it a MAP_SHARED word; returns what the
- * original process recorded. The run must end with no problem and no task of the program left.
- */
+/** Runs `body` as the program (on `kernel`) with a MAP_SHARED word; what the original process recorded. */
 function run(body: (u: User, shared: number, rec: (k: string, v: number) => void) => UGen<void>, kernel?: EraName) {
-  const seen: Seen = {};
-  const r = runProgram(
-    function* (u) {
-      const me = yield* u.sys.getpid();
-      const shared = yield* u.sys.mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
-      yield* u.store(shared, 0);
-      const local: Seen = {};
-      yield* body(u, shared, (k, v) => {
-        local[k] = v;
-      });
-      if ((yield* u.sys.getpid()) === me) Object.assign(seen, local);
-      return 0;
-    },
-    { until: 5e9, ...(kernel === undefined ? {} : { kernel }) },
-  );
-  expect(problems(r.reports)).toEqual([]);
-  expect(r.status).toBe(0);
-  expect(r.machine.tasks().filter((t) => t.comm === "t" && t.exit_state !== 0)).toEqual([]);
-  return seen;
+  return runRecording((u, rec, shared) => body(u, shared, rec), kernel === undefined ? {} : { kernel }).seen;
 }
 
 /** A child that sleeps `us` and then exits with `code` (it never returns to the caller). */

@@ -25,13 +25,11 @@ import {
 } from "../../src/linux/include/signal.js";
 import { WUNTRACED } from "../../src/linux/include/uapi/wait.js";
 import { EXEC_LAYOUT } from "../../src/linux/mm/mm_types.js";
-import { problems } from "../../src/run.js";
 import { WIFSTOPPED } from "../../src/scenarios/user-program.js";
 import type { UGen, UserMain } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
-import { runProgram } from "../helpers.js";
+import { runRecording } from "../helpers.js";
 
-type Seen = Record<string, number | boolean>;
 const bit = (sig: number) => 2 ** (sig - 1);
 /** An address nothing is mapped at. */
 const BAD = 0x10;
@@ -40,22 +38,7 @@ function run(
   body: (u: User, rec: (k: string, v: number | boolean) => void) => UGen<void>,
   programs: Record<string, UserMain> = {},
 ) {
-  const seen: Seen = {};
-  const r = runProgram(
-    function* (u) {
-      const me = yield* u.sys.getpid();
-      const local: Seen = {};
-      yield* body(u, (k, v) => {
-        local[k] = v;
-      });
-      if ((yield* u.sys.getpid()) === me) Object.assign(seen, local);
-      return 0;
-    },
-    { until: 5e9, programs },
-  );
-  expect(problems(r.reports)).toEqual([]);
-  expect(r.status).toBe(0);
-  return seen;
+  return runRecording(body, { programs }).seen;
 }
 
 /** A sigset_t holding `sigs` (signals 1-32), written on the stack: its address. */

@@ -32,33 +32,15 @@ import {
   WSTOPPED,
   WUNTRACED,
 } from "../../src/linux/include/uapi/wait.js";
-import { problems, psRows, traceText } from "../../src/run.js";
+import { psRows, traceText } from "../../src/run.js";
 import { WEXITSTATUS, WIFCONTINUED, WIFSTOPPED, WSTOPSIG } from "../../src/scenarios/user-program.js";
 import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
-import { runProgram } from "../helpers.js";
+import { runProgram, runRecording } from "../helpers.js";
 
-type Seen = Record<string, number | boolean>;
-
-/** Runs `body` as the program; what the original process recorded. The run must end cleanly. */
+/** Runs `body` as the program; what the original process recorded, and the run. */
 function run(body: (u: User, rec: (k: string, v: number | boolean) => void) => UGen<void>) {
-  const seen: Seen = {};
-  const r = runProgram(
-    function* (u) {
-      const me = yield* u.sys.getpid();
-      const local: Seen = {};
-      yield* body(u, (k, v) => {
-        local[k] = v;
-      });
-      if ((yield* u.sys.getpid()) === me) Object.assign(seen, local);
-      return 0;
-    },
-    { until: 5e9 },
-  );
-  expect(problems(r.reports)).toEqual([]);
-  expect(r.status).toBe(0);
-  expect(r.machine.tasks().filter((t) => t.comm === "t" && t.exit_state !== 0)).toEqual([]);
-  return { seen, r };
+  return runRecording(body);
 }
 
 /** waitid(idtype, id, info, options): its result and the siginfo's si_code, si_pid, si_status. */
@@ -81,6 +63,17 @@ function* wait4Status(u: User, pid: number, options: number): UGen<number> {
   const st = u.alloca(8);
   const r = yield* u.sys.wait4(pid, st, options);
   return r === pid ? ((yield* u.load(st)) as number) : r;
+}
+
+/** Forks a child that sleeps 5 ms and exits 0; returns its pid 1 ms later. */
+function* sleeper(u: User): UGen<number> {
+  const pid = yield* u.sys.fork();
+  if (pid === 0) {
+    yield* u.libc.usleep(5000);
+    for (;;) yield* u.sys.exit_group(0);
+  }
+  yield* u.libc.usleep(1000);
+  return pid;
 }
 
 describe("stop and continue, seen by the parent", () => {
@@ -151,12 +144,7 @@ describe("stop and continue, seen by the parent", () => {
 
   it("wait(2): without WUNTRACED a stop is not reported; WNOWAIT leaves it to be reported again (waitid)", () => {
     const { seen } = run(function* (u, rec) {
-      const pid = yield* u.sys.fork();
-      if (pid === 0) {
-        yield* u.libc.usleep(5000);
-        for (;;) yield* u.sys.exit_group(0);
-      }
-      yield* u.libc.usleep(1000);
+      const pid = yield* sleeper(u);
       yield* u.sys.kill(pid, SIGSTOP);
       yield* u.libc.usleep(1000);
       rec("plain", yield* wait4Status(u, pid, WNOHANG));
@@ -271,13 +259,8 @@ describe("what stops and what continues", () => {
 
   it("get_signal, is_current_pgrp_orphaned: in an orphaned process group SIGTSTP, SIGTTIN and SIGTTOU are discarded; SIGSTOP still stops", () => {
     const { seen } = run(function* (u, rec) {
-      const pid = yield* u.sys.fork();
-      if (pid === 0) {
-        // Left in its parent's group (the group of the program pid 1 started): orphaned.
-        yield* u.libc.usleep(5000);
-        for (;;) yield* u.sys.exit_group(0);
-      }
-      yield* u.libc.usleep(1000);
+      // The child is left in its parent's group (the group of the program pid 1 started): orphaned.
+      const pid = yield* sleeper(u);
       for (const sig of [SIGTSTP, SIGTTIN, SIGTTOU]) yield* u.sys.kill(pid, sig);
       yield* u.libc.usleep(1000);
       rec("job-control stops", yield* wait4Status(u, pid, WUNTRACED | WNOHANG));

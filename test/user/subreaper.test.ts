@@ -6,35 +6,13 @@
 import { describe, expect, it } from "vitest";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { EFAULT, EINVAL } from "../../src/linux/include/errno.js";
-import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
 import { PR_GET_CHILD_SUBREAPER, PR_SET_CHILD_SUBREAPER } from "../../src/linux/include/uapi/prctl.js";
-import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
-import { problems } from "../../src/run.js";
 import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
-import { runProgram } from "../helpers.js";
-
-type Seen = Record<string, number>;
+import { runRecording } from "../helpers.js";
 
 function run(body: (u: User, shared: number, rec: (k: string, v: number) => void) => UGen<void>, kernel?: EraName) {
-  const seen: Seen = {};
-  const r = runProgram(
-    function* (u) {
-      const me = yield* u.sys.getpid();
-      const shared = yield* u.sys.mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
-      yield* u.store(shared, 0);
-      const local: Seen = {};
-      yield* body(u, shared, (k, v) => {
-        local[k] = v;
-      });
-      if ((yield* u.sys.getpid()) === me) Object.assign(seen, local);
-      return 0;
-    },
-    { until: 5e9, ...(kernel === undefined ? {} : { kernel }) },
-  );
-  expect(problems(r.reports)).toEqual([]);
-  expect(r.status).toBe(0);
-  return seen;
+  return runRecording((u, rec, shared) => body(u, shared, rec), kernel === undefined ? {} : { kernel }).seen;
 }
 
 /**
