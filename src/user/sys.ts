@@ -142,6 +142,11 @@ export class Sys {
     return syscall(__NR.pidfd_open, [pid, flags]);
   }
 
+  /** pidfd_send_signal(pidfd, sig, info, flags): info 0 or a siginfo's address (si_signo at +0, si_code at +8). */
+  pidfd_send_signal(pidfd: number, sig: number, info = 0, flags = 0): UGen<number> {
+    return syscall(__NR.pidfd_send_signal, [pidfd, sig, info, flags]);
+  }
+
   close(fd: number): UGen<number> {
     return syscall(__NR.close, [fd]);
   }

@@ -7,9 +7,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { EraName } from "../../src/linux/eras/profiles.js";
-import { EAGAIN, ECHILD, EINVAL, ENOENT, ESRCH } from "../../src/linux/include/errno.js";
-import { CLD_EXITED, CLD_KILLED, SIGCHLD, SIGKILL } from "../../src/linux/include/signal.js";
+import { EAGAIN, EBADF, ECHILD, EINVAL, ENOENT, EPERM, ESRCH } from "../../src/linux/include/errno.js";
+import { CLD_EXITED, CLD_KILLED, SIG_IGN, SIGCHLD, SIGKILL, SIGUSR1, SIGUSR2 } from "../../src/linux/include/signal.js";
 import { P_PID, P_PIDFD, WEXITED, WNOHANG, WNOWAIT } from "../../src/linux/include/uapi/wait.js";
+import {
+  PIDFD_SIGNAL_PROCESS_GROUP,
+  PIDFD_SIGNAL_THREAD,
+  PIDFD_SIGNAL_THREAD_GROUP,
+} from "../../src/linux/kernel/pidfd_signal.js";
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from "../../src/linux/kernel/sys.js";
 import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
@@ -199,5 +204,76 @@ describe("pidfd flags by release (pidfd_open(2) VERSIONS: PIDFD_NONBLOCK 5.10, P
       rec("P_PIDFD", yield* u.sys.waitid(P_PIDFD, 0, u.alloca(128), WEXITED));
     }, "4.19");
     expect(got).toEqual({ P_PIDFD: -EINVAL });
+  });
+});
+
+describe("pidfd_send_signal (pidfd_test.c, pidfd_send_signal(2))", () => {
+  it("test_pidfd_send_signal_simple_success / _exited_fail: a signal through the pidfd reaches the child; once it is reaped, -ESRCH", () => {
+    const got = run(function* (u, _s, rec) {
+      const pid = yield* u.sys.fork();
+      if (pid === 0) yield* child(u, 100_000, 0);
+      const fd = yield* u.sys.pidfd_open(pid, 0);
+      rec("send", yield* u.sys.pidfd_send_signal(fd, SIGKILL));
+      rec("killed", (yield* waitPidfd(u, fd, WEXITED)).status);
+      rec("after reap", yield* u.sys.pidfd_send_signal(fd, SIGKILL));
+      rec("not a pidfd", yield* u.sys.pidfd_send_signal(1, SIGKILL));
+      rec("bad flags", yield* u.sys.pidfd_send_signal(fd, 0, 0, 8));
+      rec("two scopes", yield* u.sys.pidfd_send_signal(fd, 0, 0, PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP));
+    });
+    expect(got).toEqual({
+      send: 0,
+      killed: SIGKILL,
+      "after reap": -ESRCH,
+      "not a pidfd": -EBADF,
+      "bad flags": -EINVAL,
+      "two scopes": -EINVAL,
+    });
+  });
+
+  it("PIDFD_SIGNAL_PROCESS_GROUP (6.9+) signals the group the pidfd's process leads; before 6.9 the flag is -EINVAL", () => {
+    const group = (kernel: EraName) =>
+      run(function* (u, _s, rec) {
+        const a = yield* u.sys.fork();
+        if (a === 0) {
+          yield* u.sys.setpgid(0, 0);
+          yield* child(u, 100_000, 0);
+        }
+        const b = yield* u.sys.fork();
+        if (b === 0) {
+          yield* u.libc.usleep(500);
+          yield* u.sys.setpgid(0, a);
+          yield* child(u, 100_000, 0);
+        }
+        yield* u.libc.usleep(1000);
+        const fd = yield* u.sys.pidfd_open(a, 0);
+        const r = yield* u.sys.pidfd_send_signal(fd, SIGKILL, 0, PIDFD_SIGNAL_PROCESS_GROUP);
+        rec("send", r);
+        if (r < 0) yield* u.sys.kill(-a, SIGKILL);
+        const st = u.alloca(8);
+        yield* u.sys.wait4(b, st, 0);
+        rec("b", (yield* u.load(st)) as number);
+        yield* u.sys.wait4(a, st, 0);
+      }, kernel);
+    expect(group("6.19")).toEqual({ send: 0, b: SIGKILL });
+    expect(group("6.8")).toEqual({ send: -EINVAL, b: SIGKILL });
+  });
+
+  it("a siginfo claiming a user sender (si_code >= 0) may only be sent to the caller's own process (-EPERM); its si_signo must be sig (-EINVAL)", () => {
+    const got = run(function* (u, _s, rec) {
+      const info = u.alloca(128);
+      yield* u.store(info, SIGUSR2);
+      yield* u.store(info + 8, 0); // SI_USER
+      const pid = yield* u.sys.fork();
+      if (pid === 0) yield* child(u, 100_000, 0);
+      const fd = yield* u.sys.pidfd_open(pid, 0);
+      rec("other", yield* u.sys.pidfd_send_signal(fd, SIGUSR2, info));
+      rec("wrong signo", yield* u.sys.pidfd_send_signal(fd, SIGUSR1, info));
+      yield* u.sys.rt_sigaction(SIGUSR2, { sa_handler: SIG_IGN });
+      const self = yield* u.sys.pidfd_open(yield* u.sys.getpid(), 0);
+      rec("self", yield* u.sys.pidfd_send_signal(self, SIGUSR2, info));
+      yield* u.sys.kill(pid, SIGKILL);
+      yield* u.sys.wait4(pid, 0, 0);
+    });
+    expect(got).toEqual({ other: -EPERM, "wrong signo": -EINVAL, self: 0 });
   });
 });

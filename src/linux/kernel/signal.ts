@@ -207,19 +207,22 @@ function from_ancestor_ns(t: task_struct): boolean {
   return ns === mine;
 }
 
-/** group_send_sig_info: check_kill_permission (a valid signal, the right to send it), then the group's signal. */
-function* group_send_sig_info(sig: number, t: task_struct): KGen<number> {
+/**
+ * group_send_sig_info: check_kill_permission (a valid signal, the right to send it), then
+ * the group's signal (or, `group` false, the thread's own: PIDTYPE_PID).
+ */
+export function* group_send_sig_info(sig: number, t: task_struct, group = true): KGen<number> {
   if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
-  return yield* send_signal(sig, t.group_leader, true, from_ancestor_ns(t));
+  return yield* send_signal(sig, group ? t.group_leader : t, group, from_ancestor_ns(t));
 }
 
 /**
  * __kill_pgrp_info: sig to every process of group pgrp (null: init_struct_pid's); 0 if it
  * reached one, else the last error (-ESRCH for an empty group).
  */
-function* __kill_pgrp_info(sig: number, pgrp: pid | null): KGen<number> {
+export function* __kill_pgrp_info(sig: number, pgrp: pid | null): KGen<number> {
   let success = false;
   let retval = -ESRCH;
   for (const p of pgrp_members(pgrp)) {

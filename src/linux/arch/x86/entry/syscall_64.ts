@@ -26,6 +26,7 @@ import {
   __x64_sys_setpgid,
   __x64_sys_setsid,
 } from "../../../kernel/pgrp.js";
+import { __x64_sys_pidfd_send_signal } from "../../../kernel/pidfd_signal.js";
 import { __x64_sys_kill, __x64_sys_rt_sigaction, __x64_sys_tgkill } from "../../../kernel/signal.js";
 import { __x64_sys_rt_sigpending, __x64_sys_rt_sigprocmask } from "../../../kernel/signal_mask.js";
 import {
@@ -88,6 +89,7 @@ export const __NR = {
   tgkill: 234,
   waitid: 247,
   unshare: 272,
+  pidfd_send_signal: 424,
   pidfd_open: 434,
   openat: 257,
   clone3: 435,
@@ -135,17 +137,18 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.tgkill]: __x64_sys_tgkill,
   [__NR.waitid]: __x64_sys_waitid,
   [__NR.unshare]: __x64_sys_unshare,
+  [__NR.pidfd_send_signal]: __x64_sys_pidfd_send_signal,
   [__NR.pidfd_open]: __x64_sys_pidfd_open,
   [__NR.openat]: __x64_sys_openat,
   [__NR.clone3]: __x64_sys_clone3,
 });
 
 /**
- * Whether this release has system call nr: clone3 and pidfd_open came in 5.3 (both present
- * 5.4, absent 4.19); before, their slots are sys_ni_syscall (-ENOSYS).
+ * Whether this release has system call nr: clone3 and pidfd_open came in 5.3, pidfd_send_signal
+ * in 5.1 (all present 5.4, absent 4.19); before, their slots are sys_ni_syscall (-ENOSYS).
  */
 function in_this_release(nr: number): boolean {
-  return (nr !== __NR.clone3 && nr !== __NR.pidfd_open) || K.era.clone3;
+  return (nr !== __NR.clone3 && nr !== __NR.pidfd_open && nr !== __NR.pidfd_send_signal) || K.era.clone3;
 }
 
 /** do_syscall_64: the kernel side of the `syscall` instruction. */
