@@ -133,7 +133,15 @@ export {
   type Invariant,
   type Scenario,
 } from "./scenarios/scenario.js";
-export { userScenario, WEXITSTATUS, WIFEXITED, WTERMSIG } from "./scenarios/user-program.js";
+export {
+  userScenario,
+  WEXITSTATUS,
+  WIFCONTINUED,
+  WIFEXITED,
+  WIFSTOPPED,
+  WSTOPSIG,
+  WTERMSIG,
+} from "./scenarios/user-program.js";
 // The engine.
 export {
   type ChoiceKind,

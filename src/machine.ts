@@ -159,6 +159,7 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
   const sighand: sighand_struct = {
     count: 1,
     action: new Int32Array(64).fill(SIG_DFL),
+    sa_flags: new Int32Array(64),
     action_shared: false,
     __slab: null,
   };
@@ -169,11 +170,17 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
     oom_score_adj: 0,
     flags: 0,
     group_exit_code: 0,
+    group_stop_count: 0,
     thread_head: new list_head<task_struct>(),
     wait_chldexit: init_waitqueue_head(),
     shared_pending: { signal: 0n },
     rlim_nproc: RLIM_INFINITY,
     group_exec_task: null,
+    pgrp: null,
+    session: null,
+    leader: false,
+    is_child_subreaper: false,
+    has_child_subreaper: false,
     __slab: null,
   };
   const cred: cred = { usage: 1, uid: 0, euid: 0, cap_effective: CAP_FULL_SET, user_ns, __slab: null };
@@ -231,6 +238,7 @@ function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pi
     restart_expires: 0,
     blocked: 0n,
     pending: { signal: 0n },
+    jobctl: 0,
     pref_node_fork: -1,
     usage: 2,
     rcu_users: 2,

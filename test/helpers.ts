@@ -1,10 +1,14 @@
 /** Helpers shared by the tests: run code as a scenario and pick events out of the trace. */
 
-import { type RunOptions, type RunResult, runScenario } from "../src/run.js";
+import { expect } from "vitest";
+import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../src/linux/include/uapi/mman.js";
+import { PAGE_SIZE } from "../src/linux/mm/mm_types.js";
+import { problems, type RunOptions, type RunResult, runScenario } from "../src/run.js";
 import type { KGen } from "../src/sim/engine.js";
 import type { TraceRecord } from "../src/trace/events.js";
-import type { UserMain } from "../src/user/runtime.js";
+import type { UGen, UserMain } from "../src/user/runtime.js";
 import { spawn_program, wait_program } from "../src/user/spawn.js";
+import type { User } from "../src/user/user.js";
 
 export function runMain(main: () => KGen<unknown>, opts: RunOptions = {}): RunResult {
   return runScenario({ name: "test", description: "", main }, opts);
@@ -57,4 +61,42 @@ export function runProgram(program: UserMain, opts: RunOptions = {}): ProgramRun
       return r.machine.kernel.tty.map((l) => l.text.trimEnd());
     },
   };
+}
+
+/** What a program recorded: a label and a value, as the original process saw them. */
+export type Recorded = Record<string, number | boolean>;
+
+/**
+ * Runs `body` as /bin/t with a MAP_SHARED page mapped first (`shared`: how a child reports
+ * back) and returns what the original process recorded with `rec` (children, replayed from
+ * the program's start, record too, but theirs is dropped) and the run. The run must end
+ * with no problem report, the program's exit status 0, and nothing left of its tasks.
+ */
+export function runRecording(
+  body: (u: User, rec: (k: string, v: number | boolean) => void, shared: number) => UGen<void>,
+  opts: RunOptions = {},
+): { seen: Recorded; r: ProgramRun } {
+  const seen: Recorded = {};
+  const r = runProgram(
+    function* (u) {
+      const me = yield* u.sys.getpid();
+      const shared = yield* u.sys.mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+      yield* u.store(shared, 0);
+      const local: Recorded = {};
+      yield* body(
+        u,
+        (k, v) => {
+          local[k] = v;
+        },
+        shared,
+      );
+      if ((yield* u.sys.getpid()) === me) Object.assign(seen, local);
+      return 0;
+    },
+    { until: 5e9, ...opts },
+  );
+  expect(problems(r.reports)).toEqual([]);
+  expect(r.status).toBe(0);
+  expect(r.machine.tasks().filter((t) => t.comm === "t" && t.exit_state !== 0)).toEqual([]);
+  return { seen, r };
 }

@@ -4,6 +4,7 @@ import cloneFlags from "./clone-flags.js";
 import clone3 from "./clone3.js";
 import fork from "./fork.js";
 import forkVsThread from "./fork-vs-thread.js";
+import jobControl from "./job-control.js";
 import { creatorKilled } from "./kthread-creator-killed.js";
 import kthreadEnomem from "./kthread-enomem.js";
 import kthreadLongName from "./kthread-long-name.js";
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly Scenario[] = [
   forkVsThread,
   pidNamespace,
   orphans,
+  jobControl,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -32,3 +32,8 @@ export function userScenario(s: {
 export const WEXITSTATUS = (s: number): number => (s >> 8) & 0xff;
 export const WIFEXITED = (s: number): boolean => (s & 0x7f) === 0;
 export const WTERMSIG = (s: number): number => s & 0x7f;
+/** A stopped child's status (wait4 with WUNTRACED): 0x7f in the low byte, the stop signal above. */
+export const WIFSTOPPED = (s: number): boolean => (s & 0xff) === 0x7f;
+export const WSTOPSIG = (s: number): number => (s >> 8) & 0xff;
+/** A continued child's status (wait4 with WCONTINUED): 0xffff. */
+export const WIFCONTINUED = (s: number): boolean => s === 0xffff;

@@ -140,6 +140,22 @@ export class Libc {
     return this.ret(yield* this.u.sys.kill(pid, sig));
   }
 
+  *setpgid(pid: number, pgid: number): UGen<number> {
+    return this.ret(yield* this.u.sys.setpgid(pid, pgid));
+  }
+
+  *getpgid(pid: number): UGen<number> {
+    return this.ret(yield* this.u.sys.getpgid(pid));
+  }
+
+  *setsid(): UGen<number> {
+    return this.ret(yield* this.u.sys.setsid());
+  }
+
+  *getsid(pid: number): UGen<number> {
+    return this.ret(yield* this.u.sys.getsid(pid));
+  }
+
   *prctl(option: number, arg2: string | number): UGen<number> {
     return this.ret(yield* this.u.sys.prctl(option, arg2));
   }

@@ -28,12 +28,13 @@ import {
   ERESTARTSYS,
 } from "../linux/include/errno.js";
 import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../linux/include/sched.js";
-import { SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
+import { SA_RESTART, SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { do_group_exit } from "../linux/kernel/exit.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../linux/kernel/pid.js";
 import { schedule } from "../linux/kernel/sched/core.js";
 import { get_signal, send_signal, sighand_action_mut } from "../linux/kernel/signal.js";
+import { do_signal_stop, get_signal_jobctl } from "../linux/kernel/signal_stop.js";
 import { put_user, read_user, spend, write_user } from "../linux/mm/memory.js";
 import { activeEngine, type KGen } from "../sim/engine.js";
 import { shownValue } from "../sim/suggest.js";
@@ -179,7 +180,9 @@ function* user_time(p: task_struct, ns: number): KGen<void> {
 
 /**
  * exit_to_user_mode: on the way out of the kernel, reschedule if asked, then take
- * pending signals (a fatal one ends the group here; a caught one interrupts the call).
+ * pending signals (a fatal one ends the group here; a stop signal stops the group until
+ * SIGCONT; a caught one interrupts the call). After a stop, get_signal starts over
+ * (relock) whether or not a signal is pending: the parent is told of the continue.
  * Returns the call's final result, or RESTART when it is to be made again.
  */
 const RESTART = Symbol("restart");
@@ -188,21 +191,31 @@ const RESTART_BLOCK = Symbol("restart_syscall");
 const RESTART_SYSCALL: UserOp = { op: "syscall", nr: __NR.restart_syscall, args: [] };
 function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
   let handled = false;
+  /** The handler that ran was installed with SA_RESTART: an -ERESTARTSYS call is made again. */
+  let restart = false;
+  let relock = false;
   for (;;) {
     if (p.ti_flags & TIF_NEED_RESCHED) {
       yield* schedule();
       continue;
     }
-    if (p.ti_flags & TIF_SIGPENDING) {
+    if (relock || p.ti_flags & TIF_SIGPENDING) {
+      relock = yield* get_signal_jobctl(p);
+      if (relock) continue;
       const a = get_signal(p);
       if (a.kind === "fatal") yield* do_group_exit(a.code);
-      if (a.kind === "handled") handled = true;
+      if (a.kind === "stop") relock = yield* do_signal_stop(a.sig);
+      if (a.kind === "handled") {
+        handled = true;
+        restart = ((p.sighand?.sa_flags[a.sig - 1] ?? 0) & SA_RESTART) !== 0;
+      }
       continue;
     }
     break;
   }
   if (res === -ERESTARTNOINTR) return RESTART;
-  if (res === -ERESTARTSYS || res === -ERESTARTNOHAND) return handled ? -EINTR : RESTART;
+  if (res === -ERESTARTSYS) return handled && !restart ? -EINTR : RESTART;
+  if (res === -ERESTARTNOHAND) return handled ? -EINTR : RESTART;
   if (res === -ERESTART_RESTARTBLOCK) return handled ? -EINTR : RESTART_BLOCK;
   return res;
 }

@@ -87,6 +87,27 @@ export class Sys {
     return syscall(__NR.getppid, []);
   }
 
+  /** setpgid(pid, pgid): pid 0 is the caller, pgid 0 its own number. */
+  setpgid(pid: number, pgid: number): UGen<number> {
+    return syscall(__NR.setpgid, [pid, pgid]);
+  }
+
+  getpgid(pid: number): UGen<number> {
+    return syscall(__NR.getpgid, [pid]);
+  }
+
+  getpgrp(): UGen<number> {
+    return syscall(__NR.getpgrp, []);
+  }
+
+  setsid(): UGen<number> {
+    return syscall(__NR.setsid, []);
+  }
+
+  getsid(pid: number): UGen<number> {
+    return syscall(__NR.getsid, [pid]);
+  }
+
   kill(pid: number, sig: number): UGen<number> {
     return syscall(__NR.kill, [pid, sig]);
   }
@@ -121,6 +142,11 @@ export class Sys {
     return syscall(__NR.pidfd_open, [pid, flags]);
   }
 
+  /** pidfd_send_signal(pidfd, sig, info, flags): info 0 or a siginfo's address (si_signo at +0, si_code at +8). */
+  pidfd_send_signal(pidfd: number, sig: number, info = 0, flags = 0): UGen<number> {
+    return syscall(__NR.pidfd_send_signal, [pidfd, sig, info, flags]);
+  }
+
   close(fd: number): UGen<number> {
     return syscall(__NR.close, [fd]);
   }
@@ -141,9 +167,24 @@ export class Sys {
     return syscall(__NR.futex, [uaddr, op, val, timeout]);
   }
 
-  /** rt_sigaction(sig, { sa_handler } | null, oldact address). */
-  rt_sigaction(sig: number, act: { sa_handler: number } | null, oldact = 0): UGen<number> {
-    return syscall(__NR.rt_sigaction, [sig, act, oldact]);
+  /** rt_sigaction(sig, { sa_handler, sa_flags } | null, oldact address (handler at +0, flags at +8), sigsetsize). */
+  rt_sigaction(
+    sig: number,
+    act: { sa_handler: number; sa_flags?: number } | null,
+    oldact = 0,
+    sigsetsize = 8,
+  ): UGen<number> {
+    return syscall(__NR.rt_sigaction, [sig, act, oldact, sigsetsize]);
+  }
+
+  /** rt_sigprocmask(how, set, oldset, sigsetsize): set and oldset are addresses of a sigset_t (two 32-bit words; 0: none). */
+  rt_sigprocmask(how: number, set: number, oldset = 0, sigsetsize = 8): UGen<number> {
+    return syscall(__NR.rt_sigprocmask, [how, set, oldset, sigsetsize]);
+  }
+
+  /** rt_sigpending(set, sigsetsize): the blocked pending signals are stored at set. */
+  rt_sigpending(set: number, sigsetsize = 8): UGen<number> {
+    return syscall(__NR.rt_sigpending, [set, sigsetsize]);
   }
 
   umask(mask: number): UGen<number> {

@@ -6,6 +6,7 @@
 import { __task_state_index, PF_KTHREAD, SCHED_FIFO, TASK_STATE_LETTERS } from "../linux/include/sched.js";
 import type { mm_struct, task_struct } from "../linux/include/task_struct.js";
 import { get_kthread_comm } from "../linux/kernel/kthread.js";
+import { pid_nr } from "../linux/kernel/pid.js";
 import type { Kernel } from "../linux/kernel.js";
 import { VM_EXEC } from "../linux/mm/mm_types.js";
 import { functionName } from "../sim/functions.js";
@@ -105,15 +106,14 @@ function sigcatch(p: task_struct): bigint {
 /** /proc/<pid>/stat: the 52 space-separated fields of do_task_stat. */
 export function proc_stat(p: task_struct): string {
   const ppid = p.pid === 0 ? 0 : p.real_parent.tgid;
-  const kthread = (p.flags & PF_KTHREAD) !== 0;
   const sleeping = p.on_cpu === 0 && task_state_letter(p) !== "R";
   const fields: (string | number)[] = [
     p.pid,
     `(${proc_task_name(p)})`,
     task_state_letter(p),
     ppid,
-    kthread ? 0 : p.tgid, // pgrp
-    kthread ? 0 : p.tgid, // session
+    pid_nr(p.signal.pgrp),
+    pid_nr(p.signal.session),
     0, // tty_nr
     -1, // tpgid
     p.flags >>> 0,

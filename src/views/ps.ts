@@ -5,6 +5,7 @@
  */
 import { PF_KTHREAD, SCHED_FIFO } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
+import { pid_nr } from "../linux/kernel/pid.js";
 import { functionName } from "../sim/functions.js";
 import { proc_task_name, SCHED_TEXT, task_state_letter } from "./proc.js";
 
@@ -40,6 +41,9 @@ export interface PsRow {
   rss: number;
   /** The modeled function it sleeps in (WCHAN), "" when it runs. */
   wchan: string;
+  /** Its process group and session (0: init_struct_pid's, as a kernel thread has). */
+  pgid: number;
+  sid: number;
 }
 
 /** get_wchan: the innermost function of a sleeping task's stack outside the scheduler (as /proc/<pid>/stack skips). */
@@ -79,6 +83,8 @@ export function psRow(p: task_struct): PsRow {
     vsz: p.mm?.total_vm ?? 0,
     rss: p.mm === null ? 0 : p.mm.rss_anon + p.mm.mmap.reduce((n, v) => n + (v.pages === null ? v.file_pages : 0), 0),
     wchan: wchan(p),
+    pgid: pid_nr(p.signal.pgrp),
+    sid: pid_nr(p.signal.session),
   };
 }
 
@@ -122,6 +128,13 @@ export const PS_COLUMNS: Readonly<Record<string, Column>> = {
   lwp: { header: "LWP", right: true, width: 5, get: (r) => String(r.pid) },
   spid: { header: "SPID", right: true, width: 5, get: (r) => String(r.pid) },
   tgid: { header: "TGID", right: true, width: 5, get: (r) => String(r.tgid) },
+  pgid: { header: "PGID", right: true, width: 5, get: (r) => String(r.pgid) },
+  pgrp: { header: "PGRP", right: true, width: 5, get: (r) => String(r.pgid) },
+  sid: { header: "SID", right: true, width: 5, get: (r) => String(r.sid) },
+  sess: { header: "SESS", right: true, width: 5, get: (r) => String(r.sid) },
+  session: { header: "SESS", right: true, width: 5, get: (r) => String(r.sid) },
+  // The foreground process group of the controlling terminal: the model has no terminal.
+  tpgid: { header: "TPGID", right: true, width: 5, get: () => "-1" },
   nlwp: { header: "NLWP", right: true, width: 4, get: (r) => String(r.nlwp) },
   stat: { header: "STAT", right: false, width: 4, get: (r) => r.stat },
   s: { header: "S", right: false, width: 1, get: (r) => r.state },

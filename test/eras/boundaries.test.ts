@@ -30,6 +30,7 @@ import { kthread_create_worker, kthread_destroy_worker } from "../../src/linux/k
 import { printk } from "../../src/linux/kernel/printk/printk.js";
 import { wake_up_process } from "../../src/linux/kernel/sched/core.js";
 import { signal_pending } from "../../src/linux/kernel/signal.js";
+import { PIDFD_NONBLOCK, PIDFD_THREAD } from "../../src/linux/kernel/sys.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { EXEC_LAYOUT } from "../../src/linux/mm/mm_types.js";
 import { psRows, type RunOptions, type RunResult, runScenario, traceText } from "../../src/run.js";
@@ -304,6 +305,34 @@ const PROBES: Record<string, Probe> = {
       }),
     before: { "PIDFD|THREAD": -22 },
     after: { "PIDFD|THREAD": "id" },
+  },
+  "pidfd_open's PIDFD_NONBLOCK": {
+    look: (k) =>
+      returns(k, function* (u, rec) {
+        rec("NONBLOCK", yield* u.sys.pidfd_open(yield* u.sys.getpid(), PIDFD_NONBLOCK));
+      }),
+    before: { NONBLOCK: -22 },
+    after: { NONBLOCK: 3 },
+  },
+  "pidfd_open's PIDFD_THREAD, and -ENOENT for a thread without it": {
+    look: (k) =>
+      returns(k, function* (u, rec) {
+        rec("THREAD", yield* u.sys.pidfd_open(yield* u.sys.getpid(), PIDFD_THREAD));
+        yield* u.libc.pthread_create(
+          0,
+          null,
+          function* (t) {
+            yield* t.store(EXEC_LAYOUT.heap, yield* t.sys.gettid());
+            yield* t.libc.usleep(1000);
+            return 0;
+          },
+          null,
+        );
+        yield* u.libc.usleep(100);
+        rec("thread", yield* u.sys.pidfd_open((yield* u.load(EXEC_LAYOUT.heap)) as number, 0));
+      }),
+    before: { THREAD: -22, thread: -22 },
+    after: { THREAD: 3, thread: -2 },
   },
   "CLONE_NEWUSER with CLONE_FS is EINVAL": {
     look: (k) =>

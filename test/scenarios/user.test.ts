@@ -170,8 +170,30 @@ describe("user scenarios", () => {
     expect(r.machine.tasks().filter((t) => t.mm !== null)).toEqual([]);
   });
 
+  it("job-control: the job's two processes stop together (T), continue, and are reaped, every wait by process group", () => {
+    const r = run("job-control");
+    expect(tty(r)).toEqual([
+      "job-control: session 39, job in process group 40",
+      "job-control: 40 stopped by signal 20",
+      "job-control: 41 stopped by signal 20",
+      "job-control: 40 continued",
+      "job-control: 41 continued",
+      "job-control: 40 exited with status 1",
+      "job-control: 41 exited with status 2",
+    ]);
+    const rs = records(r);
+    for (const pid of [40, 41]) {
+      const t = indexOf(rs, (e) => e.type === "sched_switch" && e.prev_pid === pid && e.prev_state === 0x4);
+      expect(t).toBeGreaterThan(0);
+      // It ran again after the stop, and exited.
+      expect(indexOf(rs, (e) => e.type === "sched_switch" && e.next_pid === pid, t)).toBeGreaterThan(t);
+      expect(rs.some((e) => e.type === "sched_process_free" && e.tpid === pid)).toBe(true);
+    }
+    expect(r.machine.tasks().filter((t) => t.mm !== null)).toEqual([]);
+  });
+
   it("every user scenario gives the same trace on every run, on 1 to 4 CPUs", () => {
-    for (const name of ["fork", "vfork", "pthread-create", "orphans"]) {
+    for (const name of ["fork", "vfork", "pthread-create", "orphans", "job-control"]) {
       for (const cpus of [1, 3, 4]) {
         const a = run(name, cpus);
         const b = run(name, cpus);

@@ -99,6 +99,17 @@ export interface Era {
   readonly clone_args: boolean;
   /** The clone3 system call exists (5.3+). */
   readonly clone3: boolean;
+  /**
+   * The flags pidfd_open takes: none (5.3), PIDFD_NONBLOCK (5.10+), and PIDFD_THREAD (6.9+);
+   * others are −EINVAL. Read: kernel/pid.c of 5.4, the PIDFD_NONBLOCK patch (5.10), 6.19.
+   */
+  readonly pidfd_open_flags: "none" | "nonblock" | "thread";
+  /**
+   * pidfd_open of a pid that is no thread-group leader's, without PIDFD_THREAD: −EINVAL
+   * (pid_has_task(PIDTYPE_TGID) in pidfd_open, then in pidfd_prepare: read 5.4 and 6.9) or
+   * −ENOENT (pidfd_prepare of 6.19; placed at 6.15, the pidfs rework, not read release by release).
+   */
+  readonly pidfd_not_leader_errno: "EINVAL" | "ENOENT";
   /** kernel_thread: a pt_regs frame for kernel_thread_helper (2.6.x x86), fn/arg in the stack arguments (3.x–6.0), fn/fn_arg/kthread in kernel_clone_args (6.1–6.3), plus the name (6.4+). */
   readonly kernel_thread: "pt_regs" | "stack_args" | "args_fn" | "args_name";
   /**
@@ -344,6 +355,8 @@ function profile(name: EraName): Era {
     fork_fn: since("5.10") ? "kernel_clone" : since("4.2") ? "_do_fork" : "do_fork",
     clone_args: since("5.3"),
     clone3: since("5.3"),
+    pidfd_open_flags: since("6.9") ? "thread" : since("5.10") ? "nonblock" : "none",
+    pidfd_not_leader_errno: since("6.15") ? "ENOENT" : "EINVAL",
     kernel_thread: since("6.4") ? "args_name" : since("6.1") ? "args_fn" : since("3.0") ? "stack_args" : "pt_regs",
     pf_kthread: since("6.1") ? "args" : "inherited",
     sched_fork_state: since("4.9") ? "NEW" : "R",

@@ -10,10 +10,10 @@ import { get_pid, put_pid } from "../kernel/pid.js";
 import { kfree, kmem_cache_alloc } from "../mm/slab.js";
 
 /** The terminal on fds 0, 1 and 2 (static: never freed). */
-export const TTY: file = { f_count: 1, kind: "tty", pid: null, __slab: null };
+export const TTY: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
 
 /** A reserved descriptor number: taken, but not yet pointing at a file (get_unused_fd_flags). */
-const RESERVED: file = { f_count: 1, kind: "tty", pid: null, __slab: null };
+const RESERVED: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
 
 export const FILES_STRUCT_SIZE = 704;
 
@@ -34,18 +34,18 @@ export function fput(f: file): void {
   kfree(f);
 }
 
-/** alloc_file: a new open file of `kind` referring to `pid` (it takes a reference to it). */
-export function alloc_file(kind: file["kind"], pid: pid | null): file | null {
-  const f = kmem_cache_alloc<file>("filp", 232, () => ({ f_count: 1, kind, pid, __slab: null }));
+/** alloc_file: a new open file of `kind` referring to `pid` (it takes a reference to it), with f_flags. */
+export function alloc_file(kind: file["kind"], pid: pid | null, f_flags = 0): file | null {
+  const f = kmem_cache_alloc<file>("filp", 232, () => ({ f_count: 1, kind, f_flags, pid, __slab: null }));
   if (f !== null && pid !== null) get_pid(pid);
   return f;
 }
 
 /** A new file installed at the lowest free descriptor: the descriptor, or -EMFILE / -ENOMEM. */
-export function open_file(files: files_struct, kind: file["kind"], pid: pid | null): number {
+export function open_file(files: files_struct, kind: file["kind"], pid: pid | null, f_flags = 0): number {
   const fd = get_unused_fd(files);
   if (fd < 0) return fd;
-  const f = alloc_file(kind, pid);
+  const f = alloc_file(kind, pid, f_flags);
   if (f === null) {
     put_unused_fd(files, fd);
     return -ENOMEM;

@@ -21,6 +21,7 @@ export const TASK_NEW = 0x0800;
 export const TASK_FREEZABLE = 0x2000;
 export const TASK_FROZEN = 0x8000;
 export const TASK_KILLABLE = TASK_WAKEKILL | TASK_UNINTERRUPTIBLE;
+export const TASK_STOPPED = TASK_WAKEKILL | __TASK_STOPPED;
 export const TASK_IDLE = TASK_UNINTERRUPTIBLE | TASK_NOLOAD;
 export const TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE;
 /** The states sched_switch and /proc report (TASK_REPORT). */

@@ -64,19 +64,35 @@ export interface signal_struct extends Tracked {
   wait_chldexit: wait_queue_head;
   oom_score_adj: number;
   flags: number;
-  /** The status every thread exits with once SIGNAL_GROUP_EXIT is set. */
+  /**
+   * The status every thread exits with once SIGNAL_GROUP_EXIT is set; during and after a
+   * group stop, the stop signal (0 once a waiter consumed it).
+   */
   group_exit_code: number;
+  /** Threads yet to stop in the group stop under way (job control). */
+  group_stop_count: number;
   shared_pending: sigpending;
   /** rlimit(RLIMIT_NPROC), soft limit. */
   rlim_nproc: number;
   /** A thread in de_thread, waiting for the others to go (woken as each is released). */
   group_exec_task: task_struct | null;
+  /** The process group and session (pids[PIDTYPE_PGID], pids[PIDTYPE_SID]); null: init_struct_pid, number 0. */
+  pgrp: pid | null;
+  session: pid | null;
+  /** The process is a session leader (setsid). */
+  leader: boolean;
+  /** PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here rather than to init. */
+  is_child_subreaper: boolean;
+  /** Some ancestor is a subreaper (exit looks for one only then). */
+  has_child_subreaper: boolean;
 }
 
 export interface sighand_struct extends Tracked {
   count: number;
   /** sa_handler per signal (index sig-1): SIG_DFL, SIG_IGN, or a handler id. */
   action: Int32Array;
+  /** sa_flags per signal (SA_*), shared and copied with `action`. */
+  sa_flags: Int32Array;
   /**
    * The table may be another sighand_struct's too (the model's copy-on-write of a copied
    * table: a kernel thread's copy of kthreadd's all-ignored handlers costs nothing until one
@@ -95,6 +111,8 @@ export interface fs_struct extends Tracked {
 export interface file extends Tracked {
   f_count: number;
   kind: "tty" | "pidfd" | "proc_comm";
+  /** The open flags the file keeps (f_flags): O_NONBLOCK of a PIDFD_NONBLOCK pidfd. */
+  f_flags: number;
   /** pidfd: the process it refers to; proc_comm: the thread whose name it sets; tty: none. */
   pid: pid | null;
 }
@@ -118,6 +136,11 @@ export interface pid extends Tracked {
   /** numbers[i]: the number at level i; numbers[0] is the global pid. */
   numbers: upid[];
   task: task_struct | null;
+  /**
+   * The processes it is the process group or session of (its PIDTYPE_PGID and PIDTYPE_SID
+   * links): while any, its numbers stay in use after its own task is gone.
+   */
+  group_users: number;
 }
 
 /** An address space; user tasks have one, kernel threads borrow one (active_mm). */
@@ -234,6 +257,8 @@ export interface task_struct extends Tracked {
   user: import("../../user/runtime.js").UserState | null;
   blocked: bigint;
   pending: sigpending;
+  /** Job control state (JOBCTL_*): the pending group stop this thread is to take part in. */
+  jobctl: number;
   pref_node_fork: number;
   /** Reference count (task_struct::usage). */
   usage: number;

@@ -22,7 +22,7 @@ import {
   TASK_KILLABLE,
   TASK_UNINTERRUPTIBLE,
 } from "../include/sched.js";
-import { SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_GROUP_EXIT, valid_signal } from "../include/signal.js";
+import { SA_NOCLDWAIT, SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_GROUP_EXIT, valid_signal } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exit, trace_sched_process_free } from "../include/trace/events/sched.js";
 import { __WALL, WNOHANG } from "../include/uapi/wait.js";
@@ -36,6 +36,7 @@ import { put_task_struct } from "./fork.js";
 import { __cleanup_sighand, free_fs_struct_ref, mmput } from "./fork_copy.js";
 import { futex_wake, get_futex_key } from "./futex.js";
 import { put_nsproxy } from "./nsproxy.js";
+import { detach_pgrp_session, kill_orphaned_pgrp } from "./pgrp.js";
 import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns } from "./pid.js";
 import { complete } from "./sched/completion.js";
 import { __schedule, preempt_disable, wake_up_state } from "./sched/core.js";
@@ -99,6 +100,8 @@ export const release_task: (p: task_struct) => KGen<void> = kfunc(function* rele
   list_del_init(p.tasks);
   list_del_init(p.sibling);
   list_del_init(p.thread_node);
+  // __unhash_process of the last of the group (its leader): it leaves its group and session.
+  if (p.group_leader === p) detach_pgrp_session(p.signal);
   const leader = p.group_leader;
   let zap_leader = false;
   if (leader !== p && thread_group_empty(leader) && leader.exit_state === EXIT_ZOMBIE) {
@@ -168,14 +171,18 @@ function exit_task_namespaces(tsk: task_struct): void {
 
 /**
  * do_notify_parent: sends the exit signal and wakes a parent waiting in wait4/waitid;
- * returns true when the parent ignores SIGCHLD, in which case the child is reaped at once.
+ * returns true when the parent ignores SIGCHLD or set SA_NOCLDWAIT on it, in which case the
+ * child is reaped at once (SIGCHLD is still sent to a handler installed with SA_NOCLDWAIT).
  */
 export const do_notify_parent = kfunc(function* do_notify_parent(tsk: task_struct, sig: number) {
   const parent = tsk.parent;
-  const ignores = sig === SIGCHLD && parent.sighand !== null && parent.sighand.action[SIGCHLD - 1] === SIG_IGN;
+  const sh = parent.sighand;
+  const ignores = sig === SIGCHLD && sh !== null && sh.action[SIGCHLD - 1] === SIG_IGN;
+  const autoreap =
+    ignores || (sig === SIGCHLD && sh !== null && ((sh.sa_flags[SIGCHLD - 1] as number) & SA_NOCLDWAIT) !== 0);
   if (!ignores && sig > 0 && valid_signal(sig)) yield* send_sig(sig, parent, 1);
   yield* __wake_up(parent.signal.wait_chldexit, TASK_INTERRUPTIBLE, 1);
-  return ignores;
+  return autoreap;
 });
 
 /**
@@ -233,9 +240,23 @@ function* find_child_reaper(father: task_struct): KGen<task_struct | null> {
   return father;
 }
 
-/** find_new_reaper: a live thread of the exiting task's group, else its namespace's reaper. */
+/**
+ * find_new_reaper: a live thread of the exiting task's group; else, below a subreaper, a live
+ * thread of the nearest ancestor that is one (PR_SET_CHILD_SUBREAPER) in the same pid
+ * namespace; else the namespace's reaper.
+ */
 function find_new_reaper(father: task_struct, child_reaper: task_struct | null): task_struct | null {
-  return find_alive_thread(father) ?? child_reaper;
+  const thread = find_alive_thread(father);
+  if (thread !== null) return thread;
+  if (father.signal.has_child_subreaper) {
+    const level = father.thread_pid?.level ?? 0;
+    for (let r = father.real_parent; r !== K.init_task && r.thread_pid?.level === level; r = r.real_parent) {
+      if (!r.signal.is_child_subreaper) continue;
+      const t = r.exit_state === 0 && !(r.flags & PF_EXITING) ? r : find_alive_thread(r);
+      if (t !== null) return t;
+    }
+  }
+  return child_reaper;
 }
 
 /**
@@ -267,6 +288,7 @@ const forget_original_parent = kfunc(function* forget_original_parent(father: ta
         yield* release_task(child);
       }
     }
+    yield* kill_orphaned_pgrp(child, father);
   }
 });
 
@@ -275,8 +297,9 @@ const forget_original_parent = kfunc(function* forget_original_parent(father: ta
  * live stays a zombie and is announced when the last one goes; a parent that ignores
  * SIGCHLD (kthreadd) reaps at once; a non-leader thread is always reaped at once.
  */
-const exit_notify = kfunc(function* exit_notify(tsk: task_struct) {
+const exit_notify = kfunc(function* exit_notify(tsk: task_struct, group_dead: boolean) {
   yield* forget_original_parent(tsk);
+  if (group_dead) yield* kill_orphaned_pgrp(tsk.group_leader, null);
   let autoreap = true;
   if (thread_group_leader(tsk)) {
     autoreap = thread_group_empty(tsk) && (yield* do_notify_parent(tsk, tsk.exit_signal));
@@ -317,7 +340,7 @@ export const do_exit = kfunc(function* do_exit(code: number): KGen<never> {
   exit_files(tsk);
   exit_fs(tsk);
   exit_task_namespaces(tsk);
-  yield* exit_notify(tsk);
+  yield* exit_notify(tsk, group_dead);
   return yield* do_task_dead();
 });
 

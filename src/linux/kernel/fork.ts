@@ -81,6 +81,7 @@ import {
 } from "./fork_copy.js";
 import { free_kthread_struct, set_kthread_struct } from "./kthread.js";
 import { copy_namespaces, put_nsproxy } from "./nsproxy.js";
+import { attach_pgrp_session } from "./pgrp.js";
 import { alloc_pid, free_pid, ns_of_pid, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
 import {
   init_completion,
@@ -450,6 +451,9 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
       }
       list_add_tail(p.sibling, p.real_parent.children);
       list_add_tail(p.tasks, K.init_task.tasks);
+      attach_pgrp_session(p.signal, me.signal);
+      const ps = p.real_parent.signal;
+      p.signal.has_child_subreaper = ps.has_child_subreaper || ps.is_child_subreaper;
       list_add_tail(p.thread_node, p.signal.thread_head);
     } else {
       p.signal.nr_threads++;

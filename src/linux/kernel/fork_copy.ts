@@ -48,6 +48,7 @@ export const dup_task_struct = kleaf(function dup_task_struct(orig: task_struct)
   tsk.worker_private = null;
   tsk.ti_flags &= ~(TIF_NEED_RESCHED | TIF_SIGPENDING);
   tsk.pending = { signal: 0n };
+  tsk.jobctl = 0;
   tsk.se = { ...orig.se };
   tsk.thread = { fn: null, fn_arg: null, user_mode: false };
   tsk.user = null;
@@ -125,6 +126,7 @@ export function dup_sighand(old: sighand_struct): sighand_struct | null {
   const sh = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
     count: 1,
     action: old.action,
+    sa_flags: old.sa_flags,
     action_shared: true,
     __slab: null,
   }));
@@ -152,9 +154,15 @@ export const copy_signal = kleaf(function copy_signal(clone_flags: number, tsk: 
     oom_score_adj: parent.oom_score_adj,
     flags: 0,
     group_exit_code: 0,
+    group_stop_count: 0,
     shared_pending: { signal: 0n },
     rlim_nproc: parent.rlim_nproc,
     group_exec_task: null,
+    pgrp: null,
+    session: null,
+    leader: false,
+    is_child_subreaper: false,
+    has_child_subreaper: false,
     __slab: null,
   }));
   if (sig === null) return -ENOMEM;

@@ -139,6 +139,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
     level: ns.level,
     numbers: new Array<upid>(ns.level + 1), // one per level, no growth slack
     task: null,
+    group_users: 0,
     __slab: null,
   }));
   if (p === null) return ERR_PTR(-ENOMEM);
@@ -177,8 +178,8 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
   return p;
 });
 
-/** free_pid: the numbers become free again; the struct goes when its last reference does. */
-export function free_pid(p: pid): void {
+/** The pid's numbers become free again (free_pid's unhashing). */
+export function unhash_pid(p: pid): void {
   for (const u of p.numbers) {
     if (u.ns.pids.get(u.nr) === p) {
       u.ns.pids.delete(u.nr);
@@ -186,6 +187,14 @@ export function free_pid(p: pid): void {
       u.ns.nr_allocated--;
     }
   }
+}
+
+/**
+ * free_pid (its task detached): the numbers become free again, unless the pid is still a
+ * process group or session of some process; the struct goes when its last reference does.
+ */
+export function free_pid(p: pid): void {
+  if (p.group_users === 0) unhash_pid(p);
   put_pid(p);
 }
 

@@ -3,7 +3,7 @@
  * TIF_SIGPENDING flag, the ignore rules (a kernel thread ignores everything unless it
  * allowed the signal; a namespace init ignores what it has no handler for), the fatal
  * signal that takes a whole group down (complete_signal), kill/tgkill, and dequeueing on
- * the way back to user mode (get_signal). Stop signals are not modeled (treated as ignored);
+ * the way back to user mode (get_signal). Stop signals stop the group (signal_stop.ts);
  * a handler is a number, "run" by interrupting the system call it arrived during.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
@@ -13,24 +13,30 @@ import { EINVAL, EPERM, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
 import {
   _NSIG,
+  JOBCTL_STOP_PENDING,
   SIG_DFL,
   SIG_IGN,
   SIGKILL,
   SIGNAL_GROUP_EXIT,
   SIGNAL_UNKILLABLE,
   SIGSTOP,
-  SIGTSTP,
   sig_kernel_coredump,
   sig_kernel_ignore,
+  sig_kernel_only,
+  sig_kernel_stop,
   sigmask,
+  UAPI_SA_FLAGS,
   valid_signal,
 } from "../include/signal.js";
-import type { sighand_struct, task_struct } from "../include/task_struct.js";
+import type { pid, sighand_struct, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
 import { CAP_KILL, has_ns_capability } from "./cred.js";
-import { find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
+import { is_current_pgrp_orphaned, pgrp_members } from "./pgrp.js";
+import { find_pid_ns, find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { wake_up_state } from "./sched/core.js";
+import { signal_wanter } from "./signal_mask.js";
+import { prepare_signal_jobctl, task_clear_jobctl_pending } from "./signal_stop.js";
 
 export function signal_pending(p: task_struct): boolean {
   activeEngine().touch();
@@ -56,25 +62,22 @@ function handler(p: task_struct, sig: number): number {
   return p.sighand?.action[sig - 1] ?? SIG_DFL;
 }
 
-/** Stop signals would stop the task; the model does not stop tasks, so they are ignored. */
-function sig_stop(sig: number): boolean {
-  return sig === SIGSTOP || sig === SIGTSTP || sig === 21 || sig === 22; // SIGTTIN, SIGTTOU
-}
-
 /**
  * sig_ignored: dropped at send time because the handler ignores it, or because p is an
- * init (SIGNAL_UNKILLABLE) with no handler for it, unless `force` (SIGKILL from an
- * ancestor namespace).
+ * init (SIGNAL_UNKILLABLE) with no handler for it, unless `force` (SIGKILL or SIGSTOP from
+ * an ancestor namespace).
  */
 export function sig_ignored(p: task_struct, sig: number, force = false): boolean {
+  // A blocked signal is queued whatever its handler: the handler may change before it is unblocked.
+  if (p.blocked & sigmask(sig)) return false;
   const h = handler(p, sig);
-  if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL && !(force && sig === SIGKILL)) return true;
-  return h === SIG_IGN || (h === SIG_DFL && (sig_kernel_ignore(sig) || sig_stop(sig)));
+  if (p.signal.flags & SIGNAL_UNKILLABLE && h === SIG_DFL && !(force && sig_kernel_only(sig))) return true;
+  return h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig));
 }
 
 /** sig_fatal: delivering it would end the task (default action terminate or core). */
 function sig_fatal(p: task_struct, sig: number): boolean {
-  return handler(p, sig) === SIG_DFL && !sig_kernel_ignore(sig) && !sig_stop(sig);
+  return handler(p, sig) === SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig);
 }
 
 export function sigaddset_pending(t: task_struct, sig: number): void {
@@ -104,13 +107,17 @@ function signal_target(p: task_struct, group: boolean): task_struct | undefined 
  * complete_signal: a signal for the group wakes a thread to take it; a fatal one sets
  * SIGNAL_GROUP_EXIT and gives every thread SIGKILL, so all of them exit.
  */
-function* complete_signal(sig: number, p: task_struct, t: task_struct): KGen<void> {
+function* complete_signal(sig: number, p: task_struct, target: task_struct, group: boolean): KGen<void> {
   const signal = p.signal;
+  const t = signal_wanter(sig, p, target, group);
+  if (t === null) return; // every thread blocks it (or is stopped): it waits in the queue
   if (sig_fatal(p, sig) && !(signal.flags & SIGNAL_GROUP_EXIT)) {
     signal.flags |= SIGNAL_GROUP_EXIT;
     signal.group_exit_code = sig | (sig_kernel_coredump(sig) ? 0x80 : 0);
+    signal.group_stop_count = 0;
     for (const x of signal.thread_head) {
       if (x.exit_state !== 0) continue;
+      task_clear_jobctl_pending(x, JOBCTL_STOP_PENDING);
       sigaddset_pending(x, SIGKILL);
       yield* signal_wake_up(x, true);
     }
@@ -128,10 +135,11 @@ export function* send_signal(sig: number, p: task_struct, group: boolean, force 
   // With no live thread to take it (a zombie, still hashed), nothing happens; the send still succeeds.
   const t = signal_target(p, group);
   if (t === undefined) return 0;
+  yield* prepare_signal_jobctl(sig, p);
   if (sig_ignored(p, sig, force)) return 0;
   if (group) p.signal.shared_pending.signal |= sigmask(sig);
   else p.pending.signal |= sigmask(sig);
-  yield* complete_signal(sig, p, t);
+  yield* complete_signal(sig, p, t, group);
   return 0;
 }
 
@@ -153,10 +161,11 @@ export function flush_signals(p: task_struct): void {
   p.ti_flags &= ~TIF_SIGPENDING;
 }
 
-/** The handler table of `sh`, its own (copied first if it still shares one), to write to. */
+/** The handler table of `sh`, its own (copied first if it still shares one), to write to (sa_flags too). */
 export function sighand_action_mut(sh: sighand_struct): Int32Array {
   if (sh.action_shared) {
     sh.action = Int32Array.from(sh.action);
+    sh.sa_flags = Int32Array.from(sh.sa_flags);
     sh.action_shared = false;
   }
   return sh.action;
@@ -173,11 +182,12 @@ export function allow_signal(p: task_struct, sig: number): void {
   if (p.sighand) sighand_action_mut(p.sighand)[sig - 1] = 2;
 }
 
-/** flush_signal_handlers (exec): caught signals go back to their default; ignored stay ignored. */
+/** flush_signal_handlers (exec): caught signals go back to their default; ignored stay ignored; no flags. */
 export function flush_signal_handlers(p: task_struct): void {
   if (!p.sighand) return;
   const a = sighand_action_mut(p.sighand);
   for (let i = 0; i < a.length; i++) if (a[i] !== SIG_IGN) a[i] = SIG_DFL;
+  p.sighand.sa_flags.fill(0);
 }
 
 /** kill_ok_by_cred: root (CAP_KILL), or the same user. */
@@ -197,18 +207,35 @@ function from_ancestor_ns(t: task_struct): boolean {
   return ns === mine;
 }
 
-/** group_send_sig_info: check_kill_permission (a valid signal, the right to send it), then the group's signal. */
-function* group_send_sig_info(sig: number, t: task_struct): KGen<number> {
+/**
+ * group_send_sig_info: check_kill_permission (a valid signal, the right to send it), then
+ * the group's signal (or, `group` false, the thread's own: PIDTYPE_PID).
+ */
+export function* group_send_sig_info(sig: number, t: task_struct, group = true): KGen<number> {
   if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
-  return yield* send_signal(sig, t.group_leader, true, from_ancestor_ns(t));
+  return yield* send_signal(sig, group ? t.group_leader : t, group, from_ancestor_ns(t));
 }
 
 /**
- * kill(pid, sig): pid > 0 one process; 0 the caller's own (process groups are not
- * modeled); -1 every process the caller may signal except init and itself; a process
- * group below -1: none exists (-ESRCH).
+ * __kill_pgrp_info: sig to every process of group pgrp (null: init_struct_pid's); 0 if it
+ * reached one, else the last error (-ESRCH for an empty group).
+ */
+export function* __kill_pgrp_info(sig: number, pgrp: pid | null): KGen<number> {
+  let success = false;
+  let retval = -ESRCH;
+  for (const p of pgrp_members(pgrp)) {
+    const err = yield* group_send_sig_info(sig, p);
+    success ||= err === 0;
+    retval = err;
+  }
+  return success ? 0 : retval;
+}
+
+/**
+ * kill(pid, sig): pid > 0 one process; 0 the caller's process group; -1 every process the
+ * caller may signal except init and itself; below -1 process group -pid.
  */
 export const __x64_sys_kill = kfunc(function* __x64_sys_kill(pid: number, sig: number) {
   if (!Number.isInteger(pid)) return -ESRCH;
@@ -219,8 +246,12 @@ export const __x64_sys_kill = kfunc(function* __x64_sys_kill(pid: number, sig: n
     if (t === null) return -ESRCH;
     return yield* group_send_sig_info(sig, t);
   }
-  if (pid === 0) return yield* group_send_sig_info(sig, me);
-  if (pid < -1) return -ESRCH; // the pid of a process group that does not exist
+  if (pid === 0) return yield* __kill_pgrp_info(sig, me.signal.pgrp);
+  if (pid < -1) {
+    if (pid === -0x80000000) return -ESRCH; // -INT_MIN
+    const pgrp = find_pid_ns(-pid, ns);
+    return pgrp === null ? -ESRCH : yield* __kill_pgrp_info(sig, pgrp);
+  }
   let count = 0;
   let retval = 0;
   for (const p of [...ns.pids.values()]) {
@@ -247,32 +278,43 @@ export const __x64_sys_tgkill = kfunc(function* __x64_sys_tgkill(tgid: number, t
 });
 
 /**
- * rt_sigaction(sig, act, oldact): act is { sa_handler } (SIG_DFL, SIG_IGN, or a handler id
- * from 2 up) or null to only read; the old handler is stored at the address oldact (0:
- * nowhere). SIGKILL and SIGSTOP cannot be caught or ignored. Setting SIG_IGN discards
- * what is pending.
+ * rt_sigaction(sig, act, oldact, sigsetsize): act is { sa_handler, sa_flags } (a handler:
+ * SIG_DFL, SIG_IGN, or a handler id from 2 up; flags SA_*, the unknown ones cleared) or null
+ * to only read; the old handler is stored at the address oldact and its flags at oldact + 8
+ * (0: nowhere). sigsetsize must be 8. SIGKILL and SIGSTOP cannot be caught or ignored.
+ * Setting SIG_IGN discards what is pending.
  */
 export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
   sig: number,
   act: unknown,
   oldact: number,
+  sigsetsize: number,
 ) {
+  if (sigsetsize !== 8) return -EINVAL;
   if (!Number.isInteger(sig) || sig < 1 || sig > _NSIG) return -EINVAL;
   const me = current();
   const sighand = me.sighand;
   if (sighand === null) return -EINVAL;
   let h: number | null = null;
+  let flags = 0;
   if (act !== null && act !== undefined) {
     if (typeof act !== "object") return -14; // -EFAULT
-    const v = (act as { sa_handler?: unknown }).sa_handler;
+    const { sa_handler: v, sa_flags: f = 0 } = act as { sa_handler?: unknown; sa_flags?: unknown };
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) return -14;
+    if (typeof f !== "number" || !Number.isInteger(f)) return -14;
     if (sig === SIGKILL || sig === SIGSTOP) return -EINVAL;
     h = v;
+    flags = f & UAPI_SA_FLAGS;
   }
   const old = sighand.action[sig - 1] as number;
-  if (oldact !== 0 && (yield* put_user(old, me.mm, oldact)) < 0) return -14;
+  const oldflags = sighand.sa_flags[sig - 1] as number;
+  if (oldact !== 0) {
+    if ((yield* put_user(old, me.mm, oldact)) < 0) return -14;
+    if ((yield* put_user(oldflags >>> 0, me.mm, oldact + 8)) < 0) return -14;
+  }
   if (h !== null) {
     sighand_action_mut(sighand)[sig - 1] = h;
+    sighand.sa_flags[sig - 1] = flags;
     if (h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig))) {
       for (const t of me.signal.thread_head) t.pending.signal &= ~sigmask(sig);
       me.signal.shared_pending.signal &= ~sigmask(sig);
@@ -283,9 +325,14 @@ export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
 
 /**
  * What get_signal found for the task returning to user mode: nothing, a caught signal
- * (its handler runs), or a fatal one (the group exits with this code).
+ * (its handler runs), a stop signal (the group stops: do_signal_stop), or a fatal one (the
+ * group exits with this code).
  */
-export type SignalAction = { kind: "none" } | { kind: "handled"; sig: number } | { kind: "fatal"; code: number };
+export type SignalAction =
+  | { kind: "none" }
+  | { kind: "handled"; sig: number }
+  | { kind: "stop"; sig: number }
+  | { kind: "fatal"; code: number };
 
 /**
  * get_signal: dequeues pending signals, lowest number first, own before the group's.
@@ -305,8 +352,14 @@ export function get_signal(p: task_struct): SignalAction {
       p.ti_flags &= ~TIF_SIGPENDING;
       return { kind: "none" };
     }
-    if (sig_ignored(p, sig) && sig !== SIGKILL) continue;
+    // An init only gets here a SIGKILL or SIGSTOP from an ancestor namespace, which it cannot drop.
+    if (sig_ignored(p, sig) && !sig_kernel_only(sig)) continue;
     if (handler(p, sig) !== SIG_DFL) return { kind: "handled", sig };
+    if (sig_kernel_stop(sig)) {
+      // The job-control stops do nothing in an orphaned process group (no shell to continue it).
+      if (sig !== SIGSTOP && is_current_pgrp_orphaned(p)) continue;
+      return { kind: "stop", sig };
+    }
     return { kind: "fatal", code: sig | (sig_kernel_coredump(sig) ? 0x80 : 0) };
   }
 }
@@ -318,13 +371,14 @@ function lowest(set: bigint): number {
   return sig;
 }
 
+/** dequeue_signal: the lowest pending signal p does not block, its own before its group's. */
 function dequeue(p: task_struct): number {
-  let sig = lowest(p.pending.signal);
+  let sig = lowest(p.pending.signal & ~p.blocked);
   if (sig !== 0) {
     p.pending.signal &= ~sigmask(sig);
     return sig;
   }
-  sig = lowest(p.signal.shared_pending.signal);
+  sig = lowest(p.signal.shared_pending.signal & ~p.blocked);
   if (sig !== 0) p.signal.shared_pending.signal &= ~sigmask(sig);
   return sig;
 }

@@ -5,13 +5,16 @@
  */
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
+import { since } from "../eras/profiles.js";
 import { set_task_comm } from "../fs/exec.js";
 import { close_fd, fget, open_file } from "../fs/file.js";
 import { comm_write } from "../fs/proc_comm.js";
 import { current, local_clock } from "../include/current.js";
 import { EBADF, EFAULT, EINTR, EINVAL, ENOENT, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
-import { PR_GET_NAME, PR_SET_NAME } from "../include/uapi/prctl.js";
+import type { pid, task_struct } from "../include/task_struct.js";
+import { O_EXCL, O_NONBLOCK } from "../include/uapi/fcntl.js";
+import { PR_GET_CHILD_SUBREAPER, PR_GET_NAME, PR_SET_CHILD_SUBREAPER, PR_SET_NAME } from "../include/uapi/prctl.js";
 import { RLIMIT_NPROC } from "../include/uapi/resource.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
@@ -21,8 +24,8 @@ import { schedule } from "./sched/core.js";
 import { signal_pending } from "./signal.js";
 import { schedule_hrtimeout } from "./time/timer.js";
 
-export const PIDFD_THREAD = 0o200; // O_EXCL
-export const PIDFD_NONBLOCK = 0o4000; // O_NONBLOCK
+export const PIDFD_THREAD = O_EXCL;
+export const PIDFD_NONBLOCK = O_NONBLOCK;
 
 function ns_of_current() {
   return task_active_pid_ns(current()) ?? K.init_pid_ns;
@@ -45,7 +48,9 @@ export const __x64_sys_getppid = kfunc(function* __x64_sys_getppid() {
 
 /**
  * prctl(PR_SET_NAME, name) renames the calling thread (15 characters kept, task_rename
- * traced); prctl(PR_GET_NAME, addr) stores its name at addr. Other options: -EINVAL.
+ * traced); prctl(PR_GET_NAME, addr) stores its name at addr; PR_SET_CHILD_SUBREAPER (3.4+)
+ * makes the process a subreaper (arg2 non-zero) or not, and marks its descendants as having
+ * one; PR_GET_CHILD_SUBREAPER stores 0 or 1 at arg2. Other options: -EINVAL.
  */
 export const __x64_sys_prctl = kfunc(function* __x64_sys_prctl(option: number, arg2: unknown) {
   const me = current();
@@ -58,8 +63,30 @@ export const __x64_sys_prctl = kfunc(function* __x64_sys_prctl(option: number, a
     if (typeof arg2 !== "number") return -EFAULT;
     return (yield* put_user(me.comm, me.mm, arg2)) < 0 ? -EFAULT : 0;
   }
+  if ((option === PR_SET_CHILD_SUBREAPER || option === PR_GET_CHILD_SUBREAPER) && since(K.era, "3.4")) {
+    if (typeof arg2 !== "number") return -EFAULT;
+    if (option === PR_GET_CHILD_SUBREAPER)
+      return (yield* put_user(me.signal.is_child_subreaper ? 1 : 0, me.mm, arg2)) < 0 ? -EFAULT : 0;
+    me.signal.is_child_subreaper = arg2 !== 0;
+    if (arg2 !== 0) propagate_has_child_subreaper(me);
+    return 0;
+  }
   return -EINVAL;
 });
+
+/**
+ * walk_process_tree with propagate_has_child_subreaper: every descendant process is marked,
+ * down to those already marked (their own descendants are then marked too).
+ */
+function propagate_has_child_subreaper(top: task_struct): void {
+  const todo = [...top.children];
+  while (todo.length > 0) {
+    const p = todo.pop() as task_struct;
+    if (p.signal.has_child_subreaper) continue;
+    p.signal.has_child_subreaper = true;
+    for (const t of p.signal.thread_head) todo.push(...t.children);
+  }
+}
 
 /** setuid(uid): root becomes uid (losing its capabilities); others may only keep their own. */
 export const __x64_sys_setuid = kfunc(function* __x64_sys_setuid(uid: number) {
@@ -123,17 +150,39 @@ export const __x64_sys_restart_syscall = kfunc(function* __x64_sys_restart_sysca
   return expires === 0 ? -EINTR : yield* do_nanosleep(expires);
 });
 
-/** pidfd_open(pid, flags): a file descriptor referring to process pid (or thread, with PIDFD_THREAD). */
+/** The flags this release's pidfd_open takes (K.era.pidfd_open_flags). */
+function pidfd_open_known(): number {
+  const f = K.era.pidfd_open_flags;
+  return f === "thread" ? PIDFD_NONBLOCK | PIDFD_THREAD : f === "nonblock" ? PIDFD_NONBLOCK : 0;
+}
+
+/**
+ * pidfd_prepare's checks on a pid that is still hashed: its task may have exited and not
+ * been reaped yet (a zombie, or a leader whose threads still run: both still hold the
+ * pid); without PIDFD_THREAD the pid must be a thread-group leader's (−ENOENT in 6.19,
+ * −EINVAL before). 0 when a pidfd may be made.
+ */
+function pidfd_prepare_check(p: pid, flags: number): number {
+  if (p.task === null) return -ESRCH; // already reaped
+  if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task)
+    return K.era.pidfd_not_leader_errno === "ENOENT" ? -ENOENT : -EINVAL;
+  return 0;
+}
+
+/**
+ * pidfd_open(pid, flags): a file descriptor referring to process pid (or thread, with
+ * PIDFD_THREAD); PIDFD_NONBLOCK makes a waitid(P_PIDFD) on it not block (O_NONBLOCK).
+ */
 export const __x64_sys_pidfd_open = kfunc(function* __x64_sys_pidfd_open(pid: number, flags: number) {
-  if (!Number.isInteger(flags) || flags & ~(PIDFD_NONBLOCK | PIDFD_THREAD)) return -EINVAL;
+  if (!Number.isInteger(flags) || flags & ~pidfd_open_known()) return -EINVAL;
   if (!Number.isInteger(pid) || pid <= 0) return -EINVAL;
   const me = current();
   const p = find_pid_ns(pid, ns_of_current());
-  if (p === null || p.task === null || p.task.exit_state !== 0) return -ESRCH;
-  // A thread that is not a leader, without PIDFD_THREAD: pidfd_prepare's -ENOENT.
-  if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task) return -ENOENT;
+  if (p === null) return -ESRCH;
+  const err = pidfd_prepare_check(p, flags);
+  if (err < 0) return err;
   if (me.files === null) return -EBADF;
-  return open_file(me.files, "pidfd", p);
+  return open_file(me.files, "pidfd", p, flags & PIDFD_NONBLOCK);
 });
 
 /** close(fd). */

@@ -19,7 +19,16 @@ import {
   __x64_sys_vfork,
 } from "../../../kernel/fork_syscalls.js";
 import { __x64_sys_futex } from "../../../kernel/futex.js";
+import {
+  __x64_sys_getpgid,
+  __x64_sys_getpgrp,
+  __x64_sys_getsid,
+  __x64_sys_setpgid,
+  __x64_sys_setsid,
+} from "../../../kernel/pgrp.js";
+import { __x64_sys_pidfd_send_signal } from "../../../kernel/pidfd_signal.js";
 import { __x64_sys_kill, __x64_sys_rt_sigaction, __x64_sys_tgkill } from "../../../kernel/signal.js";
+import { __x64_sys_rt_sigpending, __x64_sys_rt_sigprocmask } from "../../../kernel/signal_mask.js";
 import {
   __x64_sys_clock_gettime,
   __x64_sys_close,
@@ -49,6 +58,7 @@ export const __NR = {
   mmap: 9,
   munmap: 11,
   rt_sigaction: 13,
+  rt_sigprocmask: 14,
   sched_yield: 24,
   nanosleep: 35,
   getpid: 39,
@@ -60,7 +70,13 @@ export const __NR = {
   wait4: 61,
   kill: 62,
   setuid: 105,
+  setpgid: 109,
   getppid: 110,
+  getpgrp: 111,
+  setsid: 112,
+  getpgid: 121,
+  getsid: 124,
+  rt_sigpending: 127,
   umask: 95,
   prctl: 157,
   setrlimit: 160,
@@ -73,6 +89,7 @@ export const __NR = {
   tgkill: 234,
   waitid: 247,
   unshare: 272,
+  pidfd_send_signal: 424,
   pidfd_open: 434,
   openat: 257,
   clone3: 435,
@@ -89,6 +106,8 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.mmap]: __x64_sys_mmap,
   [__NR.munmap]: __x64_sys_munmap,
   [__NR.rt_sigaction]: __x64_sys_rt_sigaction,
+  [__NR.rt_sigprocmask]: __x64_sys_rt_sigprocmask,
+  [__NR.rt_sigpending]: __x64_sys_rt_sigpending,
   [__NR.sched_yield]: __x64_sys_sched_yield,
   [__NR.nanosleep]: __x64_sys_nanosleep,
   [__NR.getpid]: __x64_sys_getpid,
@@ -101,6 +120,11 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.kill]: __x64_sys_kill,
   [__NR.setuid]: __x64_sys_setuid,
   [__NR.getppid]: __x64_sys_getppid,
+  [__NR.setpgid]: __x64_sys_setpgid,
+  [__NR.getpgrp]: __x64_sys_getpgrp,
+  [__NR.setsid]: __x64_sys_setsid,
+  [__NR.getpgid]: __x64_sys_getpgid,
+  [__NR.getsid]: __x64_sys_getsid,
   [__NR.umask]: __x64_sys_umask,
   [__NR.clock_gettime]: __x64_sys_clock_gettime,
   [__NR.prctl]: __x64_sys_prctl,
@@ -113,17 +137,18 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.tgkill]: __x64_sys_tgkill,
   [__NR.waitid]: __x64_sys_waitid,
   [__NR.unshare]: __x64_sys_unshare,
+  [__NR.pidfd_send_signal]: __x64_sys_pidfd_send_signal,
   [__NR.pidfd_open]: __x64_sys_pidfd_open,
   [__NR.openat]: __x64_sys_openat,
   [__NR.clone3]: __x64_sys_clone3,
 });
 
 /**
- * Whether this release has system call nr: clone3 and pidfd_open came in 5.3 (both present
- * 5.4, absent 4.19); before, their slots are sys_ni_syscall (-ENOSYS).
+ * Whether this release has system call nr: clone3 and pidfd_open came in 5.3, pidfd_send_signal
+ * in 5.1 (all present 5.4, absent 4.19); before, their slots are sys_ni_syscall (-ENOSYS).
  */
 function in_this_release(nr: number): boolean {
-  return (nr !== __NR.clone3 && nr !== __NR.pidfd_open) || K.era.clone3;
+  return (nr !== __NR.clone3 && nr !== __NR.pidfd_open && nr !== __NR.pidfd_send_signal) || K.era.clone3;
 }
 
 /** do_syscall_64: the kernel side of the `syscall` instruction. */
