@@ -456,7 +456,8 @@ export class Machine {
       k.init_pid_ns,
       k.hotplug_threads,
     ];
-    const leaks = find_leaks(roots, scope === "scenario" ? this.bootedAt : 0).map((rec) => ({
+    // The machine itself (which pid 1's boot hooks name) is the host's, not kernel memory.
+    const leaks = find_leaks(roots, scope === "scenario" ? this.bootedAt : 0, [this]).map((rec) => ({
       kind: "kmemleak",
       title: `kmemleak: unreferenced object (cache ${rec.cache}, size ${rec.size})`,
       lines: formatLeak(rec),

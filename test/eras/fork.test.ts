@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { current } from "../../src/linux/include/current.js";
+import { type ErrOr, type ErrPtr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
 import { EAGAIN, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ERESTARTNOINTR } from "../../src/linux/include/errno.js";
 import {
   PF_KTHREAD,
@@ -308,7 +309,7 @@ describe("errors (§2.3)", () => {
     const ret = (kernel: string) => {
       const w = watching(kernel, ["copy_process"], { signals: ["KILL:t@t:copy_fs"] });
       runProgram(forkOnce, w.opts);
-      return w.rets.filter((r) => r.task.comm === "t").map((r) => (typeof r.ret === "number" ? r.ret : "task"));
+      return w.rets.filter((r) => r.task.comm === "t").map((r) => (IS_ERR(r.ret as ErrOr<object>) ? PTR_ERR(r.ret as ErrPtr) : "task"));
     };
     expect(ret("4.14")).toEqual([-ERESTARTNOINTR]);
     expect(ret("4.19")).toEqual([-EINTR]);

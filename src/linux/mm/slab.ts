@@ -371,13 +371,14 @@ export function kasan_check(obj: Tracked, access: "read" | "write"): void {
  * The leak scan (kmemleak's idea): every live object that cannot be reached from
  * `roots` by following references is unreferenced, hence leaked. Only objects allocated
  * at or after `since` (virtual ns) are candidates; with none live, nothing is scanned.
- * A live record's `life` is its object.
+ * A live record's `life` is its object. `opaque` objects are not looked into (host objects
+ * that kernel data points at, such as the machine).
  */
-export function find_leaks(roots: readonly unknown[], since = 0): SlabRecord[] {
+export function find_leaks(roots: readonly unknown[], since = 0, opaque: readonly object[] = []): SlabRecord[] {
   let candidates = 0;
   for (const rec of slab.live.values()) if (rec.allocTime >= since) candidates++;
   if (candidates === 0) return [];
-  const seen = new Set<object>();
+  const seen = new Set<object>(opaque);
   const stack: unknown[] = [...roots];
   while (stack.length > 0) {
     const v = stack.pop();
