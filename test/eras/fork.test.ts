@@ -309,7 +309,9 @@ describe("errors (§2.3)", () => {
     const ret = (kernel: string) => {
       const w = watching(kernel, ["copy_process"], { signals: ["KILL:t@t:copy_fs"] });
       runProgram(forkOnce, w.opts);
-      return w.rets.filter((r) => r.task.comm === "t").map((r) => (IS_ERR(r.ret as ErrOr<object>) ? PTR_ERR(r.ret as ErrPtr) : "task"));
+      return w.rets
+        .filter((r) => r.task.comm === "t")
+        .map((r) => (IS_ERR(r.ret as ErrOr<object>) ? PTR_ERR(r.ret as ErrPtr) : "task"));
     };
     expect(ret("4.14")).toEqual([-ERESTARTNOINTR]);
     expect(ret("4.19")).toEqual([-EINTR]);
