@@ -38,6 +38,7 @@ export type TraceEvent =
       next_pid: number;
       next_prio: number;
     }
+  | { type: "sched_migrate_task"; comm: string; tpid: number; prio: number; orig_cpu: number; dest_cpu: number }
   | { type: "sched_process_fork"; comm: string; tpid: number; child_comm: string; child_pid: number }
   | { type: "sched_process_exit"; comm: string; tpid: number; prio: number; group_dead: boolean }
   | { type: "sched_process_free"; comm: string; tpid: number; prio: number }
@@ -64,6 +65,7 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
   sched_wakeup: "sched",
   sched_wakeup_new: "sched",
   sched_switch: "sched",
+  sched_migrate_task: "sched",
   sched_process_fork: "sched",
   sched_process_exit: "sched",
   sched_process_free: "sched",

@@ -86,6 +86,12 @@ export function trace_sched_wakeup_new(p: task_struct): void {
   if (on("sched_wakeup_new")) wakeup("sched_wakeup_new", p, false);
 }
 
+/** sched_migrate_task: p is about to move from its CPU to dest_cpu (set_task_cpu). */
+export function trace_sched_migrate_task(p: task_struct, dest_cpu: number): void {
+  if (on("sched_migrate_task"))
+    emit({ type: "sched_migrate_task", comm: p.comm, tpid: p.pid, prio: p.prio, orig_cpu: p.cpu, dest_cpu });
+}
+
 /** The model's state bits (6.19 values) as the raw p->state of 2.6.32–4.13 (same bits there). */
 const RAW_STATE: readonly [number, number][] = [
   [TASK_INTERRUPTIBLE, 1],
