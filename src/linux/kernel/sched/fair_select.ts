@@ -1,7 +1,8 @@
 /**
  * Where a fair task runs (kernel/sched/fair.c, read in 6.19): select_task_rq_fair with fork
- * and exec balancing (the slow path: the idlest group, then its CPU) and, for a wakeup,
- * wake_affine and select_idle_sibling (the fast path).
+ * balancing (the slow path: the idlest group, then its CPU) and, for a wakeup, wake_affine
+ * and select_idle_sibling (the fast path). Exec balancing (sched_exec, the same slow path
+ * with SD_BALANCE_EXEC, then the migration stopper) is not modeled: exec stays on its CPU.
  *
  * The model's topology is one scheduling domain over the online CPUs, as a small VM has:
  * the CPUs share the last-level cache, each is a group of its own, the domain balances on
@@ -24,13 +25,8 @@ import type { task_struct } from "../../include/task_struct.js";
 import { K } from "../../kernel.js";
 import { jiffies } from "../time/timer.js";
 import type { rq } from "./sched.js";
-import { WF_EXEC, WF_FORK, WF_SYNC, WF_TTWU } from "./sched.js";
+import { WF_FORK, WF_SYNC, WF_TTWU } from "./sched.js";
 
-// The domain's flags (include/linux/sched/sd_flags.h): they share the low nibble with WF_*.
-const SD_BALANCE_EXEC = 0x02;
-const SD_BALANCE_FORK = 0x04;
-const SD_WAKE_AFFINE = 0x10;
-const SD_FLAGS = SD_BALANCE_EXEC | SD_BALANCE_FORK | SD_WAKE_AFFINE;
 /** sd_init's imbalance_pct for a level that shares the LLC. */
 const IMBALANCE_PCT = 117;
 /** scale_load_down(NICE_0_LOAD): the load of one nice-0 task. */
@@ -160,13 +156,12 @@ interface sg_stats {
   idle_cpus: number;
 }
 
-/** update_sg_wakeup_stats for a one-CPU group, without p where p itself runs (exec). */
-function group_stats(cpu: number, p: task_struct, out: sg_stats): void {
+/** update_sg_wakeup_stats for a one-CPU group (a new task is on no run queue yet). */
+function group_stats(cpu: number, out: sg_stats): void {
   const rq = cpu_rq(cpu);
-  const local = p.cpu === cpu && p.on_rq ? 1 : 0;
-  const nr = rq.nr_running - local;
-  out.load = rq.cfs.load - (local ? p.se.weight : 0);
-  out.idle_cpus = nr === 0 && (rq.curr === rq.idle || rq.curr === p) && rq.wake_list.length === 0 ? 1 : 0;
+  const nr = rq.nr_running;
+  out.load = rq.cfs.load;
+  out.idle_cpus = available_idle_cpu(cpu) ? 1 : 0;
   out.type = nr === 0 ? group_has_spare : nr === 1 ? group_fully_busy : group_overloaded;
 }
 
@@ -196,11 +191,11 @@ function find_dst_group(p: task_struct, this_cpu: number): number {
     const c = (this_cpu + i) % nr;
     if (!allowed(p, c)) continue;
     if (c === this_cpu) {
-      group_stats(c, p, local_sgs);
+      group_stats(c, local_sgs);
       have_local = true;
       continue;
     }
-    group_stats(c, p, tmp_sgs);
+    group_stats(c, tmp_sgs);
     const better = n === 0 ? true : idler(tmp_sgs, idlest_sgs);
     if (better === true) n = 0;
     if (better !== false) {
@@ -229,9 +224,10 @@ function find_dst_cpu(p: task_struct, this_cpu: number, prev_cpu: number): numbe
 }
 
 /**
- * The policy of select_task_rq_fair: a fork or exec takes the slow path (balance over the
- * domain); a wakeup the fast path (wake_affine unless the waker wakes many, then
- * select_idle_sibling). 2.6.24 ran it inline (try_to_wake_up, sched_balance_self).
+ * The policy of select_task_rq_fair: a fork takes the slow path (balance over the domain,
+ * which has SD_BALANCE_FORK); a wakeup the fast path (wake_affine, which the domain allows,
+ * unless the waker wakes many; then select_idle_sibling). 2.6.24 ran it inline
+ * (try_to_wake_up, sched_balance_self).
  */
 export function fair_select_cpu(p: task_struct, prev_cpu: number, wake_flags: number): number {
   const me = current();
@@ -242,10 +238,10 @@ export function fair_select_cpu(p: task_struct, prev_cpu: number, wake_flags: nu
     record_wakee(p, jiffies());
     const want_affine = !wake_wide(p) && p.cpus_mask.test(cpu);
     // The one domain spans prev_cpu and allows affine wakeups; it has no SD_BALANCE_WAKE.
-    if (want_affine && SD_FLAGS & SD_WAKE_AFFINE && cpu !== prev_cpu) new_cpu = wake_affine(p, cpu, prev_cpu, sync);
+    if (want_affine && cpu !== prev_cpu) new_cpu = wake_affine(p, cpu, prev_cpu, sync);
     return select_idle_sibling(p, prev_cpu, new_cpu);
   }
-  if (SD_FLAGS & wake_flags & (WF_FORK | WF_EXEC)) return find_dst_cpu(p, cpu, prev_cpu);
+  if (wake_flags & WF_FORK) return find_dst_cpu(p, cpu, prev_cpu);
   return new_cpu;
 }
 
