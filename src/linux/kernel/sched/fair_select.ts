@@ -216,9 +216,9 @@ function find_dst_group(p: task_struct, this_cpu: number): number {
 
 /** The slow path: this CPU unless a group (here: a CPU) is idler enough. One level, so no descent. */
 function find_dst_cpu(p: task_struct, this_cpu: number, prev_cpu: number): number {
-  let any = false;
-  for (const c of p.cpus_mask) if (K.cpu_online_mask.test(c)) any = true;
-  if (!any) return prev_cpu;
+  let c = 0;
+  while (c < K.nr_cpu_ids && !allowed(p, c)) c++;
+  if (c === K.nr_cpu_ids) return prev_cpu;
   const group = find_dst_group(p, this_cpu);
   return group === NO_CPU ? this_cpu : group;
 }
