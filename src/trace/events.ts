@@ -43,6 +43,7 @@ export type TraceEvent =
   | { type: "sched_process_exit"; comm: string; tpid: number; prio: number; group_dead: boolean }
   | { type: "sched_process_free"; comm: string; tpid: number; prio: number }
   | { type: "sched_process_wait"; comm: string; tpid: number; prio: number }
+  | { type: "sched_wait_task"; comm: string; tpid: number; prio: number }
   | { type: "sched_process_exec"; filename: string; tpid: number; old_pid: number }
   | { type: "task_newtask"; tpid: number; comm: string; clone_flags: number; oom_score_adj: number }
   | { type: "task_rename"; tpid: number; oldcomm: string; newcomm: string; oom_score_adj: number }
@@ -70,6 +71,7 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
   sched_process_exit: "sched",
   sched_process_free: "sched",
   sched_process_wait: "sched",
+  sched_wait_task: "sched",
   sched_process_exec: "sched",
   sched_kthread_stop: "sched",
   sched_kthread_stop_ret: "sched",

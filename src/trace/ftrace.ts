@@ -46,6 +46,7 @@ function legacyText(r: TraceRecord, era: Era): string | null {
     case "sched_process_exit":
     case "sched_process_free":
     case "sched_process_wait":
+    case "sched_wait_task":
       return `task ${r.comm}:${r.tpid} [${r.prio}]`;
     case "sched_kthread_stop":
       return `task ${r.comm}:${r.tpid}`;
@@ -79,6 +80,7 @@ export function formatEventText(r: TraceRecord, era: Era = DEFAULT_TRACE_ERA): s
       return `comm=${r.comm} pid=${r.tpid} prio=${r.prio}${era.trace_exit_group_dead ? ` group_dead=${r.group_dead}` : ""}`;
     case "sched_process_free":
     case "sched_process_wait":
+    case "sched_wait_task":
       return `comm=${r.comm} pid=${r.tpid} prio=${r.prio}`;
     case "sched_process_exec":
       return `filename=${r.filename} pid=${r.tpid} old_pid=${r.old_pid}`;

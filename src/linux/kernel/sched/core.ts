@@ -31,6 +31,7 @@ import type { task_struct } from "../../include/task_struct.js";
 import {
   trace_sched_migrate_task,
   trace_sched_switch,
+  trace_sched_wait_task,
   trace_sched_wakeup,
   trace_sched_wakeup_new,
   trace_sched_waking,
@@ -447,6 +448,13 @@ export const wait_task_inactive = kfunc(function* wait_task_inactive(p: task_str
       yield relax;
       continue;
     }
+    // task_rq_lock (p->pi_lock, then the rq lock), under which the kernel traces the look.
+    const me = current();
+    local_irq_disable();
+    me.preempt_count += 2;
+    trace_sched_wait_task(p);
+    me.preempt_count -= 2;
+    local_irq_enable();
     if (p.on_rq === TASK_ON_RQ_QUEUED) {
       set_current_state(TASK_UNINTERRUPTIBLE);
       yield* schedule_timeout(1);

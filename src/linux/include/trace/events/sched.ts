@@ -167,6 +167,11 @@ export function trace_sched_process_wait(me: task_struct, pid: number): void {
   if (on("sched_process_wait")) emit({ type: "sched_process_wait", comm: me.comm, tpid: pid, prio: me.prio });
 }
 
+/** sched_wait_task: wait_task_inactive looks at p under its run queue's lock. */
+export function trace_sched_wait_task(p: task_struct): void {
+  if (on("sched_wait_task")) emit({ type: "sched_wait_task", comm: p.comm, tpid: p.pid, prio: p.prio });
+}
+
 export function trace_sched_process_exec(p: task_struct, filename: string, old_pid: number): void {
   if (on("sched_process_exec")) emit({ type: "sched_process_exec", filename, tpid: p.pid, old_pid });
 }
