@@ -38,10 +38,12 @@ export type TraceEvent =
       next_pid: number;
       next_prio: number;
     }
+  | { type: "sched_migrate_task"; comm: string; tpid: number; prio: number; orig_cpu: number; dest_cpu: number }
   | { type: "sched_process_fork"; comm: string; tpid: number; child_comm: string; child_pid: number }
   | { type: "sched_process_exit"; comm: string; tpid: number; prio: number; group_dead: boolean }
   | { type: "sched_process_free"; comm: string; tpid: number; prio: number }
   | { type: "sched_process_wait"; comm: string; tpid: number; prio: number }
+  | { type: "sched_wait_task"; comm: string; tpid: number; prio: number }
   | { type: "sched_process_exec"; filename: string; tpid: number; old_pid: number }
   | { type: "task_newtask"; tpid: number; comm: string; clone_flags: number; oom_score_adj: number }
   | { type: "task_rename"; tpid: number; oldcomm: string; newcomm: string; oom_score_adj: number }
@@ -64,10 +66,12 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
   sched_wakeup: "sched",
   sched_wakeup_new: "sched",
   sched_switch: "sched",
+  sched_migrate_task: "sched",
   sched_process_fork: "sched",
   sched_process_exit: "sched",
   sched_process_free: "sched",
   sched_process_wait: "sched",
+  sched_wait_task: "sched",
   sched_process_exec: "sched",
   sched_kthread_stop: "sched",
   sched_kthread_stop_ret: "sched",

@@ -41,9 +41,12 @@ function legacyText(r: TraceRecord, era: Era): string | null {
       return `task ${r.prev_comm}:${r.prev_pid} [${r.prev_prio}] (${formatPrevState(r.prev_state, era)}) ==> ${r.next_comm}:${r.next_pid} [${r.next_prio}]`;
     case "sched_process_fork":
       return `parent ${r.comm}:${r.tpid}  child ${r.child_comm}:${r.child_pid}`;
+    case "sched_migrate_task":
+      return `task ${r.comm}:${r.tpid} [${r.prio}] from: ${r.orig_cpu}  to: ${r.dest_cpu}`;
     case "sched_process_exit":
     case "sched_process_free":
     case "sched_process_wait":
+    case "sched_wait_task":
       return `task ${r.comm}:${r.tpid} [${r.prio}]`;
     case "sched_kthread_stop":
       return `task ${r.comm}:${r.tpid}`;
@@ -71,10 +74,13 @@ export function formatEventText(r: TraceRecord, era: Era = DEFAULT_TRACE_ERA): s
       return `prev_comm=${r.prev_comm} prev_pid=${r.prev_pid} prev_prio=${r.prev_prio} prev_state=${formatPrevState(r.prev_state, era)} ==> next_comm=${r.next_comm} next_pid=${r.next_pid} next_prio=${r.next_prio}`;
     case "sched_process_fork":
       return `comm=${r.comm} pid=${r.tpid} child_comm=${r.child_comm} child_pid=${r.child_pid}`;
+    case "sched_migrate_task":
+      return `comm=${r.comm} pid=${r.tpid} prio=${r.prio} orig_cpu=${r.orig_cpu} dest_cpu=${r.dest_cpu}`;
     case "sched_process_exit":
       return `comm=${r.comm} pid=${r.tpid} prio=${r.prio}${era.trace_exit_group_dead ? ` group_dead=${r.group_dead}` : ""}`;
     case "sched_process_free":
     case "sched_process_wait":
+    case "sched_wait_task":
       return `comm=${r.comm} pid=${r.tpid} prio=${r.prio}`;
     case "sched_process_exec":
       return `filename=${r.filename} pid=${r.tpid} old_pid=${r.old_pid}`;

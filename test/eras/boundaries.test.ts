@@ -253,6 +253,13 @@ const PROBES: Record<string, Probe> = {
     before: true,
     after: false,
   },
+  "a new task's placement is no longer traced as sched_migrate_task (__set_task_cpu)": {
+    // kthreadd's fork of my_kthread/0: up to 4.4 sched_fork's set_task_cpu traces it.
+    look: (k) =>
+      has(k, /sched_migrate_task: comm=(kthreadd|my_kthread\/0) pid=\d+ prio=\d+ orig_cpu=(\d) dest_cpu=\2$/),
+    before: true,
+    after: false,
+  },
   "the exit signal is out of clone_flags": {
     look: (k) => field(k, /task_newtask: .*comm=kthreadd clone_flags=(\S+)/),
     before: "800711",

@@ -78,10 +78,11 @@ describe("a scenario whose schedules can be counted by hand", () => {
 
 describe("the real protocol on more CPUs", () => {
   // Properties of the model, as the 2-CPU counts in explore.test.ts: they change only when
-  // the model does. With three or more CPUs a new task's CPU is a choice of 2 or 3.
+  // the model does. With three or more CPUs a new task's CPU is a choice of 2 or 3 when
+  // the idle CPUs tie; a wakeup's is the kernel's own scan (select_idle_sibling), no choice.
   it.each([
-    { cpus: 3, schedules: 618 },
-    { cpus: 4, schedules: 2535 },
+    { cpus: 3, schedules: 148 },
+    { cpus: 4, schedules: 333 },
   ])(
     "kthread-creator-killed-any on $cpus CPUs, no preemption: $schedules schedules, 2 terminal states",
     async ({ cpus, schedules }) => {

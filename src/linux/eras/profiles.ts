@@ -123,6 +123,8 @@ export interface Era {
   readonly sched_fork_state: "R" | "NEW";
   /** wake_up_new_task: activate on the CPU sched_fork chose (2.6.24); TASK_WAKING then select (2.6.32); select under pi_lock (3.10+). */
   readonly wake_up_new_task: "activate" | "waking" | "pi_lock";
+  /** sched_fork and wake_up_new_task place the child with set_task_cpu, so sched_migrate_task traces it even on the same CPU (≤4.4; __set_task_cpu from 4.8, read: 3.10.105, 6.1.20). */
+  readonly fork_set_task_cpu: boolean;
   /** A wakeup onto an idle CPU goes to that CPU's wake list, traced there (6.1+; absent 5.17). */
   readonly ttwu_queue_idle: boolean;
   /** The scheduler's wakeup preemption check: check_preempt_curr, renamed wakeup_preempt in 6.8 (absent 6.4). */
@@ -361,6 +363,7 @@ function profile(name: EraName): Era {
     pf_kthread: since("6.1") ? "args" : "inherited",
     sched_fork_state: since("4.9") ? "NEW" : "R",
     wake_up_new_task: since("3.0") ? "pi_lock" : since("2.6.25") ? "waking" : "activate",
+    fork_set_task_cpu: !since("4.8"),
     // read: kernel/sched/core.c ttwu_queue_cond, 5.17 (cache and WF_ON_CPU only) vs 6.1.20.
     ttwu_queue_idle: since("6.1"),
     wakeup_preempt_name: since("6.8") ? "wakeup_preempt" : "check_preempt_curr",

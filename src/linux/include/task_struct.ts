@@ -200,6 +200,10 @@ export interface task_struct extends Tracked {
   cpu: number;
   wake_cpu: number;
   recent_used_cpu: number;
+  /** record_wakee: how often this task woke another task than the last one (halved each second), which, and when last halved (jiffies). */
+  wakee_flips: number;
+  last_wakee: task_struct | null;
+  wakee_flip_decay_ts: number;
   on_rq: number;
   prio: number;
   static_prio: number;

@@ -29,7 +29,9 @@ import {
 } from "../../include/sched.js";
 import type { task_struct } from "../../include/task_struct.js";
 import {
+  trace_sched_migrate_task,
   trace_sched_switch,
+  trace_sched_wait_task,
   trace_sched_wakeup,
   trace_sched_wakeup_new,
   trace_sched_waking,
@@ -41,6 +43,7 @@ import { check_hung_uninterruptible_tasks } from "../hung_task.js";
 import { signal_pending_state } from "../signal.js";
 import { schedule_timeout } from "../time/timer.js";
 import { fair_sched_class } from "./fair.js";
+import { fair_select_cpu, select_task_rq_fair } from "./fair_select.js";
 import { idle_sched_class } from "./idle_task.js";
 import {
   DEQUEUE_SLEEP,
@@ -238,8 +241,12 @@ function __set_task_cpu(p: task_struct, cpu: number): void {
   p.wake_cpu = cpu;
 }
 
-/** set_task_cpu: a migration, counted in se.nr_migrations (a new task's placement is not one). */
+/**
+ * set_task_cpu: traces sched_migrate_task (even for the same CPU: callers test first, except
+ * the fork path up to 4.4) and counts a move in se.nr_migrations.
+ */
 export function set_task_cpu(p: task_struct, cpu: number): void {
+  trace_sched_migrate_task(p, cpu);
   if (p.cpu !== cpu) p.se.nr_migrations++;
   __set_task_cpu(p, cpu);
 }
@@ -288,79 +295,48 @@ export function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
 
 // ---- CPU selection ---------------------------------------------------------------------
 
-/** idle_cpu: nothing runs, nothing is queued, no wakeup is on its way there. */
-function is_idle_cpu(cpu: number): boolean {
-  const rq = cpu_rq(cpu);
-  return rq.curr === rq.idle && rq.nr_running === 0 && rq.wake_list.length === 0;
+/** is_cpu_allowed: p may run on cpu, and cpu is up. */
+function is_cpu_allowed(p: task_struct, cpu: number): boolean {
+  return p.cpus_mask.test(cpu) && K.cpu_online_mask.test(cpu);
 }
 
 /**
- * The CPUs p may run on now, in the order the kernel scans them (from `from`, wrapping):
- * written to the front of `out`; returns how many. select_task_rq fills module-level
- * scratch arrays: it runs to completion (a ksync), so nothing else uses them meanwhile, and
- * a wakeup allocates nothing.
+ * select_fallback_rq: none of p's CPUs is up (a per-CPU thread parked before its CPU came
+ * online): the first allowed online CPU, else p loses its affinity (kthread_unpark binds
+ * it again) and takes the first online CPU.
  */
-function allowed_online(p: task_struct, from: number, out: number[]): number {
-  let n = 0;
-  const nr = K.nr_cpu_ids;
-  for (let i = 0; i < nr; i++) {
-    const c = (from + i) % nr;
-    if (p.cpus_mask.test(c) && K.cpu_online_mask.test(c)) out[n++] = c;
-  }
-  return n;
+function select_fallback_rq(p: task_struct): number {
+  let dest = first_online(p.cpus_mask);
+  if (dest >= 0) return dest;
+  do_set_cpus_allowed(p, K.cpu_possible_mask);
+  dest = first_online(p.cpus_mask);
+  return dest >= 0 ? dest : p.cpu;
 }
 
-const allowed_scratch: number[] = [];
-const candidate_scratch: number[] = [];
-
 /**
- * select_task_rq: a bound task goes to its CPU; a forked task to the least loaded allowed
- * CPU (find_idlest_cpu); a woken task to its previous CPU if idle, else to an idle CPU
- * (select_idle_sibling), else back to its previous CPU. Ties go through the chooser.
+ * 2.6.24's fork balancing (sched_fork: sched_balance_self(cpu, SD_BALANCE_FORK)), traced by
+ * its name; the same idlest-CPU search as later releases' slow path.
  */
-export const select_task_rq = ksync(function select_task_rq(
-  p: task_struct,
-  prev_cpu: number,
-  wake_flags: number,
-): number {
-  // A task bound to one online CPU goes there (no scan: most kernel threads are bound).
-  if (p.cpus_mask.weight === 1) {
-    const c = p.cpus_mask.first();
-    if (K.cpu_online_mask.test(c)) return c;
-  }
-  const cpus = allowed_scratch;
-  let n = allowed_online(p, prev_cpu, cpus);
-  if (n === 0) {
-    // select_fallback_rq: none of its CPUs is up (a per-CPU thread parked before its CPU
-    // came online): the task loses its affinity; kthread_unpark binds it again.
-    do_set_cpus_allowed(p, K.cpu_possible_mask);
-    n = allowed_online(p, prev_cpu, cpus);
-  }
-  const first = cpus[0] as number;
-  if (n === 1) return first;
-  const e = activeEngine();
-  const best = candidate_scratch;
-  let found = 0;
-  if (wake_flags & WF_FORK) {
-    // The least loaded, in scan order (one pass).
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const c = cpus[i] as number;
-      const r = cpu_rq(c).nr_running;
-      if (r > min) continue;
-      if (r < min) {
-        min = r;
-        found = 0;
-      }
-      best[found++] = c;
-    }
-    return best[e.choose("wake_cpu", found)] as number;
-  }
-  if (first === prev_cpu && is_idle_cpu(prev_cpu)) return prev_cpu;
-  for (let i = 0; i < n; i++) if (is_idle_cpu(cpus[i] as number)) best[found++] = cpus[i] as number;
-  if (found > 0) return best[e.choose("wake_cpu", found)] as number;
-  return first;
+const sched_balance_self = ksync(function sched_balance_self(p: task_struct, cpu: number): number {
+  return fair_select_cpu(p, cpu, WF_FORK);
 });
+
+/**
+ * select_task_rq (inline in the kernel, so never traced): a task that may use one CPU goes
+ * there; others ask their class (select_task_rq_fair; 2.6.24 chose inside try_to_wake_up
+ * and sched_balance_self); a CPU that is not allowed or not up is replaced by
+ * select_fallback_rq.
+ */
+export function select_task_rq(p: task_struct, cpu: number, wake_flags: number): number {
+  if (p.nr_cpus_allowed > 1) {
+    if (K.era.wake_up_new_task !== "activate") cpu = select_task_rq_fair(p, cpu, wake_flags);
+    else if (wake_flags & WF_FORK) cpu = sched_balance_self(p, cpu);
+    else cpu = fair_select_cpu(p, cpu, wake_flags);
+  } else {
+    cpu = p.cpus_mask.first();
+  }
+  return is_cpu_allowed(p, cpu) ? cpu : select_fallback_rq(p);
+}
 
 // ---- wakeups ---------------------------------------------------------------------------
 
@@ -396,7 +372,7 @@ export const try_to_wake_up = kleaf(function try_to_wake_up(p: task_struct, stat
     } else {
       p.__state = TASK_WAKING;
       const cpu = select_task_rq(p, p.wake_cpu, wake_flags | WF_TTWU);
-      set_task_cpu(p, cpu);
+      if (p.cpu !== cpu) set_task_cpu(p, cpu);
       if (ttwu_queue_cond(p, cpu)) {
         // The target CPU activates the task itself when the IPI gets there.
         cpu_rq(cpu).wake_list.push(p);
@@ -472,6 +448,13 @@ export const wait_task_inactive = kfunc(function* wait_task_inactive(p: task_str
       yield relax;
       continue;
     }
+    // task_rq_lock (p->pi_lock, then the rq lock), under which the kernel traces the look.
+    const me = current();
+    local_irq_disable();
+    me.preempt_count += 2;
+    trace_sched_wait_task(p);
+    me.preempt_count -= 2;
+    local_irq_enable();
     if (p.on_rq === TASK_ON_RQ_QUEUED) {
       set_current_state(TASK_UNINTERRUPTIBLE);
       yield* schedule_timeout(1);
@@ -506,7 +489,9 @@ export const wake_up_new_task = kleaf(function wake_up_new_task(p: task_struct) 
   if (how === "pi_lock") {
     p.__state = TASK_RUNNING;
     p.recent_used_cpu = p.cpu;
-    __set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+    // Up to 4.4 (4.8) the new task is placed with set_task_cpu, which traces the placement.
+    if (K.era.fork_set_task_cpu) set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+    else __set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
   } else if (how === "waking") {
     // TASK_WAKING keeps the mask still while the CPU is chosen with the rq lock dropped.
     p.__state = TASK_WAKING;
@@ -539,7 +524,17 @@ export const sched_fork = kleaf(function sched_fork(_clone_flags: number, p: tas
   p.sched_class = fair_sched_class;
   if (p.policy !== SCHED_NORMAL && p.policy !== SCHED_FIFO) p.policy = SCHED_NORMAL;
   if (p.policy === SCHED_FIFO) p.prio = p.normal_prio;
-  if (K.era.wake_up_new_task === "activate") __set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+  // 2.6.24 balances here; up to 4.4 (4.8) the child is put on this CPU with set_task_cpu.
+  if (K.era.wake_up_new_task === "activate") set_task_cpu(p, select_task_rq(p, p.cpu, WF_FORK));
+  else if (K.era.fork_set_task_cpu) {
+    const me = current();
+    me.preempt_count++; // get_cpu()
+    local_irq_disable();
+    me.preempt_count++; // p->pi_lock
+    set_task_cpu(p, smp_processor_id());
+    me.preempt_count -= 2;
+    local_irq_enable();
+  }
   p.sched_class.task_fork(p);
   p.on_cpu = 0;
   p.preempt_count = 0;

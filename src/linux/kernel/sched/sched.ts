@@ -58,6 +58,7 @@ export const ENQUEUE_INITIAL = 0x80;
 export const WF_EXEC = 0x02;
 export const WF_FORK = 0x04;
 export const WF_TTWU = 0x08;
+export const WF_SYNC = 0x10;
 
 export const TASK_ON_RQ_QUEUED = 1;
 

@@ -86,6 +86,12 @@ export function trace_sched_wakeup_new(p: task_struct): void {
   if (on("sched_wakeup_new")) wakeup("sched_wakeup_new", p, false);
 }
 
+/** sched_migrate_task: p is about to move from its CPU to dest_cpu (set_task_cpu). */
+export function trace_sched_migrate_task(p: task_struct, dest_cpu: number): void {
+  if (on("sched_migrate_task"))
+    emit({ type: "sched_migrate_task", comm: p.comm, tpid: p.pid, prio: p.prio, orig_cpu: p.cpu, dest_cpu });
+}
+
 /** The model's state bits (6.19 values) as the raw p->state of 2.6.32–4.13 (same bits there). */
 const RAW_STATE: readonly [number, number][] = [
   [TASK_INTERRUPTIBLE, 1],
@@ -159,6 +165,11 @@ export function trace_sched_process_free(p: task_struct): void {
 /** sched_process_wait: a wait4/waitid begins; pid is the pid waited for (0: any child). */
 export function trace_sched_process_wait(me: task_struct, pid: number): void {
   if (on("sched_process_wait")) emit({ type: "sched_process_wait", comm: me.comm, tpid: pid, prio: me.prio });
+}
+
+/** sched_wait_task: wait_task_inactive looks at p under its run queue's lock. */
+export function trace_sched_wait_task(p: task_struct): void {
+  if (on("sched_wait_task")) emit({ type: "sched_wait_task", comm: p.comm, tpid: p.pid, prio: p.prio });
 }
 
 export function trace_sched_process_exec(p: task_struct, filename: string, old_pid: number): void {
