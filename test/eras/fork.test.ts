@@ -227,9 +227,12 @@ describe("sched_fork and wake_up_new_task (§5.3)", () => {
     expect(stateAtWakeup("4.9")).toBe(TASK_NEW);
   });
 
-  /** Who chooses the CPU of /bin/t's child, and the child's state then. */
+  /**
+   * Who chooses the CPU of /bin/t's child, and the child's state then: the caller of the fair
+   * class's choice (select_task_rq is inline; 2.6.24 calls its fork balancing sched_balance_self).
+   */
   function cpuChoice(kernel: string): { caller: string; state: number } {
-    const w = watching(kernel, ["select_task_rq"]);
+    const w = watching(kernel, ["select_task_rq_fair", "sched_balance_self"]);
     runProgram(forkOnce, w.opts);
     const s = w.seen.find((x) => x.task.comm === "t" && (x.bt[1] === "sched_fork" || x.bt[1] === "wake_up_new_task"));
     return { caller: (s as Seen).bt[1] as string, state: (s as Seen).argState as number };
