@@ -35,19 +35,21 @@ export async function registerSources() {
 }
 
 /**
- * Registers the frames load hook if TASKLAB_RUNTIME asks for frames and the code was not
- * compiled with them (for the sources: after tsx's `register()`); throws a one-line error
- * when it asks for generators and dist/ has frames compiled in. dist/ without TASKLAB_RUNTIME
- * runs what it was built with.
+ * Registers the frames load hook for the sources when TASKLAB_RUNTIME asks for frames (after
+ * tsx's `register()`). dist/ runs what it was built with: it is bundled, so its modules cannot
+ * be compiled again at load time, and a TASKLAB_RUNTIME naming the other runtime is refused in
+ * one line saying how to build that one.
  */
 export function registerRuntime() {
   const compiled = builtRuntime();
-  const built = compiled ?? "generators";
   const wanted = compiled !== null && process.env.TASKLAB_RUNTIME === undefined ? compiled : runtimeName();
-  if (wanted === built) return;
-  if (wanted === "frames") register("./frames-hook.mjs", import.meta.url);
-  else
-    throw new Error(
-      "TASKLAB_RUNTIME=generators: this build of tasklab has the model compiled into frames (build it with TASKLAB_RUNTIME=generators npm run build)",
-    );
+  if (compiled === null) {
+    if (wanted === "frames") register("./frames-hook.mjs", import.meta.url);
+    return;
+  }
+  if (wanted === compiled) return;
+  const how = compiled === "frames" ? "compiled into frames" : "as generators";
+  throw new Error(
+    `TASKLAB_RUNTIME=${wanted}: this build of tasklab has the model ${how} (build it with TASKLAB_RUNTIME=${wanted} npm run build)`,
+  );
 }

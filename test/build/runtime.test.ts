@@ -1,7 +1,8 @@
 /**
  * Which runtime a start registers (src/build/runtime.mjs): the sources run what TASKLAB_RUNTIME
  * says; a build (dist/build/built.json beside runtime.mjs) runs what was compiled in, unless
- * TASKLAB_RUNTIME overrides it, and a frames build refuses generators in one line.
+ * TASKLAB_RUNTIME names the other one, which it refuses in one line (it is bundled: nothing to
+ * compile at load time).
  */
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,9 +55,17 @@ describe("the runtime a start registers", () => {
     );
   });
 
-  it("a generators build runs generators as they are: no hook to register", async () => {
+  it("a generators build runs generators as they are, and refuses TASKLAB_RUNTIME=frames in one line", async () => {
     const m = await built("generators");
     process.env.TASKLAB_RUNTIME = "generators";
     expect(() => m.registerRuntime()).not.toThrow();
+    delete process.env.TASKLAB_RUNTIME;
+    expect(() => m.registerRuntime()).not.toThrow();
+    process.env.TASKLAB_RUNTIME = "frames";
+    expect(() => m.registerRuntime()).toThrow(
+      new Error(
+        "TASKLAB_RUNTIME=frames: this build of tasklab has the model as generators (build it with TASKLAB_RUNTIME=frames npm run build)",
+      ),
+    );
   });
 });
