@@ -14,6 +14,11 @@ for (const f of ["./frames-transform.mjs", "./frames-lower.mjs"])
   version.update(readFileSync(new URL(f, import.meta.url)));
 const versionHex = version.digest("hex");
 
+/** Whether a module's code is the transform's output: its frame factories take `$rt`. */
+function compiled(code) {
+  return code.includes("($rt, $self) =>") || code.includes("{ frameRuntime as $rt }");
+}
+
 /** The package's root: its own modules are compiled even when it is installed under node_modules/. */
 const root = new URL("../../", import.meta.url).href;
 
@@ -29,7 +34,9 @@ export async function load(url, context, nextLoad) {
   const code = typeof r.source === "string" ? r.source : Buffer.from(r.source).toString("utf8");
   const file = fileURLToPath(url);
   const options = compileOptions(file);
-  if (options === null) return r;
+  // Already compiled: the hook can sit twice in a chain (a worker inherits the flags that
+  // register it, and its entry registers it again).
+  if (options === null || compiled(code)) return r;
   const key = createHash("sha1").update(versionHex).update(file).update(code).digest("hex");
   const cached = `${cacheDir}${key}.js`;
   try {
@@ -37,7 +44,15 @@ export async function load(url, context, nextLoad) {
   } catch {
     // not compiled yet
   }
-  const out = transformFrames(code, file, options);
+  let out;
+  try {
+    out = transformFrames(code, file, options);
+  } catch (e) {
+    // TypeScript that no tsx below this hook has stripped yet: a hook above compiles it after
+    // tsx has run. Any other error is the transform's refusal, and stands.
+    if (e?.code === "BABEL_PARSE_ERROR" && /\.[mc]?tsx?$/.test(file)) return r;
+    throw e;
+  }
   const source =
     out === null
       ? code
