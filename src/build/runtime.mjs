@@ -5,6 +5,9 @@
 import { readFileSync } from "node:fs";
 import { register } from "node:module";
 
+const SOURCES = Symbol.for("tasklab.hooks.sources");
+const FRAMES = Symbol.for("tasklab.hooks.frames");
+
 /** The runtime TASKLAB_RUNTIME names; throws a one-line error for any other value. */
 export function runtimeName(env = process.env) {
   const v = env.TASKLAB_RUNTIME ?? "frames";
@@ -30,6 +33,9 @@ export function builtRuntime() {
  * (source-condition.mjs), so that `import ... from "tasklab"` loads the same modules.
  */
 export async function registerSources() {
+  // Once per thread: a worker that inherited `--import register.mjs` has them already.
+  if (globalThis[SOURCES]) return;
+  globalThis[SOURCES] = true;
   (await import("tsx/esm/api")).register();
   register("./source-condition.mjs", import.meta.url);
 }
@@ -44,7 +50,8 @@ export function registerRuntime() {
   const compiled = builtRuntime();
   const wanted = compiled !== null && process.env.TASKLAB_RUNTIME === undefined ? compiled : runtimeName();
   if (compiled === null) {
-    if (wanted === "frames") register("./frames-hook.mjs", import.meta.url);
+    if (wanted === "frames" && !globalThis[FRAMES]) register("./frames-hook.mjs", import.meta.url);
+    globalThis[FRAMES] = true;
     return;
   }
   if (wanted === compiled) return;
