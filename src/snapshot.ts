@@ -14,21 +14,43 @@ import { functionName } from "./sim/functions.js";
 export class SnapshotError extends Error {}
 
 /** The host-side observers a copy cannot take along: closures over the original's objects. */
+type HookSlot = [name: string, get: (m: Machine) => unknown, set: (m: Machine, v: null) => void];
+
+const HOOKS: readonly HookSlot[] = [
+  ["engine.onEnter", (m) => m.engine.onEnter, (m, v) => (m.engine.onEnter = v)],
+  ["engine.onExit", (m) => m.engine.onExit, (m, v) => (m.engine.onExit = v)],
+  ["engine.onSpawn", (m) => m.engine.onSpawn, (m, v) => (m.engine.onSpawn = v)],
+  ["engine.beforeStep", (m) => m.engine.beforeStep, (m, v) => (m.engine.beforeStep = v)],
+  ["engine.afterStep", (m) => m.engine.afterStep, (m, v) => (m.engine.afterStep = v)],
+  ["kernel.fail_point", (m) => m.kernel.fail_point, (m, v) => (m.kernel.fail_point = v)],
+  ["slab.shouldFail", (m) => m.kernel.slab.shouldFail, (m, v) => (m.kernel.slab.shouldFail = v)],
+  ["slab.onAlloc", (m) => m.kernel.slab.onAlloc, (m, v) => (m.kernel.slab.onAlloc = v)],
+  ["slab.onFree", (m) => m.kernel.slab.onFree, (m, v) => (m.kernel.slab.onFree = v)],
+];
+
+/** The names of the host hooks set on `m`. */
 function hostHooks(m: Machine): string[] {
-  const e = m.engine;
-  const slab = m.kernel.slab;
-  const hooks: [string, unknown][] = [
-    ["engine.onEnter", e.onEnter],
-    ["engine.onExit", e.onExit],
-    ["engine.onSpawn", e.onSpawn],
-    ["engine.beforeStep", e.beforeStep],
-    ["engine.afterStep", e.afterStep],
-    ["kernel.fail_point", m.kernel.fail_point],
-    ["slab.shouldFail", slab.shouldFail],
-    ["slab.onAlloc", slab.onAlloc],
-    ["slab.onFree", slab.onFree],
-  ];
-  return hooks.filter(([, v]) => v !== null).map(([name]) => name);
+  return HOOKS.filter(([, get]) => get(m) !== null).map(([name]) => name);
+}
+
+/** Runs `f` with `m`'s host hooks unset, and sets them back after. */
+function withoutHooks<T>(m: Machine, f: () => T): T {
+  const kept = HOOKS.map(([, get]) => get(m));
+  for (const [, , set] of HOOKS) set(m, null);
+  try {
+    return f();
+  } finally {
+    for (const [i, [, , set]] of HOOKS.entries()) set(m, kept[i] as null);
+  }
+}
+
+export interface CopyOptions {
+  /**
+   * "refuse" (the default): a machine with host hooks set is refused. "drop": the copy is made
+   * as if none were set (the original keeps its own), for a tool that installs its hooks again
+   * on the copy it runs (the debugger, the explorer).
+   */
+  hooks?: "refuse" | "drop";
 }
 
 /**
@@ -37,7 +59,8 @@ function hostHooks(m: Machine): string[] {
  * with host observers (function tracer, fault injection, debugger, explorer hooks) or with
  * a thread that is not made of frames.
  */
-export function copyMachine(m: Machine): Machine {
+export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
+  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyMachine(m));
   const hooks = hostHooks(m);
   if (hooks.length > 0) {
     throw new SnapshotError(
@@ -64,8 +87,12 @@ export function copyMachine(m: Machine): Machine {
   return copy;
 }
 
-/** The canonical hash of a machine's state: equal for a machine and its snapshot. */
+/**
+ * The canonical hash of a machine's state: equal for a machine and its snapshot. Host hooks
+ * are observers, not state: they are left out.
+ */
 export function hashMachine(m: Machine): string {
+  if (hostHooks(m).length > 0) return withoutHooks(m, () => hashMachine(m));
   try {
     return stateHash(m);
   } catch (err) {
@@ -127,8 +154,8 @@ export class MachineSnapshot {
   private constructor(private readonly kept: Machine) {}
 
   /** Takes a snapshot of `m` (which runs on unaffected). */
-  static of(m: Machine): MachineSnapshot {
-    return new MachineSnapshot(copyMachine(m));
+  static of(m: Machine, opts: CopyOptions = {}): MachineSnapshot {
+    return new MachineSnapshot(copyMachine(m, opts));
   }
 
   /** A new machine in the snapshot's state, ready to run. */
@@ -153,8 +180,8 @@ export class MachineSnapshot {
 }
 
 /** Keeps `m`'s state aside (m runs on unaffected): see MachineSnapshot. */
-export function snapshot(m: Machine): MachineSnapshot {
-  return MachineSnapshot.of(m);
+export function snapshot(m: Machine, opts: CopyOptions = {}): MachineSnapshot {
+  return MachineSnapshot.of(m, opts);
 }
 
 /** A fresh machine in the state `s` kept, ready to run (`s` can be restored again). */

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { runtimeName } from "../src/build/runtime.mjs";
 import { Machine, MachineSnapshot, msleep, SCENARIOS, SnapshotError } from "../src/index.js";
 import type { Scenario } from "../src/scenarios/scenario.js";
+import { copyMachine } from "../src/snapshot.js";
 import { formatFtrace } from "../src/trace/ftrace.js";
 
 /** Threads are copyable only when every one is a chain of compiled frames. */
@@ -112,6 +113,21 @@ describe("machine snapshots", () => {
     expect(() => m.snapshot()).toThrow(SnapshotError);
     expect(() => m.snapshot()).toThrow(/^cannot snapshot this machine: engine\.onEnter is set \(a function tracer/);
   });
+
+  it.skipIf(GENERATORS)(
+    "drops host hooks on request: the copy has none, the original keeps its own, the hash ignores them",
+    () => {
+      const m = new Machine({ cpus: 2, tracer: { tracer: "function" } });
+      m.run({ until: 20e6 });
+      const onEnter = m.engine.onEnter;
+      expect(onEnter).not.toBeNull();
+      const copy = copyMachine(m, { hooks: "drop" });
+      expect(copy.engine.onEnter).toBeNull();
+      expect(m.engine.onEnter).toBe(onEnter);
+      expect(copy.hash()).toBe(m.hash());
+      expect(() => m.snapshot()).toThrow(SnapshotError); // the default still refuses
+    },
+  );
 
   it("refuses a chooser whose state is in a closure", () => {
     let picks = 0;
