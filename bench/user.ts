@@ -4,8 +4,8 @@
  * one create + reap at a time, as the C programs do.
  */
 import { Machine } from "../src/machine.js";
-import type { UserMain } from "../src/user/runtime.js";
 import { spawn_program, wait_program } from "../src/user/spawn.js";
+import type { UserMain } from "../src/user/user.js";
 
 export type UserBench = "fork-wait" | "pthread-cycle" | "vfork-exec";
 

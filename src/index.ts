@@ -3,6 +3,7 @@
  * code calls them with `yield*` from generator functions (see README, "Your own scenario").
  */
 
+export type { UGen, UserOp } from "./linux/arch/x86/entry/user_mode.js";
 // Kernel releases (`kernel` option of a machine or run).
 export { DEFAULT_ERA, ERA_NAMES, ERAS, type Era, type EraName, era, since } from "./linux/eras/profiles.js";
 export { __get_task_comm, set_task_comm } from "./linux/fs/exec.js";
@@ -170,8 +171,8 @@ export { formatFtrace, formatLine } from "./trace/ftrace.js";
 export { formatJsonl } from "./trace/jsonl.js";
 export { type ChromeEvent, formatPerfetto } from "./trace/perfetto.js";
 export { PTHREAD_CLONE_FLAGS, type pthread_attr_t } from "./user/libc.js";
-export type { UGen, UserMain, UserOp } from "./user/runtime.js";
 export { spawn_program, wait_program } from "./user/spawn.js";
+export type { UserMain } from "./user/user.js";
 export { User } from "./user/user.js";
 export {
   formatPsColumns,

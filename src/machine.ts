@@ -6,6 +6,7 @@
 
 import { type HotplugSpec, parseHotplug, withHotplug } from "./debug/hotplug.js";
 import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
+import { register_user_abi, type UserBinary } from "./linux/arch/x86/entry/user_mode.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { init_files } from "./linux/fs/file.js";
@@ -43,8 +44,10 @@ import { copyMachine, hashMachine } from "./snapshot.js";
 import { TraceBuffer } from "./trace/buffer.js";
 import { ALL_EVENTS, type EventType } from "./trace/events.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
+import { USER_ABI } from "./user/abi.js";
 import { BIN } from "./user/bin.js";
-import type { UserMain } from "./user/runtime.js";
+import { libc_start_main } from "./user/libc.js";
+import type { UserMain } from "./user/user.js";
 
 export interface MachineOptions {
   cpus?: number;
@@ -120,15 +123,26 @@ export type LeakScope = "all" | "scenario";
 /** kernel.threads-max of the 6.18 machine in shared/reference/real-linux-observations.md. */
 const MAX_THREADS_DEFAULT = 192730;
 
+// User mode runs programs through the user layer (src/user/abi.ts): installed once, for every machine.
+register_user_abi(USER_ABI);
+
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
 
+/** An executable linked with the C library: its entry point is libc's start-up, which runs main. Frozen: shared by copies. */
+function linked(main: UserMain): UserBinary {
+  return Object.freeze({ entry: libc_start_main, main });
+}
+
 /** The built-in executables, in the order the file system lists them (read-only, made once). */
-const BIN_ENTRIES: readonly (readonly [string, UserMain])[] = Object.entries(BIN);
+const BIN_ENTRIES: readonly (readonly [string, UserBinary])[] = Object.entries(BIN).map(([path, main]) => [
+  path,
+  linked(main),
+]);
 
 /** The machine's executables: the built-in ones, then `programs` (which may replace them). */
-function binariesWith(programs: Readonly<Record<string, UserMain>> | undefined): Map<string, UserMain> {
-  const m = new Map<string, UserMain>(BIN_ENTRIES);
-  if (programs !== undefined) for (const path of Object.keys(programs)) m.set(path, programs[path] as UserMain);
+function binariesWith(programs: Readonly<Record<string, UserMain>> | undefined): Map<string, UserBinary> {
+  const m = new Map<string, UserBinary>(BIN_ENTRIES);
+  if (programs !== undefined) for (const path of Object.keys(programs)) m.set(path, linked(programs[path] as UserMain));
   return m;
 }
 

@@ -1,14 +1,14 @@
 /** Helpers shared by the tests: run code as a scenario and pick events out of the trace. */
 
 import { expect } from "vitest";
+import type { UGen } from "../src/linux/arch/x86/entry/user_mode.js";
 import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../src/linux/include/uapi/mman.js";
 import { PAGE_SIZE } from "../src/linux/mm/mm_types.js";
 import { problems, type RunOptions, type RunResult, runScenario } from "../src/run.js";
 import type { KGen } from "../src/sim/engine.js";
 import type { TraceRecord } from "../src/trace/events.js";
-import type { UGen, UserMain } from "../src/user/runtime.js";
 import { spawn_program, wait_program } from "../src/user/spawn.js";
-import type { User } from "../src/user/user.js";
+import type { User, UserMain } from "../src/user/user.js";
 
 export function runMain(main: () => KGen<unknown>, opts: RunOptions = {}): RunResult {
   return runScenario({ name: "test", description: "", main }, opts);

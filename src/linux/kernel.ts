@@ -6,7 +6,7 @@
  */
 import type { Engine } from "../sim/engine.js";
 import type { TraceBuffer } from "../trace/buffer.js";
-import type { UserMain } from "../user/runtime.js";
+import type { UserBinary } from "./arch/x86/entry/user_mode.js";
 import type { Era } from "./eras/profiles.js";
 import type { completion, spinlock_t, task_struct, user_namespace } from "./include/task_struct.js";
 import type { cpuhp_cpu_state } from "./kernel/cpu.js";
@@ -62,7 +62,7 @@ export interface Kernel {
   /** What user programs wrote to the terminal (fds 0–2), line by line. */
   readonly tty: TtyLine[];
   /** The executables of the file system, by absolute path (what execve can load). */
-  readonly binaries: Map<string, UserMain>;
+  readonly binaries: Map<string, UserBinary>;
   nr_threads: number;
   total_forks: number;
   max_threads: number;

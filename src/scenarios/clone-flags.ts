@@ -3,11 +3,12 @@
  * memory, CLONE_FILES the fd table, CLONE_FS the umask, CLONE_SIGHAND the handlers,
  * CLONE_PARENT the parent, CLONE_THREAD the process id. Without the flag each is a copy.
  */
+
+import type { UGen } from "../linux/arch/x86/entry/user_mode.js";
 import { ENOSYS } from "../linux/include/errno.js";
 import { SIG_DFL, SIG_IGN, SIGCHLD, SIGUSR1 } from "../linux/include/signal.js";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_SIGHAND, CLONE_VM } from "../linux/include/uapi/sched.js";
 import { EXEC_LAYOUT } from "../linux/mm/mm_types.js";
-import type { UGen } from "../user/runtime.js";
 import type { User } from "../user/user.js";
 import { userScenario } from "./user-program.js";
 

@@ -7,7 +7,7 @@ import { type Era, type EraName, within } from "../linux/eras/profiles.js";
 import type { Machine } from "../machine.js";
 import { type KGen, MAX_CPUS } from "../sim/engine.js";
 import { InputError } from "../sim/suggest.js";
-import type { UserMain } from "../user/runtime.js";
+import type { UserMain } from "../user/user.js";
 
 export interface Scenario {
   name: string;

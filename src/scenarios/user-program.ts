@@ -2,8 +2,9 @@
  * A scenario that runs one user program: pid 1 starts it (as an init starts a program)
  * and waits for it; the program is installed at /usr/bin/<name>.
  */
-import type { UserMain } from "../user/runtime.js";
+
 import { spawn_program, wait_program } from "../user/spawn.js";
+import type { UserMain } from "../user/user.js";
 import { defineScenario, type EraRange, type Scenario } from "./scenario.js";
 
 export function userScenario(s: {

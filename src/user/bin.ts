@@ -3,7 +3,7 @@
  * that understands `sh -c "prog args"` the way dash runs a simple command (vfork, execve,
  * wait, exit with the child's status).
  */
-import type { UserMain } from "./runtime.js";
+import type { UserMain } from "./user.js";
 
 const bin_true: UserMain = function* bin_true() {
   return 0;

@@ -5,6 +5,8 @@
  * return an error number. Its data lives in the process's memory (libc's data mapping and
  * each thread's struct pthread), so what threads and forks share is what C would share.
  */
+
+import type { Entry, UGen } from "../linux/arch/x86/entry/user_mode.js";
 import { EAGAIN, EDEADLK, EINTR, ENOMEM, ENOSYS, ERANGE } from "../linux/include/errno.js";
 import { SIGCHLD } from "../linux/include/signal.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT } from "../linux/include/uapi/futex.js";
@@ -24,8 +26,7 @@ import {
   CLONE_VM,
 } from "../linux/include/uapi/sched.js";
 import { EXEC_LAYOUT, PAGE_SIZE } from "../linux/mm/mm_types.js";
-import type { Entry, UGen, UserMain } from "./runtime.js";
-import type { User } from "./user.js";
+import type { User, UserMain } from "./user.js";
 
 /** The flags glibc's pthread_create passes to clone3 (0x3d0f00). */
 export const PTHREAD_CLONE_FLAGS =

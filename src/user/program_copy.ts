@@ -9,8 +9,9 @@
  * cannot be copied (a generator it calls, which the transform never saw; a native iterator
  * across a yield, over a Map, say) is replayed instead (runtime.ts).
  */
+
+import type { UGen } from "../linux/arch/x86/entry/user_mode.js";
 import { ArrayIter, CompiledFrame, IteratorFrame } from "../sim/frames.js";
-import type { UGen } from "./runtime.js";
 import type { User } from "./user.js";
 
 class NotCopyable extends Error {}

@@ -5,6 +5,7 @@
  * user-mode helpers do.
  */
 
+import { run_user } from "../linux/arch/x86/entry/user_mode.js";
 import { kernel_execve } from "../linux/fs/exec.js";
 import { current } from "../linux/include/current.js";
 import { SIGCHLD } from "../linux/include/signal.js";
@@ -13,7 +14,6 @@ import { kernel_wait } from "../linux/kernel/exit_wait.js";
 import { user_thread } from "../linux/kernel/fork.js";
 import type { KGen } from "../sim/engine.js";
 import { kfunc } from "../sim/functions.js";
-import { run_user } from "./runtime.js";
 
 interface ExecRequest {
   path: string;

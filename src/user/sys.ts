@@ -6,8 +6,8 @@
  * (file names, argv, a thread name) are passed as JS strings.
  */
 import { __NR } from "../linux/arch/x86/entry/syscall_64.js";
+import type { Entry, UGen, UserOp } from "../linux/arch/x86/entry/user_mode.js";
 import type { clone_args_user } from "../linux/kernel/fork_syscalls.js";
-import type { Entry, UGen, UserOp } from "./runtime.js";
 
 function* syscall(nr: number, args: readonly unknown[], entry?: Entry): UGen<number> {
   const op: UserOp = entry === undefined ? { op: "syscall", nr, args } : { op: "syscall", nr, args, entry };

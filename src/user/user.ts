@@ -3,10 +3,14 @@
  * C library on top), its memory (load and store of words at user addresses), and a way
  * to spend CPU time. One per task; `errno` is this thread's.
  */
+
+import type { UGen } from "../linux/arch/x86/entry/user_mode.js";
 import { shownValue } from "../sim/suggest.js";
 import { Libc } from "./libc.js";
-import type { UGen } from "./runtime.js";
 import { Sys } from "./sys.js";
+
+/** A program's main: argv in, exit status out (returning from main is exit(status)). */
+export type UserMain = (u: User, argv: string[]) => UGen<number | undefined>;
 
 export class User {
   readonly sys = new Sys();

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { ERA_NAMES, type EraName } from "../../src/linux/eras/profiles.js";
 import { current } from "../../src/linux/include/current.js";
 import { IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
@@ -37,7 +38,6 @@ import { psRows, type RunOptions, type RunResult, runScenario, traceText } from 
 import { findScenario } from "../../src/scenarios/index.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";
 import type { KGen } from "../../src/sim/engine.js";
-import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
 import { task_state_letter } from "../../src/views/proc.js";
 import { runProgram } from "../helpers.js";

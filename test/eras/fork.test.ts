@@ -5,6 +5,7 @@
  * vfork parent's sleep, pid 1's flags).
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { current } from "../../src/linux/include/current.js";
 import { type ErrOr, type ErrPtr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
 import { EAGAIN, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ERESTARTNOINTR } from "../../src/linux/include/errno.js";
@@ -38,8 +39,7 @@ import { type RunOptions, runScenario } from "../../src/run.js";
 import vforkScenario from "../../src/scenarios/vfork.js";
 import type { KGen } from "../../src/sim/engine.js";
 import { functionName } from "../../src/sim/functions.js";
-import type { UGen, UserMain } from "../../src/user/runtime.js";
-import type { User } from "../../src/user/user.js";
+import type { User, UserMain } from "../../src/user/user.js";
 import { records, runMain, runProgram } from "../helpers.js";
 
 /** A call seen by a watcher: the function, its arguments, the task, the backtrace (innermost first). */

@@ -12,7 +12,7 @@ import { runtimeName } from "../../src/build/runtime.mjs";
 import { runScenario } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import { CompiledFrame, IteratorFrame } from "../../src/sim/frames.js";
-import type { UserMain } from "../../src/user/runtime.js";
+import type { UserMain } from "../../src/user/user.js";
 import { runProgram } from "../helpers.js";
 
 /** What of `root`'s graph is not data: the path to each generator or IteratorFrame found. */

@@ -13,6 +13,7 @@
  */
 
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { E2BIG, EAGAIN, EBADF, ECHILD, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM } from "../../src/linux/include/errno.js";
 import { SIG_DFL, SIG_IGN, SIGCHLD, SIGUSR1, SIGUSR2 } from "../../src/linux/include/signal.js";
 import { FUTEX_WAIT } from "../../src/linux/include/uapi/futex.js";
@@ -48,7 +49,6 @@ import type { clone_args_user } from "../../src/linux/kernel/fork_syscalls.js";
 import { PID_MAX_DEFAULT } from "../../src/linux/kernel/pid.js";
 import { EXEC_LAYOUT, PAGE_SIZE, TASK_SIZE } from "../../src/linux/mm/mm_types.js";
 import { problems } from "../../src/run.js";
-import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
 import { runProgram } from "../helpers.js";
 

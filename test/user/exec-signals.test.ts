@@ -5,13 +5,13 @@
  * one thread, and a vfork parent killed while it waits.
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { EINVAL, ESRCH } from "../../src/linux/include/errno.js";
 import { SIGKILL, SIGTERM, SIGUSR1 } from "../../src/linux/include/signal.js";
 import { problems, type RunResult, runScenario } from "../../src/run.js";
 import { functionName } from "../../src/sim/functions.js";
-import type { UGen, UserMain } from "../../src/user/runtime.js";
 import { spawn_program, wait_program } from "../../src/user/spawn.js";
-import type { User } from "../../src/user/user.js";
+import type { User, UserMain } from "../../src/user/user.js";
 import { records, runProgram } from "../helpers.js";
 
 function run(program: UserMain, programs: Record<string, UserMain> = {}) {

@@ -15,7 +15,7 @@ import { CLONE_NEWPID } from "../../src/linux/include/uapi/sched.js";
 import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
 import { problems } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
-import type { UserMain } from "../../src/user/runtime.js";
+import type { UserMain } from "../../src/user/user.js";
 import { runProgram } from "../helpers.js";
 
 function run(program: UserMain) {

@@ -7,8 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runtimeName } from "../../src/build/runtime.mjs";
-import type { UserMain } from "../../src/user/runtime.js";
-import type { User } from "../../src/user/user.js";
+import type { User, UserMain } from "../../src/user/user.js";
 import { runProgram } from "../helpers.js";
 
 const frames = runtimeName() === "frames";

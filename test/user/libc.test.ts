@@ -7,8 +7,7 @@ import { describe, expect, it } from "vitest";
 import { EAGAIN, EDEADLK, EINTR, ENOENT, ERANGE, ESRCH } from "../../src/linux/include/errno.js";
 import { SIGUSR1 } from "../../src/linux/include/signal.js";
 import { problems } from "../../src/run.js";
-import type { UserMain } from "../../src/user/runtime.js";
-import type { User } from "../../src/user/user.js";
+import type { User, UserMain } from "../../src/user/user.js";
 import { records, runProgram } from "../helpers.js";
 
 function run(program: UserMain, faults: string[] = []) {

@@ -5,6 +5,7 @@
  * kill}, the man pages setpgid(2), setsid(2), wait(2), kill(2), credentials(7).
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { EACCES, ECHILD, EINVAL, EPERM, ESRCH } from "../../src/linux/include/errno.js";
 import { SIGHUP, SIGKILL, SIGSTOP } from "../../src/linux/include/signal.js";
 import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
@@ -12,8 +13,7 @@ import { PR_SET_CHILD_SUBREAPER } from "../../src/linux/include/uapi/prctl.js";
 import { P_PGID, WEXITED, WUNTRACED } from "../../src/linux/include/uapi/wait.js";
 import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
 import { psRows } from "../../src/run.js";
-import type { UGen, UserMain } from "../../src/user/runtime.js";
-import type { User } from "../../src/user/user.js";
+import type { User, UserMain } from "../../src/user/user.js";
 import { runProgram, runRecording } from "../helpers.js";
 
 function run(

@@ -6,6 +6,7 @@
  * pidfd_open(2) and waitid(2).
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { EAGAIN, EBADF, ECHILD, EINVAL, ENOENT, EPERM, ESRCH } from "../../src/linux/include/errno.js";
 import { CLD_EXITED, CLD_KILLED, SIG_IGN, SIGCHLD, SIGKILL, SIGUSR1, SIGUSR2 } from "../../src/linux/include/signal.js";
@@ -16,7 +17,6 @@ import {
   PIDFD_SIGNAL_THREAD_GROUP,
 } from "../../src/linux/kernel/pidfd_signal.js";
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from "../../src/linux/kernel/sys.js";
-import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
 import { runRecording } from "../helpers.js";
 

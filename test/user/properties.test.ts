@@ -16,6 +16,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import {
   E2BIG,
   EAGAIN,
@@ -70,8 +71,7 @@ import type { Machine } from "../../src/machine.js";
 import { problems, type RunOptions, type RunResult } from "../../src/run.js";
 import type { TraceRecord } from "../../src/trace/events.js";
 import { PTHREAD_CLONE_FLAGS } from "../../src/user/libc.js";
-import type { UGen, UserMain } from "../../src/user/runtime.js";
-import type { User } from "../../src/user/user.js";
+import type { User, UserMain } from "../../src/user/user.js";
 import { type ProgramRun, runProgram } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------

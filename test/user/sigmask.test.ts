@@ -6,6 +6,7 @@
  * sigprocmask(2), sigpending(2), sigaction(2), fork(2), or the kernel function it checks.
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { ECHILD, EFAULT, EINTR, EINVAL } from "../../src/linux/include/errno.js";
 import {
   SA_NOCLDSTOP,
@@ -26,8 +27,7 @@ import {
 import { WUNTRACED } from "../../src/linux/include/uapi/wait.js";
 import { EXEC_LAYOUT } from "../../src/linux/mm/mm_types.js";
 import { WIFSTOPPED } from "../../src/scenarios/user-program.js";
-import type { UGen, UserMain } from "../../src/user/runtime.js";
-import type { User } from "../../src/user/user.js";
+import type { User, UserMain } from "../../src/user/user.js";
 import { runRecording } from "../helpers.js";
 
 const bit = (sig: number) => 2 ** (sig - 1);

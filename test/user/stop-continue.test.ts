@@ -8,6 +8,7 @@
  * kernel function whose rule it checks.
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { ECHILD, EINTR } from "../../src/linux/include/errno.js";
 import {
   CLD_CONTINUED,
@@ -34,7 +35,6 @@ import {
 } from "../../src/linux/include/uapi/wait.js";
 import { psRows, traceText } from "../../src/run.js";
 import { WEXITSTATUS, WIFCONTINUED, WIFSTOPPED, WSTOPSIG } from "../../src/scenarios/user-program.js";
-import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
 import { runProgram, runRecording } from "../helpers.js";
 

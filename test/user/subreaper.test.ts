@@ -4,10 +4,10 @@
  * init. Written from prctl(2) (PR_SET_CHILD_SUBREAPER, since Linux 3.4).
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { EFAULT, EINVAL } from "../../src/linux/include/errno.js";
 import { PR_GET_CHILD_SUBREAPER, PR_SET_CHILD_SUBREAPER } from "../../src/linux/include/uapi/prctl.js";
-import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
 import { runRecording } from "../helpers.js";
 

@@ -8,6 +8,7 @@
  * exit signal, __WALL for both, and any thread of the parent may reap it.
  */
 import { describe, expect, it } from "vitest";
+import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import { ECHILD } from "../../src/linux/include/errno.js";
 import { CLD_EXITED, CLD_KILLED, SIGCHLD, SIGKILL, SIGTERM } from "../../src/linux/include/signal.js";
 import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
@@ -15,7 +16,6 @@ import { __WALL, __WCLONE, P_PID, WEXITED } from "../../src/linux/include/uapi/w
 import { PAGE_SIZE } from "../../src/linux/mm/mm_types.js";
 import { problems } from "../../src/run.js";
 import { WEXITSTATUS, WIFEXITED, WTERMSIG } from "../../src/scenarios/user-program.js";
-import type { UGen } from "../../src/user/runtime.js";
 import type { User } from "../../src/user/user.js";
 import { runProgram } from "../helpers.js";
 

@@ -9,7 +9,7 @@
 
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
-import { exec_user_state } from "../../user/runtime.js";
+import { start_thread } from "../arch/x86/entry/user_mode.js";
 import { current } from "../include/current.js";
 import { EFAULT, ENOENT, ENOMEM } from "../include/errno.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, PF_FORKNOEXEC, TASK_KILLABLE } from "../include/sched.js";
@@ -210,7 +210,12 @@ export const do_execveat_common = kfunc(function* do_execveat_common(
   const ret = yield* load_elf_binary(tsk, filename);
   if (fs !== null) fs.in_exec = false;
   if (ret < 0) return ret;
-  exec_user_state(tsk, program, args, EXEC_LAYOUT.stack_top - 0x1000, EXEC_LAYOUT.main_tp);
+  start_thread(tsk, {
+    fn: program.entry,
+    arg: { main: program.main, argv: args },
+    stack_top: EXEC_LAYOUT.stack_top - 0x1000,
+    tp: EXEC_LAYOUT.main_tp,
+  });
   trace_sched_process_exec(tsk, filename, old_pid);
   return 0;
 });

@@ -258,7 +258,7 @@ export interface task_struct extends Tracked {
   /** restart_block of an interrupted nanosleep: when it was to end (0: none). */
   restart_expires: number;
   /** The user program this task runs, for a task that returns to user mode. */
-  user: import("../../user/runtime.js").UserState | null;
+  user: import("../arch/x86/entry/user_mode.js").UserState | null;
   blocked: bigint;
   pending: sigpending;
   /** Job control state (JOBCTL_*): the pending group stop this thread is to take part in. */

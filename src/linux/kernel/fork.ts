@@ -8,7 +8,7 @@
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../sim/functions.js";
-import { fork_user_state, schedule_tail_user } from "../../user/runtime.js";
+import { fork_user_state, schedule_tail_user } from "../arch/x86/entry/user_mode.js";
 import { kernel_thread_helper, kernel_thread_regs, type pt_regs } from "../arch/x86/kernel/process_32.js";
 import { alloc_file, fd_install, fput, get_unused_fd, put_files_struct, put_unused_fd } from "../fs/file.js";
 import { data_race } from "../include/compiler.js";

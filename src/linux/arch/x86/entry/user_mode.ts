@@ -1,5 +1,5 @@
 /**
- * User mode: how a task runs its user program. A user program is a generator function;
+ * User mode: how the CPU runs a task's user program. A user program is a generator function;
  * it does nothing to the machine itself, it yields requests (a system call, a load or
  * store of user memory, a stretch of computation) and the CPU, here, carries them out:
  * system calls through do_syscall_64, memory accesses through the page tables (with
@@ -7,18 +7,22 @@
  * signals, restarting an interrupted call).
  *
  * fork() copies a running program. Under the frame runtime the program is a chain of frames
- * and the child gets a copy of it (program_copy.ts). A JS generator cannot be copied (a
- * program the frames transform never saw, or the generator runtime): that child is rebuilt
- * by replay: every request's result is logged, and the child runs the parent's program from
- * its start, fed the logged results without carrying the requests out, up to the fork, which
- * returns 0 to it. Locals are thus the child's own copy (its stack), as in C; what tasks share
- * lives in user memory. Programs must be deterministic (the model is) and keep their state in
- * locals and user memory, not in outer variables.
+ * and the child gets a copy of it (the user layer's copy: src/user/program_copy.ts). A JS
+ * generator cannot be copied (a program the frames transform never saw, or the generator
+ * runtime): that child is rebuilt by replay: every request's result is logged, and the child
+ * runs the parent's program from its start, fed the logged results without carrying the
+ * requests out, up to the fork, which returns 0 to it. Locals are thus the child's own copy
+ * (its stack), as in C; what tasks share lives in user memory. Programs must be deterministic
+ * (the model is) and keep their state in locals and user memory, not in outer variables.
  * A thread started by the C library (pthread_create, posix_spawn's child) begins at its
  * start routine on its own stack, with nothing to replay.
+ *
+ * What this file needs of user space (a thread's context, the copy of a program) the user
+ * layer installs: UserAbi.
  */
 
-import { __NR, do_syscall_64 } from "../linux/arch/x86/entry/syscall_64.js";
+import { activeEngine, type KGen } from "../../../../sim/engine.js";
+import { shownValue } from "../../../../sim/suggest.js";
 import {
   EINTR,
   EINVAL,
@@ -26,21 +30,17 @@ import {
   ERESTARTNOHAND,
   ERESTARTNOINTR,
   ERESTARTSYS,
-} from "../linux/include/errno.js";
-import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../linux/include/sched.js";
-import { SA_RESTART, SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../linux/include/signal.js";
-import type { task_struct } from "../linux/include/task_struct.js";
-import { do_group_exit } from "../linux/kernel/exit.js";
-import { task_active_pid_ns, task_pid_nr_ns } from "../linux/kernel/pid.js";
-import { schedule } from "../linux/kernel/sched/core.js";
-import { get_signal, send_signal, sighand_action_mut } from "../linux/kernel/signal.js";
-import { do_signal_stop, get_signal_jobctl } from "../linux/kernel/signal_stop.js";
-import { put_user, read_user, spend, write_user } from "../linux/mm/memory.js";
-import { activeEngine, type KGen } from "../sim/engine.js";
-import { shownValue } from "../sim/suggest.js";
-import { libc_start_main } from "./libc.js";
-import { copy_program } from "./program_copy.js";
-import { User } from "./user.js";
+} from "../../../include/errno.js";
+import { TIF_NEED_RESCHED, TIF_SIGPENDING } from "../../../include/sched.js";
+import { SA_RESTART, SIG_DFL, SIG_IGN, SIGKILL, SIGNAL_UNKILLABLE, SIGSEGV } from "../../../include/signal.js";
+import type { task_struct } from "../../../include/task_struct.js";
+import { do_group_exit } from "../../../kernel/exit.js";
+import { task_active_pid_ns, task_pid_nr_ns } from "../../../kernel/pid.js";
+import { schedule } from "../../../kernel/sched/core.js";
+import { get_signal, send_signal, sighand_action_mut } from "../../../kernel/signal.js";
+import { do_signal_stop, get_signal_jobctl } from "../../../kernel/signal_stop.js";
+import { put_user, read_user, spend, write_user } from "../../../mm/memory.js";
+import { __NR, do_syscall_64 } from "./syscall_64.js";
 
 /** What a user program asks of the CPU. */
 export type UserOp =
@@ -51,12 +51,12 @@ export type UserOp =
 
 export type UGen<R = unknown> = Generator<UserOp, R, unknown>;
 
-/** A program's main: argv in, exit status out (returning from main is exit(status)). */
-export type UserMain = (u: User, argv: string[]) => UGen<number | undefined>;
-
-/** Where a task's user code starts: a function and its argument. */
+/**
+ * Where a task's user code starts: a function and its argument. The function is handed the
+ * thread's context (the user layer's User: its libc, errno and stack) and the argument.
+ */
 export interface Entry {
-  fn: (u: User, arg: never) => UGen<unknown>;
+  fn: (u: never, arg: never) => UGen<unknown>;
   arg: unknown;
   /** The top of the stack it runs on (where its locals, u.alloca, go). */
   stack_top: number;
@@ -98,14 +98,49 @@ export interface UserState {
   /** Requests answered from the log before the program runs live. */
   replay: number;
   gen: UGen<unknown> | null;
-  /** What the program was handed (its libc, errno, stack), once it runs. */
-  user: User | null;
+  /** What the program was handed (its libc, errno, stack: see UserAbi.context), once it runs. */
+  user: object | null;
   /** The next result to feed the program. */
   input: unknown;
   /** Set for the duration of a clone made by the C library's stub: where the child starts. */
   childEntry: Entry | null;
   /** The kind of the request being carried out (the clone a child is forked at). */
   kind: number;
+}
+
+/**
+ * What the CPU needs of the user layer, which installs it at load (register_user_abi), as a
+ * binary format registers itself with exec: the kernel side never imports user space.
+ */
+export interface UserAbi {
+  /** The context a thread's entry is handed, for a thread with this stack top and thread pointer. */
+  context(stack_top: number, tp: number): object;
+  /**
+   * A fork child's copy of a suspended program and of its context; null for a program the
+   * frames transform never saw; else why a compiled program cannot be copied (then it is replayed).
+   */
+  copy(gen: UGen<unknown>, ctx: object): { gen: UGen<unknown>; user: object } | string | null;
+}
+
+let abi: UserAbi | null = null;
+
+/** Installs the user layer's ABI (src/user/abi.ts); code, not machine state: one for every machine. */
+export function register_user_abi(a: UserAbi): void {
+  abi = a;
+}
+
+function user_abi(): UserAbi {
+  if (abi === null) throw new Error("no user ABI registered (import src/user/abi.ts)");
+  return abi;
+}
+
+/**
+ * An executable as exec loads it: its entry point (the C library's start-up in every binary
+ * of the model) and the program that entry runs, handed to it with argv.
+ */
+export interface UserBinary {
+  entry: (u: never, arg: { main: never; argv: string[] }) => UGen<unknown>;
+  main: unknown;
 }
 
 function kindOf(op: UserOp): number {
@@ -136,7 +171,7 @@ export function fork_user_state(p: task_struct, parent: UserState): UserState {
   const at = parent.log.length;
   const log = new ReplayLog(parent.log, at);
   log.push(parent.kind, 0);
-  const copy = parent.gen === null || parent.user === null ? null : copy_program(parent.gen, parent.user);
+  const copy = parent.gen === null || parent.user === null ? null : user_abi().copy(parent.gen, parent.user);
   if (copy !== null && typeof copy !== "string") {
     const st = newState(parent.entry, log, 0);
     st.gen = copy.gen;
@@ -150,13 +185,12 @@ export function fork_user_state(p: task_struct, parent: UserState): UserState {
   return newState(parent.entry, log, at + 1);
 }
 
-/** The new program of an execve: libc's start-up, then main(argv). */
-export function exec_user_state(tsk: task_struct, main: UserMain, argv: string[], stack_top: number, tp: number): void {
-  tsk.user = newState(
-    { fn: libc_start_main as Entry["fn"], arg: { main, argv }, stack_top, tp },
-    new ReplayLog(null, 0),
-    0,
-  );
+/**
+ * start_thread: the new program of an execve starts at its entry point, on a fresh stack,
+ * with nothing to replay.
+ */
+export function start_thread(tsk: task_struct, entry: Entry): void {
+  tsk.user = newState(entry, new ReplayLog(null, 0), 0);
 }
 
 // The user-side cost of the code between two requests, and how long a compute runs before
@@ -307,8 +341,8 @@ export function* run_user(p: task_struct): KGen<never> {
   for (;;) {
     const st = p.user as UserState;
     if (st.gen === null) {
-      st.user = new User(st.entry.stack_top, st.entry.tp);
-      st.gen = st.entry.fn(st.user, st.entry.arg as never);
+      st.user = user_abi().context(st.entry.stack_top, st.entry.tp);
+      st.gen = st.entry.fn(st.user as never, st.entry.arg as never);
     }
     const live = st.replay === 0;
     if (live) yield* user_time(p, activeEngine().costOfName(USER_STEP));
