@@ -14,6 +14,7 @@ export * from "./linux/include/errno.js";
 export * from "./linux/include/sched.js";
 export * from "./linux/include/signal.js";
 export type { completion, spinlock_t, task_struct } from "./linux/include/task_struct.js";
+export type { EventType, TraceEvent, TraceRecord } from "./linux/include/trace/events/records.js";
 export * from "./linux/include/uapi/futex.js";
 export * from "./linux/include/uapi/mman.js";
 export * from "./linux/include/uapi/prctl.js";
@@ -110,6 +111,8 @@ export {
   signal_pending,
 } from "./linux/kernel/signal.js";
 export { jiffies, msecs_to_jiffies, msleep, schedule_timeout } from "./linux/kernel/time/timer.js";
+// Output.
+export { TraceBuffer } from "./linux/kernel/trace/buffer.js";
 export { K, type Kernel } from "./linux/kernel.js";
 export { cpu_relax, mdelay, udelay } from "./linux/lib/delay.js";
 export { EXEC_LAYOUT, PAGE_SIZE } from "./linux/mm/mm_types.js";
@@ -164,9 +167,6 @@ export { kcall, kfunc } from "./sim/functions.js";
  * debugger), is refused with a SnapshotError naming the thread or hook.
  */
 export { hashMachine, MachineSnapshot, restore, SnapshotError, snapshot } from "./snapshot.js";
-// Output.
-export { TraceBuffer } from "./trace/buffer.js";
-export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";
 export { formatFtrace, formatLine } from "./trace/ftrace.js";
 export { formatJsonl } from "./trace/jsonl.js";
 export { type ChromeEvent, formatPerfetto } from "./trace/perfetto.js";

@@ -21,6 +21,7 @@ import type {
   task_struct,
   user_namespace,
 } from "./linux/include/task_struct.js";
+import { ALL_EVENTS, type EventType } from "./linux/include/trace/events/records.js";
 import { type BootHooks, type InitMain, start_kernel } from "./linux/init/main.js";
 import { CAP_FULL_SET, RLIM_INFINITY } from "./linux/kernel/cred.js";
 import { make_task_dead } from "./linux/kernel/exit.js";
@@ -34,6 +35,7 @@ import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/
 import { fair_sched_class } from "./linux/kernel/sched/fair.js";
 import type { rq } from "./linux/kernel/sched/sched.js";
 import { init_waitqueue_head } from "./linux/kernel/sched/wait.js";
+import { TraceBuffer } from "./linux/kernel/trace/buffer.js";
 import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import { cpumask } from "./linux/lib/cpumask.js";
 import { list_add_tail, list_head } from "./linux/lib/list.js";
@@ -41,8 +43,6 @@ import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/sla
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { copyMachine, hashMachine } from "./snapshot.js";
-import { TraceBuffer } from "./trace/buffer.js";
-import { ALL_EVENTS, type EventType } from "./trace/events.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
 import { USER_ABI } from "./user/abi.js";
 import { BIN } from "./user/bin.js";

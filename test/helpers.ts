@@ -2,11 +2,11 @@
 
 import { expect } from "vitest";
 import type { UGen } from "../src/linux/arch/x86/entry/user_mode.js";
+import type { TraceRecord } from "../src/linux/include/trace/events/records.js";
 import { MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from "../src/linux/include/uapi/mman.js";
 import { PAGE_SIZE } from "../src/linux/mm/mm_types.js";
 import { problems, type RunOptions, type RunResult, runScenario } from "../src/run.js";
 import type { KGen } from "../src/sim/engine.js";
-import type { TraceRecord } from "../src/trace/events.js";
 import { spawn_program, wait_program } from "../src/user/spawn.js";
 import type { User, UserMain } from "../src/user/user.js";
 

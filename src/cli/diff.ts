@@ -6,10 +6,10 @@
  */
 import type { Command } from "commander";
 import { ERA_NAMES, isEraName } from "../linux/eras/profiles.js";
+import { ALL_EVENTS } from "../linux/include/trace/events/records.js";
 import { type RunOptions, runScenario } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import { functionName } from "../sim/functions.js";
-import { ALL_EVENTS } from "../trace/events.js";
 import { type DiffInput, diffRuns, type EraDiff } from "../views/diff.js";
 import { checkOutput, writeOutput } from "./files.js";
 import { intIn, loadScenario, scenarioRef, UsageError } from "./options.js";

@@ -5,7 +5,6 @@
  * kernel's globals without tying the model to one instance).
  */
 import type { Engine } from "../sim/engine.js";
-import type { TraceBuffer } from "../trace/buffer.js";
 import type { UserBinary } from "./arch/x86/entry/user_mode.js";
 import type { Era } from "./eras/profiles.js";
 import type { completion, spinlock_t, task_struct, user_namespace } from "./include/task_struct.js";
@@ -15,6 +14,7 @@ import type { lockdep_state } from "./kernel/locking/lockdep.js";
 import type { pid_namespace } from "./kernel/pid.js";
 import type { rq } from "./kernel/sched/sched.js";
 import type { smp_hotplug_thread } from "./kernel/smpboot.js";
+import type { TraceBuffer } from "./kernel/trace/buffer.js";
 import type { workqueue_struct } from "./kernel/workqueue.js";
 import type { cpumask } from "./lib/cpumask.js";
 import type { list_head } from "./lib/list.js";

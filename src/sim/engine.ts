@@ -12,8 +12,8 @@
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
 import { cacheFields } from "./copy.js";
-import { functionCount, functionName } from "./functions.js";
 import { IndexedHeap } from "./heap.js";
+import { functionCount, functionName } from "./registry.js";
 import { InputError, shownValue } from "./suggest.js";
 
 /** Yielded by a thread that has just handed its CPU to another (`Engine.setCurr`). */

@@ -7,9 +7,9 @@
  * its release's TP_printk format.
  */
 import { DEFAULT_ERA, type Era, era as eraProfile } from "../linux/eras/profiles.js";
+import type { TraceRecord } from "../linux/include/trace/events/records.js";
+import { type TraceBuffer, trace_find_cmdline } from "../linux/kernel/trace/buffer.js";
 import { functionName } from "../sim/functions.js";
-import { type TraceBuffer, trace_find_cmdline } from "./buffer.js";
-import type { TraceRecord } from "./events.js";
 
 /** The release the formatters write when not told (the default machine's). */
 export const DEFAULT_TRACE_ERA: Era = eraProfile(DEFAULT_ERA);

@@ -5,9 +5,9 @@
  * events as comments. A call whose return is the next record of its CPU prints as a leaf.
  */
 import type { Era } from "../linux/eras/profiles.js";
+import type { TraceRecord } from "../linux/include/trace/events/records.js";
+import { type TraceBuffer, trace_find_cmdline } from "../linux/kernel/trace/buffer.js";
 import { functionName } from "../sim/functions.js";
-import { type TraceBuffer, trace_find_cmdline } from "./buffer.js";
-import type { TraceRecord } from "./events.js";
 import { formatEventText, noTracepointsNote } from "./ftrace.js";
 
 export interface GraphOptions {

@@ -7,9 +7,9 @@
  */
 import type { task_struct } from "../linux/include/task_struct.js";
 import { irqflags } from "../linux/include/trace/events/sched.js";
+import type { TraceBuffer, Tracer } from "../linux/kernel/trace/buffer.js";
 import { activeEngine, type Engine, type Thread } from "../sim/engine.js";
 import { checkModeled, functionId } from "../sim/functions.js";
-import type { TraceBuffer, Tracer } from "./buffer.js";
 
 export interface TracerOptions {
   tracer: Tracer;

@@ -4,8 +4,9 @@
  * `type` and its fields as typed in events.ts. Modeled function ids become names (`fn`,
  * `parent`: null when there is none), so a line stands on its own.
  */
+
+import { type TraceBuffer, trace_find_cmdline } from "../linux/kernel/trace/buffer.js";
 import { functionName } from "../sim/functions.js";
-import { type TraceBuffer, trace_find_cmdline } from "./buffer.js";
 
 export function formatJsonl(buf: TraceBuffer): string {
   let out = "";

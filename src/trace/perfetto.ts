@@ -7,10 +7,11 @@
  * the woken task's next slice on a CPU (the idle task's time shows as `<idle>-0` slices). Times are in microseconds (the format's unit), with
  * the virtual nanoseconds as fractions.
  */
+
+import type { TraceRecord } from "../linux/include/trace/events/records.js";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
+import { type TraceBuffer, trace_find_cmdline } from "../linux/kernel/trace/buffer.js";
 import { functionName } from "../sim/functions.js";
-import { type TraceBuffer, trace_find_cmdline } from "./buffer.js";
-import type { TraceRecord } from "./events.js";
 
 /** The pid of the synthetic process holding the CPU tracks: one no task can have. */
 export const CPUS_PID = PID_MAX_LIMIT + 1;

@@ -15,7 +15,7 @@
  */
 import type { Era } from "../linux/eras/profiles.js";
 import { errname } from "../linux/include/errno.js";
-import type { TraceRecord } from "../trace/events.js";
+import type { TraceRecord } from "../linux/include/trace/events/records.js";
 import { formatEventText } from "../trace/ftrace.js";
 
 /** One run's trace, as the diff needs it. */

@@ -9,11 +9,11 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ERA_NAMES } from "../../src/linux/eras/profiles.js";
+import { ALL_EVENTS } from "../../src/linux/include/trace/events/records.js";
 import { formatReport, psRows, type RunOptions, runScenario, traceText } from "../../src/run.js";
 import { SCENARIOS } from "../../src/scenarios/index.js";
 import { loadScenarioFile } from "../../src/scenarios/load.js";
 import { EraMismatchError, type Scenario } from "../../src/scenarios/scenario.js";
-import { ALL_EVENTS } from "../../src/trace/events.js";
 
 const TRACINGS: Record<string, RunOptions> = {
   events: { events: ALL_EVENTS },

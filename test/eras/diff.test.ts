@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { eraDiff } from "../../src/cli/diff.js";
 import { main } from "../../src/cli/main.js";
 import { era } from "../../src/linux/eras/profiles.js";
-import type { TraceRecord } from "../../src/trace/events.js";
+import type { TraceRecord } from "../../src/linux/include/trace/events/records.js";
 import { align, type DiffInput, diffRuns, formatDiff, isEmptyDiff } from "../../src/views/diff.js";
 import { err, out } from "../stdio.js";
 

@@ -8,9 +8,9 @@
 import { describe, expect, it } from "vitest";
 import { allDepartures, explain, pstreeRows } from "../../src/explain/explain.js";
 import { readTraceText } from "../../src/explain/read.js";
+import { ALL_EVENTS } from "../../src/linux/include/trace/events/records.js";
 import { psRows, type RunOptions, runScenario, traceText } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
-import { ALL_EVENTS } from "../../src/trace/events.js";
 import type { GraphOptions } from "../../src/trace/function-graph.js";
 import { formatPstree } from "../../src/views/pstree.js";
 

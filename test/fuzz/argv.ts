@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { ERA_NAMES } from "../../src/linux/eras/profiles.js";
+import { ALL_EVENTS } from "../../src/linux/include/trace/events/records.js";
 import { MUTANTS } from "../../src/linux/kernel/mutants.js";
-import { ALL_EVENTS } from "../../src/trace/events.js";
 import { PROC_FILES } from "../../src/views/proc.js";
 import { PS_COLUMNS } from "../../src/views/ps.js";
 

@@ -290,7 +290,6 @@ describe("fuzzing the installed command (child processes)", () => {
           file = p.text;
           a = [cmd[0] as string, p.path, "--watchdog", "2", ...cmd.slice(1)];
         }
-        const c: Case = { argv: a, file };
         const r = spawnSync("node", [join(ROOT, "bin/tasklab-src.js"), ...a], {
           encoding: "utf8",
           timeout: 120_000,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../../src/linux/include/err.js";
 import { EINVAL } from "../../src/linux/include/errno.js";
 import { SIGCHLD } from "../../src/linux/include/signal.js";
+import type { TraceRecord } from "../../src/linux/include/trace/events/records.js";
 import { CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM } from "../../src/linux/include/uapi/sched.js";
 import { do_exit } from "../../src/linux/kernel/exit.js";
 import { clone_args, kernel_clone } from "../../src/linux/kernel/fork.js";
@@ -10,7 +11,6 @@ import { find_task_by_pid_ns } from "../../src/linux/kernel/pid.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { K } from "../../src/linux/kernel.js";
 import { problems } from "../../src/run.js";
-import type { TraceRecord } from "../../src/trace/events.js";
 import { records, runMain } from "../helpers.js";
 
 function* exits_after(ms: number) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../../src/linux/include/err.js";
+import type { TraceRecord } from "../../src/linux/include/trace/events/records.js";
 import {
   kthread_create,
   kthread_parkme,
@@ -13,7 +14,6 @@ import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { udelay } from "../../src/linux/lib/delay.js";
 import { problems, runScenario, traceText } from "../../src/run.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";
-import type { TraceRecord } from "../../src/trace/events.js";
 import { formatEventText, formatPrevState } from "../../src/trace/ftrace.js";
 import { expectGolden } from "../golden-file.js";
 import { runMain } from "../helpers.js";

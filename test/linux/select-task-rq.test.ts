@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { current, smp_processor_id } from "../../src/linux/include/current.js";
 import { TASK_INTERRUPTIBLE } from "../../src/linux/include/sched.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
+import type { TraceRecord } from "../../src/linux/include/trace/events/records.js";
 import { CLONE_FILES, CLONE_FS } from "../../src/linux/include/uapi/sched.js";
 import { kernel_thread } from "../../src/linux/kernel/fork.js";
 import { printk } from "../../src/linux/kernel/printk/printk.js";
@@ -21,7 +22,6 @@ import { K } from "../../src/linux/kernel.js";
 import { cpumask } from "../../src/linux/lib/cpumask.js";
 import { udelay } from "../../src/linux/lib/delay.js";
 import type { RunResult } from "../../src/run.js";
-import type { TraceRecord } from "../../src/trace/events.js";
 import { records, runMain } from "../helpers.js";
 
 const FLAGS = CLONE_FS | CLONE_FILES;

@@ -5,10 +5,10 @@
  * until its child's exec.
  */
 import { describe, expect, it } from "vitest";
+import type { TraceRecord } from "../../src/linux/include/trace/events/records.js";
 import { problems, type RunResult, runScenario } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import { functionName } from "../../src/sim/functions.js";
-import type { TraceRecord } from "../../src/trace/events.js";
 import { records } from "../helpers.js";
 
 function run(name: string, cpus = 2): RunResult {

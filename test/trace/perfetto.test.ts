@@ -1,10 +1,10 @@
 /** --format perfetto: Chrome JSON trace events that hold together as Perfetto needs them. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseEvents } from "../../src/linux/include/trace/events/records.js";
 import { runScenario, traceText } from "../../src/run.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";
 import kthreadWorker from "../../src/scenarios/kthread-worker.js";
-import { parseEvents } from "../../src/trace/events.js";
 import { type ChromeEvent, CPUS_PID } from "../../src/trace/perfetto.js";
 
 function perfetto(scenario: typeof kthreadRun, cpus: number, seed: number): ChromeEvent[] {

@@ -35,6 +35,7 @@ import {
 import { EXIT_DEAD, EXIT_ZOMBIE, PF_EXITING, PF_KTHREAD } from "../../src/linux/include/sched.js";
 import { SIGCHLD, SIGKILL, SIGTERM } from "../../src/linux/include/signal.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
+import type { TraceRecord } from "../../src/linux/include/trace/events/records.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE } from "../../src/linux/include/uapi/futex.js";
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
 import {
@@ -69,7 +70,6 @@ import { __WALL, __WCLONE, WEXITED, WNOHANG, WNOWAIT } from "../../src/linux/inc
 import { EXEC_LAYOUT, TASK_SIZE } from "../../src/linux/mm/mm_types.js";
 import type { Machine } from "../../src/machine.js";
 import { problems, type RunOptions, type RunResult } from "../../src/run.js";
-import type { TraceRecord } from "../../src/trace/events.js";
 import { PTHREAD_CLONE_FLAGS } from "../../src/user/libc.js";
 import type { User, UserMain } from "../../src/user/user.js";
 import { type ProgramRun, runProgram } from "../helpers.js";

@@ -3,7 +3,6 @@
  * typed event with the context header ftrace adds. Off, a tracepoint is one branch.
  */
 import { activeEngine } from "../../../../sim/engine.js";
-import type { EventType, TraceEvent, TraceRecord, WakeupEvent } from "../../../../trace/events.js";
 import { K } from "../../../kernel.js";
 import { current, local_clock, smp_processor_id } from "../../current.js";
 import {
@@ -22,6 +21,7 @@ import {
   TIF_NEED_RESCHED,
 } from "../../sched.js";
 import type { task_struct } from "../../task_struct.js";
+import type { EventType, TraceEvent, TraceRecord, WakeupEvent } from "./records.js";
 
 /**
  * Every value of the context flags, indexed by irqs-off, need-resched, irq context and depth:

@@ -2,7 +2,7 @@
  * Typed trace events: what each tracepoint records (its TP_STRUCT__entry), without any
  * text. Formatters turn them into ftrace text or other formats.
  */
-import type { Era } from "../linux/eras/profiles.js";
+import type { Era } from "../../../eras/profiles.js";
 
 export interface EventHeader {
   /** Virtual time, ns. */

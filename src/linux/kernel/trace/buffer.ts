@@ -3,9 +3,10 @@
  * when full, as ftrace's does, plus the saved-cmdlines cache that the TASK-PID column is
  * resolved from when the trace is read.
  */
-import { DEFAULT_ERA, type Era, era as eraProfile } from "../linux/eras/profiles.js";
-import { COPY, type Copier, type CustomCopy } from "../sim/copy.js";
-import { ALL_EVENTS, type EventType, eventExists, type TraceRecord } from "./events.js";
+
+import { COPY, type Copier, type CustomCopy } from "../../../sim/copy.js";
+import { DEFAULT_ERA, type Era, era as eraProfile } from "../../eras/profiles.js";
+import { ALL_EVENTS, type EventType, eventExists, type TraceRecord } from "../../include/trace/events/records.js";
 
 export type Tracer = "nop" | "function" | "function_graph";
 
