@@ -12,6 +12,7 @@ import {
   TASK_NOLOAD,
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
+  task_state_to_char,
 } from "../linux/include/sched.js";
 import type { completion, task_struct, wait_queue_head } from "../linux/include/task_struct.js";
 import { check_hung_uninterruptible_tasks } from "../linux/kernel/hung_task.js";
@@ -23,7 +24,6 @@ import type { Machine } from "../machine.js";
 import type { Invariant, Scenario } from "../scenarios/scenario.js";
 import type { Report, StopReason, Thread } from "../sim/engine.js";
 import { findFunctionId, functionId } from "../sim/functions.js";
-import { task_state_letter } from "../views/proc.js";
 
 /**
  * The end-of-run checks of a machine that ran scenario `s` and stopped for `stop`: the hung
@@ -55,7 +55,7 @@ function threads(k: Kernel): task_struct[] {
 }
 
 function who(p: task_struct): string {
-  return `${p.comm}/${p.pid} (state ${task_state_letter(p)})`;
+  return `${p.comm}/${p.pid} (state ${task_state_to_char(p)})`;
 }
 
 /**

@@ -6,14 +6,13 @@
  * the entry of one, before its body runs. Pure: commands in, text out (the CLI adds the
  * terminal and the watchdog).
  */
-import { PF_KTHREAD } from "../linux/include/sched.js";
+import { PF_KTHREAD, task_state_to_char } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import type { Machine } from "../machine.js";
 import { machineFor, problems, type RunOptions } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { StopReason, Thread } from "../sim/engine.js";
 import { canStopAt, findFunctionId, functionName, functionSource } from "../sim/functions.js";
-import { task_state_letter } from "../views/proc.js";
 import { endOfRunChecks } from "./detectors.js";
 
 interface Breakpoint {
@@ -536,7 +535,7 @@ export class Debugger {
         const fn = p.sim.fnStack.at(-1);
         const name = p.flags & PF_KTHREAD ? `[${p.comm}]` : p.comm;
         lines.push(
-          `${mark} ${String(p.pid).padEnd(5)} ${name.padEnd(16)} ${task_state_letter(p).padEnd(5)} ${String(p.cpu).padEnd(3)} ${fn === undefined ? "" : `${functionName(fn)} ()`}`,
+          `${mark} ${String(p.pid).padEnd(5)} ${name.padEnd(16)} ${task_state_to_char(p).padEnd(5)} ${String(p.cpu).padEnd(3)} ${fn === undefined ? "" : `${functionName(fn)} ()`}`,
         );
       }
       return lines.join("\n");
@@ -566,7 +565,7 @@ export class Debugger {
       case "$cpu":
         return p.cpu;
       case "$state":
-        return task_state_letter(p);
+        return task_state_to_char(p);
     }
     const path = expr.split(/->|\./).filter((s) => s !== "");
     let v: unknown = p;

@@ -5,6 +5,7 @@
  * violation summed up. Everything the strategies do is built from this.
  */
 
+import { task_state_to_char } from "../linux/include/sched.js";
 import { K } from "../linux/kernel.js";
 import { FAIL_DUMP } from "../linux/lib/fault-inject.js";
 import { type RunOptions, type RunResult, runScenario } from "../run.js";
@@ -13,7 +14,6 @@ import type { Scenario } from "../scenarios/scenario.js";
 import type { ChoiceKind, Chooser } from "../sim/chooser.js";
 import { activeEngine, type Cpu, type Engine, type Report } from "../sim/engine.js";
 import { functionName } from "../sim/functions.js";
-import { task_state_letter } from "../views/proc.js";
 import { stepWoke, trackShared } from "./reduce.js";
 
 /** What is explored: a scenario on a machine (minimal boot, see MachineOptions.boot). */
@@ -167,7 +167,7 @@ export function terminalState(r: RunResult): string {
   // The kernel log, but for the injected failures' records: they are the schedule's input.
   for (const rep of r.reports) if (rep.kind === "printk" && rep.title !== FAIL_DUMP) lines.push(`printk ${rep.title}`);
   lines.sort();
-  for (const p of r.machine.tasks()) lines.push(`task ${p.pid} ${p.comm} ${task_state_letter(p)}`);
+  for (const p of r.machine.tasks()) lines.push(`task ${p.pid} ${p.comm} ${task_state_to_char(p)}`);
   for (const rep of r.reports) if (!BENIGN.has(rep.kind)) lines.push(`report ${rep.kind}`);
   const caches = new Map<string, number>();
   for (const rec of r.machine.kernel.slab.live.values()) caches.set(rec.cache, (caches.get(rec.cache) ?? 0) + 1);

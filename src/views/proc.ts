@@ -3,7 +3,7 @@
  * model's task_struct the way the kernel fills them. Kernel threads show their full name
  * (up to 63 characters); user tasks their 15-character comm.
  */
-import { __task_state_index, PF_KTHREAD, SCHED_FIFO, TASK_STATE_LETTERS } from "../linux/include/sched.js";
+import { PF_KTHREAD, SCHED_FIFO, task_state_to_char } from "../linux/include/sched.js";
 import type { mm_struct, task_struct } from "../linux/include/task_struct.js";
 import { get_kthread_comm } from "../linux/kernel/kthread.js";
 import { pid_nr } from "../linux/kernel/pid.js";
@@ -26,11 +26,6 @@ const STATE_NAMES: Record<string, string> = {
 /** USER_HZ: /proc reports times in hundredths of a second. */
 const USER_HZ = 100;
 const RLIM_INFINITY = "18446744073709551615";
-
-/** The state letter /proc shows: R S D T t X Z P I (a frozen task shows D). */
-export function task_state_letter(p: task_struct): string {
-  return TASK_STATE_LETTERS[__task_state_index(p.__state, p.exit_state)] as string;
-}
 
 /** proc_task_name: what comm, stat and status show as the name. */
 export function proc_task_name(p: task_struct): string {
@@ -106,11 +101,11 @@ function sigcatch(p: task_struct): bigint {
 /** /proc/<pid>/stat: the 52 space-separated fields of do_task_stat. */
 export function proc_stat(p: task_struct): string {
   const ppid = p.pid === 0 ? 0 : p.real_parent.tgid;
-  const sleeping = p.on_cpu === 0 && task_state_letter(p) !== "R";
+  const sleeping = p.on_cpu === 0 && task_state_to_char(p) !== "R";
   const fields: (string | number)[] = [
     p.pid,
     `(${proc_task_name(p)})`,
-    task_state_letter(p),
+    task_state_to_char(p),
     ppid,
     pid_nr(p.signal.pgrp),
     pid_nr(p.signal.session),
@@ -231,7 +226,7 @@ export function proc_status(p: task_struct, k: Kernel): string {
   const lines = [
     `Name:\t${proc_task_name(p)}`,
     `Umask:\t${(p.fs?.umask ?? 0o022).toString(8).padStart(4, "0")}`,
-    `State:\t${STATE_NAMES[task_state_letter(p)]}`,
+    `State:\t${STATE_NAMES[task_state_to_char(p)]}`,
     `Tgid:\t${p.tgid}`,
     "Ngid:\t0",
     `Pid:\t${p.pid}`,

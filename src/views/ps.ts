@@ -3,11 +3,11 @@
  * `ps -ef`, read from the model's task list the way ps reads /proc (fs/proc/array.c):
  * kernel threads show their full name (up to 63 characters), user tasks their comm.
  */
-import { PF_KTHREAD, SCHED_FIFO } from "../linux/include/sched.js";
+import { PF_KTHREAD, SCHED_FIFO, task_state_to_char } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { pid_nr } from "../linux/kernel/pid.js";
 import { functionName } from "../sim/functions.js";
-import { proc_task_name, SCHED_TEXT, task_state_letter } from "./proc.js";
+import { proc_task_name, SCHED_TEXT } from "./proc.js";
 
 export interface PsRow {
   pid: number;
@@ -57,7 +57,7 @@ function wchan(p: task_struct): string {
 }
 
 export function psRow(p: task_struct): PsRow {
-  const state = task_state_letter(p);
+  const state = task_state_to_char(p);
   const nice = p.static_prio - 120;
   const rt = p.policy === SCHED_FIFO;
   return {

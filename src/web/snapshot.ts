@@ -7,7 +7,7 @@ import { waits_on } from "../debug/detectors.js";
 import type { SourceIndex } from "../debug/gdb.js";
 import type { Era } from "../linux/eras/profiles.js";
 import { IS_ERR } from "../linux/include/err.js";
-import { PF_KTHREAD } from "../linux/include/sched.js";
+import { PF_KTHREAD, task_state_to_char } from "../linux/include/sched.js";
 import type { completion, task_struct } from "../linux/include/task_struct.js";
 import type { TraceRecord } from "../linux/include/trace/events/records.js";
 import type { kthread_create_info } from "../linux/kernel/kthread.js";
@@ -16,7 +16,6 @@ import type { Machine } from "../machine.js";
 import { formatReport } from "../run.js";
 import { functionName } from "../sim/functions.js";
 import { formatLine } from "../trace/ftrace.js";
-import { task_state_letter } from "../views/proc.js";
 import { psRow } from "../views/ps.js";
 import type {
   CompletionView,
@@ -50,7 +49,7 @@ function taskView(m: Machine, p: task_struct): TaskView {
     ppid: row.ppid,
     comm: row.comm,
     name: row.name,
-    state: task_state_letter(p),
+    state: task_state_to_char(p),
     kthread: (p.flags & PF_KTHREAD) !== 0,
     cpu: p.cpu,
     running: rq?.curr === p,

@@ -13,6 +13,7 @@ import { ERA_NAMES, type EraName } from "../../src/linux/eras/profiles.js";
 import { current } from "../../src/linux/include/current.js";
 import { IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
 import { EAGAIN, ENOMEM } from "../../src/linux/include/errno.js";
+import { task_state_to_char } from "../../src/linux/include/sched.js";
 import { SIGCHLD } from "../../src/linux/include/signal.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
 import {
@@ -39,7 +40,6 @@ import { findScenario } from "../../src/scenarios/index.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";
 import type { KGen } from "../../src/sim/engine.js";
 import type { User } from "../../src/user/user.js";
-import { task_state_letter } from "../../src/views/proc.js";
 import { runProgram } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ function* workerState(): KGen<void> {
   const w = yield* kthread_create_worker(0, "w");
   if (IS_ERR(w)) return;
   yield* msleep(2);
-  printk("worker %s", task_state_letter(w.task as task_struct));
+  printk("worker %s", task_state_to_char(w.task as task_struct));
   yield* wake_up_process(w.task as task_struct);
   yield* kthread_destroy_worker(w);
 }

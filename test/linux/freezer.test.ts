@@ -2,13 +2,12 @@ import { describe, expect, it } from "vitest";
 import { __get_task_comm, set_task_comm } from "../../src/linux/fs/exec.js";
 import { current } from "../../src/linux/include/current.js";
 import { IS_ERR } from "../../src/linux/include/err.js";
-import { TASK_FROZEN } from "../../src/linux/include/sched.js";
+import { TASK_FROZEN, task_state_to_char } from "../../src/linux/include/sched.js";
 import { freeze_kernel_threads, set_freezable, thaw_kernel_threads } from "../../src/linux/kernel/freezer.js";
 import { kthread_freezable_should_stop, kthread_run } from "../../src/linux/kernel/kthread.js";
 import { kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { problems } from "../../src/run.js";
-import { task_state_letter } from "../../src/views/proc.js";
 import { runMain } from "../helpers.js";
 
 describe("the freezer", () => {
@@ -34,7 +33,7 @@ describe("the freezer", () => {
       if (IS_ERR(a) || IS_ERR(b)) return;
       yield* msleep(3);
       expect(yield* freeze_kernel_threads()).toBe(0);
-      seen.push(`${task_state_letter(a)}:${(a.__state & TASK_FROZEN) !== 0}`, `${(b.__state & TASK_FROZEN) !== 0}`);
+      seen.push(`${task_state_to_char(a)}:${(a.__state & TASK_FROZEN) !== 0}`, `${(b.__state & TASK_FROZEN) !== 0}`);
       yield* msleep(5);
       yield* thaw_kernel_threads();
       yield* msleep(5);

@@ -44,6 +44,11 @@ export function __task_state_index(tsk_state: number, tsk_exit_state: number): n
 /** The letters of the reported states, by index (fs/proc/array.c task_state_array). */
 export const TASK_STATE_LETTERS = "RSDTtXZPI";
 
+/** task_state_to_char: the letter ps, /proc and sysrq show for a task's state. */
+export function task_state_to_char(p: { __state: number; exit_state: number }): string {
+  return TASK_STATE_LETTERS[__task_state_index(p.__state, p.exit_state)] as string;
+}
+
 // Per-task flags (task_struct::flags).
 export const PF_IDLE = 0x00000002;
 export const PF_EXITING = 0x00000004;

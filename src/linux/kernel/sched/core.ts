@@ -10,7 +10,6 @@ import { activeEngine, type Cpu, SWITCH } from "../../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../../sim/functions.js";
 import { current, local_clock, smp_processor_id } from "../../include/current.js";
 import {
-  __task_state_index,
   MAX_RT_PRIO,
   NICE_TO_PRIO,
   PF_IDLE,
@@ -22,10 +21,10 @@ import {
   TASK_NEW,
   TASK_NORMAL,
   TASK_RUNNING,
-  TASK_STATE_LETTERS,
   TASK_UNINTERRUPTIBLE,
   TASK_WAKING,
   TIF_NEED_RESCHED,
+  task_state_to_char,
 } from "../../include/sched.js";
 import type { task_struct } from "../../include/task_struct.js";
 import {
@@ -700,7 +699,7 @@ export function sched_tick(cpu: Cpu): number {
 
 /** sched_show_task: a task's line of scheduler facts, then its call trace. */
 export function sched_show_task(p: task_struct): string[] {
-  const state = TASK_STATE_LETTERS[__task_state_index(p.__state, p.exit_state)];
+  const state = task_state_to_char(p);
   const hex = (n: number, w: number) => n.toString(16).padStart(w, "0");
   return [
     `task:${p.comm.padEnd(15)} state:${state}${p.__state === TASK_RUNNING ? "  running task    " : ""} stack:0     pid:${String(p.pid).padEnd(5)} tgid:${String(p.tgid).padEnd(5)} ppid:${String(p.real_parent.pid).padEnd(6)} task_flags:0x${hex(p.flags, 4)} flags:0x${hex(p.ti_flags, 8)}`,
