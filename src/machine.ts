@@ -4,8 +4,6 @@
  * identical to the byte.
  */
 
-import { type HotplugSpec, parseHotplug, withHotplug } from "./debug/hotplug.js";
-import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
 import { register_user_abi, type UserBinary } from "./linux/arch/x86/entry/user_mode.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
@@ -25,6 +23,7 @@ import { ALL_EVENTS, type EventType } from "./linux/include/trace/events/records
 import { type BootHooks, type InitMain, start_kernel } from "./linux/init/main.js";
 import { CAP_FULL_SET, RLIM_INFINITY } from "./linux/kernel/cred.js";
 import { make_task_dead } from "./linux/kernel/exit.js";
+import { type HotplugSpec, parseHotplug, withHotplug } from "./linux/kernel/hotplug_inject.js";
 import { DEFAULT_HUNG_TASK_TIMEOUT } from "./linux/kernel/hung_task.js";
 import { lockdep_init } from "./linux/kernel/locking/lockdep.js";
 import { isMutant, MUTANTS } from "./linux/kernel/mutants.js";
@@ -38,6 +37,7 @@ import { init_waitqueue_head } from "./linux/kernel/sched/wait.js";
 import { TraceBuffer } from "./linux/kernel/trace/buffer.js";
 import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import { cpumask } from "./linux/lib/cpumask.js";
+import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./linux/lib/inject.js";
 import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
@@ -70,13 +70,13 @@ export interface MachineOptions {
   costs?: Readonly<Record<string, number>>;
   /** What pid 1 runs after boot. */
   init?: InitMain;
-  /** Failures to inject (`--fail` syntax, or parsed specs): see debug/inject.ts. */
+  /** Failures to inject (`--fail` syntax, or parsed specs): see linux/lib/inject.ts. */
   faults?: readonly (FaultSpec | string)[];
-  /** Signals to deliver (`--signal` syntax, or parsed specs): see debug/inject.ts. */
+  /** Signals to deliver (`--signal` syntax, or parsed specs): see linux/lib/inject.ts. */
   signals?: readonly (SignalSpec | string)[];
   /** The tracer and its filters (default nop: events only). */
   tracer?: TracerOptions;
-  /** CPUs to take offline or bring online at given times (`--hotplug` syntax, or parsed): see debug/hotplug.ts. */
+  /** CPUs to take offline or bring online at given times (`--hotplug` syntax, or parsed): see linux/kernel/hotplug_inject.ts. */
   hotplug?: readonly (HotplugSpec | string)[];
   /** A deliberately broken variant of the kthread protocol (see linux/kernel/mutants.ts). */
   mutant?: string;
@@ -90,7 +90,7 @@ export interface MachineOptions {
   detectors?: DetectorOptions;
 }
 
-/** The detectors and their switches (see debug/detectors.ts). */
+/** The detectors and their switches (see scenarios/detectors.ts). */
 export interface DetectorOptions {
   /** Lock-order validation of spinlocks (linux/kernel/locking/lockdep.ts). */
   lockdep?: boolean;
@@ -300,7 +300,7 @@ export class Machine {
   readonly checkSpecs: () => void;
   /** When boot ended and the scenario started (virtual ns). */
   bootedAt = Number.POSITIVE_INFINITY;
-  /** The scenario invariants already reported (each is reported once: debug/detectors.ts). */
+  /** The scenario invariants already reported (each is reported once: scenarios/detectors.ts). */
   readonly reportedInvariants = new Set<string>();
   /** Whether the function tracer records (tracing_on): from boot, or from the scenario's start. */
   private tracingOn: boolean;

@@ -3,9 +3,9 @@
  * CLI, the tests and the benchmarks.
  */
 
-import { endOfRunChecks, installInvariants } from "./debug/detectors.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { type LeakScope, Machine, type MachineOptions } from "./machine.js";
+import { endOfRunChecks, installInvariants } from "./scenarios/detectors.js";
 import { checkEra, checkScenario, type Scenario, ScenarioError } from "./scenarios/scenario.js";
 import { type Engine, type Report, type RunLimits, type StopReason, YieldError } from "./sim/engine.js";
 import { formatFtrace } from "./trace/ftrace.js";

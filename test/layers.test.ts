@@ -1,9 +1,7 @@
 /**
  * The layers of src/ (docs/ARCHITECTURE.md): each file imports only from its own layer or
  * the ones below it, type-only imports included. A new upward import fails here, naming
- * the file, the import and both layers; the few that remain are listed in UPWARD with the
- * reason and the change that removes each, and an entry that no longer matches any import
- * fails too (so the list only shrinks).
+ * the file, the import and both layers.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -25,14 +23,6 @@ const LAYERS: readonly (readonly [layer: string, prefixes: readonly string[]])[]
   ["explore/debug: the tools that drive runs", ["explore/", "debug/"]],
   ["cli/web: the faces", ["cli/", "web/", "index.ts"]],
 ];
-
-/** Known upward imports, each with why it is there and what removes it (issue 22, item 3). */
-const UPWARD: Readonly<Record<string, string>> = {
-  "machine.ts -> debug/hotplug.ts":
-    "hotplug injection: a kernel thread the model should own (linux/) or the caller install",
-  "machine.ts -> debug/inject.ts": "fault and signal injection: the model's fault-inject setup or the caller's",
-  "run.ts -> debug/detectors.ts": "the end-of-run checks runScenario makes: a layer of their own below run",
-};
 
 function layerOf(rel: string): number {
   let best = -1;
@@ -82,19 +72,12 @@ describe("the layers of src/", () => {
     expect(unplaced).toEqual([]);
   });
 
-  it("no import runs back up a layer, except the known ones", () => {
-    const fresh = upwardImports()
-      .filter((i) => !(i in UPWARD))
-      .map((i) => {
-        const [from, to] = i.split(" -> ") as [string, string];
-        return `${i}: ${LAYERS[layerOf(from)]?.[0]} imports from ${LAYERS[layerOf(to)]?.[0]}`;
-      });
+  it("no import runs back up a layer", () => {
+    const fresh = upwardImports().map((i) => {
+      const [from, to] = i.split(" -> ") as [string, string];
+      return `${i}: ${LAYERS[layerOf(from)]?.[0]} imports from ${LAYERS[layerOf(to)]?.[0]}`;
+    });
     expect(fresh).toEqual([]);
-  });
-
-  it("every known upward import still exists (remove the entry once it is gone)", () => {
-    const all = new Set(upwardImports());
-    expect(Object.keys(UPWARD).filter((k) => !all.has(k))).toEqual([]);
   });
 
   it("the engine's files import each other without a cycle (each can be read bottom up)", () => {

@@ -2,11 +2,11 @@
 
 import { readFileSync } from "node:fs";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
-import { parseHotplug } from "../debug/hotplug.js";
-import { parseFault, parseSignal } from "../debug/inject.js";
 import { DEFAULT_ERA, ERA_NAMES, type EraName } from "../linux/eras/profiles.js";
 import { type EventType, parseEvents } from "../linux/include/trace/events/records.js";
+import { parseHotplug } from "../linux/kernel/hotplug_inject.js";
 import { PID_MAX_LIMIT } from "../linux/kernel/pid.js";
+import { parseFault, parseSignal } from "../linux/lib/inject.js";
 import { DEFAULTS, type DetectorOptions } from "../machine.js";
 import type { RunOptions, TraceFormat } from "../run.js";
 import { SCENARIOS } from "../scenarios/index.js";
@@ -65,7 +65,7 @@ interface MachineFlags {
   hotplug: string[];
 }
 
-/** `tasklab run`'s own options, the detectors' switches among them (see debug/detectors.ts). */
+/** `tasklab run`'s own options, the detectors' switches among them (see scenarios/detectors.ts). */
 interface RunFlags {
   until?: number;
   format: TraceFormat;

@@ -10,10 +10,10 @@ import { PF_KTHREAD, task_state_to_char } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import type { Machine } from "../machine.js";
 import { machineFor, problems, type RunOptions } from "../run.js";
+import { endOfRunChecks } from "../scenarios/detectors.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { StopReason, Thread } from "../sim/engine.js";
 import { canStopAt, findFunctionId, functionName, functionSource } from "../sim/functions.js";
-import { endOfRunChecks } from "./detectors.js";
 
 interface Breakpoint {
   num: number;

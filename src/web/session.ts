@@ -5,11 +5,11 @@
  * No DOM and no Node API: it runs in the page's Web Worker and in the tests.
  */
 
-import { endOfRunChecks } from "../debug/detectors.js";
 import type { SourceIndex } from "../debug/gdb.js";
 import { picksScript, scheduleOptions } from "../explore/schedule.js";
 import type { LeakScope, Machine } from "../machine.js";
 import { machineFor } from "../run.js";
+import { endOfRunChecks } from "../scenarios/detectors.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { StopReason } from "../sim/engine.js";

@@ -3,7 +3,6 @@
  * data (types.ts). Pure reads of the machine; nothing here changes it.
  */
 
-import { waits_on } from "../debug/detectors.js";
 import type { SourceIndex } from "../debug/gdb.js";
 import type { Era } from "../linux/eras/profiles.js";
 import { IS_ERR } from "../linux/include/err.js";
@@ -14,6 +13,7 @@ import type { kthread_create_info } from "../linux/kernel/kthread.js";
 import { list_empty } from "../linux/lib/list.js";
 import type { Machine } from "../machine.js";
 import { formatReport } from "../run.js";
+import { waits_on } from "../scenarios/detectors.js";
 import { functionName } from "../sim/functions.js";
 import { formatLine } from "../trace/ftrace.js";
 import { psRow } from "../views/ps.js";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { endOfRunChecks } from "../../src/debug/detectors.js";
 import { machineFor, problems, runScenario } from "../../src/run.js";
+import { endOfRunChecks } from "../../src/scenarios/detectors.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";
 import { createOnly, neverCompleted, stopSleeper } from "./broken.js";
 import { ofKind, pidOf } from "./detect.js";

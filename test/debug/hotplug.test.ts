@@ -1,7 +1,7 @@
 /** CPU offline/online injection: `--hotplug down:CPU@TIME` / `up:CPU@TIME`. */
 import { describe, expect, it } from "vitest";
-import { parseHotplug } from "../../src/debug/hotplug.js";
-import { SpecError } from "../../src/debug/inject.js";
+import { parseHotplug } from "../../src/linux/kernel/hotplug_inject.js";
+import { SpecError } from "../../src/linux/lib/inject.js";
 import { problems, runScenario } from "../../src/run.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";
 import { records } from "../helpers.js";

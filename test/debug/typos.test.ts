@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { parseFault, parseSignal, SpecError } from "../../src/debug/inject.js";
+import { parseFault, parseSignal, SpecError } from "../../src/linux/lib/inject.js";
 import { KMALLOC_TYPES, kmalloc } from "../../src/linux/mm/slab.js";
 import { runScenario } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";

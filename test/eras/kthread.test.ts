@@ -4,7 +4,6 @@
  * boot (pid 1, kthreadd, the CPUs), so what is seen is the scenario's doing.
  */
 import { describe, expect, it } from "vitest";
-import { waits_on } from "../../src/debug/detectors.js";
 import { ERA_NAMES, type EraName, era, since } from "../../src/linux/eras/profiles.js";
 import { current } from "../../src/linux/include/current.js";
 import { type ErrOr, IS_ERR, PTR_ERR } from "../../src/linux/include/err.js";
@@ -39,6 +38,7 @@ import { K } from "../../src/linux/kernel.js";
 import { list_empty, list_first_entry } from "../../src/linux/lib/list.js";
 import type { Machine } from "../../src/machine.js";
 import { problems, type RunOptions, type RunResult, runScenario } from "../../src/run.js";
+import { waits_on } from "../../src/scenarios/detectors.js";
 import { creatorKilled } from "../../src/scenarios/kthread-creator-killed.js";
 import kthreadPark from "../../src/scenarios/kthread-park.js";
 import kthreadRun from "../../src/scenarios/kthread-run.js";

@@ -5,7 +5,7 @@
  *
  * khungtaskd's loop is not modeled (its wakeups would change every trace): the check runs
  * from the tick once every hung_task_timeout_secs (khungtaskd's default interval), and once
- * more when a run ends (debug/detectors.ts). The scheduler records when each task last
+ * more when a run ends (scenarios/detectors.ts). The scheduler records when each task last
  * switched out, so the blocked time is exact, not sampled at the checks.
  */
 import { TASK_FROZEN, TASK_NOLOAD, TASK_UNINTERRUPTIBLE, TASK_WAKEKILL } from "../include/sched.js";

@@ -21,9 +21,9 @@ import { lockdep_print_held_locks } from "../linux/kernel/locking/lockdep.js";
 import { sched_show_task } from "../linux/kernel/sched/core.js";
 import { type Kernel, setKernel } from "../linux/kernel.js";
 import type { Machine } from "../machine.js";
-import type { Invariant, Scenario } from "../scenarios/scenario.js";
 import type { Report, StopReason, Thread } from "../sim/engine.js";
 import { findFunctionId, functionId } from "../sim/functions.js";
+import type { Invariant, Scenario } from "./scenario.js";
 
 /**
  * The end-of-run checks of a machine that ran scenario `s` and stopped for `stop`: the hung

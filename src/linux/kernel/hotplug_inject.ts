@@ -5,15 +5,15 @@
  * Only runs that ask for it have the thread.
  */
 
-import { current, local_clock } from "../linux/include/current.js";
-import { TASK_UNINTERRUPTIBLE } from "../linux/include/sched.js";
-import { cpu_down, cpu_up } from "../linux/kernel/cpu.js";
-import { kthread_run } from "../linux/kernel/kthread.js";
-import { printk } from "../linux/kernel/printk/printk.js";
-import { schedule_hrtimeout } from "../linux/kernel/time/timer.js";
-import type { KGen } from "../sim/engine.js";
-import { kfunc } from "../sim/functions.js";
-import { parseTimeSpec, SpecError } from "./inject.js";
+import type { KGen } from "../../sim/engine.js";
+import { kfunc } from "../../sim/functions.js";
+import { current, local_clock } from "../include/current.js";
+import { TASK_UNINTERRUPTIBLE } from "../include/sched.js";
+import { parseTimeSpec, SpecError } from "../lib/inject.js";
+import { cpu_down, cpu_up } from "./cpu.js";
+import { kthread_run } from "./kthread.js";
+import { printk } from "./printk/printk.js";
+import { schedule_hrtimeout } from "./time/timer.js";
 
 export interface HotplugSpec {
   op: "down" | "up";

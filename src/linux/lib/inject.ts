@@ -20,18 +20,18 @@
  *                                               sends it)
  */
 
-import { PF_EXITING } from "../linux/include/sched.js";
-import type { task_struct } from "../linux/include/task_struct.js";
-import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
-import { send_sig } from "../linux/kernel/signal.js";
-import { run_in_irq } from "../linux/kernel/time/timer.js";
-import { K, type Kernel } from "../linux/kernel.js";
-import { fail_dump } from "../linux/lib/fault-inject.js";
-import { type FailHook, KMALLOC_TYPES, SLAB_CACHES } from "../linux/mm/slab.js";
-import { activeEngine, type Engine, type Thread } from "../sim/engine.js";
-import { checkModeled, functionName } from "../sim/functions.js";
-import { createPrng, type Prng } from "../sim/prng.js";
-import { closest, InputError, suggest, unknownName } from "../sim/suggest.js";
+import { activeEngine, type Engine, type Thread } from "../../sim/engine.js";
+import { checkModeled, functionName } from "../../sim/functions.js";
+import { createPrng, type Prng } from "../../sim/prng.js";
+import { closest, InputError, suggest, unknownName } from "../../sim/suggest.js";
+import { PF_EXITING } from "../include/sched.js";
+import type { task_struct } from "../include/task_struct.js";
+import { find_task_by_pid_ns } from "../kernel/pid.js";
+import { send_sig } from "../kernel/signal.js";
+import { run_in_irq } from "../kernel/time/timer.js";
+import { K, type Kernel } from "../kernel.js";
+import { type FailHook, KMALLOC_TYPES, SLAB_CACHES } from "../mm/slab.js";
+import { fail_dump } from "./fault-inject.js";
 
 /** A --fail, --signal or --hotplug spec that is wrong: its message says how. */
 export class SpecError extends InputError {}
