@@ -7,38 +7,20 @@
 import { register_user_abi, type UserBinary } from "./linux/arch/x86/entry/user_mode.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
-import { init_files } from "./linux/fs/file.js";
-import { NICE_TO_PRIO, PF_KTHREAD, SCHED_NORMAL, TASK_RUNNING } from "./linux/include/sched.js";
-import { SIG_DFL, SIGSEGV } from "./linux/include/signal.js";
-import type {
-  cred,
-  files_struct,
-  fs_struct,
-  sighand_struct,
-  signal_struct,
-  task_struct,
-  user_namespace,
-} from "./linux/include/task_struct.js";
+import { SIGSEGV } from "./linux/include/signal.js";
+import type { task_struct } from "./linux/include/task_struct.js";
 import { ALL_EVENTS, type EventType } from "./linux/include/trace/events/records.js";
+import { createKernel } from "./linux/init/init_task.js";
 import { type BootHooks, type InitMain, start_kernel } from "./linux/init/main.js";
-import { CAP_FULL_SET, RLIM_INFINITY } from "./linux/kernel/cred.js";
 import { make_task_dead } from "./linux/kernel/exit.js";
 import { type HotplugSpec, parseHotplug, withHotplug } from "./linux/kernel/hotplug_inject.js";
 import { DEFAULT_HUNG_TASK_TIMEOUT } from "./linux/kernel/hung_task.js";
-import { lockdep_init } from "./linux/kernel/locking/lockdep.js";
 import { isMutant, MUTANTS } from "./linux/kernel/mutants.js";
-import { init_nsproxy } from "./linux/kernel/nsproxy.js";
-import { create_pid_namespace, PID_MAX_DEFAULT, type pid_namespace } from "./linux/kernel/pid.js";
-import { init_completion } from "./linux/kernel/sched/completion.js";
+import { PID_MAX_DEFAULT } from "./linux/kernel/pid.js";
 import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/core.js";
-import { fair_sched_class } from "./linux/kernel/sched/fair.js";
-import type { rq } from "./linux/kernel/sched/sched.js";
-import { init_waitqueue_head } from "./linux/kernel/sched/wait.js";
 import { TraceBuffer } from "./linux/kernel/trace/buffer.js";
 import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
-import { cpumask } from "./linux/lib/cpumask.js";
 import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./linux/lib/inject.js";
-import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
@@ -166,131 +148,6 @@ function parsedOnce<T extends object>(cache: Map<string, T>, text: string, parse
   return spec;
 }
 
-/** The static structures init_task points at (init_fs, init_files, init_sighand, init_signals). */
-function init_task_struct(possible: cpumask, user_ns: user_namespace, pid_ns: pid_namespace): task_struct {
-  const fs: fs_struct = { users: 1, umask: 0o022, in_exec: false, __slab: null };
-  const files: files_struct = init_files();
-  const sighand: sighand_struct = {
-    count: 1,
-    action: new Int32Array(64).fill(SIG_DFL),
-    sa_flags: new Int32Array(64),
-    action_shared: false,
-    __slab: null,
-  };
-  const signal: signal_struct = {
-    sigcnt: 1,
-    nr_threads: 1,
-    live: 1,
-    oom_score_adj: 0,
-    flags: 0,
-    group_exit_code: 0,
-    group_stop_count: 0,
-    thread_head: new list_head<task_struct>(),
-    wait_chldexit: init_waitqueue_head(),
-    shared_pending: { signal: 0n },
-    rlim_nproc: RLIM_INFINITY,
-    group_exec_task: null,
-    pgrp: null,
-    session: null,
-    leader: false,
-    is_child_subreaper: false,
-    has_child_subreaper: false,
-    __slab: null,
-  };
-  const cred: cred = { usage: 1, uid: 0, euid: 0, cap_effective: CAP_FULL_SET, user_ns, __slab: null };
-  const t = {
-    __state: TASK_RUNNING,
-    ti_flags: 0,
-    preempt_count: 1,
-    flags: PF_KTHREAD,
-    on_cpu: 0,
-    cpu: 0,
-    wake_cpu: 0,
-    recent_used_cpu: 0,
-    wakee_flips: 0,
-    last_wakee: null,
-    wakee_flip_decay_ts: 0,
-    on_rq: 0,
-    prio: NICE_TO_PRIO(0),
-    static_prio: NICE_TO_PRIO(0),
-    normal_prio: NICE_TO_PRIO(0),
-    rt_priority: 0,
-    sched_class: fair_sched_class,
-    se: { vruntime: 0, weight: 1024, exec_start: 0, sum_exec_runtime: 0, prev_sum_exec_runtime: 0, nr_migrations: 0 },
-    policy: SCHED_NORMAL,
-    nr_cpus_allowed: possible.weight,
-    cpus_mask: possible,
-    tasks: null,
-    mm: null,
-    active_mm: null,
-    exit_state: 0,
-    exit_code: 0,
-    exit_signal: 0,
-    pid: 0,
-    tgid: 0,
-    real_parent: null,
-    parent: null,
-    children: new list_head<task_struct>(),
-    sibling: null,
-    group_leader: null,
-    thread_pid: null,
-    vfork_done: null,
-    set_child_tid: 0,
-    clear_child_tid: 0,
-    worker_private: null,
-    nvcsw: 0,
-    nivcsw: 0,
-    last_switch_time: 0,
-    held_locks: [],
-    blocker: null,
-    start_time: 0,
-    comm: "swapper",
-    fs,
-    files,
-    signal,
-    sighand,
-    cred,
-    nsproxy: init_nsproxy(pid_ns),
-    user: null,
-    restart_expires: 0,
-    blocked: 0n,
-    pending: { signal: 0n },
-    jobctl: 0,
-    pref_node_fork: -1,
-    usage: 2,
-    rcu_users: 2,
-    stack: null,
-    thread: { fn: null, fn_arg: null, user_mode: false },
-    sim: null,
-    slab_label: null,
-    __slab: null,
-  } as unknown as task_struct;
-  t.tasks = new list_head(t);
-  t.thread_node = new list_head(t);
-  list_add_tail(t.thread_node, signal.thread_head);
-  t.sibling = new list_head(t);
-  t.real_parent = t;
-  t.parent = t;
-  t.group_leader = t;
-  return t;
-}
-
-function new_rq(cpu: number, idle: task_struct): rq {
-  return {
-    cpu,
-    nr_running: 0,
-    curr: idle,
-    idle,
-    stop: null,
-    stop_queued: false,
-    cfs: { queue: [], nr_running: 0, load: 0, min_vruntime: 0 },
-    wake_list: [],
-    nr_switches: 0,
-    last_switch: 0,
-    softlockup_reported: false,
-  };
-}
-
 export class Machine {
   readonly kernel: Kernel;
   readonly engine: Engine;
@@ -350,67 +207,23 @@ export class Machine {
         },
       },
     );
-    const all: number[] = [];
-    for (let i = 0; i < cpus; i++) all.push(i);
-    const possible = cpumask.of(cpus, all);
-    const init_user_ns: user_namespace = { count: 1, level: 0, parent: null, owner: 0, __slab: null };
-    const init_pid_ns = create_pid_namespace(cfg.pid_max, init_user_ns);
-    const init_task = init_task_struct(possible, init_user_ns, init_pid_ns);
     const tracer = opts.tracer ?? { tracer: "nop" };
     // With a function tracer the events are off unless asked for, as in ftrace.
     const events = opts.events ?? (tracer.tracer === "nop" ? ALL_EVENTS : []);
     this.tracingOn = opts.traceBoot === true;
     this.scenarioEvents = opts.traceBoot ? null : events;
     const kernelEra = era(opts.kernel ?? DEFAULT_ERA);
-    const trace = new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : [], kernelEra);
-    // Plain loops rather than Array.from({ length }, …): a machine is built for every schedule.
-    const runqueues: rq[] = [];
-    const idle_tasks: (task_struct | null)[] = [];
-    for (let i = 0; i < cpus; i++) {
-      runqueues.push(new_rq(i, init_task));
-      idle_tasks.push(i === 0 ? init_task : null);
-    }
-    this.kernel = {
+    this.kernel = createKernel({
       cfg,
       era: kernelEra,
       engine: this.engine,
-      nr_cpu_ids: cpus,
-      cpu_possible_mask: possible,
-      cpu_online_mask: cpumask.of(cpus, [0]),
-      runqueues,
-      wq_online: false,
-      init_task,
-      idle_tasks,
-      init_pid_ns,
-      init_user_ns,
-      nproc: new Map(),
-      next_ns_inum: 0xf0000000,
-      tty: [],
+      trace: new TraceBuffer(opts.bufferSize ?? DEFAULTS.bufferSize, opts.traceBoot ? events : [], kernelEra),
       binaries: binariesWith(opts.programs),
-      nr_threads: 0,
-      total_forks: 0,
       max_threads: threads_max,
-      kthreadd_task: null,
-      child_reaper: null,
-      kthread_create_list: new list_head(),
-      kthread_create_lock: { name: "kthread_create_lock", owner: null },
-      kthreadd_done: init_completion(),
       slab: createSlabState(slabCurrentTask),
-      hotplug_threads: [],
-      unbound_percpu_workers: [],
-      warned_once: new Set(),
-      lockdep: opts.detectors?.lockdep === false ? null : lockdep_init(),
-      hung_task_last_checked: 0,
-      percpu_workers: [],
-      cpuhp_state: [],
-      trace,
-      system_state: "booting",
-      fail_point: null,
-      pm_freezing: false,
-      pm_nosig_freezing: false,
-      kthread_stop_info: null,
-      legacy_workqueues: [],
-    };
+      lockdep: opts.detectors?.lockdep !== false,
+    });
+    const { init_task, trace } = this.kernel;
     this.activate();
     this.checkSpecs = installInjection(
       this.kernel,

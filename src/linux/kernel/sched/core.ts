@@ -14,7 +14,6 @@ import {
   NICE_TO_PRIO,
   PF_IDLE,
   PF_NO_SETAFFINITY,
-  PRIO_TO_NICE,
   SCHED_FIFO,
   SCHED_NORMAL,
   TASK_DEAD,
@@ -70,10 +69,6 @@ export function cpu_rq(cpu: number): rq {
 
 export function this_rq(): rq {
   return cpu_rq(smp_processor_id());
-}
-
-export function task_cpu(p: task_struct): number {
-  return p.cpu;
 }
 
 function engine_cpu(cpu: number): Cpu {
@@ -162,10 +157,6 @@ export function set_user_nice(p: task_struct, nice: number): void {
     p.normal_prio = normal_prio(p);
     p.prio = p.normal_prio;
   });
-}
-
-export function task_nice(p: task_struct): number {
-  return PRIO_TO_NICE(p.static_prio);
 }
 
 /** sched_setscheduler_nocheck for SCHED_NORMAL (priority 0) and SCHED_FIFO. */

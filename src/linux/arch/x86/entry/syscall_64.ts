@@ -95,8 +95,6 @@ export const __NR = {
   clone3: 435,
 } as const;
 
-export type SyscallName = keyof typeof __NR;
-
 /** Built on first use: the modules it points into import this one (through the user runtime). */
 let sys_call_table: Record<number, SyscallFn> | null = null;
 
