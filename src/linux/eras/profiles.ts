@@ -7,6 +7,9 @@
  * Boundaries come from the trees listed in ../shared/reference/linux-task-creation.md §0;
  * where the spec only brackets a change (§7), the comment says which two trees were read,
  * and the boundary sits at the first modeled release that has it.
+ *
+ * Long because it is the one table of every era difference the model has: each field with
+ * its reason and the release it changed in, so a reader finds every boundary in one place.
  */
 
 /** The releases that can be selected (`--kernel`). */

@@ -18,6 +18,9 @@
  *   --signal KILL:creator@any                   at whichever step the chooser picks (the
  *                                               explorer tries every one; a plain run never
  *                                               sends it)
+ *
+ * Over 400 lines: the spec syntax, its checks with their one-line errors, and the hooks each
+ * kind of spec arms read the same spec types.
  */
 
 import { activeEngine, type Engine, type Thread } from "../../sim/engine.js";

@@ -3,6 +3,9 @@
  * tracked: who allocated it, where and when, and who freed it. A double free or a use of
  * a freed object is reported with both call stacks (as KASAN does); objects that nothing
  * references any more at the end of a run are leaks (as kmemleak reports them).
+ *
+ * Over 400 lines because the allocator, its lifetime records and the kmemleak scan read the
+ * same record type: kept together so a record's every field has its reader in one file.
  */
 import { activeEngine } from "../../sim/engine.js";
 import { functionName } from "../../sim/functions.js";

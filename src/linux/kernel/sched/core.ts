@@ -5,6 +5,10 @@
  * Modeling rule: what the kernel does under p->pi_lock or a runqueue lock happens inside
  * one step (synchronously), so no other CPU can see a half-done wakeup or switch; each
  * modeled function pays its cost at entry, before taking those locks.
+ *
+ * Longer than most files here, as core.c is the kernel's longest scheduler file: the wakeup
+ * path, the switch and the tick share the runqueue helpers, and splitting them would put
+ * try_to_wake_up and the schedule() it races with in different files.
  */
 import { activeEngine, type Cpu, SWITCH } from "../../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../../sim/functions.js";
