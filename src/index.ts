@@ -162,7 +162,7 @@ export { kcall, kfunc } from "./sim/functions.js";
  * all compiled frames, or that a host observer watches (function tracer, injection,
  * debugger), is refused with a SnapshotError naming the thread or hook.
  */
-export { hashMachine, MachineSnapshot, restore, SnapshotError, snapshot } from "./snapshot.js";
+export { type HashMachineOptions, hashMachine, MachineSnapshot, restore, SnapshotError, snapshot } from "./snapshot.js";
 // Output.
 export { TraceBuffer } from "./trace/buffer.js";
 export type { EventType, TraceEvent, TraceRecord } from "./trace/events.js";

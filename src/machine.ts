@@ -38,8 +38,9 @@ import { cpumask } from "./linux/lib/cpumask.js";
 import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
+import { timeFields } from "./sim/copy.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
-import { copyMachine, hashMachine } from "./snapshot.js";
+import { copyMachine, type HashMachineOptions, hashMachine } from "./snapshot.js";
 import { TraceBuffer } from "./trace/buffer.js";
 import { ALL_EVENTS, type EventType } from "./trace/events.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
@@ -494,8 +495,12 @@ export class Machine {
     return copyMachine(this);
   }
 
-  /** The canonical hash of this machine's state (16 hex digits): a snapshot's equals its original's. */
-  hash(): string {
-    return hashMachine(this);
+  /**
+   * The canonical hash of this machine's state (16 hex digits): a snapshot's equals its
+   * original's. `{time: "relative"}`: times as distances from now (see hashMachine).
+   */
+  hash(opts: HashMachineOptions = {}): string {
+    return hashMachine(this, opts);
   }
 }
+timeFields(Machine, "bootedAt");

@@ -2,7 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/index.js";
 import { pid_bitmap } from "../../src/linux/kernel/pid_bitmap.js";
-import { deepCopy, NotCopyable, stateHash } from "../../src/sim/copy.js";
+import {
+  cacheFields,
+  deepCopy,
+  immutable,
+  NotCopyable,
+  stateHash,
+  timeFields,
+  timeListFields,
+} from "../../src/sim/copy.js";
 import { CompiledFrame } from "../../src/sim/frames.js";
 
 // The model's modules load first, in their own order (frames.ts is part of a cycle).
@@ -161,6 +169,88 @@ describe("stateHash", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+/** A record that never changes once made (as a slab free's details). */
+class Stamp {
+  constructor(
+    readonly at: number,
+    readonly who: string,
+  ) {}
+}
+immutable(Stamp);
+
+/** A timer of a test's own: an absolute deadline, a list of entry times, a cache. */
+class Alarm {
+  memo: number[] | null = null;
+  constructor(
+    public expires: number,
+    public period: number,
+    readonly entered: number[],
+  ) {}
+}
+timeFields(Alarm, "expires");
+timeListFields(Alarm, "entered");
+cacheFields(Alarm, "memo");
+
+describe("immutable classes, cache fields and time fields", () => {
+  it("shares an immutable instance with the copy and hashes it by content", () => {
+    const s = new Stamp(5, "kworker/0:1");
+    const root = { a: s, b: [s], c: { s: new Stamp(5, "kworker/0:1") } };
+    const c = deepCopy(root);
+    expect(c.a).toBe(s);
+    expect(c.b[0]).toBe(s);
+    expect(c.c).not.toBe(root.c);
+    expect(stateHash(c)).toBe(stateHash(root));
+    // Equal content, other instance: the same hash; another content: another.
+    expect(stateHash({ x: new Stamp(5, "kworker/0:1") })).toBe(stateHash({ x: s }));
+    expect(stateHash({ x: new Stamp(6, "kworker/0:1") })).not.toBe(stateHash({ x: s }));
+  });
+
+  it("copies instances of one class with different fields, each with its own", () => {
+    const a = new Alarm(1, 2, []);
+    const b = Object.assign(new Alarm(3, 4, []), { extra: { n: 1 } });
+    const [ca, cb] = deepCopy([a, b]);
+    expect(ca).toEqual(a);
+    expect((cb as Alarm & { extra: { n: number } }).extra).toEqual({ n: 1 });
+    expect((cb as Alarm & { extra: object }).extra).not.toBe(b.extra);
+    expect(ca).toBeInstanceOf(Alarm);
+  });
+
+  it("leaves cache fields out of the hash (they are still copied)", () => {
+    const a = new Alarm(1, 2, []);
+    const b = new Alarm(1, 2, []);
+    b.memo = [7];
+    expect(stateHash(a)).toBe(stateHash(b));
+    expect(deepCopy(b).memo).toEqual([7]);
+  });
+
+  it('with time: "relative", hashes times as distances from now: a shift of all of them changes nothing', () => {
+    const state = (shift: number, period: number) => ({
+      clock: { alarms: [new Alarm(1_000 + shift, period, [100 + shift, 700 + shift])] },
+      stamp: new Stamp(3, "x"),
+      n: 42,
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), (d) => {
+        const rel = (s: object, now: number) => stateHash(s, { time: "relative", now });
+        const a = state(0, 10);
+        const b = state(d, 10);
+        expect(rel(b, 2_000 + d)).toBe(rel(a, 2_000));
+        if (d !== 0) {
+          expect(stateHash(b)).not.toBe(stateHash(a)); // absolute: they differ
+          expect(rel(b, 2_000)).not.toBe(rel(a, 2_000)); // the same now: the deadlines differ
+        }
+        // What is not a time is kept: another period is another state.
+        expect(rel(state(d, 11), 2_000 + d)).not.toBe(rel(a, 2_000));
+      }),
+      { numRuns: 50 },
+    );
+    // A time that is not finite (no deadline) is kept as it is.
+    const never = (now: number) => stateHash(new Alarm(Number.POSITIVE_INFINITY, 1, []), { time: "relative", now });
+    expect(never(5)).toBe(never(9));
+    expect(() => stateHash({}, { time: "relative" })).toThrow(/needs a finite now/);
   });
 });
 
