@@ -5,7 +5,7 @@
  * or hook that holds it.
  */
 import type { Machine } from "./machine.js";
-import { Copier, cacheFields, NotCopyable, stateHash, timeFields, timeListFields } from "./sim/copy.js";
+import { Copier, type CopyPlan, cacheFields, NotCopyable, stateHash, timeFields, timeListFields } from "./sim/copy.js";
 import { Cpu, Engine, Thread, Timer } from "./sim/engine.js";
 import { CompiledFrame } from "./sim/frames.js";
 import { functionName } from "./sim/functions.js";
@@ -60,7 +60,12 @@ export interface CopyOptions {
  * a thread that is not made of frames.
  */
 export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
-  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyMachine(m));
+  return copyRecorded(m, opts, null);
+}
+
+/** copyMachine; with `plans`, the copy is recorded and its plan pushed there (for MachineSnapshot). */
+function copyRecorded(m: Machine, opts: CopyOptions, plans: CopyPlan[] | null): Machine {
+  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyRecorded(m, {}, plans));
   const hooks = hostHooks(m);
   if (hooks.length > 0) {
     throw new SnapshotError(
@@ -77,13 +82,20 @@ export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
   }
   let copy: Machine;
   try {
-    copy = new Copier().copy(m);
+    const c = new Copier(plans !== null);
+    // A host-side watchdog watches the original's run, not the copy's.
+    const watchdog = m.engine.onProgress;
+    m.engine.onProgress = null;
+    try {
+      copy = c.copy(m);
+    } finally {
+      m.engine.onProgress = watchdog;
+    }
+    plans?.push(c.plan());
   } catch (err) {
     if (err instanceof NotCopyable) throw new SnapshotError(explain(m, err));
     throw err;
   }
-  // A host-side watchdog watches the original's run, not the copy's.
-  copy.engine.onProgress = null;
   return copy;
 }
 
@@ -188,17 +200,24 @@ function pathTo(root: object, target: object): object[] {
 export class MachineSnapshot {
   /** The hashes computed so far, by time option (the state kept never changes). */
   private readonly hashes: { absolute?: string; relative?: string } = {};
+  /** The machine kept (never run: only read, and rebuilt from by the plan). */
+  private readonly kept: Machine;
 
-  private constructor(private readonly kept: Machine) {}
+  /** `plan`: the recorded copy of the machine at that moment, which each restore rebuilds. */
+  private constructor(private readonly plan: CopyPlan) {
+    this.kept = plan.root<Machine>();
+  }
 
   /** Takes a snapshot of `m` (which runs on unaffected). */
   static of(m: Machine, opts: CopyOptions = {}): MachineSnapshot {
-    return new MachineSnapshot(copyMachine(m, opts));
+    const plans: CopyPlan[] = [];
+    copyRecorded(m, opts, plans);
+    return new MachineSnapshot(plans[0] as CopyPlan);
   }
 
   /** A new machine in the snapshot's state, ready to run. */
   restore(): Machine {
-    return copyMachine(this.kept);
+    return this.plan.rebuild<Machine>();
   }
 
   /** The hash of the state kept (that of the machine it was taken from, at that moment). */

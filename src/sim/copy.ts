@@ -65,6 +65,10 @@ interface Shape {
   readonly shell: Shell;
   /** Points the shell's object fields at their copies. */
   readonly fix: Fixup;
+  /** The same, noting each field's copy number (-1: none) for a CopyPlan. */
+  readonly record: RecordFixup;
+  /** A CopyPlan's fix-up: points the new shell's fields at the new objects by the numbers noted. */
+  readonly refix: Refixup;
   /** Feeds the fields that are state (not caches), time fields as time. */
   readonly hash: HashFields;
   /** The hash of the class name and those keys, fed once for the object. */
@@ -74,6 +78,8 @@ interface Shape {
 
 type Shell = (o: object) => object;
 type Fixup = (o: object, n: object, c: Copier) => void;
+type RecordFixup = (o: object, n: object, c: Copier, refs: number[]) => void;
+type Refixup = (n: object, out: readonly object[], refs: Int32Array, p: number) => void;
 type HashFields = (o: object, h: Hasher) => void;
 
 interface ProtoInfo {
@@ -217,50 +223,85 @@ function access(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
+/** Writes field `k` of `n` as an own data property (for a key `=` cannot write: `__proto__`). */
+function define(n: object, k: string, v: unknown): void {
+  Object.defineProperty(n, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
 /**
- * The generated shell, fix-up and hash of one shape. A plain object's shell is an object
+ * The generated shell, fix-ups and hash of one shape. A plain object's shell is an object
  * literal with its keys in order (the original's hidden class); a class instance's is made by
  * a constructor generated for the shape, whose prototype is the class's (one hidden class for
  * every copy, its fields in the object: `Object.create` then stores would not give that).
  */
 function makeShape(proto: object | null, name: string, keys: readonly string[]): Shape {
-  const odd = keys.includes("__proto__"); // a field of that name cannot be written by a literal or `=`
+  const odd = keys.includes("__proto__") || proto === null; // then no literal, constructor or `=`
   const a = keys.map(access);
   let shell: Shell;
-  if (odd || proto === null) {
+  let fix: Fixup;
+  let record: RecordFixup;
+  let refix: Refixup;
+  if (odd) {
+    const get = (o: object, k: string) => (o as Record<string, unknown>)[k];
     shell = (o) => {
-      const n = Object.create(proto) as Record<string, unknown>;
-      for (const k of keys)
-        Object.defineProperty(n, k, {
-          value: (o as Record<string, unknown>)[k],
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
+      const n = Object.create(proto) as object;
+      for (const k of keys) define(n, k, get(o, k));
       return n;
     };
-  } else if (proto === Object.prototype) {
-    shell = new Function("o", `return {${keys.map((k, i) => `${JSON.stringify(k)}: o${a[i]}`).join(", ")}};`) as Shell;
-  } else {
-    shell = new Function(
-      "P",
-      `function Copy(o) { ${a.map((x) => `this${x} = o${x};`).join(" ")} }\nCopy.prototype = P;\nreturn (o) => new Copy(o);`,
-    )(proto) as Shell;
-  }
-  const fix = odd
-    ? (o: object, n: object, c: Copier) => {
-        for (const k of keys) {
-          const v = (o as Record<string, unknown>)[k];
-          if (typeof v === "object" && v !== null)
-            Object.defineProperty(n, k, { value: c.ref(v), writable: true, enumerable: true, configurable: true });
-        }
+    fix = (o, n, c) => {
+      for (const k of keys) {
+        const v = get(o, k);
+        if (typeof v === "object" && v !== null) define(n, k, c.ref(v));
       }
-    : (new Function(
-        "o",
-        "n",
-        "c",
-        `let v; ${a.map((x) => `v = o${x}; if (typeof v === "object" && v !== null) n${x} = c.ref(v);`).join(" ")}`,
-      ) as Fixup);
+    };
+    record = (o, n, c, r) => {
+      for (const k of keys) {
+        const v = get(o, k);
+        const j = typeof v === "object" && v !== null ? c.index(v) : -1;
+        if (j >= 0) define(n, k, c.copyAt(j));
+        r.push(j);
+      }
+    };
+    refix = (n, out, r, p) => {
+      for (const k of keys) {
+        const j = r[p++] as number;
+        if (j >= 0) define(n, k, out[j]);
+      }
+    };
+  } else {
+    shell =
+      proto === Object.prototype
+        ? (new Function("o", `return {${keys.map((k, i) => `${JSON.stringify(k)}: o${a[i]}`).join(", ")}};`) as Shell)
+        : (new Function(
+            "P",
+            `function Copy(o) { ${a.map((x) => `this${x} = o${x};`).join(" ")} }\nCopy.prototype = P;\nreturn (o) => new Copy(o);`,
+          )(proto) as Shell);
+    fix = new Function(
+      "o",
+      "n",
+      "c",
+      `let v; ${a.map((x) => `v = o${x}; if (typeof v === "object" && v !== null) n${x} = c.ref(v);`).join(" ")}`,
+    ) as Fixup;
+    record = new Function(
+      "o",
+      "n",
+      "c",
+      "r",
+      `let v, j; ${a
+        .map(
+          (x) =>
+            `v = o${x}; if (typeof v === "object" && v !== null) { j = c.index(v); if (j >= 0) n${x} = c.copyAt(j); r.push(j); } else r.push(-1);`,
+        )
+        .join(" ")}`,
+    ) as RecordFixup;
+    refix = new Function(
+      "n",
+      "out",
+      "r",
+      "p",
+      `let j; ${a.map((x) => `j = r[p++]; if (j >= 0) n${x} = out[j];`).join(" ")}`,
+    ) as Refixup;
+  }
   // The hash: the fields that are state, each a value, a time, or a list of times.
   const skip = proto === null ? undefined : caches.get(proto);
   const time = proto === null ? undefined : times.get(proto);
@@ -271,9 +312,8 @@ function makeShape(proto: object | null, name: string, keys: readonly string[]):
     "h",
     fed
       .map((k) => {
-        const x = odd ? `[${JSON.stringify(k)}]` : access(k);
         const how = time?.has(k) === true ? "time" : timeList?.has(k) === true ? "times" : "value";
-        return `h.${how}(o${x});`;
+        return `h.${how}(o[${JSON.stringify(k)}]);`;
       })
       .join(" "),
   ) as HashFields;
@@ -282,50 +322,117 @@ function makeShape(proto: object | null, name: string, keys: readonly string[]):
   head.word(fed.length);
   for (const k of fed) head.text(k);
   const [head1, head2] = head.words();
-  return { keys, shell, fix, hash, head1, head2 };
+  return { keys, shell, fix, record, refix, hash, head1, head2 };
 }
 
-/** One deep copy: the originals' copies, and the objects whose fields are still to point at copies. */
+/**
+ * One deep copy: the originals' copies (numbered in the order they are made), and the objects
+ * whose fields are still to point at copies. A recording copy (`CopyPlan.record`) also notes,
+ * for each copy, which of its fields point at which copy: what rebuilding it again needs.
+ */
 export class Copier {
-  private readonly copies = new Map<object, object>();
+  /** Original → number of its copy, or -1 for an object shared, not copied (frozen, immutable). */
+  private readonly ids = new Map<object, number>();
+  /** The copies, by number. */
+  protected readonly out: object[] = [];
   private readonly todo: (object | Shape | null)[] = [];
+  /** When recording: each copy's kind, shape, and where its field references start in `refs`. */
+  private readonly rec: Recording | null;
+
+  /** While recording a class's own copy: the numbers its `ref` calls returned, in order. */
+  private customLog: number[] | null = null;
+
+  constructor(record = false) {
+    this.rec = record ? { kinds: [], shapes: [], refs: [], refStart: [], customRefs: [] } : null;
+  }
+
+  private add(o: object, n: object, kind: Kind, shape: Shape | null): number {
+    const j = this.out.length;
+    this.ids.set(o, j);
+    this.out.push(n);
+    const rec = this.rec;
+    if (rec !== null) {
+      rec.kinds.push(kind);
+      rec.shapes.push(shape);
+      rec.refStart.push(-1);
+      rec.customRefs.push(null);
+    }
+    return j;
+  }
 
   /** Records `copy` as the copy of `o` (a CustomCopy calls this before anything else). */
   made<T extends object>(o: T, copy: T): T {
-    this.copies.set(o, copy);
+    this.add(o, copy, Kind.Custom, null);
     return copy;
   }
 
   /** The copy of `o`, made if it is not yet (its fields may be filled in later). */
   ref<T extends object>(o: T): T {
-    const done = this.copies.get(o);
-    if (done !== undefined) return done as T;
-    return this.shell(o) as T;
+    let j = this.ids.get(o);
+    if (j === undefined) j = this.shell(o);
+    if (this.customLog !== null) this.customLog.push(j);
+    return (j >= 0 ? this.out[j] : o) as T;
+  }
+
+  /** The number of `o`'s copy, made if it is not yet; -1 when `o` is shared, not copied. */
+  index(o: object): number {
+    const j = this.ids.get(o);
+    return j !== undefined ? j : this.shell(o);
+  }
+
+  /** The copy numbered `j`. */
+  copyAt(j: number): object {
+    return this.out[j] as object;
   }
 
   /** Copies `root` and everything it reaches. */
   copy<T extends object>(root: T): T {
     const r = this.ref(root);
     const todo = this.todo;
+    const rec = this.rec;
     // Triples: the original, its shell, and its shape (null: an array, a Map or a Set).
     while (todo.length > 0) {
       const shape = todo.pop() as Shape | null;
       const n = todo.pop() as object;
       const o = todo.pop() as object;
-      if (shape !== null) shape.fix(o, n, this);
-      else this.fillContainer(o, n);
+      if (rec === null) {
+        if (shape !== null) shape.fix(o, n, this);
+        else this.fillContainer(o, n);
+      } else {
+        rec.refStart[this.ids.get(o) as number] = rec.refs.length;
+        if (shape !== null) shape.record(o, n, this, rec.refs);
+        else this.recordContainer(o, n, rec.refs);
+      }
     }
     return r;
   }
 
-  private shell(o: object): object {
+  /** The plan of this (recording) copy: see CopyPlan. */
+  plan(): CopyPlan {
+    const rec = this.rec;
+    if (rec === null) throw new Error("this copy was not recorded");
+    return new CopyPlan(
+      this.out,
+      rec.kinds,
+      rec.shapes,
+      Int32Array.from(rec.refs),
+      Int32Array.from(rec.refStart),
+      rec.customRefs,
+    );
+  }
+
+  /** Makes the shell of `o` (its copy, fields not yet pointed at copies); its number, or -1 if shared. */
+  private shell(o: object): number {
     const info = infoOf(o);
     let n: object;
     let shape: Shape | null = null;
     switch (info.kind) {
       case Kind.Plain:
         // Only plain objects and arrays are frozen (static tables): a class instance is not checked.
-        if (Object.isFrozen(o)) return this.made(o, o);
+        if (Object.isFrozen(o)) {
+          this.ids.set(o, -1);
+          return -1;
+        }
         shape = shapeOf(info, o);
         n = shape.shell(o);
         break;
@@ -334,27 +441,47 @@ export class Copier {
         n = shape.shell(o);
         break;
       case Kind.Array:
-        if (Object.isFrozen(o)) return this.made(o, o);
+        if (Object.isFrozen(o)) {
+          this.ids.set(o, -1);
+          return -1;
+        }
         n = (o as unknown[]).slice();
         break;
       case Kind.View:
-        return this.made(o, (o as unknown as Uint8Array).slice());
+        return this.add(o, (o as unknown as Uint8Array).slice(), Kind.View, null);
       case Kind.Map:
         n = new Map();
         break;
       case Kind.Set:
         n = new Set();
         break;
-      case Kind.Custom:
-        return (o as unknown as CustomCopy)[COPY](this);
+      case Kind.Custom: {
+        if (this.rec === null) {
+          (o as unknown as CustomCopy)[COPY](this);
+          return this.ids.get(o) as number;
+        }
+        // Recorded: the numbers its refs return, which a rebuild hands it again in order.
+        const outer = this.customLog;
+        const log: number[] = [];
+        this.customLog = log;
+        try {
+          (o as unknown as CustomCopy)[COPY](this);
+        } finally {
+          this.customLog = outer;
+        }
+        const j = this.ids.get(o) as number;
+        this.rec.customRefs[j] = log;
+        return j;
+      }
       case Kind.Shared:
-        return o;
+        this.ids.set(o, -1);
+        return -1;
       default:
         throw new NotCopyable(o, info.why);
     }
-    this.copies.set(o, n);
+    const j = this.add(o, n, info.kind, shape);
     this.todo.push(o, n, shape);
-    return n;
+    return j;
   }
 
   private fillContainer(o: object, n: object): void {
@@ -377,9 +504,183 @@ export class Copier {
     }
   }
 
+  /** fillContainer, noting each element's (or key's and value's) copy number, -1 for none. */
+  private recordContainer(o: object, n: object, r: number[]): void {
+    if (Array.isArray(o)) {
+      const a = n as unknown[];
+      for (let i = 0; i < o.length; i++) {
+        const v = o[i];
+        const j = typeof v === "object" && v !== null ? this.index(v) : -1;
+        if (j >= 0) a[i] = this.out[j];
+        r.push(j);
+      }
+    } else if (o instanceof Map) {
+      const m = n as Map<unknown, unknown>;
+      o.forEach((v, k) => {
+        const jk = typeof k === "object" && k !== null ? this.index(k) : -1;
+        const jv = typeof v === "object" && v !== null ? this.index(v) : -1;
+        m.set(jk >= 0 ? this.out[jk] : k, jv >= 0 ? this.out[jv] : v);
+        r.push(jk, jv);
+      });
+    } else {
+      const s = n as Set<unknown>;
+      (o as Set<unknown>).forEach((v) => {
+        const j = typeof v === "object" && v !== null ? this.index(v) : -1;
+        s.add(j >= 0 ? this.out[j] : v);
+        r.push(j);
+      });
+    }
+  }
+
   /** A value's copy: primitives and functions are themselves. */
   value(v: unknown): unknown {
     return typeof v === "object" && v !== null ? this.ref(v) : v;
+  }
+}
+
+interface Recording {
+  readonly kinds: Kind[];
+  readonly shapes: (Shape | null)[];
+  readonly refs: number[];
+  readonly refStart: number[];
+  /** For a class with its own copy: the numbers its `ref` calls returned, in order. */
+  readonly customRefs: (number[] | null)[];
+}
+
+/**
+ * A recorded copy, to be copied again and again without walking it (a snapshot's restore):
+ * its objects by number, the kind and shape of each, and which fields point at which object.
+ * `rebuild` makes each object's shell in turn, then points its fields at the new ones by
+ * number: no identity map, no `Object.keys`, no dispatch on the prototype. The objects must
+ * not change after the recording (a snapshot's are never run).
+ */
+export class CopyPlan {
+  constructor(
+    /** The recorded copy's objects; the first is its root. */
+    private readonly objects: readonly object[],
+    private readonly kinds: readonly Kind[],
+    private readonly shapes: readonly (Shape | null)[],
+    /** Per object (from refStart), per field, element or Map key and value: the number of the object it points at, -1 if none. */
+    private readonly refs: Int32Array,
+    private readonly refStart: Int32Array,
+    /** Per object with its own copy, the numbers its copy's `ref` calls returned when recorded. */
+    private readonly customRefs: readonly (number[] | null)[],
+  ) {}
+
+  /** The recorded copy's root (for reading, never for running). */
+  root<T extends object>(): T {
+    return this.objects[0] as T;
+  }
+
+  /** A new copy of the recorded copy; its root. */
+  rebuild<T extends object>(): T {
+    const { objects, kinds, shapes, refs, refStart } = this;
+    const count = objects.length;
+    const out: object[] = new Array(count);
+    let customs = false;
+    for (let i = 0; i < count; i++) {
+      const o = objects[i] as object;
+      switch (kinds[i]) {
+        case Kind.Plain:
+        case Kind.Instance:
+          out[i] = (shapes[i] as Shape).shell(o);
+          break;
+        case Kind.Array:
+          out[i] = (o as unknown[]).slice();
+          break;
+        case Kind.Map:
+          out[i] = new Map();
+          break;
+        case Kind.Set:
+          out[i] = new Set();
+          break;
+        case Kind.View:
+          out[i] = (o as unknown as Uint8Array).slice();
+          break;
+        default:
+          customs = true;
+      }
+    }
+    // Classes with their own copy make theirs once every other object has its new one.
+    if (customs) new Rebuilder(objects, out, this.customRefs).customs(kinds);
+    for (let i = 0; i < count; i++) {
+      const n = out[i] as object;
+      const p = refStart[i] as number;
+      switch (kinds[i]) {
+        case Kind.Plain:
+        case Kind.Instance:
+          (shapes[i] as Shape).refix(n, out, refs, p);
+          break;
+        case Kind.Array: {
+          const a = n as unknown[];
+          for (let e = 0; e < a.length; e++) {
+            const j = refs[p + e] as number;
+            if (j >= 0) a[e] = out[j];
+          }
+          break;
+        }
+        case Kind.Map: {
+          const m = n as Map<unknown, unknown>;
+          let q = p;
+          (objects[i] as Map<unknown, unknown>).forEach((v, k) => {
+            const jk = refs[q++] as number;
+            const jv = refs[q++] as number;
+            m.set(jk >= 0 ? out[jk] : k, jv >= 0 ? out[jv] : v);
+          });
+          break;
+        }
+        case Kind.Set: {
+          const s = n as Set<unknown>;
+          let q = p;
+          (objects[i] as Set<unknown>).forEach((v) => {
+            const j = refs[q++] as number;
+            s.add(j >= 0 ? out[j] : v);
+          });
+          break;
+        }
+      }
+    }
+    return out[0] as T;
+  }
+}
+
+/**
+ * The Copier a class's own copy (`COPY`) is given during a rebuild: it makes the same `ref`
+ * calls, in the same order, as when the copy was recorded (its state is the same), and each
+ * gets the new object of the number recorded for it.
+ */
+class Rebuilder extends Copier {
+  private current = -1;
+  private log: readonly number[] = [];
+  private next = 0;
+
+  constructor(
+    private readonly objects: readonly object[],
+    private readonly built: object[],
+    private readonly customRefs: readonly (number[] | null)[],
+  ) {
+    super();
+  }
+
+  customs(kinds: readonly Kind[]): void {
+    for (let i = 0; i < kinds.length; i++) {
+      if (kinds[i] !== Kind.Custom) continue;
+      this.current = i;
+      this.log = this.customRefs[i] ?? [];
+      this.next = 0;
+      (this.objects[i] as unknown as CustomCopy)[COPY](this);
+    }
+  }
+
+  override made<T extends object>(_o: T, copy: T): T {
+    this.built[this.current] = copy;
+    return copy;
+  }
+
+  override ref<T extends object>(o: T): T {
+    const j = this.log[this.next++];
+    if (j === undefined) throw new Error("a class's own copy asked for more objects than when it was recorded");
+    return (j >= 0 ? this.built[j] : o) as T;
   }
 }
 

@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/index.js";
 import { pid_bitmap } from "../../src/linux/kernel/pid_bitmap.js";
 import {
+  COPY,
+  Copier,
+  type CopyPlan,
   cacheFields,
   deepCopy,
   immutable,
@@ -251,6 +254,135 @@ describe("immutable classes, cache fields and time fields", () => {
     const never = (now: number) => stateHash(new Alarm(Number.POSITIVE_INFINITY, 1, []), { time: "relative", now });
     expect(never(5)).toBe(never(9));
     expect(() => stateHash({}, { time: "relative" })).toThrow(/needs a finite now/);
+  });
+});
+
+/** A class with its own copy that points at other objects (as the trace buffer's hashed pointers). */
+class Registry {
+  constructor(readonly seen: Map<object, number>) {}
+  [COPY](c: Copier): object {
+    const n = c.made(this, new Registry(new Map()));
+    for (const [o, v] of this.seen) n.seen.set(c.ref(o), v);
+    return n;
+  }
+}
+
+/** A recorded copy of `root` (as a snapshot keeps one): the copy, and its plan. */
+function recorded<T extends object>(root: T): { copy: T; plan: CopyPlan } {
+  const c = new Copier(true);
+  const copy = c.copy(root);
+  return { copy, plan: c.plan() };
+}
+
+describe("CopyPlan: rebuilding a recorded copy without walking it", () => {
+  it("rebuilds the copy again and again, each an independent graph with its cycles, sharing, Maps, Sets and custom copies", () => {
+    const a = new Node(1, "a");
+    const b = new Node(2, "b");
+    a.next = b;
+    b.next = a;
+    const shared = { n: 5 };
+    const table = Object.freeze({ name: "fair" });
+    const pids = new pid_bitmap(32768);
+    pids.set(7);
+    const root = {
+      list: a,
+      both: [shared, shared, 3, "x"],
+      map: new Map<unknown, unknown>([
+        ["z", shared],
+        [b, 7],
+        [a, b],
+      ]),
+      set: new Set<unknown>([3, a, 2]),
+      bytes: new Uint8Array([1, 2, 3]),
+      fn: module_fn,
+      table,
+      stamp: new Stamp(1, "s"),
+      pids,
+      frame: new sleeper([a, 9]),
+      registry: new Registry(
+        new Map<object, number>([
+          [b, 1],
+          [shared, 2],
+          [table, 3],
+        ]),
+      ),
+    };
+    const { copy, plan } = recorded(root);
+    expect(plan.root()).toBe(copy);
+    const h = stateHash(root);
+    expect(stateHash(copy)).toBe(h);
+    const r1 = plan.rebuild<typeof root>();
+    const r2 = plan.rebuild<typeof root>();
+    for (const r of [r1, r2]) {
+      expect(stateHash(r)).toBe(h);
+      expect(r.list).toBeInstanceOf(Node);
+      expect(r.list).not.toBe(copy.list);
+      expect(r.list.next?.next).toBe(r.list);
+      expect(r.both[0]).toBe(r.both[1]);
+      expect(r.both[0]).not.toBe(copy.both[0]);
+      expect([...r.map.keys()]).toEqual(["z", r.list.next, r.list]);
+      expect(r.map.get(r.list)).toBe(r.list.next);
+      expect([...r.set]).toEqual([3, r.list, 2]);
+      expect(r.bytes).not.toBe(copy.bytes);
+      expect([r.fn, r.table, r.stamp]).toEqual([module_fn, table, root.stamp]);
+      expect(r.table).toBe(table);
+      expect(r.stamp).toBe(root.stamp);
+      expect(r.pids).toBeInstanceOf(pid_bitmap);
+      expect(r.frame).toBeInstanceOf(sleeper);
+      expect((r.frame.args as unknown[])[0]).toBe(r.list);
+      expect([...r.registry.seen]).toEqual([
+        [r.list.next, 1],
+        [r.both[0], 2],
+        [table, 3],
+      ]);
+      expect(r.registry.seen.has(r.list.next as Node)).toBe(true);
+    }
+    // Independent of each other and of the recorded copy.
+    r1.list.value = 100;
+    r1.bytes[0] = 9;
+    r1.set.add(4);
+    r1.map.set("new", 1);
+    r1.pids.set(8);
+    r1.both.push(1);
+    expect(stateHash(r2)).toBe(h);
+    expect(stateHash(copy)).toBe(h);
+    expect(stateHash(plan.rebuild())).toBe(h);
+    expect([r2.pids.has(8), copy.pids.has(8), r1.pids.has(8), r2.pids.has(7)]).toEqual([false, false, true, true]);
+  });
+
+  it("rebuilds random graphs as their copies (fast-check)", () => {
+    const leaf = fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.constant(null));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        leaf,
+        fc.array(tie("node"), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 3 }), tie("node"), { maxKeys: 4 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(tree, fc.integer({ min: 0, max: 5 }), (t, links) => {
+        const root = { t, refs: [] as unknown[], m: new Map<unknown, unknown>(), s: new Set<unknown>() };
+        for (let i = 0; i < links; i++) {
+          root.refs.push(i % 2 === 0 ? root : root.t); // cycles and sharing
+          root.m.set(i % 2 === 0 ? root.refs : i, root.t);
+          root.s.add(i % 3 === 0 ? root : i);
+        }
+        const { plan } = recorded(root);
+        const r = plan.rebuild<typeof root>();
+        expect(stateHash(r)).toBe(stateHash(root));
+        expect(r.refs.every((x) => x === r || x === r.t)).toBe(true);
+        r.refs.push(1);
+        expect(stateHash(plan.rebuild())).toBe(stateHash(root));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses a plan of a copy that was not recorded", () => {
+    const c = new Copier();
+    c.copy({ a: 1 });
+    expect(() => c.plan()).toThrow("this copy was not recorded");
   });
 });
 
