@@ -78,7 +78,7 @@ interface Shape {
 
 type Shell = (o: object) => object;
 type Fixup = (o: object, n: object, c: Copier) => void;
-type RecordFixup = (o: object, n: object, c: Copier, refs: number[]) => void;
+type RecordFixup = (o: object, n: object, c: Copier, refs: Numbers) => void;
 type Refixup = (n: object, out: readonly object[], refs: Int32Array, p: number) => void;
 type HashFields = (o: object, h: Hasher) => void;
 
@@ -343,7 +343,7 @@ export class Copier {
   private customLog: number[] | null = null;
 
   constructor(record = false) {
-    this.rec = record ? { kinds: [], shapes: [], refs: [], refStart: [], customRefs: [] } : null;
+    this.rec = record ? { kinds: [], shapes: [], refs: new Numbers(), refStart: [], customRefs: [] } : null;
   }
 
   private add(o: object, n: object, kind: Kind, shape: Shape | null): number {
@@ -415,7 +415,7 @@ export class Copier {
       this.out,
       rec.kinds,
       rec.shapes,
-      Int32Array.from(rec.refs),
+      rec.refs.done(),
       Int32Array.from(rec.refStart),
       rec.customRefs,
     );
@@ -505,7 +505,7 @@ export class Copier {
   }
 
   /** fillContainer, noting each element's (or key's and value's) copy number, -1 for none. */
-  private recordContainer(o: object, n: object, r: number[]): void {
+  private recordContainer(o: object, n: object, r: Numbers): void {
     if (Array.isArray(o)) {
       const a = n as unknown[];
       for (let i = 0; i < o.length; i++) {
@@ -538,10 +538,33 @@ export class Copier {
   }
 }
 
+/** A list of 32-bit numbers that grows (a typed array doubled when full). */
+class Numbers {
+  private a = new Int32Array(1024);
+  length = 0;
+
+  push(x: number): void;
+  push(x: number, y: number): void;
+  push(x: number, y?: number): void {
+    if (this.length + 2 > this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.length++] = x;
+    if (y !== undefined) this.a[this.length++] = y;
+  }
+
+  /** The numbers pushed, as an array of their exact length. */
+  done(): Int32Array {
+    return this.a.slice(0, this.length);
+  }
+}
+
 interface Recording {
   readonly kinds: Kind[];
   readonly shapes: (Shape | null)[];
-  readonly refs: number[];
+  readonly refs: Numbers;
   readonly refStart: number[];
   /** For a class with its own copy: the numbers its `ref` calls returned, in order. */
   readonly customRefs: (number[] | null)[];
