@@ -335,7 +335,7 @@ export class Copier {
   private readonly ids = new Map<object, number>();
   /** The copies, by number. */
   protected readonly out: object[] = [];
-  private readonly todo: (object | Shape | null)[] = [];
+  private readonly todo: (object | Shape | number | null)[] = [];
   /** When recording: each copy's kind, shape, and where its field references start in `refs`. */
   private readonly rec: Recording | null;
 
@@ -390,8 +390,10 @@ export class Copier {
     const r = this.ref(root);
     const todo = this.todo;
     const rec = this.rec;
-    // Triples: the original, its shell, and its shape (null: an array, a Map or a Set).
+    // Triples: the original, its shell, and its shape (null: an array, a Map or a Set); when
+    // recording, the copy's number after them.
     while (todo.length > 0) {
+      const j = rec === null ? -1 : (todo.pop() as number);
       const shape = todo.pop() as Shape | null;
       const n = todo.pop() as object;
       const o = todo.pop() as object;
@@ -399,7 +401,7 @@ export class Copier {
         if (shape !== null) shape.fix(o, n, this);
         else this.fillContainer(o, n);
       } else {
-        rec.refStart[this.ids.get(o) as number] = rec.refs.length;
+        rec.refStart[j] = rec.refs.length;
         if (shape !== null) shape.record(o, n, this, rec.refs);
         else this.recordContainer(o, n, rec.refs);
       }
@@ -481,6 +483,7 @@ export class Copier {
     }
     const j = this.add(o, n, info.kind, shape);
     this.todo.push(o, n, shape);
+    if (this.rec !== null) this.todo.push(j);
     return j;
   }
 
@@ -766,7 +769,7 @@ export class Hasher {
   }
 
   private number(x: number): void {
-    if ((x | 0) === x && !Object.is(x, -0)) {
+    if ((x | 0) === x && (x !== 0 || 1 / x > 0)) {
       this.word(1);
       this.word(x);
       return;
