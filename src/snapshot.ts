@@ -63,7 +63,7 @@ export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
   return copyRecorded(m, opts, null);
 }
 
-/** copyMachine; with `plans`, the copy is recorded and its plan pushed there (for MachineSnapshot). */
+/** copyMachine; with `plans`, the copy is recorded and its plan pushed there (for MachineSnapshot.restore). */
 function copyRecorded(m: Machine, opts: CopyOptions, plans: CopyPlan[] | null): Machine {
   if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyRecorded(m, {}, plans));
   const hooks = hostHooks(m);
@@ -200,24 +200,30 @@ function pathTo(root: object, target: object): object[] {
 export class MachineSnapshot {
   /** The hashes computed so far, by time option (the state kept never changes). */
   private readonly hashes: { absolute?: string; relative?: string } = {};
-  /** The machine kept (never run: only read, and rebuilt from by the plan). */
-  private readonly kept: Machine;
+  /** How to rebuild `kept` without walking it, once a restore has recorded it. */
+  private plan: CopyPlan | null = null;
 
-  /** `plan`: the recorded copy of the machine at that moment, which each restore rebuilds. */
-  private constructor(private readonly plan: CopyPlan) {
-    this.kept = plan.root<Machine>();
-  }
+  /** `kept`: a copy of the machine at that moment, never run (only read, copied, rebuilt from). */
+  private constructor(private kept: Machine) {}
 
-  /** Takes a snapshot of `m` (which runs on unaffected). */
+  /** Takes a snapshot of `m` (which runs on unaffected): one copy. */
   static of(m: Machine, opts: CopyOptions = {}): MachineSnapshot {
-    const plans: CopyPlan[] = [];
-    copyRecorded(m, opts, plans);
-    return new MachineSnapshot(plans[0] as CopyPlan);
+    return new MachineSnapshot(copyMachine(m, opts));
   }
 
-  /** A new machine in the snapshot's state, ready to run. */
+  /**
+   * A new machine in the snapshot's state, ready to run. The first restore hands out the copy
+   * kept, and keeps instead a recorded copy of it (its CopyPlan: one copy, recorded); every
+   * later one is a rebuild from that plan, without walking the state (several times cheaper).
+   */
   restore(): Machine {
-    return this.plan.rebuild<Machine>();
+    if (this.plan !== null) return this.plan.rebuild<Machine>();
+    const plans: CopyPlan[] = [];
+    copyRecorded(this.kept, {}, plans);
+    const out = this.kept;
+    this.plan = plans[0] as CopyPlan;
+    this.kept = this.plan.root<Machine>();
+    return out;
   }
 
   /** The hash of the state kept (that of the machine it was taken from, at that moment). */
