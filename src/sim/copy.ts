@@ -269,12 +269,14 @@ function makeShape(proto: object | null, name: string, keys: readonly string[]):
       }
     };
   } else {
+    const ctor = /^[A-Za-z_$][\w$]*$/.test(name) && name !== "P" && name !== "o" ? name : "Copy";
     shell =
       proto === Object.prototype
         ? (new Function("o", `return {${keys.map((k, i) => `${JSON.stringify(k)}: o${a[i]}`).join(", ")}};`) as Shell)
         : (new Function(
             "P",
-            `function Copy(o) { ${a.map((x) => `this${x} = o${x};`).join(" ")} }\nCopy.prototype = P;\nreturn (o) => new Copy(o);`,
+            // Named as the class, so that a host stack trace through a copy reads as through the original.
+            `function ${ctor}(o) { ${a.map((x) => `this${x} = o${x};`).join(" ")} }\n${ctor}.prototype = P;\nreturn (o) => new ${ctor}(o);`,
           )(proto) as Shell);
     fix = new Function(
       "o",
