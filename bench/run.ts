@@ -201,10 +201,10 @@ for (const n of [1_000, 10_000, 100_000, ...(args.has("--full") ? [1_000_000] : 
   samples.push(sampleOf(`live-tasks (${n}): creation rate`, "tasks/s", [r.rate]));
   samples.push(sampleOf(`live-tasks (${n}): heap per task`, "bytes", [r.bytesPerTask]));
 }
-progress("snapshot and restore, booted 2-CPU machine");
+progress("snapshot, restore and hash: booted and explorer's 2-CPU machines");
 const snap = snapshotCost(runs, quick ? 50 : 200);
 if (typeof snap === "string") process.stderr.write(`bench: no snapshot rows: ${snap}\n`);
-else samples.push(snap.snapshot, snap.restore);
+else samples.push(...snap);
 for (const cpus of [2, 64, 256, 1024]) {
   progress(`boot-${cpus}`);
   samples.push(bootTime(cpus, quick || cpus >= 256 ? 3 : 5));

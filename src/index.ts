@@ -166,7 +166,7 @@ export { kcall, kfunc } from "./sim/functions.js";
  * all compiled frames, or that a host observer watches (function tracer, injection,
  * debugger), is refused with a SnapshotError naming the thread or hook.
  */
-export { hashMachine, MachineSnapshot, restore, SnapshotError, snapshot } from "./snapshot.js";
+export { type HashMachineOptions, hashMachine, MachineSnapshot, restore, SnapshotError, snapshot } from "./snapshot.js";
 export { formatFtrace, formatLine } from "./trace/ftrace.js";
 export { formatJsonl } from "./trace/jsonl.js";
 export { type ChromeEvent, formatPerfetto } from "./trace/perfetto.js";

@@ -23,8 +23,9 @@ import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js"
 import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./linux/lib/inject.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
+import { timeFields } from "./sim/copy.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
-import { copyMachine, hashMachine } from "./snapshot.js";
+import { copyMachine, type HashMachineOptions, hashMachine } from "./snapshot.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
 import { USER_ABI } from "./user/abi.js";
 import { BIN } from "./user/bin.js";
@@ -321,8 +322,12 @@ export class Machine {
     return copyMachine(this);
   }
 
-  /** The canonical hash of this machine's state (16 hex digits): a snapshot's equals its original's. */
-  hash(): string {
-    return hashMachine(this);
+  /**
+   * The canonical hash of this machine's state (16 hex digits): a snapshot's equals its
+   * original's. `{time: "relative"}`: times as distances from now (see hashMachine).
+   */
+  hash(opts: HashMachineOptions = {}): string {
+    return hashMachine(this, opts);
   }
 }
+timeFields(Machine, "bootedAt");

@@ -5,8 +5,8 @@
  * or hook that holds it.
  */
 import type { Machine } from "./machine.js";
-import { Copier, NotCopyable, stateHash } from "./sim/copy.js";
-import { Thread } from "./sim/engine.js";
+import { Copier, type CopyPlan, cacheFields, NotCopyable, stateHash, timeFields, timeListFields } from "./sim/copy.js";
+import { Cpu, Engine, Thread, Timer } from "./sim/engine.js";
 import { CompiledFrame } from "./sim/frames.js";
 import { functionName } from "./sim/functions.js";
 
@@ -60,7 +60,12 @@ export interface CopyOptions {
  * a thread that is not made of frames.
  */
 export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
-  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyMachine(m));
+  return copyRecorded(m, opts, null);
+}
+
+/** copyMachine; with `plans`, the copy is recorded and its plan pushed there (for MachineSnapshot.restore). */
+function copyRecorded(m: Machine, opts: CopyOptions, plans: CopyPlan[] | null): Machine {
+  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyRecorded(m, {}, plans));
   const hooks = hostHooks(m);
   if (hooks.length > 0) {
     throw new SnapshotError(
@@ -77,24 +82,66 @@ export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
   }
   let copy: Machine;
   try {
-    copy = new Copier().copy(m);
+    const c = new Copier(plans !== null);
+    // A host-side watchdog watches the original's run, not the copy's.
+    const watchdog = m.engine.onProgress;
+    m.engine.onProgress = null;
+    try {
+      copy = c.copy(m);
+    } finally {
+      m.engine.onProgress = watchdog;
+    }
+    plans?.push(c.plan());
   } catch (err) {
     if (err instanceof NotCopyable) throw new SnapshotError(explain(m, err));
     throw err;
   }
-  // A host-side watchdog watches the original's run, not the copy's.
-  copy.engine.onProgress = null;
   return copy;
+}
+
+/*
+ * The fields that hold an absolute virtual time (ns), for hashMachine's time: "relative".
+ * Those of plain kernel structures go by name (any plain object's field of that name).
+ * Machine.bootedAt (machine.ts) and the slab records' and frees' times (mm/slab.ts) are
+ * declared where their classes are.
+ */
+timeFields(Cpu, "clock", "key", "nextTick");
+timeFields(Timer, "expires");
+// The limits of the run under way (its until and step budget): set again by each run, no state.
+cacheFields(Engine, "until", "budget");
+timeListFields(Thread, "entryStack");
+timeFields(
+  Object,
+  "exec_start", // sched_entity: when the task last started running
+  "last_switch_time", // task_struct (hung-task check)
+  "start_time", // task_struct
+  "last_switch", // rq
+  "ts", // a trace event
+  "time", // a report
+);
+
+export interface HashMachineOptions {
+  /**
+   * "absolute" (the default): the state as it is. "relative": every field that holds an
+   * absolute virtual time (CPU clocks and next ticks, timer expiries, task and run-queue
+   * timestamps, the entry times of the modeled calls on each thread, slab allocation and free
+   * times, the boot's end, trace events' and reports' times) counts as its distance from
+   * the machine's now (the latest CPU clock), so two states that differ only by a shift of all
+   * of them hash alike. Kept as they are: durations and counters (sum_exec_runtime, vruntime
+   * and min_vruntime, engine steps, timer sequence numbers, pids, slab ids) and times held in
+   * the local variables of a thread's frames (a sleep's deadline while it runs).
+   */
+  time?: "absolute" | "relative";
 }
 
 /**
  * The canonical hash of a machine's state: equal for a machine and its snapshot. Host hooks
- * are observers, not state: they are left out.
+ * are observers, not state: they are left out. See HashMachineOptions for `time`.
  */
-export function hashMachine(m: Machine): string {
-  if (hostHooks(m).length > 0) return withoutHooks(m, () => hashMachine(m));
+export function hashMachine(m: Machine, opts: HashMachineOptions = {}): string {
+  if (hostHooks(m).length > 0) return withoutHooks(m, () => hashMachine(m, opts));
   try {
-    return stateHash(m);
+    return stateHash(m, opts.time === "relative" ? { time: "relative", now: m.now } : {});
   } catch (err) {
     if (err instanceof NotCopyable) throw new SnapshotError(explain(m, err).replace("snapshot", "hash"));
     throw err;
@@ -151,21 +198,39 @@ function pathTo(root: object, target: object): object[] {
  * never run itself, it can be restored any number of times, each a fresh machine.
  */
 export class MachineSnapshot {
-  private constructor(private readonly kept: Machine) {}
+  /** The hashes computed so far, by time option (the state kept never changes). */
+  private readonly hashes: { absolute?: string; relative?: string } = {};
+  /** How to rebuild `kept` without walking it, once a restore has recorded it. */
+  private plan: CopyPlan | null = null;
 
-  /** Takes a snapshot of `m` (which runs on unaffected). */
+  /** `kept`: a copy of the machine at that moment, never run (only read, copied, rebuilt from). */
+  private constructor(private kept: Machine) {}
+
+  /** Takes a snapshot of `m` (which runs on unaffected): one copy. */
   static of(m: Machine, opts: CopyOptions = {}): MachineSnapshot {
     return new MachineSnapshot(copyMachine(m, opts));
   }
 
-  /** A new machine in the snapshot's state, ready to run. */
+  /**
+   * A new machine in the snapshot's state, ready to run. The first restore hands out the copy
+   * kept, and keeps instead a recorded copy of it (its CopyPlan: one copy, recorded); every
+   * later one is a rebuild from that plan, without walking the state (several times cheaper).
+   */
   restore(): Machine {
-    return copyMachine(this.kept);
+    if (this.plan !== null) return this.plan.rebuild<Machine>();
+    const plans: CopyPlan[] = [];
+    copyRecorded(this.kept, {}, plans);
+    const out = this.kept;
+    this.plan = plans[0] as CopyPlan;
+    this.kept = this.plan.root<Machine>();
+    return out;
   }
 
   /** The hash of the state kept (that of the machine it was taken from, at that moment). */
-  hash(): string {
-    return hashMachine(this.kept);
+  hash(opts: HashMachineOptions = {}): string {
+    const time = opts.time ?? "absolute";
+    this.hashes[time] ??= hashMachine(this.kept, opts);
+    return this.hashes[time];
   }
 
   /** Virtual time at the snapshot (ns). */

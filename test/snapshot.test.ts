@@ -108,6 +108,55 @@ describe("machine snapshots", () => {
     expect(m.hash()).toBe(copy.hash());
   });
 
+  it.skipIf(GENERATORS)(
+    `restores again and again, the first restore's machine run on meanwhile (${GENERATORS ? NEEDS_FRAMES : "fork"})`,
+    () => {
+      const m = build(scenario("fork"), 2, 2);
+      m.run({ maxSteps: 700 });
+      const h = m.hash();
+      const snap = MachineSnapshot.of(m);
+      const t1 = finish(m);
+      const first = snap.restore(); // the copy kept, handed out: the snapshot keeps a recorded copy of it
+      expect(first.hash()).toBe(h);
+      expect(finish(first)).toEqual(t1);
+      expect([snap.steps, snap.now]).toEqual([700, snap.restore().now]);
+      const again = [snap.restore(), snap.restore()];
+      expect(again[0] === again[1]).toBe(false); // (not.toBe would compare them deeply, running their frames)
+      for (const r of again) expect(r.hash()).toBe(h);
+      expect(finish(again[1] as Machine)).toEqual(t1);
+      expect(finish(again[0] as Machine)).toEqual(t1);
+    },
+  );
+
+  it.skipIf(GENERATORS)(
+    `hashes the state, not the limits of the run that reached it (${GENERATORS ? NEEDS_FRAMES : "until, maxSteps"})`,
+    () => {
+      const a = build(scenario("fork"), 3, 2);
+      const b = build(scenario("fork"), 3, 2);
+      a.run({ maxSteps: 400 });
+      b.run({ until: 10e9, maxSteps: 400 });
+      expect(b.hash()).toBe(a.hash());
+    },
+  );
+
+  it.skipIf(GENERATORS)(
+    `time: "relative" hashes a machine and its snapshot alike, and differs from the absolute hash (${GENERATORS ? NEEDS_FRAMES : "kthread-run"})`,
+    () => {
+      const m = build(scenario("kthread-run"), 1, 2);
+      m.run({ maxSteps: 500 });
+      const rel = m.hash({ time: "relative" });
+      expect(rel).toMatch(/^[0-9a-f]{16}$/);
+      expect(rel).not.toBe(m.hash());
+      const snap = MachineSnapshot.of(m);
+      expect(snap.hash({ time: "relative" })).toBe(rel);
+      expect(snap.hash()).toBe(m.hash());
+      expect(snap.hash({ time: "relative" })).toBe(rel); // kept: asked again, the same
+      expect(snap.restore().hash({ time: "relative" })).toBe(rel);
+      m.run({ maxSteps: 1 });
+      expect(m.hash({ time: "relative" })).not.toBe(rel);
+    },
+  );
+
   it("refuses a machine with host observers, naming them", () => {
     const m = new Machine({ tracer: { tracer: "function" } });
     expect(() => m.snapshot()).toThrow(SnapshotError);

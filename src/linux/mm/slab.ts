@@ -7,6 +7,7 @@
  * Over 400 lines because the allocator, its lifetime records and the kmemleak scan read the
  * same record type: kept together so a record's every field has its reader in one file.
  */
+import { immutable, timeFields } from "../../sim/copy.js";
 import { activeEngine } from "../../sim/engine.js";
 import { functionName } from "../../sim/functions.js";
 
@@ -30,9 +31,11 @@ class SlabFree {
     readonly task: string,
   ) {}
 }
+immutable(SlabFree);
+timeFields(SlabFree, "time");
 
 /** The free stack of a live object. */
-const NOT_FREED: readonly number[] = [];
+const NOT_FREED: readonly number[] = Object.freeze([]);
 
 /**
  * One object's history. It is kept small, for there is one per live object: what the object
@@ -84,6 +87,7 @@ export class SlabRecord {
     return this.life instanceof SlabFree ? this.life.task : "";
   }
 }
+timeFields(SlabRecord, "allocTime");
 
 /** The live objects' records in allocation order: a list linked through the records. */
 class LiveRecords {
@@ -225,7 +229,8 @@ function savedStack(stack: readonly number[]): readonly number[] {
     const s = saved[i] as readonly number[];
     if (sameStack(s, stack)) return s;
   }
-  const copy = stack.slice();
+  // Frozen: shared by a machine's snapshots, never copied (nothing changes a saved stack).
+  const copy = Object.freeze(stack.slice());
   saved.push(copy);
   return copy;
 }
@@ -238,7 +243,7 @@ function allocSite(cache: string, type: string, size: number, cpu: number, stack
     const s = sites[i] as AllocSite;
     if (s.cpu === cpu && s.size === size && s.type === type && s.cache === cache && sameStack(s.stack, stack)) return s;
   }
-  const site: AllocSite = { cache, type, size, cpu, stack: savedStack(stack) };
+  const site: AllocSite = Object.freeze({ cache, type, size, cpu, stack: savedStack(stack) });
   sites.push(site);
   return site;
 }
