@@ -5,7 +5,14 @@
  */
 
 import { type HotplugSpec, parseHotplug, withHotplug } from "./debug/hotplug.js";
-import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
+import {
+  type FaultSpec,
+  type InjectionState,
+  installInjection,
+  parseFault,
+  parseSignal,
+  type SignalSpec,
+} from "./debug/inject.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { init_files } from "./linux/fs/file.js";
@@ -284,6 +291,8 @@ export class Machine {
   private leakReportsDone = false;
   /** Throws a SpecError when an injection spec named a task, kmalloc type or cache the run never had. */
   readonly checkSpecs: () => void;
+  /** Fault and signal injection's running state (debug/inject.ts: armInjection sets its hooks on a copy). */
+  readonly injection: InjectionState;
   /** When boot ended and the scenario started (virtual ns). */
   bootedAt = Number.POSITIVE_INFINITY;
   /** The scenario invariants already reported (each is reported once: debug/detectors.ts). */
@@ -398,13 +407,15 @@ export class Machine {
       legacy_workqueues: [],
     };
     this.activate();
-    this.checkSpecs = installInjection(
+    const injection = installInjection(
       this.kernel,
       this.engine,
       cfg.seed,
       (opts.faults ?? []).map((f) => (typeof f === "string" ? parsedOnce(parsedFaults, f, parseFault) : f)),
       (opts.signals ?? []).map((s) => (typeof s === "string" ? parsedOnce(parsedSignals, s, parseSignal) : s)),
     );
+    this.injection = injection.state;
+    this.checkSpecs = injection.check;
     installFunctionTracer(this.engine, trace, tracer, () => this.tracingOn);
     init_idle(init_task, 0);
     const hooks: BootHooks = {
