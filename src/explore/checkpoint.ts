@@ -11,11 +11,22 @@ import { installInvariants } from "../debug/detectors.js";
 import { armInjection } from "../debug/inject.js";
 import { K } from "../linux/kernel.js";
 import type { Machine } from "../machine.js";
-import { DEFAULT_UNTIL, machineFor } from "../run.js";
+import { DEFAULT_UNTIL, machineFor, runMachine } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { Engine } from "../sim/engine.js";
 import { type MachineSnapshot, SnapshotError, snapshot } from "../snapshot.js";
-import { type Choice, type Script, ScriptedChooser, scheduleOptions, type Target, targetScenario } from "./schedule.js";
+import {
+  type Choice,
+  type Outcome,
+  outcomeOf,
+  progressWatcher,
+  runSchedule,
+  type Script,
+  ScriptedChooser,
+  scheduleOptions,
+  type Target,
+  targetScenario,
+} from "./schedule.js";
 
 /** The booted snapshot of each target (null: it cannot be taken; runs start from power-on). */
 const booted = new Map<string, MachineSnapshot | null>();
@@ -125,4 +136,61 @@ export function runIterations(m: Machine, n: number): void {
   } finally {
     e.afterStep = track;
   }
+}
+
+/** A run's state kept at a moment between two passes of its run loop: its first `at` choices made. */
+export interface Checkpoint {
+  at: number;
+  snap: MachineSnapshot;
+  /** The choices made up to it. */
+  prefix: readonly Choice[];
+}
+
+/**
+ * Choices between two checkpoints of a run: a checkpoint costs about what 30–60 passes of
+ * the run loop do (docs/PERFORMANCE.md), a sibling run started from one replays at most
+ * this many choices' worth of the gap.
+ */
+export const CHECKPOINT_EVERY = 12;
+/** The most checkpoints one run keeps (the memory cap: ~560 objects each for the kthread scenarios). */
+export const CHECKPOINTS_PER_RUN = 24;
+
+/**
+ * Runs the target under `script`, from the latest of `from` (checkpoints of a run whose
+ * choices up to theirs are this one's) or else from the booted snapshot; with `keepFrom`
+ * ≥ 0, keeps checkpoints of its own from its choice `keepFrom` on, one every
+ * CHECKPOINT_EVERY choices. Returns the outcome and `from` followed by the new checkpoints.
+ */
+export function runFrom(
+  t: Target,
+  script: Script,
+  from: readonly Checkpoint[],
+  keepFrom: number,
+): { outcome: Outcome; checkpoints: readonly Checkpoint[] } {
+  const start = from[from.length - 1];
+  const boot = start === undefined ? bootSnapshot(t) : start.snap;
+  if (boot === null) return { outcome: runSchedule(t, script).outcome, checkpoints: from };
+  const s = targetScenario(t);
+  const choices: Choice[] = start === undefined ? [] : start.prefix.slice();
+  const m = resume(boot, s, script, choices, progressWatcher());
+  const checkpoints = from.slice();
+  if (keepFrom >= 0) {
+    const e = m.engine;
+    const ch = e.chooser as ScriptedChooser;
+    const track = e.afterStep;
+    let next = Math.max(keepFrom, (start?.at ?? -1) + 1);
+    let kept = 0;
+    e.afterStep = (cpu) => {
+      track?.(cpu);
+      if (choices.length < next || kept >= CHECKPOINTS_PER_RUN) return;
+      // The log is the run's, not the state's: left out of the copy.
+      ch.log = [];
+      checkpoints.push({ at: choices.length, snap: snapshot(m, { hooks: "drop" }), prefix: choices.slice() });
+      ch.log = choices;
+      kept++;
+      next = choices.length + CHECKPOINT_EVERY;
+    };
+  }
+  const result = runMachine(s, m, scheduleOptions(t, script, choices, false));
+  return { outcome: outcomeOf(result, choices), checkpoints };
 }

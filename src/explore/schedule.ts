@@ -214,6 +214,11 @@ export function firstViolation(reports: readonly Report[]): Violation | null {
 /** Called by each run's engine now and then, and after each run: a host-side watchdog listens. */
 let watcher: ((e: Engine) => void) | undefined;
 
+/** The function schedule runs report their progress to, if any. */
+export function progressWatcher(): ((e: Engine) => void) | undefined {
+  return watcher;
+}
+
 /** Tells the watcher (if any) that `e`'s machine made progress (the stateful search, after each transition). */
 export function reportProgress(e: Engine): void {
   watcher?.(e);
