@@ -186,7 +186,7 @@ function summary(s: Stats, elapsedMs: number): string[] {
   ];
 }
 
-/** What one entry of a visited set takes: a 16-character string and its place in a Map (measured: see docs/explorer.md). */
+/** What one entry of a visited set takes, estimated: a 16-character string and its place in a Map and a Set. */
 const VISITED_BYTES = 100;
 
 /** What the stateful search checked (the detectors of every run, and the scenario's invariants). */
