@@ -490,7 +490,7 @@ export function addExploreCommands(program: Command): void {
   program
     .command("explore")
     .description(
-      "re-run a scenario under every (dfs) or sampled (random, pct) schedule; stop at a violation, minimize it, write a replay file. 'explore merge FILES' combines shard results",
+      "re-run a scenario under every (dfs) or sampled (random, pct) schedule, or walk its states (--stateful); stop at a violation, minimize it, write a replay file. 'explore merge FILES' combines shard results",
     )
     .argument("<scenario>", "a built-in scenario, a .ts/.js file exporting one, or 'merge'")
     .argument("[files...]", "with 'merge': the result files of the shards")
