@@ -23,6 +23,7 @@ import { DEFAULT_UNTIL, finishRun, type RunOptions } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import { cacheFields } from "../sim/copy.js";
 import type { StopReason } from "../sim/engine.js";
+import { InputError } from "../sim/suggest.js";
 import { copyMachine, hashMachine, type MachineSnapshot } from "../snapshot.js";
 import { arm, bootSnapshot, resume, runIterations } from "./checkpoint.js";
 import {
@@ -151,7 +152,9 @@ function walk(job: StatefulJob, onProgress: (s: Stats) => void): { stats: Stats;
   const opts: RunOptions = scheduleOptions(t, () => 0, [], false);
   const boot = bootSnapshot(t);
   if (boot === null)
-    throw new RangeError(`the stateful search needs a snapshot of ${t.scenario}'s machine, which cannot be taken`);
+    throw new InputError(
+      `the stateful search needs snapshots of ${t.scenario}'s machine, which cannot be taken (its threads must be made of frames: TASKLAB_RUNTIME=frames)`,
+    );
   const stats = emptyStats();
   const graph: GraphStats = { visited: new Set(), transitions: 0, depth: 0, maxQueue: 0, complete: false };
   stats.graph = graph;
