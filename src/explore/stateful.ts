@@ -219,7 +219,11 @@ function walk(job: StatefulJob, onProgress: (s: Stats) => void): { stats: Stats;
         cut = true;
         return;
       }
-      for (let alt = 1; alt < c.n; alt++) if (k++ % count === index) starts.push([i, alt, cost]);
+      for (let alt = 1; alt < c.n; alt++)
+        if (k++ % count === index) {
+          starts.push([i, alt, cost]);
+          stats.sitesTried.add(c.site);
+        }
     });
     // Last pushed, first walked: in reverse, so that the walk goes in the order of the deviations.
     for (let j = starts.length - 1; j >= 0; j--) {
