@@ -21,7 +21,7 @@ import { Machine } from "../src/machine.js";
 import { bootTime } from "./boot.js";
 import { callCost, cycleCalls, cycleFloorNs, framesCallCost } from "./calls.js";
 import { kthreadCycleMachine } from "./cycle.js";
-import { exploreRate } from "./explore.js";
+import { exploreRate, statefulRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 import { liveTasks } from "./live.js";
 import { snapshotCost } from "./snapshot.js";
@@ -213,6 +213,8 @@ for (const workers of [1, 2]) {
   progress(`explore-kthread, ${workers} worker(s)`);
   samples.push(await exploreRate(workers, quick ? 1 : 3));
 }
+progress("explore-kthread stateful");
+samples.push(await statefulRate(quick ? 1 : 3));
 progress("cli-start");
 samples.push(...(cliStart(quick ? 3 : 7) ?? []));
 

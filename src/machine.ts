@@ -20,7 +20,14 @@ import { PID_MAX_DEFAULT } from "./linux/kernel/pid.js";
 import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/core.js";
 import { TraceBuffer } from "./linux/kernel/trace/buffer.js";
 import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
-import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./linux/lib/inject.js";
+import {
+  type FaultSpec,
+  type InjectionState,
+  installInjection,
+  parseFault,
+  parseSignal,
+  type SignalSpec,
+} from "./linux/lib/inject.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { timeFields } from "./sim/copy.js";
@@ -156,6 +163,8 @@ export class Machine {
   private leakReportsDone = false;
   /** Throws a SpecError when an injection spec named a task, kmalloc type or cache the run never had. */
   readonly checkSpecs: () => void;
+  /** Fault and signal injection's running state (linux/lib/inject.ts: armInjection sets its hooks on a copy). */
+  readonly injection: InjectionState;
   /** When boot ended and the scenario started (virtual ns). */
   bootedAt = Number.POSITIVE_INFINITY;
   /** The scenario invariants already reported (each is reported once: scenarios/detectors.ts). */
@@ -226,13 +235,15 @@ export class Machine {
     });
     const { init_task, trace } = this.kernel;
     this.activate();
-    this.checkSpecs = installInjection(
+    const injection = installInjection(
       this.kernel,
       this.engine,
       cfg.seed,
       (opts.faults ?? []).map((f) => (typeof f === "string" ? parsedOnce(parsedFaults, f, parseFault) : f)),
       (opts.signals ?? []).map((s) => (typeof s === "string" ? parsedOnce(parsedSignals, s, parseSignal) : s)),
     );
+    this.injection = injection.state;
+    this.checkSpecs = injection.check;
     installFunctionTracer(this.engine, trace, tracer, () => this.tracingOn);
     init_idle(init_task, 0);
     const hooks: BootHooks = {

@@ -93,8 +93,20 @@ function runNamed(s: Scenario, machine: Machine, limits: RunLimits): StopReason 
 }
 
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
-  const machine = machineFor(s, opts);
+  return runMachine(s, machineFor(s, opts), opts);
+}
+
+/**
+ * Runs `machine` (built by machineFor, or a snapshot's copy of one) until it stops, then makes
+ * the end-of-run checks. `opts` are the options it was built with (their limits and checks).
+ */
+export function runMachine(s: Scenario, machine: Machine, opts: RunOptions = {}): RunResult {
   const stop = runNamed(s, machine, { until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
+  return finishRun(s, machine, opts, stop);
+}
+
+/** The end of a run that stopped for `stop`: what the stop means, reported, and the end-of-run checks. */
+export function finishRun(s: Scenario, machine: Machine, opts: RunOptions, stop: StopReason): RunResult {
   if (stop === "until" && opts.until === undefined) {
     machine.engine.report({
       kind: "info",

@@ -15,7 +15,8 @@ import {
   targetCheck,
   violationCheck,
 } from "../explore/replay.js";
-import { preemptions, type Target } from "../explore/schedule.js";
+import { preemptions, type Target, targetScenario } from "../explore/schedule.js";
+import { MAX_STATES } from "../explore/stateful.js";
 import { emptyStats, mergeStats, type Stats, type StatsJson, statsFromJson, statsToJson } from "../explore/stats.js";
 import { DEFAULT_ERA, ERA_NAMES } from "../linux/eras/profiles.js";
 import { MUTANTS } from "../linux/kernel/mutants.js";
@@ -40,9 +41,10 @@ import { MAX_HEAP_MB, runWatched } from "./watchdog.js";
 
 interface ExploreFlags {
   strategy: ExploreOptions["strategy"];
+  stateful?: boolean;
   runs: number;
   depth?: number;
-  preemptions: number;
+  preemptions?: number;
   seed: number;
   cpus: number;
   mutant?: string;
@@ -67,7 +69,11 @@ interface ResultFile {
   tasklab: "explore-result";
   version: typeof RESULT_VERSION;
   target: FileTarget;
-  options: Omit<ExploreOptions, "depth" | "workers"> & { depth: number | null };
+  /** `preemptions` null: unbounded (the stateful search). */
+  options: Omit<ExploreOptions, "depth" | "workers" | "preemptions"> & {
+    depth: number | null;
+    preemptions: number | null;
+  };
   stats: StatsJson;
   elapsedMs: number;
   /** A merge of some of the shards only (`explore merge --partial`): the ones missing. */
@@ -80,10 +86,10 @@ const RESULT_VERSION = 2;
 const resultCheck = record({
   target: targetCheck,
   options: record({
-    strategy: oneOf(["dfs", "random", "pct"] as const),
+    strategy: oneOf(["dfs", "stateful", "random", "pct"] as const),
     runs: int(1, 1e9),
     depth: nullable(int(1, 1e9)),
-    preemptions: int(0, 64),
+    preemptions: nullable(int(0, 64)),
     seed: int(0, 2 ** 32 - 1),
     reduce: bool,
     shard: record({ index: int(0, MAX_SHARDS - 1), count: int(1, MAX_SHARDS) }),
@@ -95,6 +101,15 @@ const resultCheck = record({
     sitesTried: list(text(10_000), 1_000_000),
     counterexample: nullable(
       record({ picks: picksCheck, violation: violationCheck, order: list(int(-1, MAX_COUNT), 1000) }),
+    ),
+    graph: optional(
+      record({
+        visited: list(text(16), MAX_STATES),
+        transitions: int(0, MAX_COUNT),
+        depth: int(0, MAX_COUNT),
+        maxQueue: int(0, MAX_COUNT),
+        complete: bool,
+      }),
     ),
   }),
   elapsedMs: num(0, 1e15),
@@ -134,11 +149,18 @@ export function progressLine(p: Progress, elapsedMs: number): string {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(frac * 100)).padStart(3)}%  ${fmt(p.schedules)} schedules  ${fmt(rate)}/s  ETA ${eta}`;
 }
 
+/** "at most K preemptions", or "no preemption bound". */
+function bound(k: number): string {
+  return Number.isFinite(k) ? `at most ${k} preemption${k === 1 ? "" : "s"}` : "no preemption bound";
+}
+
 function describe(t: Target, o: ExploreOptions): string {
   const how =
-    o.strategy === "dfs"
-      ? `dfs, at most ${o.preemptions} preemption${o.preemptions === 1 ? "" : "s"}${Number.isFinite(o.depth) ? `, first ${o.depth} choice points` : ""}, reduction ${o.reduce ? "on (sleep sets over local steps)" : "off"}`
-      : `${o.strategy}, ${fmt(o.runs)} runs, seed ${o.seed}${o.strategy === "pct" ? `, depth ${Number.isFinite(o.depth) ? o.depth : 3}` : ""}`;
+    o.strategy === "stateful"
+      ? `stateful (a visited set of state hashes), ${bound(o.preemptions)}`
+      : o.strategy === "dfs"
+        ? `dfs, at most ${o.preemptions} preemption${o.preemptions === 1 ? "" : "s"}${Number.isFinite(o.depth) ? `, first ${o.depth} choice points` : ""}, reduction ${o.reduce ? "on (sleep sets over local steps)" : "off"}`
+        : `${o.strategy}, ${fmt(o.runs)} runs, seed ${o.seed}${o.strategy === "pct" ? `, depth ${Number.isFinite(o.depth) ? o.depth : 3}` : ""}`;
   const shard = o.shard.count > 1 ? `, shard ${o.shard.index}/${o.shard.count}` : "";
   return `explore ${t.scenario}${t.mutant === null ? "" : ` (mutant ${t.mutant})`} on ${t.cpus} CPUs: ${how}${shard}`;
 }
@@ -146,11 +168,39 @@ function describe(t: Target, o: ExploreOptions): string {
 function summary(s: Stats, elapsedMs: number): string[] {
   const rate = elapsedMs > 0 ? (s.schedules * 1000) / elapsedMs : 0;
   const pct = s.sitesSeen.size === 0 ? 100 : (100 * s.sitesTried.size) / s.sitesSeen.size;
+  const g = s.graph;
+  if (g !== null) {
+    const n = g.visited.size;
+    return [
+      `distinct states: ${fmt(n)} in ${(elapsedMs / 1000).toFixed(1)} s (${fmt(elapsedMs > 0 ? (n * 1000) / elapsedMs : 0)}/s)${g.complete ? "" : " (incomplete)"}`,
+      `transitions: ${fmt(g.transitions)}, depth ${fmt(g.depth)} steps, queue peak ${fmt(g.maxQueue)} states`,
+      `visited set: ${fmt(n)} hashes (~${fmt((n * VISITED_BYTES) / 1024)} KiB)`,
+      `terminal states: ${s.states.size} (reached ${fmt(s.schedules)} times)`,
+      `choice points: ${fmt(s.sitesSeen.size)} sites seen, ${fmt(s.sitesTried.size)} with an alternative tried (${pct.toFixed(0)} %)`,
+    ];
+  }
   return [
     `schedules: ${fmt(s.schedules)} in ${(elapsedMs / 1000).toFixed(1)} s (${fmt(rate)}/s)`,
     `terminal states: ${s.states.size}`,
     `choice points: ${fmt(s.sitesSeen.size)} sites seen, ${fmt(s.sitesTried.size)} with an alternative tried (${pct.toFixed(0)} %)`,
   ];
+}
+
+/** What one entry of a visited set takes, estimated: a 16-character string and its place in a Map and a Set. */
+const VISITED_BYTES = 100;
+
+/** What the stateful search checked (the detectors of every run, and the scenario's invariants). */
+export function proofLine(t: Target, o: ExploreOptions, s: Stats, ref: string): string | null {
+  const g = s.graph;
+  if (g === null || !g.complete || s.counterexample !== null) return null;
+  const inv = targetScenario(t).invariants ?? [];
+  return (
+    `proof: all ${fmt(g.visited.size)} distinct states of ${ref}${t.mutant === null ? "" : ` (mutant ${t.mutant})`} on ${t.cpus} CPU${t.cpus === 1 ? "" : "s"}, kernel ${t.kernel ?? DEFAULT_ERA}` +
+    `${Number.isFinite(o.preemptions) ? ` within ${o.preemptions} preemption${o.preemptions === 1 ? "" : "s"}` : ""}` +
+    `${o.shard.count > 1 ? ` (shard ${o.shard.index}/${o.shard.count}: merge the shards for the whole)` : ""}: ` +
+    "no oops, no leak, no use-after-free, no lost wakeup, no hung task, no deadlock, no lockdep report" +
+    `${inv.length === 0 ? "" : `; invariants hold: ${inv.map((i) => i.name).join(", ")}`}`
+  );
 }
 
 /** A scenario file at absolute `path`, as a file written at `writtenTo` names it: relative to its directory, "/" between parts. */
@@ -216,12 +266,18 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
     mutant: f.mutant ?? null,
     ...(f.kernel === DEFAULT_ERA ? {} : { kernel: f.kernel }),
   };
+  const strategy = f.stateful === true ? "stateful" : f.strategy;
+  if (f.stateful === true && f.strategy !== "dfs" && f.strategy !== "stateful")
+    throw new UsageError(`--stateful is a strategy of its own: it cannot go with --strategy ${f.strategy}`);
+  if (strategy === "stateful" && f.depth !== undefined)
+    throw new UsageError("--depth does not apply to the stateful search (it walks every state)");
   const o: ExploreOptions = {
     ...EXPLORE_DEFAULTS,
-    strategy: f.strategy,
+    strategy,
     runs: f.runs,
     depth: f.depth ?? Number.POSITIVE_INFINITY,
-    preemptions: f.preemptions,
+    // The stateful search is unbounded unless told; dfs has a bound.
+    preemptions: f.preemptions ?? (strategy === "stateful" ? Number.POSITIVE_INFINITY : EXPLORE_DEFAULTS.preemptions),
     seed: f.seed,
     reduce: f.reduce,
     workers: f.workers,
@@ -264,7 +320,11 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
       tasklab: "explore-result",
       version: RESULT_VERSION,
       target: fileTarget(target, source, f.out),
-      options: { ...rest, depth: Number.isFinite(o.depth) ? o.depth : null },
+      options: {
+        ...rest,
+        depth: Number.isFinite(o.depth) ? o.depth : null,
+        preemptions: Number.isFinite(o.preemptions) ? o.preemptions : null,
+      },
       stats: r.stats,
       elapsedMs: Math.round(r.elapsedMs),
     };
@@ -273,6 +333,8 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
   const c = stats.counterexample;
   if (c === null) {
     out.write("no violation\n");
+    const proof = proofLine(target, o, stats, ref);
+    if (proof !== null) out.write(`${proof}\n`);
     return 0;
   }
   out.write(`VIOLATION: ${c.violation.title}\n  found with ${c.picks.length} deviation(s) from the default run\n`);
@@ -344,6 +406,18 @@ function mergeCommand(files: string[], f: { out?: string; partial?: boolean }): 
   );
   for (const l of summary(stats, elapsed)) out.write(`${l}\n`);
   out.write(stats.counterexample === null ? "no violation\n" : `VIOLATION: ${stats.counterexample.violation.title}\n`);
+  if (missing.length === 0 && findScenario(first.target.scenario) !== undefined) {
+    const { preemptions: k, ...opts } = first.options;
+    const o: ExploreOptions = {
+      ...opts,
+      preemptions: k ?? Number.POSITIVE_INFINITY,
+      depth: opts.depth ?? Number.POSITIVE_INFINITY,
+      workers: 1,
+      shard: { index: 0, count: 1 },
+    };
+    const proof = proofLine(first.target, o, stats, first.target.scenario);
+    if (proof !== null) out.write(`${proof}\n`);
+  }
   if (f.out !== undefined) {
     const scenario =
       first.target.sha256 === undefined
@@ -416,18 +490,30 @@ export function addExploreCommands(program: Command): void {
   program
     .command("explore")
     .description(
-      "re-run a scenario under every (dfs) or sampled (random, pct) schedule; stop at a violation, minimize it, write a replay file. 'explore merge FILES' combines shard results",
+      "re-run a scenario under every (dfs) or sampled (random, pct) schedule, or walk its states (--stateful); stop at a violation, minimize it, write a replay file. 'explore merge FILES' combines shard results",
     )
     .argument("<scenario>", "a built-in scenario, a .ts/.js file exporting one, or 'merge'")
     .argument("[files...]", "with 'merge': the result files of the shards")
-    .addOption(new Option("--strategy <s>", "how to choose schedules").choices(["dfs", "random", "pct"]).default("dfs"))
+    .addOption(
+      new Option("--strategy <s>", "how to choose schedules")
+        .choices(["dfs", "stateful", "random", "pct"])
+        .default("dfs"),
+    )
+    .option(
+      "--stateful",
+      "walk the state graph with a visited set of state hashes (= --strategy stateful; no preemption bound unless --preemptions)",
+    )
     .option("--runs <n>", "random, pct: how many runs", intIn(1, 1e9), EXPLORE_DEFAULTS.runs)
     .option(
       "--depth <d>",
       "pct: the bug depth (default 3); dfs: deviate only in the first D choice points",
       intIn(1, 1e9),
     )
-    .option("--preemptions <k>", "dfs: at most K preemptions per schedule", intIn(0, 64), EXPLORE_DEFAULTS.preemptions)
+    .option(
+      "--preemptions <k>",
+      `dfs, stateful: at most K preemptions per schedule (dfs default ${EXPLORE_DEFAULTS.preemptions}; stateful default none)`,
+      intIn(0, 64),
+    )
     .option("--seed <s>", "seed of the machine and of the sampled runs", intIn(0, 2 ** 32 - 1), 1)
     .option("--cpus <n>", "number of CPUs", intIn(1, 64), 2)
     .addOption(

@@ -17,7 +17,8 @@
  * that deviation is skipped: this is the sleep-set argument for a step that is independent
  * of every other.
  */
-import { isPreemption, type Outcome, picksScript, runSchedule, type Target } from "./schedule.js";
+import { type Checkpoint, runFrom } from "./checkpoint.js";
+import { isPreemption, type Outcome, picksScript, type Target } from "./schedule.js";
 import { addOutcome, type Stats } from "./stats.js";
 
 export interface DfsBounds {
@@ -29,11 +30,16 @@ export interface DfsBounds {
   reduce: boolean;
 }
 
-/** A schedule of the tree: its deviations (choice index → alternative), the last one's index, the preemptions spent. */
+/**
+ * A schedule of the tree: its deviations (choice index → alternative), the last one's index,
+ * the preemptions spent, and whether one of the deviations sent a signal (then no more
+ * "signal" choices come: only preemptions and the rarer choices can follow).
+ */
 export interface TreeNode {
   picks: [number, number][];
   last: number;
   used: number;
+  signalled?: boolean;
 }
 
 export const ROOT: TreeNode = { picks: [], last: -1, used: 0 };
@@ -48,7 +54,14 @@ export function childrenOf(node: TreeNode, o: Outcome, b: DfsBounds): TreeNode[]
     const cost = isPreemption(c.kind) ? 1 : 0;
     if (node.used + cost > b.preemptions) continue;
     if (b.reduce && c.local) continue;
-    for (let alt = 1; alt < c.n; alt++) out.push({ picks: [...node.picks, [i, alt]], last: i, used: node.used + cost });
+    const signalled = node.signalled === true || c.kind === "signal";
+    for (let alt = 1; alt < c.n; alt++)
+      out.push({
+        picks: [...node.picks, [i, alt]],
+        last: i,
+        used: node.used + cost,
+        ...(signalled ? { signalled } : {}),
+      });
   }
   return out;
 }
@@ -76,12 +89,15 @@ export function exploreSubtree(
   ctl: SubtreeControl,
   exactly: number = b.preemptions,
 ): void {
-  const stack: TreeNode[] = [root];
+  // Each node waits with the checkpoints its run can start from (its parent's, up to its deviation).
+  const stack: [TreeNode, readonly Checkpoint[]][] = [[root, []]];
   let seq = 0;
   while (stack.length > 0) {
     if (ctl.keepGoing !== undefined && !ctl.keepGoing()) return;
-    const node = stack.pop() as TreeNode;
-    const { outcome } = runSchedule(t, picksScript(new Map(node.picks)));
+    const [node, from] = stack.pop() as [TreeNode, readonly Checkpoint[]];
+    // A run whose children will be many (it can still preempt, or send the signal) keeps checkpoints.
+    const keep = node.used < b.preemptions || node.signalled !== true;
+    const { outcome, checkpoints } = runFrom(t, picksScript(new Map(node.picks)), from, keep ? node.last + 1 : -1);
     if (node.used === exactly) {
       addOutcome(stats, outcome, node.last);
       if (outcome.violation !== null && stats.counterexample === null) {
@@ -93,6 +109,9 @@ export function exploreSubtree(
     }
     if (outcome.violation !== null) continue; // what follows a violation is not explored
     const kids = childrenOf(node, outcome, b);
-    for (let j = kids.length - 1; j >= 0; j--) stack.push(kids[j] as TreeNode);
+    for (let j = kids.length - 1; j >= 0; j--) {
+      const kid = kids[j] as TreeNode;
+      stack.push([kid, checkpoints.filter((c) => c.at <= kid.last)]);
+    }
   }
 }

@@ -12,7 +12,7 @@ import { type Outcome, picksScript, runSchedule, type Target } from "./schedule.
 import { addOutcome, emptyStats, mergeStats, type Stats } from "./stats.js";
 import { type Job, runJob } from "./task.js";
 
-export type Strategy = "dfs" | Sampler;
+export type Strategy = "dfs" | "stateful" | Sampler;
 
 export interface ExploreOptions {
   strategy: Strategy;
@@ -20,7 +20,7 @@ export interface ExploreOptions {
   runs: number;
   /** pct: the bug depth d; dfs: deviate only within the first `depth` choice points. */
   depth: number;
-  /** dfs: at most this many preemptions per schedule. */
+  /** dfs, stateful: at most this many preemptions per schedule (stateful: Infinity, unbounded). */
   preemptions: number;
   /** Sampling: the seed of the runs' PRNGs. */
   seed: number;
@@ -75,6 +75,10 @@ export function planJobs(
   root?: Outcome,
 ): { root: Outcome; jobs: Job[] } {
   const def = root ?? runSchedule(t, picksScript(new Map())).outcome;
+  if (o.strategy === "stateful") {
+    // One job a shard: its states share one visited set (the shard's split is made inside).
+    return { root: def, jobs: [{ kind: "stateful", target: t, preemptions: o.preemptions, shard: o.shard }] };
+  }
   if (o.strategy !== "dfs") {
     const shape: Shape = {
       cpuOrderPoints: def.choices.filter((c) => c.kind === "cpu_order").length,

@@ -8,12 +8,13 @@
 import { task_state_to_char } from "../linux/include/sched.js";
 import { K } from "../linux/kernel.js";
 import { FAIL_DUMP } from "../linux/lib/fault-inject.js";
-import { type RunOptions, type RunResult, runScenario } from "../run.js";
+import { type RunOptions, type RunResult, runMachine, runScenario } from "../run.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { ChoiceKind, Chooser } from "../sim/chooser.js";
 import { activeEngine, type Cpu, type Engine, type Report } from "../sim/engine.js";
 import { functionName } from "../sim/functions.js";
+import { bootSnapshot, resume } from "./checkpoint.js";
 import { stepWoke, trackShared } from "./reduce.js";
 
 /** What is explored: a scenario on a machine (minimal boot, see MachineOptions.boot). */
@@ -114,47 +115,64 @@ function site(kind: ChoiceKind): string {
 }
 
 /**
- * A chooser that asks `script` and records each choice; with `engine`'s shared-state
- * tracking on, it also records whether the step after a choice was local.
+ * A chooser that asks `script` and records each choice into `log`; with an engine's
+ * shared-state tracking on (`track`), it also records whether the step after a choice was
+ * local. A class with its state in fields: a snapshot of the machine copies it, and the
+ * explorer points the copy's `script` and `log` at the run that goes on from there.
  */
-export function scriptedChooser(script: Script, log: Choice[]): Chooser & { track(engine: Engine): void } {
+export class ScriptedChooser implements Chooser {
+  readonly ordersCpus = true;
   // The choices made just before the step under way (which CPU steps, whether a signal is
   // sent now): their `local` is that step's. For a signal choice, the task it would go to.
-  // Reused from step to step: `waiting` of them are current.
-  const before: Choice[] = [];
-  const subjects: unknown[] = [];
-  let waiting = 0;
-  return {
-    ordersCpus: true,
-    choose(kind, n) {
-      if (K.system_state !== "running") return 0; // boot is not explored: it is the same in every run
-      const raw = script(log.length, kind, n);
-      const pick = raw >= 0 && raw < n ? raw : 0;
-      const c: Choice = { kind, n, pick, site: site(kind), local: false };
-      log.push(c);
-      if (kind === "cpu_order" || kind === "signal") {
-        before[waiting] = c;
-        subjects[waiting++] = kind === "signal" ? activeEngine().choiceSubject : null;
+  // Reused from step to step: `waiting` of them are current (none between steps).
+  private readonly before: Choice[] = [];
+  private readonly subjects: unknown[] = [];
+  private waiting = 0;
+
+  constructor(
+    public script: Script,
+    public log: Choice[],
+  ) {}
+
+  choose(kind: ChoiceKind, n: number): number {
+    if (K.system_state !== "running") return 0; // boot is not explored: it is the same in every run
+    const log = this.log;
+    const raw = this.script(log.length, kind, n);
+    const pick = raw >= 0 && raw < n ? raw : 0;
+    const c: Choice = { kind, n, pick, site: site(kind), local: false };
+    log.push(c);
+    if (kind === "cpu_order" || kind === "signal") {
+      this.before[this.waiting] = c;
+      this.subjects[this.waiting++] = kind === "signal" ? activeEngine().choiceSubject : null;
+    }
+    return pick;
+  }
+
+  /** Turns on `engine`'s shared-state tracking, and records each choice's `local` after its step. */
+  track(engine: Engine): void {
+    trackShared(engine);
+    engine.afterStep = (cpu) => this.afterStep(engine, cpu);
+  }
+
+  private afterStep(engine: Engine, cpu: Cpu): void {
+    const waiting = this.waiting;
+    if (waiting > 0) {
+      const runner = cpu.curr?.owner;
+      for (let i = 0; i < waiting; i++) {
+        const subject = this.subjects[i];
+        // A signal to `subject` commutes with any step `subject` does not run and that does not wake it.
+        (this.before[i] as Choice).local =
+          subject !== null ? runner !== subject && !stepWoke.has(subject) : !engine.stepShared;
       }
-      return pick;
-    },
-    track(engine) {
-      trackShared(engine);
-      engine.afterStep = (cpu) => {
-        if (waiting > 0) {
-          const runner = cpu.curr?.owner;
-          for (let i = 0; i < waiting; i++) {
-            const subject = subjects[i];
-            // A signal to `subject` commutes with any step `subject` does not run and that does not wake it.
-            (before[i] as Choice).local =
-              subject !== null ? runner !== subject && !stepWoke.has(subject) : !engine.stepShared;
-          }
-          waiting = 0;
-        }
-        if (stepWoke.size > 0) stepWoke.clear(); // clear() makes a new table even when empty
-      };
-    },
-  };
+      this.waiting = 0;
+    }
+    if (stepWoke.size > 0) stepWoke.clear(); // clear() makes a new table even when empty
+  }
+}
+
+/** A chooser that asks `script` and records each choice (see ScriptedChooser). */
+export function scriptedChooser(script: Script, log: Choice[]): ScriptedChooser {
+  return new ScriptedChooser(script, log);
 }
 
 /**
@@ -196,6 +214,16 @@ export function firstViolation(reports: readonly Report[]): Violation | null {
 /** Called by each run's engine now and then, and after each run: a host-side watchdog listens. */
 let watcher: ((e: Engine) => void) | undefined;
 
+/** The function schedule runs report their progress to, if any. */
+export function progressWatcher(): ((e: Engine) => void) | undefined {
+  return watcher;
+}
+
+/** Tells the watcher (if any) that `e`'s machine made progress (the stateful search, after each transition). */
+export function reportProgress(e: Engine): void {
+  watcher?.(e);
+}
+
 /** Sets (or with undefined, clears) the function every schedule run reports its progress to. */
 export function watchSchedules(f: ((e: Engine) => void) | undefined): void {
   watcher = f;
@@ -224,18 +252,28 @@ export function scheduleOptions(t: Target, script: Script, choices: Choice[], ev
   };
 }
 
-/** Runs the target once under `script`. */
+/**
+ * Runs the target once under `script`: from its booted snapshot (checkpoint.ts) when it has
+ * one and the trace is off (the snapshot's trace starts empty), else from power-on.
+ */
 export function runSchedule(t: Target, script: Script, events = false): { outcome: Outcome; result: RunResult } {
   const choices: Choice[] = [];
-  const result = runScenario(targetScenario(t), scheduleOptions(t, script, choices, events));
+  const s = targetScenario(t);
+  const opts = scheduleOptions(t, script, choices, events);
+  const snap = events ? null : bootSnapshot(t);
+  const result = snap === null ? runScenario(s, opts) : runMachine(s, resume(snap, s, script, choices, watcher), opts);
+  return { outcome: outcomeOf(result, choices), result };
+}
+
+/** A finished run's outcome, its choices recorded in `choices`. */
+export function outcomeOf(result: RunResult, choices: Choice[]): Outcome {
   watcher?.(result.machine.engine);
-  const outcome: Outcome = {
+  return {
     choices,
     steps: result.machine.engine.steps,
     state: hash64(terminalState(result)),
     violation: firstViolation(result.reports),
   };
-  return { outcome, result };
 }
 
 /** A script that follows `picks` (choice index → alternative) and takes 0 elsewhere. */

@@ -13,16 +13,38 @@ export interface Counterexample {
   order: number[];
 }
 
+/** The stateful search's figures (null for the other strategies). */
+export interface GraphStats {
+  /** The distinct states' hashes (their number is the distinct state count; shards' sets unite). */
+  visited: Set<string>;
+  transitions: number;
+  /** The longest path walked, in steps from the scenario's start. */
+  depth: number;
+  /** The most states waiting on the stack at once. */
+  maxQueue: number;
+  /** Whether the walk ended by itself (no violation, no state cap reached). */
+  complete: boolean;
+}
+
 export interface Stats {
+  /** Runs (dfs, sampling); for the stateful search, transitions to a terminal state. */
   schedules: number;
   states: Set<string>;
   sitesSeen: Set<string>;
   sitesTried: Set<string>;
   counterexample: Counterexample | null;
+  graph: GraphStats | null;
 }
 
 export function emptyStats(): Stats {
-  return { schedules: 0, states: new Set(), sitesSeen: new Set(), sitesTried: new Set(), counterexample: null };
+  return {
+    schedules: 0,
+    states: new Set(),
+    sitesSeen: new Set(),
+    sitesTried: new Set(),
+    counterexample: null,
+    graph: null,
+  };
 }
 
 /** Adds one schedule's outcome; `tried` is the index of the choice it deviated at last (-1: none). */
@@ -52,6 +74,18 @@ export function mergeStats(into: Stats, s: Stats): void {
   for (const x of s.sitesSeen) into.sitesSeen.add(x);
   for (const x of s.sitesTried) into.sitesTried.add(x);
   into.counterexample = earlier(into.counterexample, s.counterexample);
+  const g = s.graph;
+  if (g !== null) {
+    const to = into.graph;
+    if (to === null) into.graph = { ...g, visited: new Set(g.visited) };
+    else {
+      for (const h of g.visited) to.visited.add(h);
+      to.transitions += g.transitions;
+      to.depth = Math.max(to.depth, g.depth);
+      to.maxQueue = Math.max(to.maxQueue, g.maxQueue);
+      to.complete &&= g.complete;
+    }
+  }
 }
 
 /** Stats as plain JSON (sorted, so equal stats give equal text). */
@@ -61,6 +95,7 @@ export interface StatsJson {
   sitesSeen: string[];
   sitesTried: string[];
   counterexample: Counterexample | null;
+  graph?: Omit<GraphStats, "visited"> & { visited: string[] };
 }
 
 export function statsToJson(s: Stats): StatsJson {
@@ -70,6 +105,7 @@ export function statsToJson(s: Stats): StatsJson {
     sitesSeen: [...s.sitesSeen].sort(),
     sitesTried: [...s.sitesTried].sort(),
     counterexample: s.counterexample,
+    ...(s.graph === null ? {} : { graph: { ...s.graph, visited: [...s.graph.visited].sort() } }),
   };
 }
 
@@ -80,5 +116,6 @@ export function statsFromJson(j: StatsJson): Stats {
     sitesSeen: new Set(j.sitesSeen),
     sitesTried: new Set(j.sitesTried),
     counterexample: j.counterexample,
+    graph: j.graph === undefined ? null : { ...j.graph, visited: new Set(j.graph.visited) },
   };
 }

@@ -6,14 +6,17 @@
 import { type DfsBounds, exploreSubtree, type TreeNode } from "./dfs.js";
 import { type Sampler, type Shape, samplingScript } from "./sampling.js";
 import { runSchedule, type Target } from "./schedule.js";
+import { exploreStateful, type StatefulJob } from "./stateful.js";
 import { addOutcome, emptyStats, type Stats } from "./stats.js";
 
 export type Job =
   | { kind: "dfs"; target: Target; node: TreeNode; bounds: DfsBounds; order: number }
+  | ({ kind: "stateful" } & StatefulJob)
   | { kind: "sample"; target: Target; sampler: Sampler; seed: number; depth: number; shape: Shape; runs: number[] };
 
 /** Runs a job; stops at its first violation. `onSchedule` reports progress. */
 export function runJob(job: Job, onSchedule?: (s: Stats) => void): Stats {
+  if (job.kind === "stateful") return exploreStateful(job, onSchedule);
   const stats = emptyStats();
   if (job.kind === "dfs") {
     exploreSubtree(job.target, job.node, job.bounds, job.order, stats, {

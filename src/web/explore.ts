@@ -48,6 +48,7 @@ export async function exploreSpec(spec: RunSpec, req: ExploreRequest, post: (m: 
     type: "explore-done",
     schedules: r.stats.schedules,
     states: r.stats.states.size,
+    distinct: r.stats.graph?.visited.size ?? null,
     violation: c?.violation.title ?? null,
     replay,
   });

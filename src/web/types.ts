@@ -168,7 +168,13 @@ export type ToWorker =
   | { type: "goto"; step: number }
   | { type: "run"; breakpoint?: string; maxSteps?: number }
   | { type: "source"; pid: number }
-  | { type: "explore"; strategy: "dfs" | "random" | "pct"; preemptions: number; runs: number; mutant?: string | null };
+  | {
+      type: "explore";
+      strategy: "dfs" | "stateful" | "random" | "pct";
+      preemptions: number;
+      runs: number;
+      mutant?: string | null;
+    };
 
 /** Messages from the engine worker. */
 export type FromWorker =
@@ -176,4 +182,12 @@ export type FromWorker =
   | { type: "source"; pid: number; source: SourceView | null }
   | { type: "error"; message: string; line?: number; column?: number }
   | { type: "explore-progress"; schedules: number; done: number; total: number }
-  | { type: "explore-done"; schedules: number; states: number; violation: string | null; replay: string | null };
+  | {
+      type: "explore-done";
+      schedules: number;
+      states: number;
+      /** The stateful search: distinct states walked (null for the other strategies). */
+      distinct: number | null;
+      violation: string | null;
+      replay: string | null;
+    };

@@ -133,6 +133,24 @@ describe.each(MUTANTS)("mutant $mutant", ({ mutant, scenario, kinds, preemptions
     expect(replay(parseReplay(file)).reproduced).toBe(true);
   }, 120_000);
 
+  // split-xchg needs the 1-preemption walk's ~47,000 states (docs/explorer.md): caught from the CLI, not here.
+  it.skipIf(mutant === "split-xchg")(
+    `is caught by the stateful search within ${limit} preemption(s), and its replay file is the same every time`,
+    async () => {
+      const stateful = { ...EXPLORE_DEFAULTS, strategy: "stateful" as const, preemptions: limit };
+      const r = await explore(t, stateful);
+      expect(kinds).toContain(r.stats.counterexample?.violation.kind);
+      const m = minimizeResult(r);
+      expect(m).not.toBeNull();
+      if (m === null) return;
+      const file = formatReplay(makeReplay(t, m.picks, m.outcome, "test"));
+      const again = minimizeResult(await explore(t, stateful));
+      expect(again && formatReplay(makeReplay(t, again.picks, again.outcome, "test"))).toBe(file);
+      expect(replay(parseReplay(file)).reproduced).toBe(true);
+    },
+    240_000,
+  );
+
   it(`is caught by pct (depth 3, seed 1) within ${pct} runs and by random within ${random}`, async () => {
     const p = await explore(t, { ...EXPLORE_DEFAULTS, strategy: "pct", runs: pct, depth: 3 });
     expect(kinds).toContain(p.stats.counterexample?.violation.kind);

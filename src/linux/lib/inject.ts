@@ -235,34 +235,40 @@ function dname(f: FaultSpec): string {
   return f.point === "alloc_pid" ? "fail_alloc_pid" : "failslab";
 }
 
-/** One fault spec's running state: should_fail() of lib/fault-inject.c plus the filters. */
-function faultFilter(f: FaultSpec, rng: Prng) {
-  let matched = 0;
-  let eligible = 0;
-  let failed = 0;
-  const fail = () => {
-    fail_dump({
-      dname: dname(f),
-      interval: f.interval,
-      probability: f.probability,
-      times: f.times < 0 ? -1 : f.times - failed,
-    });
-    failed++;
-    return true;
-  };
-  return (stack: readonly number[]): boolean => {
-    if (f.times >= 0 && failed >= f.times) return false;
-    if (!f.boot && K.system_state !== "running") return false;
-    const e = activeEngine();
-    if (e.runningCpu.clock < f.after) return false;
-    if (f.caller !== null && !stack.some((id) => functionName(id) === f.caller)) return false;
-    if (f.task !== null && !matchesTask(e.running.owner as task_struct, f.task)) return false;
-    if (f.any === true) return e.choose("fault", 2) !== 0 && fail();
-    if (++matched < f.nth) return false;
-    if (++eligible % f.interval !== 0) return false;
-    if (f.probability < 100 && rng.below(100) >= f.probability) return false;
-    return fail();
-  };
+/** One fault spec's running state: should_fail() of lib/fault-inject.c plus the filters (data: a snapshot copies it). */
+class FaultState {
+  matched = 0;
+  eligible = 0;
+  failed = 0;
+  constructor(readonly f: FaultSpec) {}
+}
+
+function faultFails(st: FaultState): boolean {
+  const f = st.f;
+  fail_dump({
+    dname: dname(f),
+    interval: f.interval,
+    probability: f.probability,
+    times: f.times < 0 ? -1 : f.times - st.failed,
+  });
+  st.failed++;
+  return true;
+}
+
+/** Whether the allocation (or point) `st` filters fails now, its call stack `stack`. */
+function faultTest(st: FaultState, rng: Prng, stack: readonly number[]): boolean {
+  const f = st.f;
+  if (f.times >= 0 && st.failed >= f.times) return false;
+  if (!f.boot && K.system_state !== "running") return false;
+  const e = activeEngine();
+  if (e.runningCpu.clock < f.after) return false;
+  if (f.caller !== null && !stack.some((id) => functionName(id) === f.caller)) return false;
+  if (f.task !== null && !matchesTask(e.running.owner as task_struct, f.task)) return false;
+  if (f.any === true) return e.choose("fault", 2) !== 0 && faultFails(st);
+  if (++st.matched < f.nth) return false;
+  if (++st.eligible % f.interval !== 0) return false;
+  if (f.probability < 100 && rng.below(100) >= f.probability) return false;
+  return faultFails(st);
 }
 
 /** The slab caches an allocation can come from: the dedicated ones and kmalloc's by size. */
@@ -338,9 +344,26 @@ function deliverTimed(spec: SignalSpec): number {
 }
 
 /**
+ * The running state of a machine's injection (which faults fired, which signals are still
+ * to send): data kept on the machine, so that a snapshot copies it and `armInjection` can
+ * set the hooks again on the copy.
+ */
+export interface InjectionState {
+  rng: Prng;
+  names: SpecNames;
+  slabFaults: FaultState[];
+  pointFaults: FaultState[];
+  /** `@any` signals not sent yet. */
+  pending: { s: SignalSpec; pid: number | null }[];
+  /** Signals sent on entry to a function: the calls still to wait for, whether sent. */
+  armed: { s: SignalSpec; countdown: number; done: boolean }[];
+}
+
+/**
  * Arms fault and signal injection on a machine being built (before it runs). A function a
- * spec names that the model does not have is a SpecError now; the returned check, called
- * when the run has ended, throws one for a task, kmalloc type or cache that never existed.
+ * spec names that the model does not have is a SpecError now. Returns the injection's state
+ * and the check, called when the run has ended, that throws a SpecError for a task, kmalloc
+ * type or cache that never existed.
  */
 export function installInjection(
   k: Kernel,
@@ -348,7 +371,7 @@ export function installInjection(
   seed: number,
   faults: readonly FaultSpec[],
   signals: readonly SignalSpec[],
-): () => void {
+): { state: InjectionState; check: () => void } {
   for (const f of faults) if (f.caller !== null) checkModeled(`${specText(f)}, caller`, f.caller);
   for (const s of signals) if (s.func !== null) checkModeled(specText(s), s.func);
   const unknown = (point: FaultSpec["point"], known: readonly string[]) =>
@@ -358,36 +381,48 @@ export function installInjection(
     caches: unknown("cache", CACHES),
     tasks: signals.length > 0 || faults.some((f) => f.task !== null) ? [] : null,
   };
+  const state: InjectionState = {
+    rng: createPrng(seed ^ 0x5eed_fa17),
+    names,
+    slabFaults: faults.filter((f) => f.point !== "alloc_pid").map((f) => new FaultState(f)),
+    pointFaults: faults.filter((f) => f.point === "alloc_pid").map((f) => new FaultState(f)),
+    pending: signals.filter((s) => s.any === true).map((s) => ({ s, pid: targetPid(s.target) })),
+    armed: signals.filter((s) => s.func !== null).map((s) => ({ s, countdown: -1, done: false })),
+  };
+  for (const s of signals) {
+    if (s.at !== null) engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at, deliverTimed, s);
+  }
+  armInjection(k, engine, state);
+  return { state, check: () => checkNames(names, faults, signals) };
+}
+
+/** Sets the hooks that inject what `state` has still to inject (on a new machine, or on a snapshot's copy). */
+export function armInjection(k: Kernel, engine: Engine, state: InjectionState): void {
+  const { names, rng } = state;
   const tasks = names.tasks;
   if (tasks !== null) engine.onSpawn = (t) => tasks.push(t.owner as task_struct);
-  const rng = createPrng(seed ^ 0x5eed_fa17);
-  const slabFaults = faults.filter((f) => f.point !== "alloc_pid").map((f) => ({ f, test: faultFilter(f, rng) }));
-  const pointFaults = faults.filter((f) => f.point === "alloc_pid").map((f) => ({ f, test: faultFilter(f, rng) }));
+  const slabFaults = state.slabFaults;
   if (slabFaults.length > 0) {
     const hook: FailHook = (cache, type, _size, stack) => {
       names.types?.add(type);
       names.caches?.add(cache);
-      return slabFaults.some(({ f, test }) => {
+      return slabFaults.some((st) => {
+        const f = st.f;
         if (f.point === "kmalloc" && type !== f.name) return false;
         if (f.point === "cache" && cache !== f.name) return false;
-        return test(stack);
+        return faultTest(st, rng, stack);
       });
     };
     k.slab.shouldFail = hook;
   }
+  const pointFaults = state.pointFaults;
   if (pointFaults.length > 0) {
     k.fail_point = (name) =>
-      pointFaults.some(({ f, test }) => f.point === name && test(activeEngine().running.fnStack));
+      pointFaults.some((st) => st.f.point === name && faultTest(st, rng, activeEngine().running.fnStack));
   }
-  const chosen = signals.filter((s) => s.any === true);
-  if (chosen.length > 0) armChosenSignals(engine, chosen);
-  const timed = signals.filter((s) => s.at !== null);
-  const onEntry = signals.filter((s) => s.func !== null);
-  for (const s of timed) {
-    engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at as number, deliverTimed, s);
-  }
-  if (onEntry.length > 0) {
-    const armed = onEntry.map((s) => ({ s, countdown: -1, done: false }));
+  if (state.pending.length > 0) armChosenSignals(engine, state.pending);
+  const armed = state.armed;
+  if (armed.length > 0) {
     const previous = engine.onEnter;
     let delivering = false;
     engine.onEnter = (t: Thread, fn: number, args: readonly unknown[]) => {
@@ -414,7 +449,6 @@ export function installInjection(
       }
     };
   }
-  return () => checkNames(names, faults, signals);
 }
 
 /**
@@ -422,8 +456,7 @@ export function installInjection(
  * and the CPU takes interrupts, one "signal" choice (0 = not now). Each is sent once; when
  * all are, the hook is gone (and the engine's fast path is back).
  */
-function armChosenSignals(engine: Engine, specs: readonly SignalSpec[]): void {
-  const pending = specs.map((s) => ({ s, pid: targetPid(s.target) }));
+function armChosenSignals(engine: Engine, pending: { s: SignalSpec; pid: number | null }[]): void {
   engine.beforeStep = (cpu) => {
     if (cpu.irqsOff > 0 || K.system_state !== "running") return;
     for (let i = 0; i < pending.length; i++) {

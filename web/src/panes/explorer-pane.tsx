@@ -100,6 +100,7 @@ export function ExplorerPane({ spec, mutants, onOpen }: Props) {
             onChange={(e) => setStrategy(e.currentTarget.value as ExploreStrategy)}
           >
             <option value="dfs">dfs (systematic)</option>
+            <option value="stateful">stateful (visited states)</option>
             <option value="random">random</option>
             <option value="pct">pct</option>
           </select>
@@ -115,7 +116,7 @@ export function ExplorerPane({ spec, mutants, onOpen }: Props) {
             ))}
           </select>
         </label>
-        {strategy === "dfs" ? (
+        {strategy === "dfs" || strategy === "stateful" ? (
           <NumberField
             label="Preemptions"
             name="Preemption bound"
@@ -158,7 +159,10 @@ export function ExplorerPane({ spec, mutants, onOpen }: Props) {
       {done !== null && (
         <div class="explore-result" role="status">
           <p>
-            {done.schedules} schedules, {done.states} terminal state{done.states === 1 ? "" : "s"}:{" "}
+            {done.distinct === null
+              ? `${done.schedules} schedules`
+              : `${done.distinct} distinct states (${done.schedules} runs to a terminal state)`}
+            , {done.states} terminal state{done.states === 1 ? "" : "s"}:{" "}
             {done.violation === null ? <strong>no violation</strong> : <strong class="bad">{done.violation}</strong>}
           </p>
           {done.replay !== null && (
