@@ -38,6 +38,7 @@ import { cpumask } from "./linux/lib/cpumask.js";
 import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
+import { stateClass } from "./sim/code.js";
 import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { copyMachine, hashMachine } from "./snapshot.js";
 import { TraceBuffer } from "./trace/buffer.js";
@@ -112,6 +113,19 @@ function slabTaskName(p: task_struct): string {
 function slabCurrentTask(): string {
   const p = K.engine.running?.owner as task_struct | undefined;
   return p ? slabTaskName(p) : "?";
+}
+
+/** The options each machine was built with (a saved state records them: src/state/). */
+const machineOptions = new WeakMap<Machine, MachineOptions>();
+
+/** The options `m` was built with. */
+export function optionsOf(m: Machine): MachineOptions {
+  return machineOptions.get(m) ?? {};
+}
+
+/** Records the options a machine was made from (a loaded state's: those it was saved with). */
+export function setOptionsOf(m: Machine, opts: MachineOptions): void {
+  machineOptions.set(m, opts);
 }
 
 /** What the leak scan looks at: every live object, or those allocated after boot. */
@@ -294,6 +308,7 @@ export class Machine {
   private readonly scenarioEvents: readonly EventType[] | null;
 
   constructor(opts: MachineOptions = {}) {
+    machineOptions.set(this, opts);
     const cpus = opts.cpus ?? DEFAULTS.cpus;
     const hung = opts.detectors?.hungTask ?? DEFAULT_HUNG_TASK_TIMEOUT;
     const cfg: KernelConfig = {
@@ -499,3 +514,6 @@ export class Machine {
     return hashMachine(this);
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("Machine", Machine);

@@ -64,6 +64,19 @@ export function problems(reports: readonly Report[]): Report[] {
   return reports.filter((r) => PROBLEMS.has(r.kind));
 }
 
+/** The scenario each machine made by machineFor runs (a saved state names it: src/state/). */
+const scenarios = new WeakMap<Machine, Scenario>();
+
+/** The scenario `m` runs, if machineFor (or loadState) made it for one. */
+export function scenarioOf(m: Machine): Scenario | undefined {
+  return scenarios.get(m);
+}
+
+/** Records the scenario a machine runs (a loaded state's). */
+export function setScenarioOf(m: Machine, s: Scenario): void {
+  scenarios.set(m, s);
+}
+
 /** The machine a scenario runs on, built and ready to run (nothing has run yet). */
 export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
   checkEra(s, era(opts.kernel ?? DEFAULT_ERA));
@@ -77,6 +90,7 @@ export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
     programs: { ...s.programs, ...opts.programs },
   });
   machine.engine.onProgress = opts.onProgress ?? null;
+  scenarios.set(machine, s);
   installInvariants(machine, s.invariants ?? []);
   opts.prepare?.(machine);
   return machine;

@@ -29,12 +29,12 @@ const HOOKS: readonly HookSlot[] = [
 ];
 
 /** The names of the host hooks set on `m`. */
-function hostHooks(m: Machine): string[] {
+export function hostHooks(m: Machine): string[] {
   return HOOKS.filter(([, get]) => get(m) !== null).map(([name]) => name);
 }
 
 /** Runs `f` with `m`'s host hooks unset, and sets them back after. */
-function withoutHooks<T>(m: Machine, f: () => T): T {
+export function withoutHooks<T>(m: Machine, f: () => T): T {
   const kept = HOOKS.map(([, get]) => get(m));
   for (const [, , set] of HOOKS) set(m, null);
   try {

@@ -416,9 +416,16 @@ function compilePlain(path, program) {
     // var $frames$N; function $frames$mkN() {...}: hoisted, so a call before them works.
     const cls = t.identifier(`$frames$C${n}`);
     const mk = t.identifier(`$frames$mk${n}`);
+    // $rt.known(() => $frames$CN ??= $frames$mkN(), name): the class (and a declared
+    // generator's function) by name for saved states (src/sim/code.ts).
+    const known = [
+      t.arrowFunctionExpression([], t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), []))),
+      ...(path.isFunctionDeclaration() && node.id !== null ? [t.identifier(node.id.name)] : []),
+    ];
     program.pushContainer("body", [
       t.variableDeclaration("var", [t.variableDeclarator(cls)]),
       t.functionDeclaration(mk, [], factory.body),
+      t.expressionStatement(t.callExpression(t.memberExpression(t.identifier("$rt"), t.identifier("known")), known)),
     ]);
     node.body = make(t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), [])));
     return;

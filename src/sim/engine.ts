@@ -11,6 +11,7 @@
  * order stays a global time order.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
+import { stateClass } from "./code.js";
 import { cacheFields } from "./copy.js";
 import { functionCount, functionName } from "./functions.js";
 import { IndexedHeap } from "./heap.js";
@@ -680,3 +681,9 @@ export class Engine {
 // readyCpus a scratch array and onProgress the host's watchdog (a snapshot does not take it
 // along): none is part of a machine's state.
 cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress");
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("Engine", Engine);
+stateClass("Cpu", Cpu);
+stateClass("Thread", Thread);
+stateClass("Timer", Timer);

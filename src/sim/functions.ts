@@ -7,6 +7,8 @@
  * function's own cost from the engine's cost table (a yield: a point where the CPU's
  * clock advances and another CPU may run), runs the body and pops the frame.
  */
+
+import { registerCode, stateClass } from "./code.js";
 import { activeEngine, type KGen } from "./engine.js";
 import { CompiledFrame, callFrom, type FrameFactory, frameRuntime, payEntry, SUSPEND } from "./frames.js";
 import { InputError, suggest } from "./suggest.js";
@@ -40,12 +42,27 @@ export function canStopAt(id: number): boolean {
   return kinds[id] !== "ksync";
 }
 
+/** How many modeled functions of each name were defined (two eras may define one name twice). */
+const defined = new Map<string, number>();
+
 /** Registers a modeled function's code and kind under its name's id. */
 function define(kind: FunctionKind, body: (...args: never[]) => unknown, name = body.name): number {
   const id = functionId(name);
   bodies[id] ??= body;
   kinds[id] ??= kind;
   return id;
+}
+
+/**
+ * Registers what a saved state may point at for one modeled function (src/sim/code.ts): its
+ * call wrapper, its body and its frame class, under its name and how many of that name came
+ * before it (module order, the same in every process of a build).
+ */
+function registerModeled(kind: FunctionKind, name: string, parts: Record<string, object | undefined>): void {
+  const n = defined.get(name) ?? 0;
+  defined.set(name, n + 1);
+  for (const [part, code] of Object.entries(parts))
+    if (code !== undefined) registerCode(`${kind}:${name}#${n}:${part}`, code);
 }
 
 /** The id of a modeled function's name (registered on first use). */
@@ -107,9 +124,13 @@ export function kfunc<A extends unknown[], R>(
   if (compiled !== undefined) {
     const C = compiled(frameRuntime, body as (...args: unknown[]) => KGen<unknown>);
     Object.defineProperty(C.prototype, "fn", { value: id });
-    return modeled(name, (...args: A) => new C(args) as unknown as KGen<R>);
+    const call = modeled(name, (...args: A) => new C(args) as unknown as KGen<R>);
+    registerModeled("kfunc", name, { call, body, frame: C.prototype });
+    return call;
   }
-  return modeled(name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
+  const call = modeled(name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
+  registerModeled("kfunc", name, { call, body });
+  return call;
 }
 
 /** Names a modeled function's call wrapper after the function and registers it as modeled. */
@@ -188,7 +209,12 @@ export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args
   // A class of its own per function, as a compiled kfunc has: its id is on the prototype.
   const C = class extends Leaf {};
   Object.defineProperty(C.prototype, "fn", { value: id });
-  return modeled(body.name, (...args: A) => new C(body as (...a: unknown[]) => unknown, args) as unknown as KGen<R>);
+  const call = modeled(
+    body.name,
+    (...args: A) => new C(body as (...a: unknown[]) => unknown, args) as unknown as KGen<R>,
+  );
+  registerModeled("kleaf", body.name, { call, body, frame: C.prototype });
+  return call;
 }
 
 /**
@@ -260,6 +286,7 @@ class Kcall extends CompiledFrame {
     return v;
   }
 }
+stateClass("Kcall", Kcall);
 
 /**
  * Wraps a synchronous modeled function (one that runs inside a lock's critical section and
@@ -288,5 +315,6 @@ export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: 
     return r;
   };
   Object.defineProperty(wrapped, "name", { value: fn.name });
+  registerModeled("ksync", fn.name, { call: wrapped, body: fn });
   return wrapped as unknown as (...args: A) => R;
 }

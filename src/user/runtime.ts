@@ -36,6 +36,7 @@ import { schedule } from "../linux/kernel/sched/core.js";
 import { get_signal, send_signal, sighand_action_mut } from "../linux/kernel/signal.js";
 import { do_signal_stop, get_signal_jobctl } from "../linux/kernel/signal_stop.js";
 import { put_user, read_user, spend, write_user } from "../linux/mm/memory.js";
+import { stateClass } from "../sim/code.js";
 import { activeEngine, type KGen } from "../sim/engine.js";
 import { shownValue } from "../sim/suggest.js";
 import { libc_start_main } from "./libc.js";
@@ -367,3 +368,6 @@ export function* schedule_tail_user(p: task_struct): KGen<never> {
   yield* exit_to_user_mode(p, 0);
   return yield* run_user(p);
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("ReplayLog", ReplayLog);

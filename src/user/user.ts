@@ -3,6 +3,8 @@
  * C library on top), its memory (load and store of words at user addresses), and a way
  * to spend CPU time. One per task; `errno` is this thread's.
  */
+
+import { stateClass } from "../sim/code.js";
 import { shownValue } from "../sim/suggest.js";
 import { Libc } from "./libc.js";
 import type { UGen } from "./runtime.js";
@@ -61,3 +63,6 @@ export class User {
     return this.sp;
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("User", User);

@@ -8,6 +8,7 @@
  * where the spec only brackets a change (§7), the comment says which two trees were read,
  * and the boundary sits at the first modeled release that has it.
  */
+import { knownTable } from "../../sim/code.js";
 
 /** The releases that can be selected (`--kernel`). */
 export const ERA_NAMES = [
@@ -454,3 +455,6 @@ export function since(e: Era, v: string): boolean {
 export function within(e: Era, first?: string, last?: string): boolean {
   return (first === undefined || e.code >= versionCode(first)) && (last === undefined || e.code <= versionCode(last));
 }
+
+// Saved states point at each era's table by name (src/sim/code.ts).
+for (const [name, e] of ERAS) knownTable(`era:${name}`, e);

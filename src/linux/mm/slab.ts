@@ -4,6 +4,8 @@
  * a freed object is reported with both call stacks (as KASAN does); objects that nothing
  * references any more at the end of a run are leaks (as kmemleak reports them).
  */
+
+import { stateClass } from "../../sim/code.js";
 import { activeEngine } from "../../sim/engine.js";
 import { functionName } from "../../sim/functions.js";
 
@@ -411,3 +413,8 @@ export function formatLeak(rec: SlabRecord): string[] {
     ...stackLines(rec.allocStack, "    "),
   ];
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("LiveRecords", LiveRecords);
+stateClass("SlabRecord", SlabRecord);
+stateClass("SlabFree", SlabFree);
