@@ -35,6 +35,8 @@ export interface RunOptions extends Omit<MachineOptions, "init"> {
   onProgress?: (e: Engine) => void;
   /** Called with the machine before it runs (to attach observers). */
   prepare?: (m: Machine) => void;
+  /** Stop at virtual time `time`, call `save` with the machine (to save its state), then run on. */
+  saveStateAt?: { time: number; save: (m: Machine) => void };
 }
 
 export interface RunResult {
@@ -108,6 +110,21 @@ function runNamed(s: Scenario, machine: Machine, limits: RunLimits): StopReason 
 
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   const machine = machineFor(s, opts);
+  const at = opts.saveStateAt;
+  if (at !== undefined && at.time < (opts.until ?? DEFAULT_UNTIL)) {
+    // Up to the moment asked for (or the end, if the machine goes idle before), saved, then on.
+    runNamed(s, machine, { until: at.time, maxSteps: opts.maxSteps ?? 50_000_000 });
+    at.save(machine);
+  }
+  return continueScenario(s, machine, opts);
+}
+
+/**
+ * Runs on a machine of scenario `s` (made by machineFor, or loaded from a saved state) to
+ * the end, with the end-of-run checks: what runScenario does after building the machine.
+ */
+export function continueScenario(s: Scenario, machine: Machine, opts: RunOptions = {}): RunResult {
+  machine.engine.onProgress = opts.onProgress ?? null;
   const stop = runNamed(s, machine, { until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
   if (stop === "until" && opts.until === undefined) {
     machine.engine.report({

@@ -3,11 +3,17 @@
  * the scenario's own JavaScript never gives control back (see watchdog.ts).
  */
 
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import type { RunOptions, RunResult, TraceFormat } from "../run.js";
-import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
+import type { Machine } from "../machine.js";
+import { continueScenario, formatReport, problems, psRows, runScenario, scenarioOf, traceText } from "../run.js";
+import type { Scenario } from "../scenarios/scenario.js";
+import { SnapshotError } from "../snapshot.js";
+import { loadState, StateError, saveState } from "../state/file.js";
 import { InputError } from "../sim/suggest.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { formatDiff } from "../views/diff.js";
@@ -21,6 +27,10 @@ import { type Heartbeat, heartbeat, type JobResult } from "./watchdog.js";
 
 export type WorkerJob = {
   ref: string;
+  /** Continue from the state in this file (docs/STATE-FORMAT.md) instead of booting: `ref` is unused. */
+  fromState?: string;
+  /** Save the state at this virtual time into this file (written atomically), then run on. */
+  saveStateAt?: { time: number; file: string };
   opts: RunOptions;
   /** function_graph display options. */
   graph?: GraphOptions;
@@ -73,19 +83,65 @@ function render(r: RunResult, job: WorkerJob): string {
   return view === "ps-ef" ? formatPsEf(rows) : formatPsEo(rows);
 }
 
+/** The run's options: the watchdog's progress, and --save-state-at's save. */
+function runOpts(): RunOptions {
+  const at = job.saveStateAt;
+  if (at === undefined) return { ...job.opts, onProgress };
+  return { ...job.opts, onProgress, saveStateAt: { time: at.time, save: (m) => writeState(at.file, m) } };
+}
+
+/** Writes a machine's state into `file` atomically (a temporary file renamed): never half a file. */
+function writeState(file: string, m: Machine): void {
+  let text: string;
+  try {
+    text = saveState(m, { hooks: "refuse" });
+  } catch (e) {
+    if (e instanceof SnapshotError) throw new UsageError(`--save-state-at: ${e.message}`);
+    throw e;
+  }
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`--save-state-at: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Runs on from a saved state to the end (the scenario's checks included). */
+function runFromState(file: string): RunResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`--from-state: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let m: Machine;
+  try {
+    m = loadState(text);
+  } catch (e) {
+    if (e instanceof StateError) throw new UsageError(`--from-state ${file}: ${e.message}`);
+    throw e;
+  }
+  const s = scenarioOf(m);
+  if (s === undefined) throw new UsageError(`--from-state ${file}: the state names no scenario to run on`);
+  return continueScenario(s, m, { until: job.opts.until, checkLeaks: job.opts.checkLeaks, onProgress });
+}
+
 /** Tells the watchdog the engine is still taking turns, and where it was. */
 const onProgress: RunOptions["onProgress"] = (e) => post(heartbeat(e));
 
 post({ type: "started" });
 try {
-  const scenario = await loadScenario(job.ref);
+  const scenario = job.fromState !== undefined ? null : await loadScenario(job.ref);
   const view = job.view;
   if (typeof view === "object" && "diff" in view) {
-    const d = diffScenario(scenario, job.opts.kernel as string, view.diff.b, { ...job.opts, onProgress });
+    const d = diffScenario(scenario as Scenario, job.opts.kernel as string, view.diff.b, { ...job.opts, onProgress });
     const output = view.diff.json ? `${JSON.stringify(d, null, 2)}\n` : formatDiff(d);
     post({ type: "done", output, tty: "", reports: [], problems: 0 });
   } else {
-    const r = runScenario(scenario, { ...job.opts, onProgress });
+    const r = job.fromState !== undefined ? runFromState(job.fromState) : runScenario(scenario as Scenario, runOpts());
     post({
       type: "done",
       output: render(r, job),
