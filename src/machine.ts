@@ -38,8 +38,8 @@ import { cpumask } from "./linux/lib/cpumask.js";
 import { list_add_tail, list_head } from "./linux/lib/list.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
-import { stateClass } from "./sim/code.js";
-import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
+import { knownCode, stateClass } from "./sim/code.js";
+import { Engine, type KGen, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { copyMachine, hashMachine } from "./snapshot.js";
 import { TraceBuffer } from "./trace/buffer.js";
 import { ALL_EVENTS, type EventType } from "./trace/events.js";
@@ -126,6 +126,17 @@ export function optionsOf(m: Machine): MachineOptions {
 /** Records the options a machine was made from (a loaded state's: those it was saved with). */
 export function setOptionsOf(m: Machine, opts: MachineOptions): void {
   machineOptions.set(m, opts);
+}
+
+/** What runs in a thread whose code threw: the oops path's end, the task dies with SIGSEGV. */
+function machineOops(): KGen<unknown> {
+  return make_task_dead(SIGSEGV);
+}
+
+/** A thread as the engine's messages name it: comm/pid. */
+function describeThread(t: Thread): string {
+  const p = t.owner as task_struct;
+  return `${p.comm}/${p.pid}`;
 }
 
 /** What the leak scan looks at: every live object, or those allocated after boot. */
@@ -344,11 +355,8 @@ export class Machine {
       {
         tick: sched_tick,
         preempt: sched_preempt_hook,
-        oops: () => make_task_dead(SIGSEGV),
-        describe: (t: Thread) => {
-          const p = t.owner as task_struct;
-          return `${p.comm}/${p.pid}`;
-        },
+        oops: machineOops,
+        describe: describeThread,
       },
     );
     const all: number[] = [];
@@ -517,3 +525,4 @@ export class Machine {
 
 // Saved states name these classes' instances (src/sim/code.ts).
 stateClass("Machine", Machine);
+knownCode(machineOops, describeThread, slabCurrentTask, sched_tick, sched_preempt_hook);

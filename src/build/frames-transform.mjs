@@ -419,7 +419,10 @@ function compilePlain(path, program) {
     // $rt.known(() => $frames$CN ??= $frames$mkN(), name): the class (and a declared
     // generator's function) by name for saved states (src/sim/code.ts).
     const known = [
-      t.arrowFunctionExpression([], t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), []))),
+      t.arrowFunctionExpression(
+        [],
+        t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), [])),
+      ),
       ...(path.isFunctionDeclaration() && node.id !== null ? [t.identifier(node.id.name)] : []),
     ];
     program.pushContainer("body", [

@@ -198,7 +198,9 @@ function executeAt(
 function scenarioOrState(ref: string | undefined, fromState: string | undefined): string {
   if (fromState !== undefined) {
     if (ref !== undefined)
-      throw new UsageError(`--from-state continues the scenario the state was saved from: give no scenario (got '${ref}')`);
+      throw new UsageError(
+        `--from-state continues the scenario the state was saved from: give no scenario (got '${ref}')`,
+      );
     return "";
   }
   if (ref === undefined) throw new UsageError("missing argument 'scenario' (or --from-state FILE)");
@@ -208,7 +210,8 @@ function scenarioOrState(ref: string | undefined, fromState: string | undefined)
 /** --save-state-at TIME FILE, checked. */
 function saveStateAt(v: string[] | undefined): WorkerJob["saveStateAt"] {
   if (v === undefined) return undefined;
-  if (v.length !== 2) throw new UsageError(`--save-state-at expects TIME FILE, got ${v.length} value(s): ${v.join(" ")}`);
+  if (v.length !== 2)
+    throw new UsageError(`--save-state-at expects TIME FILE, got ${v.length} value(s): ${v.join(" ")}`);
   let time: number;
   try {
     time = parseTime(v[0] as string);
@@ -369,10 +372,16 @@ export function buildProgram(): Command {
       .option("-n, --numeric-sort", "sort siblings by pid, not by name")
       .option("--at <time>", "draw it at this virtual time", parseTime)
       .option("--from-state <file>", FROM_STATE),
-  ).action(async (ref: string | undefined, pid: number | undefined, f: MachineFlags & StateFlags & { at?: number; numericSort?: boolean }) => {
-    const view = { pstree: { root: pid, numeric: f.numericSort } };
-    process.exitCode = await executeAt(ref, f, view);
-  });
+  ).action(
+    async (
+      ref: string | undefined,
+      pid: number | undefined,
+      f: MachineFlags & StateFlags & { at?: number; numericSort?: boolean },
+    ) => {
+      const view = { pstree: { root: pid, numeric: f.numericSort } };
+      process.exitCode = await executeAt(ref, f, view);
+    },
+  );
 
   withMachineOptions(
     program

@@ -11,7 +11,7 @@
  * order stays a global time order.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
-import { stateClass } from "./code.js";
+import { knownCode, stateClass } from "./code.js";
 import { cacheFields } from "./copy.js";
 import { functionCount, functionName } from "./functions.js";
 import { IndexedHeap } from "./heap.js";
@@ -90,6 +90,11 @@ export class Timer {
     /** What `fn` is called with. */
     readonly arg: unknown,
   ) {}
+}
+
+/** The ready CPUs' order: by clock, then by id. */
+function cpuBefore(a: Cpu, b: Cpu): boolean {
+  return a.key < b.key || (a.key === b.key && a.id < b.id);
 }
 
 function timerBefore(a: Timer, b: Timer): boolean {
@@ -215,7 +220,7 @@ export class Engine {
   onSpawn: ((t: Thread) => void) | null = null;
   /** Called before each step of a CPU's thread, as it is about to resume (injection points). */
   beforeStep: ((cpu: Cpu) => void) | null = null;
-  private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
+  private readonly ready = new IndexedHeap<Cpu>(cpuBefore);
   /** Cost by function id: one table per cost table and default, shared by the engines using them. */
   private readonly costById: number[];
   /** Costs of named steps (costOfName), looked up once each. */
@@ -687,3 +692,4 @@ stateClass("Engine", Engine);
 stateClass("Cpu", Cpu);
 stateClass("Thread", Thread);
 stateClass("Timer", Timer);
+knownCode(cpuBefore, timerBefore);

@@ -10,7 +10,7 @@ import { Machine, type MachineOptions, optionsOf, setOptionsOf } from "../machin
 import { machineFor, scenarioOf, setScenarioOf } from "../run.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
-import { codeNamed, textName } from "../sim/code.js";
+import { codeNamed, textHash, textName } from "../sim/code.js";
 import { NotCopyable } from "../sim/copy.js";
 import { Thread } from "../sim/engine.js";
 import { functionCount, functionId, functionName } from "../sim/functions.js";
@@ -53,10 +53,8 @@ interface Header {
   steps: number;
   /** The modeled functions' names by id when saved (ids are numbers in the state). */
   functions: string[];
-}
-
-interface StateFile extends Header {
-  graph: Graph;
+  /** The second line's length (UTF-16 code units) and hash (textHash): a damaged or truncated body is refused. */
+  body: { length: number; hash: string };
 }
 
 let version: string | undefined;
@@ -88,16 +86,18 @@ function dataOptions(o: MachineOptions): MachineOptions {
   return out as MachineOptions;
 }
 
-/** A machine of the same options, never run: where the closures a machine is built with are found. */
-function template(opts: MachineOptions, s: Scenario | undefined): Machine {
-  return s === undefined ? new Machine(opts) : machineFor(s, { ...opts, checkLeaks: false });
-}
+/** A compiled generator's function, as the frames transform writes it: calling it only makes a frame. */
+const COMPILED_GENERATOR = /^function\b[^(]*\(\.\.\.\$a\)\s*\{\s*return new /;
 
-/** Every function a machine reaches, by text name (the first met of each). */
-function functionsOf(root: object): Map<string, object> {
+/**
+ * Every function the roots reach, by text name (the first met of each), and the frame class
+ * of each compiled generator among them (by `frame:` and its text name: the generator's
+ * function is called to get one of its frames, which only assigns fields).
+ */
+function codeOf(roots: object[]): Map<string, object> {
   const out = new Map<string, object>();
-  const seen = new Set<object>([root]);
-  const todo: object[] = [root];
+  const seen = new Set<object>(roots);
+  const todo: object[] = [...roots];
   while (todo.length > 0) {
     const o = todo.pop() as object;
     const vals: unknown[] =
@@ -111,7 +111,12 @@ function functionsOf(root: object): Map<string, object> {
     for (const v of vals) {
       if (typeof v === "function") {
         const n = textName(v as () => unknown);
-        if (!out.has(n)) out.set(n, v);
+        if (out.has(n)) continue;
+        out.set(n, v);
+        if (!COMPILED_GENERATOR.test(Function.prototype.toString.call(v))) continue;
+        const frame = (v as () => object)();
+        const proto = Object.getPrototypeOf(frame) as { constructor: () => unknown };
+        out.set(`frame:${textName(proto.constructor)}`, proto);
       } else if (typeof v === "object" && v !== null && !seen.has(v)) {
         seen.add(v);
         todo.push(v);
@@ -119,6 +124,58 @@ function functionsOf(root: object): Map<string, object> {
     }
   }
   return out;
+}
+
+/**
+ * The code a state may point at that no registration names: what a scenario's definition
+ * made (its main, its programs: found from the scenario) and what building a machine made
+ * (found from a machine of the same options and scenario, never run). Closures that capture
+ * no machine's objects: `textName` names them.
+ */
+class Unregistered {
+  private scenarioCode: Map<string, object> | null = null;
+  private machineCode: Map<string, object> | null = null;
+  constructor(
+    private readonly opts: MachineOptions,
+    private readonly s: Scenario | undefined,
+  ) {}
+
+  get(name: string): object | undefined {
+    const s = this.s;
+    if (s !== undefined) {
+      this.scenarioCode ??= cached(`scenario\u0000${s.name}`, () => codeOf([s]));
+      const c = this.scenarioCode.get(name);
+      if (c !== undefined) return c;
+    }
+    this.machineCode ??= cached(`machine\u0000${s?.name ?? ""}\u0000${JSON.stringify(this.opts)}`, () =>
+      codeOf([s === undefined ? new Machine(this.opts) : machineFor(s, { ...this.opts, checkLeaks: false })]),
+    );
+    return this.machineCode.get(name);
+  }
+
+  /** The name `o` goes by, if it is such code. */
+  nameOf(o: object): string | undefined {
+    const n =
+      typeof o === "function"
+        ? textName(o as () => unknown)
+        : Object.hasOwn(o, "constructor")
+          ? `frame:${textName((o as { constructor: () => unknown }).constructor)}`
+          : undefined;
+    return n !== undefined && this.get(n) !== undefined ? n : undefined;
+  }
+}
+
+/** Code found so far, by scenario (and options): a process loads many states of one kind. */
+const found = new Map<string, Map<string, object>>();
+
+function cached(key: string, make: () => Map<string, object>): Map<string, object> {
+  let code = found.get(key);
+  if (code === undefined) {
+    code = make();
+    if (found.size >= 32) found.clear();
+    found.set(key, code);
+  }
+  return code;
 }
 
 export interface SaveOptions {
@@ -153,12 +210,8 @@ export function saveState(m: Machine, opts: SaveOptions = {}): string {
   m.engine.onProgress = null;
   try {
     return withoutHooks(m, () => {
-      const known = functionsOf(template(options, s));
-      const fallback = (o: object) => {
-        if (typeof o !== "function") return undefined;
-        const n = textName(o as () => unknown);
-        return known.has(n) ? n : undefined;
-      };
+      const unregistered = new Unregistered(options, s);
+      const fallback = (o: object) => unregistered.nameOf(o);
       let graph: Graph;
       try {
         graph = encodeGraph(m, fallback);
@@ -175,7 +228,8 @@ export function saveState(m: Machine, opts: SaveOptions = {}): string {
       }
       const functions: string[] = [];
       for (let i = 0; i < functionCount(); i++) functions.push(functionName(i));
-      const file: StateFile = {
+      const body = JSON.stringify(graph);
+      const header: Header = {
         format: MAGIC,
         version: STATE_FORMAT_VERSION,
         tasklab: tasklabVersion(),
@@ -186,9 +240,9 @@ export function saveState(m: Machine, opts: SaveOptions = {}): string {
         now: m.now,
         steps: m.engine.steps,
         functions,
-        graph,
+        body: { length: body.length, hash: textHash(body) },
       };
-      return JSON.stringify(file);
+      return `${JSON.stringify(header)}\n${body}\n`;
     });
   } finally {
     m.engine.onProgress = progress;
@@ -199,13 +253,19 @@ function bad(why: string): never {
   throw new StateError(`not a loadable tasklab state: ${why}`);
 }
 
-/** Reads and checks a state file's text (its header first). */
-function parse(text: string): StateFile {
-  let f: StateFile;
+/** Reads and checks a state file's text: its header line, then its body's length, hash and parts. */
+function parse(text: string): { f: Header; graph: Graph } {
+  if (text.length === 0) bad("the file is empty");
+  const nl = text.indexOf("\n");
+  let f: Header;
   try {
-    f = JSON.parse(text) as StateFile;
+    f = JSON.parse(nl < 0 ? text : text.slice(0, nl)) as Header;
   } catch {
-    bad(text.length === 0 ? "the file is empty" : "the file is damaged or truncated (it is not complete JSON)");
+    bad(
+      text.startsWith('{"format":"tasklab-state"')
+        ? "the file is truncated (its header line is not complete)"
+        : "it is no tasklab state file (its first line is not a state header)",
+    );
   }
   if (typeof f !== "object" || f === null || f.format !== MAGIC) bad("it is no tasklab state file");
   if (f.version !== STATE_FORMAT_VERSION)
@@ -216,23 +276,34 @@ function parse(text: string): StateFile {
     bad(
       `it was saved by tasklab's ${f.runtime === "dist" ? "built package (dist/)" : "sources (src/)"}, which name code differently; load it with the same`,
     );
-  const g = f.graph;
   if (
-    typeof g !== "object" ||
-    g === null ||
-    !Array.isArray(g.code) ||
-    !Array.isArray(g.shapes) ||
-    !Array.isArray(g.objects) ||
+    typeof f.body !== "object" ||
+    f.body === null ||
     !Array.isArray(f.functions) ||
-    typeof f.options !== "object"
+    typeof f.options !== "object" ||
+    f.options === null ||
+    typeof f.kernel !== "string"
   )
-    bad("the file is damaged (its graph is missing parts)");
-  return f;
-}
-
-export interface LoadOptions {
-  /** Where the text came from (named in errors). */
-  source?: string;
+    bad("the file is damaged (its header is missing parts)");
+  const body = nl < 0 ? "" : text.slice(nl + 1).replace(/\n$/, "");
+  if (body.length !== f.body.length)
+    bad(`the file is truncated or damaged (its body has ${body.length} characters, its header says ${f.body.length})`);
+  if (textHash(body) !== f.body.hash) bad("the file is damaged (its body does not match the hash in its header)");
+  let graph: Graph;
+  try {
+    graph = JSON.parse(body) as Graph;
+  } catch {
+    bad("the file is damaged (its body is not JSON)");
+  }
+  if (
+    typeof graph !== "object" ||
+    graph === null ||
+    !Array.isArray(graph.code) ||
+    !Array.isArray(graph.shapes) ||
+    !Array.isArray(graph.objects)
+  )
+    bad("the file is damaged (its body is missing parts)");
+  return { f, graph };
 }
 
 /**
@@ -241,28 +312,27 @@ export interface LoadOptions {
  * damaged one.
  */
 export function loadState(text: string | Uint8Array): Machine {
-  const f = parse(typeof text === "string" ? text : new TextDecoder().decode(text));
+  const { f, graph } = parse(typeof text === "string" ? text : new TextDecoder().decode(text));
   let s: Scenario | undefined;
   if (f.scenario !== null) {
     s = findScenarioOrNull(f.scenario);
     if (s === undefined) bad(`it runs scenario ${f.scenario}, which this tasklab does not have`);
   }
   if (f.kernel !== (f.options.kernel ?? f.kernel)) bad("its kernel release and options disagree");
-  let known: Map<string, object> | null = null;
-  const code = f.graph.code.map((name) => {
+  const unregistered = new Unregistered(f.options, s);
+  const code = graph.code.map((name) => {
     if (typeof name !== "string") bad("the file is damaged (a code name is not a string)");
     const c = codeNamed(name);
     if (c !== undefined) return c;
     const err = /^table:ERR_PTR\((-?\d+)\)$/.exec(name);
     if (err !== null) return ERR_PTR(Number(err[1]));
-    known ??= functionsOf(template(f.options, s));
-    const t = known.get(name);
+    const t = unregistered.get(name);
     if (t === undefined) bad(`it names code this tasklab build does not have (${name}): it was saved by another build`);
     return t;
   });
   let m: Machine;
   try {
-    m = decodeGraph(f.graph, code) as Machine;
+    m = decodeGraph(graph, code) as Machine;
   } catch (err) {
     bad(`the file is damaged (${err instanceof Error ? err.message : String(err)})`);
   }
