@@ -35,6 +35,11 @@ export interface RunOptions extends Omit<MachineOptions, "init"> {
   onProgress?: (e: Engine) => void;
   /** Called with the machine before it runs (to attach observers). */
   prepare?: (m: Machine) => void;
+  /**
+   * Start from a saved state instead of booting: `load` gives a fresh machine in that state
+   * each time (loadState of the file's text, src/state/), whose scenario is the one run.
+   */
+  fromState?: { load: () => Machine };
   /** Stop at virtual time `time`, call `save` with the machine (to save its state), then run on. */
   saveStateAt?: { time: number; save: (m: Machine) => void };
 }
@@ -79,8 +84,17 @@ export function setScenarioOf(m: Machine, s: Scenario): void {
   scenarios.set(m, s);
 }
 
-/** The machine a scenario runs on, built and ready to run (nothing has run yet). */
+/**
+ * The machine a scenario runs on, built and ready to run (nothing has run yet), or, with
+ * `opts.fromState`, loaded from that saved state (the scenario must be the state's).
+ */
 export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
+  if (opts.fromState !== undefined) {
+    const loaded = opts.fromState.load();
+    loaded.engine.onProgress = opts.onProgress ?? null;
+    opts.prepare?.(loaded);
+    return loaded;
+  }
   checkEra(s, era(opts.kernel ?? DEFAULT_ERA));
   checkScenario(s);
   const machine = new Machine({

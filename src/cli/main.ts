@@ -427,7 +427,8 @@ export function buildProgram(): Command {
       .description(
         "debug a scenario as gdb debugs a kernel: break, step, next, finish, bt, info tasks, print, watch, list",
       )
-      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .argument("[scenario]", "a built-in scenario name or a .ts/.js file exporting one")
+      .option("--from-state <file>", `${FROM_STATE}: each run starts at the saved moment`)
       .option(
         "-x, --command <file>",
         "read commands from FILE, then exit (repeatable)",
@@ -445,11 +446,17 @@ export function buildProgram(): Command {
       .option("--until <time>", "a run stops at this virtual time at the latest", parseTime),
   ).action(
     async (
-      ref: string,
-      f: MachineFlags & { command: string[]; batch: string[]; ex: string[]; interactive?: boolean; until?: number },
+      ref: string | undefined,
+      f: MachineFlags &
+        StateFlags & { command: string[]; batch: string[]; ex: string[]; interactive?: boolean; until?: number },
     ) => {
       const commands = batchCommands([...f.command, ...f.batch], f.ex);
-      const job: DebugJob = { entry: "debug", ref: scenarioRef(ref), opts: runOptions(f, f.until) };
+      const job: DebugJob = {
+        entry: "debug",
+        ref: scenarioOrState(ref, f.fromState),
+        opts: runOptions(f, f.until),
+        fromState: f.fromState === undefined ? undefined : resolve(f.fromState),
+      };
       process.exitCode = await debugSession(
         job,
         { commands, batch: commands.length > 0 && f.interactive !== true },

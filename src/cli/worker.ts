@@ -3,18 +3,13 @@
  * the scenario's own JavaScript never gives control back (see watchdog.ts).
  */
 
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
-import type { Machine } from "../machine.js";
 import type { RunOptions, RunResult, TraceFormat } from "../run.js";
 import { continueScenario, formatReport, problems, psRows, runScenario, scenarioOf, traceText } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import { InputError } from "../sim/suggest.js";
-import { SnapshotError } from "../snapshot.js";
-import { loadState, StateError, saveState } from "../state/file.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { formatDiff } from "../views/diff.js";
 import { PROC_FILES, type ProcFile } from "../views/proc.js";
@@ -23,6 +18,7 @@ import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { formatTop } from "../views/top.js";
 import { diffScenario } from "./diff.js";
 import { loadScenario, UsageError } from "./options.js";
+import { openStateFile, writeStateFile } from "./state-file.js";
 import { type Heartbeat, heartbeat, type JobResult } from "./watchdog.js";
 
 export type WorkerJob = {
@@ -87,46 +83,15 @@ function render(r: RunResult, job: WorkerJob): string {
 function runOpts(): RunOptions {
   const at = job.saveStateAt;
   if (at === undefined) return { ...job.opts, onProgress };
-  return { ...job.opts, onProgress, saveStateAt: { time: at.time, save: (m) => writeState(at.file, m) } };
-}
-
-/** Writes a machine's state into `file` atomically (a temporary file renamed): never half a file. */
-function writeState(file: string, m: Machine): void {
-  let text: string;
-  try {
-    text = saveState(m, { hooks: "refuse" });
-  } catch (e) {
-    if (e instanceof SnapshotError) throw new UsageError(`--save-state-at: ${e.message}`);
-    throw e;
-  }
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new UsageError(`--save-state-at: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  return { ...job.opts, onProgress, saveStateAt: { time: at.time, save: (m) => writeStateFile(at.file, m) } };
 }
 
 /** Runs on from a saved state to the end (the scenario's checks included). */
 function runFromState(file: string): RunResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UsageError(`--from-state: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  let m: Machine;
-  try {
-    m = loadState(text);
-  } catch (e) {
-    if (e instanceof StateError) throw new UsageError(`--from-state ${file}: ${e.message}`);
-    throw e;
-  }
-  const s = scenarioOf(m);
+  const { first } = openStateFile(file);
+  const s = scenarioOf(first);
   if (s === undefined) throw new UsageError(`--from-state ${file}: the state names no scenario to run on`);
-  return continueScenario(s, m, { until: job.opts.until, checkLeaks: job.opts.checkLeaks, onProgress });
+  return continueScenario(s, first, { until: job.opts.until, checkLeaks: job.opts.checkLeaks, onProgress });
 }
 
 /** Tells the watchdog the engine is still taking turns, and where it was. */

@@ -8,7 +8,7 @@ import { installInvariants } from "../debug/detectors.js";
 import { ERR_PTR } from "../linux/include/err.js";
 import { Machine, type MachineOptions, optionsOf, setOptionsOf } from "../machine.js";
 import { machineFor, scenarioOf, setScenarioOf } from "../run.js";
-import { findScenario } from "../scenarios/index.js";
+import { findScenario, SCENARIOS } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import { codeNamed, textHash, textName } from "../sim/code.js";
 import { NotCopyable } from "../sim/copy.js";
@@ -48,6 +48,12 @@ interface Header {
   runtime: string;
   kernel: string;
   scenario: string | null;
+  /**
+   * For a machine built from a scenario's code without machineFor (`new Machine({init:
+   * s.main, programs: s.programs})`): that scenario, where its code is found on load (its
+   * host side, invariants and end-of-run checks, is not the machine's).
+   */
+  codeOf: string | null;
   options: MachineOptions;
   now: number;
   steps: number;
@@ -193,6 +199,8 @@ export interface SaveOptions {
 export function saveState(m: Machine, opts: SaveOptions = {}): string {
   const hooks = hostHooks(m);
   const s = opts.scenario ?? scenarioOf(m);
+  const init = optionsOf(m).init;
+  const codeFrom = s ?? (init === undefined || init === null ? undefined : SCENARIOS.find((x) => x.main === init));
   // A scenario's invariants are its own hooks: loadState installs them again.
   const own = s !== undefined && (s.invariants ?? []).some((i) => i.always === true);
   if (
@@ -210,7 +218,7 @@ export function saveState(m: Machine, opts: SaveOptions = {}): string {
   m.engine.onProgress = null;
   try {
     return withoutHooks(m, () => {
-      const unregistered = new Unregistered(options, s);
+      const unregistered = new Unregistered(options, codeFrom);
       const fallback = (o: object) => unregistered.nameOf(o);
       let graph: Graph;
       try {
@@ -218,7 +226,8 @@ export function saveState(m: Machine, opts: SaveOptions = {}): string {
       } catch (err) {
         if (err instanceof UnnamedCode)
           throw new SnapshotError(
-            `cannot save this machine's state: it holds ${err.what}, which is no code the model names (a closure made while it ran?)`,
+            `cannot save this machine's state: it holds ${err.what}, which is no code the model names ` +
+              "(a closure made while it ran, or a scenario's code: pass saveState its scenario)",
           );
         if (err instanceof NotCopyable)
           throw new SnapshotError(
@@ -236,6 +245,7 @@ export function saveState(m: Machine, opts: SaveOptions = {}): string {
         runtime: runtimeKind(),
         kernel: m.kernel.era.name,
         scenario: s?.name ?? null,
+        codeOf: s === undefined ? (codeFrom?.name ?? null) : null,
         options,
         now: m.now,
         steps: m.engine.steps,
@@ -319,7 +329,8 @@ export function loadState(text: string | Uint8Array): Machine {
     if (s === undefined) bad(`it runs scenario ${f.scenario}, which this tasklab does not have`);
   }
   if (f.kernel !== (f.options.kernel ?? f.kernel)) bad("its kernel release and options disagree");
-  const unregistered = new Unregistered(f.options, s);
+  const codeFrom = s ?? (typeof f.codeOf === "string" ? findScenarioOrNull(f.codeOf) : undefined);
+  const unregistered = new Unregistered(f.options, codeFrom);
   const code = graph.code.map((name) => {
     if (typeof name !== "string") bad("the file is damaged (a code name is not a string)");
     const c = codeNamed(name);

@@ -90,7 +90,7 @@ export function encodeGraph(root: object, fallback: (o: object) => string | unde
       case "bigint":
         return [3, v.toString(16)];
       case "function":
-        return codeRef(v, () => `function ${v.name || "(anonymous)"}: ${String(v).slice(0, 60)}`);
+        return codeRef(v, () => `function ${v.name || "(anonymous)"}: ${String(v).replace(/\s+/g, " ").slice(0, 60)}`);
       case "symbol":
         throw new NotCopyable(Object(v), `a symbol (${String(v)})`);
     }

@@ -66,6 +66,27 @@ describe.skipIf(runtimeName() === "generators")("tasklab --save-state-at / --fro
     }
   });
 
+  it("debug --from-state: each run starts at the saved moment and stops where the scenario's run does", async () => {
+    const file = join(dir, "debug.state");
+    expect((await cli("run", "kthread-run", "--save-state-at", "3ms", file)).code).toBe(0);
+    const commands = ["--ex", "break kthread_stop", "--ex", "run", "--ex", "info breakpoints"];
+    const whole = await cli("debug", "kthread-run", ...commands);
+    const fromState = await cli("debug", "--from-state", file, ...commands);
+    expect(fromState.code).toBe(0);
+    expect(fromState.out).toBe(whole.out);
+    expect(fromState.out).toMatch(
+      /^Task 1 "init" hit Breakpoint 1, kthread_stop \(k=0x[0-9a-f]+\) at kernel\/kthread_control\.ts:\d+ \[0\.056003 s, CPU 1\]$/m,
+    );
+  });
+
+  it("explore takes no state, and says why", async () => {
+    const r = await cli("explore", "--from-state", join(dir, "any.state"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /^tasklab: explore does not start from a saved state: it enumerates the schedules of a scenario from its start/,
+    );
+  });
+
   it("refuses bad files and arguments in one line, exit 2", async () => {
     const good = join(dir, "good.state");
     expect((await cli("run", "kthread-run", "--save-state-at", "1ms", good)).code).toBe(0);

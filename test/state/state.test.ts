@@ -96,6 +96,21 @@ describe.skipIf(GENERATORS)("saved states", () => {
     expect(b.kernel.era.name).toBe("5.10");
   });
 
+  it("a machine built from a scenario's code without machineFor saves and loads (the header names where its code is)", () => {
+    const s = SCENARIOS.find((x) => x.name === "kthread-run") as Scenario;
+    const m = new Machine({ cpus: 2, seed: 2, init: s.main ?? null, programs: s.programs });
+    m.run({ maxSteps: 2500 });
+    const text = saveState(m);
+    expect(JSON.parse(text.slice(0, text.indexOf("\n")))).toMatchObject({ scenario: null, codeOf: "kthread-run" });
+    const b = loadState(text);
+    expect(b.hash()).toBe(m.hash());
+    m.run();
+    b.run();
+    expect(traceText({ machine: b, stop: "idle", reports: [] })).toBe(
+      traceText({ machine: m, stop: "idle", reports: [] }),
+    );
+  });
+
   it("a scenario's own injection (closures with state) is refused, naming the hooks", () => {
     const s = SCENARIOS.find((x) => x.name === "kthread-enomem") as Scenario;
     const m = machineFor(s, {});
