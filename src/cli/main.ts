@@ -338,6 +338,8 @@ export function buildProgram(): Command {
     };
     if (job.fromState !== undefined && job.saveStateAt !== undefined)
       throw new UsageError("--save-state-at and --from-state: use one at a time");
+    if (job.saveStateAt !== undefined && f.until !== undefined && job.saveStateAt.time >= f.until)
+      throw new UsageError(`--save-state-at ${f.saveStateAt?.[0]}: the run stops first (--until is earlier)`);
     process.exitCode = await execute(job, f);
   });
 

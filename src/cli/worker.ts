@@ -91,6 +91,11 @@ function runFromState(file: string): RunResult {
   const { first } = openStateFile(file);
   const s = scenarioOf(first);
   if (s === undefined) throw new UsageError(`--from-state ${file}: the state names no scenario to run on`);
+  const until = job.opts.until;
+  if (until !== undefined && until < first.now)
+    throw new UsageError(
+      `--from-state ${file}: the state is at ${first.now} ns of virtual time, after the ${until} ns asked for (--at/--until)`,
+    );
   return continueScenario(s, first, { until: job.opts.until, checkLeaks: job.opts.checkLeaks, onProgress });
 }
 

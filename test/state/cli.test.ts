@@ -109,6 +109,14 @@ describe.skipIf(runtimeName() === "generators")("tasklab --save-state-at / --fro
       [["run"], /missing argument 'scenario' \(or --from-state FILE\)$/],
       [["run", "kthread-run", "--save-state-at", "1ms"], /--save-state-at expects TIME FILE, got 1 value/],
       [["run", "kthread-run", "--save-state-at", "soon", good], /--save-state-at: expected a time such as 10ms/],
+      [
+        ["run", "kthread-run", "--until", "2ms", "--save-state-at", "3ms", good],
+        /--save-state-at 3ms: the run stops first/,
+      ],
+      [
+        ["ps", "--at", "1ms", "--from-state", good],
+        /the state is at \d+ ns of virtual time, after the 1000000 ns asked for/,
+      ],
       [["run", "kthread-run", "--save-state-at", "1ms", join(dir, "no", "such", "dir.state")], /^tasklab: /],
       [
         ["run", "kthread-run", "--fail", "kmalloc:kthread_create_info", "--save-state-at", "1ms", join(dir, "f.state")],
