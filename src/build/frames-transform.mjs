@@ -61,6 +61,9 @@ const MAY_HAVE_GENERATOR = /\bkfunc\(|\bfunction\s*\*|\*\s*\[?[A-Za-z_$][\w$.]*\
  */
 export function transformFrames(code, filename, { plain = false, strict = true, runtime = RUNTIME } = {}) {
   if (!(plain ? MAY_HAVE_GENERATOR.test(code) : code.includes("kfunc("))) return null;
+  // The module as saved states name its code: its path from the project's root (the build
+  // passes it so; the hooks pass the absolute path).
+  moduleName = filename.startsWith(ROOT) ? filename.slice(ROOT.length) : filename;
   let found = 0;
   let usesRuntime = false;
   let program = null;
@@ -343,6 +346,8 @@ function localsToFields(fnPath, frame) {
 }
 
 let plainCount = 0;
+/** The module being compiled, as saved states name it (set by transformFrames). */
+let moduleName = "";
 
 /** The name a plain generator's frame class takes (what a stack trace shows). */
 function plainName(path) {
@@ -416,14 +421,15 @@ function compilePlain(path, program) {
     // var $frames$N; function $frames$mkN() {...}: hoisted, so a call before them works.
     const cls = t.identifier(`$frames$C${n}`);
     const mk = t.identifier(`$frames$mk${n}`);
-    // $rt.known(() => $frames$CN ??= $frames$mkN(), name): the class (and a declared
-    // generator's function) by name for saved states (src/sim/code.ts).
+    // $rt.known(() => $frames$CN ??= $frames$mkN(), name | null, "src/file.ts"): the class
+    // (and a declared generator's function) by name for saved states (src/sim/code.ts).
     const known = [
       t.arrowFunctionExpression(
         [],
         t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), [])),
       ),
-      ...(path.isFunctionDeclaration() && node.id !== null ? [t.identifier(node.id.name)] : []),
+      path.isFunctionDeclaration() && node.id !== null ? t.identifier(node.id.name) : t.nullLiteral(),
+      t.stringLiteral(moduleName),
     ];
     program.pushContainer("body", [
       t.variableDeclaration("var", [t.variableDeclarator(cls)]),

@@ -37,8 +37,13 @@ export function textName(f: (...a: never[]) => unknown): string {
 export function registerCode(name: string, code: object): void {
   if (byCode.has(code)) return;
   byCode.set(code, name);
-  if (!byName.has(name)) byName.set(name, code);
+  const first = byName.get(name);
+  if (first === undefined) byName.set(name, code);
+  else if (first !== code) ambiguous.add(name); // neither can be named: a state refuses both
 }
+
+/** Names registered for two different objects. */
+const ambiguous = new Set<string>();
 
 /** Registers a class of the model's state (its instances are saved with this name). */
 export function stateClass(name: string, cls: { prototype: object }): void {
@@ -60,11 +65,17 @@ export function knownTable(name: string, table: object): void {
  * compiled: `make` makes (once) and returns its frame class, `fn` is the generator's function
  * when it is a declaration. Evaluated when names are first needed.
  */
-export function knownGenerator(make: () => { prototype: object }, fn?: (...a: never[]) => unknown): void {
+export function knownGenerator(
+  make: () => { prototype: object },
+  fn: ((...a: never[]) => unknown) | null = null,
+  file = "",
+): void {
   pending.push(() => {
     const C = make();
-    registerCode(`frame:${textName(C as unknown as () => unknown)}`, C.prototype);
-    if (fn !== undefined) registerCode(textName(fn), fn);
+    // The module's path too: two modules may hold generators of one name and text that
+    // call different functions of their own.
+    registerCode(`frame:${file}:${textName(C as unknown as () => unknown)}`, C.prototype);
+    if (typeof fn === "function") registerCode(`${file}:${textName(fn)}`, fn);
   });
 }
 
@@ -75,7 +86,8 @@ function settle(): void {
 /** The registered name of `code`, or undefined. */
 export function codeName(code: object): string | undefined {
   if (pending.length > 0) settle();
-  return byCode.get(code);
+  const name = byCode.get(code);
+  return name === undefined || ambiguous.has(name) ? undefined : name;
 }
 
 /** The code registered under `name`, or undefined. */
@@ -88,4 +100,10 @@ export function codeNamed(name: string): object | undefined {
 export function codeNames(): string[] {
   if (pending.length > 0) settle();
   return [...byName.keys()];
+}
+
+/** Names registered for two different objects (a test keeps this empty for the model's own code). */
+export function ambiguousNames(): string[] {
+  if (pending.length > 0) settle();
+  return [...ambiguous];
 }

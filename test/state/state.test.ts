@@ -10,7 +10,7 @@ import { runtimeName } from "../../src/build/runtime.mjs";
 import { Machine, SCENARIOS, SnapshotError } from "../../src/index.js";
 import { continueScenario, formatReport, machineFor, type RunResult, runScenario, traceText } from "../../src/run.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";
-import { textHash } from "../../src/sim/code.js";
+import { ambiguousNames, codeNames, textHash } from "../../src/sim/code.js";
 import { loadState, STATE_FORMAT_VERSION, StateError, saveState } from "../../src/state/file.js";
 import { decodeGraph, encodeGraph } from "../../src/state/graph.js";
 
@@ -128,6 +128,28 @@ describe.skipIf(GENERATORS)("saved states", () => {
     const x = 5;
     (m.kernel as unknown as { extra: unknown }).extra = () => x;
     expect(() => saveState(m)).toThrow(/it holds function \(anonymous\): \(\) => x, which is no code the model names/);
+  });
+});
+
+describe("the names of code (src/sim/code.ts)", () => {
+  it("no name of the model's code stands for two objects, and every class of the model is named", () => {
+    expect(ambiguousNames()).toEqual([]);
+    const names = codeNames();
+    for (const c of [
+      "Machine",
+      "Engine",
+      "Cpu",
+      "Thread",
+      "Timer",
+      "list_head",
+      "TraceBuffer",
+      "User",
+      "Libc",
+      "Kcall",
+    ])
+      expect(names).toContain(`class:${c}`);
+    expect(names).toContain("table:fair_sched_class");
+    expect(names.some((n) => /^frame:src\/linux\/kernel\/smpboot\.ts:thread_fn~[0-9a-f]{8}$/.test(n))).toBe(true);
   });
 });
 
