@@ -428,7 +428,12 @@ function compilePlain(path, program) {
         [],
         t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), [])),
       ),
-      path.isFunctionDeclaration() && node.id !== null ? t.identifier(node.id.name) : t.nullLiteral(),
+      // The function too, when it is declared at the module's top level (in scope there).
+      path.isFunctionDeclaration() &&
+      node.id !== null &&
+      (path.parentPath.isProgram() || (path.parentPath.isExportDeclaration() && path.parentPath.parentPath.isProgram()))
+        ? t.identifier(node.id.name)
+        : t.nullLiteral(),
       t.stringLiteral(moduleName),
     ];
     program.pushContainer("body", [
