@@ -3,7 +3,6 @@
  * text that `loadState(text)` reads back into a machine which runs on exactly as `m` would
  * have (same trace, reports and hash), in this process or another of the same tasklab build.
  */
-import { readFileSync } from "node:fs";
 import { installInvariants } from "../debug/detectors.js";
 import { ERR_PTR } from "../linux/include/err.js";
 import { Machine, type MachineOptions, optionsOf, setOptionsOf } from "../machine.js";
@@ -15,6 +14,7 @@ import { NotCopyable } from "../sim/copy.js";
 import { Thread } from "../sim/engine.js";
 import { functionCount, functionId, functionName } from "../sim/functions.js";
 import { hostHooks, SnapshotError, withoutHooks } from "../snapshot.js";
+import { TASKLAB_VERSION } from "../version.js";
 import { decodeGraph, encodeGraph, type Graph, UnnamedCode } from "./graph.js";
 
 /** The format's version: a file of another is refused. */
@@ -63,22 +63,9 @@ interface Header {
   body: { length: number; hash: string };
 }
 
-let version: string | undefined;
-
-/** This tasklab's version (package.json's, found from the sources or the bundle). */
+/** This tasklab's version (a state of another is refused). */
 export function tasklabVersion(): string {
-  if (version !== undefined) return version;
-  version = "unknown";
-  for (const rel of ["../../package.json", "../package.json", "../../../package.json"]) {
-    try {
-      const p = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (p.name === "tasklab" && typeof p.version === "string") {
-        version = p.version;
-        break;
-      }
-    } catch {}
-  }
-  return version;
+  return TASKLAB_VERSION;
 }
 
 /** Which runtime this code is: the sources' own or a build's (a state names code of one of them). */

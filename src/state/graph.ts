@@ -135,7 +135,7 @@ export function encodeGraph(root: object, fallback: (o: object) => string | unde
       const t = typedName.get(proto as object);
       if (t === undefined) throw new NotCopyable(o, "a DataView");
       const b = new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
-      rec.push(4, t, Buffer.from(b).toString("base64"));
+      rec.push(4, t, toBase64(b));
     } else if (o instanceof Map) {
       rec.push(2);
       for (const [k, v] of o) rec.push(value(k), value(v));
@@ -161,6 +161,20 @@ export function encodeGraph(root: object, fallback: (o: object) => string | unde
 }
 
 // Made by text: the frames transform compiles a generator literal of this module away.
+/** Bytes as base64 (btoa: in Node and in browsers alike, no Buffer). */
+function toBase64(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const s = atob(text);
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
 const GeneratorPrototype = Object.getPrototypeOf((new Function("return function* () {}")() as () => unknown).prototype);
 
 function refusalOf(o: object, proto: object): string | null {
@@ -200,14 +214,12 @@ export function decodeGraph(g: Graph, code: readonly object[]): object {
       case 4: {
         const C = TYPED[r[1] as string];
         if (C === undefined) throw new SyntaxError(`unknown typed array ${String(r[1])}`);
-        const bytes = Buffer.from(r[2] as string, "base64");
-        const copy = new Uint8Array(bytes.length);
-        copy.set(bytes);
-        out[i] = new C(
-          copy.buffer,
-          0,
-          bytes.length / (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT,
-        );
+        if (typeof r[2] !== "string") throw new SyntaxError(`record ${i}: a typed array without its bytes`);
+        const bytes = fromBase64(r[2]);
+        const per = (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+        if (bytes.length % per !== 0)
+          throw new SyntaxError(`record ${i}: ${bytes.length} bytes are no ${String(r[1])}`);
+        out[i] = new C(bytes.buffer, 0, bytes.length / per);
         break;
       }
       case 5:

@@ -4,6 +4,7 @@
  * loaded machine hashes as the saved one. Files of another version, build or damaged are
  * refused with a one-line StateError; a machine that is not data with a SnapshotError.
  */
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runtimeName } from "../../src/build/runtime.mjs";
@@ -13,6 +14,7 @@ import type { Scenario } from "../../src/scenarios/scenario.js";
 import { ambiguousNames, codeNames, textHash } from "../../src/sim/code.js";
 import { loadState, STATE_FORMAT_VERSION, StateError, saveState } from "../../src/state/file.js";
 import { decodeGraph, encodeGraph } from "../../src/state/graph.js";
+import { TASKLAB_VERSION } from "../../src/version.js";
 
 const GENERATORS = runtimeName() === "generators";
 
@@ -128,6 +130,13 @@ describe.skipIf(GENERATORS)("saved states", () => {
     const x = 5;
     (m.kernel as unknown as { extra: unknown }).extra = () => x;
     expect(() => saveState(m)).toThrow(/it holds function \(anonymous\): \(\) => x, which is no code the model names/);
+  });
+});
+
+describe("the version a state carries", () => {
+  it("is package.json's", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(TASKLAB_VERSION).toBe(pkg.version);
   });
 });
 
