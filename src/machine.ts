@@ -5,7 +5,14 @@
  */
 
 import { type HotplugSpec, parseHotplug, withHotplug } from "./debug/hotplug.js";
-import { type FaultSpec, installInjection, parseFault, parseSignal, type SignalSpec } from "./debug/inject.js";
+import {
+  checkInjectedNames,
+  type FaultSpec,
+  installInjection,
+  parseFault,
+  parseSignal,
+  type SignalSpec,
+} from "./debug/inject.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { init_files } from "./linux/fs/file.js";
@@ -308,7 +315,13 @@ export class Machine {
   readonly detectors: DetectorOptions;
   private leakReportsDone = false;
   /** Throws a SpecError when an injection spec named a task, kmalloc type or cache the run never had. */
-  readonly checkSpecs: () => void;
+  /**
+   * When the run has ended: a SpecError for an injection spec that named a task, kmalloc type
+   * or cache the run never had.
+   */
+  checkSpecs(): void {
+    checkInjectedNames(this.kernel);
+  }
   /** When boot ended and the scenario started (virtual ns). */
   bootedAt = Number.POSITIVE_INFINITY;
   /** The scenario invariants already reported (each is reported once: debug/detectors.ts). */
@@ -415,13 +428,14 @@ export class Machine {
       trace,
       system_state: "booting",
       fail_point: null,
+      injection: null,
       pm_freezing: false,
       pm_nosig_freezing: false,
       kthread_stop_info: null,
       legacy_workqueues: [],
     };
     this.activate();
-    this.checkSpecs = installInjection(
+    installInjection(
       this.kernel,
       this.engine,
       cfg.seed,

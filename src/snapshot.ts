@@ -28,6 +28,11 @@ const HOOKS: readonly HookSlot[] = [
   ["slab.onFree", (m) => m.kernel.slab.onFree, (m, v) => (m.kernel.slab.onFree = v)],
 ];
 
+/** The host hooks set on `m`: name and value. */
+export function hostHookValues(m: Machine): [string, unknown][] {
+  return HOOKS.filter(([, get]) => get(m) !== null).map(([name, get]) => [name, get(m)]);
+}
+
 /** The names of the host hooks set on `m`. */
 export function hostHooks(m: Machine): string[] {
   return HOOKS.filter(([, get]) => get(m) !== null).map(([name]) => name);

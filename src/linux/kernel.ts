@@ -4,6 +4,8 @@
  * single-threaded: one machine steps at a time, so a live binding plays the role of the
  * kernel's globals without tying the model to one instance).
  */
+
+import type { Injection } from "../debug/inject.js";
 import type { Engine } from "../sim/engine.js";
 import type { TraceBuffer } from "../trace/buffer.js";
 import type { UserMain } from "../user/runtime.js";
@@ -87,6 +89,8 @@ export interface Kernel {
   pm_nosig_freezing: boolean;
   /** Decides whether a named fault point fails now (fault injection); null: never. */
   fail_point: ((name: string) => boolean) | null;
+  /** Fault and signal injection's specs and state (debug/inject.ts), null without any. */
+  injection: Injection | null;
   /** Boot progress: SYSTEM_BOOTING → SYSTEM_SCHEDULING → SYSTEM_RUNNING. */
   system_state: "booting" | "scheduling" | "running";
   /** The WARN_ON_ONCE sites that have fired (each one's `static bool __warned`). */

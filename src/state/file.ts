@@ -3,7 +3,8 @@
  * text that `loadState(text)` reads back into a machine which runs on exactly as `m` would
  * have (same trace, reports and hash), in this process or another of the same tasklab build.
  */
-import { installInvariants } from "../debug/detectors.js";
+import { installInvariants, invariantHooks } from "../debug/detectors.js";
+import { attachInjection, INJECTION_HOOKS } from "../debug/inject.js";
 import { ERR_PTR } from "../linux/include/err.js";
 import { Machine, type MachineOptions, optionsOf, setOptionsOf } from "../machine.js";
 import { machineFor, scenarioOf, setScenarioOf } from "../run.js";
@@ -13,7 +14,7 @@ import { codeNamed, textHash, textName } from "../sim/code.js";
 import { NotCopyable } from "../sim/copy.js";
 import { Thread } from "../sim/engine.js";
 import { functionCount, functionId, functionName } from "../sim/functions.js";
-import { hostHooks, SnapshotError, withoutHooks } from "../snapshot.js";
+import { hostHookValues, SnapshotError, withoutHooks } from "../snapshot.js";
 import { TASKLAB_VERSION } from "../version.js";
 import { decodeGraph, encodeGraph, type Graph, UnnamedCode } from "./graph.js";
 
@@ -184,20 +185,20 @@ export interface SaveOptions {
  * host observer unless `hooks: "drop"`).
  */
 export function saveState(m: Machine, opts: SaveOptions = {}): string {
-  const hooks = hostHooks(m);
   const s = opts.scenario ?? scenarioOf(m);
   const init = optionsOf(m).init;
   const codeFrom = s ?? (init === undefined || init === null ? undefined : SCENARIOS.find((x) => x.main === init));
-  // A scenario's invariants are its own hooks: loadState installs them again.
-  const own = s !== undefined && (s.invariants ?? []).some((i) => i.always === true);
-  if (
-    hooks.length > 0 &&
-    opts.hooks !== "drop" &&
-    !(own && hooks.every((h) => h === "engine.onEnter" || h === "engine.onExit"))
-  ) {
+  // Injection's hooks and a scenario's invariants' are set again on load; any other observer
+  // (a function tracer, the debugger, the explorer) keeps state in closures.
+  const foreign = hostHookValues(m)
+    .filter(([, v]) => !INJECTION_HOOKS.has(v) && !invariantHooks.has(v as object))
+    .map(([name]) => name);
+  // The function tracer's hooks may sit under an invariant's: its option says it is on.
+  if ((optionsOf(m).tracer?.tracer ?? "nop") !== "nop") foreign.unshift("the function tracer");
+  if (foreign.length > 0 && opts.hooks !== "drop") {
     throw new SnapshotError(
-      `cannot save this machine's state: ${hooks.join(", ")} ${hooks.length > 1 ? "are" : "is"} set ` +
-        "(a function tracer, fault or signal injection, the debugger or the explorer observes it through closures, which a file cannot hold)",
+      `cannot save this machine's state: ${foreign.join(", ")} ${foreign.length > 1 ? "are" : "is"} set ` +
+        "(a function tracer, the debugger or the explorer observes it through closures, which a file cannot hold)",
     );
   }
   const options = dataOptions(optionsOf(m));
@@ -338,6 +339,8 @@ export function loadState(text: string | Uint8Array): Machine {
     bad("the file is damaged (the machine in it is not the one its header describes)");
   remapFunctionIds(m, f.functions);
   setOptionsOf(m, f.options);
+  // The host side again: injection's hooks (its state is in the machine), the scenario's invariants.
+  attachInjection(m.kernel, m.engine);
   if (s !== undefined) {
     setScenarioOf(m, s);
     installInvariants(m, s.invariants ?? []);

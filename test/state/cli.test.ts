@@ -119,8 +119,8 @@ describe.skipIf(runtimeName() === "generators")("tasklab --save-state-at / --fro
       ],
       [["run", "kthread-run", "--save-state-at", "1ms", join(dir, "no", "such", "dir.state")], /^tasklab: /],
       [
-        ["run", "kthread-run", "--fail", "kmalloc:kthread_create_info", "--save-state-at", "1ms", join(dir, "f.state")],
-        /--save-state-at: cannot save this machine's state: slab\.shouldFail is set/,
+        ["run", "kthread-run", "--tracer", "function", "--save-state-at", "1ms", join(dir, "f.state")],
+        /--save-state-at: cannot save this machine's state: the function tracer, engine\.onEnter, engine\.onExit are set/,
       ],
     ];
     for (const [argv, message] of cases) {

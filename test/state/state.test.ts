@@ -18,9 +18,8 @@ import { TASKLAB_VERSION } from "../../src/version.js";
 
 const GENERATORS = runtimeName() === "generators";
 
-/** Scenarios whose own fault or signal injection observes the machine through closures: refused (docs/STATE-FORMAT.md). */
-const injects = (s: Scenario) => (s.faults ?? []).length > 0 || (s.signals ?? []).length > 0;
-const SAVEABLE = SCENARIOS.filter((s) => !injects(s));
+/** Every built-in scenario, those with their own fault and signal injection included. */
+const SAVEABLE = SCENARIOS;
 /** clone-flags hands closures over its User to a helper: while one is live, its state cannot be saved. */
 const CLOSURES = new Set(["clone-flags"]);
 
@@ -53,7 +52,7 @@ function viaState(s: Scenario, opts: { cpus: number; seed: number }, n: number) 
 }
 
 describe.skipIf(GENERATORS)("saved states", () => {
-  it("every built-in scenario without injection: save at step 3000, load, run on = the uninterrupted run", () => {
+  it("every built-in scenario: save at step 3000, load, run on = the uninterrupted run", () => {
     for (const s of SAVEABLE) {
       const opts = { cpus: 2, seed: 1 };
       const b = viaState(s, opts, 3000);
@@ -113,11 +112,28 @@ describe.skipIf(GENERATORS)("saved states", () => {
     );
   });
 
-  it("a scenario's own injection (closures with state) is refused, naming the hooks", () => {
-    const s = SCENARIOS.find((x) => x.name === "kthread-enomem") as Scenario;
-    const m = machineFor(s, {});
+  it("a machine with fault and signal injection saves its injection's state: the run from it is the uninterrupted run", () => {
+    const opts = {
+      cpus: 2,
+      seed: 4,
+      faults: ["kmalloc:kthread_create_info,nth=2"],
+      signals: ["KILL:creator@kthreadd:create_kthread"],
+    };
+    const s = SCENARIOS.find((x) => x.name === "kthread-creator-killed-any") as Scenario;
+    const m = machineFor(s, opts);
+    m.run({ maxSteps: 2000 });
+    const loaded = loadState(saveState(m));
+    expect(loaded.kernel.injection?.faults.length).toBe(1);
+    expect(shown(continueScenario(s, loaded, opts))).toEqual(shown(runScenario(s, opts)));
+  });
+
+  it("a function tracer (its state in closures) is refused, naming it", () => {
+    const s = SCENARIOS.find((x) => x.name === "kthread-run") as Scenario;
+    const m = machineFor(s, { tracer: { tracer: "function" } });
     m.run({ maxSteps: 100 });
-    expect(() => saveState(m)).toThrow(/^cannot save this machine's state: slab\.shouldFail is set/);
+    expect(() => saveState(m)).toThrow(
+      /^cannot save this machine's state: the function tracer, engine\.onEnter, engine\.onExit are set/,
+    );
   });
 
   it("refuses an object of an unregistered class and a closure, naming them", () => {
