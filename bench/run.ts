@@ -26,6 +26,7 @@ import { compared, formatTable, measureRate, type Sample, sampleOf } from "./har
 import { liveTasks } from "./live.js";
 import { snapshotCost } from "./snapshot.js";
 import { cliStart } from "./start.js";
+import { loadStateCost } from "./state.js";
 import { runUserBench, type UserBench } from "./user.js";
 
 const args = new Set(process.argv.slice(2));
@@ -205,6 +206,10 @@ progress("snapshot, restore and hash: booted and explorer's 2-CPU machines");
 const snap = snapshotCost(runs, quick ? 50 : 200);
 if (typeof snap === "string") process.stderr.write(`bench: no snapshot rows: ${snap}\n`);
 else samples.push(...snap);
+progress("load state, booted 2-CPU machine");
+const loaded = loadStateCost(quick ? 10 : 30);
+if (typeof loaded === "string") process.stderr.write(`bench: no load-state row: ${loaded}\n`);
+else samples.push(loaded);
 for (const cpus of [2, 64, 256, 1024]) {
   progress(`boot-${cpus}`);
   samples.push(bootTime(cpus, quick || cpus >= 256 ? 3 : 5));

@@ -167,6 +167,21 @@ export { kcall, kfunc } from "./sim/functions.js";
  * debugger), is refused with a SnapshotError naming the thread or hook.
  */
 export { type HashMachineOptions, hashMachine, MachineSnapshot, restore, SnapshotError, snapshot } from "./snapshot.js";
+/**
+ * Saved states (docs/STATE-FORMAT.md): `saveState(m)` writes a machine as a versioned text
+ * (a header line: format version, tasklab version, kernel release, scenario, options; a body
+ * line: the object graph) and `loadState(text)` reads it back into a machine that runs on as
+ * `m` would have, in this process or another of the same build. Saving refuses what
+ * `snapshot` refuses (a SnapshotError); loading a file of another format version or build,
+ * or a damaged one, throws a StateError with a one-line message.
+ */
+export {
+  loadState,
+  type SaveOptions,
+  STATE_FORMAT_VERSION,
+  StateError,
+  saveState,
+} from "./state/file.js";
 export { formatFtrace, formatLine } from "./trace/ftrace.js";
 export { formatJsonl } from "./trace/jsonl.js";
 export { type ChromeEvent, formatPerfetto } from "./trace/perfetto.js";

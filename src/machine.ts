@@ -21,8 +21,8 @@ import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/
 import { TraceBuffer } from "./linux/kernel/trace/buffer.js";
 import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import {
+  checkInjectedNames,
   type FaultSpec,
-  type InjectionState,
   installInjection,
   parseFault,
   parseSignal,
@@ -30,8 +30,9 @@ import {
 } from "./linux/lib/inject.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
+import { knownCode, stateClass } from "./sim/code.js";
 import { timeFields } from "./sim/copy.js";
-import { Engine, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
+import { Engine, type KGen, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { copyMachine, type HashMachineOptions, hashMachine } from "./snapshot.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";
 import { USER_ABI } from "./user/abi.js";
@@ -107,6 +108,30 @@ function slabCurrentTask(): string {
   return p ? slabTaskName(p) : "?";
 }
 
+/** The options each machine was built with (a saved state records them: src/state/). */
+const machineOptions = new WeakMap<Machine, MachineOptions>();
+
+/** The options `m` was built with. */
+export function optionsOf(m: Machine): MachineOptions {
+  return machineOptions.get(m) ?? {};
+}
+
+/** Records the options a machine was made from (a loaded state's: those it was saved with). */
+export function setOptionsOf(m: Machine, opts: MachineOptions): void {
+  machineOptions.set(m, opts);
+}
+
+/** What runs in a thread whose code threw: the oops path's end, the task dies with SIGSEGV. */
+function machineOops(): KGen<unknown> {
+  return make_task_dead(SIGSEGV);
+}
+
+/** A thread as the engine's messages name it: comm/pid. */
+function describeThread(t: Thread): string {
+  const p = t.owner as task_struct;
+  return `${p.comm}/${p.pid}`;
+}
+
 /** What the leak scan looks at: every live object, or those allocated after boot. */
 export type LeakScope = "all" | "scenario";
 
@@ -162,9 +187,13 @@ export class Machine {
   readonly detectors: DetectorOptions;
   private leakReportsDone = false;
   /** Throws a SpecError when an injection spec named a task, kmalloc type or cache the run never had. */
-  readonly checkSpecs: () => void;
-  /** Fault and signal injection's running state (linux/lib/inject.ts: armInjection sets its hooks on a copy). */
-  readonly injection: InjectionState;
+  /**
+   * When the run has ended: a SpecError for an injection spec that named a task, kmalloc type
+   * or cache the run never had.
+   */
+  checkSpecs(): void {
+    checkInjectedNames(this.kernel);
+  }
   /** When boot ended and the scenario started (virtual ns). */
   bootedAt = Number.POSITIVE_INFINITY;
   /** The scenario invariants already reported (each is reported once: scenarios/detectors.ts). */
@@ -175,6 +204,7 @@ export class Machine {
   private readonly scenarioEvents: readonly EventType[] | null;
 
   constructor(opts: MachineOptions = {}) {
+    machineOptions.set(this, opts);
     const cpus = opts.cpus ?? DEFAULTS.cpus;
     const hung = opts.detectors?.hungTask ?? DEFAULT_HUNG_TASK_TIMEOUT;
     const cfg: KernelConfig = {
@@ -210,11 +240,8 @@ export class Machine {
       {
         tick: sched_tick,
         preempt: sched_preempt_hook,
-        oops: () => make_task_dead(SIGSEGV),
-        describe: (t: Thread) => {
-          const p = t.owner as task_struct;
-          return `${p.comm}/${p.pid}`;
-        },
+        oops: machineOops,
+        describe: describeThread,
       },
     );
     const tracer = opts.tracer ?? { tracer: "nop" };
@@ -235,15 +262,13 @@ export class Machine {
     });
     const { init_task, trace } = this.kernel;
     this.activate();
-    const injection = installInjection(
+    installInjection(
       this.kernel,
       this.engine,
       cfg.seed,
       (opts.faults ?? []).map((f) => (typeof f === "string" ? parsedOnce(parsedFaults, f, parseFault) : f)),
       (opts.signals ?? []).map((s) => (typeof s === "string" ? parsedOnce(parsedSignals, s, parseSignal) : s)),
     );
-    this.injection = injection.state;
-    this.checkSpecs = injection.check;
     installFunctionTracer(this.engine, trace, tracer, () => this.tracingOn);
     init_idle(init_task, 0);
     const hooks: BootHooks = {
@@ -342,3 +367,7 @@ export class Machine {
   }
 }
 timeFields(Machine, "bootedAt");
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("Machine", Machine);
+knownCode(machineOops, describeThread, slabCurrentTask, sched_tick, sched_preempt_hook);

@@ -35,6 +35,13 @@ export interface RunOptions extends Omit<MachineOptions, "init"> {
   onProgress?: (e: Engine) => void;
   /** Called with the machine before it runs (to attach observers). */
   prepare?: (m: Machine) => void;
+  /**
+   * Start from a saved state instead of booting: `load` gives a fresh machine in that state
+   * each time (loadState of the file's text, src/state/), whose scenario is the one run.
+   */
+  fromState?: { load: () => Machine };
+  /** Stop at virtual time `time`, call `save` with the machine (to save its state), then run on. */
+  saveStateAt?: { time: number; save: (m: Machine) => void };
 }
 
 export interface RunResult {
@@ -64,8 +71,30 @@ export function problems(reports: readonly Report[]): Report[] {
   return reports.filter((r) => PROBLEMS.has(r.kind));
 }
 
-/** The machine a scenario runs on, built and ready to run (nothing has run yet). */
+/** The scenario each machine made by machineFor runs (a saved state names it: src/state/). */
+const scenarios = new WeakMap<Machine, Scenario>();
+
+/** The scenario `m` runs, if machineFor (or loadState) made it for one. */
+export function scenarioOf(m: Machine): Scenario | undefined {
+  return scenarios.get(m);
+}
+
+/** Records the scenario a machine runs (a loaded state's). */
+export function setScenarioOf(m: Machine, s: Scenario): void {
+  scenarios.set(m, s);
+}
+
+/**
+ * The machine a scenario runs on, built and ready to run (nothing has run yet), or, with
+ * `opts.fromState`, loaded from that saved state (the scenario must be the state's).
+ */
 export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
+  if (opts.fromState !== undefined) {
+    const loaded = opts.fromState.load();
+    loaded.engine.onProgress = opts.onProgress ?? null;
+    opts.prepare?.(loaded);
+    return loaded;
+  }
   checkEra(s, era(opts.kernel ?? DEFAULT_ERA));
   checkScenario(s);
   const machine = new Machine({
@@ -77,6 +106,7 @@ export function machineFor(s: Scenario, opts: RunOptions = {}): Machine {
     programs: { ...s.programs, ...opts.programs },
   });
   machine.engine.onProgress = opts.onProgress ?? null;
+  scenarios.set(machine, s);
   installInvariants(machine, s.invariants ?? []);
   opts.prepare?.(machine);
   return machine;
@@ -93,14 +123,23 @@ function runNamed(s: Scenario, machine: Machine, limits: RunLimits): StopReason 
 }
 
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
-  return runMachine(s, machineFor(s, opts), opts);
+  const machine = machineFor(s, opts);
+  const at = opts.saveStateAt;
+  if (at !== undefined && at.time < (opts.until ?? DEFAULT_UNTIL)) {
+    // Up to the moment asked for (or the end, if the machine goes idle before), saved, then on.
+    runNamed(s, machine, { until: at.time, maxSteps: opts.maxSteps ?? 50_000_000 });
+    at.save(machine);
+  }
+  return runMachine(s, machine, opts);
 }
 
 /**
- * Runs `machine` (built by machineFor, or a snapshot's copy of one) until it stops, then makes
- * the end-of-run checks. `opts` are the options it was built with (their limits and checks).
+ * Runs `machine` of scenario `s` (built by machineFor, a snapshot's copy of one, or loaded
+ * from a saved state) until it stops, then makes the end-of-run checks: what runScenario does
+ * after building the machine. `opts` are the options it was built with (limits and checks).
  */
 export function runMachine(s: Scenario, machine: Machine, opts: RunOptions = {}): RunResult {
+  machine.engine.onProgress = opts.onProgress ?? null;
   const stop = runNamed(s, machine, { until: opts.until ?? DEFAULT_UNTIL, maxSteps: opts.maxSteps ?? 50_000_000 });
   return finishRun(s, machine, opts, stop);
 }

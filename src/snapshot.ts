@@ -28,13 +28,18 @@ const HOOKS: readonly HookSlot[] = [
   ["slab.onFree", (m) => m.kernel.slab.onFree, (m, v) => (m.kernel.slab.onFree = v)],
 ];
 
+/** The host hooks set on `m`: name and value. */
+export function hostHookValues(m: Machine): [string, unknown][] {
+  return HOOKS.filter(([, get]) => get(m) !== null).map(([name, get]) => [name, get(m)]);
+}
+
 /** The names of the host hooks set on `m`. */
-function hostHooks(m: Machine): string[] {
+export function hostHooks(m: Machine): string[] {
   return HOOKS.filter(([, get]) => get(m) !== null).map(([name]) => name);
 }
 
 /** Runs `f` with `m`'s host hooks unset, and sets them back after. */
-function withoutHooks<T>(m: Machine, f: () => T): T {
+export function withoutHooks<T>(m: Machine, f: () => T): T {
   const kept = HOOKS.map(([, get]) => get(m));
   for (const [, , set] of HOOKS) set(m, null);
   try {

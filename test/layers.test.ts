@@ -12,14 +12,14 @@ const SRC = join(ROOT, "src");
 
 /** Bottom first. A path's layer is that of its longest matching prefix. */
 const LAYERS: readonly (readonly [layer: string, prefixes: readonly string[]])[] = [
-  ["build: the toolchain entry points load first (no model code)", ["build/"]],
+  ["build: the toolchain entry points load first (no model code), and the version", ["build/", "version.ts"]],
   ["sim: the engine", ["sim/"]],
   ["linux: the modeled kernel", ["linux/"]],
   ["user: user space (libc, programs) on top of the kernel's system calls", ["user/"]],
   ["trace/views: what reads the kernel's state out", ["trace/", "views/"]],
   ["machine: the assembled machine and its snapshots", ["machine.ts", "snapshot.ts", "schema.ts"]],
   ["scenarios", ["scenarios/"]],
-  ["run: one-call running and reading traces back", ["run.ts", "explain/"]],
+  ["run: one-call running, saved states, reading traces back", ["run.ts", "state/", "explain/"]],
   ["explore/debug: the tools that drive runs", ["explore/", "debug/"]],
   ["cli/web: the faces", ["cli/", "web/", "index.ts"]],
 ];

@@ -77,15 +77,21 @@ function stagedMap(file) {
 
 /** Compiles the kfuncs of every staged module into frames; returns how many modules had some. */
 async function compileFrames() {
-  const { transformFrames } = await import("./frames-transform.mjs");
+  const { compileOptions, transformFrames } = await import("./frames-transform.mjs");
+  // The runtime the compiled generators import: the staged frames module (bundled once).
+  const runtime = join(STAGE, "sim", "frames.js");
   let n = 0;
   for (const file of filesUnder(STAGE, ".js")) {
     const emitted = readFileSync(file, "utf8");
-    if (!emitted.includes("kfunc(")) continue;
     const map = stagedMap(file);
+    // As the frames hook compiles the sources: every generator of the model's thread code
+    // (helpers, thread functions, user programs), not only the kfuncs, so that a machine of
+    // the package is data (snapshots, saved states) as one of the sources is.
+    const options = compileOptions(map.sources[0]);
+    if (options === null) continue;
     // Babel takes the input's map from an inline comment.
     const code = `${emitted.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n")}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}\n`;
-    const out = transformFrames(code, relative(ROOT, map.sources[0]));
+    const out = transformFrames(code, relative(ROOT, map.sources[0]), { ...options, runtime });
     if (out === null) continue;
     out.map.sources = map.sources;
     writeFileSync(file, `${out.code}\n//# sourceMappingURL=${map.file}.map\n`);

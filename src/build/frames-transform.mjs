@@ -62,6 +62,9 @@ const MAY_HAVE_GENERATOR = /\bkfunc\(|\bfunction\s*\*|\*\s*\[?[A-Za-z_$][\w$.]*\
  */
 export function transformFrames(code, filename, { plain = false, strict = true, runtime = RUNTIME } = {}) {
   if (!(plain ? MAY_HAVE_GENERATOR.test(code) : code.includes("kfunc("))) return null;
+  // The module as saved states name its code: its path from the project's root (the build
+  // passes it so; the hooks pass the absolute path).
+  moduleName = filename.startsWith(ROOT) ? filename.slice(ROOT.length) : filename;
   let found = 0;
   let usesRuntime = false;
   let program = null;
@@ -344,6 +347,8 @@ function localsToFields(fnPath, frame) {
 }
 
 let plainCount = 0;
+/** The module being compiled, as saved states name it (set by transformFrames). */
+let moduleName = "";
 
 /** The name a plain generator's frame class takes (what a stack trace shows). */
 function plainName(path) {
@@ -417,9 +422,25 @@ function compilePlain(path, program) {
     // var $frames$N; function $frames$mkN() {...}: hoisted, so a call before them works.
     const cls = t.identifier(`$frames$C${n}`);
     const mk = t.identifier(`$frames$mk${n}`);
+    // $rt.known(() => $frames$CN ??= $frames$mkN(), name | null, "src/file.ts"): the class
+    // (and a declared generator's function) by name for saved states (src/sim/code.ts).
+    const known = [
+      t.arrowFunctionExpression(
+        [],
+        t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), [])),
+      ),
+      // The function too, when it is declared at the module's top level (in scope there).
+      path.isFunctionDeclaration() &&
+      node.id !== null &&
+      (path.parentPath.isProgram() || (path.parentPath.isExportDeclaration() && path.parentPath.parentPath.isProgram()))
+        ? t.identifier(node.id.name)
+        : t.nullLiteral(),
+      t.stringLiteral(moduleName),
+    ];
     program.pushContainer("body", [
       t.variableDeclaration("var", [t.variableDeclarator(cls)]),
       t.functionDeclaration(mk, [], factory.body),
+      t.expressionStatement(t.callExpression(t.memberExpression(t.identifier("$rt"), t.identifier("known")), known)),
     ]);
     node.body = make(t.assignmentExpression("??=", t.cloneNode(cls), t.callExpression(t.cloneNode(mk), [])));
     return;

@@ -5,17 +5,21 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { Debugger, debugCommand } from "../debug/gdb.js";
-import { formatReport, machineFor, type RunOptions } from "../run.js";
+import { formatReport, machineFor, type RunOptions, scenarioOf } from "../run.js";
+import type { Scenario } from "../scenarios/scenario.js";
 import { YieldError } from "../sim/engine.js";
 import { InputError } from "../sim/suggest.js";
-import { loadScenario } from "./options.js";
+import { loadScenario, UsageError } from "./options.js";
 import { scanSources } from "./sources.js";
+import { openStateFile } from "./state-file.js";
 import { heartbeat, type Progress } from "./watchdog.js";
 
 export interface DebugJob {
   entry: "debug";
   ref: string;
   opts: RunOptions;
+  /** Each `run` starts from the state in this file (docs/STATE-FORMAT.md): `ref` is unused. */
+  fromState?: string;
 }
 
 export type DebugReply =
@@ -32,14 +36,25 @@ const post = (m: DebugReply) => port.postMessage(m);
 // tasklab is loaded: the watchdog's time starts now.
 post({ type: "progress", where: "loading the scenario" });
 try {
-  const scenario = await loadScenario(job.ref);
-  // The machine the session runs, built once first: what is wrong with the options or the
-  // scenario (a spec naming no modeled function, say) is said now, not at the first `run`.
-  machineFor(scenario, job.opts);
+  let scenario: Scenario;
+  let opts = job.opts;
+  if (job.fromState !== undefined) {
+    // Every `run` (and restart) starts from the saved moment: a fresh machine loaded each time.
+    const { first, load } = openStateFile(job.fromState);
+    const s = scenarioOf(first);
+    if (s === undefined) throw new UsageError(`--from-state ${job.fromState}: the state names no scenario to debug`);
+    scenario = s;
+    opts = { ...opts, fromState: { load } };
+  } else {
+    scenario = await loadScenario(job.ref);
+    // The machine the session runs, built once first: what is wrong with the options or the
+    // scenario (a spec naming no modeled function, say) is said now, not at the first `run`.
+    machineFor(scenario, job.opts);
+  }
   const d = new Debugger(
     scenario,
     {
-      ...job.opts,
+      ...opts,
       onProgress: (e) => post(heartbeat(e)),
     },
     scanSources(),

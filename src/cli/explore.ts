@@ -486,14 +486,21 @@ async function replayCommand(file: string, f: { watchdog: number }): Promise<num
   return 1;
 }
 
+/** Why explore takes no saved state (docs/STATE-FORMAT.md). */
+const EXPLORE_FROM_STATE =
+  "explore does not start from a saved state: it enumerates the schedules of a scenario from its start " +
+  "(a minimal boot, every choice point on the way), and its replay files, shards and minimization count choices from there; " +
+  "explore the scenario itself (tasklab explore SCENARIO), or debug from the state (tasklab debug --from-state FILE)";
+
 export function addExploreCommands(program: Command): void {
   program
     .command("explore")
     .description(
       "re-run a scenario under every (dfs) or sampled (random, pct) schedule, or walk its states (--stateful); stop at a violation, minimize it, write a replay file. 'explore merge FILES' combines shard results",
     )
-    .argument("<scenario>", "a built-in scenario, a .ts/.js file exporting one, or 'merge'")
+    .argument("[scenario]", "a built-in scenario, a .ts/.js file exporting one, or 'merge'")
     .argument("[files...]", "with 'merge': the result files of the shards")
+    .option("--from-state <file>", "not taken: the explorer enumerates schedules from a scenario's start")
     .addOption(
       new Option("--strategy <s>", "how to choose schedules")
         .choices(["dfs", "stateful", "random", "pct"])
@@ -535,7 +542,9 @@ export function addExploreCommands(program: Command): void {
     .option("--progress", "show a progress bar (default: when stderr is a terminal)")
     .option("--no-progress", "no progress bar")
     .addOption(watchdogOption())
-    .action(async (ref: string, files: string[], f: ExploreFlags) => {
+    .action(async (ref: string | undefined, files: string[], f: ExploreFlags & { fromState?: string }) => {
+      if (f.fromState !== undefined) throw new UsageError(EXPLORE_FROM_STATE);
+      if (ref === undefined) throw new UsageError("explore: missing argument 'scenario'");
       if (ref !== "merge" && files.length > 0) {
         // Options after a `--` land here too: silently dropping them would explore something else.
         throw new UsageError(`explore takes one scenario, got also: ${files.join(" ")}`);

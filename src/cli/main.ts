@@ -1,6 +1,7 @@
 /** The `tasklab` command. */
 
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ERA, ERA_NAMES, type EraName } from "../linux/eras/profiles.js";
 import { type EventType, parseEvents } from "../linux/include/trace/events/records.js";
@@ -63,6 +64,12 @@ interface MachineFlags {
   signal: string[];
   kill: string[];
   hotplug: string[];
+}
+
+/** --save-state-at and --from-state. */
+interface StateFlags {
+  saveStateAt?: string[];
+  fromState?: string;
 }
 
 /** `tasklab run`'s own options, the detectors' switches among them (see scenarios/detectors.ts). */
@@ -173,9 +180,50 @@ function cols(v: string): string[] {
 }
 
 /** Runs a scenario to its end (leaks checked) or to `--at`, and prints `view` of that moment. */
-function executeAt(ref: string, f: MachineFlags & { at?: number }, view: WorkerJob["view"]): Promise<number> {
-  return execute({ ref: scenarioRef(ref), opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined }, view }, f);
+function executeAt(
+  ref: string | undefined,
+  f: MachineFlags & { at?: number; fromState?: string },
+  view: WorkerJob["view"],
+): Promise<number> {
+  const job: WorkerJob = {
+    ref: scenarioOrState(ref, f.fromState),
+    opts: { ...runOptions(f, f.at), checkLeaks: f.at === undefined },
+    view,
+    fromState: f.fromState === undefined ? undefined : resolve(f.fromState),
+  };
+  return execute(job, f);
 }
+
+/** The scenario argument, which --from-state replaces (the state names its scenario). */
+function scenarioOrState(ref: string | undefined, fromState: string | undefined): string {
+  if (fromState !== undefined) {
+    if (ref !== undefined)
+      throw new UsageError(
+        `--from-state continues the scenario the state was saved from: give no scenario (got '${ref}')`,
+      );
+    return "";
+  }
+  if (ref === undefined) throw new UsageError("missing argument 'scenario' (or --from-state FILE)");
+  return scenarioRef(ref);
+}
+
+/** --save-state-at TIME FILE, checked. */
+function saveStateAt(v: string[] | undefined): WorkerJob["saveStateAt"] {
+  if (v === undefined) return undefined;
+  if (v.length !== 2)
+    throw new UsageError(`--save-state-at expects TIME FILE, got ${v.length} value(s): ${v.join(" ")}`);
+  let time: number;
+  try {
+    time = parseTime(v[0] as string);
+  } catch (e) {
+    throw new UsageError(`--save-state-at: ${(e as Error).message}`);
+  }
+  const file = resolve(v[1] as string);
+  checkOutput(file);
+  return { time, file };
+}
+
+const FROM_STATE = "continue from the machine state saved in FILE (tasklab run --save-state-at) instead of booting";
 
 /**
  * Runs the job in a worker under the watchdog, writes its output and reports; returns the
@@ -232,8 +280,10 @@ export function buildProgram(): Command {
     program
       .command("run")
       .description("boot a machine, run a scenario, print its trace in ftrace's format")
-      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .argument("[scenario]", "a built-in scenario name or a .ts/.js file exporting one")
       .option("--until <time>", "stop at this virtual time (e.g. 50ms)", parseTime)
+      .option("--save-state-at <time file...>", "at virtual time TIME, save the machine's state into FILE, then run on")
+      .option("--from-state <file>", FROM_STATE)
       .addOption(
         new Option("--tracer <name>", "the tracer, as current_tracer")
           .choices(["nop", "function", "function_graph"])
@@ -263,7 +313,7 @@ export function buildProgram(): Command {
       .option("--hung-task-timeout <secs>", "report a task in D this long (default 120; 0: never)", intIn(0, 1e6))
       .option("--no-deadlock-check", "do not report a run that ends with tasks blocked for good")
       .option("--no-invariants", "do not check the scenario's invariants"),
-  ).action(async (ref: string, f: MachineFlags & TraceFlags & RunFlags) => {
+  ).action(async (ref: string | undefined, f: MachineFlags & TraceFlags & RunFlags & StateFlags) => {
     const opts: RunOptions = {
       ...runOptions(f, f.until),
       detectors: detectorOptions(f),
@@ -277,14 +327,28 @@ export function buildProgram(): Command {
       },
     };
     const graph = { proc: f.funcgraphProc, retval: f.funcgraphRetval, tail: f.funcgraphTail };
-    process.exitCode = await execute({ ref: scenarioRef(ref), opts, view: "trace", graph, format: f.format }, f);
+    const job: WorkerJob = {
+      ref: scenarioOrState(ref, f.fromState),
+      opts,
+      view: "trace",
+      graph,
+      format: f.format,
+      fromState: f.fromState === undefined ? undefined : resolve(f.fromState),
+      saveStateAt: saveStateAt(f.saveStateAt),
+    };
+    if (job.fromState !== undefined && job.saveStateAt !== undefined)
+      throw new UsageError("--save-state-at and --from-state: use one at a time");
+    if (job.saveStateAt !== undefined && f.until !== undefined && job.saveStateAt.time >= f.until)
+      throw new UsageError(`--save-state-at ${f.saveStateAt?.[0]}: the run stops first (--until is earlier)`);
+    process.exitCode = await execute(job, f);
   });
 
   withMachineOptions(
     program
       .command("ps")
       .description("run a scenario and print the task table at its end (or at --at)")
-      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .argument("[scenario]", "a built-in scenario name or a .ts/.js file exporting one")
+      .option("--from-state <file>", FROM_STATE)
       .option("--at <time>", "show the table at this virtual time", parseTime)
       .option("-f, --full", "ps -ef format (kernel threads in brackets)")
       .option("-L, --threads", "one row per thread, with its LWP (thread id) and NLWP (ps -eLo)")
@@ -292,8 +356,8 @@ export function buildProgram(): Command {
       .option("--json", "an array of objects instead of a table"),
   ).action(
     async (
-      ref: string,
-      f: MachineFlags & { at?: number; full?: boolean; json?: boolean; threads?: boolean; eo?: string[] },
+      ref: string | undefined,
+      f: MachineFlags & StateFlags & { at?: number; full?: boolean; json?: boolean; threads?: boolean; eo?: string[] },
     ) => {
       const plain = f.json ? "ps-json" : f.full ? "ps-ef" : f.threads ? "ps-L" : "ps-eo";
       const view: WorkerJob["view"] = f.eo ? { ps: f.eo, threads: f.threads === true } : plain;
@@ -305,14 +369,21 @@ export function buildProgram(): Command {
     program
       .command("pstree")
       .description("run a scenario and draw its process tree as pstree -p does, at its end (or at --at)")
-      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .argument("[scenario]", "a built-in scenario name or a .ts/.js file exporting one (or --from-state)")
       .argument("[pid]", "draw only this task's tree (default: init's and kthreadd's)", intIn(1, PID_MAX_LIMIT))
       .option("-n, --numeric-sort", "sort siblings by pid, not by name")
-      .option("--at <time>", "draw it at this virtual time", parseTime),
-  ).action(async (ref: string, pid: number | undefined, f: MachineFlags & { at?: number; numericSort?: boolean }) => {
-    const view = { pstree: { root: pid, numeric: f.numericSort } };
-    process.exitCode = await executeAt(ref, f, view);
-  });
+      .option("--at <time>", "draw it at this virtual time", parseTime)
+      .option("--from-state <file>", FROM_STATE),
+  ).action(
+    async (
+      ref: string | undefined,
+      pid: number | undefined,
+      f: MachineFlags & StateFlags & { at?: number; numericSort?: boolean },
+    ) => {
+      const view = { pstree: { root: pid, numeric: f.numericSort } };
+      process.exitCode = await executeAt(ref, f, view);
+    },
+  );
 
   withMachineOptions(
     program
@@ -329,11 +400,27 @@ export function buildProgram(): Command {
       .command("proc")
       .description("run a scenario and print /proc/<pid>/comm, stat, status or stack at its end (or at --at)")
       .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
-      .argument("<pid>", "the task", intIn(0, PID_MAX_LIMIT))
+      .argument("<pid>", "the task")
       .addArgument(new Argument("[file]", "which file").choices(Object.keys(PROC_FILES)).default("status"))
-      .option("--at <time>", "read it at this virtual time", parseTime),
-  ).action(async (ref: string, pid: number, file: ProcFile, f: MachineFlags & { at?: number }) => {
-    process.exitCode = await executeAt(ref, f, { pid, file });
+      .option("--at <time>", "read it at this virtual time", parseTime)
+      .option("--from-state <file>", `${FROM_STATE} (then the arguments are PID [FILE])`),
+  ).action(async (ref: string, pid: string, file: ProcFile, f: MachineFlags & StateFlags & { at?: number }) => {
+    const pidOf = (v: string) => {
+      try {
+        return intIn(0, PID_MAX_LIMIT)(v);
+      } catch (e) {
+        throw new UsageError(`proc: pid: ${(e as Error).message}`);
+      }
+    };
+    if (f.fromState !== undefined) {
+      // proc --from-state FILE PID [WHICH]: the arguments move one place left.
+      const which = pid as ProcFile;
+      if (!Object.hasOwn(PROC_FILES, which))
+        throw new UsageError(`proc: no file '${which}': choose from ${Object.keys(PROC_FILES).join(", ")}`);
+      process.exitCode = await executeAt(undefined, f, { pid: pidOf(ref), file: which });
+      return;
+    }
+    process.exitCode = await executeAt(ref, f, { pid: pidOf(pid), file });
   });
 
   withMachineOptions(
@@ -342,7 +429,8 @@ export function buildProgram(): Command {
       .description(
         "debug a scenario as gdb debugs a kernel: break, step, next, finish, bt, info tasks, print, watch, list",
       )
-      .argument("<scenario>", "a built-in scenario name or a .ts/.js file exporting one")
+      .argument("[scenario]", "a built-in scenario name or a .ts/.js file exporting one")
+      .option("--from-state <file>", `${FROM_STATE}: each run starts at the saved moment`)
       .option(
         "-x, --command <file>",
         "read commands from FILE, then exit (repeatable)",
@@ -360,11 +448,17 @@ export function buildProgram(): Command {
       .option("--until <time>", "a run stops at this virtual time at the latest", parseTime),
   ).action(
     async (
-      ref: string,
-      f: MachineFlags & { command: string[]; batch: string[]; ex: string[]; interactive?: boolean; until?: number },
+      ref: string | undefined,
+      f: MachineFlags &
+        StateFlags & { command: string[]; batch: string[]; ex: string[]; interactive?: boolean; until?: number },
     ) => {
       const commands = batchCommands([...f.command, ...f.batch], f.ex);
-      const job: DebugJob = { entry: "debug", ref: scenarioRef(ref), opts: runOptions(f, f.until) };
+      const job: DebugJob = {
+        entry: "debug",
+        ref: scenarioOrState(ref, f.fromState),
+        opts: runOptions(f, f.until),
+        fromState: f.fromState === undefined ? undefined : resolve(f.fromState),
+      };
       process.exitCode = await debugSession(
         job,
         { commands, batch: commands.length > 0 && f.interactive !== true },

@@ -7,7 +7,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { task_struct } from "../linux/include/task_struct.js";
 import { find_task_by_pid_ns } from "../linux/kernel/pid.js";
 import type { RunOptions, RunResult, TraceFormat } from "../run.js";
-import { formatReport, problems, psRows, runScenario, traceText } from "../run.js";
+import { formatReport, problems, psRows, runMachine, runScenario, scenarioOf, traceText } from "../run.js";
+import type { Scenario } from "../scenarios/scenario.js";
 import { InputError } from "../sim/suggest.js";
 import type { GraphOptions } from "../trace/function-graph.js";
 import { formatDiff } from "../views/diff.js";
@@ -17,10 +18,15 @@ import { formatPstree, type PstreeOptions } from "../views/pstree.js";
 import { formatTop } from "../views/top.js";
 import { diffScenario } from "./diff.js";
 import { loadScenario, UsageError } from "./options.js";
+import { openStateFile, writeStateFile } from "./state-file.js";
 import { type Heartbeat, heartbeat, type JobResult } from "./watchdog.js";
 
 export type WorkerJob = {
   ref: string;
+  /** Continue from the state in this file (docs/STATE-FORMAT.md) instead of booting: `ref` is unused. */
+  fromState?: string;
+  /** Save the state at this virtual time into this file (written atomically), then run on. */
+  saveStateAt?: { time: number; file: string };
   opts: RunOptions;
   /** function_graph display options. */
   graph?: GraphOptions;
@@ -73,19 +79,39 @@ function render(r: RunResult, job: WorkerJob): string {
   return view === "ps-ef" ? formatPsEf(rows) : formatPsEo(rows);
 }
 
+/** The run's options: the watchdog's progress, and --save-state-at's save. */
+function runOpts(): RunOptions {
+  const at = job.saveStateAt;
+  if (at === undefined) return { ...job.opts, onProgress };
+  return { ...job.opts, onProgress, saveStateAt: { time: at.time, save: (m) => writeStateFile(at.file, m) } };
+}
+
+/** Runs on from a saved state to the end (the scenario's checks included). */
+function runFromState(file: string): RunResult {
+  const { first } = openStateFile(file);
+  const s = scenarioOf(first);
+  if (s === undefined) throw new UsageError(`--from-state ${file}: the state names no scenario to run on`);
+  const until = job.opts.until;
+  if (until !== undefined && until < first.now)
+    throw new UsageError(
+      `--from-state ${file}: the state is at ${first.now} ns of virtual time, after the ${until} ns asked for (--at/--until)`,
+    );
+  return runMachine(s, first, { until: job.opts.until, checkLeaks: job.opts.checkLeaks, onProgress });
+}
+
 /** Tells the watchdog the engine is still taking turns, and where it was. */
 const onProgress: RunOptions["onProgress"] = (e) => post(heartbeat(e));
 
 post({ type: "started" });
 try {
-  const scenario = await loadScenario(job.ref);
+  const scenario = job.fromState !== undefined ? null : await loadScenario(job.ref);
   const view = job.view;
   if (typeof view === "object" && "diff" in view) {
-    const d = diffScenario(scenario, job.opts.kernel as string, view.diff.b, { ...job.opts, onProgress });
+    const d = diffScenario(scenario as Scenario, job.opts.kernel as string, view.diff.b, { ...job.opts, onProgress });
     const output = view.diff.json ? `${JSON.stringify(d, null, 2)}\n` : formatDiff(d);
     post({ type: "done", output, tty: "", reports: [], problems: 0 });
   } else {
-    const r = runScenario(scenario, { ...job.opts, onProgress });
+    const r = job.fromState !== undefined ? runFromState(job.fromState) : runScenario(scenario as Scenario, runOpts());
     post({
       type: "done",
       output: render(r, job),

@@ -9,7 +9,7 @@
  */
 
 import { K } from "../linux/kernel.js";
-import { armInjection } from "../linux/lib/inject.js";
+import { attachInjection } from "../linux/lib/inject.js";
 import type { Machine } from "../machine.js";
 import { DEFAULT_UNTIL, machineFor, runMachine } from "../run.js";
 import { installInvariants } from "../scenarios/detectors.js";
@@ -96,7 +96,7 @@ export function arm(
   log: Choice[],
   watcher: ((e: Engine) => void) | undefined,
 ): void {
-  armInjection(m.kernel, m.engine, m.injection);
+  attachInjection(m.kernel, m.engine);
   installInvariants(m, s.invariants ?? []);
   const ch = m.engine.chooser;
   if (!(ch instanceof ScriptedChooser)) throw new Error("the explorer's machine has another chooser");

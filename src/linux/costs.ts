@@ -9,6 +9,7 @@
  * and pthread_create+join 45 µs. The figures below add up to those totals for the
  * kthread-run scenario; the split between functions is an estimate.
  */
+import { knownTable } from "../sim/code.js";
 export const DEFAULT_COST = 200;
 
 export const COSTS: Readonly<Record<string, number>> = Object.freeze({
@@ -98,3 +99,6 @@ export const COSTS: Readonly<Record<string, number>> = Object.freeze({
   schedule_timeout: 300,
   process_timeout: 200,
 });
+
+// Saved states point at the table by name (src/sim/code.ts).
+knownTable("COSTS", COSTS);

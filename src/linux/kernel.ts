@@ -4,6 +4,7 @@
  * single-threaded: one machine steps at a time, so a live binding plays the role of the
  * kernel's globals without tying the model to one instance).
  */
+
 import type { Engine } from "../sim/engine.js";
 import type { UserBinary } from "./arch/x86/entry/user_mode.js";
 import type { Era } from "./eras/profiles.js";
@@ -17,6 +18,7 @@ import type { smp_hotplug_thread } from "./kernel/smpboot.js";
 import type { TraceBuffer } from "./kernel/trace/buffer.js";
 import type { workqueue_struct } from "./kernel/workqueue.js";
 import type { cpumask } from "./lib/cpumask.js";
+import type { Injection } from "./lib/inject.js";
 import type { list_head } from "./lib/list.js";
 import type { SlabState } from "./mm/slab.js";
 
@@ -87,6 +89,8 @@ export interface Kernel {
   pm_nosig_freezing: boolean;
   /** Decides whether a named fault point fails now (fault injection); null: never. */
   fail_point: ((name: string) => boolean) | null;
+  /** Fault and signal injection's specs and state (lib/inject.ts), null without any. */
+  injection: Injection | null;
   /** Boot progress: SYSTEM_BOOTING → SYSTEM_SCHEDULING → SYSTEM_RUNNING. */
   system_state: "booting" | "scheduling" | "running";
   /** The WARN_ON_ONCE sites that have fired (each one's `static bool __warned`). */

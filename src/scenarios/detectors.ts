@@ -237,4 +237,8 @@ export function installInvariants(m: Machine, invariants: readonly Invariant[]):
     prevExit?.(t, fn, ret);
     check(t);
   };
+  invariantHooks.add(e.onEnter).add(e.onExit);
 }
+
+/** The hooks installInvariants sets (a saved state's loader sets them again from its scenario). */
+export const invariantHooks = new WeakSet<object>();

@@ -10,19 +10,18 @@ import type { User } from "../user/user.js";
 import { userScenario } from "./user-program.js";
 
 function* namespace_init(u: User) {
-  const say = (s: string) => u.libc.puts(s);
-  yield* say(
+  yield* u.libc.puts(
     `pid-namespace: inside, the child has getpid() = ${yield* u.libc.getpid()}, getppid() = ${yield* u.libc.getppid()}`,
   );
   const pid = yield* u.libc.fork();
   if (pid === 0) {
-    yield* say(
+    yield* u.libc.puts(
       `pid-namespace: its child has getpid() = ${yield* u.libc.getpid()}, getppid() = ${yield* u.libc.getppid()}`,
     );
     const orphan = yield* u.libc.fork();
     if (orphan === 0) {
       yield* u.libc.usleep(2000);
-      yield* say(`pid-namespace: an orphan in the namespace now has getppid() = ${yield* u.libc.getppid()}`);
+      yield* u.libc.puts(`pid-namespace: an orphan in the namespace now has getppid() = ${yield* u.libc.getppid()}`);
       return yield* u.libc.exit(0);
     }
     return yield* u.libc.exit(0);

@@ -6,6 +6,8 @@
  * kernel itself breaks a tie arbitrarily, which it breaks with the seeded PRNG. A run can
  * be recorded as the list of its choices and replayed to an identical trace.
  */
+
+import { stateClass } from "./code.js";
 import { createPrng, type Prng } from "./prng.js";
 
 /** Names of the decisions the model asks the chooser about. */
@@ -113,3 +115,8 @@ class ReplayChooser implements Chooser {
     return c.pick;
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("DefaultChooser", DefaultChooser);
+stateClass("RecordingChooser", RecordingChooser);
+stateClass("ReplayChooser", ReplayChooser);

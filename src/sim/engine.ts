@@ -14,6 +14,7 @@
  * step, the fast advance and the limits are kept together so V8 inlines across them.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
+import { knownCode, stateClass } from "./code.js";
 import { cacheFields } from "./copy.js";
 import { IndexedHeap } from "./heap.js";
 import { functionCount, functionName } from "./registry.js";
@@ -92,6 +93,11 @@ export class Timer {
     /** What `fn` is called with. */
     readonly arg: unknown,
   ) {}
+}
+
+/** The ready CPUs' order: by clock, then by id. */
+function cpuBefore(a: Cpu, b: Cpu): boolean {
+  return a.key < b.key || (a.key === b.key && a.id < b.id);
 }
 
 function timerBefore(a: Timer, b: Timer): boolean {
@@ -217,7 +223,7 @@ export class Engine {
   onSpawn: ((t: Thread) => void) | null = null;
   /** Called before each step of a CPU's thread, as it is about to resume (injection points). */
   beforeStep: ((cpu: Cpu) => void) | null = null;
-  private readonly ready = new IndexedHeap<Cpu>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
+  private readonly ready = new IndexedHeap<Cpu>(cpuBefore);
   /** Cost by function id: one table per cost table and default, shared by the engines using them. */
   private readonly costById: number[];
   /** Costs of named steps (costOfName), looked up once each. */
@@ -682,4 +688,13 @@ export class Engine {
 // The cost tables are caches (costById is shared by every engine of the same costs),
 // readyCpus a scratch array and onProgress the host's watchdog (a snapshot does not take it
 // along): none is part of a machine's state.
-cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress");
+// budget: what is left of the current run() call's step limit, the caller's bound, not the
+// machine's state (a run stopped and continued ends with another figure than one run through).
+cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress", "budget");
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("Engine", Engine);
+stateClass("Cpu", Cpu);
+stateClass("Thread", Thread);
+stateClass("Timer", Timer);
+knownCode(cpuBefore, timerBefore);

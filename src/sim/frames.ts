@@ -18,6 +18,8 @@
  * a frame that calls a generator (a program the transform never saw) drives that iterator
  * through an `IteratorFrame` while it is suspended. The engine sees an iterator either way.
  */
+
+import { knownGenerator, stateClass } from "./code.js";
 import { activeEngine, type Step } from "./engine.js";
 
 /** What `step` returns when the frame (or one it called) yielded to the engine. */
@@ -209,7 +211,7 @@ export function iterate(x: Iterable<unknown>): Iterator<unknown> {
 }
 
 /** What a compiled module hands the transform's class factory. */
-export const frameRuntime = { CompiledFrame, SUSPEND, suspend, payEntry, callFrom, iterate };
+export const frameRuntime = { CompiledFrame, SUSPEND, suspend, payEntry, callFrom, iterate, known: knownGenerator };
 export type FrameRuntime = typeof frameRuntime;
 /**
  * The transform's output for one kfunc: given the runtime and the original generator (what
@@ -221,3 +223,7 @@ export type FrameFactory = (
 ) => new (
   args: unknown[],
 ) => CompiledFrame;
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("ArrayIter", ArrayIter);
+stateClass("IteratorFrame", IteratorFrame);

@@ -7,9 +7,11 @@
  * function's own cost from the engine's cost table (a yield: a point where the CPU's
  * clock advances and another CPU may run), runs the body and pops the frame.
  */
+
+import { registerCode, stateClass } from "./code.js";
 import { activeEngine, type KGen } from "./engine.js";
 import { CompiledFrame, callFrom, type FrameFactory, frameRuntime, payEntry, SUSPEND } from "./frames.js";
-import { define, functionId } from "./registry.js";
+import { define, type FunctionKind, functionId } from "./registry.js";
 
 export {
   canStopAt,
@@ -23,6 +25,21 @@ export {
   functionSource,
   modeledFunctionNames,
 } from "./registry.js";
+
+/** How many modeled functions of each name were defined (two eras may define one name twice). */
+const defined = new Map<string, number>();
+
+/**
+ * Registers what a saved state may point at for one modeled function (src/sim/code.ts): its
+ * call wrapper, its body and its frame class, under its name and how many of that name came
+ * before it (module order, the same in every process of a build).
+ */
+function registerModeled(kind: FunctionKind, name: string, parts: Record<string, object | undefined>): void {
+  const n = defined.get(name) ?? 0;
+  defined.set(name, n + 1);
+  for (const [part, code] of Object.entries(parts))
+    if (code !== undefined) registerCode(`${kind}:${name}#${n}:${part}`, code);
+}
 
 /**
  * Wraps a generator function as a modeled kernel function named after it:
@@ -42,9 +59,13 @@ export function kfunc<A extends unknown[], R>(
   if (compiled !== undefined) {
     const C = compiled(frameRuntime, body as (...args: unknown[]) => KGen<unknown>);
     Object.defineProperty(C.prototype, "fn", { value: id });
-    return modeled(name, (...args: A) => new C(args) as unknown as KGen<R>);
+    const call = modeled(name, (...args: A) => new C(args) as unknown as KGen<R>);
+    registerModeled("kfunc", name, { call, body, frame: C.prototype });
+    return call;
   }
-  return modeled(name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
+  const call = modeled(name, (...args: A) => new Frame<A, R>(id, body, args) as unknown as KGen<R>);
+  registerModeled("kfunc", name, { call, body });
+  return call;
 }
 
 /** Names a modeled function's call wrapper after the function and registers it as modeled. */
@@ -123,7 +144,12 @@ export function kleaf<A extends unknown[], R>(body: (...args: A) => R): (...args
   // A class of its own per function, as a compiled kfunc has: its id is on the prototype.
   const C = class extends Leaf {};
   Object.defineProperty(C.prototype, "fn", { value: id });
-  return modeled(body.name, (...args: A) => new C(body as (...a: unknown[]) => unknown, args) as unknown as KGen<R>);
+  const call = modeled(
+    body.name,
+    (...args: A) => new C(body as (...a: unknown[]) => unknown, args) as unknown as KGen<R>,
+  );
+  registerModeled("kleaf", body.name, { call, body, frame: C.prototype });
+  return call;
 }
 
 /**
@@ -195,6 +221,7 @@ class Kcall extends CompiledFrame {
     return v;
   }
 }
+stateClass("Kcall", Kcall);
 
 /**
  * Wraps a synchronous modeled function (one that runs inside a lock's critical section and
@@ -223,5 +250,6 @@ export function ksync<A extends unknown[], R>(fn: (...args: A) => R): (...args: 
     return r;
   };
   Object.defineProperty(wrapped, "name", { value: fn.name });
+  registerModeled("ksync", fn.name, { call: wrapped, body: fn });
   return wrapped as unknown as (...args: A) => R;
 }

@@ -3,6 +3,7 @@
  * re-positioned or removed in O(log n). Used for the CPUs ordered by their next event
  * and for timers.
  */
+import { stateClass } from "./code.js";
 export interface HeapItem {
   heapIndex: number; // -1 when not in a heap
 }
@@ -94,3 +95,6 @@ export class IndexedHeap<T extends HeapItem> {
     item.heapIndex = i;
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("IndexedHeap", IndexedHeap);

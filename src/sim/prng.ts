@@ -2,6 +2,7 @@
  * A small seeded PRNG (mulberry32). Every random decision of a run comes from one of
  * these, seeded from the run's seed, so a seed replays exactly on any machine.
  */
+import { stateClass } from "./code.js";
 export interface Prng {
   /** A uniformly distributed 32-bit unsigned integer. */
   nextU32(): number;
@@ -29,3 +30,6 @@ class Mulberry32 implements Prng {
 export function createPrng(seed: number): Prng {
   return new Mulberry32(seed >>> 0);
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("Mulberry32", Mulberry32);

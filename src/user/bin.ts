@@ -3,6 +3,8 @@
  * that understands `sh -c "prog args"` the way dash runs a simple command (vfork, execve,
  * wait, exit with the child's status).
  */
+
+import { knownCode } from "../sim/code.js";
 import type { UserMain } from "./user.js";
 
 const bin_true: UserMain = function* bin_true() {
@@ -40,3 +42,6 @@ export const BIN: Readonly<Record<string, UserMain>> = {
   "/bin/false": bin_false,
   "/bin/sh": bin_sh,
 };
+
+// Saved states name the built-in programs (src/sim/code.ts).
+knownCode(...Object.values(BIN));

@@ -26,6 +26,7 @@ import {
   CLONE_VM,
 } from "../linux/include/uapi/sched.js";
 import { EXEC_LAYOUT, PAGE_SIZE } from "../linux/mm/mm_types.js";
+import { stateClass } from "../sim/code.js";
 import type { User, UserMain } from "./user.js";
 
 /** The flags glibc's pthread_create passes to clone3 (0x3d0f00). */
@@ -341,3 +342,6 @@ export function* libc_start_main(u: User, a: { main: UserMain; argv: string[] })
   const status = yield* a.main(u, a.argv);
   return yield* u.libc.exit(typeof status === "number" ? status : 0);
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("Libc", Libc);

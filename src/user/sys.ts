@@ -8,6 +8,7 @@
 import { __NR } from "../linux/arch/x86/entry/syscall_64.js";
 import type { Entry, UGen, UserOp } from "../linux/arch/x86/entry/user_mode.js";
 import type { clone_args_user } from "../linux/kernel/fork_syscalls.js";
+import { stateClass } from "../sim/code.js";
 
 function* syscall(nr: number, args: readonly unknown[], entry?: Entry): UGen<number> {
   const op: UserOp = entry === undefined ? { op: "syscall", nr, args } : { op: "syscall", nr, args, entry };
@@ -204,3 +205,6 @@ export class Sys {
     return syscall(__NR.setrlimit, [resource, rlim]);
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("Sys", Sys);

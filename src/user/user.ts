@@ -5,6 +5,7 @@
  */
 
 import type { UGen } from "../linux/arch/x86/entry/user_mode.js";
+import { stateClass } from "../sim/code.js";
 import { shownValue } from "../sim/suggest.js";
 import { Libc } from "./libc.js";
 import { Sys } from "./sys.js";
@@ -65,3 +66,6 @@ export class User {
     return this.sp;
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("User", User);

@@ -59,6 +59,16 @@ $BIN ps kthread-run >out.txt
 expect "ps" 'PID +PPID +STAT' out.txt
 expect "ps" ' kthreadd$' out.txt
 
+echo "== saved states: the package saves one on the way and continues from it, byte for byte"
+$BIN run kthread-run --save-state-at 3ms booted.state >saving.txt
+$BIN run kthread-run >whole.txt
+cmp -s saving.txt whole.txt || fail "run --save-state-at changed the run's output"
+head -c 40 booted.state | grep -q '^{"format":"tasklab-state","version":1,' || fail "booted.state is no state file"
+$BIN run --from-state booted.state >continued.txt
+cmp -s continued.txt whole.txt || fail "run --from-state is not the uninterrupted run"
+$BIN ps --from-state booted.state >out.txt
+expect "ps --from-state" ' kthreadd$' out.txt
+
 # The debugger's list reads the shipped src/ (the compiled code has no TypeScript in it).
 $BIN debug kthread-run --ex "list kthreadd" >out.txt
 expect "debug list" '^[0-9]+ +export const kthreadd = kfunc\(function\* kthreadd\(_unused: unknown\) \{$' out.txt

@@ -11,6 +11,7 @@
  * Long because it is the one table of every era difference the model has: each field with
  * its reason and the release it changed in, so a reader finds every boundary in one place.
  */
+import { knownTable } from "../../sim/code.js";
 
 /** The releases that can be selected (`--kernel`). */
 export const ERA_NAMES = [
@@ -457,3 +458,6 @@ export function since(e: Era, v: string): boolean {
 export function within(e: Era, first?: string, last?: string): boolean {
   return (first === undefined || e.code >= versionCode(first)) && (last === undefined || e.code <= versionCode(last));
 }
+
+// Saved states point at each era's table by name (src/sim/code.ts).
+for (const [name, e] of ERAS) knownTable(`era:${name}`, e);

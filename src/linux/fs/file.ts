@@ -4,22 +4,29 @@
  * first; a file goes away with its last reference. Descriptors 0–2 are the terminal every
  * task inherits (a static file, not modeled further).
  */
+import { knownTable } from "../../sim/code.js";
 import { EBADF, ENOMEM } from "../include/errno.js";
 import type { file, files_struct, pid } from "../include/task_struct.js";
 import { get_pid, put_pid } from "../kernel/pid.js";
 import { kfree, kmem_cache_alloc } from "../mm/slab.js";
 
-/** The terminal on fds 0, 1 and 2 (static: never freed). */
-export const TTY: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
-
-/** A reserved descriptor number: taken, but not yet pointing at a file (get_unused_fd_flags). */
-const RESERVED: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
+/**
+ * A reserved descriptor number: taken, but not yet pointing at a file (get_unused_fd_flags).
+ * Known by identity, never changed: frozen and shared by every machine, its snapshots and
+ * its saved states (src/sim/code.ts).
+ */
+const RESERVED: file = Object.freeze({ f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null }) as file;
+knownTable("RESERVED_FD", RESERVED);
 
 export const FILES_STRUCT_SIZE = 704;
 
-/** init_files: the table the first tasks start with. */
+/**
+ * init_files: the table the first tasks start with, fds 0–2 on the machine's terminal (a
+ * static file, never freed: one per machine, whose count is that machine's).
+ */
 export function init_files(): files_struct {
-  return { count: 1, fd: [TTY, TTY, TTY], __slab: null };
+  const tty: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
+  return { count: 1, fd: [tty, tty, tty], __slab: null };
 }
 
 export function get_file(f: file): file {

@@ -3,6 +3,8 @@
  * error returns either the object or an `ErrPtr` carrying a negative errno. Typed, so a
  * caller must test IS_ERR before using the object.
  */
+import { knownTable } from "../../sim/code.js";
+
 export interface ErrPtr {
   readonly errno: number; // negative, e.g. -ENOMEM
 }
@@ -16,6 +18,7 @@ export function ERR_PTR(err: number): ErrPtr {
   if (p === undefined) {
     p = Object.freeze({ errno: err });
     cache.set(err, p);
+    knownTable(`ERR_PTR(${err})`, p); // IS_ERR knows it by identity: so does a saved state
   }
   return p;
 }

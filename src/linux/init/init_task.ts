@@ -236,6 +236,7 @@ export function createKernel(p: KernelParts): Kernel {
     trace: p.trace,
     system_state: "booting",
     fail_point: null,
+    injection: null,
     pm_freezing: false,
     pm_nosig_freezing: false,
     kthread_stop_info: null,

@@ -7,6 +7,7 @@
  * while the boot CPU waits for it to finish. Before cpuhp/N (≤4.4) the boot CPU runs the
  * CPU's notifiers itself (cpu_notify).
  */
+import { knownCode } from "../../sim/code.js";
 import { activeEngine, type Cpu } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { local_clock } from "../include/current.js";
@@ -114,16 +115,23 @@ const cpu_notify = kfunc(function* cpu_notify(action: "CPU_ONLINE" | "CPU_DOWN_P
   }
 });
 
+/** cpuhp/N's thread_should_run and create (module-level: a saved state names them, src/sim/code.ts). */
+function cpuhp_should_run(cpu: number): boolean {
+  return cpuhp_state(cpu).should_run;
+}
+function cpuhp_create(cpu: number, tsk: task_struct): void {
+  cpuhp_state(cpu).thread = tsk;
+}
+knownCode(cpuhp_should_run, cpuhp_create);
+
 /** cpuhp_threads_init: registers cpuhp/N, the thread that runs each CPU's hotplug states. */
 export const cpuhp_threads_init = kfunc(function* cpuhp_threads_init() {
   return yield* smpboot_register_percpu_thread({
     thread_comm: "cpuhp/%u",
-    thread_should_run: (cpu) => cpuhp_state(cpu).should_run,
+    thread_should_run: cpuhp_should_run,
     thread_fn: cpuhp_thread_fun,
     selfparking: true,
-    create: (cpu, tsk) => {
-      cpuhp_state(cpu).thread = tsk;
-    },
+    create: cpuhp_create,
     store: new Map(),
   });
 });

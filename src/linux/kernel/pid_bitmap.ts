@@ -3,6 +3,8 @@
  * made when first written and shared copy-on-write with a machine's snapshots, so a
  * snapshot costs the pages in use (one, for the first 4,096 pids), not pid_max bytes.
  */
+
+import { stateClass } from "../../sim/code.js";
 import { COPY, type Copier, type CustomCopy, type CustomHash, HASH, type Hasher } from "../../sim/copy.js";
 
 const PAGE_SHIFT = 12;
@@ -62,3 +64,6 @@ export class pid_bitmap implements CustomCopy, CustomHash {
     }
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("pid_bitmap", pid_bitmap);

@@ -12,6 +12,7 @@
  * threads, made and woken at the same hotplug steps (the thread function keeps the name
  * smpboot_thread_fn).
  */
+import { knownCode } from "../../sim/code.js";
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { WARN_ON } from "../include/bug.js";
@@ -59,9 +60,16 @@ export interface smp_hotplug_thread {
   selfparking?: boolean;
 }
 
+/** A sleeping type's: never any work (module-level, so a saved state names them: src/sim/code.ts). */
+function no_work(_cpu: number): boolean {
+  return false;
+}
+function* thread_fn(_cpu: number): KGen<void> {}
+knownCode(no_work);
+
 /** A type whose thread has no modeled work (ksoftirqd, migration, watchdog): it only sleeps. */
 export function sleeping_percpu_thread(thread_comm: string): smp_hotplug_thread {
-  return { thread_comm, thread_should_run: () => false, *thread_fn() {}, store: new Map() };
+  return { thread_comm, thread_should_run: no_work, thread_fn, store: new Map() };
 }
 
 interface smpboot_thread_data extends Tracked {

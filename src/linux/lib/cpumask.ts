@@ -3,6 +3,7 @@
  * masks, and changing affinity means pointing at another one. That keeps a million
  * tasks cheap (most share `cpu_possible_mask`), where a bitmap each would not be.
  */
+import { stateClass } from "../../sim/code.js";
 export class cpumask {
   private constructor(
     readonly bits: Uint32Array,
@@ -73,3 +74,6 @@ export class cpumask {
     return parts.join(",");
   }
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("cpumask", cpumask);

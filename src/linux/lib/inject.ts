@@ -23,7 +23,8 @@
  * kind of spec arms read the same spec types.
  */
 
-import { activeEngine, type Engine, type Thread } from "../../sim/engine.js";
+import { knownCode } from "../../sim/code.js";
+import { activeEngine, type Cpu, type Engine, type Thread } from "../../sim/engine.js";
 import { checkModeled, functionName } from "../../sim/functions.js";
 import { createPrng, type Prng } from "../../sim/prng.js";
 import { closest, InputError, suggest, unknownName } from "../../sim/suggest.js";
@@ -33,7 +34,7 @@ import { find_task_by_pid_ns } from "../kernel/pid.js";
 import { send_sig } from "../kernel/signal.js";
 import { run_in_irq } from "../kernel/time/timer.js";
 import { K, type Kernel } from "../kernel.js";
-import { type FailHook, KMALLOC_TYPES, SLAB_CACHES } from "../mm/slab.js";
+import { KMALLOC_TYPES, SLAB_CACHES } from "../mm/slab.js";
 import { fail_dump } from "./fault-inject.js";
 
 /** A --fail, --signal or --hotplug spec that is wrong: its message says how. */
@@ -235,40 +236,38 @@ function dname(f: FaultSpec): string {
   return f.point === "alloc_pid" ? "fail_alloc_pid" : "failslab";
 }
 
-/** One fault spec's running state: should_fail() of lib/fault-inject.c plus the filters (data: a snapshot copies it). */
-class FaultState {
-  matched = 0;
-  eligible = 0;
-  failed = 0;
-  constructor(readonly f: FaultSpec) {}
+/** One fault spec's running state (data: a machine with injection can be copied and saved). */
+interface FaultState {
+  f: FaultSpec;
+  matched: number;
+  eligible: number;
+  failed: number;
 }
 
-function faultFails(st: FaultState): boolean {
-  const f = st.f;
-  fail_dump({
-    dname: dname(f),
-    interval: f.interval,
-    probability: f.probability,
-    times: f.times < 0 ? -1 : f.times - st.failed,
-  });
-  st.failed++;
-  return true;
-}
-
-/** Whether the allocation (or point) `st` filters fails now, its call stack `stack`. */
+/** should_fail() of lib/fault-inject.c plus the filters, for one spec's state. */
 function faultTest(st: FaultState, rng: Prng, stack: readonly number[]): boolean {
   const f = st.f;
+  const fail = () => {
+    fail_dump({
+      dname: dname(f),
+      interval: f.interval,
+      probability: f.probability,
+      times: f.times < 0 ? -1 : f.times - st.failed,
+    });
+    st.failed++;
+    return true;
+  };
   if (f.times >= 0 && st.failed >= f.times) return false;
   if (!f.boot && K.system_state !== "running") return false;
   const e = activeEngine();
   if (e.runningCpu.clock < f.after) return false;
   if (f.caller !== null && !stack.some((id) => functionName(id) === f.caller)) return false;
   if (f.task !== null && !matchesTask(e.running.owner as task_struct, f.task)) return false;
-  if (f.any === true) return e.choose("fault", 2) !== 0 && faultFails(st);
+  if (f.any === true) return e.choose("fault", 2) !== 0 && fail();
   if (++st.matched < f.nth) return false;
   if (++st.eligible % f.interval !== 0) return false;
   if (f.probability < 100 && rng.below(100) >= f.probability) return false;
-  return faultFails(st);
+  return fail();
 }
 
 /** The slab caches an allocation can come from: the dedicated ones and kmalloc's by size. */
@@ -282,7 +281,7 @@ const CACHES: readonly string[] = [
  * ends: a kmalloc type or cache the model does not have must have been allocated (by the
  * scenario's own code), and a task a spec names must have existed.
  */
-interface SpecNames {
+export interface SpecNames {
   /** Kmalloc types and caches allocated in the run (only when a spec names an unknown one). */
   types: Set<string> | null;
   caches: Set<string> | null;
@@ -344,26 +343,29 @@ function deliverTimed(spec: SignalSpec): number {
 }
 
 /**
- * The running state of a machine's injection (which faults fired, which signals are still
- * to send): data kept on the machine, so that a snapshot copies it and `armInjection` can
- * set the hooks again on the copy.
+ * A machine's injection (K.injection): the specs and everything their hooks count, as data,
+ * so that a machine with injection copies, hashes and saves as any other; the hooks are
+ * module-level functions that read it (attachInjection sets them, again on a loaded state).
  */
-export interface InjectionState {
-  rng: Prng;
+export interface Injection {
+  faults: readonly FaultSpec[];
+  signals: readonly SignalSpec[];
   names: SpecNames;
+  rng: Prng;
   slabFaults: FaultState[];
   pointFaults: FaultState[];
-  /** `@any` signals not sent yet. */
-  pending: { s: SignalSpec; pid: number | null }[];
-  /** Signals sent on entry to a function: the calls still to wait for, whether sent. */
+  /** `--signal …@FUNC` specs and where each stands. */
   armed: { s: SignalSpec; countdown: number; done: boolean }[];
+  /** While an armed signal is being delivered (the calls the delivery makes do not count). */
+  delivering: boolean;
+  /** `any` signals not sent yet. */
+  pending: { s: SignalSpec; pid: number | null }[];
 }
 
 /**
  * Arms fault and signal injection on a machine being built (before it runs). A function a
- * spec names that the model does not have is a SpecError now. Returns the injection's state
- * and the check, called when the run has ended, that throws a SpecError for a task, kmalloc
- * type or cache that never existed.
+ * spec names that the model does not have is a SpecError now; checkInjectedNames, called
+ * when the run has ended, throws one for a task, kmalloc type or cache that never existed.
  */
 export function installInjection(
   k: Kernel,
@@ -371,83 +373,101 @@ export function installInjection(
   seed: number,
   faults: readonly FaultSpec[],
   signals: readonly SignalSpec[],
-): { state: InjectionState; check: () => void } {
+): void {
   for (const f of faults) if (f.caller !== null) checkModeled(`${specText(f)}, caller`, f.caller);
   for (const s of signals) if (s.func !== null) checkModeled(specText(s), s.func);
+  if (faults.length === 0 && signals.length === 0) return;
   const unknown = (point: FaultSpec["point"], known: readonly string[]) =>
     faults.some((f) => f.point === point && !known.includes(f.name as string)) ? new Set<string>() : null;
-  const names: SpecNames = {
-    types: unknown("kmalloc", KMALLOC_TYPES),
-    caches: unknown("cache", CACHES),
-    tasks: signals.length > 0 || faults.some((f) => f.task !== null) ? [] : null,
-  };
-  const state: InjectionState = {
+  const state = (f: FaultSpec): FaultState => ({ f, matched: 0, eligible: 0, failed: 0 });
+  k.injection = {
+    faults,
+    signals,
+    names: {
+      types: unknown("kmalloc", KMALLOC_TYPES),
+      caches: unknown("cache", CACHES),
+      tasks: signals.length > 0 || faults.some((f) => f.task !== null) ? [] : null,
+    },
     rng: createPrng(seed ^ 0x5eed_fa17),
-    names,
-    slabFaults: faults.filter((f) => f.point !== "alloc_pid").map((f) => new FaultState(f)),
-    pointFaults: faults.filter((f) => f.point === "alloc_pid").map((f) => new FaultState(f)),
-    pending: signals.filter((s) => s.any === true).map((s) => ({ s, pid: targetPid(s.target) })),
+    slabFaults: faults.filter((f) => f.point !== "alloc_pid").map(state),
+    pointFaults: faults.filter((f) => f.point === "alloc_pid").map(state),
     armed: signals.filter((s) => s.func !== null).map((s) => ({ s, countdown: -1, done: false })),
+    delivering: false,
+    pending: signals.filter((s) => s.any === true).map((s) => ({ s, pid: targetPid(s.target) })),
   };
-  for (const s of signals) {
-    if (s.at !== null) engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at, deliverTimed, s);
+  for (const s of signals.filter((s) => s.at !== null)) {
+    engine.addTimer(engine.cpus[0] as Engine["cpus"][0], s.at as number, deliverTimed, s);
   }
-  armInjection(k, engine, state);
-  return { state, check: () => checkNames(names, faults, signals) };
+  attachInjection(k, engine);
 }
 
-/** Sets the hooks that inject what `state` has still to inject (on a new machine, or on a snapshot's copy). */
-export function armInjection(k: Kernel, engine: Engine, state: InjectionState): void {
-  const { names, rng } = state;
-  const tasks = names.tasks;
-  if (tasks !== null) engine.onSpawn = (t) => tasks.push(t.owner as task_struct);
-  const slabFaults = state.slabFaults;
-  if (slabFaults.length > 0) {
-    const hook: FailHook = (cache, type, _size, stack) => {
-      names.types?.add(type);
-      names.caches?.add(cache);
-      return slabFaults.some((st) => {
-        const f = st.f;
-        if (f.point === "kmalloc" && type !== f.name) return false;
-        if (f.point === "cache" && cache !== f.name) return false;
-        return faultTest(st, rng, stack);
-      });
-    };
-    k.slab.shouldFail = hook;
-  }
-  const pointFaults = state.pointFaults;
-  if (pointFaults.length > 0) {
-    k.fail_point = (name) =>
-      pointFaults.some((st) => st.f.point === name && faultTest(st, rng, activeEngine().running.fnStack));
-  }
-  if (state.pending.length > 0) armChosenSignals(engine, state.pending);
-  const armed = state.armed;
-  if (armed.length > 0) {
-    const previous = engine.onEnter;
-    let delivering = false;
-    engine.onEnter = (t: Thread, fn: number, args: readonly unknown[]) => {
-      previous?.(t, fn, args);
-      if (delivering) return; // the calls the delivery itself makes
-      const task = t.owner as task_struct;
-      for (const a of armed) {
-        if (a.done || !matchesTask(task, a.s.who ?? a.s.target)) continue;
-        if (a.countdown < 0 && functionName(fn) === a.s.func) a.countdown = a.s.plus;
-        else if (a.countdown > 0) a.countdown--;
-        else if (a.countdown < 0) continue;
-        // Due. An interrupt cannot come while interrupts are masked (inside the scheduler,
-        // under a spin_lock_irq): then it is delivered at the next call made with them on.
-        if (a.countdown === 0 && engine.runningCpu.irqsOff === 0) {
-          // Fired once; if the target does not exist yet, wait for the next time.
-          delivering = true;
-          try {
-            a.done = deliver(a.s) >= 0;
-          } finally {
-            delivering = false;
-          }
-          if (!a.done) a.countdown = -1;
-        }
+/** Sets the hooks of `k.injection` on the machine's engine, kernel and slab (none when it has none). */
+export function attachInjection(k: Kernel, engine: Engine): void {
+  const j = k.injection;
+  if (j === null) return;
+  if (j.names.tasks !== null) engine.onSpawn = injectedSpawn;
+  if (j.slabFaults.length > 0) k.slab.shouldFail = injectedSlabFail;
+  if (j.pointFaults.length > 0) k.fail_point = injectedFailPoint;
+  if (j.pending.length > 0) engine.beforeStep = injectedBeforeStep;
+  if (j.armed.length > 0) engine.onEnter = injectedEnter;
+}
+
+/** The hooks attachInjection sets: a saved state sets them again (src/state/). */
+export const INJECTION_HOOKS: ReadonlySet<unknown> = new Set<unknown>([
+  injectedSpawn,
+  injectedSlabFail,
+  injectedFailPoint,
+  injectedBeforeStep,
+  injectedEnter,
+]);
+
+function injection(): Injection {
+  return K.injection as Injection;
+}
+
+/** Every task made is kept, for the end-of-run check of the tasks the specs name. */
+function injectedSpawn(t: Thread): void {
+  injection().names.tasks?.push(t.owner as task_struct);
+}
+
+function injectedSlabFail(cache: string, type: string, _size: number, stack: readonly number[]): boolean {
+  const j = injection();
+  j.names.types?.add(type);
+  j.names.caches?.add(cache);
+  return j.slabFaults.some((st) => {
+    if (st.f.point === "kmalloc" && type !== st.f.name) return false;
+    if (st.f.point === "cache" && cache !== st.f.name) return false;
+    return faultTest(st, j.rng, stack);
+  });
+}
+
+function injectedFailPoint(name: string): boolean {
+  const j = injection();
+  return j.pointFaults.some((st) => st.f.point === name && faultTest(st, j.rng, activeEngine().running.fnStack));
+}
+
+/** `--signal …@[WHO:]FUNC[+N]`: counts the calls, and delivers when due. */
+function injectedEnter(t: Thread, fn: number, _args: readonly unknown[]): void {
+  const j = injection();
+  if (j.delivering) return; // the calls the delivery itself makes
+  const task = t.owner as task_struct;
+  for (const a of j.armed) {
+    if (a.done || !matchesTask(task, a.s.who ?? a.s.target)) continue;
+    if (a.countdown < 0 && functionName(fn) === a.s.func) a.countdown = a.s.plus;
+    else if (a.countdown > 0) a.countdown--;
+    else if (a.countdown < 0) continue;
+    // Due. An interrupt cannot come while interrupts are masked (inside the scheduler,
+    // under a spin_lock_irq): then it is delivered at the next call made with them on.
+    if (a.countdown === 0 && activeEngine().runningCpu.irqsOff === 0) {
+      // Fired once; if the target does not exist yet, wait for the next time.
+      j.delivering = true;
+      try {
+        a.done = deliver(a.s) >= 0;
+      } finally {
+        j.delivering = false;
       }
-    };
+      if (!a.done) a.countdown = -1;
+    }
   }
 }
 
@@ -456,18 +476,26 @@ export function armInjection(k: Kernel, engine: Engine, state: InjectionState): 
  * and the CPU takes interrupts, one "signal" choice (0 = not now). Each is sent once; when
  * all are, the hook is gone (and the engine's fast path is back).
  */
-function armChosenSignals(engine: Engine, pending: { s: SignalSpec; pid: number | null }[]): void {
-  engine.beforeStep = (cpu) => {
-    if (cpu.irqsOff > 0 || K.system_state !== "running") return;
-    for (let i = 0; i < pending.length; i++) {
-      const { s, pid } = pending[i] as { s: SignalSpec; pid: number | null };
-      const p = find_task(s.target, pid);
-      if (p === null || p.exit_state !== 0 || p.flags & PF_EXITING) continue;
-      engine.choiceSubject = p;
-      if (engine.choose("signal", 2) === 0) continue;
-      deliver(s);
-      pending.splice(i--, 1);
-    }
-    if (pending.length === 0) engine.beforeStep = null;
-  };
+function injectedBeforeStep(cpu: Cpu): void {
+  if (cpu.irqsOff > 0 || K.system_state !== "running") return;
+  const engine = activeEngine();
+  const pending = injection().pending;
+  for (let i = 0; i < pending.length; i++) {
+    const { s, pid } = pending[i] as { s: SignalSpec; pid: number | null };
+    const p = find_task(s.target, pid);
+    if (p === null || p.exit_state !== 0 || p.flags & PF_EXITING) continue;
+    engine.choiceSubject = p;
+    if (engine.choose("signal", 2) === 0) continue;
+    deliver(s);
+    pending.splice(i--, 1);
+  }
+  if (pending.length === 0) engine.beforeStep = null;
 }
+
+/** The end-of-run check of the names a machine's specs gave (SpecError for one that never existed). */
+export function checkInjectedNames(k: Kernel): void {
+  const j = k.injection;
+  if (j !== null) checkNames(j.names, j.faults, j.signals);
+}
+
+knownCode(deliverTimed);

@@ -3,6 +3,7 @@
  * object it links (`entry` stands in for container_of), O(1) insertion and removal, and
  * iteration in insertion order, which keeps every walk deterministic.
  */
+import { stateClass } from "../../sim/code.js";
 export class list_head<T = unknown> {
   next: list_head<T> = this;
   prev: list_head<T> = this;
@@ -60,3 +61,6 @@ export function list_del_init<T>(n: list_head<T>): void {
 export function list_first_entry<T>(h: list_head<T>): T {
   return h.next.entry as T;
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("list_head", list_head);

@@ -7,6 +7,8 @@
  * Over 400 lines because the allocator, its lifetime records and the kmemleak scan read the
  * same record type: kept together so a record's every field has its reader in one file.
  */
+
+import { stateClass } from "../../sim/code.js";
 import { immutable, timeFields } from "../../sim/copy.js";
 import { activeEngine } from "../../sim/engine.js";
 import { functionName } from "../../sim/functions.js";
@@ -419,3 +421,8 @@ export function formatLeak(rec: SlabRecord): string[] {
     ...stackLines(rec.allocStack, "    "),
   ];
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("LiveRecords", LiveRecords);
+stateClass("SlabRecord", SlabRecord);
+stateClass("SlabFree", SlabFree);

@@ -5,6 +5,8 @@
  * when the woken task is ahead by more than the wakeup granularity, a tick when the
  * running task has used its slice.
  */
+
+import { knownTable } from "../../../sim/code.js";
 import { activeEngine } from "../../../sim/engine.js";
 import type { task_struct } from "../../include/task_struct.js";
 import { insert_at, remove_at } from "../../lib/array.js";
@@ -143,3 +145,6 @@ export const fair_sched_class: sched_class = Object.freeze<sched_class>({
     p.se.vruntime += to.cfs.min_vruntime - from.cfs.min_vruntime;
   },
 });
+
+// Saved states point at the class by name (src/sim/code.ts).
+knownTable("fair_sched_class", fair_sched_class);

@@ -2,6 +2,8 @@
  * The stop class (kernel/sched/stop_task.c): one task per CPU, migration/N, which runs
  * before anything else whenever it is runnable and is never preempted.
  */
+
+import { knownTable } from "../../../sim/code.js";
 import type { sched_class } from "./sched.js";
 
 export const stop_sched_class: sched_class = Object.freeze<sched_class>({
@@ -22,3 +24,6 @@ export const stop_sched_class: sched_class = Object.freeze<sched_class>({
   task_fork() {},
   migrate_task_rq() {},
 });
+
+// Saved states point at the class by name (src/sim/code.ts).
+knownTable("stop_sched_class", stop_sched_class);

@@ -2,6 +2,7 @@
  * Timers and timed sleeps (kernel/time/timer.c, sleep_timeout.c): jiffies, timers that
  * fire in irq context on the CPU that armed them, schedule_timeout and msleep.
  */
+import { registerCode } from "../../../sim/code.js";
 import { activeEngine, EngineStall, type KGen, type Timer, type TimerFn } from "../../../sim/engine.js";
 import { kfunc } from "../../../sim/functions.js";
 import { current, local_clock } from "../../include/current.js";
@@ -46,7 +47,9 @@ export function run_in_irq(g: KGen<unknown>): number {
  * Made once at module level per function (a timer keeps `{fn, arg}`, never a closure).
  */
 export function irq_timer_fn<A>(fn: (arg: A) => KGen<unknown>): TimerFn<A> {
-  return (arg) => run_in_irq(fn(arg));
+  const timer_fn: TimerFn<A> = (arg) => run_in_irq(fn(arg));
+  registerCode(`irq_timer_fn:${fn.name}`, timer_fn);
+  return timer_fn;
 }
 
 /** Arms a timer that runs `fn(arg)` in irq context at jiffy `expires` on this CPU. */

@@ -4,6 +4,7 @@
  * resolved from when the trace is read.
  */
 
+import { stateClass } from "../../../sim/code.js";
 import { COPY, type Copier, type CustomCopy } from "../../../sim/copy.js";
 import { DEFAULT_ERA, type Era, era as eraProfile } from "../../eras/profiles.js";
 import { ALL_EVENTS, type EventType, eventExists, type TraceRecord } from "../../include/trace/events/records.js";
@@ -134,3 +135,6 @@ export class TraceBuffer implements CustomCopy {
 export function trace_find_cmdline(cmdlines: ReadonlyMap<number, string>, pid: number): string {
   return pid === 0 ? "<idle>" : (cmdlines.get(pid) ?? "<...>");
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("TraceBuffer", TraceBuffer);

@@ -22,6 +22,7 @@
  * fork replay log it feeds are one mechanism.)
  */
 
+import { stateClass } from "../../../../sim/code.js";
 import { activeEngine, type KGen } from "../../../../sim/engine.js";
 import { shownValue } from "../../../../sim/suggest.js";
 import {
@@ -402,3 +403,6 @@ export function* schedule_tail_user(p: task_struct): KGen<never> {
   yield* exit_to_user_mode(p, 0);
   return yield* run_user(p);
 }
+
+// Saved states name these classes' instances (src/sim/code.ts).
+stateClass("ReplayLog", ReplayLog);
