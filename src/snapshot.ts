@@ -60,7 +60,16 @@ export interface CopyOptions {
  * a thread that is not made of frames.
  */
 export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
-  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyMachine(m));
+  return copyMachineWith(m, null, opts)[0];
+}
+
+/**
+ * copyMachine of `m` together with a tool's own data about it (`data`, which points into
+ * `m`: the debugger's frames, say), in one copy: the copy of `data` points into the copy
+ * of `m`. Refuses what copyMachine refuses.
+ */
+export function copyMachineWith<D>(m: Machine, data: D, opts: CopyOptions = {}): [Machine, D] {
+  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyMachineWith(m, data));
   const hooks = hostHooks(m);
   if (hooks.length > 0) {
     throw new SnapshotError(
@@ -75,15 +84,16 @@ export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
         "a copy cannot take along (make it a class with its state in fields, as the choosers of src/sim/chooser.ts)",
     );
   }
-  let copy: Machine;
+  let copy: [Machine, D];
   try {
-    copy = new Copier().copy(m);
+    const c = new Copier();
+    copy = [c.copy(m), typeof data === "object" && data !== null ? c.copy(data) : data];
   } catch (err) {
     if (err instanceof NotCopyable) throw new SnapshotError(explain(m, err));
     throw err;
   }
   // A host-side watchdog watches the original's run, not the copy's.
-  copy.engine.onProgress = null;
+  copy[0].engine.onProgress = null;
   return copy;
 }
 
