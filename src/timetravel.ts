@@ -52,7 +52,8 @@ interface Kept<D> extends Travel<D> {
 export function runTo(m: Machine, target: number, until = Number.POSITIVE_INFINITY): StopReason | null {
   while (m.engine.steps < target) {
     const why = m.run({ until, maxSteps: target - m.engine.steps });
-    if (why !== "steps") return why;
+    // The last step of a run that then ends: the target is reached all the same.
+    if (why !== "steps") return m.engine.steps >= target ? null : why;
   }
   return null;
 }

@@ -102,6 +102,7 @@ const HELP = `Commands (abbreviations as in gdb):
   next [N]                 stop at the next call of this function level, over callees
   finish                   run until the current function returns; print its value
   bt                       the selected task's modeled call stack
+  frame N, up, down        select a frame of it (print and watch read its arguments)
   info tasks               every task: pid, name, state, CPU, current function
   task PID                 select a task
   print EXPR               a field of the selected task (comm, se.vruntime, signal->nr_threads,
@@ -180,6 +181,8 @@ export class Debugger {
   /** Where the first restart left (checkpoint 0, "the main process"). */
   private main: Checkpoint | null = null;
   private nextCheckpoint = 1;
+  /** The selected frame of the selected task: 0 the innermost (frame, up, down). */
+  private frameSel = 0;
   /** The addresses shown for objects with an anchor, by anchor (the same in every copy of the run). */
   private readonly pointers = new Map<string, number>();
   /** The step count at the end of the last pass that stepped a thread. */
@@ -266,6 +269,13 @@ export class Debugger {
         return this.print(arg);
       case "watch":
         return this.watch(arg);
+      case "f":
+      case "frame":
+        return this.frame(arg === "" ? this.frameSel : Number(arg));
+      case "up":
+        return this.frame(this.frameSel + (arg === "" ? 1 : Number(arg)));
+      case "down":
+        return this.frame(this.frameSel - (arg === "" ? 1 : Number(arg)));
       case "l":
       case "list":
         return this.list(arg);
@@ -329,6 +339,7 @@ export class Debugger {
     this.lastSteps = m.engine.steps;
     this.exited = false;
     this.selected = null;
+    this.frameSel = 0;
     this.watchpoints.length = 0; // they watched tasks of the previous run
     this.checkpoints.length = 0;
     this.pointers.clear();
@@ -455,6 +466,7 @@ export class Debugger {
     this.stop = null;
     if (stop === null) return this.ended(why);
     this.selected = stop.t.owner as task_struct;
+    this.frameSel = 0;
     const where = this.where(stop.t);
     switch (stop.kind) {
       case "break":
@@ -474,7 +486,7 @@ export class Debugger {
         return `${caller}\nValue returned is $${++this.history} = ${formatValue(stop.ret)}`;
       }
       case "watch":
-        return `\nHardware watchpoint ${stop.wp.num}: ${stop.wp.expr}\n\nOld value = ${stop.old}\nNew value = ${stop.now}\n${where}`;
+        return `\nHardware watchpoint ${stop.wp.num}: ${watchText(stop.wp)}\n\nOld value = ${stop.old}\nNew value = ${stop.now}\n${where}`;
     }
   }
 
@@ -504,6 +516,7 @@ export class Debugger {
     this.stop = null;
     const p = selected === null ? null : locate(t.machine, selected);
     this.selected = p === null ? null : (p as task_struct);
+    this.frameSel = 0;
     for (const wp of this.watchpoints) wp.old = this.watchValue(wp);
   }
 
@@ -583,9 +596,20 @@ export class Debugger {
       case "watch": {
         const wp = this.watchpoints.find((w) => w.num === found.num) as Watchpoint;
         wp.hits++;
-        return `${head}\nHardware watchpoint ${wp.num}: ${wp.path === null ? wp.expr : `-location ${wp.expr}`}\n\nOld value = ${found.later}\nNew value = ${this.show(wp.old)}\n${where}`;
+        return `${head}\nHardware watchpoint ${wp.num}: ${watchText(wp)}\n\nOld value = ${found.later}\nNew value = ${this.show(wp.old)}\n${where}`;
       }
     }
+  }
+
+  /** Selects frame `n` of the selected task (0: the innermost), whose arguments print and watch then read. */
+  private frame(n: number): string {
+    const t = this.thread();
+    if (t.fnStack.length === 0) return "No stack.";
+    if (!Number.isInteger(n)) return "Invalid frame number.";
+    if (n < 0) return "Bottom (innermost) frame selected; you cannot go down.";
+    if (n >= t.fnStack.length) return "Initial frame selected; you cannot go up.";
+    this.frameSel = n;
+    return `#${n}  ${this.frameText(t, t.fnStack.length - 1 - n)}`;
   }
 
   private reverseFinish(): string {
@@ -926,6 +950,7 @@ export class Debugger {
     const p = this.tasks().find((t) => t.pid === pid);
     if (p === undefined) return `Invalid task ID: ${arg}`;
     this.selected = p;
+    this.frameSel = 0;
     const fn = p.sim.fnStack.at(-1);
     return `[Switching to task ${p.pid} (${p.comm})]\n#0  ${fn === undefined ? "??" : functionName(fn)} ()`;
   }
@@ -949,7 +974,8 @@ export class Debugger {
     let v: unknown = p;
     const head = path[0];
     const t = p.sim;
-    const f = t.fnStack.length > 0 ? this.frameArgs(t, t.fnStack.length - 1) : null;
+    const depth = t.fnStack.length - 1 - Math.min(this.frameSel, t.fnStack.length - 1);
+    const f = depth >= 0 ? this.frameArgs(t, depth) : null;
     const arg = f === null || head === undefined ? -1 : this.paramNames(f.fn).indexOf(head);
     if (arg >= 0 && f !== null) {
       v = f.args[arg];
@@ -1058,6 +1084,11 @@ export class Debugger {
       .map((l, i) => `${String(i + 1).padEnd(6)}${l}`)
       .join("\n");
   }
+}
+
+/** A watchpoint's expression as gdb shows it. */
+function watchText(wp: Watchpoint): string {
+  return wp.path === null ? wp.expr : `-location ${wp.expr}`;
 }
 
 /** A watched value that cannot be read (the message says why): one object per message, so equal reads are the same. */

@@ -678,5 +678,6 @@ export class Engine {
 
 // The cost tables are caches (costById is shared by every engine of the same costs),
 // readyCpus a scratch array and onProgress the host's watchdog (a snapshot does not take it
-// along): none is part of a machine's state.
-cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress");
+// along); the limits and stop request of a run are set again when the next run starts: none
+// is part of a machine's state.
+cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress", "until", "budget", "stopReason");

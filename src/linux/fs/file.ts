@@ -9,17 +9,19 @@ import type { file, files_struct, pid } from "../include/task_struct.js";
 import { get_pid, put_pid } from "../kernel/pid.js";
 import { kfree, kmem_cache_alloc } from "../mm/slab.js";
 
-/** The terminal on fds 0, 1 and 2 (static: never freed). */
-export const TTY: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
-
-/** A reserved descriptor number: taken, but not yet pointing at a file (get_unused_fd_flags). */
-const RESERVED: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
+/**
+ * A reserved descriptor number: taken, but not yet pointing at a file (get_unused_fd_flags).
+ * Frozen: never changed, and a machine's copy shares it (the checks below compare identity).
+ */
+const RESERVED: file = Object.freeze({ f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null }) as file;
 
 export const FILES_STRUCT_SIZE = 704;
 
 /** init_files: the table the first tasks start with. */
 export function init_files(): files_struct {
-  return { count: 1, fd: [TTY, TTY, TTY], __slab: null };
+  // The terminal on fds 0, 1 and 2 (static: never freed), one per machine: its count changes.
+  const tty: file = { f_count: 1, kind: "tty", f_flags: 0, pid: null, __slab: null };
+  return { count: 1, fd: [tty, tty, tty], __slab: null };
 }
 
 export function get_file(f: file): file {
