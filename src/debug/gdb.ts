@@ -178,13 +178,17 @@ export class Debugger {
   /** While a reverse search replays: what it looks for and has found. */
   private recorder: Recorder | null = null;
   private readonly checkpoints: Checkpoint[] = [];
-  /** Where the first restart left (checkpoint 0, "the main process"). */
+  /** Where the run was when it last left checkpoint 0 ("the main process") for another. */
   private main: Checkpoint | null = null;
+  /** The checkpoint the run is in (0: the main process), as gdb marks it. */
+  private current = 0;
   private nextCheckpoint = 1;
   /** The selected frame of the selected task: 0 the innermost (frame, up, down). */
   private frameSel = 0;
-  /** The addresses shown for objects with an anchor, by anchor (the same in every copy of the run). */
-  private readonly pointers = new Map<string, number>();
+  /** The addresses shown, by anchor (the same in every copy of the run), else by object. */
+  private readonly pointers = new Map<unknown, number>();
+  /** How many addresses the debugger made up (the trace counts them as if it had). */
+  private shownPointers = 0;
   /** The step count at the end of the last pass that stepped a thread. */
   private lastSteps = 0;
   /** Set by `quit`. */
@@ -343,7 +347,9 @@ export class Debugger {
     this.watchpoints.length = 0; // they watched tasks of the previous run
     this.checkpoints.length = 0;
     this.pointers.clear();
+    this.shownPointers = 0;
     this.main = null;
+    this.current = 0;
     this.nextCheckpoint = 1;
     this.timeline = null;
     this.noHistory = noHistory;
@@ -645,11 +651,9 @@ export class Debugger {
     if (this.checkpoints.length === 0) return "No checkpoints.";
     const here = (this.machine as Machine).engine.steps;
     const main = this.main;
-    const rows =
-      main === null
-        ? [`* 0 (main process) step ${here}`]
-        : [`${main.steps === here ? "*" : " "} 0 (main process) step ${main.steps}, ${main.where}`];
-    for (const c of this.checkpoints) rows.push(`${c.steps === here ? "*" : " "} ${c.num} step ${c.steps}, ${c.where}`);
+    const mark = (n: number) => (n === this.current ? "*" : " ");
+    const rows = [`${mark(0)} 0 (main process) step ${main === null ? here : `${main.steps}, ${main.where}`}`];
+    for (const c of this.checkpoints) rows.push(`${mark(c.num)} ${c.num} step ${c.steps}, ${c.where}`);
     return rows.join("\n");
   }
 
@@ -659,7 +663,8 @@ export class Debugger {
     const n = Number(arg);
     const c = n === 0 ? this.main : this.checkpoints.find((x) => x.num === n);
     if (c === undefined || c === null) return `Not found: checkpoint id ${arg}`;
-    this.main ??= this.keepHere(0);
+    if (this.current === 0) this.main = this.keepHere(0);
+    this.current = c.num;
     const [machine, data] = copyMachineWith(c.kept.machine, c.kept.data);
     this.install(machine, data);
     this.arrive({ machine, data }, c.selected);
@@ -865,26 +870,58 @@ export class Debugger {
     const fn = t.fnStack[depth] as number;
     const f = this.frameArgs(t, depth);
     const names = this.paramNames(fn);
-    const args = f === null ? "" : f.args.map((a, i) => `${names[i] ?? `arg${i}`}=${this.pointerish(a)}`).join(", ");
+    // An argument with no name across the run's copies (a struct on the stack) is named by its frame.
+    const owner = anchorOf(t.owner as object);
+    const frame = owner === null ? null : `${keyOf(owner)}#${depth}:${fn}@${t.entryStack[depth]}`;
+    const args =
+      f === null
+        ? ""
+        : f.args
+            .map((a, i) => `${names[i] ?? `arg${i}`}=${this.pointerish(a, frame === null ? null : `${frame}.${i}`)}`)
+            .join(", ");
     const at = this.location(fn);
     return `${functionName(fn)} (${args})${at === null ? "" : ` at ${at}`}`;
   }
 
   /** An argument as gdb shows one: numbers and strings as they are, objects as kernel pointers. */
-  private pointerish(v: unknown): string {
-    if (v !== null && typeof v === "object") {
-      // An object keeps the address it was first shown with, in whichever copy of the run it is shown.
-      const a = anchorOf(v);
-      const key = a === null ? "" : keyOf(a);
-      let h = this.pointers.get(key);
-      if (h === undefined) {
-        h = (this.machine as Machine).kernel.trace.hashedPointer(v);
-        if (key !== "") this.pointers.set(key, h);
-      }
-      return `0xffff8880${h.toString(16).padStart(8, "0")}`;
-    }
+  private pointerish(v: unknown, where: string | null = null): string {
+    if (v !== null && typeof v === "object")
+      return `0xffff8880${this.pointerOf(v, where).toString(16).padStart(8, "0")}`;
     if (typeof v === "function") return `<${v.name || "anonymous"}>`;
     return formatValue(v, 1);
+  }
+
+  /**
+   * The hashed address shown for `o`: the one the trace gave it, else the one the trace
+   * would give it next (counting the debugger's own), without writing it into the machine:
+   * looking does not change the state, so going back and forth in the run finds the same
+   * one. An object keeps the address it was first shown with, in every copy of the run.
+   */
+  private pointerOf(o: object, where: string | null): number {
+    const a = anchorOf(o);
+    const key = a !== null ? keyOf(a) : o;
+    let h = this.pointers.get(key) ?? (where === null ? undefined : this.pointers.get(where));
+    if (h !== undefined) {
+      this.pointers.set(key, h);
+      return h;
+    }
+    const trace = (this.machine as Machine).kernel.trace;
+    const inside = trace as unknown as { pointers: Map<object, number>; pointerCount: number };
+    h = inside.pointers.get(o);
+    if (h === undefined) {
+      const count = inside.pointerCount;
+      inside.pointerCount += this.shownPointers;
+      try {
+        h = trace.hashedPointer(o);
+      } finally {
+        inside.pointers.delete(o);
+        inside.pointerCount = count;
+      }
+      this.shownPointers++;
+    }
+    this.pointers.set(key, h);
+    if (where !== null) this.pointers.set(where, h);
+    return h;
   }
 
   private backtrace(): string {
