@@ -24,6 +24,7 @@ import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 import { liveTasks } from "./live.js";
+import { reverseStepCost } from "./reverse.js";
 import { snapshotCost } from "./snapshot.js";
 import { cliStart } from "./start.js";
 import { runUserBench, type UserBench } from "./user.js";
@@ -205,6 +206,9 @@ progress("snapshot and restore, booted 2-CPU machine");
 const snap = snapshotCost(runs, quick ? 50 : 200);
 if (typeof snap === "string") process.stderr.write(`bench: no snapshot rows: ${snap}\n`);
 else samples.push(snap.snapshot, snap.restore);
+const back = reverseStepCost(runs);
+if (typeof back === "string") process.stderr.write(`bench: no reverse-step row: ${back}\n`);
+else samples.push(back.sample);
 for (const cpus of [2, 64, 256, 1024]) {
   progress(`boot-${cpus}`);
   samples.push(bootTime(cpus, quick || cpus >= 256 ? 3 : 5));

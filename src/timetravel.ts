@@ -22,16 +22,36 @@ import type { Machine } from "./machine.js";
 import type { StopReason } from "./sim/engine.js";
 import { copyMachineWith } from "./snapshot.js";
 
+/**
+ * Why a machine's run cannot be travelled ("" when it can): a host hook whose state lives in
+ * a closure (fault and signal injection, the function tracer, the explorer's observers)
+ * would be dropped by the snapshots, and the replays would not be the run. A scenario's
+ * invariants are put back by the tool (installInvariants), so they do not count.
+ */
+export function whyNoTimeline(m: Machine): string {
+  const e = m.engine;
+  const k = m.kernel;
+  if (k.fail_point !== null || k.slab.shouldFail !== null)
+    return "fault injection keeps its state in host closures, which a snapshot cannot copy";
+  if (e.onSpawn !== null || e.beforeStep !== null)
+    return "signal injection keeps its state in host closures, which a snapshot cannot copy";
+  if (k.trace.tracer !== "nop") return "the function tracer observes the run through host closures";
+  if (e.afterStep !== null || k.slab.onAlloc !== null || k.slab.onFree !== null) return "a host hook observes the run";
+  return "";
+}
+
 /** K: engine steps between two snapshots (at most this many are replayed by a seek). */
 export const SNAPSHOT_EVERY = 10_000;
 /** The most snapshots a timeline keeps (past it, every other one goes and K doubles). */
 export const MAX_SNAPSHOTS = 256;
 
-export interface TimelineOptions {
+export interface TimelineOptions<D = unknown> {
   /** K (default SNAPSHOT_EVERY). */
   every?: number;
   /** The memory cap (default MAX_SNAPSHOTS). */
   max?: number;
+  /** Called before a snapshot is kept: the tool drops what it no longer needs from its data. */
+  tidy?: (m: Machine, data: D) => void;
 }
 
 /** A machine and the tool's data about it (pointing into it), as a snapshot keeps them. */
@@ -42,6 +62,8 @@ export interface Travel<D> {
 
 interface Kept<D> extends Travel<D> {
   steps: number;
+  /** The machine's virtual time then (ns). */
+  now: number;
 }
 
 /**
@@ -67,13 +89,15 @@ export class Timeline<D> {
   private readonly kept: Kept<D>[] = [];
   private every: number;
   private readonly max: number;
+  private readonly tidy: ((m: Machine, data: D) => void) | undefined;
 
   constructor(
     first: Machine,
     firstData: D,
     private readonly install: (m: Machine, data: D) => void,
-    opts: TimelineOptions = {},
+    opts: TimelineOptions<D> = {},
   ) {
+    this.tidy = opts.tidy;
     this.every = opts.every ?? SNAPSHOT_EVERY;
     this.max = opts.max ?? MAX_SNAPSHOTS;
     if (!(Number.isInteger(this.every) && this.every >= 1)) throw new RangeError("every must be an integer >= 1");
@@ -119,17 +143,25 @@ export class Timeline<D> {
 
   /** Keeps `m` (and `data`) at its step, in place in the order (the tool's hooks are left out). */
   keep(m: Machine, data: D): void {
+    this.tidy?.(m, data);
     const [machine, copy] = copyMachineWith(m, data, { hooks: "drop" });
     const steps = m.engine.steps;
     const i = this.kept.length === 0 ? -1 : this.indexAt(steps);
     const at = this.kept[i];
     if (at !== undefined && at.steps === steps) return;
-    this.kept.splice(i + 1, 0, { steps, machine, data: copy });
+    this.kept.splice(i + 1, 0, { steps, now: m.now, machine, data: copy });
     if (this.kept.length > this.max) {
       // Thinned: the first stays, then every other one.
       for (let j = this.kept.length - 1; j >= 1; j--) if (j % 2 === 1) this.kept.splice(j, 1);
       this.every *= 2;
     }
+  }
+
+  /** The position of the last snapshot taken at or before virtual time `ns` (the first one when none is). */
+  lastBefore(ns: number): number {
+    let best = this.kept[0] as Kept<D>;
+    for (const k of this.kept) if (k.now <= ns) best = k;
+    return best.steps;
   }
 
   /** The position of the last snapshot at or before `step`. */

@@ -6,7 +6,7 @@
  * the entry of one, before its body runs. Pure: commands in, text out (the CLI adds the
  * terminal and the watchdog).
  */
-import { PF_KTHREAD } from "../linux/include/sched.js";
+import { PF_KTHREAD, TASK_DEAD } from "../linux/include/sched.js";
 import type { task_struct } from "../linux/include/task_struct.js";
 import type { Machine } from "../machine.js";
 import { machineFor, problems, type RunOptions } from "../run.js";
@@ -14,7 +14,7 @@ import type { Scenario } from "../scenarios/scenario.js";
 import type { StopReason, Thread } from "../sim/engine.js";
 import { canStopAt, findFunctionId, functionName, functionSource } from "../sim/functions.js";
 import { copyMachineWith, SnapshotError } from "../snapshot.js";
-import { Timeline, type Travel } from "../timetravel.js";
+import { Timeline, type Travel, whyNoTimeline } from "../timetravel.js";
 import { task_state_letter } from "../views/proc.js";
 import { type Anchor, anchorOf, isTask, keyOf, locate } from "./anchor.js";
 import { endOfRunChecks, installInvariants } from "./detectors.js";
@@ -337,7 +337,7 @@ export class Debugger {
     this.runs++;
     const m = machineFor(this.scenario, { ...this.opts, checkLeaks: false });
     this.data = { frames: new Map() };
-    const noHistory = noHistoryReason(this.scenario, this.opts, m);
+    const noHistory = whyNoTimeline(m);
     this.hook(m, this.data);
     this.machine = m;
     this.lastSteps = m.engine.steps;
@@ -355,7 +355,7 @@ export class Debugger {
     this.noHistory = noHistory;
     if (this.noHistory === "") {
       try {
-        this.timeline = new Timeline(m, this.data, (c, d) => this.install(c, d));
+        this.timeline = new Timeline(m, this.data, (c, d) => this.install(c, d), { tidy: (_m, d) => forgetDead(d) });
       } catch (e) {
         if (!(e instanceof SnapshotError)) throw e;
         this.noHistory = e.message;
@@ -439,7 +439,9 @@ export class Debugger {
         frames = [];
         data.frames.set(t, frames);
       }
-      frames[t.fnStack.length - 1] = { fn, args };
+      // Deeper entries are frames that returned: dropped, not kept alive (and copied) with the data.
+      frames.length = t.fnStack.length - 1;
+      frames.push({ fn, args });
       if (m === this.machine) this.onEnter(t, fn);
     };
     e.onExit = (t, fn, ret) => {
@@ -1123,6 +1125,11 @@ export class Debugger {
   }
 }
 
+/** Drops the frames of threads whose task is dead (it never runs again; nothing shows its stack). */
+function forgetDead(d: DebugData): void {
+  for (const t of d.frames.keys()) if ((t.owner as task_struct).__state === TASK_DEAD) d.frames.delete(t);
+}
+
 /** A watchpoint's expression as gdb shows it. */
 function watchText(wp: Watchpoint): string {
   return wp.path === null ? wp.expr : `-location ${wp.expr}`;
@@ -1150,23 +1157,6 @@ function readPath(o: object, path: readonly string[]): unknown {
     v = (v as Record<string, unknown>)[key];
   }
   return v;
-}
-
-/**
- * Why a run of `s` with `opts` cannot go back ("" when it can): what keeps state in host
- * closures a snapshot cannot copy (fault and signal injection, the function tracer).
- */
-function noHistoryReason(s: Scenario, opts: RunOptions, m: Machine): string {
-  if ((s.faults?.length ?? 0) + (opts.faults?.length ?? 0) > 0)
-    return "fault injection keeps its state in host closures, which a snapshot cannot copy";
-  if ((s.signals?.length ?? 0) + (opts.signals?.length ?? 0) > 0)
-    return "signal injection keeps its state in host closures, which a snapshot cannot copy";
-  if ((opts.tracer?.tracer ?? "nop") !== "nop") return "the function tracer observes the run through host closures";
-  const e = m.engine;
-  const k = m.kernel;
-  if (e.beforeStep ?? e.onSpawn ?? e.afterStep ?? k.fail_point ?? k.slab.shouldFail ?? k.slab.onAlloc ?? k.slab.onFree)
-    return "a host hook observes the run";
-  return "";
 }
 
 /** A command that cannot be done now; its message is gdb's. */
