@@ -130,6 +130,13 @@ function explain(m: Machine, err: NotCopyable): string {
   );
 }
 
+/** What `o` points at: a Map's keys and values, a Set's members, an object's fields. */
+export function referencesOf(o: object): unknown[] {
+  if (o instanceof Map) return [...o.keys(), ...o.values()];
+  if (o instanceof Set) return [...o];
+  return ArrayBuffer.isView(o) ? [] : Object.values(o);
+}
+
 /** The objects on a shortest path from `root` to `target` (breadth first), root first. */
 function pathTo(root: object, target: object): object[] {
   const from = new Map<object, object | null>([[root, null]]);
@@ -137,15 +144,7 @@ function pathTo(root: object, target: object): object[] {
   for (let i = 0; i < queue.length; i++) {
     const o = queue[i] as object;
     if (o === target) break;
-    const next: unknown[] =
-      o instanceof Map
-        ? [...o.keys(), ...o.values()]
-        : o instanceof Set
-          ? [...o]
-          : ArrayBuffer.isView(o)
-            ? []
-            : Object.values(o);
-    for (const v of next) {
+    for (const v of referencesOf(o)) {
       if (typeof v !== "object" || v === null || from.has(v)) continue;
       from.set(v, o);
       queue.push(v);

@@ -8,6 +8,7 @@
 import type { task_struct } from "../linux/include/task_struct.js";
 import { SlabRecord } from "../linux/mm/slab.js";
 import type { Machine } from "../machine.js";
+import { referencesOf } from "../snapshot.js";
 
 export type Anchor = { slab: number } | { pid: number; comm: string };
 
@@ -72,15 +73,7 @@ function search(m: Machine, test: (o: object) => boolean): object | null {
   for (let i = 0; i < queue.length; i++) {
     const o = queue[i] as object;
     if (test(o)) return o;
-    const next: unknown[] =
-      o instanceof Map
-        ? [...o.keys(), ...o.values()]
-        : o instanceof Set
-          ? [...o]
-          : ArrayBuffer.isView(o)
-            ? []
-            : Object.values(o);
-    for (const v of next) {
+    for (const v of referencesOf(o)) {
       if (typeof v !== "object" || v === null || seen.has(v)) continue;
       seen.add(v);
       queue.push(v);

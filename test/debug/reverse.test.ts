@@ -150,6 +150,14 @@ describe.skipIf(GENERATORS)("tasklab debug: reverse execution", () => {
   });
 
   it("finds who freed a kthread_create_info: watch -l on it, reverse-continue", () => {
+    /** What gdb prints as watchpoint 2 stops, the values in the order the run goes. */
+    const changed = (old: string, now: string) => [
+      "",
+      "Hardware watchpoint 2: -location _create->__slab->freed",
+      "",
+      `Old value = ${old}`,
+      `New value = ${now}`,
+    ];
     const { gdb, steps } = session();
     gdb("break kthread_stop");
     expect(gdb("run")).toMatch(/Task 1 "init" hit Breakpoint 1, kthread_stop \(k=0xffff8880[0-9a-f]{8}\)/);
@@ -158,13 +166,7 @@ describe.skipIf(GENERATORS)("tasklab debug: reverse execution", () => {
     expect(gdb("print _create->__slab->freed")).toBe("$1 = true");
     expect(gdb("watch -l _create->__slab->freed")).toBe("Hardware watchpoint 2: -location _create->__slab->freed");
     const back = gdb("reverse-continue");
-    expect(back.split("\n").slice(0, 5)).toEqual([
-      "",
-      "Hardware watchpoint 2: -location _create->__slab->freed",
-      "",
-      "Old value = true",
-      "New value = false",
-    ]);
+    expect(back.split("\n").slice(0, 5)).toEqual(changed("true", "false"));
     const freer = gdb("bt").split("\n");
     expect(freer).toContain(
       freer.find((l) => /^#\d+ {2}__kthread_create_on_node \(threadfn=<my_kthread>, /.test(l)) ?? "missing",
@@ -173,13 +175,7 @@ describe.skipIf(GENERATORS)("tasklab debug: reverse execution", () => {
     const at = steps();
     // Forwards again: the free happens in the very next stretch.
     const fwd = gdb("continue");
-    expect(fwd.split("\n").slice(0, 5)).toEqual([
-      "",
-      "Hardware watchpoint 2: -location _create->__slab->freed",
-      "",
-      "Old value = false",
-      "New value = true",
-    ]);
+    expect(fwd.split("\n").slice(0, 5)).toEqual(changed("false", "true"));
     expect(steps()).toBeGreaterThan(at);
     expect(gdb("info breakpoints")).toContain("2       hw watchpoint  keep y   -location _create->__slab->freed");
   });
