@@ -12,11 +12,13 @@
  * position names).
  *
  * K: a seek costs one restore plus at most K steps. At ~2 million steps a second under the
- * frames runtime, K = 20,000 is ~10 ms of stepping, which with a restore of a big machine
- * (a few ms to ~20 ms) keeps a seek under 50 ms at any position (the bench row
- * `reverse-step at 1e6 steps`); a snapshot every 20,000 steps costs a copy every ~10 ms of
+ * frames runtime (unloaded), K = 10,000 is ~5 ms of stepping; the debugger's reverse step
+ * (two restores and up to 2K steps, see debug/reverse.ts) then stays under 50 ms at any
+ * position of a 1,000,000-step run (the bench row `reverse-step at 1e6 steps`). A snapshot
+ * every 10,000 steps costs a copy every ~5 ms of
  * running (the debugger's forward runs are slower by that much). Memory is capped: past
- * MAX_SNAPSHOTS, every other snapshot is dropped and K doubles.
+ * MAX_SNAPSHOTS snapshots, or MAX_SNAPSHOT_OBJECTS live slab objects in them together,
+ * every other snapshot is dropped and K doubles.
  */
 import type { Machine } from "./machine.js";
 import type { StopReason } from "./sim/engine.js";
@@ -44,12 +46,20 @@ export function whyNoTimeline(m: Machine): string {
 export const SNAPSHOT_EVERY = 10_000;
 /** The most snapshots a timeline keeps (past it, every other one goes and K doubles). */
 export const MAX_SNAPSHOTS = 256;
+/**
+ * The most live slab objects the snapshots may hold together (past it, the same thinning):
+ * a machine's size grows with its objects (~1 KB of heap each, copies included), so a run
+ * with 10,000 tasks keeps fewer snapshots than one with 40.
+ */
+export const MAX_SNAPSHOT_OBJECTS = 2_000_000;
 
 export interface TimelineOptions<D = unknown> {
   /** K (default SNAPSHOT_EVERY). */
   every?: number;
-  /** The memory cap (default MAX_SNAPSHOTS). */
+  /** The memory cap in snapshots (default MAX_SNAPSHOTS). */
   max?: number;
+  /** The memory cap in live slab objects over all snapshots (default MAX_SNAPSHOT_OBJECTS). */
+  maxObjects?: number;
   /** Called before a snapshot is kept: the tool drops what it no longer needs from its data. */
   tidy?: (m: Machine, data: D) => void;
 }
@@ -64,6 +74,8 @@ interface Kept<D> extends Travel<D> {
   steps: number;
   /** The machine's virtual time then (ns). */
   now: number;
+  /** Its live slab objects (what its size grows with). */
+  objects: number;
 }
 
 /**
@@ -89,6 +101,9 @@ export class Timeline<D> {
   private readonly kept: Kept<D>[] = [];
   private every: number;
   private readonly max: number;
+  private readonly maxObjects: number;
+  /** The live slab objects of the snapshots kept, together. */
+  private objects = 0;
   private readonly tidy: ((m: Machine, data: D) => void) | undefined;
 
   constructor(
@@ -100,6 +115,7 @@ export class Timeline<D> {
     this.tidy = opts.tidy;
     this.every = opts.every ?? SNAPSHOT_EVERY;
     this.max = opts.max ?? MAX_SNAPSHOTS;
+    this.maxObjects = opts.maxObjects ?? MAX_SNAPSHOT_OBJECTS;
     if (!(Number.isInteger(this.every) && this.every >= 1)) throw new RangeError("every must be an integer >= 1");
     if (!(Number.isInteger(this.max) && this.max >= 2)) throw new RangeError("max must be an integer >= 2");
     this.keep(first, firstData);
@@ -149,10 +165,16 @@ export class Timeline<D> {
     const i = this.kept.length === 0 ? -1 : this.indexAt(steps);
     const at = this.kept[i];
     if (at !== undefined && at.steps === steps) return;
-    this.kept.splice(i + 1, 0, { steps, now: m.now, machine, data: copy });
-    if (this.kept.length > this.max) {
+    const objects = m.kernel.slab.live.size;
+    this.kept.splice(i + 1, 0, { steps, now: m.now, objects, machine, data: copy });
+    this.objects += objects;
+    while (this.kept.length > 2 && (this.kept.length > this.max || this.objects > this.maxObjects)) {
       // Thinned: the first stays, then every other one.
-      for (let j = this.kept.length - 1; j >= 1; j--) if (j % 2 === 1) this.kept.splice(j, 1);
+      for (let j = this.kept.length - 1; j >= 1; j--) {
+        if (j % 2 === 0) continue;
+        this.objects -= (this.kept[j] as Kept<D>).objects;
+        this.kept.splice(j, 1);
+      }
       this.every *= 2;
     }
   }

@@ -92,6 +92,15 @@ describe.skipIf(GENERATORS)("time travel", () => {
     expect(tiny.seek(450).machine.hash()).toBe(tl.seek(450).machine.hash());
   });
 
+  it("caps memory by the live objects the snapshots hold together too", () => {
+    const { m } = timelineOf(scenario("fork"), 1, 100);
+    const perSnapshot = m.kernel.slab.live.size;
+    const tl = new Timeline(m, null, () => {}, { every: 100, maxObjects: perSnapshot * 5 });
+    tl.forward({ machine: m, data: null }, 800);
+    expect(tl.positions.length).toBeLessThanOrEqual(5);
+    expect(tl.interval).toBeGreaterThan(100);
+  });
+
   it("refuses a K or a cap that makes no sense", () => {
     const m = machineFor(scenario("fork"), {});
     expect(() => new Timeline(m, null, () => {}, { every: 0 })).toThrow(/every must be an integer >= 1/);
