@@ -22,7 +22,7 @@
  */
 import type { Machine } from "./machine.js";
 import type { StopReason } from "./sim/engine.js";
-import { copyMachineWith } from "./snapshot.js";
+import { copyMachineWith, SnapshotError } from "./snapshot.js";
 
 /**
  * Why a machine's run cannot be travelled ("" when it can): a host hook whose state lives in
@@ -102,6 +102,8 @@ export class Timeline<D> {
   private every: number;
   private readonly max: number;
   private readonly maxObjects: number;
+  /** Why no more snapshots are kept ("": they are). */
+  stopped = "";
   /** The live slab objects of the snapshots kept, together. */
   private objects = 0;
   private readonly tidy: ((m: Machine, data: D) => void) | undefined;
@@ -220,7 +222,16 @@ export class Timeline<D> {
       const mark = Math.min(step, this.nextMark(m.engine.steps));
       const why = runTo(m, mark, until);
       if (why !== null) return why;
-      if (this.due(m)) this.keep(m, t.data);
+      if (this.stopped === "" && this.due(m)) {
+        try {
+          this.keep(m, t.data);
+        } catch (e) {
+          // Something that is not data came up in the run (a thread running a generator):
+          // no more snapshots; a seek past the last one runs on from it, the same run.
+          if (!(e instanceof SnapshotError)) throw e;
+          this.stopped = e.message;
+        }
+      }
       if (m.engine.steps >= step) return null;
     }
   }

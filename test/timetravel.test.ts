@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runtimeName } from "../src/build/runtime.mjs";
 import { installInvariants } from "../src/debug/detectors.js";
-import type { Machine } from "../src/machine.js";
+import { msleep } from "../src/index.js";
+import { Machine } from "../src/machine.js";
 import { machineFor } from "../src/run.js";
 import { SCENARIOS } from "../src/scenarios/index.js";
 import type { Scenario } from "../src/scenarios/scenario.js";
@@ -99,6 +100,21 @@ describe.skipIf(GENERATORS)("time travel", () => {
     tl.forward({ machine: m, data: null }, 800);
     expect(tl.positions.length).toBeLessThanOrEqual(5);
     expect(tl.interval).toBeGreaterThan(100);
+  });
+
+  it("stops keeping snapshots when the run holds something that is not data, and still seeks right", () => {
+    // Made at run time, so no transform compiled it: init runs a generator from when it starts.
+    const main = new Function("msleep", "return function* main() { for (let i = 0; i < 200; i++) yield* msleep(1); }")(msleep);
+    const build = () => new Machine({ cpus: 2, init: main });
+    const m = build();
+    const tl = new Timeline(m, null, () => {}, { every: 100 });
+    tl.forward({ machine: m, data: null }, 1e6, 100e6); // init loops in its program meanwhile
+    expect(tl.stopped).toMatch(/^cannot snapshot this machine: thread init\/1 runs a generator/);
+    const at = (tl.positions.at(-1) as number) + 250;
+    const direct = build();
+    runTo(direct, at);
+    expect(tl.seek(at).machine.engine.steps).toBe(at);
+    expect(formatFtrace(tl.seek(at).machine.kernel.trace, 2)).toBe(formatFtrace(direct.kernel.trace, 2));
   });
 
   it("refuses a K or a cap that makes no sense", () => {
