@@ -104,7 +104,9 @@ describe.skipIf(GENERATORS)("time travel", () => {
 
   it("stops keeping snapshots when the run holds something that is not data, and still seeks right", () => {
     // Made at run time, so no transform compiled it: init runs a generator from when it starts.
-    const main = new Function("msleep", "return function* main() { for (let i = 0; i < 200; i++) yield* msleep(1); }")(msleep);
+    const main = new Function("msleep", "return function* main() { for (let i = 0; i < 200; i++) yield* msleep(1); }")(
+      msleep,
+    );
     const build = () => new Machine({ cpus: 2, init: main });
     const m = build();
     const tl = new Timeline(m, null, () => {}, { every: 100 });
