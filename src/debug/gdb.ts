@@ -285,11 +285,11 @@ export class Debugger {
         return this.list(arg);
       case "rs":
       case "reverse-step":
-        return this.repeat(arg, () => this.reverse({ kind: "step", t: this.thread() }));
+        return this.repeat(arg, () => this.reverse({ kind: "step", t: this.thread(true) }));
       case "rn":
       case "reverse-next":
         return this.repeat(arg, () => {
-          const t = this.thread();
+          const t = this.thread(true);
           return this.reverse({ kind: "next", t, depth: t.fnStack.length });
         });
       case "rc":
@@ -326,8 +326,9 @@ export class Debugger {
     return this.machine;
   }
 
-  private thread(): Thread {
-    this.started();
+  /** The selected task's thread; `ended`: also once the run has ended (going back from there). */
+  private thread(ended = false): Thread {
+    if (!ended || this.machine === null) this.started();
     if (this.selected === null) throw new DebugError("No task selected.");
     return this.selected.sim;
   }
@@ -416,7 +417,8 @@ export class Debugger {
     const n = arg === "" ? 1 : Number(arg);
     if (!Number.isInteger(n) || n < 1) return `Bad count "${arg}".`;
     const out: string[] = [];
-    for (let i = 0; i < n && !this.exited; i++) out.push(once());
+    // The first goes ahead whatever the state (it says what is wrong, or goes back from the end).
+    for (let i = 0; i < n && (i === 0 || !this.exited); i++) out.push(once());
     return out.join("\n");
   }
 
@@ -621,7 +623,7 @@ export class Debugger {
   }
 
   private reverseFinish(): string {
-    const t = this.thread();
+    const t = this.thread(true);
     const fn = t.fnStack.at(-1);
     if (fn === undefined) return '"finish" not meaningful in the outermost frame.';
     const head = `Run back to call of #0  ${this.frameText(t, t.fnStack.length - 1)}\n`;

@@ -180,6 +180,24 @@ describe.skipIf(GENERATORS)("tasklab debug: reverse execution", () => {
     expect(gdb("info breakpoints")).toContain("2       hw watchpoint  keep y   -location _create->__slab->freed");
   });
 
+  it("goes back from the end of the run, as rr does", () => {
+    const { gdb, steps } = session();
+    gdb("break do_exit");
+    gdb("run");
+    gdb("delete");
+    const end = gdb("continue");
+    expect(end).toBe("[Inferior 1 (kthread-run) exited normally]");
+    const last = steps();
+    expect(gdb("reverse-step")).toMatch(/^do_task_dead \(\) at kernel\/exit\.ts:\d+ \[0\.064013 s, CPU 0\]$/);
+    expect(gdb("bt").split("\n").slice(0, 2)).toEqual([
+      expect.stringMatching(/^#0 {2}do_task_dead \(\)/),
+      "#1  do_exit (code=0) at kernel/exit.ts:325",
+    ]);
+    expect(gdb("step")).toBe(end);
+    expect(steps()).toBe(last);
+    expect(gdb("step")).toBe("The program is not being run.");
+  });
+
   it("checkpoint, info checkpoints, restart N: gdb's words", () => {
     const { gdb, steps } = session();
     gdb("break create_kthread");
