@@ -24,6 +24,7 @@ import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate, statefulRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 import { liveTasks } from "./live.js";
+import { reverseStepCost } from "./reverse.js";
 import { snapshotCost } from "./snapshot.js";
 import { cliStart } from "./start.js";
 import { loadStateCost } from "./state.js";
@@ -210,6 +211,9 @@ progress("load state, booted 2-CPU machine");
 const loaded = loadStateCost(quick ? 10 : 30);
 if (typeof loaded === "string") process.stderr.write(`bench: no load-state row: ${loaded}\n`);
 else samples.push(loaded);
+const back = reverseStepCost(runs);
+if (typeof back === "string") process.stderr.write(`bench: no reverse-step row: ${back}\n`);
+else samples.push(back.sample);
 for (const cpus of [2, 64, 256, 1024]) {
   progress(`boot-${cpus}`);
   samples.push(bootTime(cpus, quick || cpus >= 256 ? 3 : 5));

@@ -65,12 +65,21 @@ export interface CopyOptions {
  * a thread that is not made of frames.
  */
 export function copyMachine(m: Machine, opts: CopyOptions = {}): Machine {
-  return copyRecorded(m, opts, null);
+  return copyRecorded(m, null, opts, null)[0];
 }
 
-/** copyMachine; with `plans`, the copy is recorded and its plan pushed there (for MachineSnapshot.restore). */
-function copyRecorded(m: Machine, opts: CopyOptions, plans: CopyPlan[] | null): Machine {
-  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyRecorded(m, {}, plans));
+/**
+ * copyMachine of `m` together with a tool's own data about it (`data`, which points into
+ * `m`: the debugger's frames, say), in one copy: the copy of `data` points into the copy
+ * of `m`. Refuses what copyMachine refuses.
+ */
+export function copyMachineWith<D>(m: Machine, data: D, opts: CopyOptions = {}): [Machine, D] {
+  return copyRecorded(m, data, opts, null);
+}
+
+/** copyMachineWith; with `plans`, the copy is recorded and its plan pushed there (for MachineSnapshot.restore). */
+function copyRecorded<D>(m: Machine, data: D, opts: CopyOptions, plans: CopyPlan[] | null): [Machine, D] {
+  if (opts.hooks === "drop" && hostHooks(m).length > 0) return withoutHooks(m, () => copyRecorded(m, data, {}, plans));
   const hooks = hostHooks(m);
   if (hooks.length > 0) {
     throw new SnapshotError(
@@ -85,14 +94,14 @@ function copyRecorded(m: Machine, opts: CopyOptions, plans: CopyPlan[] | null): 
         "a copy cannot take along (make it a class with its state in fields, as the choosers of src/sim/chooser.ts)",
     );
   }
-  let copy: Machine;
+  let copy: [Machine, D];
   try {
     const c = new Copier(plans !== null);
     // A host-side watchdog watches the original's run, not the copy's.
     const watchdog = m.engine.onProgress;
     m.engine.onProgress = null;
     try {
-      copy = c.copy(m);
+      copy = [c.copy(m), typeof data === "object" && data !== null ? c.copy(data) : data];
     } finally {
       m.engine.onProgress = watchdog;
     }
@@ -172,6 +181,13 @@ function explain(m: Machine, err: NotCopyable): string {
   );
 }
 
+/** What `o` points at: a Map's keys and values, a Set's members, an object's fields. */
+export function referencesOf(o: object): unknown[] {
+  if (o instanceof Map) return [...o.keys(), ...o.values()];
+  if (o instanceof Set) return [...o];
+  return ArrayBuffer.isView(o) ? [] : Object.values(o);
+}
+
 /** The objects on a shortest path from `root` to `target` (breadth first), root first. */
 function pathTo(root: object, target: object): object[] {
   const from = new Map<object, object | null>([[root, null]]);
@@ -179,15 +195,7 @@ function pathTo(root: object, target: object): object[] {
   for (let i = 0; i < queue.length; i++) {
     const o = queue[i] as object;
     if (o === target) break;
-    const next: unknown[] =
-      o instanceof Map
-        ? [...o.keys(), ...o.values()]
-        : o instanceof Set
-          ? [...o]
-          : ArrayBuffer.isView(o)
-            ? []
-            : Object.values(o);
-    for (const v of next) {
+    for (const v of referencesOf(o)) {
       if (typeof v !== "object" || v === null || from.has(v)) continue;
       from.set(v, o);
       queue.push(v);
@@ -224,7 +232,7 @@ export class MachineSnapshot {
   restore(): Machine {
     if (this.plan !== null) return this.plan.rebuild<Machine>();
     const plans: CopyPlan[] = [];
-    copyRecorded(this.kept, {}, plans);
+    copyRecorded(this.kept, null, {}, plans);
     const out = this.kept;
     this.plan = plans[0] as CopyPlan;
     this.kept = this.plan.root<Machine>();

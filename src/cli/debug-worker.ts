@@ -61,7 +61,7 @@ try {
   );
   let ttySeen = 0;
   let reportsSeen = 0;
-  let shown: unknown = null;
+  let shown = 0;
   port.on("message", (line: string) => {
     let text: string;
     try {
@@ -73,11 +73,15 @@ try {
       return;
     }
     const m = d.machineNow();
-    if (m !== shown) {
-      // A new run (run or a restart): its terminal and reports start from the beginning.
-      shown = m;
+    if (d.runs !== shown) {
+      // A new run: its terminal and reports start from the beginning.
+      shown = d.runs;
       ttySeen = 0;
       reportsSeen = 0;
+    } else if (m !== null) {
+      // Gone back (reverse execution, a checkpoint): what is shown already is not shown again.
+      ttySeen = Math.min(ttySeen, m.kernel.tty.length);
+      reportsSeen = Math.min(reportsSeen, m.reports.length);
     }
     const tty = m === null ? [] : m.kernel.tty.slice(ttySeen).map((l) => l.text);
     const reports = m === null ? [] : m.reports.slice(reportsSeen).map(formatReport);

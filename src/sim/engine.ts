@@ -687,10 +687,10 @@ export class Engine {
 
 // The cost tables are caches (costById is shared by every engine of the same costs),
 // readyCpus a scratch array and onProgress the host's watchdog (a snapshot does not take it
-// along): none is part of a machine's state.
-// budget: what is left of the current run() call's step limit, the caller's bound, not the
-// machine's state (a run stopped and continued ends with another figure than one run through).
-cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress", "budget");
+// along); the limits and stop request of a run are set again when the next run starts (a run
+// stopped and continued ends with other figures than one run through): none is part of a
+// machine's state.
+cacheFields(Engine, "costById", "costByName", "readyCpus", "candidates", "onProgress", "until", "budget", "stopReason");
 
 // Saved states name these classes' instances (src/sim/code.ts).
 stateClass("Engine", Engine);

@@ -1,7 +1,10 @@
 /**
  * A visualizer session: one run of a scenario that can be stepped forwards by a scheduling
  * decision, a modeled call or a trace event, run to a breakpoint, and moved to any earlier
- * position by replaying from power-on (runs are deterministic, so the replay is the run).
+ * position by restoring the snapshot kept before it and running on (src/timetravel.ts: a
+ * restore plus at most K steps, whatever the distance), or, for a run whose machine cannot
+ * be copied (a scenario typed into the editor runs generators, fault injection keeps host
+ * state), by replaying from power-on (runs are deterministic, so the replay is the run).
  * No DOM and no Node API: it runs in the page's Web Worker and in the tests.
  */
 
@@ -9,11 +12,13 @@ import type { SourceIndex } from "../debug/gdb.js";
 import { picksScript, scheduleOptions } from "../explore/schedule.js";
 import type { LeakScope, Machine } from "../machine.js";
 import { machineFor } from "../run.js";
-import { endOfRunChecks } from "../scenarios/detectors.js";
+import { endOfRunChecks, installInvariants } from "../scenarios/detectors.js";
 import { findScenario } from "../scenarios/index.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { StopReason } from "../sim/engine.js";
 import { functionName } from "../sim/functions.js";
+import { SnapshotError } from "../snapshot.js";
+import { runTo, Timeline, whyNoTimeline } from "../timetravel.js";
 import { compileScenario } from "./compile.js";
 import {
   allThreads,
@@ -44,6 +49,8 @@ export class Session {
   private stop: StopReason | null = null;
   /** The step count at which the run ended, once it has. */
   private end: number | null = null;
+  /** The run's snapshots from its start (null: going back replays from power-on). */
+  private timeline: Timeline<null> | null = null;
 
   /**
    * `sources`: where the modeled functions are written, for `source()`: in Node
@@ -86,6 +93,19 @@ export class Session {
     this.stop = null;
     if (!boot) this.advanceUntil(() => Number.isFinite(this.machine.bootedAt));
     this.start = this.steps;
+    this.timeline = null;
+    if (whyNoTimeline(this.machine) !== "") return;
+    try {
+      const invariants = this.scenario.invariants ?? [];
+      this.timeline = new Timeline(this.machine, null, (m) => installInvariants(m, invariants));
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+    }
+  }
+
+  /** Whether going back costs a restore plus at most K steps (else a replay from power-on). */
+  get travels(): boolean {
+    return this.timeline !== null;
   }
 
   /** The position where the scenario starts (after boot). */
@@ -110,11 +130,10 @@ export class Session {
   private advance(steps: number): void {
     if (this.done) return;
     const target = Math.min(this.steps + steps, MAX_STEPS);
-    while (!this.done && this.steps < target) {
-      this.stop = this.machine.run({ maxSteps: target - this.steps });
-      if (this.steps >= MAX_STEPS && this.stop === "steps") this.stop = "until";
-      if (this.stop === "stopped") break;
-    }
+    const tl = this.timeline;
+    const why = tl === null ? runTo(this.machine, target) : tl.forward({ machine: this.machine, data: null }, target);
+    this.stop = why ?? "steps";
+    if (this.steps >= MAX_STEPS && this.stop === "steps") this.stop = "until";
     if (this.done) {
       this.end = this.steps;
       if (this.stop === "idle") this.machine.checkLeaks(this.leakScope);
@@ -156,10 +175,16 @@ export class Session {
     return this.snapshot();
   }
 
-  /** To an earlier or later position (earlier: replayed from power-on). */
+  /** To an earlier or later position (earlier: from the snapshot before it, else replayed from power-on). */
   goto(step: number): Snapshot {
     const target = Math.max(this.start, Math.min(step, this.end ?? MAX_STEPS));
-    if (target < this.steps) this.reset();
+    if (target < this.steps) {
+      if (this.timeline === null) this.reset();
+      else {
+        this.machine = this.timeline.restoreAt(target).machine;
+        this.stop = null;
+      }
+    }
     this.advance(target - this.steps);
     return this.snapshot();
   }
@@ -177,10 +202,12 @@ export class Session {
 
   /** The step of the last position at or before virtual time `ns` (for a click on the trace). */
   stepAt(ns: number): number {
-    // Replay from the start, one step at a time, to the last step that ends at or before ns.
+    // From the last snapshot before `ns` (time only grows along a run), one step at a time,
+    // to the last step that ends at or before ns.
     const here = this.steps;
-    this.goto(this.start);
-    let last = this.start;
+    const from = this.timeline?.lastBefore(ns) ?? this.start;
+    this.goto(from);
+    let last = from;
     while (!this.done) {
       this.advance(1);
       if (this.machine.now > ns) break;

@@ -1,0 +1,49 @@
+/**
+ * reverse-step at 1e6 steps: ms per `reverse-step` (one modeled call back) of the debugger
+ * stopped ~1,000,000 engine steps into a run of kthread_run + kthread_stop cycles (the
+ * kthread-cycle workload under `tasklab debug`, breakpoint on kthread_stop). A reverse step
+ * restores the snapshot before the stop, replays the stretch to find the call before, then
+ * restores and replays to it: src/timetravel.ts's K bounds both. Needs every thread made of
+ * frames (TASKLAB_RUNTIME=frames); under generators the row is left out, with a note.
+ */
+import { Debugger } from "../src/debug/gdb.js";
+import { IS_ERR } from "../src/linux/include/err.js";
+import { kthread_run } from "../src/linux/kernel/kthread.js";
+import { kthread_stop } from "../src/linux/kernel/kthread_control.js";
+import { sleep_until_stopped } from "../src/linux/kernel/kthread_daemon.js";
+import { defineScenario } from "../src/scenarios/scenario.js";
+import { type Sample, sampleOf } from "./harness.js";
+
+/** Engine steps a kthread_run + kthread_stop cycle takes (measured: ~83). */
+const STEPS_PER_CYCLE = 83;
+
+const cycles = defineScenario({
+  name: "kthread-cycles",
+  description: "kthread_run + kthread_stop, over and over (the reverse-step bench's long run)",
+  *main() {
+    for (let i = 0; i < 14_000; i++) {
+      const t = yield* kthread_run(sleep_until_stopped, null, "bench/%d", i);
+      if (IS_ERR(t)) throw new Error("kthread_run failed");
+      yield* kthread_stop(t);
+    }
+  },
+});
+
+/** The position reached and the ms of each of `runs` reverse-steps (after a warm-up one). */
+export function reverseStepCost(runs: number, at = 1_000_000): { sample: Sample; steps: number } | string {
+  const d = new Debugger(cycles, { cpus: 2, seed: 1 });
+  d.execute("break kthread_stop");
+  d.execute("run");
+  const first = d.machineNow()?.engine.steps ?? 0;
+  d.execute(`continue ${Math.max(1, Math.round((at - first) / STEPS_PER_CYCLE))}`);
+  const steps = d.machineNow()?.engine.steps ?? 0;
+  const warm = d.execute("reverse-step");
+  if (warm.startsWith("Target")) return warm.split("\n")[1] ?? warm;
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    d.execute("reverse-step");
+    ms.push(performance.now() - t0);
+  }
+  return { sample: sampleOf("reverse-step at 1e6 steps", "ms", ms), steps };
+}
