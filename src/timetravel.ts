@@ -20,23 +20,26 @@
  * MAX_SNAPSHOTS snapshots, or MAX_SNAPSHOT_OBJECTS live slab objects in them together,
  * every other snapshot is dropped and K doubles.
  */
+import { attachInjection, INJECTION_HOOKS } from "./linux/lib/inject.js";
 import type { Machine } from "./machine.js";
 import type { StopReason } from "./sim/engine.js";
 import { copyMachineWith, SnapshotError } from "./snapshot.js";
 
 /**
  * Why a machine's run cannot be travelled ("" when it can): a host hook whose state lives in
- * a closure (fault and signal injection, the function tracer, the explorer's observers)
- * would be dropped by the snapshots, and the replays would not be the run. A scenario's
- * invariants are put back by the tool (installInvariants), so they do not count.
+ * a closure (the function tracer, the explorer's observers) would be dropped by the
+ * snapshots, and the replays would not be the run. A scenario's invariants are put back by
+ * the tool (installInvariants), and fault and signal injection by the timeline (its state is
+ * data on the kernel), so they do not count.
  */
 export function whyNoTimeline(m: Machine): string {
   const e = m.engine;
   const k = m.kernel;
-  if (k.fail_point !== null || k.slab.shouldFail !== null)
-    return "fault injection keeps its state in host closures, which a snapshot cannot copy";
-  if (e.onSpawn !== null || e.beforeStep !== null)
-    return "signal injection keeps its state in host closures, which a snapshot cannot copy";
+  // Fault and signal injection's hooks are module-level functions over data on the kernel
+  // (linux/lib/inject.ts): a restored machine gets them again.
+  const foreign = (hook: unknown) => hook !== null && !INJECTION_HOOKS.has(hook);
+  if (foreign(k.fail_point) || foreign(k.slab.shouldFail) || foreign(e.onSpawn) || foreign(e.beforeStep))
+    return "a host hook keeps its state in closures, which a snapshot cannot copy";
   if (k.trace.tracer !== "nop") return "the function tracer observes the run through host closures";
   if (e.afterStep !== null || k.slab.onAlloc !== null || k.slab.onFree !== null) return "a host hook observes the run";
   return "";
@@ -197,6 +200,7 @@ export class Timeline<D> {
   restoreAt(step: number): Travel<D> {
     const k = this.kept[this.indexAt(step)] as Kept<D>;
     const [machine, data] = copyMachineWith(k.machine, k.data);
+    attachInjection(machine.kernel, machine.engine);
     this.install(machine, data);
     return { machine, data };
   }

@@ -231,12 +231,28 @@ describe.skipIf(GENERATORS)("tasklab debug: reverse execution", () => {
     expect(gdb("info checkpoints")).toBe("No checkpoints.");
   });
 
-  it("says so for a run that cannot go back (injection keeps host state)", () => {
-    const { gdb } = session("kthread-creator-killed-3a");
+  it("goes back in a run with signal injection: the creator killed at its 3rd call, as a plain run", () => {
+    const { d, gdb, steps } = session("kthread-creator-killed-3a");
+    gdb("break create_kthread");
+    const first = gdb("run").split("\n").slice(1).join("\n");
+    const at = steps();
+    const second = gdb("continue");
+    gdb("continue");
+    expect(gdb("rc")).toBe(second);
+    expect(gdb("rc")).toBe(first);
+    expect(steps()).toBe(at);
+    expect(d.machineNow()?.hash()).toBe(hashAt("kthread-creator-killed-3a", at));
+    // Forwards again: the same hits, the signal sent as in the plain run.
+    expect(gdb("continue")).toBe(second);
+  });
+
+  it("says so for a run that cannot go back (the function tracer observes it through closures)", () => {
+    const d = new Debugger(scenario("kthread-run"), { cpus: 2, seed: 1, tracer: { tracer: "function" } }, sources);
+    const gdb = (line: string) => debugCommand(d, line);
     gdb("break create_kthread");
     gdb("run");
     const no =
-      "Target native does not support this command.\n(This run cannot go back: signal injection keeps its state in host closures, which a snapshot cannot copy.)";
+      "Target native does not support this command.\n(This run cannot go back: the function tracer observes the run through host closures.)";
     expect(gdb("reverse-step")).toBe(no);
     expect(gdb("checkpoint")).toBe(no);
   });
