@@ -95,6 +95,27 @@ export interface Era {
   /** Who marks a per-CPU kthread KTHREAD_IS_PER_CPU: kthread_create_on_cpu (≤5.16) or smpboot's kthread_set_per_cpu (5.17+). */
   readonly kthread_per_cpu_by: "kthread_create_on_cpu" | "smpboot";
 
+  // ---- the memory daemons' task flags (mm/vmscan.c kswapd, mm/compaction.c kcompactd)
+  /**
+   * PF_KSWAPD's value: 0x00040000 (≤4.11, after PF_FSTRANS) or 0x00020000 (4.12+: "mm: introduce
+   * memalloc_nofs_{save,restore} API" dropped PF_FSTRANS, moved PF_KSWAPD down and put
+   * PF_MEMALLOC_NOFS at 0x00040000; merged for 4.12). Read: include/linux/sched.h of 2.6.24 and
+   * 3.10.105 (0x00040000), 6.1.20 and 6.19 (0x00020000); the modeled releases bracket it 4.9–4.14.
+   */
+  readonly pf_kswapd: 0x00040000 | 0x00020000;
+  /**
+   * kswapd also sets PF_SWAPWRITE (≤5.17; "mm/fs: delete PF_SWAPWRITE" went into 5.18, leaving
+   * a hole at 0x00800000). Read: mm/vmscan.c of 2.6.24 and 3.10.105 (set), 6.1.20 (gone); the
+   * modeled releases bracket it 5.17–6.1.
+   */
+  readonly pf_swapwrite: boolean;
+  /**
+   * kcompactd marks itself PF_KCOMPACTD (0x00010000) while it runs (6.14+: the NFS release_folio
+   * deadlock fix, merged in 6.14-rc6 and taken into the 6.13 stable series). Read: mm/compaction.c
+   * of 6.1.20 (set_freezable only) and 6.19 (the flag); the modeled releases bracket it 6.8–6.19.
+   */
+  readonly pf_kcompactd: boolean;
+
   // ---- fork (spec §1.3, §1.4, §2.3, §5)
   /** The function that does the fork: do_fork (≤3.x), _do_fork (4.x–5.9), kernel_clone (5.10+). */
   readonly fork_fn: "do_fork" | "_do_fork" | "kernel_clone";
@@ -357,6 +378,9 @@ function profile(name: EraName): Era {
     kthread_bind_warns_started: since("6.14"),
     kthread_on_cpu: kthread >= 4 ? "bind" : "park",
     kthread_per_cpu_by: kthread >= 5 ? "smpboot" : "kthread_create_on_cpu",
+    pf_kswapd: since("4.12") ? 0x00020000 : 0x00040000,
+    pf_swapwrite: !since("5.18"),
+    pf_kcompactd: since("6.14"),
     fork_fn: since("5.10") ? "kernel_clone" : since("4.2") ? "_do_fork" : "do_fork",
     clone_args: since("5.3"),
     clone3: since("5.3"),
