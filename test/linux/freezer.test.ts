@@ -9,6 +9,7 @@ import { kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { K } from "../../src/linux/kernel.js";
 import { problems } from "../../src/run.js";
+import { proc_status } from "../../src/views/proc.js";
 import { runMain } from "../helpers.js";
 
 describe("the freezer", () => {
@@ -51,6 +52,7 @@ describe("the freezer", () => {
 describe("the freezer and the boot daemons", () => {
   it("freezes kswapd0 (set_freezable in mm/vmscan.c's kswapd, every release), kcompactd0 and khugepaged; not khungtaskd or ksoftirqd", () => {
     const states: string[][] = [];
+    const status: string[] = [];
     const watched = ["kswapd0", "kcompactd0", "khugepaged", "khungtaskd", "ksoftirqd/0"];
     const look = () =>
       watched.map((n) => {
@@ -63,6 +65,13 @@ describe("the freezer and the boot daemons", () => {
           yield* msleep(1);
           expect(yield* freeze_kernel_threads()).toBe(0);
           states.push(look());
+          const ks = [...K.init_task.tasks].find((t) => t.comm === "kswapd0");
+          if (ks)
+            status.push(
+              proc_status(ks, K)
+                .split("\n")
+                .find((l) => l.startsWith("State:")) ?? "",
+            );
           yield* thaw_kernel_threads();
           yield* msleep(1);
           states.push(look());
@@ -78,6 +87,7 @@ describe("the freezer and the boot daemons", () => {
       ["kswapd0:D frozen", "kcompactd0:D frozen", "khugepaged:D frozen", "khungtaskd:S", "ksoftirqd/0:S"],
       ["kswapd0:S", "kcompactd0:S", "khugepaged:S", "khungtaskd:S", "ksoftirqd/0:S"],
     ]);
+    expect(status).toEqual(["State:\tD (disk sleep)", "State:\tD (disk sleep)"]); // /proc/<pid>/status while frozen
   });
 });
 

@@ -12,6 +12,7 @@ import {
   PF_NOFREEZE,
   PF_SWAPWRITE,
 } from "../../src/linux/include/sched.js";
+import { sched_show_task } from "../../src/linux/kernel/sched/core.js";
 import { runScenario } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";
@@ -51,6 +52,18 @@ describe("kswapd0's and kcompactd0's task flags, read through /proc/<pid>/stat",
   it("the exact values of 6.19 and 2.6.24 (as ps -o flags would print them, in hex)", () => {
     expect(statFlags("6.19", "kswapd0", "kcompactd0").map((f) => f?.toString(16))).toEqual(["220840", "210040"]);
     expect(statFlags("2.6.24", "kswapd0").map((f) => f?.toString(16))).toEqual(["a40840"]);
+  });
+
+  it("sched_show_task prints them as task_flags (6.19, 3.10)", () => {
+    for (const [kernel, flags] of [
+      ["6.19", "task_flags:0x220840"],
+      ["3.10", "task_flags:0xa40840"],
+    ] as const) {
+      const t = runScenario(findScenario("boot") as Scenario, { cpus: 2, seed: 1, kernel })
+        .machine.tasks()
+        .find((p) => p.comm === "kswapd0");
+      expect(t && sched_show_task(t)[0]?.match(/task_flags:0x[0-9a-f]+/)?.[0], kernel).toBe(flags);
+    }
   });
 
   it("in every release kswapd0 is freezable and has PF_MEMALLOC; only it has a PF_KSWAPD bit", () => {
