@@ -292,7 +292,7 @@ const SUMMARIES: Readonly<Record<EraName, string>> = {
     "_do_fork with tls; sched_waking; six function_graph marks; pid exhaustion −EAGAIN; a killed creator gets −EINTR; THREAD vs new pid ns",
   "4.9": "E4: struct kthread allocated by the thread; TASK_NEW after sched_fork; cpuhp/N; kthread_create_worker",
   "4.14":
-    "the creator names the thread with set_task_comm (task_rename); pid 1 pinned to the boot CPU; idle kthreads in TASK_IDLE (I)",
+    "the creator names the thread with set_task_comm (task_rename); pid 1 pinned to the boot CPU; idle kthreads in TASK_IDLE (I); PF_KSWAPD 0x20000",
   "4.19":
     "early −ERESTARTNOINTR, late fatal −EINTR; kthread_park −EBUSY and waits for the CPU (no IS_PARKED); watchdog/N gone",
   "5.4": "struct kernel_clone_args, clone3, exit signal out of clone_flags, CLONE_PIDFD",
@@ -300,12 +300,12 @@ const SUMMARIES: Readonly<Record<EraName, string>> = {
   "5.17":
     "E5: copy_process allocates struct kthread, the thread resets itself, kthread_exit, long names kept; 5-char irq column",
   "6.1":
-    "kernel_thread passes fn/fn_arg/kthread; pid 1 a user_mode_thread; kthread_stop sets TIF_NOTIFY_SIGNAL; wakeups onto an idle CPU via its wake list",
+    "kernel_thread passes fn/fn_arg/kthread; pid 1 a user_mode_thread; kthread_stop sets TIF_NOTIFY_SIGNAL; wakeups onto an idle CPU via its wake list; no PF_SWAPWRITE",
   "6.4": "E6: the name is formatted up front and set in copy_process (no task_rename for kthreads)",
   "6.8":
     "kworker/R- rescuers; kthread_stop_put; kthread_should_stop_or_park; killable+freezable vfork wait; wakeup_preempt",
   "6.19":
-    "kthreads affine to their node when first woken; workers created asleep; CLONE_PIDFD with CLONE_THREAD; group_dead=",
+    "kthreads affine to their node when first woken; workers created asleep; CLONE_PIDFD with CLONE_THREAD; group_dead=; PF_KCOMPACTD",
 };
 
 /** kthread API calls by the first modeled release that has them. */
