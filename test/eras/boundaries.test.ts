@@ -40,6 +40,7 @@ import { findScenario } from "../../src/scenarios/index.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";
 import type { KGen } from "../../src/sim/engine.js";
 import type { User } from "../../src/user/user.js";
+import { proc_stat } from "../../src/views/proc.js";
 import { runProgram } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------
@@ -80,6 +81,14 @@ function tasks(kernel: EraName): string[] {
   return once(`tasks ${kernel}`, () => psRows(run("kthread-run", kernel), true).map((p) => `${p.name} ${p.state}`));
 }
 const hasTask = (kernel: EraName, re: RegExp) => tasks(kernel).some((t) => re.test(t));
+
+/** The flags field (the 9th) of /proc/<pid>/stat of boot daemon `comm`, in hex ("" if absent). */
+function statFlags(kernel: EraName, comm: string): string {
+  const t = run("kthread-run", kernel)
+    .machine.tasks()
+    .find((p) => p.comm === comm);
+  return t === undefined ? "" : Number(proc_stat(t).split(" ")[8]).toString(16);
+}
 
 /** What `main` printk'ed, run on `kernel` (minimal boot). */
 function printed(kernel: EraName, main: () => KGen<unknown>): string[] {
@@ -417,6 +426,13 @@ const PROBES: Record<string, Probe> = {
   "rescuers named kworker/R-": { look: (k) => hasTask(k, /^kworker\/R-/), before: false, after: true },
   "no watchdog/N threads": { look: (k) => hasTask(k, /^watchdog\/0 /), before: true, after: false },
   "cpuhp/N threads": { look: (k) => hasTask(k, /^cpuhp\/0 /), before: false, after: true },
+  "kswapd0's PF_KSWAPD is 0x00020000 (was 0x00040000)": {
+    look: (k) => statFlags(k, "kswapd0"),
+    before: "a40840",
+    after: "a20840",
+  },
+  "kswapd0 without PF_SWAPWRITE": { look: (k) => statFlags(k, "kswapd0"), before: "a20840", after: "220840" },
+  "kcompactd0 marked PF_KCOMPACTD": { look: (k) => statFlags(k, "kcompactd0"), before: "200040", after: "210040" },
   "idle kernel threads in I": { look: (k) => hasTask(k, /^kworker\/\S+ I$/), before: false, after: true },
   "RCU grace-period threads (three flavours)": { look: (k) => hasTask(k, /^rcu_sched /), before: false, after: true },
   "one RCU grace-period thread": { look: (k) => hasTask(k, /^rcu_sched /), before: true, after: false },

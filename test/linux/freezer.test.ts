@@ -7,7 +7,9 @@ import { freeze_kernel_threads, set_freezable, thaw_kernel_threads } from "../..
 import { kthread_freezable_should_stop, kthread_run } from "../../src/linux/kernel/kthread.js";
 import { kthread_stop } from "../../src/linux/kernel/kthread_control.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
+import { K } from "../../src/linux/kernel.js";
 import { problems } from "../../src/run.js";
+import { proc_status } from "../../src/views/proc.js";
 import { runMain } from "../helpers.js";
 
 describe("the freezer", () => {
@@ -44,6 +46,48 @@ describe("the freezer", () => {
     expect(problems(r.reports)).toEqual([]);
     expect(seen).toEqual(["D:true", "false", "false"]); // frozen shows as D; the other never froze; thawed
     expect(frozenRounds).toBe(1);
+  });
+});
+
+describe("the freezer and the boot daemons", () => {
+  it("freezes kswapd0 (set_freezable in mm/vmscan.c's kswapd, every release), kcompactd0 and khugepaged; not khungtaskd or ksoftirqd", () => {
+    const states: string[][] = [];
+    const status: string[] = [];
+    const watched = ["kswapd0", "kcompactd0", "khugepaged", "khungtaskd", "ksoftirqd/0"];
+    const look = () =>
+      watched.map((n) => {
+        const p = [...K.init_task.tasks].find((t) => t.comm === n);
+        return p === undefined ? `${n}:-` : `${n}:${task_state_to_char(p)}${p.__state & TASK_FROZEN ? " frozen" : ""}`;
+      });
+    for (const kernel of ["2.6.24", "6.19"]) {
+      const r = runMain(
+        function* () {
+          yield* msleep(1);
+          expect(yield* freeze_kernel_threads()).toBe(0);
+          states.push(look());
+          const ks = [...K.init_task.tasks].find((t) => t.comm === "kswapd0");
+          if (ks)
+            status.push(
+              proc_status(ks, K)
+                .split("\n")
+                .find((l) => l.startsWith("State:")) ?? "",
+            );
+          yield* thaw_kernel_threads();
+          yield* msleep(1);
+          states.push(look());
+        },
+        { kernel },
+      );
+      expect(problems(r.reports)).toEqual([]);
+    }
+    expect(states).toEqual([
+      // 2.6.24: no kcompactd0 (4.9+) nor khungtaskd (2.6.32+) nor khugepaged (3.x)
+      ["kswapd0:D frozen", "kcompactd0:-", "khugepaged:-", "khungtaskd:-", "ksoftirqd/0:S"],
+      ["kswapd0:S", "kcompactd0:-", "khugepaged:-", "khungtaskd:-", "ksoftirqd/0:S"],
+      ["kswapd0:D frozen", "kcompactd0:D frozen", "khugepaged:D frozen", "khungtaskd:S", "ksoftirqd/0:S"],
+      ["kswapd0:S", "kcompactd0:S", "khugepaged:S", "khungtaskd:S", "ksoftirqd/0:S"],
+    ]);
+    expect(status).toEqual(["State:\tD (disk sleep)", "State:\tD (disk sleep)"]); // /proc/<pid>/status while frozen
   });
 });
 

@@ -96,6 +96,27 @@ export interface Era {
   /** Who marks a per-CPU kthread KTHREAD_IS_PER_CPU: kthread_create_on_cpu (≤5.16) or smpboot's kthread_set_per_cpu (5.17+). */
   readonly kthread_per_cpu_by: "kthread_create_on_cpu" | "smpboot";
 
+  // ---- the memory daemons' task flags (mm/vmscan.c kswapd, mm/compaction.c kcompactd)
+  /**
+   * PF_KSWAPD's value: 0x00040000 (≤4.11, after PF_FSTRANS) or 0x00020000 (4.12+: "mm: introduce
+   * memalloc_nofs_{save,restore} API" dropped PF_FSTRANS, moved PF_KSWAPD down and put
+   * PF_MEMALLOC_NOFS at 0x00040000; merged for 4.12). Read: include/linux/sched.h of 2.6.24 and
+   * 3.10.105 (0x00040000), 6.1.20 and 6.19 (0x00020000); the modeled releases bracket it 4.9–4.14.
+   */
+  readonly pf_kswapd: 0x00040000 | 0x00020000;
+  /**
+   * kswapd also sets PF_SWAPWRITE (≤5.17; "mm/fs: delete PF_SWAPWRITE" went into 5.18, leaving
+   * a hole at 0x00800000). Read: mm/vmscan.c of 2.6.24 and 3.10.105 (set), 6.1.20 (gone); the
+   * modeled releases bracket it 5.17–6.1.
+   */
+  readonly pf_swapwrite: boolean;
+  /**
+   * kcompactd marks itself PF_KCOMPACTD (0x00010000) while it runs (6.14+: the NFS release_folio
+   * deadlock fix, merged in 6.14-rc6 and taken into the 6.13 stable series). Read: mm/compaction.c
+   * of 6.1.20 (set_freezable only) and 6.19 (the flag); the modeled releases bracket it 6.8–6.19.
+   */
+  readonly pf_kcompactd: boolean;
+
   // ---- fork (spec §1.3, §1.4, §2.3, §5)
   /** The function that does the fork: do_fork (≤3.x), _do_fork (4.x–5.9), kernel_clone (5.10+). */
   readonly fork_fn: "do_fork" | "_do_fork" | "kernel_clone";
@@ -272,7 +293,7 @@ const SUMMARIES: Readonly<Record<EraName, string>> = {
     "_do_fork with tls; sched_waking; six function_graph marks; pid exhaustion −EAGAIN; a killed creator gets −EINTR; THREAD vs new pid ns",
   "4.9": "E4: struct kthread allocated by the thread; TASK_NEW after sched_fork; cpuhp/N; kthread_create_worker",
   "4.14":
-    "the creator names the thread with set_task_comm (task_rename); pid 1 pinned to the boot CPU; idle kthreads in TASK_IDLE (I)",
+    "the creator names the thread with set_task_comm (task_rename); pid 1 pinned to the boot CPU; idle kthreads in TASK_IDLE (I); PF_KSWAPD 0x20000",
   "4.19":
     "early −ERESTARTNOINTR, late fatal −EINTR; kthread_park −EBUSY and waits for the CPU (no IS_PARKED); watchdog/N gone",
   "5.4": "struct kernel_clone_args, clone3, exit signal out of clone_flags, CLONE_PIDFD",
@@ -280,12 +301,12 @@ const SUMMARIES: Readonly<Record<EraName, string>> = {
   "5.17":
     "E5: copy_process allocates struct kthread, the thread resets itself, kthread_exit, long names kept; 5-char irq column",
   "6.1":
-    "kernel_thread passes fn/fn_arg/kthread; pid 1 a user_mode_thread; kthread_stop sets TIF_NOTIFY_SIGNAL; wakeups onto an idle CPU via its wake list",
+    "kernel_thread passes fn/fn_arg/kthread; pid 1 a user_mode_thread; kthread_stop sets TIF_NOTIFY_SIGNAL; wakeups onto an idle CPU via its wake list; no PF_SWAPWRITE",
   "6.4": "E6: the name is formatted up front and set in copy_process (no task_rename for kthreads)",
   "6.8":
     "kworker/R- rescuers; kthread_stop_put; kthread_should_stop_or_park; killable+freezable vfork wait; wakeup_preempt",
   "6.19":
-    "kthreads affine to their node when first woken; workers created asleep; CLONE_PIDFD with CLONE_THREAD; group_dead=",
+    "kthreads affine to their node when first woken; workers created asleep; CLONE_PIDFD with CLONE_THREAD; group_dead=; PF_KCOMPACTD",
 };
 
 /** kthread API calls by the first modeled release that has them. */
@@ -358,6 +379,9 @@ function profile(name: EraName): Era {
     kthread_bind_warns_started: since("6.14"),
     kthread_on_cpu: kthread >= 4 ? "bind" : "park",
     kthread_per_cpu_by: kthread >= 5 ? "smpboot" : "kthread_create_on_cpu",
+    pf_kswapd: since("4.12") ? 0x00020000 : 0x00040000,
+    pf_swapwrite: !since("5.18"),
+    pf_kcompactd: since("6.14"),
     fork_fn: since("5.10") ? "kernel_clone" : since("4.2") ? "_do_fork" : "do_fork",
     clone_args: since("5.3"),
     clone3: since("5.3"),

@@ -56,8 +56,15 @@ export const PF_WQ_WORKER = 0x00000020;
 export const PF_FORKNOEXEC = 0x00000040;
 export const PF_SUPERPRIV = 0x00000100;
 export const PF_SIGNALED = 0x00000400;
+/** The task may dip into the memory reserves (kswapd; the value of every modeled release). */
+export const PF_MEMALLOC = 0x00000800;
 export const PF_NOFREEZE = 0x00008000;
+/** kcompactd marks itself (6.14+, see Era.pf_kcompactd). */
+export const PF_KCOMPACTD = 0x00010000;
 export const PF_KTHREAD = 0x00200000;
+/** Allowed to write to swap (kswapd, up to 5.17, see Era.pf_swapwrite); a hole after. */
+export const PF_SWAPWRITE = 0x00800000;
+// PF_KSWAPD moved (0x00040000 → 0x00020000 in 4.12): its value is the era's, Era.pf_kswapd.
 export const PF_NO_SETAFFINITY = 0x04000000;
 
 // Thread-info flags (thread_info::flags), as bits of a mask.

@@ -10,10 +10,17 @@
  */
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
-import { since, within } from "../eras/profiles.js";
+import { type Era, since, within } from "../eras/profiles.js";
 import { current } from "../include/current.js";
 import { IS_ERR } from "../include/err.js";
-import { PF_NOFREEZE, TASK_IDLE, TASK_INTERRUPTIBLE } from "../include/sched.js";
+import {
+  PF_KCOMPACTD,
+  PF_MEMALLOC,
+  PF_NOFREEZE,
+  PF_SWAPWRITE,
+  TASK_IDLE,
+  TASK_INTERRUPTIBLE,
+} from "../include/sched.js";
 import { kthread_run } from "../kernel/kthread.js";
 import { kthread_idle_loop } from "../kernel/kthread_daemon.js";
 import { start_kthread_worker } from "../kernel/kthread_worker.js";
@@ -37,6 +44,8 @@ interface Daemon {
   nice: number;
   /** Calls set_freezable(), dropping the PF_NOFREEZE inherited from kthreadd. */
   freezable: boolean;
+  /** The PF_* bits its thread function sets first and clears when it returns (none: 0). */
+  pf?: (e: Era) => number;
 }
 
 /** A workqueue's rescuer (3.x+), or ≤2.6.32's thread per CPU ("kblockd/0") or single thread. */
@@ -63,23 +72,52 @@ const DAEMONS: readonly (Daemon | Wq)[] = [
   S("khungtaskd", "2.6.32", "kernel/hung_task.c", TASK_INTERRUPTIBLE, 0, false),
   S("oom_reaper", "4.9", "mm/oom_kill.c", TASK_INTERRUPTIBLE, 0, true),
   { wq: "writeback", since: "3.0" }, // 2.6.32: per-bdi flusher threads, not modeled
-  S("kcompactd0", "4.9", "mm/compaction.c", TASK_INTERRUPTIBLE, 0, true),
+  S("kcompactd0", "4.9", "mm/compaction.c", TASK_INTERRUPTIBLE, 0, true, kcompactd_flags),
   S("ksmd", "2.6.32", "mm/ksm.c", TASK_INTERRUPTIBLE, 5, true),
   S("khugepaged", "3.0", "mm/khugepaged.c", TASK_INTERRUPTIBLE, 19, true),
   { wq: "kblockd", since: "2.6.24", until: "2.6.32", legacy: "percpu" },
   { wq: "kblockd", since: "3.0" },
-  S("kswapd0", "2.6.24", "mm/vmscan.c", TASK_INTERRUPTIBLE, 0, false),
+  S("kswapd0", "2.6.24", "mm/vmscan.c", TASK_INTERRUPTIBLE, 0, true, kswapd_flags),
 ];
 
-function S(name: string, from: string, source: string, state: number, nice: number, freezable: boolean): Daemon {
-  return { name, since: from, source, state, nice, freezable };
+/** kswapd(): PF_MEMALLOC, PF_SWAPWRITE while it exists (≤5.17) and PF_KSWAPD at the era's value. */
+function kswapd_flags(e: Era): number {
+  return PF_MEMALLOC | (e.pf_swapwrite ? PF_SWAPWRITE : 0) | e.pf_kswapd;
 }
 
+/** kcompactd(): PF_KCOMPACTD from 6.14; before, no flag of its own. */
+function kcompactd_flags(e: Era): number {
+  return e.pf_kcompactd ? PF_KCOMPACTD : 0;
+}
+
+function S(
+  name: string,
+  from: string,
+  source: string,
+  state: number,
+  nice: number,
+  freezable: boolean,
+  pf?: (e: Era) => number,
+): Daemon {
+  const d: Daemon = { name, since: from, source, state, nice, freezable };
+  if (pf !== undefined) d.pf = pf;
+  return d;
+}
+
+/**
+ * The daemons' thread function: their own flags, then set_freezable (inline: the real ones'
+ * other setup is not task creation), their nice level, the idle loop, and the flags cleared
+ * on the way out (as kswapd does from 3.x and kcompactd from 6.14; 2.6.24's kswapd never returns).
+ */
 const daemon_thread = kfunc(function* daemon_thread(data: unknown) {
   const d = data as Daemon;
+  const pf = d.pf === undefined ? 0 : d.pf(K.era);
+  current().flags |= pf;
   if (d.freezable) current().flags &= ~PF_NOFREEZE;
   if (d.nice !== 0) set_user_nice(current(), d.nice);
-  return yield* kthread_idle_loop(d.state);
+  const ret = yield* kthread_idle_loop(d.state);
+  current().flags &= ~pf;
+  return ret;
 });
 
 /** do_initcalls, as far as they create kernel threads. */
