@@ -141,6 +141,11 @@ export interface pid extends Tracked {
    * links): while any, its numbers stay in use after its own task is gone.
    */
   group_users: number;
+  /**
+   * wait_pidfd: where poll on a pidfd of it sleeps until the task exits or is reaped. Made
+   * by the first poll (null until then), so that pids nobody polls cost nothing.
+   */
+  wait_pidfd: wait_queue_head | null;
 }
 
 /** An address space; user tasks have one, kernel threads borrow one (active_mm). */

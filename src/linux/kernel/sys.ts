@@ -182,7 +182,8 @@ export const __x64_sys_pidfd_open = kfunc(function* __x64_sys_pidfd_open(pid: nu
   const err = pidfd_prepare_check(p, flags);
   if (err < 0) return err;
   if (me.files === null) return -EBADF;
-  return open_file(me.files, "pidfd", p, flags & PIDFD_NONBLOCK);
+  // Both flags stay on the file (pidfd_prepare adds PIDFD_THREAD to f_flags by hand).
+  return open_file(me.files, "pidfd", p, flags & (PIDFD_NONBLOCK | PIDFD_THREAD));
 });
 
 /** close(fd). */
