@@ -84,7 +84,11 @@ describe("poll on a pidfd", () => {
       if (pid === 0) yield* child(u, 0, 0);
       const fd = yield* u.sys.pidfd_open(pid, 0);
       yield* u.libc.usleep(5000);
-      const a = yield* pollfds(u, [[fd, POLLIN | POLLRDNORM], [fd, POLLOUT], [1, POLLOUT | POLLIN]]);
+      const a = yield* pollfds(u, [
+        [fd, POLLIN | POLLRDNORM],
+        [fd, POLLOUT],
+        [1, POLLOUT | POLLIN],
+      ]);
       rec("n", yield* u.sys.poll(a, 3, 0));
       rec("in", yield* revents(u, a, 0));
       rec("out only", yield* revents(u, a, 1));
@@ -153,7 +157,11 @@ describe("poll on a pidfd", () => {
 
   it("bad descriptors: a closed fd is POLLNVAL (counted), a negative one is skipped (revents 0) (poll(2))", () => {
     const got = run(function* (u, _s, rec) {
-      const a = yield* pollfds(u, [[57, POLLIN], [-1, POLLIN], [-5, POLLOUT]]);
+      const a = yield* pollfds(u, [
+        [57, POLLIN],
+        [-1, POLLIN],
+        [-5, POLLOUT],
+      ]);
       rec("n", yield* u.sys.poll(a, 3, 0));
       rec("closed", yield* revents(u, a, 0));
       rec("negative", yield* revents(u, a, 1));
@@ -200,7 +208,10 @@ describe("poll on a pidfd of a thread group", () => {
       const pid = yield* leaderFirst(u, shared);
       const fd = yield* u.sys.pidfd_open(pid, 0);
       const tfd = yield* u.sys.pidfd_open(pid, PIDFD_THREAD);
-      const a = yield* pollfds(u, [[fd, POLLIN], [tfd, POLLIN]]);
+      const a = yield* pollfds(u, [
+        [fd, POLLIN],
+        [tfd, POLLIN],
+      ]);
       rec("early", yield* u.sys.poll(a, 2, 0));
       const t0 = yield* now(u);
       rec("group", yield* u.sys.poll(a, 2, -1));

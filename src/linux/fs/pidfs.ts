@@ -10,10 +10,10 @@ import { since } from "../eras/profiles.js";
 import { TASK_NORMAL } from "../include/sched.js";
 import type { file, pid, task_struct } from "../include/task_struct.js";
 import { POLLHUP, POLLIN, POLLRDNORM } from "../include/uapi/poll.js";
-import { K } from "../kernel.js";
 import { thread_group_empty, thread_group_leader } from "../kernel/exit.js";
 import { __wake_up, init_waitqueue_head } from "../kernel/sched/wait.js";
 import { PIDFD_THREAD } from "../kernel/sys.js";
+import { K } from "../kernel.js";
 
 /** The pid's wait_pidfd, made on first use. */
 export function pid_wait_pidfd(p: pid) {

@@ -25,11 +25,11 @@ import {
   POLLWRNORM,
 } from "../include/uapi/poll.js";
 import { RLIMIT_NOFILE_CUR } from "../include/uapi/resource.js";
-import { get_user, put_user } from "../mm/memory.js";
 import { schedule } from "../kernel/sched/core.js";
 import { finish_wait, init_wait_entry, prepare_to_wait } from "../kernel/sched/wait.js";
 import { signal_pending } from "../kernel/signal.js";
 import { schedule_hrtimeout } from "../kernel/time/timer.js";
+import { get_user, put_user } from "../mm/memory.js";
 import { fget } from "./file.js";
 import { pid_wait_pidfd, pidfd_poll_mask } from "./pidfs.js";
 
