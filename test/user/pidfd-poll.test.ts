@@ -9,8 +9,9 @@ import { describe, expect, it } from "vitest";
 import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { EFAULT, EINTR, EINVAL } from "../../src/linux/include/errno.js";
-import { SIGKILL, SIGUSR1 } from "../../src/linux/include/signal.js";
+import { SIGCHLD, SIGKILL, SIGUSR1 } from "../../src/linux/include/signal.js";
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM } from "../../src/linux/include/uapi/poll.js";
+import { CLONE_PIDFD } from "../../src/linux/include/uapi/sched.js";
 import { P_PIDFD, WEXITED } from "../../src/linux/include/uapi/wait.js";
 import { PIDFD_THREAD } from "../../src/linux/kernel/sys.js";
 import type { User } from "../../src/user/user.js";
@@ -244,6 +245,26 @@ describe("poll on a pidfd of a thread group", () => {
     });
     expect(got).toEqual({ live: 0, exit: 1, revents: POLLIN | POLLHUP });
   });
+});
+
+describe("poll on a CLONE_PIDFD pidfd", () => {
+  it.each(["5.4", "6.19"] as const)(
+    "%s: clone(CLONE_PIDFD) stores a pidfd that polls readable when the child exits (pidfd_poll_test.c)",
+    (kernel) => {
+      const got = run(function* (u, _s, rec) {
+        const slot = u.alloca(8);
+        const pid = yield* u.sys.clone(CLONE_PIDFD | SIGCHLD, 0, slot);
+        if (pid === 0) yield* child(u, 3000, 0);
+        const fd = (yield* u.load(slot)) as number;
+        const a = yield* pollfds(u, [[fd, POLLIN]]);
+        rec("live", yield* u.sys.poll(a, 1, 0));
+        rec("exit", yield* u.sys.poll(a, 1, 5000));
+        rec("revents", yield* revents(u, a));
+        rec("reaped", (yield* u.sys.wait4(pid)) === pid ? 1 : 0);
+      }, kernel);
+      expect(got).toEqual({ live: 0, exit: 1, revents: POLLIN, reaped: 1 });
+    },
+  );
 });
 
 describe("poll on a pidfd in older releases", () => {
