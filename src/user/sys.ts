@@ -152,7 +152,7 @@ export class Sys {
     return syscall(__NR.poll, [fds, nfds, timeout]);
   }
 
-  /** ppoll(fds, nfds, tsp, sigmask, sigsetsize): tsp a timespec ({ tv_sec, tv_nsec }) or null for none; sigmask 0. */
+  /** ppoll(fds, nfds, tsp, sigmask, sigsetsize): tsp a timespec ({ tv_sec, tv_nsec }) or null for none; sigmask a sigset_t's address or 0. */
   ppoll(
     fds: number,
     nfds: number,

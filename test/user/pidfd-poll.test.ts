@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { EFAULT, EINTR, EINVAL } from "../../src/linux/include/errno.js";
-import { SIGCHLD, SIGKILL, SIGUSR1 } from "../../src/linux/include/signal.js";
+import { SIG_BLOCK, SIGCHLD, SIGKILL, SIGUSR1 } from "../../src/linux/include/signal.js";
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM } from "../../src/linux/include/uapi/poll.js";
 import { CLONE_PIDFD } from "../../src/linux/include/uapi/sched.js";
 import { P_PIDFD, WEXITED } from "../../src/linux/include/uapi/wait.js";
@@ -244,6 +244,58 @@ describe("poll on a pidfd of a thread group", () => {
       rec("revents", yield* revents(u, a));
     });
     expect(got).toEqual({ live: 0, exit: 1, revents: POLLIN | POLLHUP });
+  });
+});
+
+describe("ppoll's signal mask", () => {
+  /** A sigset_t on the stack holding `sigs` (all below 32). */
+  function* sigset(u: User, ...sigs: number[]): UGen<number> {
+    const set = u.alloca(8);
+    yield* u.store(
+      set,
+      sigs.reduce((m, s) => m | (1 << (s - 1)), 0),
+    );
+    yield* u.store(set + 4, 0);
+    return set;
+  }
+  /** The caller's mask, low word. */
+  function* blocked(u: User): UGen<number> {
+    const old = u.alloca(8);
+    yield* u.sys.rt_sigprocmask(SIG_BLOCK, 0, old);
+    return (yield* u.load(old)) as number;
+  }
+
+  it("a signal blocked outside ppoll but not by its mask interrupts it (-EINTR), and the caller's mask is back afterwards (ppoll(2): the race-free wait)", () => {
+    const got = run(function* (u, _s, rec) {
+      yield* u.sys.rt_sigaction(SIGUSR1, { sa_handler: 2 });
+      yield* u.sys.rt_sigprocmask(SIG_BLOCK, yield* sigset(u, SIGUSR1));
+      const me = yield* u.sys.getpid();
+      const pid = yield* u.sys.fork();
+      if (pid === 0) {
+        yield* u.libc.usleep(3000);
+        yield* u.sys.kill(me, SIGUSR1);
+        yield* child(u, 1_000_000, 0);
+      }
+      const fd = yield* u.sys.pidfd_open(pid, 0);
+      const a = yield* pollfds(u, [[fd, POLLIN]]);
+      rec("bad size", yield* u.sys.ppoll(a, 1, null, yield* sigset(u), 4));
+      rec("unblocked", yield* u.sys.ppoll(a, 1, null, yield* sigset(u)));
+      rec("mask after", yield* blocked(u));
+      // Sent while blocked: pending until a ppoll that unblocks it, which returns at once.
+      yield* u.sys.kill(me, SIGUSR1);
+      rec("blocked one", yield* u.sys.ppoll(a, 1, { tv_sec: 0, tv_nsec: 1_000_000 }, yield* sigset(u, SIGUSR1)));
+      rec("pending one", yield* u.sys.ppoll(a, 1, null, yield* sigset(u)));
+      rec("mask at end", yield* blocked(u));
+      yield* u.sys.kill(pid, SIGKILL);
+    });
+    expect(got).toEqual({
+      "bad size": -EINVAL,
+      unblocked: -EINTR,
+      "mask after": 1 << (SIGUSR1 - 1),
+      "blocked one": 0,
+      "pending one": -EINTR,
+      "mask at end": 1 << (SIGUSR1 - 1),
+    });
   });
 });
 

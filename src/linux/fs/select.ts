@@ -9,7 +9,7 @@
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { current, local_clock } from "../include/current.js";
-import { EFAULT, EINVAL, ENOSYS, ERESTARTNOHAND } from "../include/errno.js";
+import { EFAULT, EINVAL, ERESTARTNOHAND } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
 import type { file, task_struct, wait_queue_entry, wait_queue_head } from "../include/task_struct.js";
 import {
@@ -28,6 +28,7 @@ import { RLIMIT_NOFILE_CUR } from "../include/uapi/resource.js";
 import { schedule } from "../kernel/sched/core.js";
 import { finish_wait, init_wait_entry, prepare_to_wait } from "../kernel/sched/wait.js";
 import { signal_pending } from "../kernel/signal.js";
+import { get_sigset, set_current_blocked } from "../kernel/signal_mask.js";
 import { schedule_hrtimeout } from "../kernel/time/timer.js";
 import { get_user, put_user } from "../mm/memory.js";
 import { fget } from "./file.js";
@@ -139,17 +140,18 @@ export const __x64_sys_poll = kfunc(function* __x64_sys_poll(ufds: number, nfds:
 
 /**
  * ppoll(fds, nfds, tsp, sigmask, sigsetsize): the timeout as a timespec ({ tv_sec, tv_nsec };
- * null: none), -EINVAL if it is not a valid one. A signal mask to take for the call is not
- * modeled (-ENOSYS for a non-NULL one).
+ * null: none), -EINVAL if it is not a valid one; sigmask, the address of a sigset_t (0: none;
+ * sigsetsize must then be 8), is the signal mask for the call (set_user_sigmask). The caller's
+ * own mask comes back on return, or, when a signal interrupted the call, on the way out to
+ * user mode once that signal is taken (restore_saved_sigmask_unless).
  */
 export const __x64_sys_ppoll = kfunc(function* __x64_sys_ppoll(
   ufds: number,
   nfds: number,
   tsp: unknown,
   sigmask: number,
-  _sigsetsize: number,
+  sigsetsize: number,
 ) {
-  if (sigmask !== 0) return -ENOSYS;
   let expires: number | null = null;
   if (tsp !== null) {
     if (typeof tsp !== "object") return -EFAULT;
@@ -159,5 +161,19 @@ export const __x64_sys_ppoll = kfunc(function* __x64_sys_ppoll(
       return -EINVAL;
     expires = local_clock() + tv_sec * 1e9 + tv_nsec;
   }
-  return yield* do_sys_poll(ufds, nfds, expires);
+  const me = current();
+  let saved: bigint | null = null;
+  if (sigmask !== 0) {
+    if (sigsetsize !== 8) return -EINVAL;
+    const set = get_sigset(me.mm, sigmask);
+    if (set === null) return -EFAULT;
+    saved = me.blocked;
+    yield* set_current_blocked(me, set);
+  }
+  const ret = yield* do_sys_poll(ufds, nfds, expires);
+  if (saved !== null) {
+    if (ret === -ERESTARTNOHAND) me.saved_sigmask = saved;
+    else yield* set_current_blocked(me, saved);
+  }
+  return ret;
 });

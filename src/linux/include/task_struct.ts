@@ -262,6 +262,11 @@ export interface task_struct extends Tracked {
   nsproxy: nsproxy | null;
   /** restart_block of an interrupted nanosleep: when it was to end (0: none). */
   restart_expires: number;
+  /**
+   * saved_sigmask with TIF_RESTORE_SIGMASK: the mask to take back on the way out to user
+   * mode, after a call (ppoll) that ran under a mask of its own was interrupted (null: none).
+   */
+  saved_sigmask: bigint | null;
   /** The user program this task runs, for a task that returns to user mode. */
   user: import("../arch/x86/entry/user_mode.js").UserState | null;
   blocked: bigint;
