@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { UGen } from "../../src/linux/arch/x86/entry/user_mode.js";
 import type { EraName } from "../../src/linux/eras/profiles.js";
 import { EFAULT, EINTR, EINVAL } from "../../src/linux/include/errno.js";
-import { SIG_BLOCK, SIGCHLD, SIGKILL, SIGUSR1 } from "../../src/linux/include/signal.js";
+import { SIG_BLOCK, SIGCHLD, SIGCONT, SIGKILL, SIGSTOP, SIGUSR1 } from "../../src/linux/include/signal.js";
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM } from "../../src/linux/include/uapi/poll.js";
 import { CLONE_PIDFD } from "../../src/linux/include/uapi/sched.js";
 import { P_PIDFD, WEXITED } from "../../src/linux/include/uapi/wait.js";
@@ -154,6 +154,29 @@ describe("poll on a pidfd", () => {
       rec("revents", yield* revents(u, a));
     });
     expect(got).toEqual({ forever: -EINTR, timed: -EINTR, "cut short": 1, "after kill": 1, revents: POLLIN });
+  });
+
+  it("a stop and continue (no handler) does not end a timed poll: it goes on through restart_syscall for only the time left (do_restart_poll)", () => {
+    const got = run(function* (u, _s, rec) {
+      const me = yield* u.sys.getpid();
+      const pid = yield* u.sys.fork();
+      if (pid === 0) {
+        yield* u.libc.usleep(5000);
+        yield* u.sys.kill(me, SIGSTOP);
+        yield* u.libc.usleep(5000);
+        yield* u.sys.kill(me, SIGCONT);
+        yield* child(u, 1_000_000, 0);
+      }
+      const fd = yield* u.sys.pidfd_open(pid, 0);
+      const a = yield* pollfds(u, [[fd, POLLIN]]);
+      const t0 = yield* now(u);
+      rec("timed", yield* u.sys.poll(a, 1, 20));
+      const took = (yield* now(u)) - t0;
+      rec("20ms in all", took >= 20e6 && took < 21e6 ? 1 : 0);
+      yield* u.sys.kill(pid, SIGKILL);
+      rec("forever", yield* u.sys.poll(a, 1, -1));
+    });
+    expect(got).toEqual({ timed: 0, "20ms in all": 1, forever: 1 });
   });
 
   it("bad descriptors: a closed fd is POLLNVAL (counted), a negative one is skipped (revents 0) (poll(2))", () => {

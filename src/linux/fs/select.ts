@@ -9,7 +9,7 @@
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { current, local_clock } from "../include/current.js";
-import { EFAULT, EINVAL, ERESTARTNOHAND } from "../include/errno.js";
+import { EFAULT, EINVAL, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
 import type { file, task_struct, wait_queue_entry, wait_queue_head } from "../include/task_struct.js";
 import {
@@ -130,13 +130,27 @@ function* do_sys_poll(ufds: number, nfds: number, expires: number | null): KGen<
 
 /**
  * poll(fds, nfds, timeout): timeout in milliseconds, negative for none, 0 to only look.
- * Interrupted by a signal: -EINTR when a handler ran, else the call is made again. (Linux
- * restarts a timed poll with the time that was left; the model restarts it whole.)
+ * Interrupted by a signal: -EINTR when a handler ran, else it goes on through restart_syscall
+ * (the restart_block keeps the array and the end time: only what was left is waited).
  */
 export const __x64_sys_poll = kfunc(function* __x64_sys_poll(ufds: number, nfds: number, timeout_msecs: number) {
   const ms = Number.isFinite(timeout_msecs) ? Math.trunc(timeout_msecs) : -1;
-  return yield* do_sys_poll(ufds, nfds, ms < 0 ? null : local_clock() + ms * 1e6);
+  return yield* poll_restartable(ufds, nfds, ms < 0 ? null : local_clock() + ms * 1e6);
 });
+
+function* poll_restartable(ufds: number, nfds: number, expires: number | null): KGen<number> {
+  const ret = yield* do_sys_poll(ufds, nfds, expires);
+  if (ret !== -ERESTARTNOHAND) return ret;
+  const me = current();
+  me.restart_poll = { ufds, nfds, expires };
+  me.restart_expires = 0; // the restart_block is this call's now
+  return -ERESTART_RESTARTBLOCK;
+}
+
+/** do_restart_poll: restart_syscall of an interrupted poll, until the end time it had. */
+export function* do_restart_poll(r: { ufds: number; nfds: number; expires: number | null }): KGen<number> {
+  return yield* poll_restartable(r.ufds, r.nfds, r.expires);
+}
 
 /**
  * ppoll(fds, nfds, tsp, sigmask, sigsetsize): the timeout as a timespec ({ tv_sec, tv_nsec };

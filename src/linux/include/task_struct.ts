@@ -262,6 +262,8 @@ export interface task_struct extends Tracked {
   nsproxy: nsproxy | null;
   /** restart_block of an interrupted nanosleep: when it was to end (0: none). */
   restart_expires: number;
+  /** restart_block of an interrupted poll (do_restart_poll): its array and end time (null: none). */
+  restart_poll: { ufds: number; nfds: number; expires: number | null } | null;
   /**
    * saved_sigmask with TIF_RESTORE_SIGMASK: the mask to take back on the way out to user
    * mode, after a call (ppoll) that ran under a mask of its own was interrupted (null: none).

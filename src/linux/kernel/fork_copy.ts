@@ -53,6 +53,7 @@ export const dup_task_struct = kleaf(function dup_task_struct(orig: task_struct)
   tsk.thread = { fn: null, fn_arg: null, user_mode: false };
   tsk.user = null;
   tsk.restart_expires = 0;
+  tsk.restart_poll = null;
   tsk.saved_sigmask = null;
   tsk.tasks = new list_head(tsk);
   tsk.children = new list_head<task_struct>();
