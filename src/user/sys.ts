@@ -148,6 +148,22 @@ export class Sys {
     return syscall(__NR.pidfd_send_signal, [pidfd, sig, info, flags]);
   }
 
+  /** poll(fds, nfds, timeout): fds the address of nfds struct pollfd (8 bytes: fd at +0, events at +4, revents at +6); timeout in ms, -1 for none. */
+  poll(fds: number, nfds: number, timeout: number): UGen<number> {
+    return syscall(__NR.poll, [fds, nfds, timeout]);
+  }
+
+  /** ppoll(fds, nfds, tsp, sigmask, sigsetsize): tsp a timespec ({ tv_sec, tv_nsec }) or null for none; sigmask a sigset_t's address or 0. */
+  ppoll(
+    fds: number,
+    nfds: number,
+    tsp: { tv_sec: number; tv_nsec: number } | null,
+    sigmask = 0,
+    sigsetsize = 8,
+  ): UGen<number> {
+    return syscall(__NR.ppoll, [fds, nfds, tsp, sigmask, sigsetsize]);
+  }
+
   close(fd: number): UGen<number> {
     return syscall(__NR.close, [fd]);
   }

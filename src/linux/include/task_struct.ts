@@ -141,6 +141,11 @@ export interface pid extends Tracked {
    * links): while any, its numbers stay in use after its own task is gone.
    */
   group_users: number;
+  /**
+   * wait_pidfd: where poll on a pidfd of it sleeps until the task exits or is reaped. Made
+   * by the first poll (null until then), so that pids nobody polls cost nothing.
+   */
+  wait_pidfd: wait_queue_head | null;
 }
 
 /** An address space; user tasks have one, kernel threads borrow one (active_mm). */
@@ -257,6 +262,13 @@ export interface task_struct extends Tracked {
   nsproxy: nsproxy | null;
   /** restart_block of an interrupted nanosleep: when it was to end (0: none). */
   restart_expires: number;
+  /** restart_block of an interrupted poll (do_restart_poll): its array and end time (null: none). */
+  restart_poll: { ufds: number; nfds: number; expires: number | null } | null;
+  /**
+   * saved_sigmask with TIF_RESTORE_SIGMASK: the mask to take back on the way out to user
+   * mode, after a call (ppoll) that ran under a mask of its own was interrupted (null: none).
+   */
+  saved_sigmask: bigint | null;
   /** The user program this task runs, for a task that returns to user mode. */
   user: import("../arch/x86/entry/user_mode.js").UserState | null;
   blocked: bigint;

@@ -128,6 +128,8 @@ export function createInitTask(possible: cpumask, user_ns: user_namespace, pid_n
     nsproxy: init_nsproxy(pid_ns),
     user: null,
     restart_expires: 0,
+    restart_poll: null,
+    saved_sigmask: null,
     blocked: 0n,
     pending: { signal: 0n },
     jobctl: 0,

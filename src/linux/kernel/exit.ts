@@ -10,6 +10,7 @@
 import { activeEngine, HALT, type KGen, SWITCH, type TimerFn } from "../../sim/engine.js";
 import { kfunc, kleaf } from "../../sim/functions.js";
 import { put_files_struct } from "../fs/file.js";
+import { do_notify_pidfd, wake_up_pidfd } from "../fs/pidfs.js";
 import { current } from "../include/current.js";
 import { ECHILD } from "../include/errno.js";
 import {
@@ -92,10 +93,13 @@ export const release_task: (p: task_struct) => KGen<void> = kfunc(function* rele
     p.sighand = null;
   }
   p.signal.nr_threads--;
-  if (p.thread_pid !== null) {
-    p.thread_pid.task = null;
-    free_pid(p.thread_pid);
+  const thread_pid = p.thread_pid;
+  if (thread_pid !== null) {
+    thread_pid.task = null;
+    free_pid(thread_pid);
     p.thread_pid = null;
+    // __unhash_process: the task has left its pid; its pidfd pollers see it gone (POLLHUP).
+    yield* wake_up_pidfd(thread_pid);
   }
   list_del_init(p.tasks);
   list_del_init(p.sibling);
@@ -105,6 +109,7 @@ export const release_task: (p: task_struct) => KGen<void> = kfunc(function* rele
   const leader = p.group_leader;
   let zap_leader = false;
   if (leader !== p && thread_group_empty(leader) && leader.exit_state === EXIT_ZOMBIE) {
+    yield* do_notify_pidfd(leader); // the leader's process has now exited as a whole
     zap_leader = yield* do_notify_parent(leader, leader.exit_signal);
     if (zap_leader) leader.exit_state = EXIT_DEAD;
   }
@@ -305,6 +310,9 @@ const exit_notify = kfunc(function* exit_notify(tsk: task_struct, group_dead: bo
     autoreap = thread_group_empty(tsk) && (yield* do_notify_parent(tsk, tsk.exit_signal));
   }
   tsk.exit_state = autoreap ? EXIT_DEAD : EXIT_ZOMBIE;
+  // do_notify_pidfd, once the exit shows (Linux: from do_notify_parent for the last of a group,
+  // here for any other thread): pollers of the task's pidfds look again.
+  yield* do_notify_pidfd(tsk);
   const exec_task = tsk.signal.group_exec_task;
   if (!autoreap && exec_task !== null) yield* wake_up_state(exec_task, TASK_KILLABLE);
   if (autoreap) yield* release_task(tsk);

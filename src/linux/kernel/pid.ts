@@ -140,6 +140,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
     numbers: new Array<upid>(ns.level + 1), // one per level, no growth slack
     task: null,
     group_users: 0,
+    wait_pidfd: null,
     __slab: null,
   }));
   if (p === null) return ERR_PTR(-ENOMEM);

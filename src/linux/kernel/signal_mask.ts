@@ -47,7 +47,7 @@ export function unblocked_pending(t: task_struct): bigint {
 }
 
 /** get_sigset: the sigset_t at addr (two 32-bit words), or null for a fault. */
-function get_sigset(mm: mm_struct | null, addr: number): bigint | null {
+export function get_sigset(mm: mm_struct | null, addr: number): bigint | null {
   const lo = get_user(mm, addr);
   const hi = get_user(mm, addr + 4);
   if (typeof lo !== "number" || typeof hi !== "number") return null;
@@ -65,7 +65,7 @@ function* put_sigset(set: bigint, mm: mm_struct | null, addr: number) {
  * thread that takes them (retarget_shared_pending), and TIF_SIGPENDING is recomputed
  * (recalc_sigpending): set when something it does not block is pending.
  */
-function* set_current_blocked(me: task_struct, blocked: bigint) {
+export function* set_current_blocked(me: task_struct, blocked: bigint) {
   const newly = blocked & ~me.blocked & me.signal.shared_pending.signal;
   me.blocked = blocked & ~UNBLOCKABLE;
   for (let sig = 1; newly >> BigInt(sig - 1) !== 0n; sig++) {

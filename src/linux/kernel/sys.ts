@@ -9,6 +9,7 @@ import { since } from "../eras/profiles.js";
 import { set_task_comm } from "../fs/exec.js";
 import { close_fd, fget, open_file } from "../fs/file.js";
 import { comm_write } from "../fs/proc_comm.js";
+import { do_restart_poll } from "../fs/select.js";
 import { current, local_clock } from "../include/current.js";
 import { EBADF, EFAULT, EINTR, EINVAL, ENOENT, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
@@ -126,6 +127,7 @@ function* do_nanosleep(expires: number): KGen<number> {
   yield* schedule_hrtimeout(left);
   if (!signal_pending(me) || local_clock() >= expires) return 0;
   me.restart_expires = expires;
+  me.restart_poll = null; // the restart_block is this call's now
   return -ERESTART_RESTARTBLOCK;
 }
 
@@ -142,9 +144,14 @@ export const __x64_sys_nanosleep = kfunc(function* __x64_sys_nanosleep(req: unkn
   return yield* do_nanosleep(local_clock() + tv_sec * 1e9 + tv_nsec);
 });
 
-/** restart_syscall: resumes the interrupted call from the task's restart_block (a nanosleep here). */
+/** restart_syscall: resumes the interrupted call from the task's restart_block (a poll or a nanosleep here). */
 export const __x64_sys_restart_syscall = kfunc(function* __x64_sys_restart_syscall() {
   const me = current();
+  const poll = me.restart_poll;
+  if (poll !== null) {
+    me.restart_poll = null;
+    return yield* do_restart_poll(poll);
+  }
   const expires = me.restart_expires;
   me.restart_expires = 0;
   return expires === 0 ? -EINTR : yield* do_nanosleep(expires);
@@ -182,7 +189,8 @@ export const __x64_sys_pidfd_open = kfunc(function* __x64_sys_pidfd_open(pid: nu
   const err = pidfd_prepare_check(p, flags);
   if (err < 0) return err;
   if (me.files === null) return -EBADF;
-  return open_file(me.files, "pidfd", p, flags & PIDFD_NONBLOCK);
+  // Both flags stay on the file (pidfd_prepare adds PIDFD_THREAD to f_flags by hand).
+  return open_file(me.files, "pidfd", p, flags & (PIDFD_NONBLOCK | PIDFD_THREAD));
 });
 
 /** close(fd). */

@@ -7,6 +7,7 @@ import type { KGen } from "../../../../sim/engine.js";
 import { kfunc } from "../../../../sim/functions.js";
 import { __x64_sys_execve } from "../../../fs/exec.js";
 import { __x64_sys_openat } from "../../../fs/proc_comm.js";
+import { __x64_sys_poll, __x64_sys_ppoll } from "../../../fs/select.js";
 import { ENOSYS } from "../../../include/errno.js";
 import { __x64_sys_exit, __x64_sys_exit_group } from "../../../kernel/exit.js";
 import { __x64_sys_wait4, __x64_sys_waitid } from "../../../kernel/exit_wait.js";
@@ -55,6 +56,7 @@ type SyscallFn = (...args: any[]) => KGen<unknown>;
 export const __NR = {
   write: 1,
   close: 3,
+  poll: 7,
   mmap: 9,
   munmap: 11,
   rt_sigaction: 13,
@@ -88,6 +90,7 @@ export const __NR = {
   clock_gettime: 228,
   tgkill: 234,
   waitid: 247,
+  ppoll: 271,
   unshare: 272,
   pidfd_send_signal: 424,
   pidfd_open: 434,
@@ -101,6 +104,7 @@ let sys_call_table: Record<number, SyscallFn> | null = null;
 const build_table = (): Record<number, SyscallFn> => ({
   [__NR.write]: __x64_sys_write,
   [__NR.close]: __x64_sys_close,
+  [__NR.poll]: __x64_sys_poll,
   [__NR.mmap]: __x64_sys_mmap,
   [__NR.munmap]: __x64_sys_munmap,
   [__NR.rt_sigaction]: __x64_sys_rt_sigaction,
@@ -134,6 +138,7 @@ const build_table = (): Record<number, SyscallFn> => ({
   [__NR.exit_group]: __x64_sys_exit_group,
   [__NR.tgkill]: __x64_sys_tgkill,
   [__NR.waitid]: __x64_sys_waitid,
+  [__NR.ppoll]: __x64_sys_ppoll,
   [__NR.unshare]: __x64_sys_unshare,
   [__NR.pidfd_send_signal]: __x64_sys_pidfd_send_signal,
   [__NR.pidfd_open]: __x64_sys_pidfd_open,

@@ -40,6 +40,7 @@ import { do_group_exit } from "../../../kernel/exit.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../../../kernel/pid.js";
 import { schedule } from "../../../kernel/sched/core.js";
 import { get_signal, send_signal, sighand_action_mut } from "../../../kernel/signal.js";
+import { set_current_blocked } from "../../../kernel/signal_mask.js";
 import { do_signal_stop, get_signal_jobctl } from "../../../kernel/signal_stop.js";
 import { put_user, read_user, spend, write_user } from "../../../mm/memory.js";
 import { __NR, do_syscall_64 } from "./syscall_64.js";
@@ -245,6 +246,14 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
         handled = true;
         restart = ((p.sighand?.sa_flags[a.sig - 1] ?? 0) & SA_RESTART) !== 0;
       }
+      continue;
+    }
+    if (p.saved_sigmask !== null) {
+      // restore_saved_sigmask: back to the mask the interrupted call replaced; a signal it
+      // unblocks is then taken on this same way out.
+      const saved = p.saved_sigmask;
+      p.saved_sigmask = null;
+      yield* set_current_blocked(p, saved);
       continue;
     }
     break;
