@@ -6,7 +6,7 @@
  * restores and replays to it: src/timetravel.ts's K bounds both. Needs every thread made of
  * frames (TASKLAB_RUNTIME=frames); under generators the row is left out, with a note.
  */
-import { Debugger } from "../src/debug/gdb.js";
+import { Debugger } from "../src/gdb/gdb.js";
 import { IS_ERR } from "../src/linux/include/err.js";
 import { kthread_run } from "../src/linux/kernel/kthread.js";
 import { kthread_stop } from "../src/linux/kernel/kthread_control.js";

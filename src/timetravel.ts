@@ -13,7 +13,7 @@
  *
  * K: a seek costs one restore plus at most K steps. At ~2 million steps a second under the
  * frames runtime (unloaded), K = 10,000 is ~5 ms of stepping; the debugger's reverse step
- * (two restores and up to 2K steps, see debug/reverse.ts) then stays under 50 ms at any
+ * (two restores and up to 2K steps, see gdb/reverse.ts) then stays under 50 ms at any
  * position of a 1,000,000-step run (the bench row `reverse-step at 1e6 steps`). A snapshot
  * every 10,000 steps costs a copy every ~5 ms of
  * running (the debugger's forward runs are slower by that much). Memory is capped: past

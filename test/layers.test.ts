@@ -17,10 +17,13 @@ const LAYERS: readonly (readonly [layer: string, prefixes: readonly string[]])[]
   ["linux: the modeled kernel", ["linux/"]],
   ["user: user space (libc, programs) on top of the kernel's system calls", ["user/"]],
   ["trace/views: what reads the kernel's state out", ["trace/", "views/"]],
-  ["machine: the assembled machine, its snapshots and their timeline", ["machine.ts", "snapshot.ts", "timetravel.ts", "schema.ts"]],
+  [
+    "machine: the assembled machine, its snapshots and their timeline",
+    ["machine.ts", "snapshot.ts", "timetravel.ts", "schema.ts"],
+  ],
   ["scenarios", ["scenarios/"]],
   ["run: one-call running, saved states, reading traces back", ["run.ts", "state/", "explain/"]],
-  ["explore/debug: the tools that drive runs", ["explore/", "debug/"]],
+  ["explore/gdb: the tools that drive runs", ["explore/", "gdb/"]],
   ["cli/web: the faces", ["cli/", "web/", "index.ts"]],
 ];
 

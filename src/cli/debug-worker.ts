@@ -4,7 +4,7 @@
  * main thread's watchdog can end a scenario that loops without yielding.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { Debugger, debugCommand } from "../debug/gdb.js";
+import { Debugger, debugCommand } from "../gdb/gdb.js";
 import { formatReport, machineFor, type RunOptions, scenarioOf } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import { YieldError } from "../sim/engine.js";

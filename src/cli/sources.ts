@@ -1,13 +1,13 @@
 /**
  * Where each modeled function is written, read from src/ on disk (Node; the package ships src/
  * beside dist/ for this and for its source maps): see
- * debug/source-index.ts for the parsing, which the browser build does from bundled text.
+ * gdb/source-index.ts for the parsing, which the browser build does from bundled text.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SourceIndex } from "../debug/gdb.js";
-import { indexSources } from "../debug/source-index.js";
+import type { SourceIndex } from "../gdb/gdb.js";
+import { indexSources } from "../gdb/source-index.js";
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

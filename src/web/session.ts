@@ -8,8 +8,8 @@
  * No DOM and no Node API: it runs in the page's Web Worker and in the tests.
  */
 
-import type { SourceIndex } from "../debug/gdb.js";
 import { picksScript, scheduleOptions } from "../explore/schedule.js";
+import type { SourceIndex } from "../gdb/gdb.js";
 import type { LeakScope, Machine } from "../machine.js";
 import { machineFor } from "../run.js";
 import { endOfRunChecks, installInvariants } from "../scenarios/detectors.js";
@@ -54,7 +54,7 @@ export class Session {
 
   /**
    * `sources`: where the modeled functions are written, for `source()`: in Node
-   * cli/sources.ts's scanSources(); in the browser debug/source-index.ts's indexSources() of
+   * cli/sources.ts's scanSources(); in the browser gdb/source-index.ts's indexSources() of
    * the src/ files the bundler includes as text.
    */
   constructor(

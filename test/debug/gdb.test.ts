@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { scanSources } from "../../src/cli/sources.js";
-import { Debugger, debugCommand } from "../../src/debug/gdb.js";
+import { Debugger, debugCommand } from "../../src/gdb/gdb.js";
 import { findScenario } from "../../src/scenarios/index.js";
 
 const sources = scanSources();

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runtimeName } from "../../src/build/runtime.mjs";
 import { scanSources } from "../../src/cli/sources.js";
-import { Debugger, debugCommand } from "../../src/debug/gdb.js";
+import { Debugger, debugCommand } from "../../src/gdb/gdb.js";
 import { machineFor } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";

@@ -7,7 +7,7 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { Debugger, debugCommand } from "../../src/debug/gdb.js";
+import { Debugger, debugCommand } from "../../src/gdb/gdb.js";
 import { SIGCHLD, SIGKILL, SIGSEGV } from "../../src/linux/include/signal.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE } from "../../src/linux/include/uapi/futex.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/linux/include/uapi/mman.js";
