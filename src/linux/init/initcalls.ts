@@ -8,6 +8,7 @@
  * the brief, grepped for each thread's kthread_run or alloc_workqueue (a bracket such as
  * "4.9" for kauditd means absent from boot in 4.4, started by audit_init in 4.10.1).
  */
+import { knownCode } from "../../sim/code.js";
 import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { type Era, since, within } from "../eras/profiles.js";
@@ -72,21 +73,21 @@ const DAEMONS: readonly (Daemon | Wq)[] = [
   S("khungtaskd", "2.6.32", "kernel/hung_task.c", TASK_INTERRUPTIBLE, 0, false),
   S("oom_reaper", "4.9", "mm/oom_kill.c", TASK_INTERRUPTIBLE, 0, true),
   { wq: "writeback", since: "3.0" }, // 2.6.32: per-bdi flusher threads, not modeled
-  S("kcompactd0", "4.9", "mm/compaction.c", TASK_INTERRUPTIBLE, 0, true, kcompactd_flags),
+  S("kcompactd0", "4.9", "mm/compaction.c", TASK_INTERRUPTIBLE, 0, true, kcompactdFlags),
   S("ksmd", "2.6.32", "mm/ksm.c", TASK_INTERRUPTIBLE, 5, true),
   S("khugepaged", "3.0", "mm/khugepaged.c", TASK_INTERRUPTIBLE, 19, true),
   { wq: "kblockd", since: "2.6.24", until: "2.6.32", legacy: "percpu" },
   { wq: "kblockd", since: "3.0" },
-  S("kswapd0", "2.6.24", "mm/vmscan.c", TASK_INTERRUPTIBLE, 0, true, kswapd_flags),
+  S("kswapd0", "2.6.24", "mm/vmscan.c", TASK_INTERRUPTIBLE, 0, true, kswapdFlags),
 ];
 
 /** kswapd(): PF_MEMALLOC, PF_SWAPWRITE while it exists (≤5.17) and PF_KSWAPD at the era's value. */
-function kswapd_flags(e: Era): number {
+function kswapdFlags(e: Era): number {
   return PF_MEMALLOC | (e.pf_swapwrite ? PF_SWAPWRITE : 0) | e.pf_kswapd;
 }
 
 /** kcompactd(): PF_KCOMPACTD from 6.14; before, no flag of its own. */
-function kcompactd_flags(e: Era): number {
+function kcompactdFlags(e: Era): number {
   return e.pf_kcompactd ? PF_KCOMPACTD : 0;
 }
 
@@ -171,3 +172,6 @@ export function* before_smp_init(): KGen<void> {
   yield* do_pre_smp_initcalls();
   if (K.era.percpu_threads === "smpboot" && K.era.watchdog_threads) yield* lockup_detector_init();
 }
+
+// Saved states name the flag functions the daemon table points at (src/sim/code.ts).
+knownCode(kswapdFlags, kcompactdFlags);
