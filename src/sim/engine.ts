@@ -397,6 +397,12 @@ export class Engine {
     }
   }
 
+  /** Why a run would stop before its next step, whatever its limits: "panic", "idle", or null (it would step). */
+  ended(): "panic" | "idle" | null {
+    if (this.panicked) return "panic";
+    return this.ready.peek() === undefined ? "idle" : null;
+  }
+
   private loop(until: number, maxSteps: number): StopReason {
     if (this.panicked) return "panic";
     this.stopReason = null;

@@ -132,7 +132,8 @@ export class Session {
     const target = Math.min(this.steps + steps, MAX_STEPS);
     const tl = this.timeline;
     const why = tl === null ? runTo(this.machine, target) : tl.forward({ machine: this.machine, data: null }, target);
-    this.stop = why ?? "steps";
+    // A run whose last step is the target has ended there too (as a plain run says).
+    this.stop = why ?? this.machine.engine.ended() ?? "steps";
     if (this.steps >= MAX_STEPS && this.stop === "steps") this.stop = "until";
     if (this.done) {
       this.end = this.steps;
