@@ -186,9 +186,18 @@ export function runFrom(
       if (choices.length < next || kept >= CHECKPOINTS_PER_RUN) return;
       // The log is the run's, not the state's: left out of the copy.
       ch.log = [];
-      checkpoints.push({ at: choices.length, snap: snapshot(m, { hooks: "drop" }), prefix: choices.slice() });
-      ch.log = choices;
-      kept++;
+      try {
+        checkpoints.push({ at: choices.length, snap: snapshot(m, { hooks: "drop" }), prefix: choices.slice() });
+        kept++;
+      } catch (err) {
+        // The scenario's own code is not data now (a generator the frames transform never
+        // saw: a user's file run by a built package): this run keeps no checkpoint, and
+        // its children start from the booted snapshot, as they would without checkpoints.
+        if (!(err instanceof SnapshotError)) throw err;
+        kept = CHECKPOINTS_PER_RUN;
+      } finally {
+        ch.log = choices;
+      }
       next = choices.length + CHECKPOINT_EVERY;
     };
   }

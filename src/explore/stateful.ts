@@ -24,7 +24,7 @@ import type { Scenario } from "../scenarios/scenario.js";
 import { cacheFields } from "../sim/copy.js";
 import type { StopReason } from "../sim/engine.js";
 import { InputError } from "../sim/suggest.js";
-import { copyMachine, hashMachine, type MachineSnapshot } from "../snapshot.js";
+import { copyMachine, hashMachine, type MachineSnapshot, SnapshotError } from "../snapshot.js";
 import { arm, bootSnapshot, resume, runIterations } from "./checkpoint.js";
 import {
   type Choice,
@@ -130,6 +130,20 @@ function defaultBoundaries(boot: MachineSnapshot, s: Scenario): { before: number
  * with those of the walks before).
  */
 export function exploreStateful(job: StatefulJob, onProgress: (s: Stats) => void = () => {}): Stats {
+  try {
+    return walkAll(job, onProgress);
+  } catch (err) {
+    // A state that is not data (the scenario's code runs a generator the frames transform
+    // never saw, as a user's file under a built package does): no search, one line.
+    if (err instanceof SnapshotError)
+      throw new InputError(
+        `the stateful search needs to copy and hash ${job.target.scenario}'s machine: ${err.message}`,
+      );
+    throw err;
+  }
+}
+
+function walkAll(job: StatefulJob, onProgress: (s: Stats) => void): Stats {
   if (Number.isFinite(job.preemptions)) return walk(job, onProgress).stats;
   let transitions = 0;
   for (let k = 0; ; k++) {

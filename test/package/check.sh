@@ -88,6 +88,13 @@ expect "run broken.ts" "^tasklab: $PWD/broken\\.ts:3:3: syntax error: Expected \
 echo "== tasklab explore (pool workers from dist/)"
 $BIN explore scenario.ts --preemptions 1 --workers 2 >out.txt
 expect "explore" '^no violation$' out.txt
+# A user's file is not compiled into frames by the package: its machine mid-run is not data,
+# so dfs keeps no checkpoints (above) and the stateful search says why in one line.
+status=0
+$BIN explore scenario.ts --stateful 2>err.txt >/dev/null || status=$?
+[ "$status" = 2 ] || fail "explore --stateful scenario.ts: exit $status, not 2"
+expect "explore --stateful" "^tasklab: the stateful search needs to copy and hash" err.txt
+[ "$(wc -l <err.txt)" = 1 ] || fail "explore --stateful: more than one line: $(cat err.txt)"
 
 echo "== tasklab serve, on loopback"
 $BIN serve --port 0 >serve.txt 2>&1 &
