@@ -15,7 +15,7 @@ import { codeNamed, textHash, textName } from "../sim/code.js";
 import { NotCopyable } from "../sim/copy.js";
 import { Thread } from "../sim/engine.js";
 import { functionCount, functionId, functionName } from "../sim/functions.js";
-import { hostHookValues, SnapshotError, withoutHooks } from "../snapshot.js";
+import { hostHookValues, referencesOf, SnapshotError, withoutHooks } from "../snapshot.js";
 import { TASKLAB_VERSION } from "../version.js";
 import { decodeGraph, encodeGraph, type Graph, UnnamedCode } from "./graph.js";
 
@@ -95,14 +95,7 @@ function codeOf(roots: object[]): Map<string, object> {
   const todo: object[] = [...roots];
   while (todo.length > 0) {
     const o = todo.pop() as object;
-    const vals: unknown[] =
-      o instanceof Map
-        ? [...o.keys(), ...o.values()]
-        : o instanceof Set
-          ? [...o]
-          : ArrayBuffer.isView(o)
-            ? []
-            : Object.values(o);
+    const vals = referencesOf(o);
     for (const v of vals) {
       if (typeof v === "function") {
         const n = textName(v as () => unknown);
@@ -370,14 +363,7 @@ function remapFunctionIds(m: Machine, saved: readonly string[]): void {
     const o = todo.pop() as object;
     if (o instanceof Thread)
       for (let i = 0; i < o.fnStack.length; i++) o.fnStack[i] = map[o.fnStack[i] as number] as number;
-    const vals: unknown[] =
-      o instanceof Map
-        ? [...o.keys(), ...o.values()]
-        : o instanceof Set
-          ? [...o]
-          : ArrayBuffer.isView(o)
-            ? []
-            : Object.values(o);
+    const vals = referencesOf(o);
     for (const v of vals)
       if (typeof v === "object" && v !== null && !seen.has(v)) {
         seen.add(v);
