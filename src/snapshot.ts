@@ -4,6 +4,7 @@
  * data (src/sim/copy.ts says what may hang off one); what is not is refused with the thread
  * or hook that holds it.
  */
+import { attachInjection, INJECTION_HOOKS } from "./linux/lib/inject.js";
 import type { Machine } from "./machine.js";
 import { Copier, type CopyPlan, cacheFields, NotCopyable, stateHash, timeFields, timeListFields } from "./sim/copy.js";
 import { Cpu, Engine, Thread, Timer } from "./sim/engine.js";
@@ -35,7 +36,10 @@ export function hostHookValues(m: Machine): [string, unknown][] {
 
 /** The names of the host hooks set on `m`. */
 export function hostHooks(m: Machine): string[] {
-  return HOOKS.filter(([, get]) => get(m) !== null).map(([name]) => name);
+  return HOOKS.filter(([, get]) => {
+    const hook = get(m);
+    return hook !== null && !INJECTION_HOOKS.has(hook);
+  }).map(([name]) => name);
 }
 
 /** Runs `f` with `m`'s host hooks unset, and sets them back after. */
@@ -84,7 +88,7 @@ function copyRecorded<D>(m: Machine, data: D, opts: CopyOptions, plans: CopyPlan
   if (hooks.length > 0) {
     throw new SnapshotError(
       `cannot snapshot this machine: ${hooks.join(", ")} ${hooks.length > 1 ? "are" : "is"} set ` +
-        "(a function tracer, fault or signal injection, the debugger or the explorer observes it through closures, which a copy cannot take along)",
+        "(a function tracer, the debugger or the explorer observes it through closures, which a copy cannot take along)",
     );
   }
   const chooser = m.engine.chooser;
@@ -105,6 +109,10 @@ function copyRecorded<D>(m: Machine, data: D, opts: CopyOptions, plans: CopyPlan
     } finally {
       m.engine.onProgress = watchdog;
     }
+    // Fault and signal injection is data on the kernel and module-level hooks over it: the
+    // copy gets them too (a copy made without hooks did not take them along).
+    const k = copy[0].kernel;
+    if (k.injection !== null) attachInjection(k, copy[0].engine);
     plans?.push(c.plan());
   } catch (err) {
     if (err instanceof NotCopyable) throw new SnapshotError(explain(m, err));

@@ -20,7 +20,7 @@
  * MAX_SNAPSHOTS snapshots, or MAX_SNAPSHOT_OBJECTS live slab objects in them together,
  * every other snapshot is dropped and K doubles.
  */
-import { attachInjection, INJECTION_HOOKS } from "./linux/lib/inject.js";
+import { INJECTION_HOOKS } from "./linux/lib/inject.js";
 import type { Machine } from "./machine.js";
 import type { StopReason } from "./sim/engine.js";
 import { copyMachineWith, SnapshotError } from "./snapshot.js";
@@ -29,8 +29,8 @@ import { copyMachineWith, SnapshotError } from "./snapshot.js";
  * Why a machine's run cannot be travelled ("" when it can): a host hook whose state lives in
  * a closure (the function tracer, the explorer's observers) would be dropped by the
  * snapshots, and the replays would not be the run. A scenario's invariants are put back by
- * the tool (installInvariants), and fault and signal injection by the timeline (its state is
- * data on the kernel), so they do not count.
+ * the tool (installInvariants), and fault and signal injection by the copy itself (its state
+ * is data on the kernel: src/snapshot.ts), so they do not count.
  */
 export function whyNoTimeline(m: Machine): string {
   const e = m.engine;
@@ -200,7 +200,6 @@ export class Timeline<D> {
   restoreAt(step: number): Travel<D> {
     const k = this.kept[this.indexAt(step)] as Kept<D>;
     const [machine, data] = copyMachineWith(k.machine, k.data);
-    attachInjection(machine.kernel, machine.engine);
     this.install(machine, data);
     return { machine, data };
   }

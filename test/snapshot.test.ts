@@ -178,6 +178,38 @@ describe("machine snapshots", () => {
     },
   );
 
+  it.skipIf(GENERATORS)(
+    "copies a machine with signal and fault injection: the copy sends and fails what the original does",
+    () => {
+      const s = scenario("kthread-creator-killed-3a");
+      const build = () =>
+        new Machine({
+          cpus: 2,
+          seed: 1,
+          init: s.main ?? null,
+          signals: s.signals ?? [],
+          faults: ["kmalloc:kthread_create_info,nth=2"],
+        });
+      const m = build();
+      m.run({ maxSteps: 300 });
+      const copy = m.snapshot();
+      expect(copy.kernel.injection?.signals.length).toBe(1);
+      expect(copy.engine.onEnter).toBe(m.engine.onEnter);
+      m.run({ until: 500e6 });
+      copy.run({ until: 500e6 });
+      const shown = (x: Machine) => ({
+        trace: formatFtrace(x.kernel.trace, 2),
+        reports: x.reports.map((r) => `${r.kind}: ${r.title}`),
+        steps: x.engine.steps,
+      });
+      expect(shown(copy)).toEqual(shown(m));
+      // Both fired, in the original and in the copy alike (their counts are the copy's own data).
+      for (const x of [m, copy]) expect(x.kernel.injection?.slabFaults[0]?.failed).toBe(1);
+      expect(copy.kernel.injection?.armed).toEqual(m.kernel.injection?.armed);
+      expect(copy.kernel.injection === m.kernel.injection).toBe(false);
+    },
+  );
+
   it("refuses a chooser whose state is in a closure", () => {
     let picks = 0;
     const m = new Machine({ chooser: { ordersCpus: false, choose: () => picks++ % 1 } });

@@ -9,7 +9,6 @@
  */
 
 import { K } from "../linux/kernel.js";
-import { attachInjection } from "../linux/lib/inject.js";
 import type { Machine } from "../machine.js";
 import { DEFAULT_UNTIL, machineFor, runMachine } from "../run.js";
 import { installInvariants } from "../scenarios/detectors.js";
@@ -86,8 +85,8 @@ export function bootSnapshot(t: Target): MachineSnapshot | null {
 
 /**
  * Sets the explorer's host hooks on `m` (a copy of a machine the explorer built, whose hooks
- * the copy dropped) in the order the machine's build set them: injection, the scenario's
- * invariants, shared-state tracking; its chooser answers with `script` into `log`.
+ * the copy dropped; injection's the copy set again) in the order the machine's build set
+ * them: the scenario's invariants, shared-state tracking; its chooser answers with `script` into `log`.
  */
 export function arm(
   m: Machine,
@@ -96,7 +95,6 @@ export function arm(
   log: Choice[],
   watcher: ((e: Engine) => void) | undefined,
 ): void {
-  attachInjection(m.kernel, m.engine);
   installInvariants(m, s.invariants ?? []);
   const ch = m.engine.chooser;
   if (!(ch instanceof ScriptedChooser)) throw new Error("the explorer's machine has another chooser");
