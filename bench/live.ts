@@ -18,7 +18,8 @@ export interface LiveTasks {
 
 const BATCH = 1_000;
 
-function machineWith(n: number, timed: { ms: number }): Machine {
+/** A booted 2-CPU machine holding `n` + 1,000 sleeping kthreads; `timed.ms` gets the last 1,000's creation time. */
+export function machineWith(n: number, timed: { ms: number }): Machine {
   const create = function* (i: number) {
     const t = yield* kthread_create(sleep_until_stopped, null, "live/%d", i);
     if (IS_ERR(t)) throw new Error("kthread_create failed");

@@ -19,6 +19,7 @@ import {
 } from "../src/linux/kernel/kthread_worker.js";
 import { Machine } from "../src/machine.js";
 import { bootTime } from "./boot.js";
+import { browserHeapPerTask } from "./browser-heap.js";
 import { callCost, cycleCalls, cycleFloorNs, framesCallCost } from "./calls.js";
 import { kthreadCycleMachine } from "./cycle.js";
 import { exploreRate, statefulRate } from "./explore.js";
@@ -203,6 +204,11 @@ for (const n of [1_000, 10_000, 100_000, ...(args.has("--full") ? [1_000_000] : 
   samples.push(sampleOf(`live-tasks (${n}): creation rate`, "tasks/s", [r.rate]));
   samples.push(sampleOf(`live-tasks (${n}): heap per task`, "bytes", [r.bytesPerTask]));
 }
+// The same figure under a pointer-compressed V8: the model as the visualizer's worker runs it.
+progress("live-tasks, 10000, in Chromium");
+const inBrowser = await browserHeapPerTask(10_000);
+if (typeof inBrowser === "string") process.stderr.write(`bench: no Chromium heap row: ${inBrowser}\n`);
+else samples.push(sampleOf("live-tasks (10000): heap per task, Chromium", "bytes", [inBrowser]));
 progress("snapshot, restore and hash: booted and explorer's 2-CPU machines");
 const snap = snapshotCost(runs, quick ? 50 : 200);
 if (typeof snap === "string") process.stderr.write(`bench: no snapshot rows: ${snap}\n`);
