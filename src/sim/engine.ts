@@ -14,8 +14,8 @@
  * step, the fast advance and the limits are kept together so V8 inlines across them.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
+import { cacheFields } from "./classes.js";
 import { knownCode, stateClass } from "./code.js";
-import { cacheFields } from "./copy.js";
 import { IndexedHeap } from "./heap.js";
 import { functionCount, functionName } from "./registry.js";
 import { InputError, shownValue } from "./suggest.js";

@@ -8,8 +8,8 @@
  * same record type: kept together so a record's every field has its reader in one file.
  */
 
+import { immutable, timeFields } from "../../sim/classes.js";
 import { stateClass } from "../../sim/code.js";
-import { immutable, timeFields } from "../../sim/copy.js";
 import { activeEngine } from "../../sim/engine.js";
 import { functionName } from "../../sim/functions.js";
 
