@@ -10,7 +10,7 @@
  * explorer) may pick a later CPU instead: the earlier ones are delayed to its time, so the
  * order stays a global time order.
  *
- * Over 400 lines because the run loop and the step are one hot path: the CPU heap, the
+ * Size: over 400 lines because the run loop and the step are one hot path: the CPU heap, the
  * step, the fast advance and the limits are kept together so V8 inlines across them.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";

@@ -4,7 +4,7 @@
  * a freed object is reported with both call stacks (as KASAN does); objects that nothing
  * references any more at the end of a run are leaks (as kmemleak reports them).
  *
- * Over 400 lines because the allocator, its lifetime records and the kmemleak scan read the
+ * Size: over 400 lines because the allocator, its lifetime records and the kmemleak scan read the
  * same record type: kept together so a record's every field has its reader in one file.
  */
 

@@ -6,7 +6,7 @@
  * one step (synchronously), so no other CPU can see a half-done wakeup or switch; each
  * modeled function pays its cost at entry, before taking those locks.
  *
- * Longer than most files here, as core.c is the kernel's longest scheduler file: the wakeup
+ * Size: longer than most files here, as core.c is the kernel's longest scheduler file: the wakeup
  * path, the switch and the tick share the runqueue helpers, and splitting them would put
  * try_to_wake_up and the schedule() it races with in different files.
  */
