@@ -48,6 +48,7 @@ import { fair_sched_class } from "./fair.js";
 import { fair_select_cpu, select_task_rq_fair } from "./fair_select.js";
 import { idle_sched_class } from "./idle_task.js";
 import {
+  cpu_rq,
   DEQUEUE_SLEEP,
   ENQUEUE_INITIAL,
   ENQUEUE_WAKEUP,
@@ -65,10 +66,6 @@ const sched_classes: readonly sched_class[] = [stop_sched_class, fair_sched_clas
 
 function class_rank(c: sched_class): number {
   return sched_classes.length - sched_classes.indexOf(c);
-}
-
-export function cpu_rq(cpu: number): rq {
-  return K.runqueues[cpu] as rq;
 }
 
 export function this_rq(): rq {
