@@ -30,8 +30,8 @@ import {
 } from "./linux/lib/inject.js";
 import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
+import { timeFields } from "./sim/classes.js";
 import { knownCode, stateClass } from "./sim/code.js";
-import { timeFields } from "./sim/copy.js";
 import { Engine, type KGen, type Report, type RunLimits, type StopReason, type Thread } from "./sim/engine.js";
 import { copyMachine, type HashMachineOptions, hashMachine } from "./snapshot.js";
 import { installFunctionTracer, type TracerOptions } from "./trace/function-tracer.js";

@@ -6,10 +6,12 @@
  */
 import { attachInjection, INJECTION_HOOKS } from "./linux/lib/inject.js";
 import type { Machine } from "./machine.js";
-import { Copier, type CopyPlan, cacheFields, NotCopyable, stateHash, timeFields, timeListFields } from "./sim/copy.js";
+import { cacheFields, NotCopyable, timeFields, timeListFields } from "./sim/classes.js";
+import { Copier, type CopyPlan } from "./sim/copy.js";
 import { Cpu, Engine, Thread, Timer } from "./sim/engine.js";
 import { CompiledFrame } from "./sim/frames.js";
 import { functionName } from "./sim/functions.js";
+import { stateHash } from "./sim/hash.js";
 
 /** A machine that cannot be copied (a generator in a thread, a host observer): the message says which. */
 export class SnapshotError extends Error {}

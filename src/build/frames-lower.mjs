@@ -1,8 +1,8 @@
 // The frames transform's second half: the statements of one kfunc body (its locals already
 // fields, see frames-transform.mjs) become the cases of its frame class's `step`, and the
 // class itself. Each yield ends a case: `pc` is saved, the call made (or the value yielded),
-// and the case after it resumes with the result in `$v`. (Over 400 lines: one lowering per
-// statement kind the model uses, each small; splitting them would split one recursion.)
+// and the case after it resumes with the result in `$v`.
+// Size: one lowering per statement kind the model uses, each small; splitting them would split one recursion.
 import babel from "@babel/core";
 
 const { types: t } = babel;

@@ -13,8 +13,8 @@
 // inside expressions (earlier operands saved in temporaries), destructuring, default and
 // rest parameters. Anything else in a body that yields is refused with the file, line and
 // construct named. This file finds the kfuncs, checks them and makes their locals fields;
-// frames-lower.mjs turns the statements into the frame class. (Over 400 lines: the
-// checks of what a body may do, each with the message naming the construct, are here.)
+// frames-lower.mjs turns the statements into the frame class.
+// Size: the checks of what a body may do, each with the message naming the construct, are here.
 import { fileURLToPath } from "node:url";
 import babel from "@babel/core";
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";

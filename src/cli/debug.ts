@@ -5,10 +5,20 @@
  * debug-worker.ts) under the same watchdog as every other command.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Worker } from "node:worker_threads";
+import type { Command } from "commander";
 import type { DebugJob, DebugReply } from "./debug-worker.js";
-import { UsageError } from "./options.js";
+import {
+  FROM_STATE,
+  type MachineFlags,
+  runOptions,
+  type StateFlags,
+  scenarioOrState,
+  withMachineOptions,
+} from "./machine-options.js";
+import { parseTime, UsageError } from "./options.js";
 import { exitedMessage, type Hung, hung, MAX_HEAP_MB, outOfMemory, scenarioWorker } from "./watchdog.js";
 
 const PROMPT = "(tasklab) ";
@@ -145,4 +155,52 @@ export async function debugSession(
   } finally {
     s.close();
   }
+}
+
+/** `tasklab debug`. */
+export function addDebugCommand(program: Command): void {
+  withMachineOptions(
+    program
+      .command("debug")
+      .description(
+        "debug a scenario as gdb debugs a kernel: break, step, next, finish, bt, info tasks, print, watch, list",
+      )
+      .argument("[scenario]", "a built-in scenario name or a .ts/.js file exporting one")
+      .option("--from-state <file>", `${FROM_STATE}: each run starts at the saved moment`)
+      .option(
+        "-x, --command <file>",
+        "read commands from FILE, then exit (repeatable)",
+        (v: string, p: string[]) => [...p, v],
+        [],
+      )
+      .option("--batch <file>", "the same as -x FILE", (v: string, p: string[]) => [...p, v], [])
+      .option(
+        "--ex <command>",
+        "run COMMAND, then exit unless -i (repeatable)",
+        (v: string, p: string[]) => [...p, v],
+        [],
+      )
+      .option("-i, --interactive", "after the -x and --ex commands, go on reading commands")
+      .option("--until <time>", "a run stops at this virtual time at the latest", parseTime),
+  ).action(
+    async (
+      ref: string | undefined,
+      f: MachineFlags &
+        StateFlags & { command: string[]; batch: string[]; ex: string[]; interactive?: boolean; until?: number },
+    ) => {
+      const commands = batchCommands([...f.command, ...f.batch], f.ex);
+      const job: DebugJob = {
+        entry: "debug",
+        ref: scenarioOrState(ref, f.fromState),
+        opts: runOptions(f, f.until),
+        fromState: f.fromState === undefined ? undefined : resolve(f.fromState),
+      };
+      process.exitCode = await debugSession(
+        job,
+        { commands, batch: commands.length > 0 && f.interactive !== true },
+        f.watchdog,
+        f.maxHeap,
+      );
+    },
+  );
 }

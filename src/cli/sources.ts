@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SourceIndex } from "../gdb/gdb.js";
+import type { SourceIndex } from "../gdb/session.js";
 import { indexSources } from "../gdb/source-index.js";
 
 function files(dir: string): string[] {

@@ -21,7 +21,7 @@
 import type { Machine } from "../machine.js";
 import { DEFAULT_UNTIL, finishRun, type RunOptions } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
-import { cacheFields } from "../sim/copy.js";
+import { cacheFields } from "../sim/classes.js";
 import type { StopReason } from "../sim/engine.js";
 import { InputError } from "../sim/suggest.js";
 import { copyMachine, hashMachine, type MachineSnapshot, SnapshotError } from "../snapshot.js";

@@ -4,7 +4,7 @@
  * names) by finding the kfunc, kleaf and ksync definitions in the files of src/. Pure: the
  * CLI reads the files from disk (cli/sources.ts), the browser build gets them bundled.
  */
-import type { SourceIndex, SourceOf } from "./gdb.js";
+import type { SourceIndex, SourceOf } from "./session.js";
 
 const DEFINITION = /\b(?:kfunc|kleaf|ksync)\(\s*function\*?\s+(\w+)\s*\(([^)]*)\)/g;
 

@@ -10,12 +10,12 @@
  * explorer) may pick a later CPU instead: the earlier ones are delayed to its time, so the
  * order stays a global time order.
  *
- * Over 400 lines because the run loop and the step are one hot path: the CPU heap, the
+ * Size: over 400 lines because the run loop and the step are one hot path: the CPU heap, the
  * step, the fast advance and the limits are kept together so V8 inlines across them.
  */
 import { type ChoiceKind, type Chooser, TasklabError } from "./chooser.js";
+import { cacheFields } from "./classes.js";
 import { knownCode, stateClass } from "./code.js";
-import { cacheFields } from "./copy.js";
 import { IndexedHeap } from "./heap.js";
 import { functionCount, functionName } from "./registry.js";
 import { InputError, shownValue } from "./suggest.js";

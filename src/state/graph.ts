@@ -9,8 +9,9 @@
  * a Set; [4, type, base64] a typed array; [5, values...] a frozen array or plain object that
  * no name registers (kept as a frozen copy).
  */
+
+import { NotCopyable } from "../sim/classes.js";
 import { codeName, textName } from "../sim/code.js";
-import { NotCopyable } from "../sim/copy.js";
 
 export type Value = number | string | boolean | null | Value[];
 export type Record_ = Value[];

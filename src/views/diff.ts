@@ -12,7 +12,7 @@
  *      addresses as "ptr", a returned pid as the task's role).
  *
  * Pure functions over typed records: no Node API, no formatting of the model's objects.
- * Over 400 lines because the three comparisons share the alignment (a shortest edit
+ * Size: over 400 lines because the three comparisons share the alignment (a shortest edit
  * script per task) and the naming of pids by role.
  */
 import type { Era } from "../linux/eras/profiles.js";

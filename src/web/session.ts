@@ -9,7 +9,7 @@
  */
 
 import { picksScript, scheduleOptions } from "../explore/schedule.js";
-import type { SourceIndex } from "../gdb/gdb.js";
+import type { SourceIndex } from "../gdb/session.js";
 import type { LeakScope, Machine } from "../machine.js";
 import { machineFor } from "../run.js";
 import { endOfRunChecks, installInvariants } from "../scenarios/detectors.js";

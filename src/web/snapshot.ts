@@ -3,7 +3,7 @@
  * data (types.ts). Pure reads of the machine; nothing here changes it.
  */
 
-import type { SourceIndex } from "../gdb/gdb.js";
+import type { SourceIndex } from "../gdb/session.js";
 import type { Era } from "../linux/eras/profiles.js";
 import { IS_ERR } from "../linux/include/err.js";
 import { PF_KTHREAD, task_state_to_char } from "../linux/include/sched.js";

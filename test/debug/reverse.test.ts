@@ -104,14 +104,14 @@ describe.skipIf(GENERATORS)("tasklab debug: reverse execution", () => {
     // Over everything create_kthread called, back to its call (the breakpoint's hit).
     expect(gdb("reverse-next")).toBe(hit.slice(hit.indexOf("\n") + 1));
     expect(steps()).toBe(at);
-    expect(gdb("frame 1")).toBe("#1  kthreadd (_unused=0x0) at kernel/kthread.ts:512");
-    expect(gdb("up")).toMatch(/^#2 {2}ret_from_fork \(p=0xffff8880[0-9a-f]{8}\) at kernel\/fork\.ts:191$/);
+    expect(gdb("frame 1")).toBe("#1  kthreadd (_unused=0x0) at kernel/kthread.ts:516");
+    expect(gdb("up")).toMatch(/^#2 {2}ret_from_fork \(p=0xffff8880[0-9a-f]{8}\) at kernel\/fork\.ts:194$/);
     expect(gdb("up")).toBe("Initial frame selected; you cannot go up.");
     expect(gdb("down 2")).toMatch(/^#0 {2}create_kthread \(create=0xffff8880[0-9a-f]{8}\)/);
     expect(gdb("down")).toBe("Bottom (innermost) frame selected; you cannot go down.");
     const back = gdb("reverse-finish").split("\n");
     expect(back[0]).toMatch(
-      /^Run back to call of #0 {2}create_kthread \(create=0xffff8880[0-9a-f]{8}\) at kernel\/kthread\.ts:477$/,
+      /^Run back to call of #0 {2}create_kthread \(create=0xffff8880[0-9a-f]{8}\) at kernel\/kthread\.ts:481$/,
     );
     expect(back[1]).toMatch(
       /^spin_lock \(lock=0xffff8880[0-9a-f]{8}\) at kernel\/locking\/spinlock\.ts:\d+ \[0\.000061 s, CPU 0\]$/,

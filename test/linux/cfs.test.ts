@@ -1,7 +1,7 @@
 /** The fair class's bookkeeping that placement depends on. */
 import { describe, expect, it } from "vitest";
 import { current } from "../../src/linux/include/current.js";
-import { cpu_rq } from "../../src/linux/kernel/sched/core.js";
+import { cpu_rq } from "../../src/linux/kernel/sched/sched.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
 import { udelay } from "../../src/linux/lib/delay.js";
 import { runMain } from "../helpers.js";

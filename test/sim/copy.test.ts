@@ -2,19 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/index.js";
 import { pid_bitmap } from "../../src/linux/kernel/pid_bitmap.js";
-import {
-  COPY,
-  Copier,
-  type CopyPlan,
-  cacheFields,
-  deepCopy,
-  immutable,
-  NotCopyable,
-  stateHash,
-  timeFields,
-  timeListFields,
-} from "../../src/sim/copy.js";
+import { COPY, cacheFields, immutable, NotCopyable, timeFields, timeListFields } from "../../src/sim/classes.js";
+import { Copier, type CopyPlan, deepCopy } from "../../src/sim/copy.js";
 import { CompiledFrame } from "../../src/sim/frames.js";
+import { stateHash } from "../../src/sim/hash.js";
 
 // The model's modules load first, in their own order (frames.ts is part of a cycle).
 void Machine;

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runtimeName } from "../../src/build/runtime.mjs";
-import { Machine, SCENARIOS, SnapshotError } from "../../src/index.js";
+import { Machine, SCENARIOS } from "../../src/index.js";
 import { formatReport, machineFor, type RunResult, runMachine, runScenario, traceText } from "../../src/run.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";
 import { ambiguousNames, codeNames, textHash } from "../../src/sim/code.js";
@@ -20,8 +20,6 @@ const GENERATORS = runtimeName() === "generators";
 
 /** Every built-in scenario, those with their own fault and signal injection included. */
 const SAVEABLE = SCENARIOS;
-/** clone-flags hands closures over its User to a helper: while one is live, its state cannot be saved. */
-const CLOSURES = new Set(["clone-flags"]);
 
 function shown(r: RunResult) {
   return {
@@ -34,17 +32,11 @@ function shown(r: RunResult) {
   };
 }
 
-/** Runs `s` to step `n`, saves, loads, runs on: what the run shows, or null if the state holds a closure. */
+/** Runs `s` to step `n`, saves, loads, runs on: what the run shows. */
 function viaState(s: Scenario, opts: { cpus: number; seed: number }, n: number) {
   const m = machineFor(s, opts);
   m.run({ maxSteps: n, until: 10e9 });
-  let text: string;
-  try {
-    text = saveState(m);
-  } catch (e) {
-    if (e instanceof SnapshotError && CLOSURES.has(s.name) && /no code the model names/.test(e.message)) return null;
-    throw e;
-  }
+  const text = saveState(m);
   const loaded = loadState(text);
   expect(loaded.hash()).toBe(m.hash());
   expect(saveState(loaded)).toBe(text); // a loaded machine saves as the one it came from
@@ -56,7 +48,6 @@ describe.skipIf(GENERATORS)("saved states", () => {
     for (const s of SAVEABLE) {
       const opts = { cpus: 2, seed: 1 };
       const b = viaState(s, opts, 3000);
-      if (b === null) continue;
       expect(b, s.name).toEqual(shown(runScenario(s, opts)));
     }
   });
@@ -71,7 +62,7 @@ describe.skipIf(GENERATORS)("saved states", () => {
         (name, seed, cpus, n) => {
           const s = SAVEABLE.find((x) => x.name === name) as Scenario;
           const b = viaState(s, { cpus, seed }, n);
-          if (b !== null) expect(b).toEqual(shown(runScenario(s, { cpus, seed })));
+          expect(b).toEqual(shown(runScenario(s, { cpus, seed })));
         },
       ),
       { numRuns: 25 },

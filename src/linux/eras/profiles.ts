@@ -8,7 +8,7 @@
  * where the spec only brackets a change (§7), the comment says which two trees were read,
  * and the boundary sits at the first modeled release that has it.
  *
- * Long because it is the one table of every era difference the model has: each field with
+ * Size: long because it is the one table of every era difference the model has: each field with
  * its reason and the release it changed in, so a reader finds every boundary in one place.
  */
 import { knownTable } from "../../sim/code.js";

@@ -19,8 +19,9 @@ import { cpumask } from "../lib/cpumask.js";
 import { fork_idle } from "./fork.js";
 import { kthread_park, kthread_unpark } from "./kthread_control.js";
 import { complete, init_completion, wait_for_completion } from "./sched/completion.js";
-import { cpu_rq, init_idle, migrate_tasks, wake_up_process } from "./sched/core.js";
+import { init_idle, migrate_tasks, wake_up_process } from "./sched/core.js";
 import { cpu_startup_entry } from "./sched/idle.js";
+import { cpu_rq } from "./sched/sched.js";
 import {
   smpboot_create_threads,
   smpboot_park_threads,

@@ -5,6 +5,9 @@
  * the errno, and undoes every step already done when a later one fails, so a failed fork
  * leaves nothing allocated. The system calls that reach kernel_clone are in fork_syscalls.ts,
  * the resources it copies in fork_copy.ts.
+ *
+ * Size: over 400 lines because copy_process (its checks in the kernel's order and its ladder
+ * of cleanup labels) reads beside the entry points that call it, as in fork.c.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../sim/functions.js";

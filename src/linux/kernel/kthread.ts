@@ -19,6 +19,10 @@
  * Ownership of the request (E3+, see the comments at each xchg): the pointer `done` is the
  * token. Whoever swaps it to null and gets the old value owns completing it; whoever gets
  * null knows the other side has given up and frees the request itself.
+ *
+ * Size: over 400 lines as the core of kthread.c: struct kthread, the thread's three protocol
+ * shapes, create_kthread and kthreadd read top to bottom (the creator's side, control and
+ * workers are kthread_create.ts, kthread_control.ts and kthread_worker.ts).
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kcall, kfunc } from "../../sim/functions.js";

@@ -4,8 +4,10 @@
  * snapshot costs the pages in use (one, for the first 4,096 pids), not pid_max bytes.
  */
 
+import { COPY, HASH } from "../../sim/classes.js";
 import { stateClass } from "../../sim/code.js";
-import { COPY, type Copier, type CustomCopy, type CustomHash, HASH, type Hasher } from "../../sim/copy.js";
+import type { Copier, CustomCopy } from "../../sim/copy.js";
+import type { CustomHash, Hasher } from "../../sim/hash.js";
 
 const PAGE_SHIFT = 12;
 const PAGE = 1 << PAGE_SHIFT;

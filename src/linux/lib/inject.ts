@@ -19,7 +19,7 @@
  *                                               explorer tries every one; a plain run never
  *                                               sends it)
  *
- * Over 400 lines: the spec syntax, its checks with their one-line errors, and the hooks each
+ * Size: over 400 lines: the spec syntax, its checks with their one-line errors, and the hooks each
  * kind of spec arms read the same spec types.
  */
 

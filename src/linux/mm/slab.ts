@@ -4,12 +4,12 @@
  * a freed object is reported with both call stacks (as KASAN does); objects that nothing
  * references any more at the end of a run are leaks (as kmemleak reports them).
  *
- * Over 400 lines because the allocator, its lifetime records and the kmemleak scan read the
+ * Size: over 400 lines because the allocator, its lifetime records and the kmemleak scan read the
  * same record type: kept together so a record's every field has its reader in one file.
  */
 
+import { immutable, timeFields } from "../../sim/classes.js";
 import { stateClass } from "../../sim/code.js";
-import { immutable, timeFields } from "../../sim/copy.js";
 import { activeEngine } from "../../sim/engine.js";
 import { functionName } from "../../sim/functions.js";
 

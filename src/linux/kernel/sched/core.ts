@@ -6,7 +6,7 @@
  * one step (synchronously), so no other CPU can see a half-done wakeup or switch; each
  * modeled function pays its cost at entry, before taking those locks.
  *
- * Longer than most files here, as core.c is the kernel's longest scheduler file: the wakeup
+ * Size: longer than most files here, as core.c is the kernel's longest scheduler file: the wakeup
  * path, the switch and the tick share the runqueue helpers, and splitting them would put
  * try_to_wake_up and the schedule() it races with in different files.
  */
@@ -48,6 +48,7 @@ import { fair_sched_class } from "./fair.js";
 import { fair_select_cpu, select_task_rq_fair } from "./fair_select.js";
 import { idle_sched_class } from "./idle_task.js";
 import {
+  cpu_rq,
   DEQUEUE_SLEEP,
   ENQUEUE_INITIAL,
   ENQUEUE_WAKEUP,
@@ -65,10 +66,6 @@ const sched_classes: readonly sched_class[] = [stop_sched_class, fair_sched_clas
 
 function class_rank(c: sched_class): number {
   return sched_classes.length - sched_classes.indexOf(c);
-}
-
-export function cpu_rq(cpu: number): rq {
-  return K.runqueues[cpu] as rq;
 }
 
 export function this_rq(): rq {

@@ -24,17 +24,12 @@ import { PF_EXITING, PF_KTHREAD } from "../../include/sched.js";
 import type { task_struct } from "../../include/task_struct.js";
 import { K } from "../../kernel.js";
 import { jiffies } from "../time/timer.js";
-import type { rq } from "./sched.js";
-import { WF_FORK, WF_SYNC, WF_TTWU } from "./sched.js";
+import { cpu_rq, WF_FORK, WF_SYNC, WF_TTWU } from "./sched.js";
 
 /** sd_init's imbalance_pct for a level that shares the LLC. */
 const IMBALANCE_PCT = 117;
 /** scale_load_down(NICE_0_LOAD): the load of one nice-0 task. */
 const NICE_0_LOAD = 1024;
-
-function cpu_rq(cpu: number): rq {
-  return K.runqueues[cpu] as rq;
-}
 
 /** available_idle_cpu: nothing runs or is queued there, and no wakeup is on its way (ttwu_pending). */
 export function available_idle_cpu(cpu: number): boolean {

@@ -4,6 +4,7 @@
  * The fair class orders by vruntime as CFS does (not EEVDF's eligibility rule of 6.6+).
  */
 import type { task_struct } from "../../include/task_struct.js";
+import { K } from "../../kernel.js";
 
 export interface sched_class {
   readonly name: string;
@@ -47,6 +48,11 @@ export interface rq {
   nr_switches: number;
   last_switch: number;
   softlockup_reported: boolean;
+}
+
+/** cpu_rq (kernel/sched/sched.h): the run queue of `cpu`. */
+export function cpu_rq(cpu: number): rq {
+  return K.runqueues[cpu] as rq;
 }
 
 // enqueue/dequeue flags

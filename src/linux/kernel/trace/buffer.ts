@@ -4,8 +4,9 @@
  * resolved from when the trace is read.
  */
 
+import { COPY } from "../../../sim/classes.js";
 import { stateClass } from "../../../sim/code.js";
-import { COPY, type Copier, type CustomCopy } from "../../../sim/copy.js";
+import type { Copier, CustomCopy } from "../../../sim/copy.js";
 import { DEFAULT_ERA, type Era, era as eraProfile } from "../../eras/profiles.js";
 import { ALL_EVENTS, type EventType, eventExists, type TraceRecord } from "../../include/trace/events/records.js";
 

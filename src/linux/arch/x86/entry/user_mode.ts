@@ -18,8 +18,8 @@
  * start routine on its own stack, with nothing to replay.
  *
  * What this file needs of user space (a thread's context, the copy of a program) the user
- * layer installs: UserAbi. (Just over 400 lines: the request loop, exit_to_user_mode and the
- * fork replay log it feeds are one mechanism.)
+ * layer installs: UserAbi.
+ * Size: just over 400 lines: the request loop, exit_to_user_mode and the replay log it feeds are one mechanism.
  */
 
 import { stateClass } from "../../../../sim/code.js";
