@@ -20,7 +20,7 @@
  * - a property or member: `x.name`, `x?.name`, and a key or member declaration (`name:` after
  *   `{`, `,`, `;`, `(` or `readonly`), e.g. the era profile's fields `kthread_api`, `clone_args`;
  * - `struct name` (a C struct, e.g. struct clone_args), `name.ts`/`name.js` (a file);
- * - in Markdown also `"name"` and `name:X` (a quoted name, a code-name prefix).
+ * - `"name"` in a comment too (a thread name), and in Markdown `name:X` (a code-name prefix).
  * Two renames change traces on purpose: `daemon_thread` and `hotplug_inject` are kfuncs whose
  * own (inner) function name the function tracers print.
  *
@@ -121,7 +121,7 @@ export const RENAMES = [
   ["kthread_api", "kthreadApi", "tasklab's own: a scenario may call only the kthread API its release has"],
   ["kthread_create_fn", "kthreadCreateFunction", "kthread_create (a function in 2.6.24/2.6.32, a macro after)"],
   ["kthread_fields", "kthreadFields", "set_kthread_struct / kthread() (struct kthread initialisation)"],
-  ["kthread_fn", "kthreadForRelease", "kthread (selects the release's trampoline)"],
+  ["kthread_fn", "eraKthread", "kthread (selects the release's trampoline)"],
   ["kthread_idle_loop", "kthreadIdleLoop", "tasklab's own: main loop of daemons whose work is not modeled"],
   [
     "kthread_name_and_reset",
@@ -242,9 +242,10 @@ function keep(text, at, name, markdown) {
   const after = text.slice(at + name.length, at + name.length + 12);
   if (/(^|[^.])\.[ \t]*$/.test(before)) return "a property"; // x.name, x?.name; not ...name
   if (/\bstruct\s+$/.test(before)) return "a struct";
+  if (/^[ \t]+struct\b/.test(after)) return "a struct";
   if (/^\.(ts|js|mjs|mts)\b/.test(after)) return "a file";
   if (/^\??\s*:(?!:)/.test(after) && /(^|[{,;(]|\breadonly)\s*$/.test(before)) return "a key";
-  if (markdown && /"$/.test(before) && /^"/.test(after)) return "a quoted name";
+  if (/"$/.test(before) && /^"/.test(after)) return "a quoted name";
   if (markdown && /^:\S/.test(after)) return "a code name";
   return null;
 }
