@@ -49,7 +49,7 @@ export function alloc_file(kind: file["kind"], pid: pid | null, f_flags = 0): fi
 }
 
 /** A new file installed at the lowest free descriptor: the descriptor, or -EMFILE / -ENOMEM. */
-export function open_file(files: files_struct, kind: file["kind"], pid: pid | null, f_flags = 0): number {
+export function openFile(files: files_struct, kind: file["kind"], pid: pid | null, f_flags = 0): number {
   const fd = get_unused_fd(files);
   if (fd < 0) return fd;
   const f = alloc_file(kind, pid, f_flags);

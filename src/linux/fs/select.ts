@@ -28,7 +28,7 @@ import { RLIMIT_NOFILE_CUR } from "../include/uapi/resource.js";
 import { schedule } from "../kernel/sched/core.js";
 import { finish_wait, init_wait_entry, prepare_to_wait } from "../kernel/sched/wait.js";
 import { signal_pending } from "../kernel/signal.js";
-import { get_sigset, set_current_blocked } from "../kernel/signal_mask.js";
+import { getSigset, set_current_blocked } from "../kernel/signal_mask.js";
 import { schedule_hrtimeout } from "../kernel/time/timer.js";
 import { get_user, put_user } from "../mm/memory.js";
 import { fget } from "./file.js";
@@ -179,7 +179,7 @@ export const __x64_sys_ppoll = kfunc(function* __x64_sys_ppoll(
   let saved: bigint | null = null;
   if (sigmask !== 0) {
     if (sigsetsize !== 8) return -EINVAL;
-    const set = get_sigset(me.mm, sigmask);
+    const set = getSigset(me.mm, sigmask);
     if (set === null) return -EFAULT;
     saved = me.blocked;
     yield* set_current_blocked(me, set);

@@ -12,7 +12,7 @@ import { try_to_freeze } from "./freezer.js";
 import { kthread_should_stop } from "./kthread.js";
 import { schedule } from "./sched/core.js";
 
-export function* kthread_idle_loop(state: number): KGen<number> {
+export function* kthreadIdleLoop(state: number): KGen<number> {
   const me = current();
   // Before 4.14 the idle sleepers (kworkers, RCU's threads) slept interruptibly.
   const sleep = state === TASK_IDLE && !K.era.task_idle ? TASK_INTERRUPTIBLE : state;
@@ -27,6 +27,6 @@ export function* kthread_idle_loop(state: number): KGen<number> {
 }
 
 /** A thread function that sleeps (S) until kthread_stop(), then returns 0. */
-export function* sleep_until_stopped(_data: unknown): KGen<number> {
-  return yield* kthread_idle_loop(TASK_INTERRUPTIBLE);
+export function* sleepUntilStopped(_data: unknown): KGen<number> {
+  return yield* kthreadIdleLoop(TASK_INTERRUPTIBLE);
 }

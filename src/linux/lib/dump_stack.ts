@@ -7,7 +7,7 @@
 import { activeEngine } from "../../sim/engine.js";
 import { current } from "../include/current.js";
 
-export function dump_stack_lines(): string[] {
+export function dumpStackLines(): string[] {
   const e = activeEngine();
   const t = current();
   return [

@@ -36,11 +36,11 @@ export const CLONE_NEWTIME = 0x00000080;
 export const CLONE_LEGACY_FLAGS = 0xffffffff;
 
 /** The high 32 bits of a 64-bit clone flag word held in a number. */
-export function clone_flags_hi(flags: number): number {
+export function cloneFlagsHi(flags: number): number {
   return flags > 0xffffffff ? Math.floor(flags / 0x100000000) : 0;
 }
 
 /** The low 32 bits, unsigned. */
-export function clone_flags_lo(flags: number): number {
+export function cloneFlagsLo(flags: number): number {
   return flags >>> 0;
 }
