@@ -7,6 +7,9 @@
  *
  *   node tools/rename-snake.mjs            rename, printing each file and what changed in it
  *   node tools/rename-snake.mjs --check    change nothing; exit 1 if anything is left to rename
+ *   node tools/rename-snake.mjs --verbose  also list the files where it only kept names
+ * Then `npx biome check --write` the files it names (imports re-sort, long lines re-wrap) and
+ * `npx tsc --noEmit -p .`.
  *
  * Rerunnable and idempotent: the new names are never old ones, so a second run finds nothing.
  * Rerun it after merging a branch that started before the rename; it catches the branch's new
@@ -211,6 +214,11 @@ export const RENAMES = [
   ["process_timeout_irq", "processTimeoutIrq", "process_timeout, run in irq context"],
   ["hrtimer_wakeup_irq", "hrtimerWakeupIrq", "hrtimer_wakeup, run in irq context"],
   ["delayed_put_task_struct_rcu", "delayedPutTaskStructRcu", "delayed_put_task_struct, run as an RCU callback"],
+  ["pid_wait_pidfd", "pidWaitPidfd", "alloc_pid (its init_waitqueue_head(&pid->wait_pidfd), done on first use)"],
+  ["pidfd_poll_mask", "pidfdPollMask", "pidfd_poll (its mask, without the poll_wait)"],
+  ["wake_up_pidfd", "wakePidfdPollers", "wake_up_all(&pid->wait_pidfd) (do_notify_pidfd, and release_task at reap)"],
+  ["poll_restartable", "pollRestartable", "__x64_sys_poll / do_restart_poll (do_sys_poll, then the restart_block)"],
+  ["no_work", "noWork", "tasklab's own: thread_should_run of a sleeping smp_hotplug_thread"],
 ];
 
 const ROOT = join(fileURLToPath(import.meta.url), "../..");
@@ -339,6 +347,7 @@ export function renameText(text, markdown) {
 
 function main(argv) {
   const check = argv.includes("--check");
+  const verbose = argv.includes("--verbose");
   let changed = 0;
   const paths = [...DIRS.flatMap((d) => [...files(join(ROOT, d))]), ...FILES.map((f) => join(ROOT, f))];
   for (const path of paths) {
@@ -347,7 +356,7 @@ function main(argv) {
     if (!WORD.test(text)) continue;
     const { out, log } = renameText(text, path.endsWith(".md"));
     const renamed = log.filter((l) => l.includes(" -> ")).length;
-    if (renamed === 0 && check) continue;
+    if (renamed === 0 && !verbose) continue;
     console.log(`${relative(ROOT, path)}: ${renamed} renamed`);
     for (const l of log) console.log(l);
     if (renamed > 0) {

@@ -10,7 +10,7 @@
 import { activeEngine, HALT, type KGen, SWITCH, type TimerFn } from "../../sim/engine.js";
 import { kfunc, kleaf } from "../../sim/functions.js";
 import { put_files_struct } from "../fs/file.js";
-import { do_notify_pidfd, wake_up_pidfd } from "../fs/pidfs.js";
+import { do_notify_pidfd, wakePidfdPollers } from "../fs/pidfs.js";
 import { current } from "../include/current.js";
 import { ECHILD } from "../include/errno.js";
 import {
@@ -99,7 +99,7 @@ export const release_task: (p: task_struct) => KGen<void> = kfunc(function* rele
     free_pid(thread_pid);
     p.thread_pid = null;
     // __unhash_process: the task has left its pid; its pidfd pollers see it gone (POLLHUP).
-    yield* wake_up_pidfd(thread_pid);
+    yield* wakePidfdPollers(thread_pid);
   }
   list_del_init(p.tasks);
   list_del_init(p.sibling);

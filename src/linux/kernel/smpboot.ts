@@ -61,15 +61,15 @@ export interface smp_hotplug_thread {
 }
 
 /** A sleeping type's: never any work (module-level, so a saved state names them: src/sim/code.ts). */
-function no_work(_cpu: number): boolean {
+function noWork(_cpu: number): boolean {
   return false;
 }
-function* thread_fn(_cpu: number): KGen<void> {}
-knownCode(no_work);
+function* noThreadFn(_cpu: number): KGen<void> {}
+knownCode(noWork);
 
 /** A type whose thread has no modeled work (ksoftirqd, migration, watchdog): it only sleeps. */
 export function sleepingPercpuThread(thread_comm: string): smp_hotplug_thread {
-  return { thread_comm, thread_should_run: no_work, thread_fn, store: new Map() };
+  return { thread_comm, thread_should_run: noWork, thread_fn: noThreadFn, store: new Map() };
 }
 
 interface smpboot_thread_data extends Tracked {
