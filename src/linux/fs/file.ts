@@ -48,7 +48,10 @@ export function alloc_file(kind: file["kind"], pid: pid | null, f_flags = 0): fi
   return f;
 }
 
-/** A new file installed at the lowest free descriptor: the descriptor, or -EMFILE / -ENOMEM. */
+/**
+ * A new file installed at the lowest free descriptor: the descriptor, or -EMFILE / -ENOMEM.
+ * Models get_unused_fd_flags + fd_install.
+ */
 export function openFile(files: files_struct, kind: file["kind"], pid: pid | null, f_flags = 0): number {
   const fd = get_unused_fd(files);
   if (fd < 0) return fd;

@@ -15,7 +15,10 @@ import { __wake_up, init_waitqueue_head } from "../kernel/sched/wait.js";
 import { PIDFD_THREAD } from "../kernel/sys.js";
 import { K } from "../kernel.js";
 
-/** The pid's wait_pidfd, made on first use. */
+/**
+ * The pid's wait_pidfd, made on first use.
+ * Models alloc_pid (its init_waitqueue_head(&pid->wait_pidfd), done on first use).
+ */
 export function pidWaitPidfd(p: pid) {
   if (p.wait_pidfd === null) p.wait_pidfd = init_waitqueue_head();
   return p.wait_pidfd;
@@ -41,7 +44,10 @@ export function pidfdPollMask(f: file): number {
   return readable ? POLLIN | POLLRDNORM : 0;
 }
 
-/** Wakes the pollers of pid `p` (nothing to do if no one ever polled it). */
+/**
+ * Wakes the pollers of pid `p` (nothing to do if no one ever polled it).
+ * Models wake_up_all(&pid->wait_pidfd) (do_notify_pidfd, and release_task at reap).
+ */
 export function* wakePidfdPollers(p: pid | null): KGen<void> {
   if (p !== null && p.wait_pidfd !== null) yield* __wake_up(p.wait_pidfd, TASK_NORMAL, 0);
 }

@@ -138,6 +138,7 @@ export const __x64_sys_poll = kfunc(function* __x64_sys_poll(ufds: number, nfds:
   return yield* pollRestartable(ufds, nfds, ms < 0 ? null : local_clock() + ms * 1e6);
 });
 
+/** Models __x64_sys_poll / do_restart_poll (do_sys_poll, then the restart_block). */
 function* pollRestartable(ufds: number, nfds: number, expires: number | null): KGen<number> {
   const ret = yield* do_sys_poll(ufds, nfds, expires);
   if (ret !== -ERESTARTNOHAND) return ret;

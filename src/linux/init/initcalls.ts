@@ -106,9 +106,10 @@ function S(
 }
 
 /**
- * The daemons' thread function: their own flags, then set_freezable (inline: the real ones'
- * other setup is not task creation), their nice level, the idle loop, and the flags cleared
- * on the way out (as kswapd does from 3.x and kcompactd from 6.14; 2.6.24's kswapd never returns).
+ * tasklab's own: the daemons' thread function: their own flags, then set_freezable (inline: the
+ * real ones' other setup is not task creation), their nice level, the idle loop, and the flags
+ * cleared on the way out (as kswapd does from 3.x and kcompactd from 6.14; 2.6.24's kswapd never
+ * returns).
  */
 const daemonThread = kfunc(function* daemonThread(data: unknown) {
   const d = data as Daemon;

@@ -51,13 +51,13 @@ const kernel_init_freeable = kfunc(function* kernel_init_freeable(minimal: boole
   if (!minimal) yield* do_initcalls();
 });
 
-/** Whether p has a child that exited and waits to be reaped. */
+/** tasklab's own: whether p has a child that exited and waits to be reaped. */
 function hasZombieChild(p: task_struct): boolean {
   for (const c of p.children) if (c.exit_state === EXIT_ZOMBIE && c.signal.nr_threads <= 1) return true;
   return false;
 }
 
-/** What /sbin/init does forever: wait for children (orphans are reparented to it) and reap them. */
+/** tasklab's own: what /sbin/init does forever: wait for children (orphans come to it) and reap them. */
 function* initReapLoop(): KGen<never> {
   const me = current();
   const w = init_wait_entry(me, false);
@@ -91,6 +91,7 @@ const kernel_init = kfunc(function* kernel_init(arg: unknown) {
  * pid 1 per release (§4.1 step 3): kernel_thread(kernel_init, CLONE_FS|CLONE_SIGHAND)
  * ≤3.13, kernel_thread(kernel_init, CLONE_FS) 4.x–6.0 (a kernel thread by inheritance until
  * its exec), user_mode_thread(kernel_init, CLONE_FS) 6.1+ (never a kthread).
+ * Models rest_init (its kernel_thread/user_mode_thread(kernel_init) call).
  */
 function* createInit(hooks: BootHooks): KGen<number> {
   const how = K.era.init_thread;

@@ -135,11 +135,15 @@ export function copy_creds(p: task_struct, clone_flags: number): number {
   return 0;
 }
 
-/** The tasks a user runs (ucounts' UCOUNT_RLIMIT_NPROC), counted at fork, dropped at release. */
+/**
+ * The tasks a user runs (ucounts' UCOUNT_RLIMIT_NPROC), counted at fork, dropped at release.
+ * Models inc_rlimit_ucounts (UCOUNT_RLIMIT_NPROC).
+ */
 export function incNproc(uid: number): void {
   K.nproc.set(uid, (K.nproc.get(uid) ?? 0) + 1);
 }
 
+/** Models dec_rlimit_ucounts (UCOUNT_RLIMIT_NPROC). */
 export function decNproc(uid: number): void {
   const n = (K.nproc.get(uid) ?? 0) - 1;
   if (n <= 0) K.nproc.delete(uid);

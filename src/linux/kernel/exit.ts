@@ -56,6 +56,7 @@ const delayed_put_task_struct = kleaf(function delayed_put_task_struct(tsk: task
   trace_sched_process_free(tsk);
   put_task_struct(tsk);
 });
+/** Models delayed_put_task_struct, run as an RCU callback. */
 const delayedPutTaskStructRcu = irqTimerFn(delayed_put_task_struct);
 
 /** Drops one of the two RCU users (the parent's view and the scheduler's). */
@@ -63,7 +64,10 @@ export function put_task_struct_rcu_user(tsk: task_struct): void {
   if (--tsk.rcu_users === 0) call_rcu(delayedPutTaskStructRcu, tsk);
 }
 
-/** What the switch away from a dead task finishes: its stack and the scheduler's reference. */
+/**
+ * What the switch away from a dead task finishes: its stack and the scheduler's reference.
+ * Models finish_task_switch (its TASK_DEAD branch).
+ */
 export function finishTaskSwitchDead(prev: task_struct): void {
   kfree(prev.stack);
   prev.stack = null;

@@ -71,7 +71,7 @@ interface wait_opts {
   uid: number;
 }
 
-/** A wait_opts for `target` with `flags`, nothing found yet. */
+/** tasklab's own: a wait_opts for `target` with `flags`, nothing found yet. */
 function waitOptsFor(target: wait_target_t, flags: number): wait_opts {
   return { target, flags, stat: 0, cause: 0, status: 0, uid: 0 };
 }
@@ -141,6 +141,7 @@ function delay_group_leader(p: task_struct): boolean {
  * reaps the first zombie it may, or reports the first stop or continue asked for (returning
  * the child's pid); else returns 0 if some eligible child may still change, or -ECHILD if
  * there is none (a zombie that may be reaped but WEXITED was not asked for is none).
+ * Models do_wait_thread (the wait_consider_task loop).
  */
 function* waitChildren(wo: wait_opts) {
   const me = current();
@@ -196,14 +197,17 @@ function find_vpid(nr: number): pid | null {
   return ns === null ? null : find_pid_ns(nr, ns);
 }
 
-/** Process group nr (0: the caller's). */
+/** Process group nr (0: the caller's). Models kernel_wait4 (pid 0 / pid < -1: PIDTYPE_PGID). */
 function pgidTarget(nr: number): wait_target_t {
   if (nr === 0) return { type: "pgid", pid: current().signal.pgrp };
   const p = find_vpid(nr);
   return p === null ? { type: "none" } : { type: "pgid", pid: p };
 }
 
-/** wait4's pid: -1 any child, 0 the caller's process group, < -1 process group -pid, > 0 that child. */
+/**
+ * wait4's pid: -1 any child, 0 the caller's process group, < -1 process group -pid, > 0 that child.
+ * Models kernel_wait4 (pid to PIDTYPE_*).
+ */
 function waitTarget(upid: number): wait_target_t {
   if (upid === -1) return { type: "all" };
   if (upid <= 0) return pgidTarget(-upid);

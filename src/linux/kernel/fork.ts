@@ -123,7 +123,7 @@ export interface kernel_clone_args {
   /** 2.6.x: the frame a kernel thread starts from (its ip: kernel_thread_helper); null otherwise. */
   regs: pt_regs | null;
 }
-
+/** Models a designated initializer of struct kernel_clone_args: the fields not given are 0. */
 export function kernelCloneArgs(partial: Partial<kernel_clone_args>): kernel_clone_args {
   return {
     flags: 0,
@@ -240,6 +240,7 @@ function checkCloneFlags(clone_flags: number, me: task_struct): number {
  * The signal check: a pending signal restarts the fork (−ERESTARTNOINTR: user space never
  * sees it). 4.19+ checks first, before allocating, and again at the commit point only for a
  * fatal signal (−EINTR); ≤4.14 checks once, late, under the tasklist lock.
+ * Models copy_process (its signal_pending checks).
  */
 function forkSignalCheck(me: task_struct, at: "early" | "commit"): number {
   if (K.era.fork_signal_check === "early") {
@@ -553,11 +554,12 @@ export const do_fork = kfunc(function* do_fork(args: kernel_clone_args, clone_fl
   return yield* forkBody(fromLegacyFlags(args, clone_flags));
 });
 
-/** Before 5.3 the request is one flags word, the exit signal in its low byte. */
+/** tasklab's own: before 5.3 the request is one flags word, the exit signal in its low byte. */
 function legacyFlags(args: kernel_clone_args): number {
   return (args.flags | args.exit_signal) >>> 0;
 }
 
+/** tasklab's own: one clone flags word (exit signal in its low byte) into kernel_clone_args, as clone(2) does. */
 function fromLegacyFlags(args: kernel_clone_args, clone_flags: number): kernel_clone_args {
   return { ...args, flags: (clone_flags & ~CSIGNAL) >>> 0, exit_signal: clone_flags & CSIGNAL };
 }

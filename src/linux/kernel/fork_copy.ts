@@ -101,6 +101,7 @@ export const copy_fs = kleaf(function copy_fs(clone_flags: number, tsk: task_str
   return 0;
 });
 
+/** Models free_fs_struct (exit_fs's --fs->users). */
 export function putFsStruct(fs: fs_struct): void {
   if (--fs.users === 0) kfree(fs);
 }

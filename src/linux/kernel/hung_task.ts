@@ -16,7 +16,10 @@ import { sched_show_task } from "./sched/core.js";
 /** CONFIG_DEFAULT_HUNG_TASK_TIMEOUT (seconds). */
 export const DEFAULT_HUNG_TASK_TIMEOUT = 120;
 
-/** Whether t sleeps the way the check watches: D, not killable, not idle, not frozen, switched out. */
+/**
+ * Whether t sleeps the way the check watches: D, not killable, not idle, not frozen, switched out.
+ * Models task_is_hung (6.13+; before, the state test in check_hung_uninterruptible_tasks).
+ */
 function isHungTaskCandidate(t: task_struct): boolean {
   const state = t.__state;
   if (!(state & TASK_UNINTERRUPTIBLE) || state & (TASK_WAKEKILL | TASK_NOLOAD | TASK_FROZEN)) return false;

@@ -80,7 +80,7 @@ export interface kthread_create_info extends Tracked {
   list: list_head<kthread_create_info>;
 }
 
-/** How a request is named in reports: before 6.4 the name is formatted only after creation. */
+/** tasklab's own: how a request is named in reports (before 6.4 its name is formatted after creation). */
 export function requestName(req: kthread_create_info): string {
   return req.full_name === null ? "a kernel thread (named by its creator once created)" : `"${req.full_name.s}"`;
 }
@@ -113,11 +113,11 @@ export function to_kthread(k: task_struct): kthread {
   return k.worker_private as kthread;
 }
 
-/** A struct kthread for p: from the slab (E4+), or a plain object on the thread's stack (E2, E3). */
+/** Models set_kthread_struct's kzalloc (E4+), or kthread()'s struct kthread on its stack (E2, E3). */
 function newKthread(p: task_struct, on_stack: boolean): kthread | null {
   return on_stack ? kthreadFields(p) : kmalloc<kthread>("kthread", 184, () => kthreadFields(p));
 }
-
+/** Models set_kthread_struct / kthread(): a new struct kthread's fields. */
 function kthreadFields(p: task_struct): kthread {
   return {
     flags: 0,
@@ -193,9 +193,9 @@ export function kthread_stop_info(): kthread_stop_info {
 }
 
 /**
- * A kthread API call a scenario makes must exist in the modeled release: one that does not
- * is reported as an oops-style BUG naming the call and the release (a module using it would
- * not load there). Scenarios declare `eras` so they are refused before running.
+ * tasklab's own: a kthread API call a scenario makes must exist in the modeled release: one that does
+ * not is reported as an oops-style BUG naming the call and the release (a module using it would not
+ * load there). Scenarios declare `eras` so they are refused before running.
  */
 export function kthreadApi(name: string): void {
   if (K.system_state !== "running" || K.era.kthread_api.has(name)) return;
@@ -436,7 +436,7 @@ const kthread_e2_e4 = kfunc(function* kthread(_create: unknown) {
   return yield* do_exit(ret);
 });
 
-/** The trampoline of the release's protocol shape. */
+/** Models kthread(): the body of it the release has (its protocol shape's trampoline). */
 function eraKthread(): (create: unknown) => KGen<number> {
   const struct = K.era.kthread_struct;
   return struct === "copy_process" ? kthread : struct === "none" ? kthread_e1 : kthread_e2_e4;

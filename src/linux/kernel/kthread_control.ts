@@ -57,7 +57,7 @@ const __kthread_bind_mask = kfunc(function* __kthread_bind_mask(p: task_struct, 
   if (K.era.kthread_bind_flag) p.flags |= PF_NO_SETAFFINITY;
 });
 
-/** 6.14+: binding a thread that has already started WARNs (present 6.19, absent 6.8). */
+/** Models __kthread_bind_mask's WARN (6.14+; present 6.19, absent 6.8) on binding a started thread. */
 function warnIfStarted(p: task_struct, what: string): void {
   if (K.era.kthread_bind_warns_started) WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", what);
 }

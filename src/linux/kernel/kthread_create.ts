@@ -23,10 +23,10 @@ import { init_completion, wait_for_completion, wait_for_completion_killable } fr
 import { sched_setscheduler_nocheck, set_cpus_allowed_ptr, wake_up_process } from "./sched/core.js";
 
 /**
- * The creator's side before 6.4, once it has its thread: names it (vsnprintf into comm up
- * to 4.9, set_task_comm from 4.14; 5.17–6.3 also keep a name of 16+ characters whole, an
- * allocation whose failure leaves it cut) and, 2.6.32–5.16, resets the policy and CPU mask
- * the thread inherited from kthreadd.
+ * Models __kthread_create_on_node's (kthread_create's) side before 6.4, once it has its thread:
+ * names it (vsnprintf into comm up to 4.9, set_task_comm from 4.14; 5.17–6.3 also keep a name
+ * of 16+ characters whole, an allocation whose failure leaves it cut) and, 2.6.32–5.16, resets
+ * the policy and CPU mask the thread inherited from kthreadd.
  */
 function kthreadNameAndReset(task: task_struct, name: string): void {
   const e = K.era;
@@ -43,8 +43,8 @@ function kthreadNameAndReset(task: task_struct, name: string): void {
 }
 
 /**
- * The `split-xchg` mutant's token hand-off: the killed creator reads `done` and clears it
- * in two steps, with a step of time between them in which the new thread may take it too.
+ * tasklab's own: the `split-xchg` mutant's token hand-off: the killed creator reads `done` and
+ * clears it in two steps, with a step of time between them in which the new thread may take it too.
  */
 function* splitXchg(create: kthread_create_info): KGen<completion | null> {
   const token = create.done;
@@ -53,7 +53,7 @@ function* splitXchg(create: kthread_create_info): KGen<completion | null> {
   return token;
 }
 
-/** A kthread_create_info for the request `what`, completed through `done`. */
+/** Models __kthread_create_on_node's kthread_create_info for the request `what`, completed through `done`. */
 function createInfoFields(
   what: Pick<kthread_create_info, "threadfn" | "data" | "node">,
   done: completion,

@@ -236,6 +236,7 @@ const kthread_delayed_work_timer_fn = kfunc(function* kthread_delayed_work_timer
   if (!work.canceling) yield* kthread_insert_work(worker, work, worker.work_list);
   spin_unlock_irq(worker.lock);
 });
+/** Models kthread_delayed_work_timer_fn, run in irq context. */
 const kthreadDelayedWorkTimerIrq = irqTimerFn(kthread_delayed_work_timer_fn);
 
 function* __kthread_queue_delayed_work(worker: kthread_worker, dwork: kthread_delayed_work, delay: number) {
@@ -280,6 +281,7 @@ function* kthread_flush_work_fn(work: kthread_work): KGen<void> {
   yield* complete((work as kthread_flush_work).done);
 }
 
+/** Models kthread_flush_work / kthread_flush_worker (their on-stack KTHREAD_WORK_INIT). */
 function newFlushWork(): kthread_flush_work {
   const fwork = kthread_init_work(kthread_flush_work_fn) as kthread_flush_work;
   fwork.done = init_completion();

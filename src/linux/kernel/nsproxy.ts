@@ -61,6 +61,7 @@ export function init_nsproxy(pid_ns: pid_namespace): nsproxy {
   };
 }
 
+/** Models create_*_ns (kmem_cache_alloc + ns_alloc_inum). */
 function newNs(kind: Kind): ns_common | null {
   return kmem_cache_alloc<ns_common>(`${kind}_namespace`, 256, () => ({
     kind,
@@ -70,6 +71,7 @@ function newNs(kind: Kind): ns_common | null {
   }));
 }
 
+/** Models put_*_ns (ns_ref_put in 6.18+). */
 function putNs(ns: ns_common): void {
   if (--ns.count === 0 && ns.__slab !== null) kfree(ns);
 }

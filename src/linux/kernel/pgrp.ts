@@ -54,7 +54,10 @@ function changePgrp(sig: signal_struct, pgrp: pid | null): void {
   detach(old);
 }
 
-/** The live processes (leaders) of the task list whose group is `pgrp` (pid->tasks[PIDTYPE_PGID]). */
+/**
+ * The live processes (leaders) of the task list whose group is `pgrp` (pid->tasks[PIDTYPE_PGID]).
+ * Models do_each_pid_task(pgrp, PIDTYPE_PGID).
+ */
 export function pgrpMembers(pgrp: pid | null): task_struct[] {
   const out: task_struct[] = [];
   for (const p of K.init_task.tasks)
@@ -62,6 +65,7 @@ export function pgrpMembers(pgrp: pid | null): task_struct[] {
   return out;
 }
 
+/** Models task_active_pid_ns. */
 function activePidNs(me: task_struct): pid_namespace {
   return task_active_pid_ns(me) ?? K.init_pid_ns;
 }

@@ -43,6 +43,7 @@ export interface pid_namespace extends Tracked {
   ever_allocated: boolean;
 }
 
+/** Models create_pid_namespace (its initialisation). */
 function newPidNamespace(level: number, parent: pid_namespace | null, user_ns: user_namespace, pid_max: number) {
   return {
     count: 1,

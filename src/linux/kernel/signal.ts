@@ -80,6 +80,7 @@ function sig_fatal(p: task_struct, sig: number): boolean {
   return handler(p, sig) === SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig);
 }
 
+/** Models sigaddset(&t->pending.signal) with TIF_SIGPENDING (__send_signal_locked). */
 export function sigaddsetPending(t: task_struct, sig: number): void {
   t.pending.signal |= sigmask(sig);
   t.ti_flags |= TIF_SIGPENDING;
@@ -94,6 +95,7 @@ export function* signal_wake_up(t: task_struct, fatal: boolean): KGen<void> {
 /**
  * The thread that takes a signal for p: p itself for a thread's own signal; for its group, a
  * live thread of it (the leader may have exited while others run). Undefined: none is left.
+ * Models complete_signal (its choice of thread).
  */
 function signalTarget(p: task_struct, group: boolean): task_struct | undefined {
   if (!group) return p.exit_state === 0 ? p : undefined;
@@ -161,7 +163,10 @@ export function flush_signals(p: task_struct): void {
   p.ti_flags &= ~TIF_SIGPENDING;
 }
 
-/** The handler table of `sh`, its own (copied first if it still shares one), to write to (sa_flags too). */
+/**
+ * tasklab's own: the handler table of `sh`, its own (copied first if it still shares one), to
+ * write to (sa_flags too).
+ */
 export function sighandActionMut(sh: sighand_struct): Int32Array {
   if (sh.action_shared) {
     sh.action = Int32Array.from(sh.action);
@@ -198,7 +203,10 @@ function kill_ok_by_cred(t: task_struct): boolean {
   return has_ns_capability(me, tc.user_ns, CAP_KILL);
 }
 
-/** Whether t's pid namespace is below the sender's (a SIGKILL from there reaches a namespace init). */
+/**
+ * Whether t's pid namespace is below the sender's (a SIGKILL from there reaches a namespace init).
+ * Models __send_signal's from_ancestor_ns argument (≤5.x; si_fromuser).
+ */
 function fromAncestorNs(t: task_struct): boolean {
   const mine = task_active_pid_ns(current());
   let ns: pid_namespace | null = task_active_pid_ns(t);

@@ -41,12 +41,18 @@ export function signalWanter(sig: number, p: task_struct, t: task_struct, group:
   return null;
 }
 
-/** What t may take now: its own and its group's pending signals that it does not block. */
+/**
+ * What t may take now: its own and its group's pending signals that it does not block.
+ * Models next_signal / has_pending_signals.
+ */
 export function unblockedPending(t: task_struct): bigint {
   return (t.pending.signal | t.signal.shared_pending.signal) & ~t.blocked;
 }
 
-/** getSigset: the sigset_t at addr (two 32-bit words), or null for a fault. */
+/**
+ * Models rt_sigprocmask's copy_from_user of a sigset_t (Linux has no get_sigset of its own):
+ * the set at addr (two 32-bit words), or null for a fault.
+ */
 export function getSigset(mm: mm_struct | null, addr: number): bigint | null {
   const lo = get_user(mm, addr);
   const hi = get_user(mm, addr + 4);
@@ -54,7 +60,10 @@ export function getSigset(mm: mm_struct | null, addr: number): bigint | null {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-/** putSigset: stores a sigset_t at addr; 0 or -EFAULT. */
+/**
+ * Models the copy_to_user of a sigset_t in rt_sigprocmask and rt_sigpending (Linux has no
+ * put_sigset of its own): stores the set at addr; 0 or -EFAULT.
+ */
 function* putSigset(set: bigint, mm: mm_struct | null, addr: number) {
   if ((yield* put_user(Number(set & 0xffffffffn), mm, addr)) < 0) return -EFAULT;
   return (yield* put_user(Number(set >> 32n), mm, addr + 4)) < 0 ? -EFAULT : 0;

@@ -60,14 +60,14 @@ export interface smp_hotplug_thread {
   selfparking?: boolean;
 }
 
-/** A sleeping type's: never any work (module-level, so a saved state names them: src/sim/code.ts). */
+/** tasklab's own: a sleeping type never has work (module-level: a saved state names them, src/sim/code.ts). */
 function noWork(_cpu: number): boolean {
   return false;
 }
 function* noThreadFn(_cpu: number): KGen<void> {}
 knownCode(noWork);
 
-/** A type whose thread has no modeled work (ksoftirqd, migration, watchdog): it only sleeps. */
+/** tasklab's own: a type whose thread has no modeled work (ksoftirqd, migration, watchdog): it only sleeps. */
 export function sleepingPercpuThread(thread_comm: string): smp_hotplug_thread {
   return { thread_comm, thread_should_run: noWork, thread_fn: noThreadFn, store: new Map() };
 }

@@ -28,6 +28,7 @@ import { schedule_hrtimeout } from "./time/timer.js";
 export const PIDFD_THREAD = O_EXCL;
 export const PIDFD_NONBLOCK = O_NONBLOCK;
 
+/** Models task_active_pid_ns(current). */
 function currentPidNs() {
   return task_active_pid_ns(current()) ?? K.init_pid_ns;
 }

@@ -106,7 +106,7 @@ export const init_rescuer = kfunc(function* init_rescuer(wq_name: string) {
   return 0;
 });
 
-/** Unbound pool ids follow the BH and per-CPU pools (two of each per possible CPU). */
+/** Models worker_pool_assign_id: unbound pool ids follow the BH and per-CPU pools (two of each per CPU). */
 function unboundPoolId(highpri: boolean): number {
   return 4 * K.nr_cpu_ids + (highpri ? 1 : 0);
 }

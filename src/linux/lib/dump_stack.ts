@@ -7,6 +7,7 @@
 import { activeEngine } from "../../sim/engine.js";
 import { current } from "../include/current.js";
 
+/** Models dump_stack (dump_stack_lvl). */
 export function dumpStackLines(): string[] {
   const e = activeEngine();
   const t = current();

@@ -8,6 +8,7 @@ import { printk } from "../kernel/printk/printk.js";
 import { K } from "../kernel.js";
 import { dumpStackLines } from "./dump_stack.js";
 
+/** Models should_fail. */
 export function shouldFailPoint(name: string): boolean {
   return K.fail_point?.(name) ?? false;
 }

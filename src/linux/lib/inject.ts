@@ -224,7 +224,10 @@ function targetPid(ref: string): number | null {
   return Number.isInteger(n) ? n : null;
 }
 
-/** The task `ref` names: by pid (`pid`, from targetPid(ref)), or the first on the task list with that comm. */
+/**
+ * tasklab's own: the task `ref` names: by pid (`pid`, from targetPid(ref)), or the first on the
+ * task list with that comm.
+ */
 function findTask(ref: string, pid = targetPid(ref)): task_struct | null {
   if (pid !== null) return find_task_by_pid_ns(pid, K.init_pid_ns);
   for (const t of K.init_task.tasks) if (t.comm === ref) return t;

@@ -26,6 +26,7 @@ export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
   return null;
 }
 
+/** linear_page_index: the page of vma's mapping that addr falls in (vm_pgoff plus pages from vm_start). */
 function linear_page_index(vma: vm_area_struct, addr: number): number {
   return vma.pgoff + Math.floor((addr - vma.vm_start) / PAGE_SIZE);
 }
@@ -81,14 +82,14 @@ const handle_mm_fault = kfunc(function* handle_mm_fault(mm: mm_struct, vma: vm_a
   return 0;
 });
 
-/** Whether a write to addr needs no fault (the page is there and not shared copy-on-write). */
+/** tasklab's own: whether a write to addr needs no fault (the page is there and not shared copy-on-write). */
 function writeReady(vma: vm_area_struct, addr: number): page | null {
   const p = vma.pages?.get(linear_page_index(vma, addr));
   if (p === undefined) return null;
   return p.mapcount === 1 || vma.vm_flags & VM_SHARED ? p : null;
 }
 
-/** Reads the word at addr; null when the address is not mapped. */
+/** Reads the word at addr; null when the address is not mapped. Models get_user / copy_from_user. */
 export function readUser(mm: mm_struct, addr: number): number | string | null {
   if (!Number.isSafeInteger(addr)) return null;
   const vma = find_vma(mm, addr);
@@ -100,6 +101,7 @@ export function readUser(mm: mm_struct, addr: number): number | string | null {
 /**
  * Writes the word at addr, faulting the page in or copying it first if needed. Returns
  * "segv" for an address not mapped writable, "oom" when the page cannot be allocated.
+ * Models put_user / copy_to_user (faulting).
  */
 export function* writeUser(mm: mm_struct, addr: number, val: number | string): KGen<FaultResult> {
   if (!Number.isSafeInteger(addr)) return "segv";
@@ -125,7 +127,7 @@ export function get_user(mm: mm_struct | null, addr: number): number | string | 
   return mm === null ? null : readUser(mm, addr);
 }
 
-/** Pages of a range, rounded out (for the cost of copying or zapping page tables). */
+/** Pages of a range, rounded out (for the cost of copying or zapping page tables). Models vma_pages. */
 export function rangePages(start: number, end: number): number {
   return Math.ceil((end - start) / PAGE_SIZE);
 }

@@ -78,6 +78,7 @@ function vm_area_free(vma: vm_area_struct): void {
   kfree(vma);
 }
 
+/** Models insert_vm_struct / vma_link. */
 function insertVma(mm: mm_struct, vma: vm_area_struct): void {
   let i = mm.mmap.length;
   while (i > 0 && (mm.mmap[i - 1] as vm_area_struct).vm_start > vma.vm_start) i--;

@@ -262,7 +262,7 @@ function innermost(stack: readonly number[]): string {
   return top === undefined ? "?" : functionName(top);
 }
 
-/** The kmalloc cache an allocation of `size` bytes comes from (power-of-two buckets). */
+/** The kmalloc cache an allocation of `size` bytes comes from (power-of-two buckets). Models kmalloc_slab. */
 export function kmallocCache(size: number): string {
   if (size <= 8) return "kmalloc-8";
   if (size > 64 && size <= 96) return "kmalloc-96";
@@ -360,7 +360,10 @@ export function kfree(obj: Tracked | null): void {
   slab.onFree?.(rec);
 }
 
-/** Reports a read or write of a freed object (a KASAN check at a modeled access). */
+/**
+ * Reports a read or write of a freed object (a KASAN check at a modeled access).
+ * Models kasan_check_read / kasan_check_write.
+ */
 export function kasanCheck(obj: Tracked, access: "read" | "write"): void {
   const rec = obj.__slab;
   if (rec === null || !rec.freed) return;
@@ -382,7 +385,7 @@ export function kasanCheck(obj: Tracked, access: "read" | "write"): void {
  * `roots` by following references is unreferenced, hence leaked. Only objects allocated
  * at or after `since` (virtual ns) are candidates; with none live, nothing is scanned.
  * A live record's `life` is its object. `opaque` objects are not looked into (host objects
- * that kernel data points at, such as the machine).
+ * that kernel data points at, such as the machine). Models kmemleak_scan.
  */
 export function findLeaks(roots: readonly unknown[], since = 0, opaque: readonly object[] = []): SlabRecord[] {
   let candidates = 0;

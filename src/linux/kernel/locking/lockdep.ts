@@ -72,7 +72,10 @@ function check_prev_add(ld: lockdep_state, curr: task_struct, prev: held_lock, n
   deps.set(next.name, curr.sim.fnStack.slice());
 }
 
-/** Breadth first along recorded dependencies: the classes from `from` to `to`, or null. */
+/**
+ * Breadth first along recorded dependencies: the classes from `from` to `to`, or null.
+ * Models check_noncircular (__bfs_forwards).
+ */
 function findPath(ld: lockdep_state, from: string, to: string): string[] | null {
   const parent = new Map<string, string | null>([[from, null]]);
   const queue = [from];
@@ -92,11 +95,12 @@ function findPath(ld: lockdep_state, from: string, to: string): string[] | null 
   return null;
 }
 
-/** " (name){usage}-{3:3}": the class, how it was used (irqs on: +), spinlock_t's wait type. */
+/** Models print_lock_name: " (name){usage}-{3:3}", the class, how it was used (irqs on: +), its wait type. */
 function lockName(ld: lockdep_state | null, name: string): string {
   return ` (${name}){${ld?.irq_enabled.has(name) ? "+.+." : "...."}}-{3:3}`;
 }
 
+/** Models print_lock_trace / stack_trace_print. */
 function traceLines(stack: readonly number[], indent: string): string[] {
   const out: string[] = [];
   for (let i = stack.length - 1; i >= 0; i--) out.push(indent + functionName(stack[i] as number));

@@ -28,7 +28,7 @@ function do_raw_spin_trylock(lock: spinlock_t): boolean {
   return true;
 }
 
-/** Spins (in virtual time) until the held lock is free, then takes it. */
+/** Models queued_spin_lock_slowpath: spins (in virtual time) until the held lock is free, takes it. */
 function* rawSpinLockContended(lock: spinlock_t) {
   const cost = activeEngine().costOfName("spin_relax");
   while (lock.owner !== null) yield cost;

@@ -62,7 +62,7 @@ import { stop_sched_class } from "./stop_task.js";
 
 /** Classes from highest to lowest; pick_next_task asks them in this order. */
 const sched_classes: readonly sched_class[] = [stop_sched_class, fair_sched_class, idle_sched_class];
-
+/** Models sched_class_above's order (the linker's order of the classes): higher ranks first. */
 function schedClassRank(c: sched_class): number {
   return sched_classes.length - sched_classes.indexOf(c);
 }
@@ -74,7 +74,7 @@ export function cpu_rq(cpu: number): rq {
 export function this_rq(): rq {
   return cpu_rq(smp_processor_id());
 }
-
+/** tasklab's own: the engine's CPU `cpu` (its clock, timers and current thread). */
 function engineCpu(cpu: number): Cpu {
   return activeEngine().cpus[cpu] as Cpu;
 }
@@ -222,7 +222,7 @@ export function set_cpus_allowed_ptr(p: task_struct, mask: cpumask): number {
   do_set_cpus_allowed(p, mask);
   return 0;
 }
-
+/** Models cpumask_first_and(mask, cpu_online_mask): -1 for none. */
 function firstOnline(mask: cpumask): number {
   for (const c of mask) if (K.cpu_online_mask.test(c)) return c;
   return -1;
@@ -261,7 +261,7 @@ export const deactivate_task = ksync(function deactivate_task(rq: rq, p: task_st
   rq.nr_running--;
 });
 
-/** Whether p should preempt rq's running task: then mark it for rescheduling. */
+/** Models wakeup_preempt (check_preempt_curr before 6.8): should p preempt rq's task? Then resched it. */
 function preemptCurrIf(rq: rq, p: task_struct, flags: number): void {
   const curr = rq.curr;
   if (p.sched_class === curr.sched_class) {

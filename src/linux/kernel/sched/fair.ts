@@ -25,7 +25,7 @@ function before(a: task_struct, b: task_struct): boolean {
   return a.se.vruntime < b.se.vruntime || (a.se.vruntime === b.se.vruntime && a.pid < b.pid);
 }
 
-/** Inserts p in vruntime order (binary search: the rb-tree's job). */
+/** Inserts p in vruntime order (binary search: the rb-tree's job). Models __enqueue_entity. */
 function enqueueEntityTree(cfs: cfs_rq, p: task_struct): void {
   const q = cfs.queue;
   let lo = 0;
@@ -38,6 +38,7 @@ function enqueueEntityTree(cfs: cfs_rq, p: task_struct): void {
   insertAt(q, lo, p);
 }
 
+/** Models __dequeue_entity. */
 function dequeueEntityTree(cfs: cfs_rq, p: task_struct): void {
   const i = cfs.queue.indexOf(p);
   if (i >= 0) removeAt(cfs.queue, i);

@@ -214,7 +214,10 @@ function findDstGroup(p: task_struct, this_cpu: number): number {
   return idlest;
 }
 
-/** The slow path: this CPU unless a group (here: a CPU) is idler enough. One level, so no descent. */
+/**
+ * The slow path: this CPU unless a group (here: a CPU) is idler enough. One level, so no descent.
+ * Models sched_balance_find_dst_cpu (find_idlest_cpu before 6.10).
+ */
 function findDstCpu(p: task_struct, this_cpu: number, prev_cpu: number): number {
   let c = 0;
   while (c < K.nr_cpu_ids && !allowed(p, c)) c++;

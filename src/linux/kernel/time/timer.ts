@@ -28,6 +28,7 @@ export function msecs_to_jiffies(ms: number): number {
 /**
  * Runs modeled code in irq context on this CPU: it must not sleep. Returns the time it
  * took, which the engine charges to the CPU after the interrupt.
+ * Models irq_enter / irq_exit around a handler.
  */
 export function runInIrq(g: KGen<unknown>): number {
   let cost = 0;
@@ -45,6 +46,7 @@ export function runInIrq(g: KGen<unknown>): number {
 /**
  * A timer callback that runs modeled function `fn` on the timer's argument in irq context.
  * Made once at module level per function (a timer keeps `{fn, arg}`, never a closure).
+ * Models call_timer_fn (timer callback glue).
  */
 export function irqTimerFn<A>(fn: (arg: A) => KGen<unknown>): TimerFn<A> {
   const timer_fn: TimerFn<A> = (arg) => runInIrq(fn(arg));
@@ -52,7 +54,10 @@ export function irqTimerFn<A>(fn: (arg: A) => KGen<unknown>): TimerFn<A> {
   return timer_fn;
 }
 
-/** Arms a timer that runs `fn(arg)` in irq context at jiffy `expires` on this CPU. */
+/**
+ * Arms a timer that runs `fn(arg)` in irq context at jiffy `expires` on this CPU.
+ * Models add_timer_on (timer on smp_processor_id()).
+ */
 export function addTimerOnThisCpu<A>(expires_jiffies: number, fn: TimerFn<A>, arg: A): Timer {
   const e = activeEngine();
   return e.addTimer(e.runningCpu, expires_jiffies * tick_nsec(), fn, arg);
@@ -65,6 +70,7 @@ export function del_timer(t: Timer): void {
 const process_timeout = kfunc(function* process_timeout(p: task_struct) {
   yield* wake_up_process(p);
 });
+/** Models process_timeout, run in irq context. */
 const processTimeoutIrq = irqTimerFn(process_timeout);
 
 /**
@@ -110,4 +116,5 @@ export const schedule_hrtimeout = kfunc(function* schedule_hrtimeout(ns: number)
 const hrtimer_wakeup = kfunc(function* hrtimer_wakeup(p: task_struct) {
   yield* wake_up_process(p);
 });
+/** Models hrtimer_wakeup, run in irq context. */
 const hrtimerWakeupIrq = irqTimerFn(hrtimer_wakeup);

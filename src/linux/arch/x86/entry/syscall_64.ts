@@ -101,6 +101,7 @@ export const __NR = {
 /** Built on first use: the modules it points into import this one (through the user runtime). */
 let sys_call_table: Record<number, SyscallFn> | null = null;
 
+/** Models sys_call_table (its initializer). */
 const buildSyscallTable = (): Record<number, SyscallFn> => ({
   [__NR.write]: __x64_sys_write,
   [__NR.close]: __x64_sys_close,
@@ -147,8 +148,9 @@ const buildSyscallTable = (): Record<number, SyscallFn> => ({
 });
 
 /**
- * Whether this release has system call nr: clone3 and pidfd_open came in 5.3, pidfd_send_signal
- * in 5.1 (all present 5.4, absent 4.19); before, their slots are sys_ni_syscall (-ENOSYS).
+ * tasklab's own: whether this release has system call nr: clone3 and pidfd_open came in 5.3,
+ * pidfd_send_signal in 5.1 (all present 5.4, absent 4.19); before, their slots are sys_ni_syscall
+ * (-ENOSYS).
  */
 function syscallInRelease(nr: number): boolean {
   return (nr !== __NR.clone3 && nr !== __NR.pidfd_open && nr !== __NR.pidfd_send_signal) || K.era.clone3;

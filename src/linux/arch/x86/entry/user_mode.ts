@@ -127,11 +127,15 @@ export interface UserAbi {
 
 let abi: UserAbi | null = null;
 
-/** Installs the user layer's ABI (src/user/abi.ts); code, not machine state: one for every machine. */
+/**
+ * tasklab's own: installs the user layer's ABI (src/user/abi.ts); code, not machine state: one
+ * for every machine.
+ */
 export function registerUserAbi(a: UserAbi): void {
   abi = a;
 }
 
+/** tasklab's own: the installed user layer ABI. */
 function userAbi(): UserAbi {
   if (abi === null) throw new Error("no user ABI registered (import src/user/abi.ts)");
   return abi;
@@ -201,7 +205,7 @@ export function start_thread(tsk: task_struct, entry: Entry): void {
 const USER_STEP = "user_step";
 const COMPUTE_SLICE = 100_000;
 
-/** Runs user code for `ns`: preemptible at every tick, as user mode is. */
+/** tasklab's own: runs user code for `ns`: preemptible at every tick, as user mode is. */
 function* userTime(p: task_struct, ns: number): KGen<void> {
   let left = ns;
   while (left > 0) {
@@ -325,7 +329,10 @@ function isRequest(op: unknown): op is UserOp {
   return typeof op === "object" && op !== null && OPS.has((op as { op?: unknown }).op as string);
 }
 
-/** A program that breaks the model's rules (throws, or differs on replay) gets a report and a SIGSEGV. */
+/**
+ * tasklab's own: a program that breaks the model's rules (throws, or differs on replay) gets a
+ * report and a SIGSEGV.
+ */
 function* programBug(p: task_struct, why: string): KGen<never> {
   activeEngine().report({ kind: "segfault", title: `${p.comm}[${p.pid}]: ${why}`, lines: [] });
   // force_fatal_sig: the program cannot go on (its generator is finished or lost), whatever
@@ -334,7 +341,7 @@ function* programBug(p: task_struct, why: string): KGen<never> {
   throw new Error("do_group_exit returned");
 }
 
-/** Runs the program up to its next request: what it yielded or returned, or why it threw. */
+/** tasklab's own: runs the program up to its next request: what it yielded or returned, or why it threw. */
 function programNext(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp, unknown> | string {
   try {
     return gen.next(input);
@@ -344,7 +351,7 @@ function programNext(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp,
 }
 
 /**
- * The CPU in user mode for task p: runs the program between requests, carries each
+ * tasklab's own: the CPU in user mode for task p: runs the program between requests, carries each
  * request out (or answers it from the replay log), and goes through exit_to_user_mode
  * after each. Never returns: the program leaves through exit or exit_group.
  */
