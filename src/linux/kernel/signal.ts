@@ -205,7 +205,7 @@ function kill_ok_by_cred(t: task_struct): boolean {
 
 /**
  * Whether t's pid namespace is below the sender's (a SIGKILL from there reaches a namespace init).
- * Models __send_signal's from_ancestor_ns argument (≤5.x; si_fromuser).
+ * Models the value __send_signal took as its from-ancestor-namespace argument (≤5.x; si_fromuser).
  */
 function fromAncestorNs(t: task_struct): boolean {
   const mine = task_active_pid_ns(current());

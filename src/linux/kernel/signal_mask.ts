@@ -50,8 +50,8 @@ export function unblockedPending(t: task_struct): bigint {
 }
 
 /**
- * Models rt_sigprocmask's copy_from_user of a sigset_t (Linux has no get_sigset of its own):
- * the set at addr (two 32-bit words), or null for a fault.
+ * Models rt_sigprocmask's copy_from_user of a sigset_t (a plain copy: no Linux function of its
+ * own): the set at addr (two 32-bit words), or null for a fault.
  */
 export function getSigset(mm: mm_struct | null, addr: number): bigint | null {
   const lo = get_user(mm, addr);
@@ -61,8 +61,8 @@ export function getSigset(mm: mm_struct | null, addr: number): bigint | null {
 }
 
 /**
- * Models the copy_to_user of a sigset_t in rt_sigprocmask and rt_sigpending (Linux has no
- * put_sigset of its own): stores the set at addr; 0 or -EFAULT.
+ * Models the copy_to_user of a sigset_t in rt_sigprocmask and rt_sigpending (a plain copy: no
+ * Linux function of its own): stores the set at addr; 0 or -EFAULT.
  */
 function* putSigset(set: bigint, mm: mm_struct | null, addr: number) {
   if ((yield* put_user(Number(set & 0xffffffffn), mm, addr)) < 0) return -EFAULT;
