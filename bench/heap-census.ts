@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import { IS_ERR } from "../src/linux/include/err.js";
 import { kthread_create } from "../src/linux/kernel/kthread.js";
-import { sleep_until_stopped } from "../src/linux/kernel/kthread_daemon.js";
+import { sleepUntilStopped } from "../src/linux/kernel/kthread_daemon.js";
 import { Machine } from "../src/machine.js";
 
 interface Snapshot {
@@ -93,7 +93,7 @@ function machineWith(n: number): Machine {
     threads_max: 4_194_304,
     init: function* () {
       for (let i = 0; i < n; i++) {
-        const t = yield* kthread_create(sleep_until_stopped, null, "live/%d", i);
+        const t = yield* kthread_create(sleepUntilStopped, null, "live/%d", i);
         if (IS_ERR(t)) throw new Error("kthread_create failed");
       }
     },

@@ -6,7 +6,7 @@
  */
 import { IS_ERR } from "../src/linux/include/err.js";
 import { kthread_create } from "../src/linux/kernel/kthread.js";
-import { sleep_until_stopped } from "../src/linux/kernel/kthread_daemon.js";
+import { sleepUntilStopped } from "../src/linux/kernel/kthread_daemon.js";
 import { Machine } from "../src/machine.js";
 
 export interface LiveTasks {
@@ -21,7 +21,7 @@ const BATCH = 1_000;
 /** A booted 2-CPU machine holding `n` + 1,000 sleeping kthreads; `timed.ms` gets the last 1,000's creation time. */
 export function machineWith(n: number, timed: { ms: number }): Machine {
   const create = function* (i: number) {
-    const t = yield* kthread_create(sleep_until_stopped, null, "live/%d", i);
+    const t = yield* kthread_create(sleepUntilStopped, null, "live/%d", i);
     if (IS_ERR(t)) throw new Error("kthread_create failed");
   };
   const m = new Machine({

@@ -10,7 +10,7 @@ import { Debugger } from "../src/gdb/gdb.js";
 import { IS_ERR } from "../src/linux/include/err.js";
 import { kthread_run } from "../src/linux/kernel/kthread.js";
 import { kthread_stop } from "../src/linux/kernel/kthread_control.js";
-import { sleep_until_stopped } from "../src/linux/kernel/kthread_daemon.js";
+import { sleepUntilStopped } from "../src/linux/kernel/kthread_daemon.js";
 import { defineScenario } from "../src/scenarios/scenario.js";
 import { type Sample, sampleOf } from "./harness.js";
 
@@ -22,7 +22,7 @@ const cycles = defineScenario({
   description: "kthread_run + kthread_stop, over and over (the reverse-step bench's long run)",
   *main() {
     for (let i = 0; i < 14_000; i++) {
-      const t = yield* kthread_run(sleep_until_stopped, null, "bench/%d", i);
+      const t = yield* kthread_run(sleepUntilStopped, null, "bench/%d", i);
       if (IS_ERR(t)) throw new Error("kthread_run failed");
       yield* kthread_stop(t);
     }

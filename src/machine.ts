@@ -4,7 +4,7 @@
  * identical to the byte.
  */
 
-import { register_user_abi, type UserBinary } from "./linux/arch/x86/entry/user_mode.js";
+import { registerUserAbi, type UserBinary } from "./linux/arch/x86/entry/user_mode.js";
 import { COSTS, DEFAULT_COST } from "./linux/costs.js";
 import { DEFAULT_ERA, era } from "./linux/eras/profiles.js";
 import { SIGSEGV } from "./linux/include/signal.js";
@@ -17,7 +17,7 @@ import { type HotplugSpec, parseHotplug, withHotplug } from "./linux/kernel/hotp
 import { DEFAULT_HUNG_TASK_TIMEOUT } from "./linux/kernel/hung_task.js";
 import { isMutant, MUTANTS } from "./linux/kernel/mutants.js";
 import { PID_MAX_DEFAULT } from "./linux/kernel/pid.js";
-import { init_idle, sched_preempt_hook, sched_tick } from "./linux/kernel/sched/core.js";
+import { init_idle, sched_tick, schedPreemptHook } from "./linux/kernel/sched/core.js";
 import { TraceBuffer } from "./linux/kernel/trace/buffer.js";
 import { K, type Kernel, type KernelConfig, setKernel } from "./linux/kernel.js";
 import {
@@ -28,7 +28,7 @@ import {
   parseSignal,
   type SignalSpec,
 } from "./linux/lib/inject.js";
-import { createSlabState, find_leaks, formatLeak, useSlab } from "./linux/mm/slab.js";
+import { createSlabState, findLeaks, formatLeak, useSlab } from "./linux/mm/slab.js";
 import { type Chooser, defaultChooser } from "./sim/chooser.js";
 import { timeFields } from "./sim/classes.js";
 import { knownCode, stateClass } from "./sim/code.js";
@@ -139,7 +139,7 @@ export type LeakScope = "all" | "scenario";
 const MAX_THREADS_DEFAULT = 192730;
 
 // User mode runs programs through the user layer (src/user/abi.ts): installed once, for every machine.
-register_user_abi(USER_ABI);
+registerUserAbi(USER_ABI);
 
 export const DEFAULTS = { cpus: 2, seed: 1, hz: 250, bufferSize: 1 << 20 } as const;
 
@@ -239,7 +239,7 @@ export class Machine {
       },
       {
         tick: sched_tick,
-        preempt: sched_preempt_hook,
+        preempt: schedPreemptHook,
         oops: machineOops,
         describe: describeThread,
       },
@@ -324,7 +324,7 @@ export class Machine {
       k.hotplug_threads,
     ];
     // The machine itself (which pid 1's boot hooks name) is the host's, not kernel memory.
-    const leaks = find_leaks(roots, scope === "scenario" ? this.bootedAt : 0, [this]).map((rec) => ({
+    const leaks = findLeaks(roots, scope === "scenario" ? this.bootedAt : 0, [this]).map((rec) => ({
       kind: "kmemleak",
       title: `kmemleak: unreferenced object (cache ${rec.cache}, size ${rec.size})`,
       lines: formatLeak(rec),
@@ -370,4 +370,4 @@ timeFields(Machine, "bootedAt");
 
 // Saved states name these classes' instances (src/sim/code.ts).
 stateClass("Machine", Machine);
-knownCode(machineOops, describeThread, slabCurrentTask, sched_tick, sched_preempt_hook);
+knownCode(machineOops, describeThread, slabCurrentTask, sched_tick, schedPreemptHook);

@@ -19,7 +19,7 @@ import { functionId } from "../sim/functions.js";
 
 const LOCAL_FUNCTIONS = [
   "kernel_thread",
-  // The fork entry under each release's name (one body: kernel/fork.ts fork_common).
+  // The fork entry under each release's name (one body: kernel/fork.ts forkBody).
   "do_fork",
   "_do_fork",
   "kernel_clone",

@@ -16,7 +16,7 @@ import {
 } from "../linux/include/sched.js";
 import type { completion, task_struct, wait_queue_head } from "../linux/include/task_struct.js";
 import { check_hung_uninterruptible_tasks } from "../linux/kernel/hung_task.js";
-import { type kthread_create_info, request_name } from "../linux/kernel/kthread.js";
+import { type kthread_create_info, requestName } from "../linux/kernel/kthread.js";
 import { lockdep_print_held_locks } from "../linux/kernel/locking/lockdep.js";
 import { sched_show_task } from "../linux/kernel/sched/core.js";
 import { type Kernel, setKernel } from "../linux/kernel.js";
@@ -149,7 +149,7 @@ function completion_of(k: Kernel, x: completion): [string, string | null] {
   for (const req of k.kthread_create_list) {
     if (req.done === x) {
       const by = k.kthreadd_task === null ? null : who(k.kthreadd_task);
-      return [`the creation of ${request_name(req)}, queued on kthread_create_list`, by];
+      return [`the creation of ${requestName(req)}, queued on kthread_create_list`, by];
     }
   }
   // A request kthreadd has taken off the list: it is forking the thread, or the thread runs.
@@ -159,7 +159,7 @@ function completion_of(k: Kernel, x: completion): [string, string | null] {
     const name = req.full_name?.s.slice(0, 15);
     const thread = threads(k).find((t) => t.worker_private !== null && name !== undefined && t.comm === name);
     return [
-      `the creation of ${request_name(req)} (taken by kthreadd)`,
+      `the creation of ${requestName(req)} (taken by kthreadd)`,
       thread !== undefined ? who(thread) : k.kthreadd_task === null ? null : who(k.kthreadd_task),
     ];
   }

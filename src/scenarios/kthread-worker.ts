@@ -15,7 +15,7 @@ import {
   kthread_queue_delayed_work,
   kthread_queue_work,
   type kthread_work,
-  start_kthread_worker,
+  startKthreadWorker,
 } from "../linux/kernel/kthread_worker.js";
 import { printk } from "../linux/kernel/printk/printk.js";
 import { msleep } from "../linux/kernel/time/timer.js";
@@ -46,7 +46,7 @@ export default defineScenario({
   *main() {
     // As a module built for both sides of 6.14 would: kthread_run_worker where it exists;
     // before, kthread_create_worker wakes the worker itself.
-    const worker = yield* start_kthread_worker(0, "my_worker");
+    const worker = yield* startKthreadWorker(0, "my_worker");
     if (IS_ERR(worker)) return;
     const a = kthread_init_work(work_a);
     const b = kthread_init_work(work_b);

@@ -1,7 +1,7 @@
 /**
  * The user layer's half of the CPU's user mode (src/linux/arch/x86/entry/user_mode.ts): the
  * context a thread's entry is handed (a User: libc, errno, stack) and fork's copy of a
- * suspended program. The machine installs it once (register_user_abi), as a binary format
+ * suspended program. The machine installs it once (registerUserAbi), as a binary format
  * registers with exec.
  */
 import type { UserAbi } from "../linux/arch/x86/entry/user_mode.js";

@@ -5,13 +5,13 @@
  * user-mode helpers do.
  */
 
-import { run_user } from "../linux/arch/x86/entry/user_mode.js";
+import { runUser } from "../linux/arch/x86/entry/user_mode.js";
 import { kernel_execve } from "../linux/fs/exec.js";
 import { current } from "../linux/include/current.js";
 import { SIGCHLD } from "../linux/include/signal.js";
 import { do_exit } from "../linux/kernel/exit.js";
 import { kernel_wait } from "../linux/kernel/exit_wait.js";
-import { user_thread } from "../linux/kernel/fork.js";
+import { userThread } from "../linux/kernel/fork.js";
 import type { KGen } from "../sim/engine.js";
 import { kfunc } from "../sim/functions.js";
 
@@ -24,12 +24,12 @@ interface ExecRequest {
 const call_usermodehelper_exec_async = kfunc(function* call_usermodehelper_exec_async(req: ExecRequest) {
   const err = yield* kernel_execve(req.path, req.argv);
   if (err < 0) yield* do_exit((-err & 0xff) << 8);
-  return yield* run_user(current());
+  return yield* runUser(current());
 });
 
 /** Starts `path` with `argv` (default: just the path) as a child process; returns its pid or a negative errno. */
 export function* spawn_program(path: string, argv: readonly string[] = [path]): KGen<number> {
-  return yield* user_thread(
+  return yield* userThread(
     call_usermodehelper_exec_async as (arg: unknown) => KGen<number>,
     { path, argv: [...argv] },
     SIGCHLD,

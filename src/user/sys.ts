@@ -1,7 +1,7 @@
 /**
  * The raw system calls a user program makes (x86-64 names and argument order). Each
  * returns what the kernel returns: a value, or a negative errno. Pointers are user
- * addresses (numbers); a structure the kernel only reads (clone_args, a timespec, a
+ * addresses (numbers); a structure the kernel only reads (struct clone_args, a timespec, a
  * sigaction, an rlimit) is passed as a plain object, and null stands for NULL; strings
  * (file names, argv, a thread name) are passed as JS strings.
  */

@@ -27,7 +27,7 @@ import {
 import { __WALL } from "../../src/linux/include/uapi/wait.js";
 import { kthread_create, kthread_run } from "../../src/linux/kernel/kthread.js";
 import { kthread_park, kthread_stop } from "../../src/linux/kernel/kthread_control.js";
-import { sleep_until_stopped } from "../../src/linux/kernel/kthread_daemon.js";
+import { sleepUntilStopped } from "../../src/linux/kernel/kthread_daemon.js";
 import { kthread_create_worker, kthread_destroy_worker } from "../../src/linux/kernel/kthread_worker.js";
 import { printk } from "../../src/linux/kernel/printk/printk.js";
 import { wake_up_process } from "../../src/linux/kernel/sched/core.js";
@@ -142,7 +142,7 @@ const id = (r: number) => (r > 0 ? "id" : r);
 function* stopSeesSignal(): KGen<void> {
   const t = yield* kthread_run(
     function* () {
-      yield* sleep_until_stopped(null);
+      yield* sleepUntilStopped(null);
       printk("signal pending at stop: %d", signal_pending(current()) ? 1 : 0);
       return 0;
     },
@@ -163,7 +163,7 @@ function kthreadAllocFails(kernel: EraName): string | number {
         name: "probe",
         description: "",
         *main() {
-          const t = yield* kthread_run(sleep_until_stopped, null, "probe");
+          const t = yield* kthread_run(sleepUntilStopped, null, "probe");
           got = IS_ERR(t) ? PTR_ERR(t) : "ok";
           if (!IS_ERR(t)) yield* kthread_stop(t);
         },
@@ -188,7 +188,7 @@ function* workerState(): KGen<void> {
 function* parkTwice(): KGen<void> {
   const t = yield* kthread_create(
     function* () {
-      yield* sleep_until_stopped(null);
+      yield* sleepUntilStopped(null);
       return 0;
     },
     null,

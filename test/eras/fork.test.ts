@@ -33,7 +33,7 @@ import {
   CLONE_UNTRACED,
   CLONE_VM,
 } from "../../src/linux/include/uapi/sched.js";
-import { clone_args, fork_entry } from "../../src/linux/kernel/fork.js";
+import { forkEntry, kernelCloneArgs } from "../../src/linux/kernel/fork.js";
 import type { Machine } from "../../src/machine.js";
 import { type RunOptions, runScenario } from "../../src/run.js";
 import vforkScenario from "../../src/scenarios/vfork.js";
@@ -298,7 +298,7 @@ describe("errors (§2.3)", () => {
         const self = current();
         self.ti_flags |= TIF_SIGPENDING;
         before = w.seen.length;
-        ret = yield* fork_entry(clone_args({ exit_signal: SIGCHLD, fn: nothing }));
+        ret = yield* forkEntry(kernelCloneArgs({ exit_signal: SIGCHLD, fn: nothing }));
         built = w.seen.length - before;
         self.ti_flags &= ~TIF_SIGPENDING;
       }, w.opts);
@@ -369,7 +369,7 @@ describe("errors (§2.3)", () => {
       let ret = Number.NaN;
       const run = runMain(
         function* () {
-          ret = yield* fork_entry(clone_args({ flags: CLONE_PARENT, exit_signal: SIGCHLD, fn: nothing }));
+          ret = yield* forkEntry(kernelCloneArgs({ flags: CLONE_PARENT, exit_signal: SIGCHLD, fn: nothing }));
         },
         { cpus: 2, seed: 1, kernel, boot: "minimal" },
       );

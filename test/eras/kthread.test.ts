@@ -29,7 +29,7 @@ import {
   to_kthread,
 } from "../../src/linux/kernel/kthread.js";
 import { kthread_park, kthread_stop } from "../../src/linux/kernel/kthread_control.js";
-import { sleep_until_stopped } from "../../src/linux/kernel/kthread_daemon.js";
+import { sleepUntilStopped } from "../../src/linux/kernel/kthread_daemon.js";
 import { kthread_create_worker, kthread_destroy_worker } from "../../src/linux/kernel/kthread_worker.js";
 import { sched_setscheduler_nocheck, wake_up_process } from "../../src/linux/kernel/sched/core.js";
 import { allow_signal } from "../../src/linux/kernel/signal.js";
@@ -110,7 +110,7 @@ function* nothing(): KGen<number> {
 }
 
 /** Creates (not runs) a thread named `name`, waits `ms`, stops it; logs both results. */
-function createAndStop(name: string, ms = 0, fn = sleep_until_stopped) {
+function createAndStop(name: string, ms = 0, fn = sleepUntilStopped) {
   return function* (log: string[]): KGen<unknown> {
     const t: ErrOr<task_struct> = yield* kthread_run(fn, null, name);
     if (IS_ERR(t)) {
@@ -158,7 +158,7 @@ describe("kthread creation, 2.6.24 (E1) against 2.6.32 (E2)", () => {
           // Two creators, both woken before kthreadd runs: two requests queued at once.
           const mk = (name: string) =>
             function* (): KGen<number> {
-              const t = yield* kthread_create(sleep_until_stopped, null, name);
+              const t = yield* kthread_create(sleepUntilStopped, null, name);
               if (!IS_ERR(t)) yield* kthread_stop(t);
               return 0;
             };
@@ -542,7 +542,7 @@ describe("kthread_stop, kthread_park, workers", () => {
   it("kthread_park on a thread already asked to park: 0 in 4.14, a WARN and -EBUSY in 4.19", () => {
     const twice = (kernel: EraName) => {
       const r = run(kernel, function* (log) {
-        const t = yield* kthread_create(sleep_until_stopped, null, "p");
+        const t = yield* kthread_create(sleepUntilStopped, null, "p");
         if (IS_ERR(t)) return;
         log.push(`park ${yield* kthread_park(t)}`, `park ${yield* kthread_park(t)}`);
         yield* kthread_stop(t);
@@ -557,7 +557,7 @@ describe("kthread_stop, kthread_park, workers", () => {
     const park = (kernel: EraName) => {
       let parked: unknown = null;
       const r = run(kernel, function* (log) {
-        const t = yield* kthread_create(sleep_until_stopped, null, "p");
+        const t = yield* kthread_create(sleepUntilStopped, null, "p");
         if (IS_ERR(t)) return;
         parked = to_kthread(t).parked;
         log.push(`park ${yield* kthread_park(t)} state ${t.__state}`);
@@ -634,7 +634,7 @@ describe("the detectors on every kthread era", () => {
   it("a thread created and never woken is not a deadlock on 2.6.24 (no struct kthread) nor on 6.19", () => {
     for (const kernel of ["2.6.24", "6.19"] as const) {
       const r = run(kernel, function* (log) {
-        const t: ErrOr<task_struct> = yield* kthread_create(sleep_until_stopped, null, "sleeper");
+        const t: ErrOr<task_struct> = yield* kthread_create(sleepUntilStopped, null, "sleeper");
         log.push(IS_ERR(t) ? `err ${PTR_ERR(t)}` : `task ${t.comm} ${t.__state}`);
       });
       expect(r.log).toEqual([`task sleeper ${TASK_UNINTERRUPTIBLE}`]);
@@ -649,7 +649,7 @@ describe("the detectors on every kthread era", () => {
       run(
         kernel,
         function* () {
-          yield* kthread_create(sleep_until_stopped, null, "lost");
+          yield* kthread_create(sleepUntilStopped, null, "lost");
         },
         {},
         {

@@ -5,7 +5,7 @@ import { SIGCHLD } from "../../src/linux/include/signal.js";
 import type { TraceRecord } from "../../src/linux/include/trace/events/records.js";
 import { CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM } from "../../src/linux/include/uapi/sched.js";
 import { do_exit } from "../../src/linux/kernel/exit.js";
-import { clone_args, kernel_clone } from "../../src/linux/kernel/fork.js";
+import { kernel_clone, kernelCloneArgs } from "../../src/linux/kernel/fork.js";
 import { kthread_run } from "../../src/linux/kernel/kthread.js";
 import { find_task_by_pid_ns } from "../../src/linux/kernel/pid.js";
 import { msleep } from "../../src/linux/kernel/time/timer.js";
@@ -27,7 +27,7 @@ describe("exit", () => {
     let thread = 0;
     function* leader() {
       thread = yield* kernel_clone(
-        clone_args({ flags: CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, fn: () => exits_after(1), kthread: true }),
+        kernelCloneArgs({ flags: CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, fn: () => exits_after(1), kthread: true }),
       );
       yield* msleep(5);
       return 0;
@@ -49,7 +49,7 @@ describe("exit", () => {
     let seen: { parent: number; state: number } | null = null;
     function* parent() {
       childPid = yield* kernel_clone(
-        clone_args({ exit_signal: SIGCHLD, fn: () => exits_after(30), kthread: true, name: "orphan" }),
+        kernelCloneArgs({ exit_signal: SIGCHLD, fn: () => exits_after(30), kthread: true, name: "orphan" }),
       );
       yield* msleep(5);
       return 0;
@@ -75,7 +75,9 @@ describe("exit", () => {
   it("refuses CLONE_PARENT from init with -EINVAL", () => {
     let ret = 0;
     runMain(function* () {
-      ret = yield* kernel_clone(clone_args({ flags: CLONE_PARENT, exit_signal: SIGCHLD, fn: () => exits_after(1) }));
+      ret = yield* kernel_clone(
+        kernelCloneArgs({ flags: CLONE_PARENT, exit_signal: SIGCHLD, fn: () => exits_after(1) }),
+      );
     });
     expect(ret).toBe(-EINVAL);
   });

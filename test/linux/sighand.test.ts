@@ -4,7 +4,7 @@ import { IS_ERR } from "../../src/linux/include/err.js";
 import { SIG_IGN, SIGKILL, SIGUSR1 } from "../../src/linux/include/signal.js";
 import type { task_struct } from "../../src/linux/include/task_struct.js";
 import { kthread_create } from "../../src/linux/kernel/kthread.js";
-import { sleep_until_stopped } from "../../src/linux/kernel/kthread_daemon.js";
+import { sleepUntilStopped } from "../../src/linux/kernel/kthread_daemon.js";
 import { allow_signal, ignore_signals } from "../../src/linux/kernel/signal.js";
 import { K } from "../../src/linux/kernel.js";
 import { runMain } from "../helpers.js";
@@ -14,8 +14,8 @@ describe("a kernel thread's copy of kthreadd's handlers", () => {
     const seen: number[][] = [];
     runMain(
       function* () {
-        const a = yield* kthread_create(sleep_until_stopped, null, "a");
-        const b = yield* kthread_create(sleep_until_stopped, null, "b");
+        const a = yield* kthread_create(sleepUntilStopped, null, "a");
+        const b = yield* kthread_create(sleepUntilStopped, null, "b");
         if (IS_ERR(a) || IS_ERR(b)) return;
         const kthreadd = K.kthreadd_task as task_struct;
         const h = (t: task_struct, sig: number) => t.sighand?.action[sig - 1] ?? -1;

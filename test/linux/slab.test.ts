@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kasan_check, kfree, kmalloc, type Tracked } from "../../src/linux/mm/slab.js";
+import { kasanCheck, kfree, kmalloc, type Tracked } from "../../src/linux/mm/slab.js";
 import { runMain } from "../helpers.js";
 
 interface Obj extends Tracked {
@@ -30,7 +30,7 @@ describe("slab object tracking", () => {
       const o = kmalloc<Obj>("test_obj", 16, () => ({ v: 1, __slab: null }));
       if (o === null) return;
       kfree(o);
-      kasan_check(o, "write");
+      kasanCheck(o, "write");
     });
     expect(r.reports.map((x) => x.title)).toEqual(["BUG: KASAN: slab-use-after-free in uaf_test"]);
     expect(r.reports[0]?.lines[0]).toBe("Write by task init/1:");

@@ -165,7 +165,7 @@ describe("the names of code (src/sim/code.ts)", () => {
     ])
       expect(names).toContain(`class:${c}`);
     expect(names).toContain("table:fair_sched_class");
-    expect(names.some((n) => /^frame:src\/linux\/kernel\/smpboot\.ts:thread_fn~[0-9a-f]{8}$/.test(n))).toBe(true);
+    expect(names.some((n) => /^frame:src\/linux\/kernel\/smpboot\.ts:noThreadFn~[0-9a-f]{8}$/.test(n))).toBe(true);
   });
 });
 

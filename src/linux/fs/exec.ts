@@ -17,7 +17,7 @@ import { SIGCHLD, SIGSEGV } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exec, trace_task_rename } from "../include/trace/events/sched.js";
 import { do_group_exit, mm_release, release_task, zap_other_threads } from "../kernel/exit.js";
-import { __cleanup_sighand, dup_sighand, mmput } from "../kernel/fork_copy.js";
+import { __cleanup_sighand, dupSighand, mmput } from "../kernel/fork_copy.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../kernel/pid.js";
 import { schedule } from "../kernel/sched/core.js";
 import { flush_signal_handlers, signal_pending } from "../kernel/signal.js";
@@ -44,7 +44,7 @@ const TEXT_PAGES = 16;
 const LIBC_PAGES = 350;
 
 /** setup_new_mm (load_elf_binary's mappings): text, heap, libc text and data, stack. */
-function* map_program(mm: mm_struct, filename: string): KGen<boolean> {
+function* mapProgram(mm: mm_struct, filename: string): KGen<boolean> {
   const L = EXEC_LAYOUT;
   const maps: [number, number, number, string, number][] = [
     [L.text, TEXT_PAGES * PAGE_SIZE, VM_READ | VM_EXEC, filename, TEXT_PAGES],
@@ -116,7 +116,7 @@ const de_thread = kfunc(function* de_thread(tsk: task_struct) {
 function unshare_sighand(tsk: task_struct): boolean {
   const old = tsk.sighand;
   if (old === null || old.count === 1) return true;
-  const copy = dup_sighand(old);
+  const copy = dupSighand(old);
   if (copy === null) return false;
   __cleanup_sighand(old);
   tsk.sighand = copy;
@@ -124,7 +124,7 @@ function unshare_sighand(tsk: task_struct): boolean {
 }
 
 /** unshare_files and do_close_on_exec: a private fd table, without the close-on-exec files (pidfds). */
-function exec_files(tsk: task_struct): boolean {
+function execFiles(tsk: task_struct): boolean {
   let files = tsk.files;
   if (files === null) return true;
   if (files.count > 1) {
@@ -164,7 +164,7 @@ const begin_new_exec = kfunc(function* begin_new_exec(tsk: task_struct, mm: mm_s
   }
   yield* exec_mmap(mm);
   // Past the point of no return the old program is gone: a failure now is fatal (bprm_execve).
-  if (!unshare_sighand(tsk) || !exec_files(tsk)) yield* do_group_exit(SIGSEGV);
+  if (!unshare_sighand(tsk) || !execFiles(tsk)) yield* do_group_exit(SIGSEGV);
   tsk.flags &= ~PF_FORKNOEXEC;
   const base = filename.slice(filename.lastIndexOf("/") + 1);
   set_task_comm(tsk, base);
@@ -176,7 +176,7 @@ const begin_new_exec = kfunc(function* begin_new_exec(tsk: task_struct, mm: mm_s
 const load_elf_binary = kfunc(function* load_elf_binary(tsk: task_struct, filename: string) {
   const mm = mm_alloc();
   if (mm === null) return -ENOMEM;
-  if (!(yield* map_program(mm, filename))) {
+  if (!(yield* mapProgram(mm, filename))) {
     yield* mmput(mm);
     return -ENOMEM;
   }

@@ -48,8 +48,11 @@ export function alloc_file(kind: file["kind"], pid: pid | null, f_flags = 0): fi
   return f;
 }
 
-/** A new file installed at the lowest free descriptor: the descriptor, or -EMFILE / -ENOMEM. */
-export function open_file(files: files_struct, kind: file["kind"], pid: pid | null, f_flags = 0): number {
+/**
+ * A new file installed at the lowest free descriptor: the descriptor, or -EMFILE / -ENOMEM.
+ * Models get_unused_fd_flags + fd_install.
+ */
+export function openFile(files: files_struct, kind: file["kind"], pid: pid | null, f_flags = 0): number {
   const fd = get_unused_fd(files);
   if (fd < 0) return fd;
   const f = alloc_file(kind, pid, f_flags);

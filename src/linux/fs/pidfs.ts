@@ -15,8 +15,11 @@ import { __wake_up, init_waitqueue_head } from "../kernel/sched/wait.js";
 import { PIDFD_THREAD } from "../kernel/sys.js";
 import { K } from "../kernel.js";
 
-/** The pid's wait_pidfd, made on first use. */
-export function pid_wait_pidfd(p: pid) {
+/**
+ * The pid's wait_pidfd, made on first use.
+ * Models alloc_pid (its init_waitqueue_head(&pid->wait_pidfd), done on first use).
+ */
+export function pidWaitPidfd(p: pid) {
   if (p.wait_pidfd === null) p.wait_pidfd = init_waitqueue_head();
   return p.wait_pidfd;
 }
@@ -29,7 +32,7 @@ export function pid_wait_pidfd(p: pid) {
  * The 6.19 POLLERR for a caller that may not ptrace the task is not modeled (no ptrace access
  * checks here).
  */
-export function pidfd_poll_mask(f: file): number {
+export function pidfdPollMask(f: file): number {
   const p = f.pid;
   const task = p === null ? null : p.task;
   if (task === null) return since(K.era, "6.9") ? POLLIN | POLLRDNORM | POLLHUP : POLLIN | POLLRDNORM;
@@ -41,12 +44,15 @@ export function pidfd_poll_mask(f: file): number {
   return readable ? POLLIN | POLLRDNORM : 0;
 }
 
-/** Wakes the pollers of pid `p` (nothing to do if no one ever polled it). */
-export function* wake_up_pidfd(p: pid | null): KGen<void> {
+/**
+ * Wakes the pollers of pid `p` (nothing to do if no one ever polled it).
+ * Models wake_up_all(&pid->wait_pidfd) (do_notify_pidfd, and release_task at reap).
+ */
+export function* wakePidfdPollers(p: pid | null): KGen<void> {
   if (p !== null && p.wait_pidfd !== null) yield* __wake_up(p.wait_pidfd, TASK_NORMAL, 0);
 }
 
 /** do_notify_pidfd: the task has exited; its pidfd pollers look again. */
 export function* do_notify_pidfd(tsk: task_struct): KGen<void> {
-  yield* wake_up_pidfd(tsk.thread_pid);
+  yield* wakePidfdPollers(tsk.thread_pid);
 }

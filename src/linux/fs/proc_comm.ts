@@ -11,7 +11,7 @@ import type { file } from "../include/task_struct.js";
 import { find_pid_ns, task_active_pid_ns, task_tgid_nr_ns } from "../kernel/pid.js";
 import { K } from "../kernel.js";
 import { set_task_comm } from "./exec.js";
-import { open_file } from "./file.js";
+import { openFile } from "./file.js";
 
 const PROC_COMM = /^\/proc\/(self|\d+)\/task\/(\d+)\/comm$/;
 
@@ -27,7 +27,7 @@ export const __x64_sys_openat = kfunc(function* __x64_sys_openat(_dfd: number, f
   const t = pid?.task ?? null;
   if (pid === null || t === null || t.exit_state !== 0 || task_tgid_nr_ns(t, ns) !== tgid) return -ENOENT;
   if (me.files === null) return -ESRCH;
-  return open_file(me.files, "proc_comm", pid);
+  return openFile(me.files, "proc_comm", pid);
 });
 
 /** comm_write: renames the thread the file refers to, if it is in the writer's group. */

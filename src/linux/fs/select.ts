@@ -28,11 +28,11 @@ import { RLIMIT_NOFILE_CUR } from "../include/uapi/resource.js";
 import { schedule } from "../kernel/sched/core.js";
 import { finish_wait, init_wait_entry, prepare_to_wait } from "../kernel/sched/wait.js";
 import { signal_pending } from "../kernel/signal.js";
-import { get_sigset, set_current_blocked } from "../kernel/signal_mask.js";
+import { getSigset, set_current_blocked } from "../kernel/signal_mask.js";
 import { schedule_hrtimeout } from "../kernel/time/timer.js";
 import { get_user, put_user } from "../mm/memory.js";
 import { fget } from "./file.js";
-import { pid_wait_pidfd, pidfd_poll_mask } from "./pidfs.js";
+import { pidfdPollMask, pidWaitPidfd } from "./pidfs.js";
 
 /** A file without a ->poll of its own is always ready for reading and writing. */
 const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
@@ -53,12 +53,12 @@ function vfs_poll(f: file, me: task_struct, pt: poll_wqueues | null): number {
   if (f.kind === "tty") return POLLOUT | POLLWRNORM; // tty_poll with no input pending
   if (f.kind !== "pidfd") return DEFAULT_POLLMASK;
   if (pt !== null && f.pid !== null) {
-    const wq = pid_wait_pidfd(f.pid);
+    const wq = pidWaitPidfd(f.pid);
     const w = init_wait_entry(me, false);
     prepare_to_wait(wq, w, TASK_INTERRUPTIBLE);
     pt.entries.push({ wq, w });
   }
-  return pidfd_poll_mask(f);
+  return pidfdPollMask(f);
 }
 
 /** do_pollfd: one entry's revents (a negative fd is skipped; a closed one is POLLNVAL). */
@@ -135,10 +135,11 @@ function* do_sys_poll(ufds: number, nfds: number, expires: number | null): KGen<
  */
 export const __x64_sys_poll = kfunc(function* __x64_sys_poll(ufds: number, nfds: number, timeout_msecs: number) {
   const ms = Number.isFinite(timeout_msecs) ? Math.trunc(timeout_msecs) : -1;
-  return yield* poll_restartable(ufds, nfds, ms < 0 ? null : local_clock() + ms * 1e6);
+  return yield* pollRestartable(ufds, nfds, ms < 0 ? null : local_clock() + ms * 1e6);
 });
 
-function* poll_restartable(ufds: number, nfds: number, expires: number | null): KGen<number> {
+/** Models __x64_sys_poll / do_restart_poll (do_sys_poll, then the restart_block). */
+function* pollRestartable(ufds: number, nfds: number, expires: number | null): KGen<number> {
   const ret = yield* do_sys_poll(ufds, nfds, expires);
   if (ret !== -ERESTARTNOHAND) return ret;
   const me = current();
@@ -149,7 +150,7 @@ function* poll_restartable(ufds: number, nfds: number, expires: number | null): 
 
 /** do_restart_poll: restart_syscall of an interrupted poll, until the end time it had. */
 export function* do_restart_poll(r: { ufds: number; nfds: number; expires: number | null }): KGen<number> {
-  return yield* poll_restartable(r.ufds, r.nfds, r.expires);
+  return yield* pollRestartable(r.ufds, r.nfds, r.expires);
 }
 
 /**
@@ -179,7 +180,7 @@ export const __x64_sys_ppoll = kfunc(function* __x64_sys_ppoll(
   let saved: bigint | null = null;
   if (sigmask !== 0) {
     if (sigsetsize !== 8) return -EINVAL;
-    const set = get_sigset(me.mm, sigmask);
+    const set = getSigset(me.mm, sigmask);
     if (set === null) return -EFAULT;
     saved = me.blocked;
     yield* set_current_blocked(me, set);

@@ -96,7 +96,7 @@ export interface sighand_struct extends Tracked {
   /**
    * The table may be another sighand_struct's too (the model's copy-on-write of a copied
    * table: a kernel thread's copy of kthreadd's all-ignored handlers costs nothing until one
-   * of them changes). Write through sighand_action_mut().
+   * of them changes). Write through sighandActionMut().
    */
   action_shared: boolean;
 }

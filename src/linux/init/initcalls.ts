@@ -3,7 +3,7 @@
  * before smp_init (workqueues, the early initcalls), and the ordinary initcalls of
  * do_basic_setup, in the order a 6.x x86-64 boot creates them (observed on 6.18: see
  * docs/ARCHITECTURE.md). Their work is not task creation, so each daemon runs
- * kthread_idle_loop in the state it waits in on an idle system. Where each comes from in
+ * kthreadIdleLoop in the state it waits in on an idle system. Where each comes from in
  * Linux is named beside it, with the modeled releases that start it at boot: the trees of
  * the brief, grepped for each thread's kthread_run or alloc_workqueue (a bracket such as
  * "4.9" for kauditd means absent from boot in 4.4, started by audit_init in 4.10.1).
@@ -23,8 +23,8 @@ import {
   TASK_INTERRUPTIBLE,
 } from "../include/sched.js";
 import { kthread_run } from "../kernel/kthread.js";
-import { kthread_idle_loop } from "../kernel/kthread_daemon.js";
-import { start_kthread_worker } from "../kernel/kthread_worker.js";
+import { kthreadIdleLoop } from "../kernel/kthread_daemon.js";
+import { startKthreadWorker } from "../kernel/kthread_worker.js";
 import { rcu_spawn_gp_kthread } from "../kernel/rcu/tree.js";
 import { set_user_nice } from "../kernel/sched/core.js";
 import { spawn_ksoftirqd } from "../kernel/softirq.js";
@@ -106,17 +106,18 @@ function S(
 }
 
 /**
- * The daemons' thread function: their own flags, then set_freezable (inline: the real ones'
- * other setup is not task creation), their nice level, the idle loop, and the flags cleared
- * on the way out (as kswapd does from 3.x and kcompactd from 6.14; 2.6.24's kswapd never returns).
+ * tasklab's own: the daemons' thread function: their own flags, then set_freezable (inline: the
+ * real ones' other setup is not task creation), their nice level, the idle loop, and the flags
+ * cleared on the way out (as kswapd does from 3.x and kcompactd from 6.14; 2.6.24's kswapd never
+ * returns).
  */
-const daemon_thread = kfunc(function* daemon_thread(data: unknown) {
+const daemonThread = kfunc(function* daemonThread(data: unknown) {
   const d = data as Daemon;
   const pf = d.pf === undefined ? 0 : d.pf(K.era);
   current().flags |= pf;
   if (d.freezable) current().flags &= ~PF_NOFREEZE;
   if (d.nice !== 0) set_user_nice(current(), d.nice);
-  const ret = yield* kthread_idle_loop(d.state);
+  const ret = yield* kthreadIdleLoop(d.state);
   current().flags &= ~pf;
   return ret;
 });
@@ -131,7 +132,7 @@ export const do_initcalls = kfunc(function* do_initcalls() {
       else yield* __create_workqueue_key(d.wq, d.legacy === "single");
       continue;
     }
-    const t = yield* kthread_run(daemon_thread, d, "%s", d.name);
+    const t = yield* kthread_run(daemonThread, d, "%s", d.name);
     if (IS_ERR(t)) return t.errno;
   }
   return 0;
@@ -163,9 +164,9 @@ export const do_pre_smp_initcalls = kfunc(function* do_pre_smp_initcalls() {
  * model keeps workqueue_init's place for every 3.x+ release.) ≤2.6.32: the early initcalls
  * only; the workqueue threads come after smp_init, from do_basic_setup.
  */
-export function* before_smp_init(): KGen<void> {
+export function* beforeSmpInit(): KGen<void> {
   if (K.era.workqueue_threads === "kworker") {
-    if (since(K.era, "6.8")) yield* start_kthread_worker(0, "pool_workqueue_release");
+    if (since(K.era, "6.8")) yield* startKthreadWorker(0, "pool_workqueue_release");
     yield* workqueue_init();
     if (since(K.era, "4.14")) yield* init_rescuer("mm_percpu_wq");
   }

@@ -23,7 +23,7 @@ import { cpu_startup_entry } from "../kernel/sched/idle.js";
 import { finish_wait, init_wait_entry, prepare_to_wait } from "../kernel/sched/wait.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
-import { before_smp_init, do_initcalls } from "./initcalls.js";
+import { beforeSmpInit, do_initcalls } from "./initcalls.js";
 
 /** What pid 1 runs once the kernel is up: the scenario (null: just boot). */
 export type InitMain = (() => KGen<unknown>) | null;
@@ -42,7 +42,7 @@ export interface BootHooks {
 }
 
 const kernel_init_freeable = kfunc(function* kernel_init_freeable(minimal: boolean) {
-  if (!minimal) yield* before_smp_init(); // workqueues, do_pre_smp_initcalls (initcalls.ts, per era)
+  if (!minimal) yield* beforeSmpInit(); // workqueues, do_pre_smp_initcalls (initcalls.ts, per era)
   yield* smp_init(minimal);
   // sched_init_smp: init may now run anywhere.
   const init = current();
@@ -51,19 +51,19 @@ const kernel_init_freeable = kfunc(function* kernel_init_freeable(minimal: boole
   if (!minimal) yield* do_initcalls();
 });
 
-/** Whether p has a child that exited and waits to be reaped. */
-function has_zombie_child(p: task_struct): boolean {
+/** tasklab's own: whether p has a child that exited and waits to be reaped. */
+function hasZombieChild(p: task_struct): boolean {
   for (const c of p.children) if (c.exit_state === EXIT_ZOMBIE && c.signal.nr_threads <= 1) return true;
   return false;
 }
 
-/** What /sbin/init does forever: wait for children (orphans are reparented to it) and reap them. */
-function* init_reap_loop(): KGen<never> {
+/** tasklab's own: what /sbin/init does forever: wait for children (orphans come to it) and reap them. */
+function* initReapLoop(): KGen<never> {
   const me = current();
   const w = init_wait_entry(me, false);
   for (;;) {
     prepare_to_wait(me.signal.wait_chldexit, w, TASK_INTERRUPTIBLE);
-    if (has_zombie_child(me)) {
+    if (hasZombieChild(me)) {
       finish_wait(me.signal.wait_chldexit, w);
       yield* kernel_wait4(-1, 0, WNOHANG | __WALL, null);
       continue;
@@ -79,11 +79,11 @@ const kernel_init = kfunc(function* kernel_init(arg: unknown) {
   yield* kernel_init_freeable(hooks.minimal);
   K.system_state = "running";
   // run_init_process: exec of the init program renames pid 1 (it was "swapper/0").
-  init_exec(current());
+  initExec(current());
   hooks.on_booted.booted();
   if (hooks.init_main !== null) yield* kcall(hooks.init_main, undefined, "main");
   // An init with nothing left to do reaps the orphans given to it, and otherwise sleeps.
-  yield* init_reap_loop();
+  yield* initReapLoop();
   return 0;
 });
 
@@ -91,8 +91,9 @@ const kernel_init = kfunc(function* kernel_init(arg: unknown) {
  * pid 1 per release (§4.1 step 3): kernel_thread(kernel_init, CLONE_FS|CLONE_SIGHAND)
  * ≤3.13, kernel_thread(kernel_init, CLONE_FS) 4.x–6.0 (a kernel thread by inheritance until
  * its exec), user_mode_thread(kernel_init, CLONE_FS) 6.1+ (never a kthread).
+ * Models rest_init (its kernel_thread/user_mode_thread(kernel_init) call).
  */
-function* create_init(hooks: BootHooks): KGen<number> {
+function* createInit(hooks: BootHooks): KGen<number> {
   const how = K.era.init_thread;
   if (how === "user_mode_thread") return yield* user_mode_thread(kernel_init, hooks, CLONE_FS);
   const flags = how === "kernel_thread_sighand" ? CLONE_FS | CLONE_SIGHAND : CLONE_FS;
@@ -104,7 +105,7 @@ function* create_init(hooks: BootHooks): KGen<number> {
  * where pid 1 was forked as a kernel thread) the flush that ends that: its struct kthread
  * (5.17–6.0) is freed and PF_KTHREAD cleared, so its children are user processes.
  */
-function init_exec(init: task_struct): void {
+function initExec(init: task_struct): void {
   set_task_comm(init, "init");
   if (K.era.pf_kthread === "args" || !(init.flags & PF_KTHREAD)) return;
   free_kthread_struct(init);
@@ -113,7 +114,7 @@ function init_exec(init: task_struct): void {
 
 const rest_init = kfunc(function* rest_init(hooks: BootHooks) {
   // pid 1 first, so that it gets pid 1; pinned to the boot CPU until SMP is up (4.14+).
-  const pid = yield* create_init(hooks);
+  const pid = yield* createInit(hooks);
   const init = find_task_by_pid_ns(pid, K.init_pid_ns);
   K.child_reaper = init;
   if (K.era.init_pinned) {

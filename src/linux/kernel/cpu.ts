@@ -29,12 +29,7 @@ import {
   smpboot_unpark_threads,
 } from "./smpboot.js";
 import { msleep } from "./time/timer.js";
-import {
-  workqueue_cpu_online_legacy,
-  workqueue_offline_cpu,
-  workqueue_online_cpu,
-  workqueue_prepare_cpu,
-} from "./workqueue.js";
+import { workqueue_offline_cpu, workqueue_online_cpu, workqueue_prepare_cpu, workqueueCpuOnline } from "./workqueue.js";
 
 /** Per-CPU hotplug state (struct cpuhp_cpu_state), as far as bring-up needs it. */
 export interface cpuhp_cpu_state {
@@ -108,7 +103,7 @@ const cpuhp_thread_fun = kfunc(function* cpuhp_thread_fun(cpu: number) {
 const cpu_notify = kfunc(function* cpu_notify(action: "CPU_ONLINE" | "CPU_DOWN_PREPARE", cpu: number) {
   if (action === "CPU_ONLINE") {
     yield* smpboot_unpark_threads(cpu);
-    if (K.era.workqueue_threads === "per_wq") yield* workqueue_cpu_online_legacy(cpu);
+    if (K.era.workqueue_threads === "per_wq") yield* workqueueCpuOnline(cpu);
     else workqueue_online_cpu(cpu);
   } else {
     workqueue_offline_cpu(cpu);

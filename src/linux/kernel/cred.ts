@@ -118,7 +118,7 @@ function create_user_ns(c: cred): number {
 export function copy_creds(p: task_struct, clone_flags: number): number {
   if (clone_flags & CLONE_THREAD) {
     p.cred = get_cred(current().cred);
-    inc_nproc(p.cred.uid);
+    incNproc(p.cred.uid);
     return 0;
   }
   const c = prepare_creds();
@@ -131,23 +131,27 @@ export function copy_creds(p: task_struct, clone_flags: number): number {
     }
   }
   p.cred = c;
-  inc_nproc(c.uid);
+  incNproc(c.uid);
   return 0;
 }
 
-/** The tasks a user runs (ucounts' UCOUNT_RLIMIT_NPROC), counted at fork, dropped at release. */
-export function inc_nproc(uid: number): void {
+/**
+ * The tasks a user runs (ucounts' UCOUNT_RLIMIT_NPROC), counted at fork, dropped at release.
+ * Models inc_rlimit_ucounts (UCOUNT_RLIMIT_NPROC).
+ */
+export function incNproc(uid: number): void {
   K.nproc.set(uid, (K.nproc.get(uid) ?? 0) + 1);
 }
 
-export function dec_nproc(uid: number): void {
+/** Models dec_rlimit_ucounts (UCOUNT_RLIMIT_NPROC). */
+export function decNproc(uid: number): void {
   const n = (K.nproc.get(uid) ?? 0) - 1;
   if (n <= 0) K.nproc.delete(uid);
   else K.nproc.set(uid, n);
 }
 
 /** is_rlimit_overlimit for RLIMIT_NPROC: more tasks than the limit allows (the new one counted). */
-export function nproc_overlimit(uid: number, limit: number): boolean {
+export function nprocOverlimit(uid: number, limit: number): boolean {
   return (K.nproc.get(uid) ?? 0) > limit;
 }
 
@@ -155,7 +159,7 @@ export function nproc_overlimit(uid: number, limit: number): boolean {
  * __sys_setuid as root drops to `uid` entirely (real, effective and saved ids) and, with
  * no keep-caps, loses every capability. An unprivileged caller may only "set" its own uid.
  */
-export function commit_setuid(p: task_struct, uid: number): number {
+export function commitSetuid(p: task_struct, uid: number): number {
   const old = p.cred;
   if (!has_ns_capability(old, old.user_ns, CAP_SETUID) && uid !== old.uid) return -EPERM;
   const c = prepare_creds();
@@ -163,8 +167,8 @@ export function commit_setuid(p: task_struct, uid: number): number {
   c.uid = uid;
   c.euid = uid;
   if (uid !== 0) c.cap_effective = 0n;
-  dec_nproc(old.uid);
-  inc_nproc(uid);
+  decNproc(old.uid);
+  incNproc(uid);
   p.cred = c;
   put_cred(old);
   return 0;

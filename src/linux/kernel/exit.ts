@@ -12,7 +12,7 @@
 import { activeEngine, HALT, type KGen, SWITCH, type TimerFn } from "../../sim/engine.js";
 import { kfunc, kleaf } from "../../sim/functions.js";
 import { put_files_struct } from "../fs/file.js";
-import { do_notify_pidfd, wake_up_pidfd } from "../fs/pidfs.js";
+import { do_notify_pidfd, wakePidfdPollers } from "../fs/pidfs.js";
 import { current } from "../include/current.js";
 import { ECHILD } from "../include/errno.js";
 import {
@@ -33,21 +33,21 @@ import { K } from "../kernel.js";
 import { list_add_tail, list_del_init, list_empty } from "../lib/list.js";
 import { put_user } from "../mm/memory.js";
 import { kfree } from "../mm/slab.js";
-import { dec_nproc } from "./cred.js";
+import { decNproc } from "./cred.js";
 import { kernel_wait4 } from "./exit_wait.js";
 import { put_task_struct } from "./fork.js";
-import { __cleanup_sighand, free_fs_struct_ref, mmput } from "./fork_copy.js";
+import { __cleanup_sighand, mmput, putFsStruct } from "./fork_copy.js";
 import { futex_wake, get_futex_key } from "./futex.js";
 import { put_nsproxy } from "./nsproxy.js";
-import { detach_pgrp_session, kill_orphaned_pgrp } from "./pgrp.js";
+import { detachPgrpSession, kill_orphaned_pgrp } from "./pgrp.js";
 import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns } from "./pid.js";
 import { complete } from "./sched/completion.js";
 import { __schedule, preempt_disable, wake_up_state } from "./sched/core.js";
 import { __wake_up } from "./sched/wait.js";
-import { flush_signals, send_sig, send_signal, sigaddset_pending, signal_wake_up } from "./signal.js";
-import { irq_timer_fn, schedule_timeout } from "./time/timer.js";
+import { flush_signals, send_sig, send_signal, sigaddsetPending, signal_wake_up } from "./signal.js";
+import { irqTimerFn, schedule_timeout } from "./time/timer.js";
 
-/** call_rcu: runs `fn(arg)` in softirq context on this CPU after a grace period (`fn` from irq_timer_fn). */
+/** call_rcu: runs `fn(arg)` in softirq context on this CPU after a grace period (`fn` from irqTimerFn). */
 export function call_rcu<A>(fn: TimerFn<A>, arg: A): void {
   const e = activeEngine();
   const cpu = e.runningCpu;
@@ -58,15 +58,19 @@ const delayed_put_task_struct = kleaf(function delayed_put_task_struct(tsk: task
   trace_sched_process_free(tsk);
   put_task_struct(tsk);
 });
-const delayed_put_task_struct_rcu = irq_timer_fn(delayed_put_task_struct);
+/** Models delayed_put_task_struct, run as an RCU callback. */
+const delayedPutTaskStructRcu = irqTimerFn(delayed_put_task_struct);
 
 /** Drops one of the two RCU users (the parent's view and the scheduler's). */
 export function put_task_struct_rcu_user(tsk: task_struct): void {
-  if (--tsk.rcu_users === 0) call_rcu(delayed_put_task_struct_rcu, tsk);
+  if (--tsk.rcu_users === 0) call_rcu(delayedPutTaskStructRcu, tsk);
 }
 
-/** What the switch away from a dead task finishes: its stack and the scheduler's reference. */
-export function finish_task_switch_dead(prev: task_struct): void {
+/**
+ * What the switch away from a dead task finishes: its stack and the scheduler's reference.
+ * Models finish_task_switch (its TASK_DEAD branch).
+ */
+export function finishTaskSwitchDead(prev: task_struct): void {
   kfree(prev.stack);
   prev.stack = null;
   put_task_struct_rcu_user(prev);
@@ -89,7 +93,7 @@ export function thread_group_empty(p: task_struct): boolean {
  */
 export const release_task: (p: task_struct) => KGen<void> = kfunc(function* release_task(p: task_struct): KGen<void> {
   K.nr_threads--;
-  dec_nproc(p.cred.uid);
+  decNproc(p.cred.uid);
   if (p.sighand !== null) {
     __cleanup_sighand(p.sighand);
     p.sighand = null;
@@ -101,13 +105,13 @@ export const release_task: (p: task_struct) => KGen<void> = kfunc(function* rele
     free_pid(thread_pid);
     p.thread_pid = null;
     // __unhash_process: the task has left its pid; its pidfd pollers see it gone (POLLHUP).
-    yield* wake_up_pidfd(thread_pid);
+    yield* wakePidfdPollers(thread_pid);
   }
   list_del_init(p.tasks);
   list_del_init(p.sibling);
   list_del_init(p.thread_node);
   // __unhash_process of the last of the group (its leader): it leaves its group and session.
-  if (p.group_leader === p) detach_pgrp_session(p.signal);
+  if (p.group_leader === p) detachPgrpSession(p.signal);
   const leader = p.group_leader;
   let zap_leader = false;
   if (leader !== p && thread_group_empty(leader) && leader.exit_state === EXIT_ZOMBIE) {
@@ -164,7 +168,7 @@ function exit_files(tsk: task_struct): void {
 
 function exit_fs(tsk: task_struct): void {
   if (tsk.fs !== null) {
-    free_fs_struct_ref(tsk.fs);
+    putFsStruct(tsk.fs);
     tsk.fs = null;
   }
 }
@@ -361,7 +365,7 @@ export const do_exit = kfunc(function* do_exit(code: number): KGen<never> {
 export function* zap_other_threads(p: task_struct): KGen<void> {
   for (const t of p.signal.thread_head) {
     if (t === p || t.exit_state !== 0) continue;
-    sigaddset_pending(t, SIGKILL);
+    sigaddsetPending(t, SIGKILL);
     yield* signal_wake_up(t, true);
   }
 }

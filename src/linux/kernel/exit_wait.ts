@@ -71,13 +71,13 @@ interface wait_opts {
   uid: number;
 }
 
-/** A wait_opts for `target` with `flags`, nothing found yet. */
-function wait_opts_for(target: wait_target_t, flags: number): wait_opts {
+/** tasklab's own: a wait_opts for `target` with `flags`, nothing found yet. */
+function waitOptsFor(target: wait_target_t, flags: number): wait_opts {
   return { target, flags, stat: 0, cause: 0, status: 0, uid: 0 };
 }
 
 /** wait_task_zombie's report: CLD_EXITED with the exit status, else CLD_KILLED / CLD_DUMPED with the signal. */
-function zombie_report(wo: wait_opts, p: task_struct): void {
+function zombieReport(wo: wait_opts, p: task_struct): void {
   const s = p.signal.flags & SIGNAL_GROUP_EXIT ? p.signal.group_exit_code : p.exit_code;
   wo.stat = s;
   wo.cause = s & 0x7f ? (s & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
@@ -141,8 +141,9 @@ function delay_group_leader(p: task_struct): boolean {
  * reaps the first zombie it may, or reports the first stop or continue asked for (returning
  * the child's pid); else returns 0 if some eligible child may still change, or -ECHILD if
  * there is none (a zombie that may be reaped but WEXITED was not asked for is none).
+ * Models do_wait_thread (the wait_consider_task loop).
  */
-function* wait_children(wo: wait_opts) {
+function* waitChildren(wo: wait_opts) {
   const me = current();
   let notask_error = -ECHILD;
   const ns = task_active_pid_ns(me);
@@ -152,7 +153,7 @@ function* wait_children(wo: wait_opts) {
       const nr = ns === null ? p.pid : pid_nr_ns(p.thread_pid, ns);
       if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(p)) {
         if (!(wo.flags & WEXITED)) continue;
-        zombie_report(wo, p);
+        zombieReport(wo, p);
         if (!(wo.flags & WNOWAIT)) {
           p.exit_state = EXIT_DEAD;
           yield* release_task(p);
@@ -178,7 +179,7 @@ const do_wait = kfunc(function* do_wait(wo: wait_opts) {
   let retval: number;
   for (;;) {
     prepare_to_wait(me.signal.wait_chldexit, w, TASK_INTERRUPTIBLE);
-    retval = yield* wait_children(wo);
+    retval = yield* waitChildren(wo);
     if (retval !== 0 || wo.flags & WNOHANG) break;
     if (signal_pending(me)) {
       retval = -ERESTARTSYS;
@@ -196,17 +197,20 @@ function find_vpid(nr: number): pid | null {
   return ns === null ? null : find_pid_ns(nr, ns);
 }
 
-/** Process group nr (0: the caller's). */
-function pgid_target(nr: number): wait_target_t {
+/** Process group nr (0: the caller's). Models kernel_wait4 (pid 0 / pid < -1: PIDTYPE_PGID). */
+function pgidTarget(nr: number): wait_target_t {
   if (nr === 0) return { type: "pgid", pid: current().signal.pgrp };
   const p = find_vpid(nr);
   return p === null ? { type: "none" } : { type: "pgid", pid: p };
 }
 
-/** wait4's pid: -1 any child, 0 the caller's process group, < -1 process group -pid, > 0 that child. */
-function wait_target(upid: number): wait_target_t {
+/**
+ * wait4's pid: -1 any child, 0 the caller's process group, < -1 process group -pid, > 0 that child.
+ * Models kernel_wait4 (pid to PIDTYPE_*).
+ */
+function waitTarget(upid: number): wait_target_t {
   if (upid === -1) return { type: "all" };
-  if (upid <= 0) return pgid_target(-upid);
+  if (upid <= 0) return pgidTarget(-upid);
   const p = find_vpid(upid);
   return p === null ? { type: "none" } : { type: "pid", pid: p };
 }
@@ -227,7 +231,7 @@ export const kernel_wait4 = kfunc(function* kernel_wait4(
   )
     return -EINVAL;
   if (!Number.isInteger(upid) || upid === INT_MIN) return -ESRCH;
-  const wo = wait_opts_for(wait_target(upid), (options | WEXITED) >>> 0);
+  const wo = waitOptsFor(waitTarget(upid), (options | WEXITED) >>> 0);
   const ret = yield* do_wait(wo);
   if (ret > 0 && stat_addr !== 0 && (yield* put_user(wo.stat, current().mm, stat_addr)) < 0) return -14; // -EFAULT
   return ret;
@@ -265,11 +269,11 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
       break;
     case P_PID:
       if (!Number.isInteger(upid) || upid <= 0) return -EINVAL;
-      target = wait_target(upid);
+      target = waitTarget(upid);
       break;
     case P_PGID:
       if (!Number.isInteger(upid) || upid < 0) return -EINVAL;
-      target = pgid_target(upid);
+      target = pgidTarget(upid);
       break;
     case P_PIDFD: {
       // P_PIDFD came in 5.4, the first modeled release with pidfds (an unknown idtype before).
@@ -285,7 +289,7 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
   }
   // A PIDFD_NONBLOCK pidfd waits as WNOHANG; where the caller did not ask for WNOHANG
   // itself, "nothing yet" is -EAGAIN (kernel_waitid).
-  const wo = wait_opts_for(target, (options | (nonblock ? WNOHANG : 0)) >>> 0);
+  const wo = waitOptsFor(target, (options | (nonblock ? WNOHANG : 0)) >>> 0);
   let ret = yield* do_wait(wo);
   if (ret === 0 && nonblock && !(options & WNOHANG)) ret = -EAGAIN;
   if (ret < 0) return ret;
@@ -305,7 +309,7 @@ export const __x64_sys_waitid = kfunc(function* __x64_sys_waitid(
 
 /** kernel_wait(pid): the kernel's own wait for a child (user-mode helpers): its pid or -errno, and its status. */
 export const kernel_wait = kfunc(function* kernel_wait(upid: number) {
-  const wo = wait_opts_for(wait_target(upid), WEXITED);
+  const wo = waitOptsFor(waitTarget(upid), WEXITED);
   const ret = yield* do_wait(wo);
   return { pid: ret, status: ret > 0 ? wo.stat : 0 };
 });

@@ -11,8 +11,8 @@
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kfunc, kleaf, ksync } from "../../sim/functions.js";
-import { fork_user_state, schedule_tail_user } from "../arch/x86/entry/user_mode.js";
-import { kernel_thread_helper, kernel_thread_regs, type pt_regs } from "../arch/x86/kernel/process_32.js";
+import { forkUserState, scheduleTailUser } from "../arch/x86/entry/user_mode.js";
+import { kernel_thread_helper, kernelThreadRegs, type pt_regs } from "../arch/x86/kernel/process_32.js";
 import { alloc_file, fd_install, fput, get_unused_fd, put_files_struct, put_unused_fd } from "../fs/file.js";
 import { data_race } from "../include/compiler.js";
 import { current, local_clock } from "../include/current.js";
@@ -52,7 +52,7 @@ import {
   CLONE_VFORK,
   CLONE_VM,
   CSIGNAL,
-  clone_flags_hi,
+  cloneFlagsHi,
 } from "../include/uapi/sched.js";
 import { K } from "../kernel.js";
 import { list_add_tail } from "../lib/list.js";
@@ -65,8 +65,8 @@ import {
   CAP_SYS_RESOURCE,
   capable,
   copy_creds,
-  dec_nproc,
-  nproc_overlimit,
+  decNproc,
+  nprocOverlimit,
   put_cred,
 } from "./cred.js";
 import { do_exit } from "./exit.js";
@@ -78,13 +78,13 @@ import {
   copy_sighand,
   copy_signal,
   dup_task_struct,
-  free_fs_struct_ref,
   mmput,
   put_signal_struct,
+  putFsStruct,
 } from "./fork_copy.js";
 import { free_kthread_struct, set_kthread_struct } from "./kthread.js";
 import { copy_namespaces, put_nsproxy } from "./nsproxy.js";
-import { attach_pgrp_session } from "./pgrp.js";
+import { attachPgrpSession } from "./pgrp.js";
 import { alloc_pid, free_pid, ns_of_pid, pid_nr, pid_nr_ns, task_active_pid_ns } from "./pid.js";
 import {
   init_completion,
@@ -126,8 +126,8 @@ export interface kernel_clone_args {
   /** 2.6.x: the frame a kernel thread starts from (its ip: kernel_thread_helper); null otherwise. */
   regs: pt_regs | null;
 }
-
-export function clone_args(partial: Partial<kernel_clone_args>): kernel_clone_args {
+/** Models a designated initializer of struct kernel_clone_args: the fields not given are 0. */
+export function kernelCloneArgs(partial: Partial<kernel_clone_args>): kernel_clone_args {
   return {
     flags: 0,
     exit_signal: 0,
@@ -179,9 +179,9 @@ const copy_thread = kleaf(function copy_thread(p: task_struct, args: kernel_clon
   if (args.fn === null && args.flags & CLONE_SETTLS && args.tls >= TASK_SIZE) return -EPERM;
   p.thread = { fn: args.fn, fn_arg: args.fn_arg, user_mode: false };
   const parent = current().user;
-  if (args.fn === null && parent !== null) p.user = fork_user_state(current(), parent);
+  if (args.fn === null && parent !== null) p.user = forkUserState(current(), parent);
   const regs = args.regs;
-  const start = regs?.ip ? ret_from_fork_to(p, regs) : ret_from_fork(p);
+  const start = regs?.ip ? retFromForkTo(p, regs) : ret_from_fork(p);
   p.sim = activeEngine().spawn(p, start, args.idle);
   return 0;
 });
@@ -194,7 +194,7 @@ const copy_thread = kleaf(function copy_thread(p: task_struct, args: kernel_clon
 const ret_from_fork = kfunc(function* ret_from_fork(p: task_struct) {
   const fn = p.thread.fn;
   if (fn === null) {
-    yield* schedule_tail_user(p);
+    yield* scheduleTailUser(p);
     throw new Error(`task ${p.pid} returned from user mode`);
   }
   const ret = yield* fn(p.thread.fn_arg);
@@ -202,11 +202,11 @@ const ret_from_fork = kfunc(function* ret_from_fork(p: task_struct) {
 });
 
 /** 2.6.x's ret_from_fork for a kernel thread: it returns through the saved frame (no call of fn). */
-const ret_from_fork_iret = kfunc(function* ret_from_fork(_p: task_struct) {});
+const retFromForkIret = kfunc(function* ret_from_fork(_p: task_struct) {});
 
 /** 2.6.x: ret_from_fork, then the iret to the frame's ip (its frame is gone: the helper is the outermost). */
-function* ret_from_fork_to(p: task_struct, regs: pt_regs): KGen<number> {
-  yield* ret_from_fork_iret(p);
+function* retFromForkTo(p: task_struct, regs: pt_regs): KGen<number> {
+  yield* retFromForkIret(p);
   return yield* kernel_thread_helper(regs);
 }
 
@@ -214,7 +214,7 @@ function* ret_from_fork_to(p: task_struct, regs: pt_regs): KGen<number> {
  * The clone flag combinations copy_process refuses before it allocates anything, in the
  * kernel's order; which rows exist is the era's (K.era.clone_checks, §2.3 of the spec).
  */
-function check_clone_flags(clone_flags: number, me: task_struct): number {
+function checkCloneFlags(clone_flags: number, me: task_struct): number {
   const c = K.era.clone_checks;
   if ((clone_flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
   if (c.newuser_fs && (clone_flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
@@ -243,8 +243,9 @@ function check_clone_flags(clone_flags: number, me: task_struct): number {
  * The signal check: a pending signal restarts the fork (−ERESTARTNOINTR: user space never
  * sees it). 4.19+ checks first, before allocating, and again at the commit point only for a
  * fatal signal (−EINTR); ≤4.14 checks once, late, under the tasklist lock.
+ * Models copy_process (its signal_pending checks).
  */
-function fork_signal_check(me: task_struct, at: "early" | "commit"): number {
+function forkSignalCheck(me: task_struct, at: "early" | "commit"): number {
   if (K.era.fork_signal_check === "early") {
     if (at === "early") return me.ti_flags & TIF_SIGPENDING ? -ERESTARTNOINTR : 0;
     return fatal_signal_pending(me) ? -EINTR : 0;
@@ -305,13 +306,13 @@ function* badFork(f: ForkSoFar, label: (typeof BAD_FORK)[number], err: number): 
         if (p.sighand !== null) __cleanup_sighand(p.sighand);
         break;
       case "bad_fork_cleanup_fs":
-        if (p.fs !== null) free_fs_struct_ref(p.fs);
+        if (p.fs !== null) putFsStruct(p.fs);
         break;
       case "bad_fork_cleanup_files":
         if (p.files !== null) put_files_struct(p.files);
         break;
       case "bad_fork_cleanup_count":
-        dec_nproc(p.cred.uid);
+        decNproc(p.cred.uid);
         put_cred(p.cred);
         break;
       case "bad_fork_free":
@@ -329,9 +330,9 @@ function* badFork(f: ForkSoFar, label: (typeof BAD_FORK)[number], err: number): 
 export const copy_process = kfunc(function* copy_process(args: kernel_clone_args): KGen<ErrOr<task_struct>> {
   const clone_flags = args.flags;
   const me = current();
-  let retval = check_clone_flags(clone_flags, me);
+  let retval = checkCloneFlags(clone_flags, me);
   if (retval) return ERR_PTR(retval);
-  retval = fork_signal_check(me, "early");
+  retval = forkSignalCheck(me, "early");
   if (retval) return ERR_PTR(retval);
 
   const p = yield* dup_task_struct(me);
@@ -349,7 +350,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   retval = copy_creds(p, clone_flags);
   if (retval < 0) return yield* badFork(f, "bad_fork_free", retval);
   const cred = p.cred;
-  if (nproc_overlimit(cred.uid, p.signal.rlim_nproc)) {
+  if (nprocOverlimit(cred.uid, p.signal.rlim_nproc)) {
     if (cred.uid !== 0 && !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN))
       return yield* badFork(f, "bad_fork_cleanup_count", -EAGAIN);
   }
@@ -413,7 +414,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
 
   // cgroup_can_fork: no cgroup directory can be opened in the model, so CLONE_INTO_CGROUP's
   // fd is never one (cgroup_css_set_fork's -EBADF).
-  if (clone_flags_hi(clone_flags) & CLONE_INTO_CGROUP_HI) return yield* badFork(f, "bad_fork_put_pidfd", -EBADF);
+  if (cloneFlagsHi(clone_flags) & CLONE_INTO_CGROUP_HI) return yield* badFork(f, "bad_fork_put_pidfd", -EBADF);
 
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = me.group_leader;
@@ -437,10 +438,10 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
   p.parent = p.real_parent;
   // ≤4.14 tests for any signal before the dying namespace; 4.19+ for a fatal one after it.
   const late = K.era.fork_signal_check === "late";
-  retval = late ? fork_signal_check(me, "commit") : 0;
+  retval = late ? forkSignalCheck(me, "commit") : 0;
   if (retval) return yield* badFork(f, "bad_fork_put_pidfd", retval);
   if (pid !== null && !ns_of_pid(pid).adding) return yield* badFork(f, "bad_fork_put_pidfd", -ENOMEM);
-  retval = late ? 0 : fork_signal_check(me, "commit");
+  retval = late ? 0 : forkSignalCheck(me, "commit");
   if (retval) return yield* badFork(f, "bad_fork_put_pidfd", retval);
 
   if (pid !== null) {
@@ -454,7 +455,7 @@ export const copy_process = kfunc(function* copy_process(args: kernel_clone_args
       }
       list_add_tail(p.sibling, p.real_parent.children);
       list_add_tail(p.tasks, K.init_task.tasks);
-      attach_pgrp_session(p.signal, me.signal);
+      attachPgrpSession(p.signal, me.signal);
       const ps = p.real_parent.signal;
       p.signal.has_child_subreaper = ps.has_child_subreaper || ps.is_child_subreaper;
       list_add_tail(p.thread_node, p.signal.thread_head);
@@ -500,7 +501,7 @@ const wait_for_vfork_done = kfunc(function* wait_for_vfork_done(child: task_stru
  * (wake_up_new_task), waits for a vfork child, and returns the child's pid as the caller's
  * namespace sees it, or a negative errno.
  */
-function* fork_common(args: kernel_clone_args): KGen<number> {
+function* forkBody(args: kernel_clone_args): KGen<number> {
   const clone_flags = args.flags;
   // 5.10+ refuses a pidfd and a parent tid in one word here (5.4: legacy clone's own check).
   if (K.era.fork_fn === "kernel_clone" && clone_flags & CLONE_PIDFD && clone_flags & CLONE_PARENT_SETTID) {
@@ -527,7 +528,7 @@ function* fork_common(args: kernel_clone_args): KGen<number> {
 
 /** kernel_clone (5.10+): fork in all its forms, from struct kernel_clone_args. */
 export const kernel_clone = kfunc(function* kernel_clone(args: kernel_clone_args) {
-  return yield* fork_common(args);
+  return yield* forkBody(args);
 });
 
 /**
@@ -536,7 +537,7 @@ export const kernel_clone = kfunc(function* kernel_clone(args: kernel_clone_args
  * `_do_fork(&kernel_clone_args)`.
  */
 export const _do_fork = kfunc(function* _do_fork(args: kernel_clone_args, legacy: number | null) {
-  return yield* fork_common(legacy === null ? args : from_legacy_flags(args, legacy));
+  return yield* forkBody(legacy === null ? args : fromLegacyFlags(args, legacy));
 });
 
 /**
@@ -553,15 +554,16 @@ export const do_fork = kfunc(function* do_fork(args: kernel_clone_args, clone_fl
   }
   if (rows === "3.10" && clone_flags & (CLONE_NEWUSER | CLONE_NEWPID) && clone_flags & (CLONE_THREAD | CLONE_PARENT))
     return -EINVAL;
-  return yield* fork_common(from_legacy_flags(args, clone_flags));
+  return yield* forkBody(fromLegacyFlags(args, clone_flags));
 });
 
-/** Before 5.3 the request is one flags word, the exit signal in its low byte. */
-function legacy_flags(args: kernel_clone_args): number {
+/** tasklab's own: before 5.3 the request is one flags word, the exit signal in its low byte. */
+function legacyFlags(args: kernel_clone_args): number {
   return (args.flags | args.exit_signal) >>> 0;
 }
 
-function from_legacy_flags(args: kernel_clone_args, clone_flags: number): kernel_clone_args {
+/** tasklab's own: one clone flags word (exit signal in its low byte) into kernel_clone_args, as clone(2) does. */
+function fromLegacyFlags(args: kernel_clone_args, clone_flags: number): kernel_clone_args {
   return { ...args, flags: (clone_flags & ~CSIGNAL) >>> 0, exit_signal: clone_flags & CSIGNAL };
 }
 
@@ -570,11 +572,11 @@ function from_legacy_flags(args: kernel_clone_args, clone_flags: number): kernel
  * calls and kernel_thread build): kernel_clone (5.10+), _do_fork (4.2–5.9), do_fork (≤4.1),
  * each given the request in its own shape.
  */
-export function fork_entry(args: kernel_clone_args): KGen<number> {
+export function forkEntry(args: kernel_clone_args): KGen<number> {
   const e = K.era;
   if (e.fork_fn === "kernel_clone") return kernel_clone(args);
-  if (e.fork_fn === "_do_fork") return _do_fork(args, e.clone_args ? null : legacy_flags(args));
-  return do_fork(args, legacy_flags(args));
+  if (e.fork_fn === "_do_fork") return _do_fork(args, e.clone_args ? null : legacyFlags(args));
+  return do_fork(args, legacyFlags(args));
 }
 
 /**
@@ -593,14 +595,14 @@ export const kernel_thread = kfunc(function* kernel_thread(
   flags: number,
 ) {
   const kind = K.era.kernel_thread;
-  const args = clone_args({
+  const args = kernelCloneArgs({
     flags: (flags | CLONE_VM | CLONE_UNTRACED) & ~CSIGNAL,
     exit_signal: flags & CSIGNAL,
     fn,
     fn_arg: arg,
   });
-  if (kind === "pt_regs") args.regs = kernel_thread_regs(fn, arg);
-  if (kind === "pt_regs" || kind === "stack_args") return yield* fork_entry(args);
+  if (kind === "pt_regs") args.regs = kernelThreadRegs(fn, arg);
+  if (kind === "pt_regs" || kind === "stack_args") return yield* forkEntry(args);
   args.name = kind === "args_name" ? name : null;
   args.kthread = true;
   return yield* kernel_clone(args);
@@ -609,7 +611,7 @@ export const kernel_thread = kfunc(function* kernel_thread(
 /** user_mode_thread (6.1+): like kernel_thread but not a kthread (pid 1 starts this way). */
 export const user_mode_thread = kfunc(function* user_mode_thread(fn: ThreadFn, arg: unknown, flags: number) {
   return yield* kernel_clone(
-    clone_args({
+    kernelCloneArgs({
       flags: (flags | CLONE_VM | CLONE_UNTRACED) & ~CSIGNAL,
       exit_signal: flags & CSIGNAL,
       fn,
@@ -623,12 +625,14 @@ export const user_mode_thread = kfunc(function* user_mode_thread(fn: ThreadFn, a
  * user_mode_thread from 6.1; before, kernel_thread, whose child inherits its creator's
  * PF_KTHREAD (none from pid 1, whose exec cleared it).
  */
-export function user_thread(fn: ThreadFn, arg: unknown, flags: number): KGen<number> {
+export function userThread(fn: ThreadFn, arg: unknown, flags: number): KGen<number> {
   return K.era.pf_kthread === "args" ? user_mode_thread(fn, arg, flags) : kernel_thread(fn, arg, null, flags);
 }
 
 /** fork_idle: the idle task of a secondary CPU: a copy of init_task with pid 0, on no list. */
 export function* fork_idle(cpu: number, idle_fn: ThreadFn): KGen<ErrOr<task_struct>> {
-  const p = yield* copy_process(clone_args({ flags: CLONE_VM, fn: idle_fn, fn_arg: cpu, idle: true, kthread: true }));
+  const p = yield* copy_process(
+    kernelCloneArgs({ flags: CLONE_VM, fn: idle_fn, fn_arg: cpu, idle: true, kthread: true }),
+  );
   return p;
 }

@@ -17,7 +17,7 @@ import {
   CLONE_SIGHAND,
   CLONE_THREAD,
   CLONE_VM,
-  clone_flags_hi,
+  cloneFlagsHi,
 } from "../include/uapi/sched.js";
 import { list_head } from "../lib/list.js";
 import type { mm_struct } from "../mm/mm_types.js";
@@ -101,7 +101,8 @@ export const copy_fs = kleaf(function copy_fs(clone_flags: number, tsk: task_str
   return 0;
 });
 
-export function free_fs_struct_ref(fs: fs_struct): void {
+/** Models free_fs_struct (exit_fs's --fs->users). */
+export function putFsStruct(fs: fs_struct): void {
   if (--fs.users === 0) kfree(fs);
 }
 
@@ -116,15 +117,15 @@ export const copy_sighand = kleaf(function copy_sighand(clone_flags: number, tsk
     old.count++;
     return 0;
   }
-  const sig = dup_sighand(old);
+  const sig = dupSighand(old);
   if (sig === null) return -ENOMEM;
   tsk.sighand = sig;
-  if (clone_flags_hi(clone_flags) & CLONE_CLEAR_SIGHAND_HI) flush_signal_handlers(tsk);
+  if (cloneFlagsHi(clone_flags) & CLONE_CLEAR_SIGHAND_HI) flush_signal_handlers(tsk);
   return 0;
 });
 
 /** A private copy of a handler table (copy_sighand, and exec's unshare_sighand). */
-export function dup_sighand(old: sighand_struct): sighand_struct | null {
+export function dupSighand(old: sighand_struct): sighand_struct | null {
   const sh = kmem_cache_alloc<sighand_struct>("sighand_cache", 2088, () => ({
     count: 1,
     action: old.action,

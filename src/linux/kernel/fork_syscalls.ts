@@ -27,14 +27,14 @@ import {
   CLONE_VFORK,
   CLONE_VM,
   CSIGNAL,
-  clone_flags_hi,
-  clone_flags_lo,
+  cloneFlagsHi,
+  cloneFlagsLo,
 } from "../include/uapi/sched.js";
 import { K } from "../kernel.js";
 import { get_user } from "../mm/memory.js";
 import { PAGE_SIZE, TASK_SIZE } from "../mm/mm_types.js";
 import { CAP_SYS_ADMIN, ns_capable } from "./cred.js";
-import { clone_args, fork_entry } from "./fork.js";
+import { forkEntry, kernelCloneArgs } from "./fork.js";
 import { CLONE_NAMESPACES, create_new_namespaces, put_nsproxy } from "./nsproxy.js";
 import { MAX_PID_NS_LEVEL, task_active_pid_ns, task_pid_nr_ns } from "./pid.js";
 
@@ -68,11 +68,11 @@ function u64(v: unknown): number {
 }
 
 export const __x64_sys_fork = kfunc(function* __x64_sys_fork() {
-  return yield* fork_entry(clone_args({ exit_signal: SIGCHLD }));
+  return yield* forkEntry(kernelCloneArgs({ exit_signal: SIGCHLD }));
 });
 
 export const __x64_sys_vfork = kfunc(function* __x64_sys_vfork() {
-  return yield* fork_entry(clone_args({ flags: CLONE_VFORK | CLONE_VM, exit_signal: SIGCHLD }));
+  return yield* forkEntry(kernelCloneArgs({ flags: CLONE_VFORK | CLONE_VM, exit_signal: SIGCHLD }));
 });
 
 /**
@@ -88,13 +88,13 @@ export const __x64_sys_clone = kfunc(function* __x64_sys_clone(
   tls: number,
 ) {
   // unsigned long, of which the kernel keeps the low 32 bits (a negative int is its two's complement).
-  const lo = Number.isInteger(flags) ? clone_flags_lo(flags) : 0xffffffff;
+  const lo = Number.isInteger(flags) ? cloneFlagsLo(flags) : 0xffffffff;
   // 5.2–5.9: the one pointer cannot be both the pidfd's and the parent tid's (5.10+: kernel_clone checks).
   const e = K.era;
   if (e.clone_checks.pidfd && e.fork_fn !== "kernel_clone" && lo & CLONE_PIDFD && lo & CLONE_PARENT_SETTID)
     return -EINVAL;
-  return yield* fork_entry(
-    clone_args({
+  return yield* forkEntry(
+    kernelCloneArgs({
       flags: (lo & ~CSIGNAL) >>> 0,
       pidfd: u64(parent_tid),
       child_tid: u64(child_tid),
@@ -136,8 +136,7 @@ function copy_clone_args_from_user(uargs: unknown, usize: number) {
   if (!set_tid && set_tid_size > 0) return -EINVAL;
   if (set_tid && set_tid_size === 0) return -EINVAL;
   if (exit_signal > CSIGNAL || !valid_signal(exit_signal)) return -EINVAL;
-  if (clone_flags_hi(flags) & CLONE_INTO_CGROUP_HI && (cgroup > INT_MAX || usize < CLONE_ARGS_SIZE_VER2))
-    return -EINVAL;
+  if (cloneFlagsHi(flags) & CLONE_INTO_CGROUP_HI && (cgroup > INT_MAX || usize < CLONE_ARGS_SIZE_VER2)) return -EINVAL;
   const tids: number[] = [];
   const mm = current().mm;
   for (let i = 0; i < set_tid_size; i++) {
@@ -145,7 +144,7 @@ function copy_clone_args_from_user(uargs: unknown, usize: number) {
     if (v === null) return -EFAULT;
     tids.push(typeof v === "number" ? v | 0 : 0);
   }
-  return clone_args({
+  return kernelCloneArgs({
     flags,
     pidfd: u64(a.pidfd),
     child_tid: u64(a.child_tid),
@@ -160,7 +159,7 @@ function copy_clone_args_from_user(uargs: unknown, usize: number) {
 }
 
 /** clone3_stack_valid: a stack and its size come together and lie in user space; the pointer moves to its top. */
-function clone3_stack_valid(k: ReturnType<typeof clone_args>): boolean {
+function clone3_stack_valid(k: ReturnType<typeof kernelCloneArgs>): boolean {
   if (k.stack === 0) return k.stack_size === 0;
   if (k.stack_size === 0) return false;
   if (k.stack + k.stack_size > TASK_SIZE) return false;
@@ -169,8 +168,8 @@ function clone3_stack_valid(k: ReturnType<typeof clone_args>): boolean {
 }
 
 /** clone3_args_valid: only known flags, no CSIGNAL or CLONE_DETACHED bits, sane combinations. */
-function clone3_args_valid(k: ReturnType<typeof clone_args>): boolean {
-  const hi = clone_flags_hi(k.flags);
+function clone3_args_valid(k: ReturnType<typeof kernelCloneArgs>): boolean {
+  const hi = cloneFlagsHi(k.flags);
   // CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP came after 5.4 (present 5.10).
   const known_hi = K.era.clone_checks.set_tid ? CLONE_CLEAR_SIGHAND_HI | CLONE_INTO_CGROUP_HI : 0;
   if (hi & ~known_hi) return false;
@@ -185,7 +184,7 @@ export const __x64_sys_clone3 = kfunc(function* __x64_sys_clone3(uargs: unknown,
   const k = copy_clone_args_from_user(uargs, size);
   if (typeof k === "number") return k;
   if (!clone3_args_valid(k)) return -EINVAL;
-  return yield* fork_entry(k);
+  return yield* forkEntry(k);
 });
 
 /** set_tid_address: where the kernel clears the tid (and wakes a futex) when this thread exits. */
@@ -214,7 +213,7 @@ const UNSHARE_KNOWN =
  */
 export const __x64_sys_unshare = kfunc(function* __x64_sys_unshare(unshare_flags: number) {
   const flags = u64(unshare_flags);
-  if (clone_flags_hi(flags) || flags & ~UNSHARE_KNOWN) return -EINVAL;
+  if (cloneFlagsHi(flags) || flags & ~UNSHARE_KNOWN) return -EINVAL;
   const me = current();
   // check_unshare_flags: nothing shared may be "unshared" this way.
   if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) && me.signal.nr_threads > 1) return -EINVAL;

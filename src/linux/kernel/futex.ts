@@ -10,7 +10,7 @@ import { current } from "../include/current.js";
 import { EAGAIN, EFAULT, EINVAL, ENOSYS, ERESTARTSYS } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_RUNNING } from "../include/sched.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE } from "../include/uapi/futex.js";
-import { find_vma, read_user } from "../mm/memory.js";
+import { find_vma, readUser } from "../mm/memory.js";
 import type { futex_q, mm_struct } from "../mm/mm_types.js";
 import { PAGE_SIZE, TASK_SIZE } from "../mm/mm_types.js";
 import { schedule, wake_up_state } from "./sched/core.js";
@@ -50,7 +50,7 @@ export const futex_wait = kfunc(function* futex_wait(mm: mm_struct, k: futex_key
   // The value is read with the waiter already queued (futex_wait_setup), so a wake between
   // the check and the sleep is not lost.
   k.queue.push(q);
-  const cur = read_user(mm, uaddr);
+  const cur = readUser(mm, uaddr);
   if (cur === null) {
     unqueue(k, q);
     return -EFAULT;

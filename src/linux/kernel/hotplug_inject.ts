@@ -31,7 +31,8 @@ export function parseHotplug(text: string): HotplugSpec {
   return { op: m[1] as HotplugSpec["op"], cpu: Number(m[2]), at };
 }
 
-const hotplug_inject = kfunc(function* hotplug_inject(data: unknown) {
+/** tasklab's own: the kernel thread that runs --hotplug (cpu_down/cpu_up at set times). */
+const hotplugInject = kfunc(function* hotplugInject(data: unknown) {
   const specs = [...(data as HotplugSpec[])].sort((a, b) => a.at - b.at);
   for (const s of specs) {
     const wait = s.at - local_clock();
@@ -48,8 +49,9 @@ const hotplug_inject = kfunc(function* hotplug_inject(data: unknown) {
 /** The scenario's main, preceded by starting the injector (when there is anything to inject). */
 export function withHotplug(specs: readonly HotplugSpec[], main: (() => KGen<unknown>) | null) {
   if (specs.length === 0) return main;
-  return function* main_with_hotplug(): KGen<unknown> {
-    yield* kthread_run(hotplug_inject, specs, "hotplug_inject");
+  /** tasklab's own: pid 1 main that starts the hotplug thread first. */
+  return function* mainWithHotplug(): KGen<unknown> {
+    yield* kthread_run(hotplugInject, specs, "hotplug_inject");
     return main === null ? 0 : yield* main();
   };
 }

@@ -16,8 +16,11 @@ import { sched_show_task } from "./sched/core.js";
 /** CONFIG_DEFAULT_HUNG_TASK_TIMEOUT (seconds). */
 export const DEFAULT_HUNG_TASK_TIMEOUT = 120;
 
-/** Whether t sleeps the way the check watches: D, not killable, not idle, not frozen, switched out. */
-function task_is_blocked(t: task_struct): boolean {
+/**
+ * Whether t sleeps the way the check watches: D, not killable, not idle, not frozen, switched out.
+ * Models task_is_hung (6.13+; before, the state test in check_hung_uninterruptible_tasks).
+ */
+function isHungTaskCandidate(t: task_struct): boolean {
   const state = t.__state;
   if (!(state & TASK_UNINTERRUPTIBLE) || state & (TASK_WAKEKILL | TASK_NOLOAD | TASK_FROZEN)) return false;
   return t.on_cpu === 0 && t.nvcsw + t.nivcsw > 0;
@@ -25,7 +28,7 @@ function task_is_blocked(t: task_struct): boolean {
 
 /** Reports t if its sleep passed the timeout since the previous check (`last`). */
 function check_hung_task(t: task_struct, timeout: number, now: number, last: number): void {
-  if (!task_is_blocked(t) || now - t.last_switch_time <= timeout || last - t.last_switch_time > timeout) return;
+  if (!isHungTaskCandidate(t) || now - t.last_switch_time <= timeout || last - t.last_switch_time > timeout) return;
   K.engine.report({
     kind: "hung-task",
     title: `INFO: task ${t.comm}:${t.pid} blocked for more than ${Math.floor((now - t.last_switch_time) / 1e9)} seconds.`,

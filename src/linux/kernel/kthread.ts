@@ -4,7 +4,7 @@
  * task_struct and sleeps until first woken; then it runs threadfn unless told to stop first.
  *
  * The six creation eras of the spec (§1.1, `K.era.kthread`) give the thread's side three
- * shapes, each its own body under the kernel's name `kthread` (chosen in kthread_fn): E5–E6
+ * shapes, each its own body under the kernel's name `kthread` (chosen in eraKthread): E5–E6
  * (6.19's path), E2–E4 and E1. Within a shape, a named field of the release profile marks
  * each difference where it happens:
  *  E1 2.6.24     the request on the creator's stack with two completions; kthreadd waits
@@ -46,7 +46,7 @@ import type { completion, task_struct, wait_queue_head } from "../include/task_s
 import { CLONE_FILES, CLONE_FS } from "../include/uapi/sched.js";
 import { K } from "../kernel.js";
 import { list_del_init, list_empty, list_first_entry, type list_head } from "../lib/list.js";
-import { kasan_check, kfree, kmalloc, type Tracked } from "../mm/slab.js";
+import { kasanCheck, kfree, kmalloc, type Tracked } from "../mm/slab.js";
 import { do_exit } from "./exit.js";
 import { kernel_thread } from "./fork.js";
 import { __refrigerator, freezing } from "./freezer.js";
@@ -84,8 +84,8 @@ export interface kthread_create_info extends Tracked {
   list: list_head<kthread_create_info>;
 }
 
-/** How a request is named in reports: before 6.4 the name is formatted only after creation. */
-export function request_name(req: kthread_create_info): string {
+/** tasklab's own: how a request is named in reports (before 6.4 its name is formatted after creation). */
+export function requestName(req: kthread_create_info): string {
   return req.full_name === null ? "a kernel thread (named by its creator once created)" : `"${req.full_name.s}"`;
 }
 
@@ -117,12 +117,12 @@ export function to_kthread(k: task_struct): kthread {
   return k.worker_private as kthread;
 }
 
-/** A struct kthread for p: from the slab (E4+), or a plain object on the thread's stack (E2, E3). */
-function new_kthread(p: task_struct, on_stack: boolean): kthread | null {
-  return on_stack ? kthread_fields(p) : kmalloc<kthread>("kthread", 184, () => kthread_fields(p));
+/** Models set_kthread_struct's kzalloc (E4+), or kthread()'s struct kthread on its stack (E2, E3). */
+function newKthread(p: task_struct, on_stack: boolean): kthread | null {
+  return on_stack ? kthreadFields(p) : kmalloc<kthread>("kthread", 184, () => kthreadFields(p));
 }
-
-function kthread_fields(p: task_struct): kthread {
+/** Models set_kthread_struct / kthread(): a new struct kthread's fields. */
+function kthreadFields(p: task_struct): kthread {
   return {
     flags: 0,
     cpu: 0,
@@ -146,7 +146,7 @@ function kthread_fields(p: task_struct): kthread {
  */
 export function set_kthread_struct(p: task_struct): boolean {
   if (K.era.kthread_struct !== "copy_process") return true;
-  const kt = new_kthread(p, false);
+  const kt = newKthread(p, false);
   if (kt === null) return false;
   p.vfork_done = kt.exited;
   p.worker_private = kt;
@@ -197,11 +197,11 @@ export function kthread_stop_info(): kthread_stop_info {
 }
 
 /**
- * A kthread API call a scenario makes must exist in the modeled release: one that does not
- * is reported as an oops-style BUG naming the call and the release (a module using it would
- * not load there). Scenarios declare `eras` so they are refused before running.
+ * tasklab's own: a kthread API call a scenario makes must exist in the modeled release: one that does
+ * not is reported as an oops-style BUG naming the call and the release (a module using it would not
+ * load there). Scenarios declare `eras` so they are refused before running.
  */
-export function kthread_api(name: string): void {
+export function kthreadApi(name: string): void {
   if (K.system_state !== "running" || K.era.kthread_api.has(name)) return;
   throw new Error(`${name}() does not exist in Linux ${K.era.name} (see tasklab eras)`);
 }
@@ -222,7 +222,7 @@ export function kthread_should_stop(): boolean {
 /** kthread_should_park: whether kthread_park() asks the current thread to park. */
 export function kthread_should_park(): boolean {
   activeEngine().touch();
-  kthread_api("kthread_should_park");
+  kthreadApi("kthread_should_park");
   return (to_kthread(current()).flags & KTHREAD_SHOULD_PARK) !== 0;
 }
 
@@ -239,7 +239,7 @@ export function kthread_set_per_cpu(k: task_struct, cpu: number): void {
 /** kthread_should_stop_or_park: either request is pending (false for a task that is not a kthread). */
 export function kthread_should_stop_or_park(): boolean {
   activeEngine().touch();
-  kthread_api("kthread_should_stop_or_park");
+  kthreadApi("kthread_should_stop_or_park");
   const kt = current().worker_private;
   return kt !== null && (kt.flags & (KTHREAD_SHOULD_STOP | KTHREAD_SHOULD_PARK)) !== 0;
 }
@@ -287,13 +287,13 @@ const __kthread_parkme = kfunc(function* __kthread_parkme(self: kthread) {
 });
 
 export const kthread_parkme = kfunc(function* kthread_parkme() {
-  kthread_api("kthread_parkme");
+  kthreadApi("kthread_parkme");
   yield* __kthread_parkme(to_kthread(current()));
 });
 
 /** kthread_exit: stores `result` for kthread_stop and exits. Never returns. */
 export const kthread_exit = kfunc(function* kthread_exit(result: number): KGen<never> {
-  kthread_api("kthread_exit");
+  kthreadApi("kthread_exit");
   to_kthread(current()).result = result;
   return yield* do_exit(0);
 });
@@ -306,7 +306,7 @@ export const kthread_complete_and_exit = kfunc(function* kthread_complete_and_ex
   comp: completion | null,
   code: number,
 ) {
-  kthread_api("kthread_complete_and_exit");
+  kthreadApi("kthread_complete_and_exit");
   if (comp !== null) yield* complete(comp);
   yield* kthread_exit(code);
 });
@@ -319,7 +319,7 @@ export const kthread_complete_and_exit = kfunc(function* kthread_complete_and_ex
 export const kthread_freezable_should_stop = kfunc(function* kthread_freezable_should_stop(was_frozen?: {
   value: boolean;
 }) {
-  kthread_api("kthread_freezable_should_stop");
+  kthreadApi("kthread_freezable_should_stop");
   let frozen = false;
   if (freezing(current())) frozen = yield* __refrigerator(true);
   if (was_frozen) was_frozen.value = frozen;
@@ -344,7 +344,7 @@ function kthread_affine_node(): void {
  */
 const kthread = kfunc(function* kthread(_create: unknown) {
   const create = _create as kthread_create_info;
-  kasan_check(create, "read");
+  kasanCheck(create, "read");
   const threadfn = create.threadfn;
   const data = create.data;
   const self = to_kthread(current());
@@ -393,12 +393,12 @@ const kthread = kfunc(function* kthread(_create: unknown) {
  */
 const kthread_e2_e4 = kfunc(function* kthread(_create: unknown) {
   const create = _create as kthread_create_info;
-  kasan_check(create, "read");
+  kasanCheck(create, "read");
   const threadfn = create.threadfn;
   const data = create.data;
   const me = current();
   const on_stack = K.era.kthread_struct === "stack";
-  const self = new_kthread(me, on_stack);
+  const self = newKthread(me, on_stack);
   me.worker_private = self;
   if (self !== null && on_stack) me.vfork_done = self.exited;
 
@@ -440,8 +440,8 @@ const kthread_e2_e4 = kfunc(function* kthread(_create: unknown) {
   return yield* do_exit(ret);
 });
 
-/** The trampoline of the release's protocol shape. */
-function kthread_fn(): (create: unknown) => KGen<number> {
+/** Models kthread(): the body of it the release has (its protocol shape's trampoline). */
+function eraKthread(): (create: unknown) => KGen<number> {
   const struct = K.era.kthread_struct;
   return struct === "copy_process" ? kthread : struct === "none" ? kthread_e1 : kthread_e2_e4;
 }
@@ -453,7 +453,7 @@ function kthread_fn(): (create: unknown) => KGen<number> {
  */
 const kthread_e1 = kfunc(function* kthread(_create: unknown) {
   const create = _create as kthread_create_info;
-  kasan_check(create, "read");
+  kasanCheck(create, "read");
   const threadfn = create.threadfn;
   const data = create.data;
   current().__state = TASK_UNINTERRUPTIBLE;
@@ -480,7 +480,7 @@ const kthread_e1 = kfunc(function* kthread(_create: unknown) {
  */
 const create_kthread = kfunc(function* create_kthread(create: kthread_create_info) {
   current().pref_node_fork = create.node;
-  const pid = yield* kernel_thread(kthread_fn(), create, create.full_name?.s ?? null, CLONE_FS | CLONE_FILES | SIGCHLD);
+  const pid = yield* kernel_thread(eraKthread(), create, create.full_name?.s ?? null, CLONE_FS | CLONE_FILES | SIGCHLD);
   if (!K.era.kthread_token) {
     if (pid < 0) create.result = ERR_PTR(pid);
     else if (K.era.kthread_started) {
@@ -539,7 +539,7 @@ export const kthreadd = kfunc(function* kthreadd(_unused: unknown) {
 // The creator's side lives in kthread_create.ts; its calls are reached from here too.
 export {
   __kthread_create_on_node,
-  create_on_node,
+  kernelCreateOnNode,
   kthread_create,
   kthread_create_on_node,
   kthread_run,

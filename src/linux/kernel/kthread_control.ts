@@ -21,16 +21,16 @@ import { trace_sched_kthread_stop, trace_sched_kthread_stop_ret } from "../inclu
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
 import { list_empty } from "../lib/list.js";
-import { kasan_check } from "../mm/slab.js";
+import { kasanCheck } from "../mm/slab.js";
 import { get_task_struct, put_task_struct } from "./fork.js";
 import {
-  create_on_node,
   KTHREAD_IS_PARKED,
   KTHREAD_IS_PER_CPU,
   KTHREAD_SHOULD_PARK,
   KTHREAD_SHOULD_STOP,
-  kthread_api,
+  kernelCreateOnNode,
   kthread_stop_info,
+  kthreadApi,
   type threadfn_t,
   to_kthread,
 } from "./kthread.js";
@@ -57,8 +57,8 @@ const __kthread_bind_mask = kfunc(function* __kthread_bind_mask(p: task_struct, 
   if (K.era.kthread_bind_flag) p.flags |= PF_NO_SETAFFINITY;
 });
 
-/** 6.14+: binding a thread that has already started WARNs (present 6.19, absent 6.8). */
-function warn_if_started(p: task_struct, what: string): void {
+/** Models __kthread_bind_mask's WARN (6.14+; present 6.19, absent 6.8) on binding a started thread. */
+function warnIfStarted(p: task_struct, what: string): void {
   if (K.era.kthread_bind_warns_started) WARN_ON_ONCE(to_kthread(p).started, "kernel/kthread.c", what);
 }
 
@@ -72,15 +72,15 @@ function cpumask_of(cpu: number): cpumask {
  * May sleep.
  */
 export const kthread_bind_mask = kfunc(function* kthread_bind_mask(p: task_struct, mask: cpumask) {
-  kthread_api("kthread_bind_mask");
+  kthreadApi("kthread_bind_mask");
   yield* __kthread_bind_mask(p, mask, TASK_UNINTERRUPTIBLE);
-  warn_if_started(p, "kthread_bind_mask/started");
+  warnIfStarted(p, "kthread_bind_mask/started");
 });
 
 /** kthread_bind: kthread_bind_mask to one CPU. May sleep. */
 export const kthread_bind = kfunc(function* kthread_bind(p: task_struct, cpu: number) {
   yield* __kthread_bind_mask(p, cpumask_of(cpu), TASK_UNINTERRUPTIBLE);
-  warn_if_started(p, "kthread_bind/started");
+  warnIfStarted(p, "kthread_bind/started");
 });
 
 /**
@@ -91,8 +91,8 @@ export const kthread_bind = kfunc(function* kthread_bind(p: task_struct, cpu: nu
  * smpboot). Returns the task or an ERR_PTR as kthread_create does.
  */
 export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
-  kthread_api("kthread_create_on_cpu");
-  const p: ErrOr<task_struct> = yield* create_on_node(threadfn, data, cpu_to_node(cpu), namefmt, [cpu]);
+  kthreadApi("kthread_create_on_cpu");
+  const p: ErrOr<task_struct> = yield* kernelCreateOnNode(threadfn, data, cpu_to_node(cpu), namefmt, [cpu]);
   if (IS_ERR(p)) return p;
   const kt = to_kthread(p);
   if (K.era.kthread_on_cpu === "bind") yield* kthread_bind(p, cpu);
@@ -104,7 +104,7 @@ export function* kthread_create_on_cpu(threadfn: threadfn_t, data: unknown, cpu:
 
 /** kthread_run_on_cpu: kthread_create_on_cpu, then wake it if it was created. */
 export function* kthread_run_on_cpu(threadfn: threadfn_t, data: unknown, cpu: number, namefmt: string) {
-  kthread_api("kthread_run_on_cpu");
+  kthreadApi("kthread_run_on_cpu");
   const p: ErrOr<task_struct> = yield* kthread_create_on_cpu(threadfn, data, cpu, namefmt);
   if (!IS_ERR(p)) yield* wake_up_process(p);
   return p;
@@ -116,7 +116,7 @@ export function* kthread_run_on_cpu(threadfn: threadfn_t, data: unknown, cpu: nu
  * in TASK_PARKED (it lost the binding if it was parked while that CPU was down).
  */
 export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
-  kthread_api("kthread_unpark");
+  kthreadApi("kthread_unpark");
   const kt = to_kthread(k);
   if (K.era.kthread_park_protocol === "is_parked") {
     // Up to 4.14: only a thread that did park is re-bound and woken.
@@ -139,7 +139,7 @@ export const kthread_unpark = kfunc(function* kthread_unpark(k: task_struct) {
  * parked (KTHREAD_IS_PARKED) is left as it is, 0. May sleep.
  */
 export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
-  kthread_api("kthread_park");
+  kthreadApi("kthread_park");
   const kt = to_kthread(k);
   if (WARN_ON((k.flags & PF_EXITING) !== 0, "kernel/kthread.c")) return -ENOSYS;
   if (K.era.kthread_park_protocol === "is_parked") {
@@ -173,7 +173,7 @@ export const kthread_park = kfunc(function* kthread_park(k: task_struct) {
  */
 export const kthread_stop = kfunc(function* kthread_stop(k: task_struct) {
   if (K.era.kthread_struct === "none") return yield* kthread_stop_e1(k);
-  kasan_check(k, "read");
+  kasanCheck(k, "read");
   trace_sched_kthread_stop(k);
   get_task_struct(k);
   const kt = to_kthread(k);
@@ -218,7 +218,7 @@ function* kthread_stop_e1(k: task_struct): Generator<number, number, unknown> {
 
 /** kthread_stop_put: kthread_stop, then drop the reference the caller took. May sleep. */
 export const kthread_stop_put = kfunc(function* kthread_stop_put(k: task_struct) {
-  kthread_api("kthread_stop_put");
+  kthreadApi("kthread_stop_put");
   const ret = yield* kthread_stop(k);
   put_task_struct(k);
   return ret;

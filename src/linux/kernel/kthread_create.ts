@@ -15,20 +15,20 @@ import type { completion, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { list_add_tail, list_head } from "../lib/list.js";
 import { type PrintfArg, vsprintf } from "../lib/vsprintf.js";
-import { kasan_check, kfree, kmalloc } from "../mm/slab.js";
-import { kthread_api, type kthread_create_info, type threadfn_t, to_kthread } from "./kthread.js";
+import { kasanCheck, kfree, kmalloc } from "../mm/slab.js";
+import { type kthread_create_info, kthreadApi, type threadfn_t, to_kthread } from "./kthread.js";
 import { spin_lock, spin_unlock } from "./locking/spinlock.js";
 import { mutated } from "./mutants.js";
 import { init_completion, wait_for_completion, wait_for_completion_killable } from "./sched/completion.js";
 import { sched_setscheduler_nocheck, set_cpus_allowed_ptr, wake_up_process } from "./sched/core.js";
 
 /**
- * The creator's side before 6.4, once it has its thread: names it (vsnprintf into comm up
- * to 4.9, set_task_comm from 4.14; 5.17–6.3 also keep a name of 16+ characters whole, an
- * allocation whose failure leaves it cut) and, 2.6.32–5.16, resets the policy and CPU mask
- * the thread inherited from kthreadd.
+ * Models __kthread_create_on_node's (kthread_create's) side before 6.4, once it has its thread:
+ * names it (vsnprintf into comm up to 4.9, set_task_comm from 4.14; 5.17–6.3 also keep a name
+ * of 16+ characters whole, an allocation whose failure leaves it cut) and, 2.6.32–5.16, resets
+ * the policy and CPU mask the thread inherited from kthreadd.
  */
-function kthread_name_and_reset(task: task_struct, name: string): void {
+function kthreadNameAndReset(task: task_struct, name: string): void {
   const e = K.era;
   if (e.kthread_naming === "comm") task.comm = name.slice(0, 15);
   else {
@@ -43,18 +43,18 @@ function kthread_name_and_reset(task: task_struct, name: string): void {
 }
 
 /**
- * The `split-xchg` mutant's token hand-off: the killed creator reads `done` and clears it
- * in two steps, with a step of time between them in which the new thread may take it too.
+ * tasklab's own: the `split-xchg` mutant's token hand-off: the killed creator reads `done` and
+ * clears it in two steps, with a step of time between them in which the new thread may take it too.
  */
-function* split_xchg(create: kthread_create_info): KGen<completion | null> {
+function* splitXchg(create: kthread_create_info): KGen<completion | null> {
   const token = create.done;
   yield activeEngine().costOfName("READ_ONCE");
   create.done = null;
   return token;
 }
 
-/** A kthread_create_info for the request `what`, completed through `done`. */
-function create_info_fields(
+/** Models __kthread_create_on_node's kthread_create_info for the request `what`, completed through `done`. */
+function createInfoFields(
   what: Pick<kthread_create_info, "threadfn" | "data" | "node">,
   done: completion,
 ): kthread_create_info {
@@ -91,7 +91,7 @@ type RequestFor = Pick<kthread_create_info, "threadfn" | "data" | "node">;
  */
 function* requestThread(what: RequestFor, namefmt: string, args: readonly PrintfArg[]): KGen<ErrOr<task_struct>> {
   const done = init_completion();
-  const create = kmalloc<kthread_create_info>("kthread_create_info", 64, () => create_info_fields(what, done));
+  const create = kmalloc<kthread_create_info>("kthread_create_info", 64, () => createInfoFields(what, done));
   if (create === null) return ERR_PTR(-ENOMEM);
   create.list = new list_head(create);
   const name = vsprintf(namefmt, args);
@@ -108,17 +108,17 @@ function* requestThread(what: RequestFor, namefmt: string, args: readonly Printf
   let killed = false;
   if (mutated("unkillable-wait")) yield* wait_for_completion(done);
   else killed = (yield* wait_for_completion_killable(done)) !== 0;
-  kasan_check(create, "read");
+  kasanCheck(create, "read");
   if (killed) {
     // Killed. Take the token: non-null means nobody claimed the request yet, so we leave
     // and kthreadd or the new thread frees it. null means one of them already claimed it
     // and is about to complete: wait (uninterruptibly) and carry on as normal.
-    const token = mutated("split-xchg") ? yield* split_xchg(create) : xchg(create, "done", null);
+    const token = mutated("split-xchg") ? yield* splitXchg(create) : xchg(create, "done", null);
     if (token !== null) return ERR_PTR(K.era.kthread_killed_errno === "EINTR" ? -EINTR : -ENOMEM);
     yield* wait_for_completion(done);
   }
   const task = create.result as ErrOr<task_struct>;
-  if (K.era.kthread_naming !== "copy_process" && !IS_ERR(task)) kthread_name_and_reset(task, name);
+  if (K.era.kthread_naming !== "copy_process" && !IS_ERR(task)) kthreadNameAndReset(task, name);
   kfree(create);
   return task;
 }
@@ -130,15 +130,15 @@ function* requestThread(what: RequestFor, namefmt: string, args: readonly Printf
  */
 function* requestThreadOnStack(what: RequestFor, namefmt: string, args: readonly PrintfArg[]) {
   const done = init_completion();
-  const create = create_info_fields(what, done);
+  const create = createInfoFields(what, done);
   if (K.era.kthread_started) create.started = init_completion();
   create.list = new list_head(create);
   const name = vsprintf(namefmt, args);
   yield* queueRequest(create);
   yield* wait_for_completion(done);
-  kasan_check(create, "read");
+  kasanCheck(create, "read");
   const task = create.result as ErrOr<task_struct>;
-  if (!IS_ERR(task)) kthread_name_and_reset(task, name);
+  if (!IS_ERR(task)) kthreadNameAndReset(task, name);
   return task;
 }
 
@@ -176,14 +176,14 @@ export const kthread_create_on_node = kfunc(function* kthread_create_on_node(
   namefmt: string,
   ...args: PrintfArg[]
 ): KGen<ErrOr<task_struct>> {
-  kthread_api("kthread_create_on_node");
+  kthreadApi("kthread_create_on_node");
   if (K.era.kthread_create_body === "kthread_create_on_node")
     return yield* kthreadCreate({ threadfn, data, node }, namefmt, args);
   return yield* __kthread_create_on_node(threadfn, data, node, namefmt, args);
 });
 
 /** kthread_create as a function (2.6.24, 2.6.32: before kthread_create_on_node existed). */
-const kthread_create_fn = kfunc(function* kthread_create(
+const kthreadCreateFunction = kfunc(function* kthread_create(
   threadfn: threadfn_t,
   data: unknown,
   namefmt: string,
@@ -194,7 +194,7 @@ const kthread_create_fn = kfunc(function* kthread_create(
 
 /** kthread_create(threadfn, data, namefmt, ...args): on any node (a macro in C from 3.10). */
 export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: string, ...args: PrintfArg[]) {
-  if (K.era.kthread_create_body === "kthread_create") return kthread_create_fn(threadfn, data, namefmt, args);
+  if (K.era.kthread_create_body === "kthread_create") return kthreadCreateFunction(threadfn, data, namefmt, args);
   return kthread_create_on_node(threadfn, data, NUMA_NO_NODE, namefmt, ...args);
 }
 
@@ -203,9 +203,9 @@ export function kthread_create(threadfn: threadfn_t, data: unknown, namefmt: str
  * in a release: kthread_create before kthread_create_on_node existed, kthread_create_on_node
  * until 4.9 made __kthread_create_on_node.
  */
-export function create_on_node(...a: Parameters<typeof __kthread_create_on_node>) {
+export function kernelCreateOnNode(...a: Parameters<typeof __kthread_create_on_node>) {
   const body = K.era.kthread_create_body;
-  if (body === "kthread_create") return kthread_create_fn(a[0], a[1], a[3], a[4]);
+  if (body === "kthread_create") return kthreadCreateFunction(a[0], a[1], a[3], a[4]);
   if (body === "kthread_create_on_node") return kthread_create_on_node(a[0], a[1], a[2], a[3], ...a[4]);
   return __kthread_create_on_node(...a);
 }

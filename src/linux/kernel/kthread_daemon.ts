@@ -12,7 +12,8 @@ import { try_to_freeze } from "./freezer.js";
 import { kthread_should_stop } from "./kthread.js";
 import { schedule } from "./sched/core.js";
 
-export function* kthread_idle_loop(state: number): KGen<number> {
+/** tasklab's own: main loop of daemons whose work is not modeled. */
+export function* kthreadIdleLoop(state: number): KGen<number> {
   const me = current();
   // Before 4.14 the idle sleepers (kworkers, RCU's threads) slept interruptibly.
   const sleep = state === TASK_IDLE && !K.era.task_idle ? TASK_INTERRUPTIBLE : state;
@@ -26,7 +27,7 @@ export function* kthread_idle_loop(state: number): KGen<number> {
   return 0;
 }
 
-/** A thread function that sleeps (S) until kthread_stop(), then returns 0. */
-export function* sleep_until_stopped(_data: unknown): KGen<number> {
-  return yield* kthread_idle_loop(TASK_INTERRUPTIBLE);
+/** tasklab's own: a thread function that sleeps (S) until kthread_stop(), then returns 0. */
+export function* sleepUntilStopped(_data: unknown): KGen<number> {
+  return yield* kthreadIdleLoop(TASK_INTERRUPTIBLE);
 }

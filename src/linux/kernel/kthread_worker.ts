@@ -23,12 +23,12 @@ import { list_add, list_add_tail, list_del_init, list_empty, list_first_entry, l
 import type { PrintfArg } from "../lib/vsprintf.js";
 import { kfree, kzalloc, type Tracked } from "../mm/slab.js";
 import { freezing, try_to_freeze } from "./freezer.js";
-import { __kthread_create_on_node, kthread_api, kthread_should_stop } from "./kthread.js";
+import { __kthread_create_on_node, kthread_should_stop, kthreadApi } from "./kthread.js";
 import { cpu_to_node, kthread_bind, kthread_stop } from "./kthread_control.js";
 import { spin_lock_irq, spin_unlock_irq } from "./locking/spinlock.js";
 import { complete, init_completion, wait_for_completion } from "./sched/completion.js";
 import { cond_resched, schedule, set_current_state, wake_up_process } from "./sched/core.js";
-import { add_timer_on_this_cpu, del_timer, irq_timer_fn, jiffies } from "./time/timer.js";
+import { addTimerOnThisCpu, del_timer, irqTimerFn, jiffies } from "./time/timer.js";
 
 /** Worker flags. */
 export const KTW_FREEZABLE = 1 << 0;
@@ -114,7 +114,7 @@ export const kthread_worker_fn = kfunc(function* kthread_worker_fn(worker_ptr: u
 });
 
 /** An empty worker (kthread_init_worker); allocated by the create functions. */
-function new_worker(): kthread_worker | null {
+function newWorker(): kthread_worker | null {
   return kzalloc<kthread_worker>("kthread_worker", 96, () => ({
     flags: 0,
     lock: { name: "&worker->lock", owner: null },
@@ -140,7 +140,7 @@ function* __kthread_create_worker(
   namefmt: string,
   args: readonly PrintfArg[],
 ): KGen<ErrOr<kthread_worker>> {
-  const worker = new_worker();
+  const worker = newWorker();
   if (worker === null) return ERR_PTR(-ENOMEM);
   const task = yield* __kthread_create_on_node(kthread_worker_fn, worker, node, namefmt, args);
   if (IS_ERR(task)) {
@@ -156,7 +156,7 @@ function* __kthread_create_worker(
 
 /** kthread_create_worker_on_node: a worker for `node` (see __kthread_create_worker). */
 export function kthread_create_worker_on_node(flags: number, node: number, namefmt: string, ...args: PrintfArg[]) {
-  kthread_api("kthread_create_worker");
+  kthreadApi("kthread_create_worker");
   return __kthread_create_worker(-1, flags, node, namefmt, args);
 }
 
@@ -166,13 +166,13 @@ export function kthread_create_worker(flags: number, namefmt: string, ...args: P
 
 /** kthread_create_worker_on_cpu: a worker bound to `cpu`; `namefmt` takes the cpu number. */
 export function kthread_create_worker_on_cpu(cpu: number, flags: number, namefmt: string) {
-  kthread_api("kthread_create_worker_on_cpu");
+  kthreadApi("kthread_create_worker_on_cpu");
   return __kthread_create_worker(cpu, flags, cpu_to_node(cpu), namefmt, [cpu]);
 }
 
 /** kthread_run_worker (6.14+): kthread_create_worker, then wake its thread. */
 export function* kthread_run_worker(flags: number, namefmt: string, ...args: PrintfArg[]) {
-  kthread_api("kthread_run_worker");
+  kthreadApi("kthread_run_worker");
   const worker: ErrOr<kthread_worker> = yield* kthread_create_worker(flags, namefmt, ...args);
   if (!IS_ERR(worker)) yield* wake_up_process(worker.task as task_struct);
   return worker;
@@ -183,7 +183,7 @@ export function* kthread_run_worker(flags: number, namefmt: string, ...args: Pri
  * before, kthread_create_worker, which wakes it itself. (Not a Linux function: the model's
  * callers that exist on both sides of 6.14 — the boot's workers, scenarios — use it.)
  */
-export function start_kthread_worker(flags: number, namefmt: string, ...args: PrintfArg[]) {
+export function startKthreadWorker(flags: number, namefmt: string, ...args: PrintfArg[]) {
   return K.era.kthread_api.has("kthread_run_worker")
     ? kthread_run_worker(flags, namefmt, ...args)
     : kthread_create_worker(flags, namefmt, ...args);
@@ -191,7 +191,7 @@ export function start_kthread_worker(flags: number, namefmt: string, ...args: Pr
 
 /** kthread_run_worker_on_cpu (6.14+): kthread_create_worker_on_cpu, then wake its thread. */
 export function* kthread_run_worker_on_cpu(cpu: number, flags: number, namefmt: string) {
-  kthread_api("kthread_run_worker");
+  kthreadApi("kthread_run_worker");
   const worker: ErrOr<kthread_worker> = yield* kthread_create_worker_on_cpu(cpu, flags, namefmt);
   if (!IS_ERR(worker)) yield* wake_up_process(worker.task as task_struct);
   return worker;
@@ -236,7 +236,8 @@ const kthread_delayed_work_timer_fn = kfunc(function* kthread_delayed_work_timer
   if (!work.canceling) yield* kthread_insert_work(worker, work, worker.work_list);
   spin_unlock_irq(worker.lock);
 });
-const kthread_delayed_work_timer_irq = irq_timer_fn(kthread_delayed_work_timer_fn);
+/** Models kthread_delayed_work_timer_fn, run in irq context. */
+const kthreadDelayedWorkTimerIrq = irqTimerFn(kthread_delayed_work_timer_fn);
 
 function* __kthread_queue_delayed_work(worker: kthread_worker, dwork: kthread_delayed_work, delay: number) {
   const work = dwork.work;
@@ -246,7 +247,7 @@ function* __kthread_queue_delayed_work(worker: kthread_worker, dwork: kthread_de
   }
   list_add(work.node, worker.delayed_work_list);
   work.worker = worker;
-  dwork.timer = add_timer_on_this_cpu(jiffies() + delay, kthread_delayed_work_timer_irq, dwork);
+  dwork.timer = addTimerOnThisCpu(jiffies() + delay, kthreadDelayedWorkTimerIrq, dwork);
 }
 
 /**
@@ -280,7 +281,8 @@ function* kthread_flush_work_fn(work: kthread_work): KGen<void> {
   yield* complete((work as kthread_flush_work).done);
 }
 
-function flush_marker(): kthread_flush_work {
+/** Models kthread_flush_work / kthread_flush_worker (their on-stack KTHREAD_WORK_INIT). */
+function newFlushWork(): kthread_flush_work {
   const fwork = kthread_init_work(kthread_flush_work_fn) as kthread_flush_work;
   fwork.done = init_completion();
   return fwork;
@@ -293,7 +295,7 @@ function flush_marker(): kthread_flush_work {
 export const kthread_flush_work = kfunc(function* kthread_flush_work(work: kthread_work) {
   const worker = work.worker;
   if (worker === null) return;
-  const fwork = flush_marker();
+  const fwork = newFlushWork();
   let noop = false;
   yield* spin_lock_irq(worker.lock);
   if (!list_empty(work.node)) yield* kthread_insert_work(worker, fwork, work.node.next);
@@ -305,7 +307,7 @@ export const kthread_flush_work = kfunc(function* kthread_flush_work(work: kthre
 
 /** kthread_flush_worker: waits until everything queued so far has run. May sleep. */
 export const kthread_flush_worker = kfunc(function* kthread_flush_worker(worker: kthread_worker) {
-  const fwork = flush_marker();
+  const fwork = newFlushWork();
   yield* kthread_queue_work(worker, fwork);
   yield* wait_for_completion(fwork.done);
 });

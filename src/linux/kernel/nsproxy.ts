@@ -61,7 +61,8 @@ export function init_nsproxy(pid_ns: pid_namespace): nsproxy {
   };
 }
 
-function new_ns(kind: Kind): ns_common | null {
+/** Models create_*_ns (kmem_cache_alloc + ns_alloc_inum). */
+function newNs(kind: Kind): ns_common | null {
   return kmem_cache_alloc<ns_common>(`${kind}_namespace`, 256, () => ({
     kind,
     inum: K.next_ns_inum++,
@@ -70,7 +71,8 @@ function new_ns(kind: Kind): ns_common | null {
   }));
 }
 
-function put_ns(ns: ns_common): void {
+/** Models put_*_ns (ns_ref_put in 6.18+). */
+function putNs(ns: ns_common): void {
   if (--ns.count === 0 && ns.__slab !== null) kfree(ns);
 }
 
@@ -82,7 +84,7 @@ export function get_nsproxy(ns: nsproxy): nsproxy {
 /** put_nsproxy: the last reference frees the proxy and drops each namespace. */
 export function put_nsproxy(ns: nsproxy): void {
   if (--ns.count !== 0) return;
-  for (const [, field] of KIND_FLAG) put_ns(ns[field] as ns_common);
+  for (const [, field] of KIND_FLAG) putNs(ns[field] as ns_common);
   put_pid_ns(ns.pid_ns_for_children);
   kfree(ns);
 }
@@ -96,9 +98,9 @@ export function create_new_namespaces(flags: number, old: nsproxy, user_ns: user
   if (proxy === null) return -ENOMEM;
   const made: ns_common[] = [];
   for (const [kind, field, flag] of KIND_FLAG) {
-    const fresh = flags & flag ? new_ns(kind) : null;
+    const fresh = flags & flag ? newNs(kind) : null;
     if (flags & flag && fresh === null) {
-      for (const n of made) put_ns(n);
+      for (const n of made) putNs(n);
       kfree(proxy);
       return -ENOMEM;
     }

@@ -16,7 +16,7 @@ import { PF_FORKNOEXEC } from "../include/sched.js";
 import { SIGCONT, SIGHUP, SIGNAL_STOP_STOPPED } from "../include/signal.js";
 import type { pid, signal_struct, task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
-import { find_pid_ns, get_pid, type pid_namespace, pid_nr_ns, put_pid, task_active_pid_ns, unhash_pid } from "./pid.js";
+import { find_pid_ns, get_pid, type pid_namespace, pid_nr_ns, put_pid, task_active_pid_ns, unhashPid } from "./pid.js";
 import { send_signal } from "./signal.js";
 
 function attach(p: pid | null): pid | null {
@@ -29,18 +29,18 @@ function attach(p: pid | null): pid | null {
 
 function detach(p: pid | null): void {
   if (p === null) return;
-  if (--p.group_users === 0 && p.task === null) unhash_pid(p);
+  if (--p.group_users === 0 && p.task === null) unhashPid(p);
   put_pid(p);
 }
 
 /** copy_process for a new process: it joins its creator's process group and session. */
-export function attach_pgrp_session(sig: signal_struct, parent: signal_struct): void {
+export function attachPgrpSession(sig: signal_struct, parent: signal_struct): void {
   sig.pgrp = attach(parent.pgrp);
   sig.session = attach(parent.session);
 }
 
 /** __unhash_process of a group's leader: the process leaves its group and session. */
-export function detach_pgrp_session(sig: signal_struct): void {
+export function detachPgrpSession(sig: signal_struct): void {
   detach(sig.pgrp);
   detach(sig.session);
   sig.pgrp = null;
@@ -48,32 +48,36 @@ export function detach_pgrp_session(sig: signal_struct): void {
 }
 
 /** change_pid(PIDTYPE_PGID): moves the process to another group. */
-function change_pgrp(sig: signal_struct, pgrp: pid | null): void {
+function changePgrp(sig: signal_struct, pgrp: pid | null): void {
   const old = sig.pgrp;
   sig.pgrp = attach(pgrp);
   detach(old);
 }
 
-/** The live processes (leaders) of the task list whose group is `pgrp` (pid->tasks[PIDTYPE_PGID]). */
-export function pgrp_members(pgrp: pid | null): task_struct[] {
+/**
+ * The live processes (leaders) of the task list whose group is `pgrp` (pid->tasks[PIDTYPE_PGID]).
+ * Models do_each_pid_task(pgrp, PIDTYPE_PGID).
+ */
+export function pgrpMembers(pgrp: pid | null): task_struct[] {
   const out: task_struct[] = [];
   for (const p of K.init_task.tasks)
     if (p.group_leader === p && p !== K.init_task && p.signal.pgrp === pgrp) out.push(p);
   return out;
 }
 
-function ns_of(me: task_struct): pid_namespace {
+/** Models task_active_pid_ns. */
+function activePidNs(me: task_struct): pid_namespace {
   return task_active_pid_ns(me) ?? K.init_pid_ns;
 }
 
 /** pid_vnr: the number the caller's namespace gives pid (0: init_struct_pid, or not visible). */
 function pid_vnr(p: pid | null): number {
-  return p === null ? 0 : pid_nr_ns(p, ns_of(current()));
+  return p === null ? 0 : pid_nr_ns(p, activePidNs(current()));
 }
 
 /** find_task_by_vpid for the caller's namespace (a live task of that number). */
 function find_task_by_vpid(nr: number): task_struct | null {
-  const p = find_pid_ns(nr, ns_of(current()));
+  const p = find_pid_ns(nr, activePidNs(current()));
   return p?.task ?? null;
 }
 
@@ -83,7 +87,7 @@ function find_task_by_vpid(nr: number): task_struct | null {
  * Members that are dead zombies are left out.
  */
 export function will_become_orphaned_pgrp(pgrp: pid | null, ignored: task_struct | null): boolean {
-  for (const p of pgrp_members(pgrp)) {
+  for (const p of pgrpMembers(pgrp)) {
     if (p === ignored || (p.exit_state !== 0 && p.signal.nr_threads <= 1)) continue;
     const parent = p.real_parent;
     if (parent.tgid === 1) continue; // is_global_init
@@ -94,7 +98,7 @@ export function will_become_orphaned_pgrp(pgrp: pid | null, ignored: task_struct
 
 /** has_stopped_jobs: some process of the group is stopped. */
 function has_stopped_jobs(pgrp: pid | null): boolean {
-  return pgrp_members(pgrp).some((p) => (p.signal.flags & SIGNAL_STOP_STOPPED) !== 0);
+  return pgrpMembers(pgrp).some((p) => (p.signal.flags & SIGNAL_STOP_STOPPED) !== 0);
 }
 
 /**
@@ -113,7 +117,7 @@ export function* kill_orphaned_pgrp(tsk: task_struct, parent: task_struct | null
     !has_stopped_jobs(pgrp)
   )
     return;
-  for (const sig of [SIGHUP, SIGCONT]) for (const p of pgrp_members(pgrp)) yield* send_signal(sig, p, true);
+  for (const sig of [SIGHUP, SIGCONT]) for (const p of pgrpMembers(pgrp)) yield* send_signal(sig, p, true);
 }
 
 /** is_current_pgrp_orphaned: SIGTSTP, SIGTTIN and SIGTTOU do not stop an orphaned group. */
@@ -144,11 +148,11 @@ export const __x64_sys_setpgid = kfunc(function* __x64_sys_setpgid(upid: number,
   if (p.signal.leader) return -EPERM;
   let pgrp = p.thread_pid;
   if (pgid !== nr) {
-    pgrp = find_pid_ns(pgid, ns_of(current()));
-    const g = pgrp === null ? undefined : pgrp_members(pgrp)[0];
+    pgrp = find_pid_ns(pgid, activePidNs(current()));
+    const g = pgrp === null ? undefined : pgrpMembers(pgrp)[0];
     if (g === undefined || g.signal.session !== leader.signal.session) return -EPERM;
   }
-  if (p.signal.pgrp !== pgrp) change_pgrp(p.signal, pgrp);
+  if (p.signal.pgrp !== pgrp) changePgrp(p.signal, pgrp);
   return 0;
 });
 
@@ -179,12 +183,12 @@ export const __x64_sys_getsid = kfunc(function* __x64_sys_getsid(upid: number) {
 export const __x64_sys_setsid = kfunc(function* __x64_sys_setsid() {
   const leader = current().group_leader;
   const sid = leader.thread_pid;
-  if (sid === null || leader.signal.leader || pgrp_members(sid).length > 0) return -EPERM;
+  if (sid === null || leader.signal.leader || pgrpMembers(sid).length > 0) return -EPERM;
   const sig = leader.signal;
   sig.leader = true;
   const old = sig.session;
   sig.session = attach(sid);
   detach(old);
-  change_pgrp(sig, sid);
+  changePgrp(sig, sid);
   return pid_vnr(sid);
 });

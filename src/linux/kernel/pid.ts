@@ -11,7 +11,7 @@ import { ERR_PTR, type ErrOr, type ErrPtr } from "../include/err.js";
 import { EAGAIN, EEXIST, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
 import type { pid, task_struct, upid, user_namespace } from "../include/task_struct.js";
 import { K } from "../kernel.js";
-import { should_fail_point } from "../lib/fault-inject.js";
+import { shouldFailPoint } from "../lib/fault-inject.js";
 import { kfree, kmem_cache_alloc, type Tracked } from "../mm/slab.js";
 import { CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN, ns_capable } from "./cred.js";
 import { pid_bitmap } from "./pid_bitmap.js";
@@ -43,7 +43,8 @@ export interface pid_namespace extends Tracked {
   ever_allocated: boolean;
 }
 
-function new_pid_namespace(level: number, parent: pid_namespace | null, user_ns: user_namespace, pid_max: number) {
+/** Models create_pid_namespace (its initialisation). */
+function newPidNamespace(level: number, parent: pid_namespace | null, user_ns: user_namespace, pid_max: number) {
   return {
     count: 1,
     level,
@@ -65,7 +66,7 @@ export function create_pid_namespace(pid_max: number, user_ns: user_namespace): 
   if (!Number.isInteger(pid_max) || pid_max < RESERVED_PIDS + 1 || pid_max > PID_MAX_LIMIT) {
     throw new RangeError(`pid_max must be an integer from ${RESERVED_PIDS + 1} to ${PID_MAX_LIMIT}, got ${pid_max}`);
   }
-  return { ...new_pid_namespace(0, null, user_ns, pid_max), __slab: null };
+  return { ...newPidNamespace(0, null, user_ns, pid_max), __slab: null };
 }
 
 /**
@@ -75,7 +76,7 @@ export function create_pid_namespace(pid_max: number, user_ns: user_namespace): 
 export function copy_pid_ns(parent: pid_namespace, user_ns: user_namespace): pid_namespace | number {
   if (parent.level + 1 > MAX_PID_NS_LEVEL) return -28; // -ENOSPC
   const ns = kmem_cache_alloc<pid_namespace>("pid_namespace", 144, () => ({
-    ...new_pid_namespace(parent.level + 1, parent, user_ns, parent.pid_max),
+    ...newPidNamespace(parent.level + 1, parent, user_ns, parent.pid_max),
     __slab: null,
   }));
   if (ns === null) return -ENOMEM;
@@ -114,7 +115,7 @@ function idr_alloc_cyclic(ns: pid_namespace, min: number): number {
  * alloc_pid's way out (out_free): the numbers taken at the levels above `failed` are
  * given back, and the struct freed.
  */
-function alloc_pid_fail(ns: pid_namespace, p: pid, failed: number, err: number): ErrPtr {
+function allocPidFail(ns: pid_namespace, p: pid, failed: number, err: number): ErrPtr {
   for (let i = ns.level; i > failed; i--) {
     const u = p.numbers[i] as { nr: number; ns: pid_namespace };
     u.ns.used.clear(u.nr);
@@ -151,25 +152,25 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
     const tid = requested ? (set_tid[ns.level - i] as number) : 0;
     let nr: number;
     if (requested) {
-      if (!Number.isInteger(tid) || tid < 1 || tid >= level_ns.pid_max) return alloc_pid_fail(ns, p, i, -EINVAL);
-      if (tid !== 1 && level_ns.child_reaper === null) return alloc_pid_fail(ns, p, i, -EINVAL);
+      if (!Number.isInteger(tid) || tid < 1 || tid >= level_ns.pid_max) return allocPidFail(ns, p, i, -EINVAL);
+      if (tid !== 1 && level_ns.child_reaper === null) return allocPidFail(ns, p, i, -EINVAL);
       if (!ns_capable(level_ns.user_ns, CAP_CHECKPOINT_RESTORE) && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN))
-        return alloc_pid_fail(ns, p, i, -EPERM);
-      if (level_ns.used.has(tid)) return alloc_pid_fail(ns, p, i, -EEXIST);
+        return allocPidFail(ns, p, i, -EPERM);
+      if (level_ns.used.has(tid)) return allocPidFail(ns, p, i, -EEXIST);
       nr = tid;
     } else {
       const min = level_ns.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
       // The "alloc_pid" fault point behaves as an exhausted pid space.
-      nr = should_fail_point("alloc_pid") ? -1 : idr_alloc_cyclic(level_ns, min);
+      nr = shouldFailPoint("alloc_pid") ? -1 : idr_alloc_cyclic(level_ns, min);
       // A full namespace: -EAGAIN from 4.1; ≤3.13 alloc_pid returned NULL, which copy_process made -ENOMEM.
-      if (nr < 0) return alloc_pid_fail(ns, p, i, K.era.pid_exhausted_errno === "EAGAIN" ? -EAGAIN : -ENOMEM);
+      if (nr < 0) return allocPidFail(ns, p, i, K.era.pid_exhausted_errno === "EAGAIN" ? -EAGAIN : -ENOMEM);
       level_ns.cursor = nr + 1;
     }
     level_ns.used.set(nr);
     p.numbers[i] = { nr, ns: level_ns };
     tmp = level_ns.parent;
   }
-  if (!ns.adding) return alloc_pid_fail(ns, p, -1, -ENOMEM);
+  if (!ns.adding) return allocPidFail(ns, p, -1, -ENOMEM);
   get_pid_ns(ns);
   for (const u of p.numbers) {
     u.ns.pids.set(u.nr, p);
@@ -180,7 +181,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
 });
 
 /** The pid's numbers become free again (free_pid's unhashing). */
-export function unhash_pid(p: pid): void {
+export function unhashPid(p: pid): void {
   for (const u of p.numbers) {
     if (u.ns.pids.get(u.nr) === p) {
       u.ns.pids.delete(u.nr);
@@ -195,7 +196,7 @@ export function unhash_pid(p: pid): void {
  * process group or session of some process; the struct goes when its last reference does.
  */
 export function free_pid(p: pid): void {
-  if (p.group_users === 0) unhash_pid(p);
+  if (p.group_users === 0) unhashPid(p);
   put_pid(p);
 }
 

@@ -32,11 +32,11 @@ import type { pid, sighand_struct, task_struct } from "../include/task_struct.js
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
 import { CAP_KILL, has_ns_capability } from "./cred.js";
-import { is_current_pgrp_orphaned, pgrp_members } from "./pgrp.js";
+import { is_current_pgrp_orphaned, pgrpMembers } from "./pgrp.js";
 import { find_pid_ns, find_task_by_pid_ns, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { wake_up_state } from "./sched/core.js";
-import { signal_wanter } from "./signal_mask.js";
-import { prepare_signal_jobctl, task_clear_jobctl_pending } from "./signal_stop.js";
+import { signalWanter } from "./signal_mask.js";
+import { prepareSignalJobctl, task_clear_jobctl_pending } from "./signal_stop.js";
 
 export function signal_pending(p: task_struct): boolean {
   activeEngine().touch();
@@ -80,7 +80,8 @@ function sig_fatal(p: task_struct, sig: number): boolean {
   return handler(p, sig) === SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig);
 }
 
-export function sigaddset_pending(t: task_struct, sig: number): void {
+/** Models sigaddset(&t->pending.signal) with TIF_SIGPENDING (__send_signal_locked). */
+export function sigaddsetPending(t: task_struct, sig: number): void {
   t.pending.signal |= sigmask(sig);
   t.ti_flags |= TIF_SIGPENDING;
 }
@@ -94,8 +95,9 @@ export function* signal_wake_up(t: task_struct, fatal: boolean): KGen<void> {
 /**
  * The thread that takes a signal for p: p itself for a thread's own signal; for its group, a
  * live thread of it (the leader may have exited while others run). Undefined: none is left.
+ * Models complete_signal (its choice of thread).
  */
-function signal_target(p: task_struct, group: boolean): task_struct | undefined {
+function signalTarget(p: task_struct, group: boolean): task_struct | undefined {
   if (!group) return p.exit_state === 0 ? p : undefined;
   return (
     ([...p.signal.thread_head].find((x) => x.exit_state === 0) as task_struct | undefined) ??
@@ -109,7 +111,7 @@ function signal_target(p: task_struct, group: boolean): task_struct | undefined 
  */
 function* complete_signal(sig: number, p: task_struct, target: task_struct, group: boolean): KGen<void> {
   const signal = p.signal;
-  const t = signal_wanter(sig, p, target, group);
+  const t = signalWanter(sig, p, target, group);
   if (t === null) return; // every thread blocks it (or is stopped): it waits in the queue
   if (sig_fatal(p, sig) && !(signal.flags & SIGNAL_GROUP_EXIT)) {
     signal.flags |= SIGNAL_GROUP_EXIT;
@@ -118,7 +120,7 @@ function* complete_signal(sig: number, p: task_struct, target: task_struct, grou
     for (const x of signal.thread_head) {
       if (x.exit_state !== 0) continue;
       task_clear_jobctl_pending(x, JOBCTL_STOP_PENDING);
-      sigaddset_pending(x, SIGKILL);
+      sigaddsetPending(x, SIGKILL);
       yield* signal_wake_up(x, true);
     }
     return;
@@ -133,9 +135,9 @@ function* complete_signal(sig: number, p: task_struct, target: task_struct, grou
  */
 export function* send_signal(sig: number, p: task_struct, group: boolean, force = false): KGen<number> {
   // With no live thread to take it (a zombie, still hashed), nothing happens; the send still succeeds.
-  const t = signal_target(p, group);
+  const t = signalTarget(p, group);
   if (t === undefined) return 0;
-  yield* prepare_signal_jobctl(sig, p);
+  yield* prepareSignalJobctl(sig, p);
   if (sig_ignored(p, sig, force)) return 0;
   if (group) p.signal.shared_pending.signal |= sigmask(sig);
   else p.pending.signal |= sigmask(sig);
@@ -161,8 +163,11 @@ export function flush_signals(p: task_struct): void {
   p.ti_flags &= ~TIF_SIGPENDING;
 }
 
-/** The handler table of `sh`, its own (copied first if it still shares one), to write to (sa_flags too). */
-export function sighand_action_mut(sh: sighand_struct): Int32Array {
+/**
+ * tasklab's own: the handler table of `sh`, its own (copied first if it still shares one), to
+ * write to (sa_flags too).
+ */
+export function sighandActionMut(sh: sighand_struct): Int32Array {
   if (sh.action_shared) {
     sh.action = Int32Array.from(sh.action);
     sh.sa_flags = Int32Array.from(sh.sa_flags);
@@ -173,19 +178,19 @@ export function sighand_action_mut(sh: sighand_struct): Int32Array {
 
 /** ignore_signals: every handler becomes SIG_IGN (kthreadd does this; its children inherit it). */
 export function ignore_signals(p: task_struct): void {
-  if (p.sighand) sighand_action_mut(p.sighand).fill(SIG_IGN);
+  if (p.sighand) sighandActionMut(p.sighand).fill(SIG_IGN);
   flush_signals(p);
 }
 
 /** allow_signal: a kernel thread opts in to receiving `sig` (its handler stops being SIG_IGN). */
 export function allow_signal(p: task_struct, sig: number): void {
-  if (p.sighand) sighand_action_mut(p.sighand)[sig - 1] = 2;
+  if (p.sighand) sighandActionMut(p.sighand)[sig - 1] = 2;
 }
 
 /** flush_signal_handlers (exec): caught signals go back to their default; ignored stay ignored; no flags. */
 export function flush_signal_handlers(p: task_struct): void {
   if (!p.sighand) return;
-  const a = sighand_action_mut(p.sighand);
+  const a = sighandActionMut(p.sighand);
   for (let i = 0; i < a.length; i++) if (a[i] !== SIG_IGN) a[i] = SIG_DFL;
   p.sighand.sa_flags.fill(0);
 }
@@ -198,8 +203,11 @@ function kill_ok_by_cred(t: task_struct): boolean {
   return has_ns_capability(me, tc.user_ns, CAP_KILL);
 }
 
-/** Whether t's pid namespace is below the sender's (a SIGKILL from there reaches a namespace init). */
-function from_ancestor_ns(t: task_struct): boolean {
+/**
+ * Whether t's pid namespace is below the sender's (a SIGKILL from there reaches a namespace init).
+ * Models the value __send_signal took as its from-ancestor-namespace argument (≤5.x; si_fromuser).
+ */
+function fromAncestorNs(t: task_struct): boolean {
   const mine = task_active_pid_ns(current());
   let ns: pid_namespace | null = task_active_pid_ns(t);
   if (ns === mine) return false;
@@ -215,7 +223,7 @@ export function* group_send_sig_info(sig: number, t: task_struct, group = true):
   if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
-  return yield* send_signal(sig, group ? t.group_leader : t, group, from_ancestor_ns(t));
+  return yield* send_signal(sig, group ? t.group_leader : t, group, fromAncestorNs(t));
 }
 
 /**
@@ -225,7 +233,7 @@ export function* group_send_sig_info(sig: number, t: task_struct, group = true):
 export function* __kill_pgrp_info(sig: number, pgrp: pid | null): KGen<number> {
   let success = false;
   let retval = -ESRCH;
-  for (const p of pgrp_members(pgrp)) {
+  for (const p of pgrpMembers(pgrp)) {
     const err = yield* group_send_sig_info(sig, p);
     success ||= err === 0;
     retval = err;
@@ -274,7 +282,7 @@ export const __x64_sys_tgkill = kfunc(function* __x64_sys_tgkill(tgid: number, t
   if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
-  return yield* send_signal(sig, t, false, from_ancestor_ns(t));
+  return yield* send_signal(sig, t, false, fromAncestorNs(t));
 });
 
 /**
@@ -313,7 +321,7 @@ export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
     if ((yield* put_user(oldflags >>> 0, me.mm, oldact + 8)) < 0) return -14;
   }
   if (h !== null) {
-    sighand_action_mut(sighand)[sig - 1] = h;
+    sighandActionMut(sighand)[sig - 1] = h;
     sighand.sa_flags[sig - 1] = flags;
     if (h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig))) {
       for (const t of me.signal.thread_head) t.pending.signal &= ~sigmask(sig);

@@ -34,28 +34,37 @@ export function wants_signal(sig: number, t: task_struct): boolean {
  * signal for the group) another thread of it that does; null when none does (the signal
  * waits in the queue until one unblocks it or is continued).
  */
-export function signal_wanter(sig: number, p: task_struct, t: task_struct, group: boolean): task_struct | null {
+export function signalWanter(sig: number, p: task_struct, t: task_struct, group: boolean): task_struct | null {
   if (wants_signal(sig, t)) return t;
   if (!group) return null;
   for (const x of p.signal.thread_head) if (wants_signal(sig, x)) return x;
   return null;
 }
 
-/** What t may take now: its own and its group's pending signals that it does not block. */
-export function unblocked_pending(t: task_struct): bigint {
+/**
+ * What t may take now: its own and its group's pending signals that it does not block.
+ * Models next_signal / has_pending_signals.
+ */
+export function unblockedPending(t: task_struct): bigint {
   return (t.pending.signal | t.signal.shared_pending.signal) & ~t.blocked;
 }
 
-/** get_sigset: the sigset_t at addr (two 32-bit words), or null for a fault. */
-export function get_sigset(mm: mm_struct | null, addr: number): bigint | null {
+/**
+ * Models rt_sigprocmask's copy_from_user of a sigset_t (a plain copy: no Linux function of its
+ * own): the set at addr (two 32-bit words), or null for a fault.
+ */
+export function getSigset(mm: mm_struct | null, addr: number): bigint | null {
   const lo = get_user(mm, addr);
   const hi = get_user(mm, addr + 4);
   if (typeof lo !== "number" || typeof hi !== "number") return null;
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-/** put_sigset: stores a sigset_t at addr; 0 or -EFAULT. */
-function* put_sigset(set: bigint, mm: mm_struct | null, addr: number) {
+/**
+ * Models the copy_to_user of a sigset_t in rt_sigprocmask and rt_sigpending (a plain copy: no
+ * Linux function of its own): stores the set at addr; 0 or -EFAULT.
+ */
+function* putSigset(set: bigint, mm: mm_struct | null, addr: number) {
   if ((yield* put_user(Number(set & 0xffffffffn), mm, addr)) < 0) return -EFAULT;
   return (yield* put_user(Number(set >> 32n), mm, addr + 4)) < 0 ? -EFAULT : 0;
 }
@@ -73,7 +82,7 @@ export function* set_current_blocked(me: task_struct, blocked: bigint) {
     const t = [...me.signal.thread_head].find((x) => x !== me && wants_signal(sig, x));
     if (t !== undefined) yield* signal_wake_up(t, false);
   }
-  if (unblocked_pending(me) !== 0n) me.ti_flags |= TIF_SIGPENDING;
+  if (unblockedPending(me) !== 0n) me.ti_flags |= TIF_SIGPENDING;
   else me.ti_flags &= ~TIF_SIGPENDING;
 }
 
@@ -92,7 +101,7 @@ export const __x64_sys_rt_sigprocmask = kfunc(function* __x64_sys_rt_sigprocmask
   const me = current();
   const old = me.blocked;
   if (nset !== 0) {
-    const set = get_sigset(me.mm, nset);
+    const set = getSigset(me.mm, nset);
     if (set === null) return -EFAULT;
     const mask = set & ~UNBLOCKABLE;
     if (how === SIG_BLOCK) yield* set_current_blocked(me, old | mask);
@@ -100,7 +109,7 @@ export const __x64_sys_rt_sigprocmask = kfunc(function* __x64_sys_rt_sigprocmask
     else if (how === SIG_SETMASK) yield* set_current_blocked(me, mask);
     else return -EINVAL;
   }
-  return oset === 0 ? 0 : yield* put_sigset(old, me.mm, oset);
+  return oset === 0 ? 0 : yield* putSigset(old, me.mm, oset);
 });
 
 /**
@@ -111,7 +120,7 @@ export const __x64_sys_rt_sigpending = kfunc(function* __x64_sys_rt_sigpending(u
   if (!Number.isInteger(sigsetsize) || sigsetsize < 0 || sigsetsize > 8) return -EINVAL;
   const me = current();
   const set = (me.pending.signal | me.signal.shared_pending.signal) & me.blocked;
-  if (sigsetsize === 8) return yield* put_sigset(set, me.mm, uset);
+  if (sigsetsize === 8) return yield* putSigset(set, me.mm, uset);
   if (sigsetsize >= 4 && (yield* put_user(Number(set & 0xffffffffn), me.mm, uset)) < 0) return -EFAULT;
   return 0;
 });

@@ -74,7 +74,7 @@ function signal_set_stop_flags(sig: signal_struct, flags: number): void {
  * signals, cancels a group stop under way, wakes the stopped threads and marks the group
  * continued (the parent is told by the first thread back in get_signal).
  */
-export function* prepare_signal_jobctl(sig: number, p: task_struct): KGen<void> {
+export function* prepareSignalJobctl(sig: number, p: task_struct): KGen<void> {
   const signal = p.signal;
   if (signal.flags & SIGNAL_GROUP_EXIT) return;
   const flush = sig_kernel_stop(sig) ? sigmask(SIGCONT) : sig === SIGCONT ? STOP_SIGNALS : 0n;
@@ -161,7 +161,7 @@ export const do_signal_stop = kfunc(function* do_signal_stop(signr: number) {
  * stopped or continued (once, by whichever thread comes first), and take part in a group
  * stop another thread started. True when it did one (get_signal then starts over).
  */
-export function* get_signal_jobctl(p: task_struct): KGen<boolean> {
+export function* getSignalJobctl(p: task_struct): KGen<boolean> {
   const signal = p.signal;
   if (signal.flags & SIGNAL_CLD_MASK) {
     const why = signal.flags & SIGNAL_CLD_CONTINUED ? CLD_CONTINUED : CLD_STOPPED;

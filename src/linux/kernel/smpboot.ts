@@ -60,16 +60,16 @@ export interface smp_hotplug_thread {
   selfparking?: boolean;
 }
 
-/** A sleeping type's: never any work (module-level, so a saved state names them: src/sim/code.ts). */
-function no_work(_cpu: number): boolean {
+/** tasklab's own: a sleeping type never has work (module-level: a saved state names them, src/sim/code.ts). */
+function noWork(_cpu: number): boolean {
   return false;
 }
-function* thread_fn(_cpu: number): KGen<void> {}
-knownCode(no_work);
+function* noThreadFn(_cpu: number): KGen<void> {}
+knownCode(noWork);
 
-/** A type whose thread has no modeled work (ksoftirqd, migration, watchdog): it only sleeps. */
-export function sleeping_percpu_thread(thread_comm: string): smp_hotplug_thread {
-  return { thread_comm, thread_should_run: no_work, thread_fn, store: new Map() };
+/** tasklab's own: a type whose thread has no modeled work (ksoftirqd, migration, watchdog): it only sleeps. */
+export function sleepingPercpuThread(thread_comm: string): smp_hotplug_thread {
+  return { thread_comm, thread_should_run: noWork, thread_fn: noThreadFn, store: new Map() };
 }
 
 interface smpboot_thread_data extends Tracked {
@@ -115,7 +115,7 @@ const __smpboot_create_thread = kfunc(function* __smpboot_create_thread(ht: smp_
   if (ht.store.has(cpu)) return 0;
   const td = kmalloc<smpboot_thread_data>("smpboot_thread_data", 48, () => ({ cpu, ht, __slab: null }));
   if (td === null) return -ENOMEM;
-  if (K.era.percpu_threads === "notifier") return yield* notifier_create_thread(ht, td, cpu);
+  if (K.era.percpu_threads === "notifier") return yield* notifierCreateThread(ht, td, cpu);
   const tsk = yield* kthread_create_on_cpu(smpboot_thread_fn, td, cpu, ht.thread_comm);
   if (IS_ERR(tsk)) {
     kfree(td);
@@ -135,7 +135,7 @@ const __smpboot_create_thread = kfunc(function* __smpboot_create_thread(ht: smp_
 });
 
 /** ≤2.6.32's CPU_UP_PREPARE: kthread_create, kthread_bind; woken at CPU_ONLINE, never parked. */
-function* notifier_create_thread(ht: smp_hotplug_thread, td: smpboot_thread_data, cpu: number) {
+function* notifierCreateThread(ht: smp_hotplug_thread, td: smpboot_thread_data, cpu: number) {
   const tsk = yield* kthread_create(smpboot_thread_fn, td, ht.thread_comm, cpu);
   if (IS_ERR(tsk)) {
     kfree(td);

@@ -3,7 +3,7 @@ import { knownCode } from "../../sim/code.js";
 import { kfunc } from "../../sim/functions.js";
 import type { task_struct } from "../include/task_struct.js";
 import { sched_set_stop_task } from "./sched/core.js";
-import { sleeping_percpu_thread, smpboot_register_percpu_thread } from "./smpboot.js";
+import { sleepingPercpuThread, smpboot_register_percpu_thread } from "./smpboot.js";
 
 /** migration/N's create: the thread becomes its CPU's stop task (module-level: src/sim/code.ts). */
 function cpu_stop_create(cpu: number, tsk: task_struct): void {
@@ -11,7 +11,7 @@ function cpu_stop_create(cpu: number, tsk: task_struct): void {
 }
 knownCode(cpu_stop_create);
 
-const cpu_stop_threads = () => ({ ...sleeping_percpu_thread("migration/%u"), create: cpu_stop_create });
+const cpu_stop_threads = () => ({ ...sleepingPercpuThread("migration/%u"), create: cpu_stop_create });
 
 /** cpu_stop_init (an early initcall). No stop work is queued in the model, so the threads sleep. */
 export const cpu_stop_init = kfunc(function* cpu_stop_init() {

@@ -7,7 +7,7 @@ import type { KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { since } from "../eras/profiles.js";
 import { set_task_comm } from "../fs/exec.js";
-import { close_fd, fget, open_file } from "../fs/file.js";
+import { close_fd, fget, openFile } from "../fs/file.js";
 import { comm_write } from "../fs/proc_comm.js";
 import { do_restart_poll } from "../fs/select.js";
 import { current, local_clock } from "../include/current.js";
@@ -19,7 +19,7 @@ import { PR_GET_CHILD_SUBREAPER, PR_GET_NAME, PR_SET_CHILD_SUBREAPER, PR_SET_NAM
 import { RLIMIT_NPROC } from "../include/uapi/resource.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
-import { CAP_SYS_RESOURCE, commit_setuid, ns_capable } from "./cred.js";
+import { CAP_SYS_RESOURCE, commitSetuid, ns_capable } from "./cred.js";
 import { find_pid_ns, task_active_pid_ns, task_pid_nr_ns, task_tgid_nr_ns } from "./pid.js";
 import { schedule } from "./sched/core.js";
 import { signal_pending } from "./signal.js";
@@ -28,23 +28,24 @@ import { schedule_hrtimeout } from "./time/timer.js";
 export const PIDFD_THREAD = O_EXCL;
 export const PIDFD_NONBLOCK = O_NONBLOCK;
 
-function ns_of_current() {
+/** Models task_active_pid_ns(current). */
+function currentPidNs() {
   return task_active_pid_ns(current()) ?? K.init_pid_ns;
 }
 
 /** getpid: the thread group id (the leader's pid). */
 export const __x64_sys_getpid = kfunc(function* __x64_sys_getpid() {
-  return task_tgid_nr_ns(current(), ns_of_current());
+  return task_tgid_nr_ns(current(), currentPidNs());
 });
 
 export const __x64_sys_gettid = kfunc(function* __x64_sys_gettid() {
-  return task_pid_nr_ns(current(), ns_of_current());
+  return task_pid_nr_ns(current(), currentPidNs());
 });
 
 /** getppid: the parent process's id, or 0 when the parent lives outside the caller's namespace. */
 export const __x64_sys_getppid = kfunc(function* __x64_sys_getppid() {
   const me = current();
-  return task_tgid_nr_ns(me.group_leader.real_parent, ns_of_current());
+  return task_tgid_nr_ns(me.group_leader.real_parent, currentPidNs());
 });
 
 /**
@@ -92,7 +93,7 @@ function propagate_has_child_subreaper(top: task_struct): void {
 /** setuid(uid): root becomes uid (losing its capabilities); others may only keep their own. */
 export const __x64_sys_setuid = kfunc(function* __x64_sys_setuid(uid: number) {
   if (!Number.isInteger(uid) || uid < 0 || uid > 0xfffffffe) return -EINVAL;
-  return commit_setuid(current(), uid);
+  return commitSetuid(current(), uid);
 });
 
 /** setrlimit(RLIMIT_NPROC, { rlim_cur }): raising it needs CAP_SYS_RESOURCE; other limits are not modeled. */
@@ -158,7 +159,7 @@ export const __x64_sys_restart_syscall = kfunc(function* __x64_sys_restart_sysca
 });
 
 /** The flags this release's pidfd_open takes (K.era.pidfd_open_flags). */
-function pidfd_open_known(): number {
+function pidfdOpenFlags(): number {
   const f = K.era.pidfd_open_flags;
   return f === "thread" ? PIDFD_NONBLOCK | PIDFD_THREAD : f === "nonblock" ? PIDFD_NONBLOCK : 0;
 }
@@ -169,7 +170,7 @@ function pidfd_open_known(): number {
  * pid); without PIDFD_THREAD the pid must be a thread-group leader's (−ENOENT in 6.19,
  * −EINVAL before). 0 when a pidfd may be made.
  */
-function pidfd_prepare_check(p: pid, flags: number): number {
+function pidfdPrepareCheck(p: pid, flags: number): number {
   if (p.task === null) return -ESRCH; // already reaped
   if (!(flags & PIDFD_THREAD) && p.task.group_leader !== p.task)
     return K.era.pidfd_not_leader_errno === "ENOENT" ? -ENOENT : -EINVAL;
@@ -181,16 +182,16 @@ function pidfd_prepare_check(p: pid, flags: number): number {
  * PIDFD_THREAD); PIDFD_NONBLOCK makes a waitid(P_PIDFD) on it not block (O_NONBLOCK).
  */
 export const __x64_sys_pidfd_open = kfunc(function* __x64_sys_pidfd_open(pid: number, flags: number) {
-  if (!Number.isInteger(flags) || flags & ~pidfd_open_known()) return -EINVAL;
+  if (!Number.isInteger(flags) || flags & ~pidfdOpenFlags()) return -EINVAL;
   if (!Number.isInteger(pid) || pid <= 0) return -EINVAL;
   const me = current();
-  const p = find_pid_ns(pid, ns_of_current());
+  const p = find_pid_ns(pid, currentPidNs());
   if (p === null) return -ESRCH;
-  const err = pidfd_prepare_check(p, flags);
+  const err = pidfdPrepareCheck(p, flags);
   if (err < 0) return err;
   if (me.files === null) return -EBADF;
   // Both flags stay on the file (pidfd_prepare adds PIDFD_THREAD to f_flags by hand).
-  return open_file(me.files, "pidfd", p, flags & (PIDFD_NONBLOCK | PIDFD_THREAD));
+  return openFile(me.files, "pidfd", p, flags & (PIDFD_NONBLOCK | PIDFD_THREAD));
 });
 
 /** close(fd). */

@@ -8,9 +8,9 @@
  * real-time class outside the stop class and leaves it SCHED_NORMAL.
  */
 import { kfunc } from "../../sim/functions.js";
-import { sleeping_percpu_thread, smpboot_register_percpu_thread } from "./smpboot.js";
+import { sleepingPercpuThread, smpboot_register_percpu_thread } from "./smpboot.js";
 
-const watchdog_threads = () => sleeping_percpu_thread("watchdog/%u");
+const watchdog_threads = () => sleepingPercpuThread("watchdog/%u");
 
 /** spawn_softlockup_task (≤2.6.32): the boot CPU's thread now, the others' from the CPU notifier. */
 export const spawn_softlockup_task = kfunc(function* spawn_softlockup_task() {

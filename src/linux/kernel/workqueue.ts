@@ -16,9 +16,9 @@ import { NUMA_NO_NODE, PF_WQ_WORKER, TASK_IDLE, TASK_INTERRUPTIBLE } from "../in
 import type { task_struct } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { cpumask } from "../lib/cpumask.js";
-import { create_on_node, kthread_create, kthread_set_per_cpu, to_kthread } from "./kthread.js";
+import { kernelCreateOnNode, kthread_create, kthread_set_per_cpu, to_kthread } from "./kthread.js";
 import { kthread_bind, kthread_bind_mask } from "./kthread_control.js";
-import { kthread_idle_loop } from "./kthread_daemon.js";
+import { kthreadIdleLoop } from "./kthread_daemon.js";
 import { do_set_cpus_allowed, set_user_nice, wake_up_process } from "./sched/core.js";
 
 const HIGHPRI_NICE_LEVEL = -20;
@@ -40,15 +40,15 @@ export const EARLY_RECLAIM_WORKQUEUES: readonly { name: string; since: string; u
 ];
 
 const worker_thread = kfunc(function* worker_thread(_worker: unknown) {
-  if (K.era.workqueue_threads === "per_wq") return yield* kthread_idle_loop(TASK_INTERRUPTIBLE);
+  if (K.era.workqueue_threads === "per_wq") return yield* kthreadIdleLoop(TASK_INTERRUPTIBLE);
   current().flags |= PF_WQ_WORKER;
-  return yield* kthread_idle_loop(TASK_IDLE);
+  return yield* kthreadIdleLoop(TASK_IDLE);
 });
 
 const rescuer_thread = kfunc(function* rescuer_thread(_rescuer: unknown) {
   set_user_nice(current(), RESCUER_NICE_LEVEL);
   current().flags |= PF_WQ_WORKER;
-  return yield* kthread_idle_loop(TASK_IDLE);
+  return yield* kthreadIdleLoop(TASK_IDLE);
 });
 
 /**
@@ -56,7 +56,7 @@ const rescuer_thread = kfunc(function* rescuer_thread(_rescuer: unknown) {
  * worker of a CPU that is not up yet runs unbound until workqueue_online_cpu rebinds it.
  */
 const create_worker = kfunc(function* create_worker(id_buf: string, nice: number, mask: cpumask, cpu: number) {
-  const t = yield* create_on_node(worker_thread, null, NUMA_NO_NODE, "kworker/%s", [id_buf]);
+  const t = yield* kernelCreateOnNode(worker_thread, null, NUMA_NO_NODE, "kworker/%s", [id_buf]);
   if (IS_ERR(t)) return t.errno;
   set_user_nice(t, nice);
   yield* kthread_bind_mask(t, mask);
@@ -106,15 +106,15 @@ export const init_rescuer = kfunc(function* init_rescuer(wq_name: string) {
   return 0;
 });
 
-/** Unbound pool ids follow the BH and per-CPU pools (two of each per possible CPU). */
-function unbound_pool_id(highpri: boolean): number {
+/** Models worker_pool_assign_id: unbound pool ids follow the BH and per-CPU pools (two of each per CPU). */
+function unboundPoolId(highpri: boolean): number {
   return 4 * K.nr_cpu_ids + (highpri ? 1 : 0);
 }
 
 /** workqueue_prepare_cpu (CPUHP_WORKQUEUE_PREP): the first workers of `cpu`'s pools, if they have none. */
 export const workqueue_prepare_cpu = kfunc(function* workqueue_prepare_cpu(cpu: number) {
   if (!K.wq_online) return; // no workqueues yet (or none at all: a minimal boot)
-  if (K.era.workqueue_threads === "per_wq") return yield* legacy_prepare_cpu(cpu);
+  if (K.era.workqueue_threads === "per_wq") return yield* workqueueCpuUpPrepare(cpu);
   if (K.percpu_workers.some((t) => to_kthread(t).cpu === cpu)) return;
   const mask = cpumask.of(K.nr_cpu_ids, [cpu]);
   yield* create_worker(`${cpu}:0`, 0, mask, cpu);
@@ -129,8 +129,8 @@ export const workqueue_init = kfunc(function* workqueue_init() {
   K.wq_online = true;
   for (const wq of EARLY_RECLAIM_WORKQUEUES) if (within(K.era, wq.since, wq.until)) yield* init_rescuer(wq.name);
   for (const cpu of K.cpu_online_mask) yield* workqueue_prepare_cpu(cpu);
-  yield* create_worker(`u${unbound_pool_id(false)}:0`, 0, K.cpu_possible_mask, -1);
-  yield* create_worker(`u${unbound_pool_id(true)}:0`, HIGHPRI_NICE_LEVEL, K.cpu_possible_mask, -1);
+  yield* create_worker(`u${unboundPoolId(false)}:0`, 0, K.cpu_possible_mask, -1);
+  yield* create_worker(`u${unboundPoolId(true)}:0`, HIGHPRI_NICE_LEVEL, K.cpu_possible_mask, -1);
 });
 
 // ---- ≤2.6.32: a thread per workqueue and CPU ----------------------------------------------
@@ -196,7 +196,7 @@ export const init_workqueues = kfunc(function* init_workqueues() {
 });
 
 /** workqueue_cpu_callback, CPU_UP_PREPARE: each per-CPU workqueue's thread for the new CPU. */
-function* legacy_prepare_cpu(cpu: number) {
+function* workqueueCpuUpPrepare(cpu: number) {
   for (const wq of workqueues()) if (!wq.threads.has(cpu)) yield* create_workqueue_thread(wq, cpu);
 }
 
@@ -204,6 +204,6 @@ function* legacy_prepare_cpu(cpu: number) {
  * workqueue_cpu_callback, CPU_ONLINE: the new CPU's threads are bound and started. (A CPU
  * going down keeps its threads asleep in the model; 2.6.32 stops them at CPU_POST_DEAD.)
  */
-export const workqueue_cpu_online_legacy = kfunc(function* workqueue_cpu_callback(cpu: number) {
+export const workqueueCpuOnline = kfunc(function* workqueue_cpu_callback(cpu: number) {
   for (const wq of workqueues()) yield* start_workqueue_thread(wq, cpu);
 });

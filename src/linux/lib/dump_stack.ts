@@ -7,7 +7,8 @@
 import { activeEngine } from "../../sim/engine.js";
 import { current } from "../include/current.js";
 
-export function dump_stack_lines(): string[] {
+/** Models dump_stack (dump_stack_lvl). */
+export function dumpStackLines(): string[] {
   const e = activeEngine();
   const t = current();
   return [

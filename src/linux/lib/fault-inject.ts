@@ -1,14 +1,15 @@
 /**
  * Fault points (lib/fault-inject.c): places in the model where an injected failure can be
  * asked for by name. The slab allocator has its own hook (failslab); other points, such as
- * "alloc_pid", call should_fail_point(). What fails when is set up by inject.ts.
+ * "alloc_pid", call shouldFailPoint(). What fails when is set up by inject.ts.
  */
 
 import { printk } from "../kernel/printk/printk.js";
 import { K } from "../kernel.js";
-import { dump_stack_lines } from "./dump_stack.js";
+import { dumpStackLines } from "./dump_stack.js";
 
-export function should_fail_point(name: string): boolean {
+/** Models should_fail. */
+export function shouldFailPoint(name: string): boolean {
   return K.fail_point?.(name) ?? false;
 }
 
@@ -37,6 +38,6 @@ export function fail_dump(attr: fault_attr): void {
     attr.probability,
     0,
     attr.times,
-    dump_stack_lines().join("\n"),
+    dumpStackLines().join("\n"),
   );
 }

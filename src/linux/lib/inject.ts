@@ -32,7 +32,7 @@ import { PF_EXITING } from "../include/sched.js";
 import type { task_struct } from "../include/task_struct.js";
 import { find_task_by_pid_ns } from "../kernel/pid.js";
 import { send_sig } from "../kernel/signal.js";
-import { run_in_irq } from "../kernel/time/timer.js";
+import { runInIrq } from "../kernel/time/timer.js";
 import { K, type Kernel } from "../kernel.js";
 import { KMALLOC_TYPES, SLAB_CACHES } from "../mm/slab.js";
 import { fail_dump } from "./fault-inject.js";
@@ -224,8 +224,11 @@ function targetPid(ref: string): number | null {
   return Number.isInteger(n) ? n : null;
 }
 
-/** The task `ref` names: by pid (`pid`, from targetPid(ref)), or the first on the task list with that comm. */
-function find_task(ref: string, pid = targetPid(ref)): task_struct | null {
+/**
+ * tasklab's own: the task `ref` names: by pid (`pid`, from targetPid(ref)), or the first on the
+ * task list with that comm.
+ */
+function findTask(ref: string, pid = targetPid(ref)): task_struct | null {
   if (pid !== null) return find_task_by_pid_ns(pid, K.init_pid_ns);
   for (const t of K.init_task.tasks) if (t.comm === ref) return t;
   return null;
@@ -326,12 +329,12 @@ function checkNames(names: SpecNames, faults: readonly FaultSpec[], signals: rea
  * Returns the time it took, or -1 when there is no such task (yet).
  */
 function deliver(spec: SignalSpec): number {
-  const p = find_task(spec.target);
+  const p = findTask(spec.target);
   if (p === null) return -1;
   const cpu = activeEngine().runningCpu;
   cpu.inSoftirq++;
   try {
-    return run_in_irq(send_sig(spec.sig, p, 1));
+    return runInIrq(send_sig(spec.sig, p, 1));
   } finally {
     cpu.inSoftirq--;
   }
@@ -482,7 +485,7 @@ function injectedBeforeStep(cpu: Cpu): void {
   const pending = injection().pending;
   for (let i = 0; i < pending.length; i++) {
     const { s, pid } = pending[i] as { s: SignalSpec; pid: number | null };
-    const p = find_task(s.target, pid);
+    const p = findTask(s.target, pid);
     if (p === null || p.exit_state !== 0 || p.flags & PF_EXITING) continue;
     engine.choiceSubject = p;
     if (engine.choose("signal", 2) === 0) continue;

@@ -26,7 +26,8 @@ export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
   return null;
 }
 
-function page_index(vma: vm_area_struct, addr: number): number {
+/** linear_page_index: the page of vma's mapping that addr falls in (vm_pgoff plus pages from vm_start). */
+function linear_page_index(vma: vm_area_struct, addr: number): number {
   return vma.pgoff + Math.floor((addr - vma.vm_start) / PAGE_SIZE);
 }
 
@@ -73,7 +74,7 @@ export type FaultResult = "ok" | "segv" | "oom";
  * page see zeros and need no page). Called only for an address inside a writable VMA.
  */
 const handle_mm_fault = kfunc(function* handle_mm_fault(mm: mm_struct, vma: vm_area_struct, addr: number) {
-  const idx = page_index(vma, addr);
+  const idx = linear_page_index(vma, addr);
   const pages = vma.pages as Map<number, page>;
   const p = pages.get(idx);
   if (p === undefined) return (yield* do_anonymous_page(mm, vma, idx)) ? 0 : -1;
@@ -81,34 +82,35 @@ const handle_mm_fault = kfunc(function* handle_mm_fault(mm: mm_struct, vma: vm_a
   return 0;
 });
 
-/** Whether a write to addr needs no fault (the page is there and not shared copy-on-write). */
-function write_ready(vma: vm_area_struct, addr: number): page | null {
-  const p = vma.pages?.get(page_index(vma, addr));
+/** tasklab's own: whether a write to addr needs no fault (the page is there and not shared copy-on-write). */
+function writeReady(vma: vm_area_struct, addr: number): page | null {
+  const p = vma.pages?.get(linear_page_index(vma, addr));
   if (p === undefined) return null;
   return p.mapcount === 1 || vma.vm_flags & VM_SHARED ? p : null;
 }
 
-/** Reads the word at addr; null when the address is not mapped. */
-export function read_user(mm: mm_struct, addr: number): number | string | null {
+/** Reads the word at addr; null when the address is not mapped. Models get_user / copy_from_user. */
+export function readUser(mm: mm_struct, addr: number): number | string | null {
   if (!Number.isSafeInteger(addr)) return null;
   const vma = find_vma(mm, addr);
   if (vma === null) return null;
   if (vma.pages === null) return 0;
-  return vma.pages.get(page_index(vma, addr))?.words.get(addr % PAGE_SIZE) ?? 0;
+  return vma.pages.get(linear_page_index(vma, addr))?.words.get(addr % PAGE_SIZE) ?? 0;
 }
 
 /**
  * Writes the word at addr, faulting the page in or copying it first if needed. Returns
  * "segv" for an address not mapped writable, "oom" when the page cannot be allocated.
+ * Models put_user / copy_to_user (faulting).
  */
-export function* write_user(mm: mm_struct, addr: number, val: number | string): KGen<FaultResult> {
+export function* writeUser(mm: mm_struct, addr: number, val: number | string): KGen<FaultResult> {
   if (!Number.isSafeInteger(addr)) return "segv";
   const vma = find_vma(mm, addr);
   if (vma === null || !(vma.vm_flags & VM_WRITE) || vma.pages === null) return "segv";
-  let p = write_ready(vma, addr);
+  let p = writeReady(vma, addr);
   if (p === null) {
     if ((yield* handle_mm_fault(mm, vma, addr)) < 0) return "oom";
-    p = (vma.pages as Map<number, page>).get(page_index(vma, addr)) as page;
+    p = (vma.pages as Map<number, page>).get(linear_page_index(vma, addr)) as page;
   }
   p.words.set(addr % PAGE_SIZE, val);
   return "ok";
@@ -117,16 +119,16 @@ export function* write_user(mm: mm_struct, addr: number, val: number | string): 
 /** put_user: the kernel writes an int to user memory: 0, or -EFAULT. */
 export function* put_user(val: number | string, mm: mm_struct | null, addr: number): KGen<number> {
   if (mm === null) return -EFAULT;
-  return (yield* write_user(mm, addr, val)) === "ok" ? 0 : -EFAULT;
+  return (yield* writeUser(mm, addr, val)) === "ok" ? 0 : -EFAULT;
 }
 
 /** get_user: the kernel reads an int from user memory: the value, or null for a fault. */
 export function get_user(mm: mm_struct | null, addr: number): number | string | null {
-  return mm === null ? null : read_user(mm, addr);
+  return mm === null ? null : readUser(mm, addr);
 }
 
-/** Pages of a range, rounded out (for the cost of copying or zapping page tables). */
-export function range_pages(start: number, end: number): number {
+/** Pages of a range, rounded out (for the cost of copying or zapping page tables). Models vma_pages. */
+export function rangePages(start: number, end: number): number {
   return Math.ceil((end - start) / PAGE_SIZE);
 }
 

@@ -18,7 +18,7 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "../include/uapi/mman.js";
-import { put_page, range_pages, spend } from "./memory.js";
+import { put_page, rangePages, spend } from "./memory.js";
 import {
   MMAP_BASE,
   type mm_struct,
@@ -78,11 +78,12 @@ function vm_area_free(vma: vm_area_struct): void {
   kfree(vma);
 }
 
-function insert_vma(mm: mm_struct, vma: vm_area_struct): void {
+/** Models insert_vm_struct / vma_link. */
+function insertVma(mm: mm_struct, vma: vm_area_struct): void {
   let i = mm.mmap.length;
   while (i > 0 && (mm.mmap[i - 1] as vm_area_struct).vm_start > vma.vm_start) i--;
   mm.mmap.splice(i, 0, vma);
-  mm.total_vm += range_pages(vma.vm_start, vma.vm_end);
+  mm.total_vm += rangePages(vma.vm_start, vma.vm_end);
 }
 
 function overlaps(mm: mm_struct, start: number, end: number): boolean {
@@ -141,7 +142,7 @@ export const do_mmap = kleaf(function do_mmap(
     }
     vma.shmem = shmem;
   }
-  insert_vma(mm, vma);
+  insertVma(mm, vma);
   return start;
 });
 
@@ -188,7 +189,7 @@ export const do_munmap = kleaf(function do_munmap(mm: mm_struct, start: number, 
   for (const v of [...mm.mmap]) {
     if (v.vm_start >= start && v.vm_end <= end) {
       mm.mmap.splice(mm.mmap.indexOf(v), 1);
-      mm.total_vm -= range_pages(v.vm_start, v.vm_end);
+      mm.total_vm -= rangePages(v.vm_start, v.vm_end);
       if (v.pages !== null && v.shmem === null) mm.rss_anon -= v.pages.size;
       vm_area_free(v);
     }
@@ -228,7 +229,7 @@ export const dup_mmap = kfunc(function* dup_mmap(mm: mm_struct, oldmm: mm_struct
       mm.rss_anon += v.pages.size;
     }
     ptes += resident(copy);
-    insert_vma(mm, copy);
+    insertVma(mm, copy);
   }
   yield* spend(ptes * activeEngine().costOfName("copy_pte"));
   return 0;

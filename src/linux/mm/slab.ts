@@ -262,21 +262,21 @@ function innermost(stack: readonly number[]): string {
   return top === undefined ? "?" : functionName(top);
 }
 
-/** The kmalloc cache an allocation of `size` bytes comes from (power-of-two buckets). */
-export function kmalloc_cache(size: number): string {
+/** The kmalloc cache an allocation of `size` bytes comes from (power-of-two buckets). Models kmalloc_slab. */
+export function kmallocCache(size: number): string {
   if (size <= 8) return "kmalloc-8";
   if (size > 64 && size <= 96) return "kmalloc-96";
   if (size > 128 && size <= 192) return "kmalloc-192";
   return `kmalloc-${2 ** Math.ceil(Math.log2(size))}`;
 }
 
-/** kmalloc_cache's answers by size (a kmalloc does not build the name again). */
+/** kmallocCache's answers by size (a kmalloc does not build the name again). */
 const kmallocCaches = new Map<number, string>();
 
 function kmallocCacheOf(size: number): string {
   let cache = kmallocCaches.get(size);
   if (cache === undefined) {
-    cache = kmalloc_cache(size);
+    cache = kmallocCache(size);
     kmallocCaches.set(size, cache);
   }
   return cache;
@@ -360,8 +360,11 @@ export function kfree(obj: Tracked | null): void {
   slab.onFree?.(rec);
 }
 
-/** Reports a read or write of a freed object (a KASAN check at a modeled access). */
-export function kasan_check(obj: Tracked, access: "read" | "write"): void {
+/**
+ * Reports a read or write of a freed object (a KASAN check at a modeled access).
+ * Models kasan_check_read / kasan_check_write.
+ */
+export function kasanCheck(obj: Tracked, access: "read" | "write"): void {
   const rec = obj.__slab;
   if (rec === null || !rec.freed) return;
   const e = activeEngine();
@@ -382,9 +385,9 @@ export function kasan_check(obj: Tracked, access: "read" | "write"): void {
  * `roots` by following references is unreferenced, hence leaked. Only objects allocated
  * at or after `since` (virtual ns) are candidates; with none live, nothing is scanned.
  * A live record's `life` is its object. `opaque` objects are not looked into (host objects
- * that kernel data points at, such as the machine).
+ * that kernel data points at, such as the machine). Models kmemleak_scan.
  */
-export function find_leaks(roots: readonly unknown[], since = 0, opaque: readonly object[] = []): SlabRecord[] {
+export function findLeaks(roots: readonly unknown[], since = 0, opaque: readonly object[] = []): SlabRecord[] {
   let candidates = 0;
   for (const rec of slab.live.values()) if (rec.allocTime >= since) candidates++;
   if (candidates === 0) return [];

@@ -35,12 +35,12 @@ export const CLONE_NEWTIME = 0x00000080;
 /** Every flag the legacy clone() can carry (the low 32 bits). */
 export const CLONE_LEGACY_FLAGS = 0xffffffff;
 
-/** The high 32 bits of a 64-bit clone flag word held in a number. */
-export function clone_flags_hi(flags: number): number {
+/** The high 32 bits of a 64-bit clone flag word held in a number. Models upper_32_bits. */
+export function cloneFlagsHi(flags: number): number {
   return flags > 0xffffffff ? Math.floor(flags / 0x100000000) : 0;
 }
 
-/** The low 32 bits, unsigned. */
-export function clone_flags_lo(flags: number): number {
+/** The low 32 bits, unsigned. Models lower_32_bits. */
+export function cloneFlagsLo(flags: number): number {
   return flags >>> 0;
 }

@@ -12,7 +12,7 @@ import { activeEngine } from "../../../sim/engine.js";
 import { functionName } from "../../../sim/functions.js";
 import { current } from "../../include/current.js";
 import type { spinlock_t, task_struct } from "../../include/task_struct.js";
-import { remove_at } from "../../lib/array.js";
+import { removeAt } from "../../lib/array.js";
 
 /** A lock a task holds, and where it took it (the caller of spin_lock: acquire_ip). */
 export interface held_lock {
@@ -49,7 +49,7 @@ export function lock_release(lock: spinlock_t): void {
   if (held === undefined) return;
   for (let i = held.length - 1; i >= 0; i--) {
     if ((held[i] as held_lock).instance === lock) {
-      remove_at(held, i);
+      removeAt(held, i);
       return;
     }
   }
@@ -59,7 +59,7 @@ export function lock_release(lock: spinlock_t): void {
 function check_prev_add(ld: lockdep_state, curr: task_struct, prev: held_lock, next: spinlock_t): void {
   let deps = ld.after.get(prev.instance.name);
   if (deps?.has(next.name)) return;
-  const cycle = find_path(ld, next.name, prev.instance.name);
+  const cycle = findPath(ld, next.name, prev.instance.name);
   if (cycle !== null) {
     ld.debug_locks = false;
     print_circular_bug(ld, curr, cycle, prev, next);
@@ -72,8 +72,11 @@ function check_prev_add(ld: lockdep_state, curr: task_struct, prev: held_lock, n
   deps.set(next.name, curr.sim.fnStack.slice());
 }
 
-/** Breadth first along recorded dependencies: the classes from `from` to `to`, or null. */
-function find_path(ld: lockdep_state, from: string, to: string): string[] | null {
+/**
+ * Breadth first along recorded dependencies: the classes from `from` to `to`, or null.
+ * Models check_noncircular (__bfs_forwards).
+ */
+function findPath(ld: lockdep_state, from: string, to: string): string[] | null {
   const parent = new Map<string, string | null>([[from, null]]);
   const queue = [from];
   for (let i = 0; i < queue.length; i++) {
@@ -92,12 +95,13 @@ function find_path(ld: lockdep_state, from: string, to: string): string[] | null
   return null;
 }
 
-/** " (name){usage}-{3:3}": the class, how it was used (irqs on: +), spinlock_t's wait type. */
-function lock_name(ld: lockdep_state | null, name: string): string {
+/** Models print_lock_name: " (name){usage}-{3:3}", the class, how it was used (irqs on: +), its wait type. */
+function lockName(ld: lockdep_state | null, name: string): string {
   return ` (${name}){${ld?.irq_enabled.has(name) ? "+.+." : "...."}}-{3:3}`;
 }
 
-function trace_lines(stack: readonly number[], indent: string): string[] {
+/** Models print_lock_trace / stack_trace_print. */
+function traceLines(stack: readonly number[], indent: string): string[] {
   const out: string[] = [];
   for (let i = stack.length - 1; i >= 0; i--) out.push(indent + functionName(stack[i] as number));
   return out;
@@ -109,7 +113,7 @@ export function lockdep_print_held_locks(ld: lockdep_state | null, p: task_struc
   if (n === 0) return [`no locks held by ${p.comm}/${p.pid}.`];
   return [
     `${n} lock${n === 1 ? "" : "s"} held by ${p.comm}/${p.pid}:`,
-    ...p.held_locks.map((h, i) => ` #${i}:${lock_name(ld, h.instance.name)}, at: ${functionName(h.acquire_fn)}`),
+    ...p.held_locks.map((h, i) => ` #${i}:${lockName(ld, h.instance.name)}, at: ${functionName(h.acquire_fn)}`),
   ];
 }
 
@@ -131,10 +135,10 @@ function print_circular_bug(
   const lines = [
     "------------------------------------------------------",
     `${curr.comm}/${curr.pid} is trying to acquire lock:`,
-    `${lock_name(ld, next.name)}, at: ${functionName(stack[stack.length - 2] ?? -1)}`,
+    `${lockName(ld, next.name)}, at: ${functionName(stack[stack.length - 2] ?? -1)}`,
     "",
     "but task is already holding lock:",
-    `${lock_name(ld, held)}, at: ${functionName(prev.acquire_fn)}`,
+    `${lockName(ld, held)}, at: ${functionName(prev.acquire_fn)}`,
     "",
     "which lock already depends on the new lock.",
     "",
@@ -143,9 +147,9 @@ function print_circular_bug(
   ];
   for (let i = path.length - 1; i >= 1; i--) {
     const link = ld.after.get(path[i - 1] as string)?.get(path[i] as string) ?? [];
-    lines.push("", `-> #${i}${lock_name(ld, path[i] as string)}:`, ...trace_lines(link, "       "));
+    lines.push("", `-> #${i}${lockName(ld, path[i] as string)}:`, ...traceLines(link, "       "));
   }
-  lines.push("", `-> #0${lock_name(ld, next.name)}:`, ...trace_lines(stack, "       "));
+  lines.push("", `-> #0${lockName(ld, next.name)}:`, ...traceLines(stack, "       "));
   lines.push("", "other info that might help us debug this:", "");
   if (parent !== next.name) lines.push("Chain exists of:", `  ${next.name} --> ${parent} --> ${held}`, "");
   lines.push(
@@ -165,7 +169,7 @@ function print_circular_bug(
     "stack backtrace:",
     `CPU: ${activeEngine().runningCpu.id} UID: ${curr.cred.uid} PID: ${curr.pid} Comm: ${curr.comm}`,
     "Call Trace:",
-    ...trace_lines(stack, " "),
+    ...traceLines(stack, " "),
   );
   activeEngine().report({ kind: "lockdep", title: "WARNING: possible circular locking dependency detected", lines });
 }

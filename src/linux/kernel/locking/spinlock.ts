@@ -28,8 +28,8 @@ function do_raw_spin_trylock(lock: spinlock_t): boolean {
   return true;
 }
 
-/** Spins (in virtual time) until the held lock is free, then takes it. */
-function* do_raw_spin_lock_contended(lock: spinlock_t) {
+/** Models queued_spin_lock_slowpath: spins (in virtual time) until the held lock is free, takes it. */
+function* rawSpinLockContended(lock: spinlock_t) {
   const cost = activeEngine().costOfName("spin_relax");
   while (lock.owner !== null) yield cost;
   lock.owner = current();
@@ -37,7 +37,7 @@ function* do_raw_spin_lock_contended(lock: spinlock_t) {
 
 export const spin_lock = kfunc(function* spin_lock(lock: spinlock_t) {
   preempt_disable();
-  if (!do_raw_spin_trylock(lock)) yield* do_raw_spin_lock_contended(lock);
+  if (!do_raw_spin_trylock(lock)) yield* rawSpinLockContended(lock);
 });
 
 export function spin_unlock(lock: spinlock_t): void {
@@ -50,7 +50,7 @@ export function spin_unlock(lock: spinlock_t): void {
 export const spin_lock_irq = kfunc(function* spin_lock_irq(lock: spinlock_t) {
   local_irq_disable();
   preempt_disable();
-  if (!do_raw_spin_trylock(lock)) yield* do_raw_spin_lock_contended(lock);
+  if (!do_raw_spin_trylock(lock)) yield* rawSpinLockContended(lock);
 });
 
 export function spin_unlock_irq(lock: spinlock_t): void {

@@ -12,12 +12,12 @@ import { IS_ERR } from "../../include/err.js";
 import { TASK_IDLE } from "../../include/sched.js";
 import { K } from "../../kernel.js";
 import { kthread_create } from "../kthread.js";
-import { kthread_idle_loop } from "../kthread_daemon.js";
-import { start_kthread_worker } from "../kthread_worker.js";
+import { kthreadIdleLoop } from "../kthread_daemon.js";
+import { startKthreadWorker } from "../kthread_worker.js";
 import { wake_up_process } from "../sched/core.js";
 
 const rcu_gp_kthread = kfunc(function* rcu_gp_kthread(_unused: unknown) {
-  return yield* kthread_idle_loop(TASK_IDLE);
+  return yield* kthreadIdleLoop(TASK_IDLE);
 });
 
 /**
@@ -27,11 +27,11 @@ const rcu_gp_kthread = kfunc(function* rcu_gp_kthread(_unused: unknown) {
  */
 function* rcu_start_exp_gp_kworkers() {
   if (since(K.era, "6.9")) {
-    yield* start_kthread_worker(0, "rcu_exp_par_gp_kthread_worker/%d", 0);
-    yield* start_kthread_worker(0, "rcu_exp_gp_kthread_worker");
+    yield* startKthreadWorker(0, "rcu_exp_par_gp_kthread_worker/%d", 0);
+    yield* startKthreadWorker(0, "rcu_exp_gp_kthread_worker");
   } else {
-    yield* start_kthread_worker(0, "rcu_exp_gp_kthread_worker");
-    yield* start_kthread_worker(0, "rcu_exp_par_gp_kthread_worker");
+    yield* startKthreadWorker(0, "rcu_exp_gp_kthread_worker");
+    yield* startKthreadWorker(0, "rcu_exp_par_gp_kthread_worker");
   }
 }
 

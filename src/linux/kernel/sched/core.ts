@@ -40,12 +40,12 @@ import {
 } from "../../include/trace/events/sched.js";
 import { K } from "../../kernel.js";
 import type { cpumask } from "../../lib/cpumask.js";
-import { finish_task_switch_dead } from "../exit.js";
+import { finishTaskSwitchDead } from "../exit.js";
 import { check_hung_uninterruptible_tasks } from "../hung_task.js";
 import { signal_pending_state } from "../signal.js";
 import { schedule_timeout } from "../time/timer.js";
 import { fair_sched_class } from "./fair.js";
-import { fair_select_cpu, select_task_rq_fair } from "./fair_select.js";
+import { fairSelectCpu, select_task_rq_fair } from "./fair_select.js";
 import { idle_sched_class } from "./idle_task.js";
 import {
   cpu_rq,
@@ -63,16 +63,16 @@ import { stop_sched_class } from "./stop_task.js";
 
 /** Classes from highest to lowest; pick_next_task asks them in this order. */
 const sched_classes: readonly sched_class[] = [stop_sched_class, fair_sched_class, idle_sched_class];
-
-function class_rank(c: sched_class): number {
+/** Models sched_class_above's order (the linker's order of the classes): higher ranks first. */
+function schedClassRank(c: sched_class): number {
   return sched_classes.length - sched_classes.indexOf(c);
 }
 
 export function this_rq(): rq {
   return cpu_rq(smp_processor_id());
 }
-
-function engine_cpu(cpu: number): Cpu {
+/** tasklab's own: the engine's CPU `cpu` (its clock, timers and current thread). */
+function engineCpu(cpu: number): Cpu {
   return activeEngine().cpus[cpu] as Cpu;
 }
 
@@ -124,7 +124,7 @@ export const resched_curr = ksync(function resched_curr(rq: rq): void {
   if (curr.ti_flags & TIF_NEED_RESCHED) return;
   curr.ti_flags |= TIF_NEED_RESCHED;
   const e = activeEngine();
-  const cpu = engine_cpu(rq.cpu);
+  const cpu = engineCpu(rq.cpu);
   if (cpu.halted) e.kick(cpu, local_clock() + e.costOfName("ipi_idle_wakeup"));
   else cpu.needResched = true;
 });
@@ -140,7 +140,7 @@ function normal_prio(p: task_struct): number {
 }
 
 /** Runs `change` with p off its queue, then puts it back (the kernel's sched_change guard). */
-function with_dequeued(p: task_struct, change: () => void): void {
+function withDequeued(p: task_struct, change: () => void): void {
   const rq = cpu_rq(p.cpu);
   const queued = p.on_rq === TASK_ON_RQ_QUEUED;
   const running = rq.curr === p;
@@ -152,7 +152,7 @@ function with_dequeued(p: task_struct, change: () => void): void {
 
 /** set_user_nice: changes a SCHED_NORMAL task's nice level (-20..19). */
 export function set_user_nice(p: task_struct, nice: number): void {
-  with_dequeued(p, () => {
+  withDequeued(p, () => {
     p.static_prio = NICE_TO_PRIO(Math.max(-20, Math.min(19, nice)));
     set_load_weight(p);
     p.normal_prio = normal_prio(p);
@@ -162,7 +162,7 @@ export function set_user_nice(p: task_struct, nice: number): void {
 
 /** sched_setscheduler_nocheck for SCHED_NORMAL (priority 0) and SCHED_FIFO. */
 export function sched_setscheduler_nocheck(p: task_struct, policy: number, sched_priority: number): void {
-  with_dequeued(p, () => {
+  withDequeued(p, () => {
     p.policy = policy;
     p.rt_priority = policy === SCHED_FIFO ? sched_priority : 0;
     p.normal_prio = normal_prio(p);
@@ -174,7 +174,7 @@ export function sched_setscheduler_nocheck(p: task_struct, policy: number, sched
 /** Makes p the stop-class task of cpu (migration/N): SCHED_FIFO 99, runs before all else. */
 export function sched_set_stop_task(cpu: number, p: task_struct): void {
   sched_setscheduler_nocheck(p, SCHED_FIFO, MAX_RT_PRIO - 1);
-  with_dequeued(p, () => {
+  withDequeued(p, () => {
     p.sched_class = stop_sched_class;
   });
   cpu_rq(cpu).stop = p;
@@ -191,7 +191,7 @@ export function do_set_cpus_allowed(p: task_struct, mask: cpumask): void {
   p.cpus_mask = mask;
   p.nr_cpus_allowed = mask.weight;
   if (mask.test(p.cpu) || p.on_rq !== TASK_ON_RQ_QUEUED || cpu_rq(p.cpu).curr === p) return;
-  const dest = first_online(mask);
+  const dest = firstOnline(mask);
   if (dest < 0) return;
   deactivate_task(cpu_rq(p.cpu), p, 0);
   set_task_cpu(p, dest);
@@ -215,12 +215,12 @@ export function migrate_tasks(rq: rq, to: number): void {
 
 /** set_cpus_allowed_ptr: -EINVAL when no CPU of the mask is online. */
 export function set_cpus_allowed_ptr(p: task_struct, mask: cpumask): number {
-  if (first_online(mask) < 0) return -22;
+  if (firstOnline(mask) < 0) return -22;
   do_set_cpus_allowed(p, mask);
   return 0;
 }
-
-function first_online(mask: cpumask): number {
+/** Models cpumask_first_and(mask, cpu_online_mask): -1 for none. */
+function firstOnline(mask: cpumask): number {
   for (const c of mask) if (K.cpu_online_mask.test(c)) return c;
   return -1;
 }
@@ -258,24 +258,24 @@ export const deactivate_task = ksync(function deactivate_task(rq: rq, p: task_st
   rq.nr_running--;
 });
 
-/** Whether p should preempt rq's running task: then mark it for rescheduling. */
-function preempt_curr_if(rq: rq, p: task_struct, flags: number): void {
+/** Models wakeup_preempt (check_preempt_curr before 6.8): should p preempt rq's task? Then resched it. */
+function preemptCurrIf(rq: rq, p: task_struct, flags: number): void {
   const curr = rq.curr;
   if (p.sched_class === curr.sched_class) {
     if (p.sched_class.wakeup_preempt(rq, p, flags)) resched_curr(rq);
-  } else if (class_rank(p.sched_class) > class_rank(curr.sched_class)) {
+  } else if (schedClassRank(p.sched_class) > schedClassRank(curr.sched_class)) {
     resched_curr(rq);
   }
 }
 
 /** wakeup_preempt (6.8+; read: kernel/sched/core.c of 6.4 and 6.8). */
 const wakeup_preempt_68 = ksync(function wakeup_preempt(rq: rq, p: task_struct, flags: number): void {
-  preempt_curr_if(rq, p, flags);
+  preemptCurrIf(rq, p, flags);
 });
 
 /** check_preempt_curr: the same check under its name before 6.8. */
 const check_preempt_curr = ksync(function check_preempt_curr(rq: rq, p: task_struct, flags: number): void {
-  preempt_curr_if(rq, p, flags);
+  preemptCurrIf(rq, p, flags);
 });
 
 /** The wakeup preemption check, by the running release's name for it. */
@@ -297,10 +297,10 @@ function is_cpu_allowed(p: task_struct, cpu: number): boolean {
  * it again) and takes the first online CPU.
  */
 function select_fallback_rq(p: task_struct): number {
-  let dest = first_online(p.cpus_mask);
+  let dest = firstOnline(p.cpus_mask);
   if (dest >= 0) return dest;
   do_set_cpus_allowed(p, K.cpu_possible_mask);
-  dest = first_online(p.cpus_mask);
+  dest = firstOnline(p.cpus_mask);
   return dest >= 0 ? dest : p.cpu;
 }
 
@@ -309,7 +309,7 @@ function select_fallback_rq(p: task_struct): number {
  * its name; the same idlest-CPU search as later releases' slow path.
  */
 const sched_balance_self = ksync(function sched_balance_self(p: task_struct, cpu: number): number {
-  return fair_select_cpu(p, cpu, WF_FORK);
+  return fairSelectCpu(p, cpu, WF_FORK);
 });
 
 /**
@@ -322,7 +322,7 @@ export function select_task_rq(p: task_struct, cpu: number, wake_flags: number):
   if (p.nr_cpus_allowed > 1) {
     if (K.era.wake_up_new_task !== "activate") cpu = select_task_rq_fair(p, cpu, wake_flags);
     else if (wake_flags & WF_FORK) cpu = sched_balance_self(p, cpu);
-    else cpu = fair_select_cpu(p, cpu, wake_flags);
+    else cpu = fairSelectCpu(p, cpu, wake_flags);
   } else {
     cpu = p.cpus_mask.first();
   }
@@ -407,7 +407,7 @@ function ttwu_queue_cond(p: task_struct, cpu: number): boolean {
 /** The IPI that makes `cpu` look at its wake list (waking it from idle). */
 function send_call_function_single_ipi(cpu: number): void {
   const e = activeEngine();
-  e.kick(engine_cpu(cpu), local_clock() + e.costOfName("ipi_idle_wakeup"));
+  e.kick(engineCpu(cpu), local_clock() + e.costOfName("ipi_idle_wakeup"));
 }
 
 /**
@@ -553,7 +553,7 @@ function context_switch(rq: rq, prev: task_struct, next: task_struct): void {
   rq.last_switch = local_clock();
   rq.softlockup_reported = false;
   prev.on_cpu = 0;
-  if (prev.__state === TASK_DEAD) finish_task_switch_dead(prev);
+  if (prev.__state === TASK_DEAD) finishTaskSwitchDead(prev);
 }
 
 /**
@@ -654,7 +654,7 @@ export const cond_resched = kfunc(function* cond_resched() {
 });
 
 /** Engine hook at a preemption point with a reschedule pending (preempt_schedule_irq). */
-export function sched_preempt_hook(cpu: Cpu): void {
+export function schedPreemptHook(cpu: Cpu): void {
   cpu.needResched = false;
   const rq = cpu_rq(cpu.id);
   const curr = rq.curr;

@@ -9,7 +9,7 @@
 import { knownTable } from "../../../sim/code.js";
 import { activeEngine } from "../../../sim/engine.js";
 import type { task_struct } from "../../include/task_struct.js";
-import { insert_at, remove_at } from "../../lib/array.js";
+import { insertAt, removeAt } from "../../lib/array.js";
 import {
   type cfs_rq,
   NICE_0_LOAD,
@@ -25,8 +25,8 @@ function before(a: task_struct, b: task_struct): boolean {
   return a.se.vruntime < b.se.vruntime || (a.se.vruntime === b.se.vruntime && a.pid < b.pid);
 }
 
-/** Inserts p in vruntime order (binary search: the rb-tree's job). */
-function enqueue_entity_tree(cfs: cfs_rq, p: task_struct): void {
+/** Inserts p in vruntime order (binary search: the rb-tree's job). Models __enqueue_entity. */
+function enqueueEntityTree(cfs: cfs_rq, p: task_struct): void {
   const q = cfs.queue;
   let lo = 0;
   let hi = q.length;
@@ -35,12 +35,13 @@ function enqueue_entity_tree(cfs: cfs_rq, p: task_struct): void {
     if (before(q[mid] as task_struct, p)) lo = mid + 1;
     else hi = mid;
   }
-  insert_at(q, lo, p);
+  insertAt(q, lo, p);
 }
 
-function dequeue_entity_tree(cfs: cfs_rq, p: task_struct): void {
+/** Models __dequeue_entity. */
+function dequeueEntityTree(cfs: cfs_rq, p: task_struct): void {
   const i = cfs.queue.indexOf(p);
-  if (i >= 0) remove_at(cfs.queue, i);
+  if (i >= 0) removeAt(cfs.queue, i);
 }
 
 function calc_delta_fair(delta: number, p: task_struct): number {
@@ -96,12 +97,12 @@ export const fair_sched_class: sched_class = Object.freeze<sched_class>({
     cfs.load += p.se.weight;
     if (flags & 0x80) place_entity(cfs, p, true);
     else if (flags & 0x01) place_entity(cfs, p, false);
-    if (rq.curr !== p) enqueue_entity_tree(cfs, p);
+    if (rq.curr !== p) enqueueEntityTree(cfs, p);
   },
   dequeue_task(rq, p) {
     const cfs = rq.cfs;
     update_curr(rq);
-    if (rq.curr !== p) dequeue_entity_tree(cfs, p);
+    if (rq.curr !== p) dequeueEntityTree(cfs, p);
     cfs.nr_running--;
     cfs.load -= p.se.weight;
     update_min_vruntime(rq);
@@ -111,14 +112,14 @@ export const fair_sched_class: sched_class = Object.freeze<sched_class>({
     if (q.length === 0) return null;
     const i = activeEngine().choose("pick_next_task", q.length);
     const p = q[i] as task_struct;
-    remove_at(q, i);
+    removeAt(q, i);
     p.se.exec_start = activeEngine().runningCpu.clock;
     p.se.prev_sum_exec_runtime = p.se.sum_exec_runtime;
     return p;
   },
   put_prev_task(rq, prev) {
     update_curr(rq);
-    if (prev.on_rq) enqueue_entity_tree(rq.cfs, prev);
+    if (prev.on_rq) enqueueEntityTree(rq.cfs, prev);
   },
   wakeup_preempt(rq, p, wake_flags) {
     const curr = rq.curr;

@@ -152,7 +152,7 @@ interface sg_stats {
 }
 
 /** update_sg_wakeup_stats for a one-CPU group (a new task is on no run queue yet). */
-function group_stats(cpu: number, out: sg_stats): void {
+function groupStats(cpu: number, out: sg_stats): void {
   const rq = cpu_rq(cpu);
   const nr = rq.nr_running;
   out.load = rq.cfs.load;
@@ -178,7 +178,7 @@ const idlest_sgs: sg_stats = { type: 0, load: 0, idle_cpus: 0 };
  * enough than this CPU's to move there; -1 to stay. Groups are visited from this CPU's on,
  * in CPU order, as the domain's group list runs.
  */
-function find_dst_group(p: task_struct, this_cpu: number): number {
+function findDstGroup(p: task_struct, this_cpu: number): number {
   const nr = K.nr_cpu_ids;
   let have_local = false;
   let n = 0;
@@ -186,11 +186,11 @@ function find_dst_group(p: task_struct, this_cpu: number): number {
     const c = (this_cpu + i) % nr;
     if (!allowed(p, c)) continue;
     if (c === this_cpu) {
-      group_stats(c, local_sgs);
+      groupStats(c, local_sgs);
       have_local = true;
       continue;
     }
-    group_stats(c, tmp_sgs);
+    groupStats(c, tmp_sgs);
     const better = n === 0 ? true : idler(tmp_sgs, idlest_sgs);
     if (better === true) n = 0;
     if (better !== false) {
@@ -209,12 +209,15 @@ function find_dst_group(p: task_struct, this_cpu: number): number {
   return idlest;
 }
 
-/** The slow path: this CPU unless a group (here: a CPU) is idler enough. One level, so no descent. */
-function find_dst_cpu(p: task_struct, this_cpu: number, prev_cpu: number): number {
+/**
+ * The slow path: this CPU unless a group (here: a CPU) is idler enough. One level, so no descent.
+ * Models sched_balance_find_dst_cpu (find_idlest_cpu before 6.10).
+ */
+function findDstCpu(p: task_struct, this_cpu: number, prev_cpu: number): number {
   let c = 0;
   while (c < K.nr_cpu_ids && !allowed(p, c)) c++;
   if (c === K.nr_cpu_ids) return prev_cpu;
-  const group = find_dst_group(p, this_cpu);
+  const group = findDstGroup(p, this_cpu);
   return group === NO_CPU ? this_cpu : group;
 }
 
@@ -224,7 +227,7 @@ function find_dst_cpu(p: task_struct, this_cpu: number, prev_cpu: number): numbe
  * unless the waker wakes many; then select_idle_sibling). 2.6.24 ran it inline
  * (try_to_wake_up, sched_balance_self).
  */
-export function fair_select_cpu(p: task_struct, prev_cpu: number, wake_flags: number): number {
+export function fairSelectCpu(p: task_struct, prev_cpu: number, wake_flags: number): number {
   const me = current();
   const sync = (wake_flags & WF_SYNC) !== 0 && (me.flags & PF_EXITING) === 0;
   const cpu = smp_processor_id();
@@ -236,7 +239,7 @@ export function fair_select_cpu(p: task_struct, prev_cpu: number, wake_flags: nu
     if (want_affine && cpu !== prev_cpu) new_cpu = wake_affine(p, cpu, prev_cpu, sync);
     return select_idle_sibling(p, prev_cpu, new_cpu);
   }
-  if (wake_flags & WF_FORK) return find_dst_cpu(p, cpu, prev_cpu);
+  if (wake_flags & WF_FORK) return findDstCpu(p, cpu, prev_cpu);
   return new_cpu;
 }
 
@@ -246,5 +249,5 @@ export const select_task_rq_fair = ksync(function select_task_rq_fair(
   prev_cpu: number,
   wake_flags: number,
 ): number {
-  return fair_select_cpu(p, prev_cpu, wake_flags);
+  return fairSelectCpu(p, prev_cpu, wake_flags);
 });

@@ -28,8 +28,9 @@ export function msecs_to_jiffies(ms: number): number {
 /**
  * Runs modeled code in irq context on this CPU: it must not sleep. Returns the time it
  * took, which the engine charges to the CPU after the interrupt.
+ * Models irq_enter / irq_exit around a handler.
  */
-export function run_in_irq(g: KGen<unknown>): number {
+export function runInIrq(g: KGen<unknown>): number {
   let cost = 0;
   let spins = 0;
   for (let r = g.next(); !r.done; r = g.next()) {
@@ -45,15 +46,19 @@ export function run_in_irq(g: KGen<unknown>): number {
 /**
  * A timer callback that runs modeled function `fn` on the timer's argument in irq context.
  * Made once at module level per function (a timer keeps `{fn, arg}`, never a closure).
+ * Models call_timer_fn (timer callback glue).
  */
-export function irq_timer_fn<A>(fn: (arg: A) => KGen<unknown>): TimerFn<A> {
-  const timer_fn: TimerFn<A> = (arg) => run_in_irq(fn(arg));
+export function irqTimerFn<A>(fn: (arg: A) => KGen<unknown>): TimerFn<A> {
+  const timer_fn: TimerFn<A> = (arg) => runInIrq(fn(arg));
   registerCode(`irq_timer_fn:${fn.name}`, timer_fn);
   return timer_fn;
 }
 
-/** Arms a timer that runs `fn(arg)` in irq context at jiffy `expires` on this CPU. */
-export function add_timer_on_this_cpu<A>(expires_jiffies: number, fn: TimerFn<A>, arg: A): Timer {
+/**
+ * Arms a timer that runs `fn(arg)` in irq context at jiffy `expires` on this CPU.
+ * Models add_timer_on (timer on smp_processor_id()).
+ */
+export function addTimerOnThisCpu<A>(expires_jiffies: number, fn: TimerFn<A>, arg: A): Timer {
   const e = activeEngine();
   return e.addTimer(e.runningCpu, expires_jiffies * tick_nsec(), fn, arg);
 }
@@ -65,7 +70,8 @@ export function del_timer(t: Timer): void {
 const process_timeout = kfunc(function* process_timeout(p: task_struct) {
   yield* wake_up_process(p);
 });
-const process_timeout_irq = irq_timer_fn(process_timeout);
+/** Models process_timeout, run in irq context. */
+const processTimeoutIrq = irqTimerFn(process_timeout);
 
 /**
  * schedule_timeout: sleeps (in the state the caller set) for at most `timeout` jiffies.
@@ -78,7 +84,7 @@ export const schedule_timeout = kfunc(function* schedule_timeout(timeout: number
   }
   const expire = jiffies() + timeout;
   const p = current();
-  const timer = add_timer_on_this_cpu(expire, process_timeout_irq, p);
+  const timer = addTimerOnThisCpu(expire, processTimeoutIrq, p);
   yield* schedule();
   del_timer(timer);
   return Math.max(0, expire - jiffies());
@@ -102,7 +108,7 @@ export const msleep = kfunc(function* msleep(ms: number) {
 export const schedule_hrtimeout = kfunc(function* schedule_hrtimeout(ns: number) {
   const e = activeEngine();
   const p = current();
-  const timer = e.addTimer(e.runningCpu, local_clock() + ns, hrtimer_wakeup_irq, p);
+  const timer = e.addTimer(e.runningCpu, local_clock() + ns, hrtimerWakeupIrq, p);
   yield* schedule();
   del_timer(timer);
 });
@@ -110,4 +116,5 @@ export const schedule_hrtimeout = kfunc(function* schedule_hrtimeout(ns: number)
 const hrtimer_wakeup = kfunc(function* hrtimer_wakeup(p: task_struct) {
   yield* wake_up_process(p);
 });
-const hrtimer_wakeup_irq = irq_timer_fn(hrtimer_wakeup);
+/** Models hrtimer_wakeup, run in irq context. */
+const hrtimerWakeupIrq = irqTimerFn(hrtimer_wakeup);

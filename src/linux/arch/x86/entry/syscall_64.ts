@@ -101,7 +101,8 @@ export const __NR = {
 /** Built on first use: the modules it points into import this one (through the user runtime). */
 let sys_call_table: Record<number, SyscallFn> | null = null;
 
-const build_table = (): Record<number, SyscallFn> => ({
+/** Models sys_call_table (its initializer). */
+const buildSyscallTable = (): Record<number, SyscallFn> => ({
   [__NR.write]: __x64_sys_write,
   [__NR.close]: __x64_sys_close,
   [__NR.poll]: __x64_sys_poll,
@@ -147,17 +148,18 @@ const build_table = (): Record<number, SyscallFn> => ({
 });
 
 /**
- * Whether this release has system call nr: clone3 and pidfd_open came in 5.3, pidfd_send_signal
- * in 5.1 (all present 5.4, absent 4.19); before, their slots are sys_ni_syscall (-ENOSYS).
+ * tasklab's own: whether this release has system call nr: clone3 and pidfd_open came in 5.3,
+ * pidfd_send_signal in 5.1 (all present 5.4, absent 4.19); before, their slots are sys_ni_syscall
+ * (-ENOSYS).
  */
-function in_this_release(nr: number): boolean {
+function syscallInRelease(nr: number): boolean {
   return (nr !== __NR.clone3 && nr !== __NR.pidfd_open && nr !== __NR.pidfd_send_signal) || K.era.clone3;
 }
 
 /** do_syscall_64: the kernel side of the `syscall` instruction. */
 export const do_syscall_64 = kfunc(function* do_syscall_64(nr: number, args: readonly unknown[]) {
-  sys_call_table ??= build_table();
+  sys_call_table ??= buildSyscallTable();
   const fn = sys_call_table[nr];
-  if (fn === undefined || !in_this_release(nr)) return -ENOSYS;
+  if (fn === undefined || !syscallInRelease(nr)) return -ENOSYS;
   return ((yield* fn(...args)) as number | undefined) ?? 0;
 });

@@ -39,10 +39,10 @@ import type { task_struct } from "../../../include/task_struct.js";
 import { do_group_exit } from "../../../kernel/exit.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../../../kernel/pid.js";
 import { schedule } from "../../../kernel/sched/core.js";
-import { get_signal, send_signal, sighand_action_mut } from "../../../kernel/signal.js";
+import { get_signal, send_signal, sighandActionMut } from "../../../kernel/signal.js";
 import { set_current_blocked } from "../../../kernel/signal_mask.js";
-import { do_signal_stop, get_signal_jobctl } from "../../../kernel/signal_stop.js";
-import { put_user, read_user, spend, write_user } from "../../../mm/memory.js";
+import { do_signal_stop, getSignalJobctl } from "../../../kernel/signal_stop.js";
+import { put_user, readUser, spend, writeUser } from "../../../mm/memory.js";
 import { __NR, do_syscall_64 } from "./syscall_64.js";
 
 /** What a user program asks of the CPU. */
@@ -112,7 +112,7 @@ export interface UserState {
 }
 
 /**
- * What the CPU needs of the user layer, which installs it at load (register_user_abi), as a
+ * What the CPU needs of the user layer, which installs it at load (registerUserAbi), as a
  * binary format registers itself with exec: the kernel side never imports user space.
  */
 export interface UserAbi {
@@ -127,12 +127,16 @@ export interface UserAbi {
 
 let abi: UserAbi | null = null;
 
-/** Installs the user layer's ABI (src/user/abi.ts); code, not machine state: one for every machine. */
-export function register_user_abi(a: UserAbi): void {
+/**
+ * tasklab's own: installs the user layer's ABI (src/user/abi.ts); code, not machine state: one
+ * for every machine.
+ */
+export function registerUserAbi(a: UserAbi): void {
   abi = a;
 }
 
-function user_abi(): UserAbi {
+/** tasklab's own: the installed user layer ABI. */
+function userAbi(): UserAbi {
   if (abi === null) throw new Error("no user ABI registered (import src/user/abi.ts)");
   return abi;
 }
@@ -169,12 +173,12 @@ function newState(entry: Entry, log: ReplayLog, replay: number): UserState {
  * be copied, the parent's program replayed up to the clone (which returns 0 to it). The log
  * goes on either way: a later fork of a program that can no longer be copied replays it.
  */
-export function fork_user_state(p: task_struct, parent: UserState): UserState {
+export function forkUserState(p: task_struct, parent: UserState): UserState {
   if (parent.childEntry !== null) return newState(parent.childEntry, new ReplayLog(null, 0), 0);
   const at = parent.log.length;
   const log = new ReplayLog(parent.log, at);
   log.push(parent.kind, 0);
-  const copy = parent.gen === null || parent.user === null ? null : user_abi().copy(parent.gen, parent.user);
+  const copy = parent.gen === null || parent.user === null ? null : userAbi().copy(parent.gen, parent.user);
   if (copy !== null && typeof copy !== "string") {
     const st = newState(parent.entry, log, 0);
     st.gen = copy.gen;
@@ -201,8 +205,8 @@ export function start_thread(tsk: task_struct, entry: Entry): void {
 const USER_STEP = "user_step";
 const COMPUTE_SLICE = 100_000;
 
-/** Runs user code for `ns`: preemptible at every tick, as user mode is. */
-function* user_time(p: task_struct, ns: number): KGen<void> {
+/** tasklab's own: runs user code for `ns`: preemptible at every tick, as user mode is. */
+function* userTime(p: task_struct, ns: number): KGen<void> {
   let left = ns;
   while (left > 0) {
     const slice = left > COMPUTE_SLICE ? COMPUTE_SLICE : left;
@@ -237,7 +241,7 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
       continue;
     }
     if (relock || p.ti_flags & TIF_SIGPENDING) {
-      relock = yield* get_signal_jobctl(p);
+      relock = yield* getSignalJobctl(p);
       if (relock) continue;
       const a = get_signal(p);
       if (a.kind === "fatal") yield* do_group_exit(a.code);
@@ -267,7 +271,7 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
 
 /** force_sig: a fault the program caused; an ignored signal is made deadly again. */
 function* force_sig(p: task_struct, sig: number): KGen<void> {
-  if (p.sighand !== null && p.sighand.action[sig - 1] === SIG_IGN) sighand_action_mut(p.sighand)[sig - 1] = SIG_DFL;
+  if (p.sighand !== null && p.sighand.action[sig - 1] === SIG_IGN) sighandActionMut(p.sighand)[sig - 1] = SIG_DFL;
   // force_sig_info_to_task: a namespace init gets no protection from its own faults.
   if (p.sighand?.action[sig - 1] === SIG_DFL) p.signal.flags &= ~SIGNAL_UNKILLABLE;
   yield* send_signal(sig, p, false, true);
@@ -283,7 +287,7 @@ function* perform(p: task_struct, st: UserState, op: UserOp): KGen<unknown> {
       return r;
     }
     case "load": {
-      const v = p.mm === null ? null : read_user(p.mm, op.addr);
+      const v = p.mm === null ? null : readUser(p.mm, op.addr);
       if (v === null) {
         segfault(p, op.addr, "read");
         yield* force_sig(p, SIGSEGV);
@@ -292,7 +296,7 @@ function* perform(p: task_struct, st: UserState, op: UserOp): KGen<unknown> {
       return v;
     }
     case "store": {
-      const r = p.mm === null ? "segv" : yield* write_user(p.mm, op.addr, op.val);
+      const r = p.mm === null ? "segv" : yield* writeUser(p.mm, op.addr, op.val);
       if (r === "segv") {
         segfault(p, op.addr, "write");
         yield* force_sig(p, SIGSEGV);
@@ -304,7 +308,7 @@ function* perform(p: task_struct, st: UserState, op: UserOp): KGen<unknown> {
     case "compute":
       // A time that is no time is refused as a system call refuses a bad argument.
       if (typeof op.ns !== "number" || !(op.ns >= 0 && op.ns < Number.POSITIVE_INFINITY)) return -EINVAL;
-      yield* user_time(p, op.ns);
+      yield* userTime(p, op.ns);
       return 0;
   }
 }
@@ -325,8 +329,11 @@ function isRequest(op: unknown): op is UserOp {
   return typeof op === "object" && op !== null && OPS.has((op as { op?: unknown }).op as string);
 }
 
-/** A program that breaks the model's rules (throws, or differs on replay) gets a report and a SIGSEGV. */
-function* program_bug(p: task_struct, why: string): KGen<never> {
+/**
+ * tasklab's own: a program that breaks the model's rules (throws, or differs on replay) gets a
+ * report and a SIGSEGV.
+ */
+function* programBug(p: task_struct, why: string): KGen<never> {
   activeEngine().report({ kind: "segfault", title: `${p.comm}[${p.pid}]: ${why}`, lines: [] });
   // force_fatal_sig: the program cannot go on (its generator is finished or lost), whatever
   // handler SIGSEGV has.
@@ -334,8 +341,8 @@ function* program_bug(p: task_struct, why: string): KGen<never> {
   throw new Error("do_group_exit returned");
 }
 
-/** Runs the program up to its next request: what it yielded or returned, or why it threw. */
-function program_next(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp, unknown> | string {
+/** tasklab's own: runs the program up to its next request: what it yielded or returned, or why it threw. */
+function programNext(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp, unknown> | string {
   try {
     return gen.next(input);
   } catch (err) {
@@ -344,31 +351,31 @@ function program_next(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp
 }
 
 /**
- * The CPU in user mode for task p: runs the program between requests, carries each
+ * tasklab's own: the CPU in user mode for task p: runs the program between requests, carries each
  * request out (or answers it from the replay log), and goes through exit_to_user_mode
  * after each. Never returns: the program leaves through exit or exit_group.
  */
-export function* run_user(p: task_struct): KGen<never> {
+export function* runUser(p: task_struct): KGen<never> {
   for (;;) {
     const st = p.user as UserState;
     if (st.gen === null) {
-      st.user = user_abi().context(st.entry.stack_top, st.entry.tp);
+      st.user = userAbi().context(st.entry.stack_top, st.entry.tp);
       st.gen = st.entry.fn(st.user as never, st.entry.arg as never);
     }
     const live = st.replay === 0;
-    if (live) yield* user_time(p, activeEngine().costOfName(USER_STEP));
-    const r = program_next(st.gen, st.input);
+    if (live) yield* userTime(p, activeEngine().costOfName(USER_STEP));
+    const r = programNext(st.gen, st.input);
     if (typeof r === "string") {
-      yield* program_bug(p, r);
+      yield* programBug(p, r);
       continue;
     }
     if (r.done) {
-      yield* program_bug(p, "returned from its entry function without exiting");
+      yield* programBug(p, "returned from its entry function without exiting");
       continue;
     }
     const op = r.value;
     if (!isRequest(op)) {
-      yield* program_bug(
+      yield* programBug(
         p,
         `program yielded ${shownValue(op)}, which is no request (yield* the u.sys, u.libc or u calls)`,
       );
@@ -377,7 +384,7 @@ export function* run_user(p: task_struct): KGen<never> {
     if (!live) {
       const i = st.log.length - st.replay;
       if (st.log.kind(i) !== kindOf(op)) {
-        yield* program_bug(p, "replay of the forked program diverged (it is not deterministic)");
+        yield* programBug(p, "replay of the forked program diverged (it is not deterministic)");
         continue;
       }
       st.input = st.log.value(i);
@@ -404,13 +411,13 @@ export function* run_user(p: task_struct): KGen<never> {
  * schedule_tail's user half, then user mode: a forked task first writes its own tid
  * where CLONE_CHILD_SETTID asked, then returns to its program with the result 0.
  */
-export function* schedule_tail_user(p: task_struct): KGen<never> {
+export function* scheduleTailUser(p: task_struct): KGen<never> {
   if (p.set_child_tid !== 0) {
     const ns = task_active_pid_ns(p);
     yield* put_user(ns === null ? p.pid : task_pid_nr_ns(p, ns), p.mm, p.set_child_tid);
   }
   yield* exit_to_user_mode(p, 0);
-  return yield* run_user(p);
+  return yield* runUser(p);
 }
 
 // Saved states name these classes' instances (src/sim/code.ts).

@@ -30,7 +30,7 @@ const X86_EFLAGS_SF = 0x80;
 const X86_EFLAGS_PF = 0x4;
 
 /** The frame kernel_thread builds for fn(arg). */
-export function kernel_thread_regs(fn: (arg: unknown) => KGen<number>, arg: unknown): pt_regs {
+export function kernelThreadRegs(fn: (arg: unknown) => KGen<number>, arg: unknown): pt_regs {
   return {
     bx: fn,
     dx: arg,

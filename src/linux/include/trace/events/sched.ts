@@ -112,7 +112,7 @@ const RAW_STATE: readonly [number, number][] = [
  * one TASK_REPORT bit (4.14+) or the raw state bits the release has, or the preempted mark.
  * Up to 5.17 the state is read here, after a pending signal may have set it running.
  */
-function switch_state(preempt: boolean, prev_state: number, p: task_struct): number {
+function switchState(preempt: boolean, prev_state: number, p: task_struct): number {
   const how = K.era.trace_prev_state;
   if (preempt && how.max !== 0 && !(how.plus_needs_preempt && K.cfg.preempt !== "full")) return how.max;
   const state = how.reread ? p.__state : prev_state;
@@ -133,7 +133,7 @@ export function trace_sched_switch(preempt: boolean, prev: task_struct, next: ta
       prev_comm: prev.comm,
       prev_pid: prev.pid,
       prev_prio: prev.prio,
-      prev_state: switch_state(preempt, prev_state, prev),
+      prev_state: switchState(preempt, prev_state, prev),
       next_comm: next.comm,
       next_pid: next.pid,
       next_prio: next.prio,
