@@ -12,7 +12,8 @@ import { minimize } from "../../src/explore/minimize.js";
 import type { Choice, StepEvent, StepLog, Target } from "../../src/explore/schedule.js";
 import { emptyStats } from "../../src/explore/stats.js";
 import { MUTANTS } from "../../src/linux/kernel/mutants.js";
-import { err } from "../stdio.js";
+import { SCENARIOS } from "../../src/scenarios/index.js";
+import { err, out } from "../stdio.js";
 
 const cpuOrder = (local = false): Choice => ({ kind: "cpu_order", n: 2, pick: 0, site: "cpu_order:x|y", local });
 const signal = (): Choice => ({ kind: "signal", n: 2, pick: 0, site: "signal:x", local: false });
@@ -100,6 +101,19 @@ describe("--dpor on the scenarios", () => {
     600_000,
   );
 
+  it("every built-in scenario within 0 preemptions: the terminal states and verdict of dfs", async () => {
+    for (const { name } of SCENARIOS) {
+      const t = target(name);
+      const d = dpor(t, 0);
+      const r = (await explore(t, { ...EXPLORE_DEFAULTS, preemptions: 0 })).stats;
+      expect([name, ...[...d.states].sort()]).toEqual([name, ...[...r.states].sort()]);
+      expect([name, d.counterexample?.violation.kind ?? null]).toEqual([
+        name,
+        r.counterexample?.violation.kind ?? null,
+      ]);
+    }
+  }, 900_000);
+
   it.each(Object.keys(MUTANTS))(
     "catches the mutant %s, and its minimized counterexample fails again",
     (mutant) => {
@@ -116,6 +130,22 @@ describe("--dpor on the scenarios", () => {
 });
 
 describe("--dpor on the command line", () => {
+  it("explores the real protocol: what it explores, its 40 schedules, no violation (exit 0)", async () => {
+    const code = await main(["explore", "kthread-creator-killed-any", "--dpor", "--preemptions", "0", "--no-progress"]);
+    expect(
+      out
+        .replace(/ in [\d.]+ s \([\d,]+\/s\)/, "")
+        .split("\n")
+        .slice(0, 3),
+    ).toEqual([
+      "explore kthread-creator-killed-any on 2 CPUs: dpor (source sets over races of shared steps), at most 0 preemptions, reduction on (sleep sets over local steps)",
+      "schedules: 40",
+      "terminal states: 2",
+    ]);
+    expect(out).toContain("no violation\n");
+    expect(code).toBe(0);
+  }, 300_000);
+
   it.each([
     [
       ["--shard", "1/2"],
