@@ -13,11 +13,11 @@
  * - a CPU step and a signal to T: the step ran T or woke T (the sleep-set rule of reduce.ts);
  * - two signals: always.
  *
- * For each race of a run (two dependent events of different threads, the first not
- * happening before the second's thread, found with vector clocks), the state before the
- * first gets a source-set entry: unless an initial of the reversed order is already
- * explored or pending there, the first initial that is a candidate there, else every
- * candidate. A state is a choice index of the run, owned by the tree node whose region it is
+ * For each event of a run, its race is the latest dependent event of another thread that
+ * does not happen before the event's thread (vector clocks); the state before the race's
+ * first event gets a source-set entry: unless an initial of the reversed order (what
+ * follows the first event and does not depend on it, then the second) is already explored
+ * or pending there, the first initial, or every candidate there when that one is not. A state is a choice index of the run, owned by the tree node whose region it is
  * in (dfs.ts: a node's children deviate after its last deviation), so an entry is a child of
  * that node, run when the walk comes back to it. An injector whose signal is still pending
  * gets an entry before every step that ran or woke its task (it is enabled in every state,
