@@ -13,6 +13,8 @@ import type { Choice, StepEvent, StepLog, Target } from "../../src/explore/sched
 import { emptyStats } from "../../src/explore/stats.js";
 import { MUTANTS } from "../../src/linux/kernel/mutants.js";
 import { SCENARIOS } from "../../src/scenarios/index.js";
+import { exploreSpec } from "../../src/web/explore.js";
+import type { FromWorker } from "../../src/web/types.js";
 import { err, out } from "../stdio.js";
 
 const cpuOrder = (local = false): Choice => ({ kind: "cpu_order", n: 2, pick: 0, site: "cpu_order:x|y", local });
@@ -127,6 +129,19 @@ describe("--dpor on the scenarios", () => {
     },
     600_000,
   );
+});
+
+describe("--dpor in the visualizer's explorer", () => {
+  it("finds wake-before-queue's deadlock and hands back its replay file", async () => {
+    const posted: FromWorker[] = [];
+    const spec = { scenario: "kthread-creator-killed-any", cpus: 2, seed: 1, era: "6.19" };
+    await exploreSpec(spec, { strategy: "dpor", preemptions: 1, runs: 1, mutant: "wake-before-queue" }, (m) => {
+      posted.push(m);
+    });
+    const done = posted.find((m) => m.type === "explore-done") as Extract<FromWorker, { type: "explore-done" }>;
+    expect(done.violation).toBe("tasklab: deadlock: all tasks blocked, none runnable");
+    expect(JSON.parse(done.replay ?? "null").picks).toEqual([[0, 1]]);
+  }, 300_000);
 });
 
 describe("--dpor on the command line", () => {
