@@ -82,6 +82,8 @@ interface Ev {
   subject: unknown;
   isSignal: boolean;
   vc: Int32Array;
+  /** Its index in the run's events (set when it is added). */
+  at: number;
 }
 
 /** One step's choices before it: the CPU pick (-1: none asked) and the signal choices. */
@@ -211,9 +213,9 @@ class Analysis {
         if ((choices[c] as Choice).pick !== 1) continue;
         const subject = log.subjects[c];
         sentBy.add(subject);
-        here.push({ th: this.injectorOf(subject), step: x, subject, isSignal: true, vc: new Int32Array(nth) });
+        here.push({ th: this.injectorOf(subject), step: x, subject, isSignal: true, vc: new Int32Array(nth), at: -1 });
       }
-      here.push({ th: x.cpu, step: x, subject: undefined, isSignal: false, vc: new Int32Array(nth) });
+      here.push({ th: x.cpu, step: x, subject: undefined, isSignal: false, vc: new Int32Array(nth), at: -1 });
       for (const e of here) {
         const prev = last[e.th];
         if (prev !== undefined) e.vc.set(prev.vc);
@@ -222,7 +224,7 @@ class Analysis {
         const consider = (i: Ev) => {
           if (i.th === e.th || !dependent(i, e)) return;
           if (prev !== undefined && (i.vc[i.th] as number) <= (prev.vc[i.th] as number)) return;
-          if (racer === undefined || evs.indexOf(i) > evs.indexOf(racer)) racer = i;
+          if (racer === undefined || i.at > racer.at) racer = i;
         };
         if (e.isSignal) {
           for (let k = evs.length - 1; k >= 0; k--) {
@@ -244,6 +246,7 @@ class Analysis {
         } else if (e.step.shared && lastShared !== undefined) join(lastShared);
         for (const y of sent) if (dependent(y, e)) join(y);
         e.vc[e.th] = (e.vc[e.th] as number) + 1;
+        e.at = evs.length;
         evs.push(e);
         last[e.th] = e;
         if (e.isSignal) sent.push(e);
@@ -255,7 +258,7 @@ class Analysis {
   /** The race i → e: schedule, before i, an initial of what follows i and does not depend on it, then e. */
   private reverse(i: Ev, e: Ev): void {
     const evs = this.evs;
-    const from = evs.indexOf(i);
+    const from = i.at;
     const v: Ev[] = [];
     for (let k = from + 1; k < evs.length; k++) if (!hb(i, evs[k] as Ev)) v.push(evs[k] as Ev);
     v.push(e);
