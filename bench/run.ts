@@ -22,7 +22,7 @@ import { bootTime } from "./boot.js";
 import { browserHeapPerTask } from "./browser-heap.js";
 import { callCost, cycleCalls, cycleFloorNs, framesCallCost } from "./calls.js";
 import { kthreadCycleMachine } from "./cycle.js";
-import { exploreRate, statefulRate } from "./explore.js";
+import { exploreRate, scheduleCounts, statefulRate } from "./explore.js";
 import { compared, formatTable, measureRate, type Sample, sampleOf } from "./harness.js";
 import { liveTasks } from "./live.js";
 import { reverseStepCost } from "./reverse.js";
@@ -230,6 +230,8 @@ for (const workers of [1, 2]) {
 }
 progress("explore-kthread stateful");
 samples.push(await statefulRate(quick ? 1 : 3));
+progress("explore-kthread schedules: dfs, sleep sets, dpor");
+samples.push(...(await scheduleCounts()));
 progress("cli-start");
 samples.push(...(cliStart(quick ? 3 : 7) ?? []));
 

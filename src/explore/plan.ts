@@ -12,7 +12,7 @@ import { type Outcome, picksScript, runSchedule, type Target } from "./schedule.
 import { addOutcome, emptyStats, mergeStats, type Stats } from "./stats.js";
 import { type Job, runJob } from "./task.js";
 
-export type Strategy = "dfs" | "stateful" | Sampler;
+export type Strategy = "dfs" | "dpor" | "stateful" | Sampler;
 
 export interface ExploreOptions {
   strategy: Strategy;
@@ -24,7 +24,7 @@ export interface ExploreOptions {
   preemptions: number;
   /** Sampling: the seed of the runs' PRNGs. */
   seed: number;
-  /** dfs: skip schedules equivalent by commuting a step that touches no shared state. */
+  /** dfs, dpor: skip schedules equivalent by commuting a step that touches no shared state. */
   reduce: boolean;
   /** Worker threads (1: this thread). */
   workers: number;
@@ -78,6 +78,11 @@ export function planJobs(
   if (o.strategy === "stateful") {
     // One job a shard: its states share one visited set (the shard's split is made inside).
     return { root: def, jobs: [{ kind: "stateful", target: t, preemptions: o.preemptions, shard: o.shard }] };
+  }
+  if (o.strategy === "dpor") {
+    // One job: a race found in one schedule adds schedules under any node of the walk (dpor.ts).
+    const bounds: DfsBounds = { preemptions: o.preemptions, depth: o.depth, reduce: o.reduce };
+    return { root: def, jobs: [{ kind: "dpor", target: t, bounds }] };
   }
   if (o.strategy !== "dfs") {
     const shape: Shape = {

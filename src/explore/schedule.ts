@@ -59,6 +59,27 @@ export interface Outcome {
   violation: Violation | null;
 }
 
+/**
+ * One pass of the run loop as DPOR sees it (dpor.ts): the CPU that stepped, whether the step
+ * touched shared state, the tasks that ran code in it and the tasks it woke, and its
+ * choices (log indices [first, end): the CPU pick and signal choices before it, the rest in it).
+ */
+export interface StepEvent {
+  cpu: number;
+  shared: boolean;
+  ran: unknown[];
+  woke: unknown[];
+  first: number;
+  end: number;
+}
+
+/** What DPOR records of a run: its steps, and for each choice index the CPU ids a cpu_order offered or the task a signal was for. */
+export interface StepLog {
+  steps: StepEvent[];
+  cands: (readonly number[] | undefined)[];
+  subjects: unknown[];
+}
+
 /** Decides choice point number `index` (0-based, in the order the run meets them). */
 export type Script = (index: number, kind: ChoiceKind, n: number) => number;
 
@@ -128,6 +149,9 @@ export class ScriptedChooser implements Chooser {
   private readonly before: Choice[] = [];
   private readonly subjects: unknown[] = [];
   private waiting = 0;
+  /** DPOR's record of the run's steps (null: not recorded), and the log's length at the last step's end. */
+  steps: StepLog | null = null;
+  private mark = 0;
 
   constructor(
     public script: Script,
@@ -144,6 +168,11 @@ export class ScriptedChooser implements Chooser {
     if (kind === "cpu_order" || kind === "signal") {
       this.before[this.waiting] = c;
       this.subjects[this.waiting++] = kind === "signal" ? activeEngine().choiceSubject : null;
+    }
+    const rec = this.steps;
+    if (rec !== null) {
+      if (kind === "cpu_order") rec.cands[log.length - 1] = activeEngine().candidates.map((cpu) => cpu.id);
+      else if (kind === "signal") rec.subjects[log.length - 1] = activeEngine().choiceSubject;
     }
     return pick;
   }
@@ -165,6 +194,13 @@ export class ScriptedChooser implements Chooser {
           subject !== null ? runner !== subject && !stepWoke.has(subject) : !engine.stepShared;
       }
       this.waiting = 0;
+    }
+    const rec = this.steps;
+    if (rec !== null && K.system_state === "running") {
+      const end = this.log.length;
+      const ran = [engine.running.owner, cpu.curr?.owner];
+      rec.steps.push({ cpu: cpu.id, shared: engine.stepShared, ran, woke: [...stepWoke], first: this.mark, end });
+      this.mark = end;
     }
     if (stepWoke.size > 0) stepWoke.clear(); // clear() makes a new table even when empty
   }

@@ -41,7 +41,7 @@ import {
 } from "./schedule.js";
 import { emptyStats, type GraphStats, type Stats } from "./stats.js";
 
-cacheFields(ScriptedChooser, "script", "log", "before", "subjects", "waiting");
+cacheFields(ScriptedChooser, "script", "log", "before", "subjects", "waiting", "steps", "mark");
 
 /** The non-default answers on the way to a state: a step's, then its predecessor's. */
 interface Trail {

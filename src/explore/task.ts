@@ -4,6 +4,7 @@
  */
 
 import { type DfsBounds, exploreSubtree, type TreeNode } from "./dfs.js";
+import { exploreDpor } from "./dpor.js";
 import { type Sampler, type Shape, samplingScript } from "./sampling.js";
 import { runSchedule, type Target } from "./schedule.js";
 import { exploreStateful, type StatefulJob } from "./stateful.js";
@@ -11,6 +12,7 @@ import { addOutcome, emptyStats, type Stats } from "./stats.js";
 
 export type Job =
   | { kind: "dfs"; target: Target; node: TreeNode; bounds: DfsBounds; order: number }
+  | { kind: "dpor"; target: Target; bounds: DfsBounds }
   | ({ kind: "stateful" } & StatefulJob)
   | { kind: "sample"; target: Target; sampler: Sampler; seed: number; depth: number; shape: Shape; runs: number[] };
 
@@ -18,6 +20,13 @@ export type Job =
 export function runJob(job: Job, onSchedule?: (s: Stats) => void): Stats {
   if (job.kind === "stateful") return exploreStateful(job, onSchedule);
   const stats = emptyStats();
+  if (job.kind === "dpor") {
+    exploreDpor(job.target, job.bounds, stats, {
+      stopOnViolation: true,
+      ...(onSchedule === undefined ? {} : { onSchedule }),
+    });
+    return stats;
+  }
   if (job.kind === "dfs") {
     exploreSubtree(job.target, job.node, job.bounds, job.order, stats, {
       stopOnViolation: true,

@@ -170,7 +170,7 @@ export type ToWorker =
   | { type: "source"; pid: number }
   | {
       type: "explore";
-      strategy: "dfs" | "stateful" | "random" | "pct";
+      strategy: "dfs" | "dpor" | "stateful" | "random" | "pct";
       preemptions: number;
       runs: number;
       mutant?: string | null;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { progressLine } from "../../src/cli/explore.js";
+import { progressLine } from "../../src/cli/explore-report.js";
 import { main } from "../../src/cli/main.js";
 import { MUTANTS } from "../../src/linux/kernel/mutants.js";
 

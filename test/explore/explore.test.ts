@@ -133,7 +133,8 @@ describe.each(MUTANTS)("mutant $mutant", ({ mutant, scenario, kinds, preemptions
     expect(replay(parseReplay(file)).reproduced).toBe(true);
   }, 120_000);
 
-  // split-xchg needs the 1-preemption walk's ~47,000 states (docs/explorer.md): caught from the CLI, not here.
+  // split-xchg needs the 1-preemption walk's ~47,000 states (docs/explorer.md): here, its first
+  // deviation's shard only (stateful.test.ts); the whole walk from the CLI.
   it.skipIf(mutant === "split-xchg")(
     `is caught by the stateful search within ${limit} preemption(s), and its replay file is the same every time`,
     async () => {

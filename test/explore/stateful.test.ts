@@ -117,4 +117,31 @@ describe("the stateful search", () => {
     const merged = shards(t, 0, 2);
     expect(merged.counterexample?.violation.kind).toBe("invariant");
   }, 120_000);
+
+  it("split-xchg: the shard that holds the signal's step as its first deviation walks ~300 states and finds the documented counterexample", () => {
+    // The whole bound-1 walk meets it after ~47,000 states (too long for the suite); a shard
+    // per first deviation walks only the states after its own: the signal sent at choice 52.
+    const t = target("kthread-creator-killed-any", 2, "split-xchg");
+    const def = runSchedule(t, picksScript(new Map())).outcome.choices;
+    let count = 0;
+    let index = -1;
+    def.forEach((c, i) => {
+      for (let alt = 1; alt < c.n; alt++) {
+        if (i === 52 && alt === 1) index = count;
+        count++;
+      }
+    });
+    expect(def[52]?.kind).toBe("signal");
+    const r = exploreStateful({ target: t, preemptions: 1, shard: { index, count } });
+    expect(r.counterexample?.violation.title).toBe(
+      "tasklab: invariant victim-gone violated: the new thread is still there at the end",
+    );
+    expect(r.counterexample?.picks).toEqual([
+      [52, 1],
+      [56, 1],
+    ]);
+    expect(r.graph?.visited.size).toBeLessThan(1000);
+    const again = runSchedule(t, picksScript(new Map(r.counterexample?.picks ?? []))).outcome.violation;
+    expect(again?.title).toBe(r.counterexample?.violation.title);
+  }, 120_000);
 });

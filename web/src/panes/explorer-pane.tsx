@@ -100,6 +100,7 @@ export function ExplorerPane({ spec, mutants, onOpen }: Props) {
             onChange={(e) => setStrategy(e.currentTarget.value as ExploreStrategy)}
           >
             <option value="dfs">dfs (systematic)</option>
+            <option value="dpor">dpor (races only)</option>
             <option value="stateful">stateful (visited states)</option>
             <option value="random">random</option>
             <option value="pct">pct</option>
@@ -116,7 +117,7 @@ export function ExplorerPane({ spec, mutants, onOpen }: Props) {
             ))}
           </select>
         </label>
-        {strategy === "dfs" || strategy === "stateful" ? (
+        {strategy === "dfs" || strategy === "dpor" || strategy === "stateful" ? (
           <NumberField
             label="Preemptions"
             name="Preemption bound"
