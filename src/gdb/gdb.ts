@@ -320,6 +320,11 @@ export class Debugger {
     return this.machine;
   }
 
+  /** The run's snapshots (null before `run`, or when the run cannot go back): for the bench's choice of positions. */
+  timelineNow(): Timeline<unknown> | null {
+    return this.timeline as Timeline<unknown> | null;
+  }
+
   private started(): Machine {
     if (this.machine === null || this.exited) throw new DebugError("The program is not being run.");
     return this.machine;
