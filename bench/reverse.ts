@@ -64,7 +64,7 @@ export function worstStop(
   return { d, checkpoint: num, steps: best.steps, past: best.past, every };
 }
 
-/** The worst position reached and the ms of each of `runs` reverse-steps from it (after a warm-up one). */
+/** The worst position reached and the ms of each of `runs` reverse-steps from it (after four warm-up ones). */
 export function reverseStepCost(
   runs: number,
   at = 1_000_000,
@@ -74,6 +74,11 @@ export function reverseStepCost(
   const { d, checkpoint: num } = w;
   const warm = d.execute("reverse-step");
   if (warm.startsWith("Target")) return warm.split("\n")[1] ?? warm;
+  // Three more warm-up runs: the first steps of restored machines run 2-6x slower (the JIT).
+  for (let i = 0; i < 3; i++) {
+    d.execute(`restart ${num}`);
+    d.execute("reverse-step");
+  }
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
     d.execute(`restart ${num}`);

@@ -17,14 +17,16 @@
  * (docs/PERFORMANCE.md, "Time travel"). A snapshot is a KeptState (src/snapshot.ts): a
  * recorded copy, so that every restore is a rebuild from its plan (~0.2× a copy), and the
  * trace ring's full chunks are shared by every copy (linux/kernel/trace/buffer.ts). The
- * replayed steps are most of a reverse step, so K = 5,000: half the replay of K = 10,000 for
- * twice the snapshots, one every 5,000 steps while running forwards (a copy each).
+ * replayed steps are most of a reverse step (~70 % of its time in a profile), so K = 2,500:
+ * a quarter of the replay of K = 10,000 for four times the snapshots, one every 2,500 steps
+ * while running forwards (a recorded copy each: forward runs in the debugger pay for them).
  *
  * Memory is capped: past MAX_SNAPSHOTS snapshots, or MAX_SNAPSHOT_OBJECTS live slab objects
  * in them together, every other snapshot is dropped and K doubles. A snapshot of the
  * kthread-cycle machine of the bench (~40 tasks, ~5,200 objects, a trace of 300,000+
  * records) holds ~0.6 MB of its own plus its trace's saved-cmdlines table (~40 bytes a pid
- * seen: ~0.3 MB at 7,000 pids): 256 snapshots ≈ 150–250 MB; a 1,000,000-step run keeps 200.
+ * seen: ~0.3 MB at 7,000 pids), ~0.9 MB in all: a 1,000,000-step run keeps 400 (~430 MB of
+ * heap with the run's own); at most 512 (~460 MB for that machine).
  */
 import { INJECTION_HOOKS } from "./linux/lib/inject.js";
 import type { Machine } from "./machine.js";
@@ -52,15 +54,16 @@ export function whyNoTimeline(m: Machine): string {
 }
 
 /** K: engine steps between two snapshots (at most this many are replayed by a seek). */
-export const SNAPSHOT_EVERY = 5_000;
+export const SNAPSHOT_EVERY = 2_500;
 /** The most snapshots a timeline keeps (past it, every other one goes and K doubles). */
-export const MAX_SNAPSHOTS = 256;
+export const MAX_SNAPSHOTS = 512;
 /**
  * The most live slab objects the snapshots may hold together (past it, the same thinning):
- * a machine's size grows with its objects (~1 KB of heap each, copies included), so a run
- * with 10,000 tasks keeps fewer snapshots than one with 40.
+ * a machine's size grows with its objects (~1.4 KB of a snapshot's heap per live slab
+ * object, the other objects and the plan included: ~0.7 GB at the cap), so a run with
+ * 10,000 tasks keeps fewer snapshots than one with 40.
  */
-export const MAX_SNAPSHOT_OBJECTS = 2_000_000;
+export const MAX_SNAPSHOT_OBJECTS = 500_000;
 
 export interface TimelineOptions<D = unknown> {
   /** K (default SNAPSHOT_EVERY). */
