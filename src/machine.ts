@@ -201,7 +201,7 @@ export class Machine {
   /** Whether the function tracer records (tracing_on): from boot, or from the scenario's start. */
   private tracingOn: boolean;
   /** The events recorded once the scenario starts (when not from boot). */
-  private readonly scenarioEvents: readonly EventType[] | null;
+  private scenarioEvents: readonly EventType[] | null;
 
   constructor(opts: MachineOptions = {}) {
     machineOptions.set(this, opts);
@@ -288,6 +288,15 @@ export class Machine {
     this.bootedAt = this.engine.runningCpu.clock;
     this.tracingOn = true;
     if (this.scenarioEvents !== null) this.kernel.trace.enable(this.scenarioEvents);
+  }
+
+  /**
+   * Tracing off for good: the records held dropped, no event recorded from now on (nor when
+   * the scenario starts). The explorer's runs from a saved state: their trace is not read.
+   */
+  traceOff(): void {
+    this.scenarioEvents = [];
+    this.kernel.trace.clear();
   }
 
   /** Points the model's globals at this machine. */

@@ -107,7 +107,11 @@ function copyRecorded<D>(m: Machine, data: D, opts: CopyOptions, plans: CopyPlan
     const watchdog = m.engine.onProgress;
     m.engine.onProgress = null;
     try {
-      copy = [c.copy(m), typeof data === "object" && data !== null ? c.copy(data) : data];
+      // Recorded: the pair is the root, so that a rebuild gives the machine and the data together.
+      copy =
+        plans === null
+          ? [c.copy(m), typeof data === "object" && data !== null ? c.copy(data) : data]
+          : (c.copy([m, data]).slice() as [Machine, D]);
     } finally {
       m.engine.onProgress = watchdog;
     }
@@ -240,12 +244,12 @@ export class MachineSnapshot {
    * later one is a rebuild from that plan, without walking the state (several times cheaper).
    */
   restore(): Machine {
-    if (this.plan !== null) return this.plan.rebuild<Machine>();
+    if (this.plan !== null) return this.plan.rebuild<[Machine, null]>()[0];
     const plans: CopyPlan[] = [];
     copyRecorded(this.kept, null, {}, plans);
     const out = this.kept;
     this.plan = plans[0] as CopyPlan;
-    this.kept = this.plan.root<Machine>();
+    this.kept = this.plan.root<[Machine, null]>()[0];
     return out;
   }
 
@@ -264,6 +268,34 @@ export class MachineSnapshot {
   /** Engine steps taken up to the snapshot. */
   get steps(): number {
     return this.kept.engine.steps;
+  }
+}
+
+/**
+ * A machine and a tool's data about it (pointing into it) kept aside together, recorded as
+ * they were copied (a time-travel timeline's snapshots): every restore, the first included,
+ * is a rebuild from the plan (MachineSnapshot.restore's later ones). Memory: the copy kept
+ * plus its plan (per object its kind and shape, per reference the number of its target).
+ */
+export class KeptState<D> {
+  private constructor(private readonly plan: CopyPlan) {}
+
+  /** Keeps `m` and `data` (which run on unaffected): one recorded copy. Refuses what copyMachine refuses. */
+  static of<D>(m: Machine, data: D, opts: CopyOptions = {}): KeptState<D> {
+    const plans: CopyPlan[] = [];
+    copyRecorded(m, data, opts, plans);
+    return new KeptState<D>(plans[0] as CopyPlan);
+  }
+
+  /** A new machine and data in the state kept, ready to run (no host hooks but injection's). */
+  restore(): [Machine, D] {
+    const [m, data] = this.plan.rebuild<[Machine, D]>();
+    return [m, data];
+  }
+
+  /** The copy kept (for reading, never for running). */
+  get machine(): Machine {
+    return this.plan.root<[Machine, D]>()[0];
   }
 }
 

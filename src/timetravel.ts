@@ -11,19 +11,27 @@
  * counts no step: the state right after the step, before such passes, is the one a
  * position names).
  *
- * K: a seek costs one restore plus at most K steps. At ~2 million steps a second under the
- * frames runtime (unloaded), K = 10,000 is ~5 ms of stepping; the debugger's reverse step
- * (two restores and up to 2K steps, see gdb/reverse.ts) then stays under 50 ms at any
- * position of a 1,000,000-step run (the bench row `reverse-step at 1e6 steps`). A snapshot
- * every 10,000 steps costs a copy every ~5 ms of
- * running (the debugger's forward runs are slower by that much). Memory is capped: past
- * MAX_SNAPSHOTS snapshots, or MAX_SNAPSHOT_OBJECTS live slab objects in them together,
- * every other snapshot is dropped and K doubles.
+ * K: a seek costs one restore plus at most K steps, and the debugger's reverse step (two
+ * restores and up to 2K steps, see gdb/reverse.ts) twice that: the bench row `reverse-step
+ * at 1e6 steps` measures it at the worst position of a 1,000,000-step run, target 50 ms
+ * (docs/PERFORMANCE.md, "Time travel"). A snapshot is a KeptState (src/snapshot.ts): a
+ * recorded copy, so that every restore is a rebuild from its plan (~0.2× a copy), and the
+ * trace ring's full chunks are shared by every copy (linux/kernel/trace/buffer.ts). The
+ * replayed steps are most of a reverse step (~70 % of its time in a profile), so K = 2,500:
+ * a quarter of the replay of K = 10,000 for four times the snapshots, one every 2,500 steps
+ * while running forwards (a recorded copy each: forward runs in the debugger pay for them).
+ *
+ * Memory is capped: past MAX_SNAPSHOTS snapshots, or MAX_SNAPSHOT_OBJECTS live slab objects
+ * in them together, every other snapshot is dropped and K doubles. A snapshot of the
+ * kthread-cycle machine of the bench (~40 tasks, ~5,200 objects, a trace of 300,000+
+ * records) holds ~0.6 MB of its own plus its trace's saved-cmdlines table (~40 bytes a pid
+ * seen: ~0.3 MB at 7,000 pids), ~0.9 MB in all: a 1,000,000-step run keeps 400 (~430 MB of
+ * heap with the run's own); at most 512 (~460 MB for that machine).
  */
 import { INJECTION_HOOKS } from "./linux/lib/inject.js";
 import type { Machine } from "./machine.js";
 import type { StopReason } from "./sim/engine.js";
-import { copyMachineWith, SnapshotError } from "./snapshot.js";
+import { KeptState, SnapshotError } from "./snapshot.js";
 
 /**
  * Why a machine's run cannot be travelled ("" when it can): a host hook whose state lives in
@@ -46,15 +54,16 @@ export function whyNoTimeline(m: Machine): string {
 }
 
 /** K: engine steps between two snapshots (at most this many are replayed by a seek). */
-export const SNAPSHOT_EVERY = 10_000;
+export const SNAPSHOT_EVERY = 2_500;
 /** The most snapshots a timeline keeps (past it, every other one goes and K doubles). */
-export const MAX_SNAPSHOTS = 256;
+export const MAX_SNAPSHOTS = 512;
 /**
  * The most live slab objects the snapshots may hold together (past it, the same thinning):
- * a machine's size grows with its objects (~1 KB of heap each, copies included), so a run
- * with 10,000 tasks keeps fewer snapshots than one with 40.
+ * a machine's size grows with its objects (~1.4 KB of a snapshot's heap per live slab
+ * object, the other objects and the plan included: ~0.7 GB at the cap), so a run with
+ * 10,000 tasks keeps fewer snapshots than one with 40.
  */
-export const MAX_SNAPSHOT_OBJECTS = 2_000_000;
+export const MAX_SNAPSHOT_OBJECTS = 500_000;
 
 export interface TimelineOptions<D = unknown> {
   /** K (default SNAPSHOT_EVERY). */
@@ -73,7 +82,9 @@ export interface Travel<D> {
   data: D;
 }
 
-interface Kept<D> extends Travel<D> {
+interface Kept<D> {
+  /** The machine and the tool's data then, recorded: each restore a rebuild. */
+  state: KeptState<D>;
   steps: number;
   /** The machine's virtual time then (ns). */
   now: number;
@@ -165,13 +176,13 @@ export class Timeline<D> {
   /** Keeps `m` (and `data`) at its step, in place in the order (the tool's hooks are left out). */
   keep(m: Machine, data: D): void {
     this.tidy?.(m, data);
-    const [machine, copy] = copyMachineWith(m, data, { hooks: "drop" });
     const steps = m.engine.steps;
     const i = this.kept.length === 0 ? -1 : this.indexAt(steps);
     const at = this.kept[i];
     if (at !== undefined && at.steps === steps) return;
+    const state = KeptState.of(m, data, { hooks: "drop" });
     const objects = m.kernel.slab.live.size;
-    this.kept.splice(i + 1, 0, { steps, now: m.now, objects, machine, data: copy });
+    this.kept.splice(i + 1, 0, { steps, now: m.now, objects, state });
     this.objects += objects;
     while (this.kept.length > 2 && (this.kept.length > this.max || this.objects > this.maxObjects)) {
       // Thinned: the first stays, then every other one.
@@ -198,8 +209,7 @@ export class Timeline<D> {
 
   /** A fresh machine (hooks installed) in the state of the last snapshot at or before `step`. */
   restoreAt(step: number): Travel<D> {
-    const k = this.kept[this.indexAt(step)] as Kept<D>;
-    const [machine, data] = copyMachineWith(k.machine, k.data);
+    const [machine, data] = (this.kept[this.indexAt(step)] as Kept<D>).state.restore();
     this.install(machine, data);
     return { machine, data };
   }

@@ -35,7 +35,8 @@ export function describe(t: Target, o: ExploreOptions): string {
         ? `${o.strategy === "dpor" ? "dpor (source sets over races of shared steps)" : "dfs"}, ${bound(o.preemptions)}${Number.isFinite(o.depth) ? `, first ${o.depth} choice points` : ""}, reduction ${o.reduce ? "on (sleep sets over local steps)" : "off"}`
         : `${o.strategy}, ${fmt(o.runs)} runs, seed ${o.seed}${o.strategy === "pct" ? `, depth ${Number.isFinite(o.depth) ? o.depth : 3}` : ""}`;
   const shard = o.shard.count > 1 ? `, shard ${o.shard.index}/${o.shard.count}` : "";
-  return `explore ${t.scenario}${t.mutant === null ? "" : ` (mutant ${t.mutant})`} on ${t.cpus} CPUs: ${how}${shard}`;
+  const from = t.state === undefined ? "" : ` from the state in ${t.state.path}`;
+  return `explore ${t.scenario}${t.mutant === null ? "" : ` (mutant ${t.mutant})`}${from} on ${t.cpus} CPUs: ${how}${shard}`;
 }
 
 export function summary(s: Stats, elapsedMs: number): string[] {

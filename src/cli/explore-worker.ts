@@ -9,6 +9,7 @@ import { type ExploreOptions, explore, minimizeResult, type Progress } from "../
 import type { Minimized } from "../explore/minimize.js";
 import { type Replayed, type ReplayFile, replay } from "../explore/replay.js";
 import { registerScenario, type Target, targetScenario, watchSchedules } from "../explore/schedule.js";
+import { readTargetState } from "../explore/state-file.js";
 import { type StatsJson, statsToJson } from "../explore/stats.js";
 import { DEFAULT_ERA, era } from "../linux/eras/profiles.js";
 import { checkEra } from "../scenarios/scenario.js";
@@ -47,6 +48,7 @@ watchSchedules((e) => {
 
 async function run(): Promise<ExploreReply> {
   if (job.file !== null) registerScenario(job.file.name, await loadScenario(job.file.path));
+  readTargetState(job.kind === "replay" ? job.replay.target : job.target);
   if (job.kind === "replay") return { type: "replayed", replayed: replay(job.replay) };
   const { target, options } = job;
   checkEra(targetScenario(target), era(target.kernel ?? DEFAULT_ERA));

@@ -4,7 +4,14 @@ import { realpathSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { type Command, Option } from "commander";
 import { EXPLORE_DEFAULTS, type ExploreOptions, type Progress } from "../explore/explore.js";
-import { badScenarioPath, type FileTarget, formatReplay, makeReplay, parseReplay } from "../explore/replay.js";
+import {
+  badRelativePath,
+  badScenarioPath,
+  type FileTarget,
+  formatReplay,
+  makeReplay,
+  parseReplay,
+} from "../explore/replay.js";
 import { preemptions, type Target } from "../explore/schedule.js";
 import { statsFromJson } from "../explore/stats.js";
 import { DEFAULT_ERA, ERA_NAMES } from "../linux/eras/profiles.js";
@@ -22,6 +29,7 @@ import {
 import type { ExploreJob, ExploreReply } from "./explore-worker.js";
 import { checkOutput, readChecked, readInput, sha256, writeOutput } from "./files.js";
 import { intIn, UsageError, unknownScenario, watchdogOption } from "./options.js";
+import { exploreStateTarget } from "./state-file.js";
 import { MAX_HEAP_MB, runWatched } from "./watchdog.js";
 
 interface ExploreFlags {
@@ -56,9 +64,14 @@ function scenarioSource(ref: string): Source {
 
 /** The target as a file written at `writtenTo` records it: no absolute path. */
 function fileTarget(t: Target, s: Source, writtenTo: string): FileTarget {
-  if (s.file === null) return t;
-  const { scenario: _abs, ...rest } = t;
-  return { scenario: relativeFrom(writtenTo, s.file.path), sha256: s.file.sha256, ...rest };
+  const { scenario: _abs, state, ...rest } = t;
+  return {
+    ...(s.file === null
+      ? { scenario: t.scenario }
+      : { scenario: relativeFrom(writtenTo, s.file.path), sha256: s.file.sha256 }),
+    ...rest,
+    ...(state === undefined ? {} : { state: { path: relativeFrom(writtenTo, state.path), sha256: state.sha256 } }),
+  };
 }
 
 /** Runs an explore or replay job in a worker under the watchdog; null if the watchdog ended it (its report printed). */
@@ -106,16 +119,19 @@ function chosenStrategy(f: ExploreFlags): ExploreOptions["strategy"] {
  * SCENARIO[.MUTANT].replay.json, in the working directory, or beside a scenario file that
  * is not within it (a replay file names its scenario file by a path within its directory).
  */
-function defaultReplayFile(ref: string, s: Source, mutant: string | null): string {
+function defaultReplayFile(ref: string, s: Source, mutant: string | null, state?: string): string {
   const name = `${basename(ref).replace(/\.(m?[jt]s)$/, "")}${mutant === null ? "" : `.${mutant}`}.replay.json`;
+  if (state !== undefined)
+    return badRelativePath(relativeFrom(name, state), "") === null ? name : join(dirname(state), name);
   if (s.file === null || badScenarioPath(relativeFrom(name, s.file.path)) === null) return name;
   return join(dirname(s.file.path), name);
 }
 
-async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
-  const source = scenarioSource(ref);
+/** `state`: the target of exploring from a saved state (--from-state), whose scenario is `ref`. */
+async function exploreCommand(ref: string, f: ExploreFlags, state?: Target): Promise<number> {
+  const source: Source = state === undefined ? scenarioSource(ref) : { file: null };
   // A scenario file is loaded in the worker, and again by each pool worker, under its absolute path.
-  const target: Target = {
+  const target: Target = state ?? {
     scenario: source.file === null ? ref : source.file.path,
     cpus: f.cpus,
     seed: f.seed,
@@ -135,12 +151,17 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
     workers: f.workers,
     shard: f.shard,
   };
-  const replayFile = f.replayFile ?? defaultReplayFile(ref, source, target.mutant);
+  const replayFile = f.replayFile ?? defaultReplayFile(ref, source, target.mutant, target.state?.path);
   const replayTarget = fileTarget(target, source, replayFile);
   const bad = source.file === null ? null : badScenarioPath(replayTarget.scenario);
   if (bad !== null)
     throw new UsageError(
       `the replay file '${replayFile}' cannot name the scenario file by '${replayTarget.scenario}': ${bad}; write it (--replay-file) in the scenario file's directory or a directory above it`,
+    );
+  const badState = replayTarget.state === undefined ? null : badRelativePath(replayTarget.state.path, "state file");
+  if (badState !== null)
+    throw new UsageError(
+      `the replay file '${replayFile}' cannot name the state file by '${replayTarget.state?.path}': ${badState}; write it (--replay-file) in the state file's directory or a directory above it`,
     );
   for (const file of [f.out, replayFile]) if (file !== undefined) checkOutput(file);
 
@@ -203,26 +224,29 @@ async function exploreCommand(ref: string, f: ExploreFlags): Promise<number> {
 }
 
 /**
- * The scenario file a replay file names, checked: within the replay file's directory (after
- * symbolic links too) and with the recorded sha256. Returns its real path.
+ * The scenario (or state) file a replay file names by `named`, checked: within the replay
+ * file's directory (after symbolic links too) and with the recorded sha256. Returns its real path.
  */
-function replayScenarioFile(file: string, t: FileTarget): string {
+function replayNamedFile(
+  file: string,
+  named: string,
+  sha: string | undefined,
+  at: { field: string; sha: string; what: string },
+): string {
   const dir = dirname(resolve(file));
-  const path = resolve(dir, t.scenario);
+  const path = resolve(dir, named);
   let real: string;
   try {
     real = realpathSync(path);
   } catch {
-    throw new UsageError(`${file}: target.scenario: no scenario file '${path}'`);
+    throw new UsageError(`${file}: ${at.field}: no ${at.what} '${path}'`);
   }
   if (!real.startsWith(realpathSync(dir) + sep))
-    throw new UsageError(
-      `${file}: target.scenario: '${t.scenario}' leads outside the replay file's directory (to '${real}')`,
-    );
+    throw new UsageError(`${file}: ${at.field}: '${named}' leads outside the replay file's directory (to '${real}')`);
   const hash = sha256(readInput(real, MAX_FILE_BYTES));
-  if (hash !== t.sha256)
+  if (hash !== sha)
     throw new UsageError(
-      `${file}: target.sha256: '${t.scenario}' is not the scenario file the replay was written for (its sha256 is ${hash.slice(0, 12)}…, the replay file's ${t.sha256?.slice(0, 12)}…)`,
+      `${file}: ${at.sha}: '${named}' is not the ${at.what} the replay was written for (its sha256 is ${hash.slice(0, 12)}…, the replay file's ${sha?.slice(0, 12)}…)`,
     );
   return real;
 }
@@ -230,7 +254,22 @@ function replayScenarioFile(file: string, t: FileTarget): string {
 async function replayCommand(file: string, f: { watchdog: number }): Promise<number> {
   const r = readChecked(file, MAX_FILE_BYTES, parseReplay);
   const name = r.target.scenario;
-  const scenarioFile = findScenario(name) === undefined ? { path: replayScenarioFile(file, r.target), name } : null;
+  const scenarioFile =
+    findScenario(name) === undefined
+      ? {
+          path: replayNamedFile(file, name, r.target.sha256, {
+            field: "target.scenario",
+            sha: "target.sha256",
+            what: "scenario file",
+          }),
+          name,
+        }
+      : null;
+  const st = r.target.state;
+  if (st !== undefined) {
+    const at = { field: "target.state.path", sha: "target.state.sha256", what: "state file" };
+    r.target.state = { path: replayNamedFile(file, st.path, st.sha256, at), sha256: st.sha256 };
+  }
   const done = await runExploreJob<"replayed">(
     { entry: "explore", file: scenarioFile, kind: "replay", replay: r },
     f.watchdog,
@@ -252,12 +291,6 @@ async function replayCommand(file: string, f: { watchdog: number }): Promise<num
   return 1;
 }
 
-/** Why explore takes no saved state (docs/STATE-FORMAT.md). */
-const EXPLORE_FROM_STATE =
-  "explore does not start from a saved state: it enumerates the schedules of a scenario from its start " +
-  "(a minimal boot, every choice point on the way), and its replay files, shards and minimization count choices from there; " +
-  "explore the scenario itself (tasklab explore SCENARIO), or debug from the state (tasklab debug --from-state FILE)";
-
 export function addExploreCommands(program: Command): void {
   program
     .command("explore")
@@ -266,7 +299,10 @@ export function addExploreCommands(program: Command): void {
     )
     .argument("[scenario]", "a built-in scenario, a .ts/.js file exporting one, or 'merge'")
     .argument("[files...]", "with 'merge': the result files of the shards")
-    .option("--from-state <file>", "not taken: the explorer enumerates schedules from a scenario's start")
+    .option(
+      "--from-state <file>",
+      "explore from this saved state (its scenario and machine options; --cpus, --kernel, --mutant are the state's)",
+    )
     .addOption(
       new Option("--strategy <s>", "how to choose schedules")
         .choices(["dfs", "dpor", "stateful", "random", "pct"])
@@ -313,8 +349,16 @@ export function addExploreCommands(program: Command): void {
     .option("--no-progress", "no progress bar")
     .addOption(watchdogOption())
     .action(async (ref: string | undefined, files: string[], f: ExploreFlags & { fromState?: string }) => {
-      if (f.fromState !== undefined) throw new UsageError(EXPLORE_FROM_STATE);
-      if (ref === undefined) throw new UsageError("explore: missing argument 'scenario'");
+      if (f.fromState !== undefined) {
+        if (ref !== undefined || files.length > 0)
+          throw new UsageError(
+            `--from-state explores the scenario the state was saved from: give no scenario (got '${[ref, ...files].join(" ")}')`,
+          );
+        const state = exploreStateTarget(f.fromState, MAX_FILE_BYTES);
+        process.exitCode = await exploreCommand(state.scenario, f, state);
+        return;
+      }
+      if (ref === undefined) throw new UsageError("explore: missing argument 'scenario' (or --from-state FILE)");
       if (ref !== "merge" && files.length > 0) {
         // Options after a `--` land here too: silently dropping them would explore something else.
         throw new UsageError(`explore takes one scenario, got also: ${files.join(" ")}`);

@@ -3,10 +3,13 @@
  * atomically, read and loaded with every failure a one-line usage error (exit 2).
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { stateTarget } from "../explore/from-state.js";
+import type { Target } from "../explore/schedule.js";
 import type { Machine } from "../machine.js";
 import { SnapshotError } from "../snapshot.js";
 import { loadState, StateError, saveState } from "../state/file.js";
+import { readInput, sha256 } from "./files.js";
 import { UsageError } from "./options.js";
 
 /** Writes a machine's state into `file` atomically (a temporary file renamed): never half a file. */
@@ -45,4 +48,13 @@ export function openStateFile(file: string): { first: Machine; load: () => Machi
     }
   };
   return { first: load(), load };
+}
+
+/**
+ * The explorer's target for `explore --from-state FILE`: the file read (at most `max` bytes),
+ * loaded once to check it, named by its absolute path and sha256. One-line errors (exit 2).
+ */
+export function exploreStateTarget(file: string, max: number): Target {
+  const bytes = readInput(file, max);
+  return stateTarget(resolve(file), bytes.toString("utf8"), sha256(bytes));
 }

@@ -15,6 +15,7 @@ import { installInvariants } from "../scenarios/detectors.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { Engine } from "../sim/engine.js";
 import { type MachineSnapshot, SnapshotError, snapshot } from "../snapshot.js";
+import { stateStart } from "./from-state.js";
 import {
   type Choice,
   type Outcome,
@@ -55,24 +56,15 @@ function built(t: Target): Machine {
  * (the first step that may record a choice), made the first time; null when it cannot be kept.
  */
 export function bootSnapshot(t: Target): MachineSnapshot | null {
+  // A saved state is the start point itself (from power-on there is no other).
+  if (t.state !== undefined) return stateStart(t, false);
   if (!enabled) return null;
   const key = targetKey(t);
   let snap = booted.get(key);
   if (snap !== undefined) return snap;
   snap = null;
-  // Boot is the same in every run: counted once, then run again up to the step before.
-  const first = built(t);
-  let steps = 0;
-  const e = first.engine;
-  const track = e.afterStep;
-  e.afterStep = (cpu) => {
-    track?.(cpu);
-    steps++;
-    if (K.system_state === "running") e.stop();
-  };
-  if (first.run({ until: DEFAULT_UNTIL, maxSteps: 50_000_000 }) === "stopped") {
-    const m = built(t);
-    runIterations(m, steps - 1);
+  const m = atScenarioStart(() => built(t));
+  if (m !== null) {
     try {
       snap = snapshot(m, { hooks: "drop" });
     } catch (err) {
@@ -81,6 +73,27 @@ export function bootSnapshot(t: Target): MachineSnapshot | null {
   }
   booted.set(key, snap);
   return snap;
+}
+
+/**
+ * A machine `make` gives, run to just before the step of the run loop in which its scenario
+ * starts; null when it never does. Boot is the same in every run (it makes no recorded
+ * choice): counted once on a first machine, then run again up to the step before.
+ */
+export function atScenarioStart(make: () => Machine): Machine | null {
+  const first = make();
+  let steps = 0;
+  const e = first.engine;
+  const track = e.afterStep;
+  e.afterStep = (cpu) => {
+    track?.(cpu);
+    steps++;
+    if (K.system_state === "running") e.stop();
+  };
+  if (first.run({ until: DEFAULT_UNTIL, maxSteps: 50_000_000 }) !== "stopped") return null;
+  const m = make();
+  runIterations(m, steps - 1);
+  return m;
 }
 
 /**

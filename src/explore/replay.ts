@@ -9,6 +9,8 @@
  * A replay file cannot make tasklab run code it was not meant to: its scenario is a built-in
  * one, or a scenario file named by a path relative to the replay file's directory and within
  * it, with the sha256 of the file's bytes, which `tasklab replay` checks before loading it.
+ * A run explored from a saved state names the state file the same way (`target.state`: path
+ * and sha256; the file is not copied in): the replay loads it and runs that schedule from it.
  */
 import { ERA_NAMES } from "../linux/eras/profiles.js";
 import { MUTANTS } from "../linux/kernel/mutants.js";
@@ -32,7 +34,7 @@ import { type Choice, type Outcome, picksScript, runSchedule, type Target, type 
 /** The format version replay files are written in (2: scenario files by relative path and sha256). */
 export const REPLAY_VERSION = 2;
 
-/** A target as a file records it: a scenario file by a relative path, with the sha256 of its bytes. */
+/** A target as a file records it: a scenario file (and a state file) by a relative path, with the sha256 of its bytes. */
 export interface FileTarget extends Target {
   sha256?: string;
 }
@@ -93,8 +95,14 @@ const SCENARIO_FILE = /\.(m?[jt]s)$/;
  */
 export function badScenarioPath(path: string): string | null {
   if (!SCENARIO_FILE.test(path)) return "not a built-in scenario, nor a .ts or .js file";
+  return badRelativePath(path, "scenario file");
+}
+
+/** Why `path` is not a path within a file's directory that the file may name another by (see badScenarioPath), or null. */
+export function badRelativePath(path: string, what: string): string | null {
+  if (path === "") return "an empty path is refused";
   if (/^([/\\]|[A-Za-z]:)/.test(path))
-    return "an absolute path is refused (a replay file names its scenario file relative to its own directory)";
+    return `an absolute path is refused (a replay file names its ${what} relative to its own directory)`;
   if (path.includes("\\") || path.includes("\0")) return "a path with a backslash or NUL in it is refused";
   if (path.split("/").some((p) => p === ".." || p === "." || p === ""))
     return "a path with a '..', '.' or empty part is refused (it must stay within the replay file's directory)";
@@ -102,20 +110,26 @@ export function badScenarioPath(path: string): string | null {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+function sha256Check(what: string): Check<string> {
+  return (v, at) => {
+    if (typeof v === "string" && SHA256.test(v)) return v;
+    throw new SchemaError(`${at}: expected 64 lowercase hex digits (the sha256 of the ${what})`);
+  };
+}
+
 /** The largest count (steps, choices, schedules) a file may give. */
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
 /** The target of a replay file or a shard result. */
 export const targetCheck = record({
   scenario: text(4096),
-  sha256: optional<string>((v, at) => {
-    if (typeof v === "string" && SHA256.test(v)) return v;
-    throw new SchemaError(`${at}: expected 64 lowercase hex digits (the sha256 of the scenario file)`);
-  }),
+  sha256: optional(sha256Check("scenario file")),
   cpus: int(1, 64),
   seed: int(0, 2 ** 32 - 1),
   mutant: nullable(oneOf(Object.keys(MUTANTS))),
   kernel: optional(oneOf(ERA_NAMES)),
+  state: optional(record({ path: text(4096), sha256: sha256Check("state file") })),
 });
 
 export const picksCheck: Check<[number, number][]> = list(pair(int(0, MAX_COUNT), int(0, 2 ** 31 - 1)), 1_000_000);
@@ -149,6 +163,9 @@ export function parseReplay(json: string): ReplayFile {
     if (bad !== null) throw new SchemaError(`target.scenario: '${scenario}': ${bad}`);
     if (sha256 === undefined) throw new SchemaError("target.sha256: missing (the sha256 of the scenario file)");
   }
+  const state = r.target.state;
+  const bad = state === undefined ? null : badRelativePath(state.path, "state file");
+  if (bad !== null) throw new SchemaError(`target.state.path: '${state?.path}': ${bad}`);
   return { tasklab: "replay", version: REPLAY_VERSION, ...r };
 }
 

@@ -15,6 +15,7 @@ import type { ChoiceKind, Chooser } from "../sim/chooser.js";
 import { activeEngine, type Cpu, type Engine, type Report } from "../sim/engine.js";
 import { functionName } from "../sim/functions.js";
 import { bootSnapshot, resume } from "./checkpoint.js";
+import { stateStart } from "./from-state.js";
 import { stepWoke, trackShared } from "./reduce.js";
 
 /** What is explored: a scenario on a machine (minimal boot, see MachineOptions.boot). */
@@ -27,6 +28,12 @@ export interface Target {
   mutant: string | null;
   /** The release to model (linux/eras/profiles.ts); absent: the default, 6.19. */
   kernel?: string;
+  /**
+   * Explore from this saved state (from-state.ts) instead of the scenario's start: the file's
+   * path (absolute; in a replay or result file, relative to that file) and its bytes' sha256.
+   * The other fields are then the state's.
+   */
+  state?: { path: string; sha256: string };
 }
 
 /** A choice point as the run met it. */
@@ -290,13 +297,14 @@ export function scheduleOptions(t: Target, script: Script, choices: Choice[], ev
 
 /**
  * Runs the target once under `script`: from its booted snapshot (checkpoint.ts) when it has
- * one and the trace is off (the snapshot's trace starts empty), else from power-on.
+ * one and the trace is off (the snapshot's trace starts empty), else from power-on; a
+ * target from a saved state from that state (from-state.ts), its trace as saved when on.
  */
 export function runSchedule(t: Target, script: Script, events = false): { outcome: Outcome; result: RunResult } {
   const choices: Choice[] = [];
   const s = targetScenario(t);
   const opts = scheduleOptions(t, script, choices, events);
-  const snap = events ? null : bootSnapshot(t);
+  const snap = t.state !== undefined ? stateStart(t, events) : events ? null : bootSnapshot(t);
   const result = snap === null ? runScenario(s, opts) : runMachine(s, resume(snap, s, script, choices, watcher), opts);
   return { outcome: outcomeOf(result, choices), result };
 }

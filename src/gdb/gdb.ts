@@ -11,9 +11,11 @@
  * stepping.ts (run, continue, step, next, finish), history.ts (the reverse commands and
  * checkpoints); hooks.ts watches the run for them, session.ts holds what they share.
  */
+
 import type { Machine } from "../machine.js";
 import type { RunOptions } from "../run.js";
 import type { Scenario } from "../scenarios/scenario.js";
+import type { Timeline } from "../timetravel.js";
 import { checkpoint, deleteCheckpoint, infoCheckpoints, restart, reverse, reverseFinish } from "./history.js";
 import { backtrace, frame, infoTasks, list, print, selectTask } from "./inspect.js";
 import { breakAt, deletePoints, infoBreakpoints, watch } from "./points.js";
@@ -68,6 +70,11 @@ export class Debugger {
   /** The machine of the current run (null before `run`): another one after going back in it. */
   machineNow(): Machine | null {
     return this.s.machine;
+  }
+
+  /** The run's snapshots (null before `run`, or when the run cannot go back): for the bench's choice of positions. */
+  timelineNow(): Timeline<unknown> | null {
+    return this.s.timeline as Timeline<unknown> | null;
   }
 
   /** Runs one command line; returns what gdb would print. An empty line repeats the last command. */

@@ -256,6 +256,11 @@ export class Engine {
     return this.opts.chooser;
   }
 
+  /** Another chooser from now on (the explorer's, on a machine loaded from a saved state). */
+  set chooser(c: Chooser) {
+    this.opts.chooser = c;
+  }
+
   choose(kind: ChoiceKind, n: number): number {
     return n < 2 ? 0 : this.opts.chooser.choose(kind, n);
   }

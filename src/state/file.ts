@@ -245,8 +245,20 @@ function bad(why: string): never {
   throw new StateError(`not a loadable tasklab state: ${why}`);
 }
 
-/** Reads and checks a state file's text: its header line, then its body's length, hash and parts. */
-function parse(text: string): { f: Header; graph: Graph } {
+/**
+ * What a state file says of itself (its header line, checked, and its body's length and
+ * hash), without loading it: the scenario, the kernel and the machine's options. Throws a
+ * StateError as loadState does for a file of another version or build, or a damaged one.
+ */
+export function stateHeader(text: string): { scenario: string | null; kernel: string; options: MachineOptions } {
+  const { f } = parse(text, false);
+  return { scenario: f.scenario, kernel: f.kernel, options: f.options };
+}
+
+/** Reads and checks a state file's text: its header line, then its body's length, hash and (with `body`) parts. */
+function parse(text: string, body: true): { f: Header; graph: Graph };
+function parse(text: string, body: false): { f: Header; graph: null };
+function parse(text: string, withBody: boolean): { f: Header; graph: Graph | null } {
   if (text.length === 0) bad("the file is empty");
   const nl = text.indexOf("\n");
   let f: Header;
@@ -281,6 +293,7 @@ function parse(text: string): { f: Header; graph: Graph } {
   if (body.length !== f.body.length)
     bad(`the file is truncated or damaged (its body has ${body.length} characters, its header says ${f.body.length})`);
   if (textHash(body) !== f.body.hash) bad("the file is damaged (its body does not match the hash in its header)");
+  if (!withBody) return { f, graph: null };
   let graph: Graph;
   try {
     graph = JSON.parse(body) as Graph;
@@ -304,7 +317,7 @@ function parse(text: string): { f: Header; graph: Graph } {
  * damaged one.
  */
 export function loadState(text: string | Uint8Array): Machine {
-  const { f, graph } = parse(typeof text === "string" ? text : new TextDecoder().decode(text));
+  const { f, graph } = parse(typeof text === "string" ? text : new TextDecoder().decode(text), true);
   let s: Scenario | undefined;
   if (f.scenario !== null) {
     s = findScenarioOrNull(f.scenario);

@@ -79,14 +79,6 @@ describe.skipIf(runtimeName() === "generators")("tasklab --save-state-at / --fro
     );
   });
 
-  it("explore takes no state, and says why", async () => {
-    const r = await cli("explore", "--from-state", join(dir, "any.state"));
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(
-      /^tasklab: explore does not start from a saved state: it enumerates the schedules of a scenario from its start/,
-    );
-  });
-
   it("refuses bad files and arguments in one line, exit 2", async () => {
     const good = join(dir, "good.state");
     expect((await cli("run", "kthread-run", "--save-state-at", "1ms", good)).code).toBe(0);

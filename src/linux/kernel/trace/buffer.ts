@@ -2,6 +2,13 @@
  * The trace ring buffer: a bounded list of records that overwrites its oldest entries
  * when full, as ftrace's does, plus the saved-cmdlines cache that the TASK-PID column is
  * resolved from when the trace is read.
+ *
+ * The records are kept in chunks of CHUNK (ftrace's ring is made of pages, too): a chunk is
+ * only ever appended to, and once full never changes again, so a snapshot's copy shares
+ * every full chunk and copies only the one being written (a copy of a machine with a
+ * million records costs a few hundred pointers, not a million). The oldest records go a
+ * whole chunk at a time once no record of it is held any more; which records are held (the
+ * last `capacity` written) is exactly as with a ring of single entries.
  */
 
 import { COPY } from "../../../sim/classes.js";
@@ -21,9 +28,16 @@ const ALL_OFF: Readonly<Record<EventType, boolean>> = Object.fromEntries(ALL_EVE
   boolean
 >;
 
+/** Records per chunk of the ring (fewer for a smaller buffer: then a chunk is the whole buffer). */
+export const CHUNK = 4096;
+
 export class TraceBuffer implements CustomCopy {
-  private readonly ring: TraceRecord[] = [];
-  private head = 0;
+  /** The records, oldest first, in chunks of `chunk`: every chunk but the last is full and never changes. */
+  private chunks: TraceRecord[][] = [];
+  /** The number (in the order written) of the first record of `chunks[0]`. */
+  private first = 0;
+  /** Records per chunk. */
+  private readonly chunk: number;
   /** Events ever written (entries-written); the buffer holds the last `capacity`. */
   written = 0;
   /** pid → comm, as ftrace's saved_cmdlines: the last name seen for each pid. */
@@ -43,6 +57,7 @@ export class TraceBuffer implements CustomCopy {
     readonly era: Era = eraProfile(DEFAULT_ERA),
   ) {
     if (!(capacity >= 1)) throw new RangeError("trace buffer capacity must be at least 1");
+    this.chunk = Math.min(CHUNK, capacity);
     this.enabled = { ...ALL_OFF };
     this.enable(events);
   }
@@ -53,18 +68,29 @@ export class TraceBuffer implements CustomCopy {
     for (const e of events) if (eventExists(this.era, e)) on[e] = true;
   }
 
+  /** Every event off and the records dropped (`echo 0 > events/enable; echo > trace`). */
+  clear(): void {
+    for (const e of ALL_EVENTS) (this.enabled as Record<EventType, boolean>)[e] = false;
+    this.chunks = [];
+    this.first = 0;
+    this.written = 0;
+  }
+
   get anyEnabled(): boolean {
     return ALL_EVENTS.some((e) => this.enabled[e]);
   }
 
   push(r: TraceRecord): void {
     this.written++;
-    if (this.ring.length < this.capacity) {
-      this.ring.push(r);
-      return;
+    const chunks = this.chunks;
+    const last = chunks[chunks.length - 1];
+    if (last !== undefined && last.length < this.chunk) last.push(r);
+    else chunks.push([r]);
+    // The oldest chunk goes once the records held (the last `capacity`) start past it.
+    if (this.written - this.capacity >= this.first + this.chunk) {
+      chunks.shift();
+      this.first += this.chunk;
     }
-    this.ring[this.head] = r;
-    this.head = (this.head + 1) % this.capacity;
   }
 
   /** The objects given a hashed pointer so far (a Map, not a WeakMap: a snapshot copies it). */
@@ -104,15 +130,20 @@ export class TraceBuffer implements CustomCopy {
   }
 
   /**
-   * A snapshot's copy: the records are shared (none changes once written), the tables
-   * copied, the hashed pointers keyed by the copies of their objects.
+   * A snapshot's copy: the records are shared (none changes once written), and so are the
+   * full chunks; the chunk being written and the tables are copied, the hashed pointers
+   * keyed by the copies of their objects.
    */
   [COPY](c: Copier): object {
     const n = c.made(this, Object.create(TraceBuffer.prototype) as TraceBuffer);
     const pointers = new Map<object, number>();
     for (const [o, h] of this.pointers) pointers.set(c.ref(o), h);
+    const chunks = this.chunks.slice();
+    const open = chunks.length - 1;
+    if (open >= 0 && (chunks[open] as TraceRecord[]).length < this.chunk)
+      chunks[open] = (chunks[open] as TraceRecord[]).slice();
     return Object.assign(n, this, {
-      ring: this.ring.slice(),
+      chunks,
       cmdlines: new Map(this.cmdlines),
       enabled: { ...this.enabled },
       pointers,
@@ -122,13 +153,14 @@ export class TraceBuffer implements CustomCopy {
 
   /** The records held, oldest first. */
   records(): TraceRecord[] {
-    return this.ring.length < this.capacity
-      ? this.ring.slice()
-      : [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
+    const all = this.chunks.flat();
+    const skip = this.written - this.entries - this.first;
+    return skip > 0 ? all.slice(skip) : all;
   }
 
+  /** Records held (entries-in-buffer): the last `capacity` written. */
   get entries(): number {
-    return this.ring.length;
+    return Math.min(this.written, this.capacity);
   }
 }
 
