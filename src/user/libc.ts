@@ -8,7 +8,7 @@
 
 import type { Entry, UGen } from "../linux/arch/x86/entry/user_mode.js";
 import { EAGAIN, EDEADLK, EINTR, ENOMEM, ENOSYS, ERANGE } from "../linux/include/errno.js";
-import { SIGCHLD } from "../linux/include/signal.js";
+import { SA_RESTART, SA_RESTORER, SIGCHLD } from "../linux/include/signal.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT } from "../linux/include/uapi/futex.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_STACK, PROT_READ, PROT_WRITE } from "../linux/include/uapi/mman.js";
 import { PR_SET_NAME } from "../linux/include/uapi/prctl.js";
@@ -27,6 +27,7 @@ import {
 } from "../linux/include/uapi/sched.js";
 import { EXEC_LAYOUT, PAGE_SIZE } from "../linux/mm/mm_types.js";
 import { stateClass } from "../sim/code.js";
+import type { SignalHandler, sigaction_t } from "./sys.js";
 import type { User, UserMain } from "./user.js";
 
 /** The flags glibc's pthread_create passes to clone3 (0x3d0f00). */
@@ -160,6 +161,22 @@ export class Libc {
 
   *prctl(option: number, arg2: string | number): UGen<number> {
     return this.ret(yield* this.u.sys.prctl(option, arg2));
+  }
+
+  /**
+   * sigaction(sig, act, oldact): rt_sigaction with glibc's SA_RESTORER (its __restore_rt makes
+   * rt_sigreturn when a handler returns) and sigsetsize 8.
+   */
+  *sigaction(sig: number, act: sigaction_t | null, oldact = 0): UGen<number> {
+    const kact = act === null ? null : { ...act, sa_flags: (act.sa_flags ?? 0) | SA_RESTORER };
+    return this.ret(yield* this.u.sys.rt_sigaction(sig, kact, oldact, 8));
+  }
+
+  /** signal(sig, handler): BSD semantics, as glibc's: the handler with SA_RESTART; the old handler back, or -1 (SIG_ERR). */
+  *signal(sig: number, handler: number | SignalHandler): UGen<number> {
+    const old = this.u.alloca(32);
+    const r = yield* this.sigaction(sig, { sa_handler: handler, sa_flags: SA_RESTART }, old);
+    return r < 0 ? -1 : ((yield* this.u.load(old)) as number);
   }
 
   /** sleep for ms milliseconds (nanosleep). */

@@ -9,6 +9,17 @@ import { __NR } from "../linux/arch/x86/entry/syscall_64.js";
 import type { Entry, UGen, UserOp } from "../linux/arch/x86/entry/user_mode.js";
 import type { clone_args_user } from "../linux/kernel/fork_syscalls.js";
 import { stateClass } from "../sim/code.js";
+import type { User } from "./user.js";
+
+/** A signal handler: a generator function of the program, run on the thread that takes the signal. */
+export type SignalHandler = (u: User, sig: number, info: number, uc: number) => UGen<unknown>;
+
+/** struct sigaction as the kernel reads it (sa_handler a number: SIG_DFL, SIG_IGN, or a handler's address). */
+export interface sigaction_t {
+  sa_handler: number | SignalHandler;
+  sa_flags?: number;
+  sa_mask?: number | bigint;
+}
 
 function* syscall(nr: number, args: readonly unknown[], entry?: Entry): UGen<number> {
   const op: UserOp = entry === undefined ? { op: "syscall", nr, args } : { op: "syscall", nr, args, entry };
@@ -184,13 +195,12 @@ export class Sys {
     return syscall(__NR.futex, [uaddr, op, val, timeout]);
   }
 
-  /** rt_sigaction(sig, { sa_handler, sa_flags } | null, oldact address (handler at +0, flags at +8), sigsetsize). */
-  rt_sigaction(
-    sig: number,
-    act: { sa_handler: number; sa_flags?: number } | null,
-    oldact = 0,
-    sigsetsize = 8,
-  ): UGen<number> {
+  /**
+   * rt_sigaction(sig, { sa_handler, sa_flags, sa_mask } | null, oldact address (handler at +0,
+   * flags at +8, mask at +24), sigsetsize): sa_handler SIG_DFL, SIG_IGN or a handler function of
+   * the program; sa_mask a signal set as a number or bigint (bit sig - 1).
+   */
+  rt_sigaction(sig: number, act: sigaction_t | null, oldact = 0, sigsetsize = 8): UGen<number> {
     return syscall(__NR.rt_sigaction, [sig, act, oldact, sigsetsize]);
   }
 

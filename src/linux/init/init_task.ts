@@ -49,6 +49,8 @@ export function createInitTask(possible: cpumask, user_ns: user_namespace, pid_n
     count: 1,
     action: new Int32Array(64).fill(SIG_DFL),
     sa_flags: new Int32Array(64),
+    sa_mask: new Array<bigint>(64).fill(0n),
+    text: [],
     action_shared: false,
     __slab: null,
   };
