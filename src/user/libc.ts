@@ -112,10 +112,16 @@ export class Libc {
     return this.exit(status);
   }
 
+  /** waitpid: wait4 with no rusage; a handler without SA_RESTART makes it fail with EINTR, as glibc's does. */
   *waitpid(pid: number, wstatus = 0, options = 0): UGen<number> {
+    return this.ret(yield* this.u.sys.wait4(pid, wstatus, options, null));
+  }
+
+  /** TEMP_FAILURE_RETRY(waitpid(...)): made again while it fails with EINTR (system() and the shell wait so). */
+  *waitpid_retry(pid: number, wstatus = 0, options = 0): UGen<number> {
     for (;;) {
-      const r = yield* this.u.sys.wait4(pid, wstatus, options, null);
-      if (r !== -EINTR) return this.ret(r);
+      const r = yield* this.waitpid(pid, wstatus, options);
+      if (r !== -1 || this.u.errno !== EINTR) return r;
     }
   }
 
@@ -227,7 +233,7 @@ export class Libc {
     if (ec !== 0) return 127 << 8;
     const status = u.alloca(8);
     const pid = (yield* u.load(pidp)) as number;
-    if ((yield* this.waitpid(pid, status, 0)) < 0) return -1;
+    if ((yield* this.waitpid_retry(pid, status, 0)) < 0) return -1;
     return (yield* u.load(status)) as number;
   }
 

@@ -242,6 +242,28 @@ describe("interrupted calls (signal(7))", () => {
     expect(got(SA_RESTART)).toEqual({ wait4: 6 << 8, runs: 1 });
   });
 
+  it("signal(2) NOTES: glibc's signal() gives BSD semantics (SA_RESTART): waitpid goes on; with sigaction and no SA_RESTART it fails with EINTR", () => {
+    const got = (bsd: boolean) =>
+      run(function* (u, rec) {
+        function* handler(): UGen<void> {}
+        if (bsd) rec("old handler", yield* u.libc.signal(SIGUSR1, handler));
+        else yield* u.libc.sigaction(SIGUSR1, { sa_handler: handler });
+        const pid = yield* u.libc.fork();
+        if (pid === 0) {
+          yield* u.libc.kill(yield* u.libc.getppid(), SIGUSR1);
+          yield* u.libc.usleep(1000);
+          return yield* u.libc.exit(3);
+        }
+        const r = yield* u.libc.waitpid(pid, 0, 0);
+        rec("waitpid is the pid", r === pid);
+        rec("waitpid", r);
+        rec("errno", u.errno);
+        if (r < 0) yield* u.libc.waitpid(pid, 0, 0);
+      });
+    expect(got(true)).toMatchObject({ "old handler": SIG_DFL, "waitpid is the pid": true, errno: 0 });
+    expect(got(false)).toEqual({ "waitpid is the pid": false, waitpid: -1, errno: EINTR });
+  });
+
   it("signal(7): nanosleep is never restarted after a handler (-EINTR); a compute goes on after it to its end", () => {
     const seen = run(function* (u, rec) {
       let runs = 0;
