@@ -31,6 +31,10 @@ import {
 } from "../../src/linux/include/signal.js";
 import { WNOHANG } from "../../src/linux/include/uapi/wait.js";
 import { EXEC_LAYOUT } from "../../src/linux/mm/mm_types.js";
+import { machineFor, type RunResult, runMachine, runScenario, traceText } from "../../src/run.js";
+import { findScenario } from "../../src/scenarios/index.js";
+import type { Scenario } from "../../src/scenarios/scenario.js";
+import { loadState, saveState } from "../../src/state/file.js";
 import type { User } from "../../src/user/user.js";
 import { runProgram, runRecording } from "../helpers.js";
 import { bit, sigset } from "./sigsets.js";
@@ -418,5 +422,28 @@ describe("handlers and fork", () => {
       rec("the handler ran in the child", (yield* u.load(shared)) === pid);
     });
     expect(seen).toEqual({ "the handler ran in the child": true });
+  });
+});
+
+describe.runIf(frames)("handlers and saved states", () => {
+  const s = findScenario("sigchld-reaper") as Scenario;
+  const shown = (r: RunResult) => ({
+    trace: traceText(r),
+    tty: r.machine.kernel.tty.map((l) => l.text),
+    hash: r.machine.hash(),
+  });
+
+  it("sigchld-reaper: a state saved while its handler runs (the frame, the queued siginfo) loads and runs on as the uninterrupted run", () => {
+    const want = shown(runScenario(s, { cpus: 2, seed: 1 }));
+    let inHandler = 0;
+    // Steps 2150-2290 of this run are inside the handler; 1000 is before it, 2400 after the end.
+    for (const n of [1000, 2150, 2210, 2280, 2290, 2400]) {
+      const m = machineFor(s, { cpus: 2, seed: 1 });
+      m.run({ maxSteps: n, until: 10e9 });
+      if (m.tasks().some((t) => (t.user?.frames.length ?? 0) > 0)) inHandler++;
+      const loaded = loadState(saveState(m));
+      expect(shown(runMachine(s, loaded, { cpus: 2, seed: 1 })), `step ${n}`).toEqual(want);
+    }
+    expect(inHandler).toBeGreaterThan(0);
   });
 });

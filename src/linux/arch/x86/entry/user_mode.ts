@@ -18,11 +18,12 @@
  * start routine on its own stack, with nothing to replay.
  *
  * What this file needs of user space (a thread's context, the copy of a program) the user
- * layer installs: UserAbi. (Just over 400 lines: the request loop, exit_to_user_mode and the
- * fork replay log it feeds are one mechanism.)
+ * layer installs: UserAbi. (About 520 lines: the request loop, exit_to_user_mode with the
+ * signal handlers it starts and returns from, and the fork replay log they feed are one
+ * mechanism; the signal frame itself is arch/x86/kernel/signal.ts.)
  */
 
-import { stateClass } from "../../../../sim/code.js";
+import { knownTable, stateClass } from "../../../../sim/code.js";
 import { activeEngine, type KGen } from "../../../../sim/engine.js";
 import { shownValue } from "../../../../sim/suggest.js";
 import {
@@ -216,8 +217,19 @@ export function start_thread(tsk: task_struct, entry: Entry): void {
 const USER_STEP = "user_step";
 const COMPUTE_SLICE = 100_000;
 
+/**
+ * A marker among results (the call is to be made again, a handler runs first...): a frozen
+ * object no request returns, named for saved states (a kernel frame may hold one across a
+ * switch), where a symbol could not be saved.
+ */
+function sentinel(name: string): object {
+  const o = Object.freeze({ sentinel: name });
+  knownTable(`user_mode:${name}`, o);
+  return o;
+}
+
 /** user_time's input for a compute request: what a handler interrupts is the rest of the compute. */
-const COMPUTE = Symbol("compute");
+const COMPUTE = sentinel("compute");
 
 /**
  * Runs user code for `ns`: preemptible at every tick, as user mode is. A handler set up on
@@ -253,11 +265,11 @@ function* user_time(p: task_struct, ns: number, input: unknown = COMPUTE): KGen<
  * of the continue. Returns the call's final result, RESTART when it is to be made again,
  * or HANDLER when a handler is to run first (its frame has the rest).
  */
-const RESTART = Symbol("restart");
+const RESTART = sentinel("restart");
 /** Made again as restart_syscall(), which resumes from the task's restart_block. */
-const RESTART_BLOCK = Symbol("restart_syscall");
+const RESTART_BLOCK = sentinel("restart_syscall");
 /** A handler is to run now (the program's generator is its, st.input its first). */
-const HANDLER = Symbol("handler");
+const HANDLER = sentinel("handler");
 const RESTART_SYSCALL: UserOp = { op: "syscall", nr: __NR.restart_syscall, args: [] };
 
 /**
@@ -408,7 +420,7 @@ function program_next(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp
 }
 
 /** request's answer when the call was an execve that succeeded: a new program, nothing to log. */
-const EXECED = Symbol("execed");
+const EXECED = sentinel("execed");
 
 /** Carries out `call` and the exit work after it, made again as long as it is restarted; its result, HANDLER or EXECED. */
 function* request(p: task_struct, st: UserState, call: UserOp): KGen<unknown> {
