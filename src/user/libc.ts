@@ -7,7 +7,7 @@
  */
 
 import type { Entry, UGen } from "../linux/arch/x86/entry/user_mode.js";
-import { EAGAIN, EDEADLK, EINTR, ENOMEM, ENOSYS, ERANGE } from "../linux/include/errno.js";
+import { EAGAIN, EDEADLK, EINTR, EINVAL, ENOMEM, ENOSYS, ERANGE } from "../linux/include/errno.js";
 import { SA_RESTART, SA_RESTORER, SIGCHLD } from "../linux/include/signal.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT } from "../linux/include/uapi/futex.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_STACK, PROT_READ, PROT_WRITE } from "../linux/include/uapi/mman.js";
@@ -96,6 +96,35 @@ export class Libc {
     const r = yield* u.sys.clone(FORK_CLONE_FLAGS | SIGCHLD, 0, 0, u.self + PD_TID, 0);
     if (r === 0) yield* u.store(NPTL_NTHREADS, 1); // the child has one thread
     return this.ret(r);
+  }
+
+  /**
+   * clone(fn, stack, flags, arg, parent_tid, tls, child_tid) (glibc's wrapper, x86-64
+   * clone.S): EINVAL for no function or no stack; else the clone system call, and the child
+   * starts at fn(arg) on `stack` (its top) and leaves with the exit system call and fn's
+   * result (its thread only, not exit_group). The thread pointer is `tls` with CLONE_SETTLS.
+   */
+  *clone<A>(
+    fn: (u: User, arg: A) => UGen<unknown>,
+    stack: number,
+    flags: number,
+    arg: A,
+    parent_tid = 0,
+    tls = 0,
+    child_tid = 0,
+  ): UGen<number> {
+    const u = this.u;
+    if (typeof fn !== "function" || stack === 0) {
+      u.errno = EINVAL;
+      return -1;
+    }
+    const entry: Entry = {
+      fn: clone_start as Entry["fn"],
+      arg: { fn, arg },
+      stack_top: stack - (stack % 16),
+      tp: flags & CLONE_SETTLS ? tls : u.self,
+    };
+    return this.ret(yield* u.sys.clone_entry(flags, stack, parent_tid, child_tid, tls, entry));
   }
 
   *vfork(): UGen<number> {
@@ -340,6 +369,12 @@ function* thread_exit(u: User): UGen<never> {
   yield* u.store(NPTL_NTHREADS, n - 1);
   if (n - 1 === 0) yield* u.sys.exit_group(0);
   for (;;) yield* u.sys.exit(0);
+}
+
+/** clone.S's child: fn(arg), then the exit system call with its result. */
+function* clone_start(u: User, a: { fn: (u: User, arg: unknown) => UGen<unknown>; arg: unknown }): UGen<never> {
+  const ret = yield* a.fn(u, a.arg);
+  for (;;) yield* u.sys.exit(typeof ret === "number" ? ret : 0);
 }
 
 /** start_thread: runs the start routine, keeps its result for pthread_join, ends the thread. */

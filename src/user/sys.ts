@@ -55,8 +55,12 @@ export class Sys {
     return syscall(__NR.clone, [flags, newsp, parent_tid, child_tid, tls]);
   }
 
-  /** clone3(args, size): `args` as struct clone_args (null: a NULL pointer), size in bytes (88 for the whole struct). */
-  clone3(args: clone_args_user | null, size: number): UGen<number> {
+  /**
+   * clone3(args, size): `args` a struct clone_args as an object (null: a NULL pointer) or the
+   * address of one in user memory (eleven u64 words: flags, pidfd, child_tid, parent_tid,
+   * exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup); size in bytes (88 for the whole struct).
+   */
+  clone3(args: clone_args_user | number | null, size: number): UGen<number> {
     return syscall(__NR.clone3, [args, size]);
   }
 
