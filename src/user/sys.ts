@@ -137,6 +137,16 @@ export class Sys {
     return syscall(__NR.prctl, [option, arg2]);
   }
 
+  /** capget(header, data): header { u32 version at +0, int pid at +4 }; data 2 × { effective, permitted, inheritable } u32 words, 12 bytes each. */
+  capget(header: number, data: number): UGen<number> {
+    return syscall(__NR.capget, [header, data]);
+  }
+
+  /** capset(header, data): the caller's new sets, laid out as capget's. */
+  capset(header: number, data: number): UGen<number> {
+    return syscall(__NR.capset, [header, data]);
+  }
+
   set_tid_address(tidptr: number): UGen<number> {
     return syscall(__NR.set_tid_address, [tidptr]);
   }

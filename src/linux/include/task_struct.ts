@@ -168,6 +168,11 @@ export interface cred extends Tracked {
   euid: number;
   /** Effective capabilities, as a bit set over CAP_* numbers. */
   cap_effective: bigint;
+  /** Permitted and inheritable capabilities (capset's limits). */
+  cap_permitted: bigint;
+  cap_inheritable: bigint;
+  /** securebits' SECURE_KEEP_CAPS (prctl PR_SET_KEEPCAPS): setuid away from root keeps the permitted set. */
+  keep_caps: boolean;
   user_ns: user_namespace;
 }
 

@@ -74,7 +74,17 @@ export function createInitTask(possible: cpumask, user_ns: user_namespace, pid_n
     has_child_subreaper: false,
     __slab: null,
   };
-  const cred: cred = { usage: 1, uid: 0, euid: 0, cap_effective: CAP_FULL_SET, user_ns, __slab: null };
+  const cred: cred = {
+    usage: 1,
+    uid: 0,
+    euid: 0,
+    cap_effective: CAP_FULL_SET,
+    cap_permitted: CAP_FULL_SET,
+    cap_inheritable: 0n,
+    keep_caps: false,
+    user_ns,
+    __slab: null,
+  };
   const fields: Omit<task_struct, Late | "thread_node"> & Record<Late, null> = {
     __state: TASK_RUNNING,
     ti_flags: 0,
