@@ -7,10 +7,10 @@
  * half-way leaves nothing behind.
  */
 import { kleaf } from "../../sim/functions.js";
+import { since } from "../eras/profiles.js";
 import { ERR_PTR, type ErrOr, type ErrPtr } from "../include/err.js";
 import { EAGAIN, EEXIST, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
 import type { pid, task_struct, upid, user_namespace } from "../include/task_struct.js";
-import { since } from "../eras/profiles.js";
 import { K } from "../kernel.js";
 import { should_fail_point } from "../lib/fault-inject.js";
 import { kfree, kmem_cache_alloc, type Tracked } from "../mm/slab.js";
@@ -156,8 +156,7 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
       if (tid !== 1 && level_ns.child_reaper === null) return alloc_pid_fail(ns, p, i, -EINVAL);
       // checkpoint_restore_ns_capable: CAP_CHECKPOINT_RESTORE came in 5.9; before, CAP_SYS_ADMIN only.
       const cr = since(K.era, "5.9") && ns_capable(level_ns.user_ns, CAP_CHECKPOINT_RESTORE);
-      if (!cr && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN))
-        return alloc_pid_fail(ns, p, i, -EPERM);
+      if (!cr && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN)) return alloc_pid_fail(ns, p, i, -EPERM);
       if (level_ns.used.has(tid)) return alloc_pid_fail(ns, p, i, -EEXIST);
       nr = tid;
     } else {
