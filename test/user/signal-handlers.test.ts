@@ -40,6 +40,8 @@ import { runProgram, runRecording } from "../helpers.js";
 import { bit, sigset } from "./sigsets.js";
 
 const frames = runtimeName() === "frames";
+/** si_code of sigqueue(3) (SI_QUEUE). */
+const SI_QUEUE = -1;
 
 /** A handler that forks; the child returns from it (top-level functions: the frames transform compiles them). */
 function* forkingHandler(u: User): UGen<void> {
@@ -445,5 +447,24 @@ describe.runIf(frames)("handlers and saved states", () => {
       expect(shown(runMachine(s, loaded, { cpus: 2, seed: 1 })), `step ${n}`).toEqual(want);
     }
     expect(inHandler).toBeGreaterThan(0);
+  });
+});
+
+describe("pidfd_send_signal's siginfo", () => {
+  it("pidfd_send_signal(2) (as rt_sigqueueinfo(2)): the siginfo the caller gives for its own process is what the handler gets", () => {
+    const seen = run(function* (u, rec) {
+      function* handler(hu: User, _sig: number, info: number): UGen<void> {
+        rec("si_code", (yield* hu.load(info + 8)) as number);
+        rec("si_pid", (yield* hu.load(info + 16)) as number);
+      }
+      yield* u.sys.rt_sigaction(SIGUSR1, { sa_handler: handler, sa_flags: SA_SIGINFO });
+      const fd = yield* u.sys.pidfd_open(yield* u.sys.getpid(), 0);
+      const si = u.alloca(128);
+      yield* u.store(si, SIGUSR1);
+      yield* u.store(si + 8, SI_QUEUE);
+      yield* u.store(si + 16, 4242);
+      rec("sent", yield* u.sys.pidfd_send_signal(fd, SIGUSR1, si, 0));
+    });
+    expect(seen).toEqual({ si_code: SI_QUEUE, si_pid: 4242, sent: 0 });
   });
 });

@@ -245,13 +245,19 @@ function from_ancestor_ns(t: task_struct): boolean {
 
 /**
  * group_send_sig_info: check_kill_permission (a valid signal, the right to send it), then
- * the group's signal (or, `group` false, the thread's own: PIDTYPE_PID).
+ * the group's signal (or, `group` false, the thread's own: PIDTYPE_PID), with the siginfo
+ * given (pidfd_send_signal's) or kill's (SI_USER from the caller).
  */
-export function* group_send_sig_info(sig: number, t: task_struct, group = true): KGen<number> {
+export function* group_send_sig_info(
+  sig: number,
+  t: task_struct,
+  group = true,
+  given: kernel_siginfo | null = null,
+): KGen<number> {
   if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
-  const info = user_siginfo(sig, SI_USER, t);
+  const info = given ?? user_siginfo(sig, SI_USER, t);
   return yield* send_signal(sig, group ? t.group_leader : t, group, from_ancestor_ns(t), info);
 }
 
