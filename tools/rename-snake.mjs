@@ -219,6 +219,13 @@ export const RENAMES = [
   ["wake_up_pidfd", "wakePidfdPollers", "wake_up_all(&pid->wait_pidfd) (do_notify_pidfd, and release_task at reap)"],
   ["poll_restartable", "pollRestartable", "__x64_sys_poll / do_restart_poll (do_sys_poll, then the restart_block)"],
   ["no_work", "noWork", "tasklab's own: thread_should_run of a sleeping smp_hotplug_thread"],
+  ["child_siginfo", "childSiginfo", "do_notify_parent (the siginfo it fills)"],
+  ["clone_args_from_memory", "cloneArgsFromMemory", "copy_clone_args_from_user"],
+  ["user_siginfo", "userSiginfo", "prepare_kill_siginfo (and do_tkill's SI_TKILL info)"],
+  ["handler_code", "handlerCode", "tasklab's own: the program function a handler address stands for"],
+  ["handler_address", "handlerAddress", "tasklab's own: a handler function's address in the sighand's text"],
+  ["sigset_value", "sigsetValue", "tasklab's own: a sigset given as a number or bigint"],
+  ["read_sigaction", "readSigaction", "rt_sigaction's copy_from_user of the struct sigaction"],
 ];
 
 const ROOT = join(fileURLToPath(import.meta.url), "../..");

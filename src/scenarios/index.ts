@@ -17,6 +17,7 @@ import pidNamespace from "./pid-namespace.js";
 import posixSpawn from "./posix-spawn.js";
 import pthreadCreate from "./pthread-create.js";
 import type { Scenario } from "./scenario.js";
+import sigchldReaper from "./sigchld-reaper.js";
 import vfork from "./vfork.js";
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -38,6 +39,7 @@ export const SCENARIOS: readonly Scenario[] = [
   pidNamespace,
   orphans,
   jobControl,
+  sigchldReaper,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -10,5 +10,7 @@ import { User } from "./user.js";
 
 export const USER_ABI: UserAbi = {
   context: (stack_top, tp) => new User(stack_top, tp),
-  copy: (gen, ctx) => copy_program(gen, ctx as User),
+  copy: (gens, ctx) => copy_program(gens, ctx as User),
+  sp: (ctx) => (ctx as User).stack_pointer(),
+  set_sp: (ctx, sp) => (ctx as User).set_stack_pointer(sp),
 };

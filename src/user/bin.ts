@@ -31,7 +31,7 @@ const bin_sh: UserMain = function* sh(u, argv) {
   }
   if (pid < 0) return 2;
   const status = u.alloca(8);
-  yield* u.libc.waitpid(pid, status, 0);
+  yield* u.libc.waitpid_retry(pid, status, 0);
   const s = (yield* u.load(status)) as number;
   return s & 0x7f ? 128 + (s & 0x7f) : (s >> 8) & 0xff;
 };

@@ -4,11 +4,12 @@
  * with C's conventions: system-call wrappers return -1 and set errno; pthread functions
  * return an error number. Its data lives in the process's memory (libc's data mapping and
  * each thread's struct pthread), so what threads and forks share is what C would share.
+ * Size: just over 400 lines: one class, the C library's process-facing calls, each short.
  */
 
 import type { Entry, UGen } from "../linux/arch/x86/entry/user_mode.js";
-import { EAGAIN, EDEADLK, EINTR, ENOMEM, ENOSYS, ERANGE } from "../linux/include/errno.js";
-import { SIGCHLD } from "../linux/include/signal.js";
+import { EAGAIN, EDEADLK, EINTR, EINVAL, ENOMEM, ENOSYS, ERANGE } from "../linux/include/errno.js";
+import { SA_RESTART, SA_RESTORER, SIGCHLD } from "../linux/include/signal.js";
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT } from "../linux/include/uapi/futex.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_STACK, PROT_READ, PROT_WRITE } from "../linux/include/uapi/mman.js";
 import { PR_SET_NAME } from "../linux/include/uapi/prctl.js";
@@ -27,6 +28,7 @@ import {
 } from "../linux/include/uapi/sched.js";
 import { EXEC_LAYOUT, PAGE_SIZE } from "../linux/mm/mm_types.js";
 import { stateClass } from "../sim/code.js";
+import type { SignalHandler, sigaction_t } from "./sys.js";
 import type { User, UserMain } from "./user.js";
 
 /** The flags glibc's pthread_create passes to clone3 (0x3d0f00). */
@@ -97,6 +99,35 @@ export class Libc {
     return this.ret(r);
   }
 
+  /**
+   * clone(fn, stack, flags, arg, parent_tid, tls, child_tid) (glibc's wrapper, x86-64
+   * clone.S): EINVAL for no function or no stack; else the clone system call, and the child
+   * starts at fn(arg) on `stack` (its top) and leaves with the exit system call and fn's
+   * result (its thread only, not exit_group). The thread pointer is `tls` with CLONE_SETTLS.
+   */
+  *clone<A>(
+    fn: (u: User, arg: A) => UGen<unknown>,
+    stack: number,
+    flags: number,
+    arg: A,
+    parent_tid = 0,
+    tls = 0,
+    child_tid = 0,
+  ): UGen<number> {
+    const u = this.u;
+    if (typeof fn !== "function" || stack === 0) {
+      u.errno = EINVAL;
+      return -1;
+    }
+    const entry: Entry = {
+      fn: clone_start as Entry["fn"],
+      arg: { fn, arg },
+      stack_top: stack - (stack % 16),
+      tp: flags & CLONE_SETTLS ? tls : u.self,
+    };
+    return this.ret(yield* u.sys.clone_entry(flags, stack, parent_tid, child_tid, tls, entry));
+  }
+
   *vfork(): UGen<number> {
     return this.ret(yield* this.u.sys.vfork());
   }
@@ -111,10 +142,16 @@ export class Libc {
     return this.exit(status);
   }
 
+  /** waitpid: wait4 with no rusage; a handler without SA_RESTART makes it fail with EINTR, as glibc's does. */
   *waitpid(pid: number, wstatus = 0, options = 0): UGen<number> {
+    return this.ret(yield* this.u.sys.wait4(pid, wstatus, options, null));
+  }
+
+  /** TEMP_FAILURE_RETRY(waitpid(...)): made again while it fails with EINTR (system() and the shell wait so). */
+  *waitpid_retry(pid: number, wstatus = 0, options = 0): UGen<number> {
     for (;;) {
-      const r = yield* this.u.sys.wait4(pid, wstatus, options, null);
-      if (r !== -EINTR) return this.ret(r);
+      const r = yield* this.waitpid(pid, wstatus, options);
+      if (r !== -1 || this.u.errno !== EINTR) return r;
     }
   }
 
@@ -160,6 +197,22 @@ export class Libc {
 
   *prctl(option: number, arg2: string | number): UGen<number> {
     return this.ret(yield* this.u.sys.prctl(option, arg2));
+  }
+
+  /**
+   * sigaction(sig, act, oldact): rt_sigaction with glibc's SA_RESTORER (its __restore_rt makes
+   * rt_sigreturn when a handler returns) and sigsetsize 8.
+   */
+  *sigaction(sig: number, act: sigaction_t | null, oldact = 0): UGen<number> {
+    const kact = act === null ? null : { ...act, sa_flags: (act.sa_flags ?? 0) | SA_RESTORER };
+    return this.ret(yield* this.u.sys.rt_sigaction(sig, kact, oldact, 8));
+  }
+
+  /** signal(sig, handler): BSD semantics, as glibc's: the handler with SA_RESTART; the old handler back, or -1 (SIG_ERR). */
+  *signal(sig: number, handler: number | SignalHandler): UGen<number> {
+    const old = this.u.alloca(32);
+    const r = yield* this.sigaction(sig, { sa_handler: handler, sa_flags: SA_RESTART }, old);
+    return r < 0 ? -1 : ((yield* this.u.load(old)) as number);
   }
 
   /** sleep for ms milliseconds (nanosleep). */
@@ -210,7 +263,7 @@ export class Libc {
     if (ec !== 0) return 127 << 8;
     const status = u.alloca(8);
     const pid = (yield* u.load(pidp)) as number;
-    if ((yield* this.waitpid(pid, status, 0)) < 0) return -1;
+    if ((yield* this.waitpid_retry(pid, status, 0)) < 0) return -1;
     return (yield* u.load(status)) as number;
   }
 
@@ -317,6 +370,12 @@ function* thread_exit(u: User): UGen<never> {
   yield* u.store(NPTL_NTHREADS, n - 1);
   if (n - 1 === 0) yield* u.sys.exit_group(0);
   for (;;) yield* u.sys.exit(0);
+}
+
+/** clone.S's child: fn(arg), then the exit system call with its result. */
+function* clone_start(u: User, a: { fn: (u: User, arg: unknown) => UGen<unknown>; arg: unknown }): UGen<never> {
+  const ret = yield* a.fn(u, a.arg);
+  for (;;) yield* u.sys.exit(typeof ret === "number" ? ret : 0);
 }
 
 /** start_thread: runs the start routine, keeps its result for pthread_join, ends the thread. */

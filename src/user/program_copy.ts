@@ -20,11 +20,15 @@ class NotCopyable extends Error {}
 class NotCompiled extends Error {}
 
 /**
- * The child's copy of a suspended program and of its User; null for a program (or a part of
+ * The child's copy of a suspended program (and of the signal handlers it is in, one copy
+ * for all: what they share stays shared) and of its User; null for a program (or a part of
  * it) the transform never saw; else why a compiled program cannot be copied.
  */
-export function copy_program(gen: UGen<unknown>, user: User): { gen: UGen<unknown>; user: User } | string | null {
-  if (!(gen instanceof CompiledFrame)) return null;
+export function copy_program(
+  gens: (UGen<unknown> | null)[],
+  user: User,
+): { gens: (UGen<unknown> | null)[]; user: User } | string | null {
+  if (!gens.every((g) => g === null || g instanceof CompiledFrame)) return null;
   const child = user.fork();
   const memo = new Map<object, unknown>([
     [user, child],
@@ -66,7 +70,7 @@ export function copy_program(gen: UGen<unknown>, user: User): { gen: UGen<unknow
     return v;
   };
   try {
-    return { gen: copy(gen) as UGen<unknown>, user: child };
+    return { gens: copy(gens) as (UGen<unknown> | null)[], user: child };
   } catch (err) {
     if (err instanceof NotCopyable) return err.message;
     if (err instanceof NotCompiled) return null;

@@ -9,6 +9,17 @@ import { __NR } from "../linux/arch/x86/entry/syscall_64.js";
 import type { Entry, UGen, UserOp } from "../linux/arch/x86/entry/user_mode.js";
 import type { clone_args_user } from "../linux/kernel/fork_syscalls.js";
 import { stateClass } from "../sim/code.js";
+import type { User } from "./user.js";
+
+/** A signal handler: a generator function of the program, run on the thread that takes the signal. */
+export type SignalHandler = (u: User, sig: number, info: number, uc: number) => UGen<unknown>;
+
+/** struct sigaction as the kernel reads it (sa_handler a number: SIG_DFL, SIG_IGN, or a handler's address). */
+export interface sigaction_t {
+  sa_handler: number | SignalHandler;
+  sa_flags?: number;
+  sa_mask?: number | bigint;
+}
 
 function* syscall(nr: number, args: readonly unknown[], entry?: Entry): UGen<number> {
   const op: UserOp = entry === undefined ? { op: "syscall", nr, args } : { op: "syscall", nr, args, entry };
@@ -44,8 +55,12 @@ export class Sys {
     return syscall(__NR.clone, [flags, newsp, parent_tid, child_tid, tls]);
   }
 
-  /** clone3(args, size): `args` as struct clone_args (null: a NULL pointer), size in bytes (88 for the whole struct). */
-  clone3(args: clone_args_user | null, size: number): UGen<number> {
+  /**
+   * clone3(args, size): `args` a struct clone_args as an object (null: a NULL pointer) or the
+   * address of one in user memory (eleven u64 words: flags, pidfd, child_tid, parent_tid,
+   * exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup); size in bytes (88 for the whole struct).
+   */
+  clone3(args: clone_args_user | number | null, size: number): UGen<number> {
     return syscall(__NR.clone3, [args, size]);
   }
 
@@ -122,6 +137,16 @@ export class Sys {
     return syscall(__NR.prctl, [option, arg2]);
   }
 
+  /** capget(header, data): header { u32 version at +0, int pid at +4 }; data 2 × { effective, permitted, inheritable } u32 words, 12 bytes each. */
+  capget(header: number, data: number): UGen<number> {
+    return syscall(__NR.capget, [header, data]);
+  }
+
+  /** capset(header, data): the caller's new sets, laid out as capget's. */
+  capset(header: number, data: number): UGen<number> {
+    return syscall(__NR.capset, [header, data]);
+  }
+
   set_tid_address(tidptr: number): UGen<number> {
     return syscall(__NR.set_tid_address, [tidptr]);
   }
@@ -184,13 +209,12 @@ export class Sys {
     return syscall(__NR.futex, [uaddr, op, val, timeout]);
   }
 
-  /** rt_sigaction(sig, { sa_handler, sa_flags } | null, oldact address (handler at +0, flags at +8), sigsetsize). */
-  rt_sigaction(
-    sig: number,
-    act: { sa_handler: number; sa_flags?: number } | null,
-    oldact = 0,
-    sigsetsize = 8,
-  ): UGen<number> {
+  /**
+   * rt_sigaction(sig, { sa_handler, sa_flags, sa_mask } | null, oldact address (handler at +0,
+   * flags at +8, mask at +24), sigsetsize): sa_handler SIG_DFL, SIG_IGN or a handler function of
+   * the program; sa_mask a signal set as a number or bigint (bit sig - 1).
+   */
+  rt_sigaction(sig: number, act: sigaction_t | null, oldact = 0, sigsetsize = 8): UGen<number> {
     return syscall(__NR.rt_sigaction, [sig, act, oldact, sigsetsize]);
   }
 

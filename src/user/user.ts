@@ -36,6 +36,16 @@ export class User {
     return u;
   }
 
+  /** The stack pointer (the kernel puts a signal frame below it). */
+  stack_pointer(): number {
+    return this.sp;
+  }
+
+  /** Moves the stack pointer (into a signal frame, and back at rt_sigreturn). */
+  set_stack_pointer(sp: number): void {
+    this.sp = sp;
+  }
+
   /** Reads the word at addr (0 if never written); a bad address is a segfault. */
   *load(addr: number): UGen<number | string> {
     return (yield { op: "load", addr }) as number | string;

@@ -220,7 +220,7 @@ function task_mem(mm: mm_struct): string[] {
 export function proc_status(p: task_struct, k: Kernel): string {
   const kthread = (p.flags & PF_KTHREAD) !== 0;
   const ppid = p.pid === 0 ? 0 : p.real_parent.tgid;
-  const caps = (p.cred.cap_effective & ((1n << 41n) - 1n)).toString(16).padStart(16, "0");
+  const caps = (set: bigint) => (set & ((1n << 41n) - 1n)).toString(16).padStart(16, "0");
   const uid = `${p.cred.uid}\t${p.cred.euid}\t${p.cred.euid}\t${p.cred.euid}`;
   const nodes = `${Array.from({ length: 31 }, () => "00000000").join(",")},00000001`;
   const lines = [
@@ -249,9 +249,9 @@ export function proc_status(p: task_struct, k: Kernel): string {
     `SigBlk:\t${hex16(p.blocked)}`,
     `SigIgn:\t${hex16(sigmask_of(p, 1))}`,
     `SigCgt:\t${hex16(sigcatch(p))}`,
-    "CapInh:\t0000000000000000",
-    `CapPrm:\t${caps}`,
-    `CapEff:\t${caps}`,
+    `CapInh:\t${caps(p.cred.cap_inheritable)}`,
+    `CapPrm:\t${caps(p.cred.cap_permitted)}`,
+    `CapEff:\t${caps(p.cred.cap_effective)}`,
     "CapBnd:\t000001ffffffffff",
     "CapAmb:\t0000000000000000",
     "NoNewPrivs:\t0",

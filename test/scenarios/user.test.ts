@@ -196,8 +196,25 @@ describe("user scenarios", () => {
     expect(r.machine.tasks().filter((t) => t.mm !== null)).toEqual([]);
   });
 
+  it("sigchld-reaper (wait(2) NOTES): each exit runs the SIGCHLD handler on the parent, with its siginfo, and it reaps in a WNOHANG loop; each sleep it cuts short is EINTR", () => {
+    const r = run("sigchld-reaper");
+    const lines = [40, 41, 42].flatMap((pid, i) => [
+      `sigchld-reaper: SIGCHLD from ${pid}, exit status ${i + 1}`,
+      `sigchld-reaper: reaped ${pid} in the handler`,
+      "sigchld-reaper: usleep returned -1, errno 4",
+    ]);
+    expect(tty(r)).toEqual([...lines, "sigchld-reaper: all 3 reaped; waitpid now -1, errno 10"]);
+    const rs = records(r);
+    for (const pid of [40, 41, 42]) {
+      const exit = indexOf(rs, (e) => e.type === "sched_process_exit" && e.tpid === pid);
+      // Reaped by the parent (pid 39) after the exit: in its handler.
+      expect(indexOf(rs, (e) => e.type === "sched_process_free" && e.tpid === pid, exit)).toBeGreaterThan(exit);
+    }
+    expect(r.machine.tasks().filter((t) => t.mm !== null)).toEqual([]);
+  });
+
   it("every user scenario gives the same trace on every run, on 1 to 4 CPUs", () => {
-    for (const name of ["fork", "vfork", "pthread-create", "orphans", "job-control"]) {
+    for (const name of ["fork", "vfork", "pthread-create", "orphans", "job-control", "sigchld-reaper"]) {
       for (const cpus of [1, 3, 4]) {
         const a = run(name, cpus);
         const b = run(name, cpus);

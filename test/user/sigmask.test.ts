@@ -29,8 +29,8 @@ import { EXEC_LAYOUT } from "../../src/linux/mm/mm_types.js";
 import { WIFSTOPPED } from "../../src/scenarios/user-program.js";
 import type { User, UserMain } from "../../src/user/user.js";
 import { runRecording } from "../helpers.js";
+import { bit, sigset } from "./sigsets.js";
 
-const bit = (sig: number) => 2 ** (sig - 1);
 /** An address nothing is mapped at. */
 const BAD = 0x10;
 
@@ -39,17 +39,6 @@ function run(
   programs: Record<string, UserMain> = {},
 ) {
   return runRecording(body, { programs }).seen;
-}
-
-/** A sigset_t holding `sigs` (signals 1-32), written on the stack: its address. */
-function* sigset(u: User, ...sigs: number[]): UGen<number> {
-  const set = u.alloca(8);
-  yield* u.store(
-    set,
-    sigs.reduce((m, s) => m + bit(s), 0),
-  );
-  yield* u.store(set + 4, 0);
-  return set;
 }
 
 /** The low word of the sigset_t at `set`. */

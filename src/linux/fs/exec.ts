@@ -183,6 +183,11 @@ const load_elf_binary = kfunc(function* load_elf_binary(tsk: task_struct, filena
   return yield* begin_new_exec(tsk, mm, filename);
 });
 
+/** An argv or envp the model can copy: NULL, or an array of strings. (Module-level: a local closure would live in the frame across load_elf_binary, and a saved state cannot name it.) */
+function strings(v: unknown): boolean {
+  return v === null || (Array.isArray(v) && v.every((a) => typeof a === "string"));
+}
+
 /**
  * do_execveat_common: execve(filename, argv, envp). -EFAULT for arguments that are not
  * strings, -ENOENT for a file the file system does not have; then the new image, and on
@@ -198,7 +203,6 @@ export const do_execveat_common = kfunc(function* do_execveat_common(
   if (filename === "") return -ENOENT;
   const program = K.binaries.get(filename);
   if (program === undefined) return -ENOENT;
-  const strings = (v: unknown) => v === null || (Array.isArray(v) && v.every((a) => typeof a === "string"));
   if (!strings(argv) || !strings(envp)) return -EFAULT;
   // 5.18+: an empty argv gets an empty argv[0] (with a warning), so argc is never 0.
   const args = argv === null || (argv as string[]).length === 0 ? [""] : (argv as string[]);

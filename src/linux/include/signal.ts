@@ -51,6 +51,34 @@ export const SIG_BLOCK = 0;
 export const SIG_UNBLOCK = 1;
 export const SIG_SETMASK = 2;
 
+// si_code values (include/uapi/asm-generic/siginfo.h).
+export const SI_USER = 0;
+export const SI_KERNEL = 0x80;
+export const SI_TKILL = -6;
+export const SEGV_MAPERR = 1;
+
+/**
+ * A queued signal's siginfo, the fields task creation's signals carry: who sent it (si_pid,
+ * si_uid, in the receiver's namespaces) and, for SIGCHLD, how the child changed (si_status).
+ */
+export interface kernel_siginfo {
+  si_signo: number;
+  si_code: number;
+  si_pid: number;
+  si_uid: number;
+  si_status: number;
+}
+
+/** A signal's action as get_signal hands it over (copied before SA_RESETHAND resets it). */
+export interface k_sigaction {
+  handler: number;
+  flags: number;
+  mask: bigint;
+}
+
+/** Where handlers installed as functions of the program are: the program's text, past its first page. */
+export const HANDLER_TEXT = 0x401000;
+
 export const sigmask = (sig: number): bigint => 1n << BigInt(sig - 1);
 
 /** valid_signal: 0 (a probe) to _NSIG. */

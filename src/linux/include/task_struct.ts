@@ -51,6 +51,8 @@ export interface spinlock_t {
 
 export interface sigpending {
   signal: bigint;
+  /** The siginfo of each pending signal (by number), made when first needed. */
+  info?: Map<number, import("./signal.js").kernel_siginfo>;
 }
 
 export interface signal_struct extends Tracked {
@@ -93,6 +95,14 @@ export interface sighand_struct extends Tracked {
   action: Int32Array;
   /** sa_flags per signal (SA_*), shared and copied with `action`. */
   sa_flags: Int32Array;
+  /** sa_mask per signal: what is blocked while its handler runs; shared and copied with `action`. */
+  sa_mask: bigint[];
+  /**
+   * The program's code that handlers point at: a handler installed as a function of the
+   * program gets the address HANDLER_TEXT + 16 * its index here (handlerCode resolves it
+   * back). The model keeps it with the handlers; exec empties it with them.
+   */
+  text: unknown[];
   /**
    * The table may be another sighand_struct's too (the model's copy-on-write of a copied
    * table: a kernel thread's copy of kthreadd's all-ignored handlers costs nothing until one
@@ -158,6 +168,11 @@ export interface cred extends Tracked {
   euid: number;
   /** Effective capabilities, as a bit set over CAP_* numbers. */
   cap_effective: bigint;
+  /** Permitted and inheritable capabilities (capset's limits). */
+  cap_permitted: bigint;
+  cap_inheritable: bigint;
+  /** securebits' SECURE_KEEP_CAPS (prctl PR_SET_KEEPCAPS): setuid away from root keeps the permitted set. */
+  keep_caps: boolean;
   user_ns: user_namespace;
 }
 

@@ -49,6 +49,8 @@ export function createInitTask(possible: cpumask, user_ns: user_namespace, pid_n
     count: 1,
     action: new Int32Array(64).fill(SIG_DFL),
     sa_flags: new Int32Array(64),
+    sa_mask: new Array<bigint>(64).fill(0n),
+    text: [],
     action_shared: false,
     __slab: null,
   };
@@ -72,7 +74,17 @@ export function createInitTask(possible: cpumask, user_ns: user_namespace, pid_n
     has_child_subreaper: false,
     __slab: null,
   };
-  const cred: cred = { usage: 1, uid: 0, euid: 0, cap_effective: CAP_FULL_SET, user_ns, __slab: null };
+  const cred: cred = {
+    usage: 1,
+    uid: 0,
+    euid: 0,
+    cap_effective: CAP_FULL_SET,
+    cap_permitted: CAP_FULL_SET,
+    cap_inheritable: 0n,
+    keep_caps: false,
+    user_ns,
+    __slab: null,
+  };
   const fields: Omit<task_struct, Late | "thread_node"> & Record<Late, null> = {
     __state: TASK_RUNNING,
     ti_flags: 0,

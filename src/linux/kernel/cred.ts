@@ -85,6 +85,9 @@ export function prepare_creds(): cred | null {
     uid: old.uid,
     euid: old.euid,
     cap_effective: old.cap_effective,
+    cap_permitted: old.cap_permitted,
+    cap_inheritable: old.cap_inheritable,
+    keep_caps: old.keep_caps,
     user_ns: get_user_ns(old.user_ns),
     __slab: null,
   }));
@@ -107,6 +110,7 @@ function create_user_ns(c: cred): number {
   if (ns === null) return -ENOMEM;
   c.user_ns = ns; // the parent reference moves from the cred to the new namespace
   c.cap_effective = CAP_FULL_SET;
+  c.cap_permitted = CAP_FULL_SET;
   return 0;
 }
 
@@ -155,9 +159,17 @@ export function nprocOverlimit(uid: number, limit: number): boolean {
   return (K.nproc.get(uid) ?? 0) > limit;
 }
 
+/** commit_creds: `c` becomes the task's credentials (the old ones' reference dropped). */
+export function commit_creds(p: task_struct, c: cred): void {
+  const old = p.cred;
+  p.cred = c;
+  put_cred(old);
+}
+
 /**
- * __sys_setuid as root drops to `uid` entirely (real, effective and saved ids) and, with
- * no keep-caps, loses every capability. An unprivileged caller may only "set" its own uid.
+ * __sys_setuid as root drops to `uid` entirely (real, effective and saved ids) and
+ * (cap_emulate_setxuid) loses its effective capabilities, and its permitted ones too unless
+ * PR_SET_KEEPCAPS kept them. An unprivileged caller may only "set" its own uid.
  */
 export function commitSetuid(p: task_struct, uid: number): number {
   const old = p.cred;
@@ -166,7 +178,10 @@ export function commitSetuid(p: task_struct, uid: number): number {
   if (c === null) return -ENOMEM;
   c.uid = uid;
   c.euid = uid;
-  if (uid !== 0) c.cap_effective = 0n;
+  if (uid !== 0 && (old.uid === 0 || old.euid === 0)) {
+    if (!c.keep_caps) c.cap_permitted = 0n;
+    c.cap_effective = 0n;
+  }
   decNproc(old.uid);
   incNproc(uid);
   p.cred = c;

@@ -25,7 +25,18 @@ import {
   TASK_KILLABLE,
   TASK_UNINTERRUPTIBLE,
 } from "../include/sched.js";
-import { SA_NOCLDWAIT, SIG_IGN, SIGCHLD, SIGKILL, SIGNAL_GROUP_EXIT, valid_signal } from "../include/signal.js";
+import {
+  CLD_DUMPED,
+  CLD_EXITED,
+  CLD_KILLED,
+  type kernel_siginfo,
+  SA_NOCLDWAIT,
+  SIG_IGN,
+  SIGCHLD,
+  SIGKILL,
+  SIGNAL_GROUP_EXIT,
+  valid_signal,
+} from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
 import { trace_sched_process_exit, trace_sched_process_free } from "../include/trace/events/sched.js";
 import { __WALL, WNOHANG } from "../include/uapi/wait.js";
@@ -40,11 +51,11 @@ import { __cleanup_sighand, mmput, putFsStruct } from "./fork_copy.js";
 import { futex_wake, get_futex_key } from "./futex.js";
 import { put_nsproxy } from "./nsproxy.js";
 import { detachPgrpSession, kill_orphaned_pgrp } from "./pgrp.js";
-import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns } from "./pid.js";
+import { free_pid, ns_of_pid, type pid_namespace, task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { complete } from "./sched/completion.js";
 import { __schedule, preempt_disable, wake_up_state } from "./sched/core.js";
 import { __wake_up } from "./sched/wait.js";
-import { flush_signals, send_sig, send_signal, sigaddsetPending, signal_wake_up } from "./signal.js";
+import { flush_signals, send_signal, sigaddsetPending, signal_wake_up } from "./signal.js";
 import { irqTimerFn, schedule_timeout } from "./time/timer.js";
 
 /** call_rcu: runs `fn(arg)` in softirq context on this CPU after a grace period (`fn` from irqTimerFn). */
@@ -180,6 +191,19 @@ function exit_task_namespaces(tsk: task_struct): void {
   }
 }
 
+/** Models do_notify_parent (the siginfo it fills): CLD_EXITED with the exit status, CLD_KILLED or CLD_DUMPED with the signal; the child's pid as its parent sees it. */
+function childSiginfo(tsk: task_struct, sig: number): kernel_siginfo {
+  const code = tsk.signal.flags & SIGNAL_GROUP_EXIT ? tsk.signal.group_exit_code : tsk.exit_code;
+  const ns = task_active_pid_ns(tsk.parent);
+  return {
+    si_signo: sig,
+    si_code: code & 0x80 ? CLD_DUMPED : code & 0x7f ? CLD_KILLED : CLD_EXITED,
+    si_pid: ns === null ? tsk.tgid : task_tgid_nr_ns(tsk, ns),
+    si_uid: tsk.cred.uid,
+    si_status: code & 0x7f ? code & 0x7f : code >> 8,
+  };
+}
+
 /**
  * do_notify_parent: sends the exit signal and wakes a parent waiting in wait4/waitid;
  * returns true when the parent ignores SIGCHLD or set SA_NOCLDWAIT on it, in which case the
@@ -191,7 +215,7 @@ export const do_notify_parent = kfunc(function* do_notify_parent(tsk: task_struc
   const ignores = sig === SIGCHLD && sh !== null && sh.action[SIGCHLD - 1] === SIG_IGN;
   const autoreap =
     ignores || (sig === SIGCHLD && sh !== null && ((sh.sa_flags[SIGCHLD - 1] as number) & SA_NOCLDWAIT) !== 0);
-  if (!ignores && sig > 0 && valid_signal(sig)) yield* send_sig(sig, parent, 1);
+  if (!ignores && sig > 0 && valid_signal(sig)) yield* send_signal(sig, parent, false, false, childSiginfo(tsk, sig));
   yield* __wake_up(parent.signal.wait_chldexit, TASK_INTERRUPTIBLE, 1);
   return autoreap;
 });

@@ -130,6 +130,8 @@ export function dupSighand(old: sighand_struct): sighand_struct | null {
     count: 1,
     action: old.action,
     sa_flags: old.sa_flags,
+    sa_mask: old.sa_mask,
+    text: old.text,
     action_shared: true,
     __slab: null,
   }));

@@ -106,15 +106,58 @@ export const __x64_sys_clone = kfunc(function* __x64_sys_clone(
   );
 });
 
+/** struct clone_args's fields in their order, a u64 each. */
+const CLONE_ARGS_FIELDS = [
+  "flags",
+  "pidfd",
+  "child_tid",
+  "parent_tid",
+  "exit_signal",
+  "stack",
+  "stack_size",
+  "tls",
+  "set_tid",
+  "set_tid_size",
+  "cgroup",
+] as const;
+
 /**
- * copy_clone_args_from_user: size checks, then the struct (a caller's larger struct must
- * have zeros past what the kernel knows), then the set_tid, exit_signal and cgroup checks,
+ * copy_struct_from_user for a struct clone_args at a user address: the bytes past what the
+ * kernel knows (88 bytes; 64 before 5.5) must be zero (check_zeroed_user: -E2BIG, -EFAULT
+ * where they run into an unmapped page), then the struct, up to `usize`, is read (-EFAULT).
+ * The model's memory holds words: a field is read whole when it starts before `usize`.
+ */
+function cloneArgsFromMemory(addr: number, usize: number): clone_args_user | number {
+  const mm = current().mm;
+  const known = K.era.clone_checks.set_tid ? CLONE_ARGS_SIZE_VER2 : CLONE_ARGS_SIZE_VER0;
+  for (let off = known; off < usize; off += 8) {
+    const v = get_user(mm, addr + off);
+    if (v === null) return -EFAULT;
+    if (v !== 0) return -E2BIG;
+  }
+  const a: Record<string, number> = {};
+  for (let i = 0; i * 8 < Math.min(usize, known); i++) {
+    const v = get_user(mm, addr + 8 * i);
+    if (v === null) return -EFAULT;
+    a[CLONE_ARGS_FIELDS[i] as string] = typeof v === "number" ? v : HIGH_BITS;
+  }
+  return a;
+}
+
+/**
+ * copy_clone_args_from_user: size checks, then the struct (a plain object, or read from user
+ * memory at an address; a caller's larger struct must have zeros past what the kernel knows), then the set_tid, exit_signal and cgroup checks,
  * then the set_tid array from user memory. Returns the arguments or a negative errno.
  */
 function copy_clone_args_from_user(uargs: unknown, usize: number) {
   // size_t: a negative size is a huge one.
   if (!Number.isSafeInteger(usize) || usize < 0 || usize > PAGE_SIZE) return -E2BIG;
   if (usize < CLONE_ARGS_SIZE_VER0) return -EINVAL;
+  if (typeof uargs === "number") {
+    const m = cloneArgsFromMemory(uargs, usize);
+    if (typeof m === "number") return m;
+    uargs = m;
+  }
   if (typeof uargs !== "object" || uargs === null) return -EFAULT;
   const a = uargs as clone_args_user;
   if (usize > CLONE_ARGS_SIZE_VER2 && (a.tail ?? []).slice(0, usize - CLONE_ARGS_SIZE_VER2).some((b) => b !== 0))

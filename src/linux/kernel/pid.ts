@@ -7,6 +7,7 @@
  * half-way leaves nothing behind.
  */
 import { kleaf } from "../../sim/functions.js";
+import { since } from "../eras/profiles.js";
 import { ERR_PTR, type ErrOr, type ErrPtr } from "../include/err.js";
 import { EAGAIN, EEXIST, EINVAL, ENOMEM, EPERM } from "../include/errno.js";
 import type { pid, task_struct, upid, user_namespace } from "../include/task_struct.js";
@@ -154,8 +155,9 @@ export const alloc_pid = kleaf(function alloc_pid(ns: pid_namespace, set_tid: re
     if (requested) {
       if (!Number.isInteger(tid) || tid < 1 || tid >= level_ns.pid_max) return allocPidFail(ns, p, i, -EINVAL);
       if (tid !== 1 && level_ns.child_reaper === null) return allocPidFail(ns, p, i, -EINVAL);
-      if (!ns_capable(level_ns.user_ns, CAP_CHECKPOINT_RESTORE) && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN))
-        return allocPidFail(ns, p, i, -EPERM);
+      // checkpoint_restore_ns_capable: CAP_CHECKPOINT_RESTORE came in 5.9; before, CAP_SYS_ADMIN only.
+      const cr = since(K.era, "5.9") && ns_capable(level_ns.user_ns, CAP_CHECKPOINT_RESTORE);
+      if (!cr && !ns_capable(level_ns.user_ns, CAP_SYS_ADMIN)) return allocPidFail(ns, p, i, -EPERM);
       if (level_ns.used.has(tid)) return allocPidFail(ns, p, i, -EEXIST);
       nr = tid;
     } else {

@@ -10,6 +10,7 @@ import { since } from "../eras/profiles.js";
 import { fget } from "../fs/file.js";
 import { current } from "../include/current.js";
 import { EBADF, EFAULT, EINVAL, EPERM, ESRCH } from "../include/errno.js";
+import { type kernel_siginfo, SI_TKILL } from "../include/signal.js";
 import type { pid } from "../include/task_struct.js";
 import { K } from "../kernel.js";
 import { get_user } from "../mm/memory.js";
@@ -21,15 +22,14 @@ export const PIDFD_SIGNAL_THREAD_GROUP = 1 << 1;
 export const PIDFD_SIGNAL_PROCESS_GROUP = 1 << 2;
 export const PIDFD_SELF_THREAD = -10000;
 export const PIDFD_SELF_THREAD_GROUP = -10001;
-/** si_code of a tgkill (SI_TKILL): like si_code >= 0, only a process's own signals may claim it. */
-const SI_TKILL = -6;
 
 type scope = "pid" | "tgid" | "pgid";
 
 /**
  * pidfd_send_signal(pidfd, sig, info, flags): info 0, or the address of a siginfo whose
  * si_signo (at +0) must be sig and whose si_code (at +8) may claim the kernel or a user
- * sender (>= 0, or SI_TKILL) only for the caller's own process (-EPERM).
+ * sender (>= 0, or SI_TKILL) only for the caller's own process (-EPERM); its fields
+ * (si_code, si_pid at +16, si_uid at +20, si_status at +24) are what a handler gets.
  */
 export const __x64_sys_pidfd_send_signal = kfunc(function* __x64_sys_pidfd_send_signal(
   pidfd: number,
@@ -57,12 +57,21 @@ export const __x64_sys_pidfd_send_signal = kfunc(function* __x64_sys_pidfd_send_
   if (flags === PIDFD_SIGNAL_THREAD) type = "pid";
   else if (flags === PIDFD_SIGNAL_THREAD_GROUP) type = "tgid";
   else if (flags === PIDFD_SIGNAL_PROCESS_GROUP) type = "pgid";
+  let kinfo: kernel_siginfo | null = null;
   if (info !== 0) {
-    const signo = get_user(me.mm, info);
-    const code = get_user(me.mm, info + 8);
-    if (typeof signo !== "number" || typeof code !== "number") return -EFAULT;
+    const w = [0, 8, 16, 20, 24].map((off) => get_user(me.mm, info + off));
+    if (w.some((v) => typeof v !== "number")) return -EFAULT;
+    const [signo, code, si_pid, si_uid, si_status] = w as number[];
     if (signo !== sig) return -EINVAL;
-    if ((me.thread_pid !== target || type === "pgid") && (code >= 0 || code === SI_TKILL)) return -EPERM;
+    if ((me.thread_pid !== target || type === "pgid") && ((code as number) >= 0 || code === SI_TKILL)) return -EPERM;
+    // As rt_sigqueueinfo: the handler gets the caller's siginfo as it wrote it.
+    kinfo = {
+      si_signo: sig,
+      si_code: code as number,
+      si_pid: si_pid as number,
+      si_uid: si_uid as number,
+      si_status: si_status as number,
+    };
   }
   if (type === "pgid") {
     // kill_pgrp_info of the group the pidfd's process leads.
@@ -70,5 +79,5 @@ export const __x64_sys_pidfd_send_signal = kfunc(function* __x64_sys_pidfd_send_
   }
   const t = target.task;
   if (t === null) return -ESRCH;
-  return yield* group_send_sig_info(sig, t, type === "tgid");
+  return yield* group_send_sig_info(sig, t, type === "tgid", kinfo);
 });

@@ -3,17 +3,27 @@
  * TIF_SIGPENDING flag, the ignore rules (a kernel thread ignores everything unless it
  * allowed the signal; a namespace init ignores what it has no handler for), the fatal
  * signal that takes a whole group down (complete_signal), kill/tgkill, and dequeueing on
- * the way back to user mode (get_signal). Stop signals stop the group (signal_stop.ts);
- * a handler is a number, "run" by interrupting the system call it arrived during.
+ * the way back to user mode (get_signal), each with its siginfo (who sent it; for SIGCHLD,
+ * what happened to the child). Stop signals stop the group (signal_stop.ts); a caught
+ * signal's handler runs on the task (arch/x86/kernel/signal.ts).
+ * Size: about 490 lines: sending, queueing with siginfo, sigaction and dequeueing are one
+ * set of tables (pending sets, sighand actions) that kernel/signal.c keeps in one file too.
  */
 import { activeEngine, type KGen } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
 import { current } from "../include/current.js";
-import { EINVAL, EPERM, ESRCH } from "../include/errno.js";
+import { EFAULT, EINVAL, EPERM, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TASK_WAKEKILL, TIF_NOTIFY_SIGNAL, TIF_SIGPENDING } from "../include/sched.js";
 import {
   _NSIG,
+  HANDLER_TEXT,
   JOBCTL_STOP_PENDING,
+  type k_sigaction,
+  type kernel_siginfo,
+  SA_RESETHAND,
+  SI_KERNEL,
+  SI_TKILL,
+  SI_USER,
   SIG_DFL,
   SIG_IGN,
   SIGKILL,
@@ -130,19 +140,43 @@ function* complete_signal(sig: number, p: task_struct, target: task_struct, grou
 
 /**
  * __send_signal: queues sig for one thread (tkill, or the kernel's own sends) or for its
- * group (kill), unless ignored, and wakes a thread to take it. Returns 0, or -ESRCH for a
- * dead task.
+ * group (kill), unless ignored, and wakes a thread to take it. `info` is its siginfo (null:
+ * the kernel's own, SI_KERNEL); a signal already pending keeps the siginfo it had (legacy
+ * signals are not queued twice). Returns 0, or -ESRCH for a dead task.
  */
-export function* send_signal(sig: number, p: task_struct, group: boolean, force = false): KGen<number> {
+export function* send_signal(
+  sig: number,
+  p: task_struct,
+  group: boolean,
+  force = false,
+  info: kernel_siginfo | null = null,
+): KGen<number> {
   // With no live thread to take it (a zombie, still hashed), nothing happens; the send still succeeds.
   const t = signalTarget(p, group);
   if (t === undefined) return 0;
   yield* prepareSignalJobctl(sig, p);
   if (sig_ignored(p, sig, force)) return 0;
-  if (group) p.signal.shared_pending.signal |= sigmask(sig);
-  else p.pending.signal |= sigmask(sig);
+  const pending = group ? p.signal.shared_pending : p.pending;
+  if (!(pending.signal & sigmask(sig))) {
+    if (info !== null) (pending.info ??= new Map()).set(sig, info);
+    else pending.info?.delete(sig);
+  }
+  pending.signal |= sigmask(sig);
   yield* complete_signal(sig, p, t, group);
   return 0;
+}
+
+/** Models prepare_kill_siginfo (and do_tkill's): the siginfo of a signal a task sends (kill: SI_USER, tgkill: SI_TKILL): its sender as t's namespace sees it. */
+export function userSiginfo(sig: number, code: number, t: task_struct): kernel_siginfo {
+  const me = current();
+  const ns = task_active_pid_ns(t);
+  return {
+    si_signo: sig,
+    si_code: code,
+    si_pid: ns === null ? 0 : task_tgid_nr_ns(me, ns),
+    si_uid: me.cred.uid,
+    si_status: 0,
+  };
 }
 
 /** send_sig: a signal to one task from the kernel (kthread_stop, do_notify_parent, fault injection). */
@@ -171,6 +205,8 @@ export function sighandActionMut(sh: sighand_struct): Int32Array {
   if (sh.action_shared) {
     sh.action = Int32Array.from(sh.action);
     sh.sa_flags = Int32Array.from(sh.sa_flags);
+    sh.sa_mask = sh.sa_mask.slice();
+    sh.text = sh.text.slice();
     sh.action_shared = false;
   }
   return sh.action;
@@ -193,6 +229,8 @@ export function flush_signal_handlers(p: task_struct): void {
   const a = sighandActionMut(p.sighand);
   for (let i = 0; i < a.length; i++) if (a[i] !== SIG_IGN) a[i] = SIG_DFL;
   p.sighand.sa_flags.fill(0);
+  p.sighand.sa_mask.fill(0n);
+  p.sighand.text.length = 0; // a new program: its handlers are gone with the old one's code
 }
 
 /** kill_ok_by_cred: root (CAP_KILL), or the same user. */
@@ -217,13 +255,20 @@ function fromAncestorNs(t: task_struct): boolean {
 
 /**
  * group_send_sig_info: check_kill_permission (a valid signal, the right to send it), then
- * the group's signal (or, `group` false, the thread's own: PIDTYPE_PID).
+ * the group's signal (or, `group` false, the thread's own: PIDTYPE_PID), with the siginfo
+ * given (pidfd_send_signal's) or kill's (SI_USER from the caller).
  */
-export function* group_send_sig_info(sig: number, t: task_struct, group = true): KGen<number> {
+export function* group_send_sig_info(
+  sig: number,
+  t: task_struct,
+  group = true,
+  given: kernel_siginfo | null = null,
+): KGen<number> {
   if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
-  return yield* send_signal(sig, group ? t.group_leader : t, group, fromAncestorNs(t));
+  const info = given ?? userSiginfo(sig, SI_USER, t);
+  return yield* send_signal(sig, group ? t.group_leader : t, group, fromAncestorNs(t), info);
 }
 
 /**
@@ -282,15 +327,52 @@ export const __x64_sys_tgkill = kfunc(function* __x64_sys_tgkill(tgid: number, t
   if (!valid_signal(sig)) return -EINVAL;
   if (!kill_ok_by_cred(t)) return -EPERM;
   if (sig === 0) return 0;
-  return yield* send_signal(sig, t, false, fromAncestorNs(t));
+  return yield* send_signal(sig, t, false, fromAncestorNs(t), userSiginfo(sig, SI_TKILL, t));
 });
 
+/** tasklab's own: the function of the program a handler address stands for (null: none, a handler with no code in the model). */
+export function handlerCode(sh: sighand_struct, addr: number): unknown {
+  const i = (addr - HANDLER_TEXT) / 16;
+  return Number.isInteger(i) && i >= 0 && i < sh.text.length ? sh.text[i] : null;
+}
+
+/** tasklab's own: the address of a handler function in the table's text, added to it the first time (the table made its own first). */
+function handlerAddress(sh: sighand_struct, fn: unknown): number {
+  let i = sh.text.indexOf(fn);
+  if (i < 0) {
+    sighandActionMut(sh);
+    i = sh.text.push(fn) - 1;
+  }
+  return HANDLER_TEXT + 16 * i;
+}
+
+/** tasklab's own: a sigset given as a number or a bigint (bit sig-1 for sig); null when it is neither. */
+function sigsetValue(v: unknown): bigint | null {
+  if (typeof v === "bigint") return v >= 0n && v < 1n << 64n ? v : null;
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  return null;
+}
+
+/** Models rt_sigaction's copy of the `struct sigaction` from user space: its parts, given as a plain object; a number for -EFAULT. */
+function readSigaction(
+  act: object,
+): { h: number | ((...a: never[]) => unknown); flags: number; mask: bigint } | number {
+  const { sa_handler: v, sa_flags: f = 0, sa_mask: m = 0 } = act as Record<string, unknown>;
+  if (typeof v !== "function" && (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)) return -EFAULT;
+  if (typeof f !== "number" || !Number.isInteger(f)) return -EFAULT;
+  const mask = sigsetValue(m);
+  if (mask === null) return -EFAULT;
+  return { h: v as number, flags: f, mask };
+}
+
 /**
- * rt_sigaction(sig, act, oldact, sigsetsize): act is { sa_handler, sa_flags } (a handler:
- * SIG_DFL, SIG_IGN, or a handler id from 2 up; flags SA_*, the unknown ones cleared) or null
- * to only read; the old handler is stored at the address oldact and its flags at oldact + 8
- * (0: nowhere). sigsetsize must be 8. SIGKILL and SIGSTOP cannot be caught or ignored.
- * Setting SIG_IGN discards what is pending.
+ * rt_sigaction(sig, act, oldact, sigsetsize): act is { sa_handler, sa_flags, sa_mask } (a
+ * handler: SIG_DFL, SIG_IGN, a function of the program, or a number from 2 up standing for a
+ * handler with no code; flags SA_*, the unknown ones cleared; the mask a sigset as a number
+ * or bigint, SIGKILL and SIGSTOP left out) or null to only read. The old action is stored at
+ * oldact as the kernel's struct sigaction: handler at +0 (a function's address in the
+ * program's text), flags at +8, mask at +24 (two 32-bit words); 0: nowhere. sigsetsize must
+ * be 8. SIGKILL and SIGSTOP cannot be caught or ignored. Setting SIG_IGN discards what is pending.
  */
 export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
   sig: number,
@@ -303,26 +385,28 @@ export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
   const me = current();
   const sighand = me.sighand;
   if (sighand === null) return -EINVAL;
-  let h: number | null = null;
-  let flags = 0;
+  let ka: Exclude<ReturnType<typeof readSigaction>, number> | null = null;
   if (act !== null && act !== undefined) {
-    if (typeof act !== "object") return -14; // -EFAULT
-    const { sa_handler: v, sa_flags: f = 0 } = act as { sa_handler?: unknown; sa_flags?: unknown };
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) return -14;
-    if (typeof f !== "number" || !Number.isInteger(f)) return -14;
+    if (typeof act !== "object") return -EFAULT;
+    const r = readSigaction(act);
+    if (typeof r === "number") return r;
     if (sig === SIGKILL || sig === SIGSTOP) return -EINVAL;
-    h = v;
-    flags = f & UAPI_SA_FLAGS;
+    ka = r;
   }
   const old = sighand.action[sig - 1] as number;
   const oldflags = sighand.sa_flags[sig - 1] as number;
+  const oldmask = sighand.sa_mask[sig - 1] as bigint;
   if (oldact !== 0) {
-    if ((yield* put_user(old, me.mm, oldact)) < 0) return -14;
-    if ((yield* put_user(oldflags >>> 0, me.mm, oldact + 8)) < 0) return -14;
+    if ((yield* put_user(old, me.mm, oldact)) < 0) return -EFAULT;
+    if ((yield* put_user(oldflags >>> 0, me.mm, oldact + 8)) < 0) return -EFAULT;
+    if ((yield* put_user(Number(oldmask & 0xffffffffn), me.mm, oldact + 24)) < 0) return -EFAULT;
+    if ((yield* put_user(Number(oldmask >> 32n), me.mm, oldact + 28)) < 0) return -EFAULT;
   }
-  if (h !== null) {
+  if (ka !== null) {
+    const h = typeof ka.h === "function" ? handlerAddress(sighand, ka.h) : ka.h;
     sighandActionMut(sighand)[sig - 1] = h;
-    sighand.sa_flags[sig - 1] = flags;
+    sighand.sa_flags[sig - 1] = ka.flags & UAPI_SA_FLAGS;
+    sighand.sa_mask[sig - 1] = ka.mask & ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
     if (h === SIG_IGN || (h === SIG_DFL && sig_kernel_ignore(sig))) {
       for (const t of me.signal.thread_head) t.pending.signal &= ~sigmask(sig);
       me.signal.shared_pending.signal &= ~sigmask(sig);
@@ -338,14 +422,15 @@ export const __x64_sys_rt_sigaction = kfunc(function* __x64_sys_rt_sigaction(
  */
 export type SignalAction =
   | { kind: "none" }
-  | { kind: "handled"; sig: number }
+  | { kind: "handled"; sig: number; info: kernel_siginfo; ka: k_sigaction }
   | { kind: "stop"; sig: number }
   | { kind: "fatal"; code: number };
 
 /**
  * get_signal: dequeues pending signals, lowest number first, own before the group's.
- * Ignored ones are dropped; the first caught or fatal one decides. A group already
- * exiting makes every thread fatal at once.
+ * Ignored ones are dropped; the first caught or fatal one decides (a caught one with its
+ * action, reset to SIG_DFL there when SA_RESETHAND). A group already exiting makes every
+ * thread fatal at once.
  */
 export function get_signal(p: task_struct): SignalAction {
   const signal = p.signal;
@@ -355,14 +440,23 @@ export function get_signal(p: task_struct): SignalAction {
       p.pending.signal &= ~sigmask(SIGKILL);
       return { kind: "fatal", code };
     }
-    const sig = dequeue(p);
+    const { sig, info } = dequeue(p);
     if (sig === 0) {
       p.ti_flags &= ~TIF_SIGPENDING;
       return { kind: "none" };
     }
     // An init only gets here a SIGKILL or SIGSTOP from an ancestor namespace, which it cannot drop.
     if (sig_ignored(p, sig) && !sig_kernel_only(sig)) continue;
-    if (handler(p, sig) !== SIG_DFL) return { kind: "handled", sig };
+    const sh = p.sighand;
+    if (sh !== null && handler(p, sig) !== SIG_DFL) {
+      const ka = {
+        handler: handler(p, sig),
+        flags: sh.sa_flags[sig - 1] as number,
+        mask: sh.sa_mask[sig - 1] as bigint,
+      };
+      if (ka.flags & SA_RESETHAND) sighandActionMut(sh)[sig - 1] = SIG_DFL;
+      return { kind: "handled", sig, info, ka };
+    }
     if (sig_kernel_stop(sig)) {
       // The job-control stops do nothing in an orphaned process group (no shell to continue it).
       if (sig !== SIGSTOP && is_current_pgrp_orphaned(p)) continue;
@@ -372,6 +466,8 @@ export function get_signal(p: task_struct): SignalAction {
   }
 }
 
+const NO_INFO: kernel_siginfo = Object.freeze({ si_signo: 0, si_code: 0, si_pid: 0, si_uid: 0, si_status: 0 });
+
 function lowest(set: bigint): number {
   if (set === 0n) return 0;
   let sig = 1;
@@ -379,14 +475,20 @@ function lowest(set: bigint): number {
   return sig;
 }
 
-/** dequeue_signal: the lowest pending signal p does not block, its own before its group's. */
-function dequeue(p: task_struct): number {
+/**
+ * dequeue_signal: the lowest pending signal p does not block, its own before its group's,
+ * with its siginfo (the kernel's own, SI_KERNEL, when none was queued); sig 0: none.
+ */
+function dequeue(p: task_struct): { sig: number; info: kernel_siginfo } {
+  let pending = p.pending;
   let sig = lowest(p.pending.signal & ~p.blocked);
-  if (sig !== 0) {
-    p.pending.signal &= ~sigmask(sig);
-    return sig;
+  if (sig === 0) {
+    pending = p.signal.shared_pending;
+    sig = lowest(pending.signal & ~p.blocked);
   }
-  sig = lowest(p.signal.shared_pending.signal & ~p.blocked);
-  if (sig !== 0) p.signal.shared_pending.signal &= ~sigmask(sig);
-  return sig;
+  if (sig === 0) return { sig, info: NO_INFO };
+  pending.signal &= ~sigmask(sig);
+  const info = pending.info?.get(sig) ?? { si_signo: sig, si_code: SI_KERNEL, si_pid: 0, si_uid: 0, si_status: 0 };
+  pending.info?.delete(sig);
+  return { sig, info };
 }

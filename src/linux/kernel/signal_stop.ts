@@ -20,6 +20,7 @@ import {
   JOBCTL_STOP_CONSUME,
   JOBCTL_STOP_PENDING,
   JOBCTL_STOP_SIGMASK,
+  type kernel_siginfo,
   SA_NOCLDSTOP,
   SIG_IGN,
   SIGCHLD,
@@ -39,6 +40,7 @@ import {
   sigmask,
 } from "../include/signal.js";
 import type { signal_struct, task_struct } from "../include/task_struct.js";
+import { task_active_pid_ns, task_tgid_nr_ns } from "./pid.js";
 import { schedule, wake_up_state } from "./sched/core.js";
 import { __wake_up } from "./sched/wait.js";
 import { fatal_signal_pending, send_signal, signal_wake_up } from "./signal.js";
@@ -118,11 +120,20 @@ function task_participate_group_stop(t: task_struct): boolean {
  * SIGCHLD (unless it ignores it or set SA_NOCLDSTOP) and its waiters are woken. (The siginfo the kernel queues,
  * CLD_STOPPED with the stop signal or CLD_CONTINUED with SIGCONT, is what waitid reports.)
  */
-export const do_notify_parent_cldstop = kfunc(function* do_notify_parent_cldstop(tsk: task_struct, _why: number) {
-  const parent = tsk.group_leader.real_parent;
+export const do_notify_parent_cldstop = kfunc(function* do_notify_parent_cldstop(tsk: task_struct, why: number) {
+  const leader = tsk.group_leader;
+  const parent = leader.real_parent;
   const sh = parent.sighand;
+  const ns = task_active_pid_ns(parent);
+  const info: kernel_siginfo = {
+    si_signo: SIGCHLD,
+    si_code: why,
+    si_pid: ns === null ? leader.tgid : task_tgid_nr_ns(leader, ns),
+    si_uid: leader.cred.uid,
+    si_status: why === CLD_CONTINUED ? SIGCONT : tsk.signal.group_exit_code & 0x7f,
+  };
   if (sh !== null && sh.action[SIGCHLD - 1] !== SIG_IGN && !((sh.sa_flags[SIGCHLD - 1] as number) & SA_NOCLDSTOP))
-    yield* send_signal(SIGCHLD, parent, true);
+    yield* send_signal(SIGCHLD, parent, true, false, info);
   yield* __wake_up(parent.signal.wait_chldexit, TASK_INTERRUPTIBLE, 1);
 });
 

@@ -11,15 +11,22 @@ import { close_fd, fget, openFile } from "../fs/file.js";
 import { comm_write } from "../fs/proc_comm.js";
 import { do_restart_poll } from "../fs/select.js";
 import { current, local_clock } from "../include/current.js";
-import { EBADF, EFAULT, EINTR, EINVAL, ENOENT, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
+import { EBADF, EFAULT, EINTR, EINVAL, ENOENT, ENOMEM, EPERM, ERESTART_RESTARTBLOCK, ESRCH } from "../include/errno.js";
 import { TASK_INTERRUPTIBLE, TIF_NEED_RESCHED } from "../include/sched.js";
 import type { pid, task_struct } from "../include/task_struct.js";
 import { O_EXCL, O_NONBLOCK } from "../include/uapi/fcntl.js";
-import { PR_GET_CHILD_SUBREAPER, PR_GET_NAME, PR_SET_CHILD_SUBREAPER, PR_SET_NAME } from "../include/uapi/prctl.js";
+import {
+  PR_GET_CHILD_SUBREAPER,
+  PR_GET_KEEPCAPS,
+  PR_GET_NAME,
+  PR_SET_CHILD_SUBREAPER,
+  PR_SET_KEEPCAPS,
+  PR_SET_NAME,
+} from "../include/uapi/prctl.js";
 import { RLIMIT_NPROC } from "../include/uapi/resource.js";
 import { K } from "../kernel.js";
 import { put_user } from "../mm/memory.js";
-import { CAP_SYS_RESOURCE, commitSetuid, ns_capable } from "./cred.js";
+import { CAP_SYS_RESOURCE, commit_creds, commitSetuid, ns_capable, prepare_creds } from "./cred.js";
 import { find_pid_ns, task_active_pid_ns, task_pid_nr_ns, task_tgid_nr_ns } from "./pid.js";
 import { schedule } from "./sched/core.js";
 import { signal_pending } from "./signal.js";
@@ -52,7 +59,8 @@ export const __x64_sys_getppid = kfunc(function* __x64_sys_getppid() {
  * prctl(PR_SET_NAME, name) renames the calling thread (15 characters kept, task_rename
  * traced); prctl(PR_GET_NAME, addr) stores its name at addr; PR_SET_CHILD_SUBREAPER (3.4+)
  * makes the process a subreaper (arg2 non-zero) or not, and marks its descendants as having
- * one; PR_GET_CHILD_SUBREAPER stores 0 or 1 at arg2. Other options: -EINVAL.
+ * one; PR_GET_CHILD_SUBREAPER stores 0 or 1 at arg2; PR_SET_KEEPCAPS (0 or 1) keeps the
+ * permitted capabilities over a setuid away from root, PR_GET_KEEPCAPS returns it. Other options: -EINVAL.
  */
 export const __x64_sys_prctl = kfunc(function* __x64_sys_prctl(option: number, arg2: unknown) {
   const me = current();
@@ -71,6 +79,15 @@ export const __x64_sys_prctl = kfunc(function* __x64_sys_prctl(option: number, a
       return (yield* put_user(me.signal.is_child_subreaper ? 1 : 0, me.mm, arg2)) < 0 ? -EFAULT : 0;
     me.signal.is_child_subreaper = arg2 !== 0;
     if (arg2 !== 0) propagate_has_child_subreaper(me);
+    return 0;
+  }
+  if (option === PR_GET_KEEPCAPS) return me.cred.keep_caps ? 1 : 0;
+  if (option === PR_SET_KEEPCAPS) {
+    if (arg2 !== 0 && arg2 !== 1) return -EINVAL;
+    const c = prepare_creds();
+    if (c === null) return -ENOMEM;
+    c.keep_caps = arg2 === 1;
+    commit_creds(me, c);
     return 0;
   }
   return -EINVAL;

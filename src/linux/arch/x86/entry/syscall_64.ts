@@ -3,12 +3,14 @@
  * point: do_syscall_64 looks the number up and calls the __x64_sys_ function; a number
  * the model does not implement returns -ENOSYS, as an unknown one does.
  */
+
 import type { KGen } from "../../../../sim/engine.js";
 import { kfunc } from "../../../../sim/functions.js";
 import { __x64_sys_execve } from "../../../fs/exec.js";
 import { __x64_sys_openat } from "../../../fs/proc_comm.js";
 import { __x64_sys_poll, __x64_sys_ppoll } from "../../../fs/select.js";
 import { ENOSYS } from "../../../include/errno.js";
+import { __x64_sys_capget, __x64_sys_capset } from "../../../kernel/capability.js";
 import { __x64_sys_exit, __x64_sys_exit_group } from "../../../kernel/exit.js";
 import { __x64_sys_wait4, __x64_sys_waitid } from "../../../kernel/exit_wait.js";
 import {
@@ -78,6 +80,8 @@ export const __NR = {
   setsid: 112,
   getpgid: 121,
   getsid: 124,
+  capget: 125,
+  capset: 126,
   rt_sigpending: 127,
   umask: 95,
   prctl: 157,
@@ -131,6 +135,8 @@ const buildSyscallTable = (): Record<number, SyscallFn> => ({
   [__NR.umask]: __x64_sys_umask,
   [__NR.clock_gettime]: __x64_sys_clock_gettime,
   [__NR.prctl]: __x64_sys_prctl,
+  [__NR.capget]: __x64_sys_capget,
+  [__NR.capset]: __x64_sys_capset,
   [__NR.setrlimit]: __x64_sys_setrlimit,
   [__NR.gettid]: __x64_sys_gettid,
   [__NR.futex]: __x64_sys_futex,

@@ -19,10 +19,12 @@
  *
  * What this file needs of user space (a thread's context, the copy of a program) the user
  * layer installs: UserAbi.
- * Size: just over 400 lines: the request loop, exit_to_user_mode and the replay log it feeds are one mechanism.
+ * Size: about 520 lines: the request loop, exit_to_user_mode with the signal handlers it
+ * starts and returns from, and the fork replay log they feed are one mechanism; the signal
+ * frame itself is arch/x86/kernel/signal.ts.
  */
 
-import { stateClass } from "../../../../sim/code.js";
+import { knownTable, stateClass } from "../../../../sim/code.js";
 import { activeEngine, type KGen } from "../../../../sim/engine.js";
 import { shownValue } from "../../../../sim/suggest.js";
 import {
@@ -39,10 +41,11 @@ import type { task_struct } from "../../../include/task_struct.js";
 import { do_group_exit } from "../../../kernel/exit.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../../../kernel/pid.js";
 import { schedule } from "../../../kernel/sched/core.js";
-import { get_signal, send_signal, sighandActionMut } from "../../../kernel/signal.js";
+import { get_signal, handlerCode, send_signal, sighandActionMut } from "../../../kernel/signal.js";
 import { set_current_blocked } from "../../../kernel/signal_mask.js";
 import { do_signal_stop, getSignalJobctl } from "../../../kernel/signal_stop.js";
 import { put_user, readUser, spend, writeUser } from "../../../mm/memory.js";
+import { handle_signal, rt_sigreturn, type SigFrame, type SignalHandler } from "../kernel/signal.js";
 import { __NR, do_syscall_64 } from "./syscall_64.js";
 
 /** What a user program asks of the CPU. */
@@ -107,8 +110,10 @@ export interface UserState {
   input: unknown;
   /** Set for the duration of a clone made by the C library's stub: where the child starts. */
   childEntry: Entry | null;
-  /** The kind of the request being carried out (the clone a child is forked at). */
-  kind: number;
+  /** The kind of the program's request being carried out (the clone a child is forked at); null once its result is logged. */
+  kind: number | null;
+  /** The frames of the signal handlers running, innermost last (arch/x86/kernel/signal.ts). */
+  frames: SigFrame[];
 }
 
 /**
@@ -119,10 +124,14 @@ export interface UserAbi {
   /** The context a thread's entry is handed, for a thread with this stack top and thread pointer. */
   context(stack_top: number, tp: number): object;
   /**
-   * A fork child's copy of a suspended program and of its context; null for a program the
-   * frames transform never saw; else why a compiled program cannot be copied (then it is replayed).
+   * A fork child's copy of a suspended program (with the handlers it is running: their
+   * generators, in one copy; null entries stay null) and of its context; null for a program
+   * the frames transform never saw; else why a compiled program cannot be copied (then it is replayed).
    */
-  copy(gen: UGen<unknown>, ctx: object): { gen: UGen<unknown>; user: object } | string | null;
+  copy(gens: (UGen<unknown> | null)[], ctx: object): { gens: (UGen<unknown> | null)[]; user: object } | string | null;
+  /** The thread's stack pointer (where a signal frame goes below). */
+  sp(ctx: object): number;
+  set_sp(ctx: object, sp: number): void;
 }
 
 let abi: UserAbi | null = null;
@@ -164,8 +173,11 @@ function kindOf(op: UserOp): number {
 }
 
 function newState(entry: Entry, log: ReplayLog, replay: number): UserState {
-  return { entry, log, replay, gen: null, user: null, input: undefined, childEntry: null, kind: 0 };
+  return { entry, log, replay, gen: null, user: null, input: undefined, childEntry: null, kind: null, frames: [] };
 }
+
+/** A fork made inside a signal handler of a program that cannot be copied: it cannot be replayed either. */
+const UNREPLAYABLE = -1;
 
 /**
  * copy_thread's user half: the child of a clone from user mode (task p's) starts where the C
@@ -177,15 +189,20 @@ export function forkUserState(p: task_struct, parent: UserState): UserState {
   if (parent.childEntry !== null) return newState(parent.childEntry, new ReplayLog(null, 0), 0);
   const at = parent.log.length;
   const log = new ReplayLog(parent.log, at);
-  log.push(parent.kind, 0);
-  const copy = parent.gen === null || parent.user === null ? null : userAbi().copy(parent.gen, parent.user);
+  // A fork inside a handler is no request of the program's (the replay log is the program's).
+  const inHandler = parent.frames.length > 0;
+  if (!inHandler) log.push(parent.kind as number, 0);
+  const gens = [parent.gen, ...parent.frames.map((f) => f.gen)];
+  const copy = parent.gen === null || parent.user === null ? null : userAbi().copy(gens, parent.user);
   if (copy !== null && typeof copy !== "string") {
     const st = newState(parent.entry, log, 0);
-    st.gen = copy.gen;
+    st.gen = copy.gens[0] as UGen<unknown>;
+    st.frames = parent.frames.map((f, i) => ({ ...f, gen: copy.gens[i + 1] as UGen<unknown> | null }));
     st.user = copy.user;
     st.input = 0;
     return st;
   }
+  if (inHandler) return newState(parent.entry, log, UNREPLAYABLE);
   // A compiled program that cannot be copied is worth a word: its forks cost its whole past.
   if (typeof copy === "string")
     activeEngine().report({ kind: "note", title: `${p.comm}[${p.pid}]: fork replays the program: ${copy}`, lines: [] });
@@ -205,8 +222,26 @@ export function start_thread(tsk: task_struct, entry: Entry): void {
 const USER_STEP = "user_step";
 const COMPUTE_SLICE = 100_000;
 
-/** tasklab's own: runs user code for `ns`: preemptible at every tick, as user mode is. */
-function* userTime(p: task_struct, ns: number): KGen<void> {
+/**
+ * A marker among results (the call is to be made again, a handler runs first...): a frozen
+ * object no request returns, named for saved states (a kernel frame may hold one across a
+ * switch), where a symbol could not be saved.
+ */
+function sentinel(name: string): object {
+  const o = Object.freeze({ sentinel: name });
+  knownTable(`user_mode:${name}`, o);
+  return o;
+}
+
+/** userTime's input for a compute request: what a handler interrupts is the rest of the compute. */
+const COMPUTE = sentinel("compute");
+
+/**
+ * tasklab's own: runs user code for `ns`: preemptible at every tick, as user mode is. A handler set up on
+ * the way back from an interrupt runs first (HANDLER): after it, the rest of a compute is
+ * made again, or the program (between two requests) gets `input` as it would have.
+ */
+function* userTime(p: task_struct, ns: number, input: unknown = COMPUTE): KGen<unknown> {
   let left = ns;
   while (left > 0) {
     const slice = left > COMPUTE_SLICE ? COMPUTE_SLICE : left;
@@ -215,22 +250,49 @@ function* userTime(p: task_struct, ns: number): KGen<void> {
     p.thread.user_mode = false;
     left -= slice;
     // The return from an interrupt: a signal (a fatal one ends the task here) or a reschedule.
-    if (left > 0 && p.ti_flags & (TIF_SIGPENDING | TIF_NEED_RESCHED)) yield* exit_to_user_mode(p, 0);
+    if (left > 0 && p.ti_flags & (TIF_SIGPENDING | TIF_NEED_RESCHED)) {
+      const r =
+        input === COMPUTE
+          ? yield* exit_to_user_mode(p, -ERESTARTNOINTR, { op: "compute", ns: left })
+          : yield* exit_to_user_mode(p, input, null);
+      if (r === HANDLER) return HANDLER;
+    }
   }
+  return undefined;
 }
 
 /**
  * exit_to_user_mode: on the way out of the kernel, reschedule if asked, then take
  * pending signals (a fatal one ends the group here; a stop signal stops the group until
- * SIGCONT; a caught one interrupts the call). After a stop, get_signal starts over
- * (relock) whether or not a signal is pending: the parent is told of the continue.
- * Returns the call's final result, or RESTART when it is to be made again.
+ * SIGCONT; a caught one with code sets up its handler's frame, the call it interrupted
+ * settled first; one whose handler has no code interrupts the call). After a stop,
+ * get_signal starts over (relock) whether or not a signal is pending: the parent is told
+ * of the continue. Returns the call's final result, RESTART when it is to be made again,
+ * or HANDLER when a handler is to run first (its frame has the rest).
  */
-const RESTART = Symbol("restart");
+const RESTART = sentinel("restart");
 /** Made again as restart_syscall(), which resumes from the task's restart_block. */
-const RESTART_BLOCK = Symbol("restart_syscall");
+const RESTART_BLOCK = sentinel("restart_syscall");
+/** A handler is to run now (the program's generator is its, st.input its first). */
+const HANDLER = sentinel("handler");
 const RESTART_SYSCALL: UserOp = { op: "syscall", nr: __NR.restart_syscall, args: [] };
-function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
+
+/**
+ * handle_signal's fix-up of the interrupted call, for the first handler: -EINTR, or the
+ * call made again after the handler (-ERESTARTNOINTR; -ERESTARTSYS with SA_RESTART).
+ * Under a handler already set up, what the new one resumes is that handler's start.
+ */
+function settle(res: unknown, flags: number, call: UserOp | null): SigFrame["resume"] {
+  if (res === HANDLER) return { value: undefined };
+  if (call !== null) {
+    if (res === -ERESTARTNOINTR || (res === -ERESTARTSYS && flags & SA_RESTART)) return { call };
+    if (res === -ERESTARTSYS || res === -ERESTARTNOHAND || res === -ERESTART_RESTARTBLOCK) return { value: -EINTR };
+  }
+  return { value: res };
+}
+
+function* exit_to_user_mode(p: task_struct, res: unknown, call: UserOp | null): KGen<unknown> {
+  let out = res;
   let handled = false;
   /** The handler that ran was installed with SA_RESTART: an -ERESTARTSYS call is made again. */
   let restart = false;
@@ -247,8 +309,16 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
       if (a.kind === "fatal") yield* do_group_exit(a.code);
       if (a.kind === "stop") relock = yield* do_signal_stop(a.sig);
       if (a.kind === "handled") {
-        handled = true;
-        restart = ((p.sighand?.sa_flags[a.sig - 1] ?? 0) & SA_RESTART) !== 0;
+        const fn = p.sighand === null ? null : handlerCode(p.sighand, a.ka.handler);
+        if (typeof fn === "function") {
+          const st = p.user as UserState;
+          const resume = settle(out, a.ka.flags, call);
+          if (yield* handle_signal(p, st, userAbi(), a.sig, a.info, a.ka, fn as SignalHandler, resume)) out = HANDLER;
+          else yield* force_sigsegv(p, a.sig);
+        } else {
+          handled = true;
+          restart = (a.ka.flags & SA_RESTART) !== 0;
+        }
       }
       continue;
     }
@@ -262,11 +332,19 @@ function* exit_to_user_mode(p: task_struct, res: unknown): KGen<unknown> {
     }
     break;
   }
+  if (out === HANDLER) return HANDLER;
   if (res === -ERESTARTNOINTR) return RESTART;
   if (res === -ERESTARTSYS) return handled && !restart ? -EINTR : RESTART;
   if (res === -ERESTARTNOHAND) return handled ? -EINTR : RESTART;
   if (res === -ERESTART_RESTARTBLOCK) return handled ? -EINTR : RESTART_BLOCK;
   return res;
+}
+
+/** force_sigsegv: a handler's frame could not be written; SIGSEGV is forced (with its default action if it was the signal). */
+function* force_sigsegv(p: task_struct, sig: number): KGen<void> {
+  if (sig === SIGSEGV && p.sighand !== null) sighandActionMut(p.sighand)[SIGSEGV - 1] = SIG_DFL;
+  segfault(p, (p.user?.user ?? null) === null ? 0 : userAbi().sp(p.user?.user as object), "signal frame");
+  yield* force_sig(p, SIGSEGV);
 }
 
 /** force_sig: a fault the program caused; an ignored signal is made deadly again. */
@@ -308,8 +386,7 @@ function* perform(p: task_struct, st: UserState, op: UserOp): KGen<unknown> {
     case "compute":
       // A time that is no time is refused as a system call refuses a bad argument.
       if (typeof op.ns !== "number" || !(op.ns >= 0 && op.ns < Number.POSITIVE_INFINITY)) return -EINVAL;
-      yield* userTime(p, op.ns);
-      return 0;
+      return (yield* userTime(p, op.ns)) === HANDLER ? HANDLER : 0;
   }
 }
 
@@ -350,27 +427,65 @@ function programNext(gen: UGen<unknown>, input: unknown): IteratorResult<UserOp,
   }
 }
 
+/** request's answer when the call was an execve that succeeded: a new program, nothing to log. */
+const EXECED = sentinel("execed");
+
+/** Carries out `call` and the exit work after it, made again as long as it is restarted; its result, HANDLER or EXECED. */
+function* request(p: task_struct, st: UserState, call: UserOp): KGen<unknown> {
+  for (;;) {
+    let res = yield* perform(p, st, call);
+    if (p.user !== st) return EXECED;
+    res = yield* exit_to_user_mode(p, res, call);
+    if (res === RESTART_BLOCK) call = RESTART_SYSCALL;
+    else if (res !== RESTART) return res;
+  }
+}
+
+/** The program (or handler) gets `res` for its request: logged for replay if it is the program's own. */
+function answer(st: UserState, res: unknown): void {
+  if (res === EXECED || res === HANDLER) return;
+  if (st.frames.length === 0 && st.kind !== null) st.log.push(st.kind, res);
+  st.kind = null;
+  st.input = res;
+}
+
+/** The handler returned (to glibc's __restore_rt): rt_sigreturn, and what it interrupted goes on. */
+function* sigreturn(p: task_struct, st: UserState): KGen<void> {
+  const f = yield* rt_sigreturn(p, st, userAbi());
+  if (f === null) {
+    segfault(p, 0, "rt_sigreturn");
+    yield* force_sig(p, SIGSEGV);
+    answer(st, yield* exit_to_user_mode(p, undefined, null));
+    return;
+  }
+  if ("call" in f.resume) answer(st, yield* request(p, st, f.resume.call));
+  else answer(st, yield* exit_to_user_mode(p, f.resume.value, null));
+}
+
 /**
- * tasklab's own: the CPU in user mode for task p: runs the program between requests, carries each
- * request out (or answers it from the replay log), and goes through exit_to_user_mode
- * after each. Never returns: the program leaves through exit or exit_group.
+ * tasklab's own: the CPU in user mode for task p: runs the program (or the handler it is in) between
+ * requests, carries each request out (or answers it from the replay log), and goes through
+ * exit_to_user_mode after each. Never returns: the program leaves through exit or exit_group.
  */
 export function* runUser(p: task_struct): KGen<never> {
   for (;;) {
     const st = p.user as UserState;
+    if (st.replay === UNREPLAYABLE)
+      yield* programBug(p, "forked in a signal handler, and the program cannot be copied");
     if (st.gen === null) {
-      st.user = userAbi().context(st.entry.stack_top, st.entry.tp);
+      st.user ??= userAbi().context(st.entry.stack_top, st.entry.tp);
       st.gen = st.entry.fn(st.user as never, st.entry.arg as never);
     }
-    const live = st.replay === 0;
-    if (live) yield* userTime(p, activeEngine().costOfName(USER_STEP));
-    const r = programNext(st.gen, st.input);
+    const live = st.replay === 0 || st.frames.length > 0;
+    if (live && (yield* userTime(p, activeEngine().costOfName(USER_STEP), st.input)) === HANDLER) continue;
+    const r = programNext(st.gen as UGen<unknown>, st.input);
     if (typeof r === "string") {
       yield* programBug(p, r);
       continue;
     }
     if (r.done) {
-      yield* programBug(p, "returned from its entry function without exiting");
+      if (st.frames.length > 0) yield* sigreturn(p, st);
+      else yield* programBug(p, "returned from its entry function without exiting");
       continue;
     }
     const op = r.value;
@@ -392,18 +507,7 @@ export function* runUser(p: task_struct): KGen<never> {
       continue;
     }
     st.kind = kindOf(op);
-    let res: unknown;
-    let call = op;
-    for (;;) {
-      res = yield* perform(p, st, call);
-      if (p.user !== st) break; // execve: a new program, nothing to log
-      res = yield* exit_to_user_mode(p, res);
-      if (res === RESTART_BLOCK) call = RESTART_SYSCALL;
-      else if (res !== RESTART) break;
-    }
-    if (p.user !== st) continue;
-    st.log.push(kindOf(op), res);
-    st.input = res;
+    answer(st, yield* request(p, st, op));
   }
 }
 
@@ -416,7 +520,10 @@ export function* scheduleTailUser(p: task_struct): KGen<never> {
     const ns = task_active_pid_ns(p);
     yield* put_user(ns === null ? p.pid : task_pid_nr_ns(p, ns), p.mm, p.set_child_tid);
   }
-  yield* exit_to_user_mode(p, 0);
+  // A handler set up here runs before the program; it then gets its 0 (or starts) as it would have.
+  const st = p.user as UserState;
+  const input = st.input;
+  if ((yield* exit_to_user_mode(p, 0, null)) !== HANDLER) st.input = input;
   return yield* runUser(p);
 }
 
