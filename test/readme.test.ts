@@ -200,7 +200,7 @@ describe("README", () => {
     ).toBe(true);
     // Without the option, the same scenario sends no kill and the creator gets its thread.
     const plain = await lines(args.filter((a, i) => a !== "--kill" && args[i - 1] !== "--kill"));
-    expect(plain).toContain("[    0.003003] creator: kthread_create returned task 40");
+    expect(plain).toContain("[    0.003007] creator: kthread_create returned task 40");
     expect(plain).not.toContain(shown.at(-1));
   });
 
