@@ -88,12 +88,12 @@ const SHOWS: Record<string, (string | RegExp)[]> = {
     "CLONE_VM: the child stored 42, the parent reads 42",
     "no flag: the child stored 42, the parent reads 1",
   ],
-  "npx tasklab ps pthread-create -L --at 3.5ms": [/^ +PID +LWP NLWP STAT /, /^ +39 +40 +2 /],
-  "npx tasklab ps pthread-create -L --at 3.5ms --eo pid,lwp,cls,uid,vsz,rss,wchan,comm": [
+  "npx tasklab ps pthread-create -L --at 4.72ms": [/^ +PID +LWP NLWP STAT /, /^ +39 +40 +2 /],
+  "npx tasklab ps pthread-create -L --at 4.72ms --eo pid,lwp,cls,uid,vsz,rss,wchan,comm": [
     /^ +PID +LWP CLS +UID +VSZ +RSS WCHAN +COMMAND$/,
   ],
-  "npx tasklab pstree pthread-create 39 --at 3.5ms": ["pthread-create(39)───{pthread-create}(40)"],
-  "npx tasklab proc pthread-create 39 status --at 3.5ms": [
+  "npx tasklab pstree pthread-create 39 --at 4.72ms": ["pthread-create(39)───{pthread-create}(40)"],
+  "npx tasklab proc pthread-create 39 status --at 4.72ms": [
     "Tgid:\t39",
     "NSpid:\t39",
     /^VmRSS:\t +\d+ kB$/,
@@ -200,7 +200,7 @@ describe("README", () => {
     ).toBe(true);
     // Without the option, the same scenario sends no kill and the creator gets its thread.
     const plain = await lines(args.filter((a, i) => a !== "--kill" && args[i - 1] !== "--kill"));
-    expect(plain).toContain("[    0.003003] creator: kthread_create returned task 40");
+    expect(plain).toContain("[    0.003007] creator: kthread_create returned task 40");
     expect(plain).not.toContain(shown.at(-1));
   });
 

@@ -48,6 +48,7 @@ const FORMS: Readonly<Record<string, Form[]>> = {
   sched_process_free: TASK,
   sched_process_wait: TASK,
   sched_process_exec: [[/^filename=(.*) pid=(\d+) old_pid=(\d+)$/, ["filename", "#pid", "#old_pid"]]],
+  sched_prepare_exec: [[/^interp=(.*) filename=(.*) pid=(\d+) comm=(.*)$/, ["interp", "filename", "#pid", "comm"]]],
   task_newtask: [
     [
       /^pid=(\d+) comm=(.*) clone_flags=([0-9a-f]+) oom_score_adj=(-?\d+)$/,

@@ -84,6 +84,8 @@ export function formatEventText(r: TraceRecord, era: Era = DEFAULT_TRACE_ERA): s
       return `comm=${r.comm} pid=${r.tpid} prio=${r.prio}`;
     case "sched_process_exec":
       return `filename=${r.filename} pid=${r.tpid} old_pid=${r.old_pid}`;
+    case "sched_prepare_exec":
+      return `interp=${r.interp} filename=${r.filename} pid=${r.tpid} comm=${r.comm}`;
     case "task_newtask":
       return `pid=${r.tpid} comm=${r.comm} clone_flags=${r.clone_flags.toString(16)} oom_score_adj=${r.oom_score_adj}`;
     case "task_rename":

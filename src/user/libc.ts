@@ -56,8 +56,19 @@ const NPTL_NTHREADS = EXEC_LAYOUT.libc_data;
 /** posix_spawn's child stack (strace: stack_size=0x9000). */
 const SPAWN_STACK = 0x9000;
 const DEFAULT_STACKSIZE = 8 * 1024 * 1024;
-/** How long ld.so and libc's start-up take before main (relocation, TLS set-up). */
-const LIBC_START_NS = 300_000;
+/**
+ * How long ld.so and libc's start-up take before main (mapping libc, relocation, TLS set-up,
+ * and the page faults of first touching the program's and libc's pages). Calibrated so that
+ * posix_spawn(/bin/true) + waitpid takes what it took on the reference 6.18 guest:
+ * 1,960.5 µs per iteration (shared/reference/real-linux-observations.md §3.2, pass 2, row
+ * `spawn`; fork + execve + waitpid less fork + _exit + waitpid, 2,764.2 − 744.4 µs, gives
+ * the same exec-and-run cost within 5 %). The model's iteration without this start-up is
+ * ≈430 µs (execve ≈300 µs of it, load_elf_binary's 250 µs in costs.ts), so the start-up is
+ * the rest, ≈1.53 ms: on that guest a minor fault costs 11–16 µs (§1), and ld.so and libc's
+ * start-up fault in on the order of a hundred pages. The split between the kernel's execve
+ * and this user-space start-up is an estimate; the total is measured.
+ */
+const LIBC_START_NS = 1_530_000;
 
 export interface pthread_attr_t {
   stacksize?: number;

@@ -4,7 +4,7 @@
  * threads, per-CPU hotplug and watchdog threads, rescuer names, RCU threads.
  */
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../../src/run.js";
+import { runScenario, traceText } from "../../src/run.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import type { Scenario } from "../../src/scenarios/scenario.js";
 import { psRow } from "../../src/views/ps.js";
@@ -95,6 +95,25 @@ describe("the boot's kernel threads per release", () => {
     expect(kthreads("4.4").filter((n) => n.startsWith("cpuhp/"))).toEqual([]);
     expect(kthreads("4.9").filter((n) => n.startsWith("cpuhp/"))).toEqual(["cpuhp/0", "cpuhp/1"]);
   });
+
+  it.each(["4.9", "6.19"])(
+    "%s: every cpuhp/N sleeps in S after boot, the boot CPU's unparked by cpuhp_threads_init",
+    (k) => {
+      const r = runScenario(findScenario("boot") as Scenario, { cpus: 2, seed: 1, kernel: k, traceBoot: true });
+      const cpuhp = r.machine.tasks().filter((t) => t.comm.startsWith("cpuhp/"));
+      expect(cpuhp.map((t) => `${t.comm} ${psRow(t).stat}`)).toEqual(["cpuhp/0 S", "cpuhp/1 S"]);
+      // The unpark is traced by pid 1: wait_task_inactive (kthread_unpark rebinds the parked
+      // thread), then the wakeup from P; cpuhp/0 then finds no work and goes to sleep.
+      const lines = traceText(r)
+        .split("\n")
+        .filter((l) => /comm=cpuhp\/0 pid=\d+ prio=120( target_cpu=000)?$/.test(l) && l.includes(" init-1 "));
+      expect(lines.map((l) => l.replace(/.*: (\w+): .*/, "$1")).slice(-3)).toEqual([
+        "sched_wait_task",
+        "sched_waking",
+        "sched_wakeup",
+      ]);
+    },
+  );
 
   it("4.14 → 4.19: watchdog/N → none", () => {
     expect(kthreads("4.14").filter((n) => n.startsWith("watchdog/"))).toEqual(["watchdog/0", "watchdog/1"]);

@@ -380,6 +380,11 @@ const PROBES: Record<string, Probe> = {
   "sched and task tracepoints": { look: (k) => has(k, /sched_switch/), before: false, after: true },
   "task_newtask and task_rename": { look: (k) => has(k, /task_newtask/), before: false, after: true },
   sched_process_exec: { look: (k) => has(k, /sched_process_exec/, "vfork"), before: false, after: true },
+  "sched_prepare_exec, before the exec's task_rename": {
+    look: (k) => has(k, /sched_prepare_exec: interp=\/bin\/true filename=\/bin\/true pid=\d+ comm=vfork$/, "vfork"),
+    before: false,
+    after: true,
+  },
   sched_waking: { look: (k) => has(k, /sched_waking/), before: false, after: true },
   "wakeup events without success=": { look: (k) => has(k, /sched_wakeup: .*success=/), before: true, after: false },
   "sched_kthread_work_* events": {

@@ -91,7 +91,7 @@ describe("explain reads tasklab run's traces back", () => {
   it("a killed creator: the new thread exits without completing it, which is a departure", () => {
     const { x } = both("kthread-creator-killed-3a", {});
     expect(allDepartures(x)).toEqual([
-      "kthread victim(40): the new thread exited (line 644) without waking a creator: its creator had left (a fatal signal ended the killable wait), so the thread ends the request itself",
+      "kthread victim(40): the new thread exited (line 648) without waking a creator: its creator had left (a fatal signal ended the killable wait), so the thread ends the request itself",
     ]);
   });
 

@@ -146,7 +146,7 @@ describe("execve and signals", () => {
         if (pid === 0) return yield* child(u);
         return 0;
       },
-      { signals: ["KILL:t@3600us"] }, // while the parent (39) waits for its vfork child (40)
+      { signals: ["KILL:t@4830us"] }, // while the parent (39) waits for its vfork child (40)
     );
     expect(problems(r.reports)).toEqual([]);
     expect(r.status).toBe(SIGKILL);

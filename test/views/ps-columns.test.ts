@@ -17,7 +17,7 @@ describe("ps -o", () => {
   });
 
   it("shows threads with their LWP, the process's address space, and where sleepers wait", () => {
-    const rows = psRows(at("pthread-create", 3.5e6), true);
+    const rows = psRows(at("pthread-create", 4.72e6), true);
     const text = formatPsColumns(rows, parsePsColumns("pid,lwp,nlwp,cls,uid,vsz,rss,wchan,comm")).split("\n");
     expect(text[0]).toBe("  PID   LWP NLWP CLS   UID    VSZ   RSS WCHAN             COMMAND");
     expect(text).toContain("   39    40    2 TS      0  18792  1484 -                 pthread-create");

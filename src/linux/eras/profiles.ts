@@ -226,6 +226,12 @@ export interface Era {
   /** sched_process_exec exists (absent 2.6.32, present 3.10). */
   readonly trace_process_exec: boolean;
   /**
+   * sched_prepare_exec exists (6.10+: Marco Elver's "tracing: Add sched_prepare_exec
+   * tracepoint"; read: absent from 6.1.20's and present in 6.19's include/trace/events/sched.h,
+   * called at the top of begin_new_exec).
+   */
+  readonly trace_prepare_exec: boolean;
+  /**
    * sched_switch's prev_state as TP_fast_assign stores it and TP_printk prints it (include/trace/
    * events/sched.h of 2.6.32, 3.10, 3.13, 4.1, 4.4, 4.10, 4.14, 4.19, 5.17, 6.1): `raw` the task's
    * state bits (before 4.14) or 1 << task_state_index; `letters` the __print_flags table, bit i ↔
@@ -431,6 +437,7 @@ function profile(name: EraName): Era {
     trace_irq_info: since("3.0"),
     trace_header_entries: since("3.0") && name !== "4.19",
     trace_process_exec: since("3.0"),
+    trace_prepare_exec: since("6.10"),
     trace_prev_state: {
       raw: !since("4.14"),
       letters: since("4.14") ? "SDTtXZPI" : since("4.2") ? "SDTtZXxKWPN" : since("3.0") ? "SDTtZXxKWP" : "SDTtZXxW",

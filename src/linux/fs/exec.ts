@@ -15,7 +15,11 @@ import { EFAULT, ENOENT, ENOMEM } from "../include/errno.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, PF_FORKNOEXEC, TASK_KILLABLE } from "../include/sched.js";
 import { SIGCHLD, SIGSEGV } from "../include/signal.js";
 import type { task_struct } from "../include/task_struct.js";
-import { trace_sched_process_exec, trace_task_rename } from "../include/trace/events/sched.js";
+import {
+  trace_sched_prepare_exec,
+  trace_sched_process_exec,
+  trace_task_rename,
+} from "../include/trace/events/sched.js";
 import { do_group_exit, mm_release, release_task, zap_other_threads } from "../kernel/exit.js";
 import { __cleanup_sighand, dupSighand, mmput } from "../kernel/fork_copy.js";
 import { task_active_pid_ns, task_pid_nr_ns } from "../kernel/pid.js";
@@ -158,6 +162,7 @@ const exec_mmap = kfunc(function* exec_mmap(mm: mm_struct) {
  * file; from here the old program is gone.
  */
 const begin_new_exec = kfunc(function* begin_new_exec(tsk: task_struct, mm: mm_struct, filename: string) {
+  trace_sched_prepare_exec(tsk, filename, filename); // no #! scripts are modeled: interp is the file
   if ((yield* de_thread(tsk)) < 0) {
     yield* mmput(mm); // free_bprm: the new image was never used
     return -11;

@@ -10,7 +10,7 @@
 import { knownCode } from "../../sim/code.js";
 import { activeEngine, type Cpu } from "../../sim/engine.js";
 import { kfunc } from "../../sim/functions.js";
-import { local_clock } from "../include/current.js";
+import { local_clock, smp_processor_id } from "../include/current.js";
 import { IS_ERR, PTR_ERR } from "../include/err.js";
 import { EINVAL } from "../include/errno.js";
 import type { completion, task_struct } from "../include/task_struct.js";
@@ -120,9 +120,15 @@ function cpuhp_create(cpu: number, tsk: task_struct): void {
 }
 knownCode(cpuhp_should_run, cpuhp_create);
 
-/** cpuhp_threads_init: registers cpuhp/N, the thread that runs each CPU's hotplug states. */
+/**
+ * cpuhp_threads_init: registers cpuhp/N, the thread that runs each CPU's hotplug states, and
+ * unparks the boot CPU's (registration leaves a self-parking type's threads parked; every
+ * other CPU's is unparked by bringup_cpu). Every release with cpuhp/N does this (4.6's
+ * "cpu/hotplug: Create hotplug threads" on; read in 4.10 and 6.19 kernel/cpu.c), so cpuhp/0
+ * sleeps in S after boot, as ps shows it on a real machine, not in P.
+ */
 export const cpuhp_threads_init = kfunc(function* cpuhp_threads_init() {
-  return yield* smpboot_register_percpu_thread({
+  const ret = yield* smpboot_register_percpu_thread({
     thread_comm: "cpuhp/%u",
     thread_should_run: cpuhp_should_run,
     thread_fn: cpuhp_thread_fun,
@@ -130,6 +136,10 @@ export const cpuhp_threads_init = kfunc(function* cpuhp_threads_init() {
     create: cpuhp_create,
     store: new Map(),
   });
+  if (ret) return ret;
+  const boot = cpuhp_state(smp_processor_id()).thread;
+  if (boot !== null) yield* kthread_unpark(boot);
+  return 0;
 });
 
 /**

@@ -45,6 +45,8 @@ export type TraceEvent =
   | { type: "sched_process_wait"; comm: string; tpid: number; prio: number }
   | { type: "sched_wait_task"; comm: string; tpid: number; prio: number }
   | { type: "sched_process_exec"; filename: string; tpid: number; old_pid: number }
+  /** `interp` is bprm->interp: the file itself unless a script's interpreter replaced it. */
+  | { type: "sched_prepare_exec"; interp: string; filename: string; tpid: number; comm: string }
   | { type: "task_newtask"; tpid: number; comm: string; clone_flags: number; oom_score_adj: number }
   | { type: "task_rename"; tpid: number; oldcomm: string; newcomm: string; oom_score_adj: number }
   | { type: "sched_kthread_stop"; comm: string; tpid: number }
@@ -73,6 +75,7 @@ export const EVENT_SYSTEMS: Readonly<Record<EventType, "sched" | "task">> = {
   sched_process_wait: "sched",
   sched_wait_task: "sched",
   sched_process_exec: "sched",
+  sched_prepare_exec: "sched",
   sched_kthread_stop: "sched",
   sched_kthread_stop_ret: "sched",
   sched_kthread_work_queue_work: "sched",
@@ -87,7 +90,7 @@ export const ALL_EVENTS = Object.keys(EVENT_SYSTEMS) as EventType[];
 /**
  * Whether release `era` has tracepoint `e` (include/trace/events/sched.h and task.h of the
  * trees): none in 2.6.24; sched_process_exec and the task events from 3.x; sched_waking from
- * 4.4; the kthread_work events from 5.17. An event a release lacks is never recorded.
+ * 4.4; the kthread_work events from 5.17; sched_prepare_exec from 6.10. An event a release lacks is never recorded.
  */
 export function eventExists(era: Era, e: EventType): boolean {
   if (!era.tracepoints) return false;
@@ -99,6 +102,8 @@ export function eventExists(era: Era, e: EventType): boolean {
       return era.trace_task_events;
     case "sched_process_exec":
       return era.trace_process_exec;
+    case "sched_prepare_exec":
+      return era.trace_prepare_exec;
     case "sched_kthread_work_queue_work":
     case "sched_kthread_work_execute_start":
     case "sched_kthread_work_execute_end":

@@ -172,6 +172,11 @@ export function trace_sched_wait_task(p: task_struct): void {
   if (on("sched_wait_task")) emit({ type: "sched_wait_task", comm: p.comm, tpid: p.pid, prio: p.prio });
 }
 
+/** sched_prepare_exec: begin_new_exec is past the point of no return; `p` still has its old comm. */
+export function trace_sched_prepare_exec(p: task_struct, interp: string, filename: string): void {
+  if (on("sched_prepare_exec")) emit({ type: "sched_prepare_exec", interp, filename, tpid: p.pid, comm: p.comm });
+}
+
 export function trace_sched_process_exec(p: task_struct, filename: string, old_pid: number): void {
   if (on("sched_process_exec")) emit({ type: "sched_process_exec", filename, tpid: p.pid, old_pid });
 }
