@@ -2,8 +2,8 @@
  * clone-flags keeps its state as data (issue 22): its program hands withChild module-level
  * generators and a number, no closure over its process, so a copy of the machine runs on
  * its own (not through the original's User) and a saved state holds it. Checked where the
- * program is under way (the run takes 2,689 steps at 2 CPUs, seed 1; the program starts
- * at ~2,040): each copy, the original after it, and the state saved there and loaded each
+ * program is under way (the run takes 2,709 steps at 2 CPUs, seed 1; the program starts
+ * at ~2,060): each copy, the original after it, and the state saved there and loaded each
  * run on to the uninterrupted run's trace, terminal, reports, steps and final hash.
  */
 import { describe, expect, it } from "vitest";
@@ -33,9 +33,9 @@ const on = (m: Machine) => shown(runMachine(scenario, m, opts));
 describe.skipIf(runtimeName() === "generators")("clone-flags is data", () => {
   it("snapshot or save in the middle of each flag's child: the copy, the original and the loaded state run on alike", () => {
     const whole = shown(runScenario(scenario, opts));
-    expect(whole.steps).toBe(2689);
+    expect(whole.steps).toBe(2709);
     expect(whole.tty).toContain("CLONE_SIGHAND|CLONE_VM: the child ignored SIGUSR1, the parent's handler is SIG_IGN");
-    for (const n of [2060, 2150, 2250, 2350, 2450, 2550, 2650]) {
+    for (const n of [2080, 2170, 2270, 2370, 2470, 2570, 2670]) {
       const m = machineFor(scenario, opts);
       m.run({ maxSteps: n, until: 10e9 });
       const text = saveState(m); // refused while a closure is live: "no code the model names"
